@@ -1,0 +1,25 @@
+"""The one Settings object: environment variables prefixed HOTLINE_, groups joined by '__'."""
+from pathlib import Path
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from models.settings import DbSettings
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
+
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    http: HttpSettings = HttpSettings()
+    ami: AmiSettings = AmiSettings()
+    agi: AgiSettings = AgiSettings()
+    pbx: PbxSettings = PbxSettings()
+    db: DbSettings = DbSettings()

@@ -1,0 +1,35 @@
+"""Settings groups for everything that speaks to the PBX (composed by agent_api.settings)."""
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class AmiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "hotline"
+    secret: SecretStr = SecretStr("hotline-dev-secret")
+    server_name: str = "local"
+    action_timeout: float = 5.0
+    ping_interval: float = 2.0
+    ping_timeout: float = 2.0
+    reconnect_min: float = 0.1
+    reconnect_max: float = 5.0
+
+
+class AgiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 4573
+    header_timeout: float = 5.0
+    command_timeout: float = 60.0
+
+
+class PbxSettings(BaseModel):
+    root: Path = Path("/var/cache/hotline/pbx-root")
+    run_dir: Path = Path("var/pbx")
+    sip_port: int = 5060
+    rtp_start: int = 20000
+    rtp_end: int = 20999
+    hotline_number: str = "4000"
+    boot_timeout: float = 60.0
+    mirror: str | None = Field(default=None, description="Debian mirror; read from apt sources when unset")
