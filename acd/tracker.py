@@ -1,0 +1,251 @@
+"""Call records from the PBX's own AMI events, so a call is on record even when the engine never
+touched it, and its times are the PBX's. Pure: events in, deltas out; acd.call_log persists them."""
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from asterisk import dialplan as dp
+from asterisk.ami import AmiItem
+from asterisk.events import (
+    AmiEvent, BridgeEnter, Channel, DialBegin, DialEnd, Hangup, Newchannel, Newstate,
+    QueueCallerAbandon, QueueCallerJoin, QueueCallerLeave, VarSet,
+)
+
+log = logging.getLogger("hotline.tracker")
+
+STATE_UP = 6
+BUSY_CAUSES = {17}
+NO_ANSWER_CAUSES = {18, 19, 21}
+# Channel variables the engine sets on the customer's channel -> call column.
+VARIABLE_COLUMNS = {
+    dp.VAR_CARD: "card_number", dp.VAR_RETAILER: "retailer_id", dp.VAR_BRANCH: "branch_id",
+    dp.VAR_BUSINESS_TYPE: "business_type", dp.VAR_QUEUE: "queue", dp.VAR_AGENT: "agent_id",
+    dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction",
+}
+INT_COLUMNS = {"retailer_id", "branch_id", "agent_id"}
+DIRECTIONS = {"inbound", "outbound", "internal"}
+
+
+@dataclass(frozen=True, slots=True)
+class CallEventRecord:
+    at: float
+    kind: str
+    channel: str | None
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallDelta:
+    """Changes to one call row (by server and linkedid) and the event that caused them."""
+
+    server: str
+    linkedid: str
+    fields: Mapping[str, Any]
+    event: CallEventRecord | None = None
+    closed: bool = False
+
+
+@dataclass
+class LiveCall:
+    server: str
+    linkedid: str
+    primary: str
+    direction: str
+    offered_at: float
+    channels: set[str] = field(default_factory=set)
+    answered_at: float | None = None
+    connected_at: float | None = None
+    ended_at: float | None = None
+    queue: str | None = None
+    cause: int | None = None
+
+
+class CallTracker:
+    def __init__(self, clock=time.time) -> None:
+        self.calls: dict[tuple[str, str], LiveCall] = {}
+        self._clock = clock
+
+    def feed(self, item: AmiItem) -> list[CallDelta]:
+        handler = _HANDLERS.get(type(item))
+        if handler is None:
+            return []
+        return handler(self, item)
+
+    # -- per event ----------------------------------------------------------------------------
+
+    def _newchannel(self, ev: Newchannel) -> list[CallDelta]:
+        ch = ev.channel
+        call = self.calls.get((ev.server, ch.linkedid))
+        if call is not None:
+            call.channels.add(ch.uniqueid)
+            return [self._delta(call, {}, ev, "Newchannel", ch)]
+        return [self._open(ev.server, ch, self._at(ev), "Newchannel")]
+
+    def _open(self, server: str, ch: Channel, at: float, kind: str) -> CallDelta:
+        direction = "inbound" if ch.context == dp.CTX_INBOUND else "internal"
+        call = LiveCall(server, ch.linkedid, ch.uniqueid, direction, at, {ch.uniqueid})
+        self.calls[(server, ch.linkedid)] = call
+        fields = {
+            "uniqueid": ch.uniqueid, "direction": direction, "caller_number": ch.caller_num,
+            "caller_name": ch.caller_name, "dialed_number": ch.exten, "offered_at": at,
+            "outcome": "in_progress",
+        }
+        return CallDelta(server, ch.linkedid, fields,
+                         CallEventRecord(at, kind, ch.name, _channel_data(ch)))
+
+    def _newstate(self, ev: Newstate) -> list[CallDelta]:
+        call = self._call_of(ev)
+        if call is None or ev.channel.state != STATE_UP or call.answered_at is not None:
+            return []
+        if ev.channel.uniqueid != call.primary:
+            return []
+        call.answered_at = self._at(ev)
+        return [self._delta(call, {"answered_at": call.answered_at}, ev, "Answered", ev.channel)]
+
+    def _varset(self, ev: VarSet) -> list[CallDelta]:
+        column = VARIABLE_COLUMNS.get(ev.variable.lstrip("_"))
+        call = self._call_of(ev) if column else None
+        if call is None:
+            return []
+        value: Any = ev.value or None
+        if column in INT_COLUMNS:
+            value = int(value) if value and value.isdigit() else None
+        elif column == "direction":
+            if value not in DIRECTIONS:
+                return []
+            call.direction = value
+        elif column == "queue":
+            call.queue = value
+        return [self._delta(call, {column: value}, ev, "VarSet", ev.channel,
+                            {"variable": ev.variable.lstrip("_"), "value": ev.value})]
+
+    def _bridge_enter(self, ev: BridgeEnter) -> list[CallDelta]:
+        call = self._call_of(ev)
+        if call is None:
+            return []
+        fields = {}
+        if call.connected_at is None and ev.bridge_num_channels >= 2:
+            call.connected_at = self._at(ev)
+            fields["connected_at"] = call.connected_at
+        return [self._delta(call, fields, ev, "BridgeEnter", ev.channel,
+                            {"bridge": ev.bridge_id, "members": ev.bridge_num_channels})]
+
+    def _dial(self, ev: DialBegin | DialEnd) -> list[CallDelta]:
+        call = self._call_of(ev)
+        if call is None:
+            return []
+        data = {"dest": ev.dest.name}
+        if isinstance(ev, DialEnd):
+            data["status"] = ev.dial_status
+        return [self._delta(call, {}, ev, type(ev).__name__, ev.channel, data)]
+
+    def _queue(self, ev: QueueCallerJoin | QueueCallerLeave | QueueCallerAbandon) -> list[CallDelta]:
+        call = self._call_of(ev)
+        if call is None:
+            return []
+        fields = {}
+        if isinstance(ev, QueueCallerJoin) and call.queue is None:
+            call.queue = ev.queue
+            fields["queue"] = ev.queue
+        return [self._delta(call, fields, ev, type(ev).__name__, ev.channel, {"queue": ev.queue})]
+
+    def _hangup(self, ev: Hangup) -> list[CallDelta]:
+        call = self._call_of(ev)
+        if call is None:
+            return []
+        ch = ev.channel
+        at = self._at(ev)
+        call.channels.discard(ch.uniqueid)
+        fields: dict[str, Any] = {}
+        if ch.uniqueid == call.primary:
+            call.ended_at, call.cause = at, ev.cause
+            fields.update(ended_at=at, hangup_cause=ev.cause, hangup_cause_text=ev.cause_text)
+        closed = not call.channels
+        if closed:
+            if call.ended_at is None:
+                fields["ended_at"] = call.ended_at = at
+            fields["outcome"] = outcome(call)
+            del self.calls[(call.server, call.linkedid)]
+        delta = self._delta(call, fields, ev, "Hangup", ch, {"cause": ev.cause})
+        return [CallDelta(delta.server, delta.linkedid, delta.fields, delta.event, closed)]
+
+    # -- resync after a (re)login ----------------------------------------------------------------
+
+    def resync(self, server: str, live: Iterable[tuple[Channel, float]]) -> list[CallDelta]:
+        """After every (re)login: bring the live calls in line with the PBX's channel list
+        (channel, start time)."""
+        now = self._clock()
+        deltas: list[CallDelta] = []
+        by_linkedid: dict[str, list[tuple[Channel, float]]] = {}
+        for ch, started in live:
+            by_linkedid.setdefault(ch.linkedid, []).append((ch, started))
+        for (srv, linkedid), call in list(self.calls.items()):
+            if srv != server or linkedid in by_linkedid:
+                continue
+            # Ended while the link was down: the end time is the best we know.
+            call.ended_at = call.ended_at or now
+            fields = {"ended_at": call.ended_at, "outcome": outcome(call)}
+            del self.calls[(srv, linkedid)]
+            event = CallEventRecord(now, "EndedWhileUnlinked", None, {})
+            deltas.append(CallDelta(server, linkedid, fields, event, closed=True))
+        for linkedid, channels in by_linkedid.items():
+            call = self.calls.get((server, linkedid))
+            if call is None:
+                channels.sort(key=lambda item: item[1])
+                first, started = next(((c, s) for c, s in channels if c.uniqueid == linkedid),
+                                      channels[0])
+                deltas.append(self._open(server, first, started, "FoundOnResync"))
+                call = self.calls[(server, linkedid)]
+                if first.state == STATE_UP:
+                    call.answered_at = started
+            call.channels = {c.uniqueid for c, _ in channels}
+        return deltas
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _call_of(self, ev: AmiEvent) -> LiveCall | None:
+        ch: Channel = ev.channel  # type: ignore[attr-defined]
+        call = self.calls.get((ev.server, ch.linkedid))
+        if call is not None:
+            call.channels.add(ch.uniqueid)
+        return call
+
+    def _at(self, ev: AmiEvent) -> float:
+        return ev.timestamp if ev.timestamp is not None else self._clock()
+
+    def _delta(self, call: LiveCall, fields: Mapping[str, Any], ev: AmiEvent, kind: str,
+               ch: Channel, data: Mapping[str, Any] | None = None) -> CallDelta:
+        record = CallEventRecord(self._at(ev), kind, ch.name, data if data is not None else {})
+        return CallDelta(call.server, call.linkedid, fields, record)
+
+
+def outcome(call: LiveCall) -> str:
+    if call.connected_at is not None:
+        return "completed"
+    if call.answered_at is not None:
+        return "abandoned" if call.queue else "completed"
+    if call.cause in BUSY_CAUSES:
+        return "busy"
+    if call.cause in NO_ANSWER_CAUSES:
+        return "no_answer"
+    if call.direction == "inbound":
+        return "abandoned"  # the caller hung up before the PBX answered
+    if call.direction == "outbound" and call.cause in (16, None):
+        return "no_answer"
+    return "failed"
+
+
+def _channel_data(ch: Channel) -> dict[str, Any]:
+    return {"uniqueid": ch.uniqueid, "caller": ch.caller_num, "exten": ch.exten,
+            "context": ch.context}
+
+
+_HANDLERS = {
+    Newchannel: CallTracker._newchannel, Newstate: CallTracker._newstate,
+    VarSet: CallTracker._varset, BridgeEnter: CallTracker._bridge_enter,
+    DialBegin: CallTracker._dial, DialEnd: CallTracker._dial, Hangup: CallTracker._hangup,
+    QueueCallerJoin: CallTracker._queue, QueueCallerLeave: CallTracker._queue,
+    QueueCallerAbandon: CallTracker._queue,
+}

@@ -1,0 +1,221 @@
+"""Renders every Asterisk config file the engine relies on, from settings, as text (no I/O)."""
+from dataclasses import dataclass
+
+from asterisk import dialplan as dp
+from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+
+# Where the run folder appears inside the PBX root (bind-mounted there by the local PBX).
+PBX_MOUNT = "/pbx"
+
+MODULES = (
+    # SIP
+    "res_pjproject", "res_sorcery_config", "res_sorcery_memory", "res_sorcery_astdb",
+    "res_pjsip", "res_pjsip_session", "chan_pjsip", "res_pjsip_authenticator_digest",
+    "res_pjsip_endpoint_identifier_user", "res_pjsip_endpoint_identifier_anonymous",
+    "res_pjsip_registrar", "res_pjsip_dtmf_info", "res_pjsip_sdp_rtp", "res_pjsip_caller_id",
+    "res_pjsip_nat", "res_pjsip_header_funcs", "res_pjsip_pubsub", "res_pjsip_refer",
+    "res_pjsip_rfc3326", "res_pjsip_empty_info", "res_rtp_asterisk",
+    # media
+    "codec_ulaw", "codec_alaw", "codec_gsm", "codec_resample", "format_gsm", "format_wav",
+    "format_pcm", "format_sln", "format_wav_gsm", "res_musiconhold", "res_timing_timerfd",
+    # bridges
+    "bridge_simple", "bridge_native_rtp", "bridge_softmix", "bridge_holding",
+    # applications and functions
+    "pbx_config", "res_speech", "res_agi", "app_dial", "app_playback", "app_queue", "app_confbridge",
+    "app_voicemail", "app_mixmonitor", "app_chanspy", "app_read", "app_echo", "app_verbose",
+    "app_stack", "app_exec", "app_senddtmf", "app_record", "app_amd", "app_bridgewait",
+    "app_originate", "app_softhangup", "func_callerid", "func_channel", "func_strings",
+    "func_logic", "func_cut", "func_global", "func_timeout", "func_math", "func_uri", "func_env",
+)
+
+
+@dataclass(frozen=True)
+class SipEndpoint:
+    """An agent's or a supervisor's softphone."""
+
+    name: str
+    password: str | None = None
+    contact: str | None = None  # a static contact (sip:user@host:port); else the phone registers
+    context: str = dp.CTX_AGENTS
+
+
+def render_all(
+    pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, endpoints: tuple[SipEndpoint, ...] = ()
+) -> dict[str, str]:
+    """File name (relative to the config folder) -> content."""
+    return {
+        "asterisk.conf": render_asterisk_conf(),
+        "modules.conf": render_modules_conf(),
+        "logger.conf": LOGGER_CONF,
+        "manager.conf": render_manager_conf(ami),
+        "pjsip.conf": render_pjsip_conf(pbx, endpoints),
+        "rtp.conf": f"[general]\nrtpstart={pbx.rtp_start}\nrtpend={pbx.rtp_end}\n",
+        "extensions.conf": render_extensions_conf(pbx, agi),
+        "queues.conf": render_queues_conf(endpoints),
+        "voicemail.conf": VOICEMAIL_CONF,
+        "musiconhold.conf": f"[default]\nmode=files\ndirectory={PBX_MOUNT}/moh\n",
+        "confbridge.conf": CONFBRIDGE_CONF,
+        "cdr.conf": "[general]\nenable=no\n",
+        "cel.conf": "[general]\nenable=no\n",
+        "amd.conf": AMD_CONF,
+        "acl.conf": "", "udptl.conf": "[general]\n", "pjproject.conf": "", "ccss.conf": "[general]\n",
+        "features.conf": "[general]\n",
+        "indications.conf": "[general]\ncountry=cn\n\n[cn]\ndescription=China\n"
+        "ringcadence=1000,4000\ndial=450\nbusy=450/350,0/350\nring=450/1000,0/4000\n"
+        "congestion=450/700,0/700\ncallwaiting=450/400,0/4000\n",
+    }
+
+
+def render_asterisk_conf() -> str:
+    m = PBX_MOUNT
+    return f"""[directories]
+astetcdir => {m}/etc
+astrundir => {m}/run
+astlogdir => {m}/log
+astspooldir => {m}/spool
+astdbdir => {m}/lib
+astkeydir => {m}/lib
+astcachedir => {m}/cache
+astvarlibdir => /var/lib/asterisk
+astdatadir => /usr/share/asterisk
+astagidir => /usr/share/asterisk/agi-bin
+astmoddir => /usr/lib/x86_64-linux-gnu/asterisk/modules
+astsbindir => /usr/sbin
+
+[options]
+verbose = 0
+debug = 0
+nofork = yes
+transmit_silence = yes
+defaultlanguage = en
+"""
+
+
+def render_modules_conf() -> str:
+    lines = ["[modules]", "autoload = no"]
+    lines += [f"load = {name}.so" for name in MODULES]
+    return "\n".join(lines) + "\n"
+
+
+LOGGER_CONF = """[general]
+dateformat = %F %T.%3q
+
+[logfiles]
+messages.log => notice,warning,error
+console => error
+"""
+
+
+def render_manager_conf(ami: AmiSettings) -> str:
+    return f"""[general]
+enabled = yes
+bindaddr = {ami.host}
+port = {ami.port}
+timestampevents = yes
+displayconnects = no
+
+[{ami.username}]
+secret = {ami.secret.get_secret_value()}
+deny = 0.0.0.0/0.0.0.0
+permit = 127.0.0.1/255.0.0.0
+read = all
+write = all
+writetimeout = 5000
+"""
+
+
+def render_pjsip_conf(pbx: PbxSettings, endpoints: tuple[SipEndpoint, ...]) -> str:
+    media = "media_address=127.0.0.1\nbind_rtp_to_media_address=yes\n"
+    codecs = "disallow=all\nallow=ulaw,alaw,gsm\n"
+    parts = [
+        f"[transport-udp]\ntype=transport\nprotocol=udp\nbind=127.0.0.1:{pbx.sip_port}\n",
+        # Callers on the hotline are not identified by user: they land on the anonymous endpoint.
+        f"[anonymous]\ntype=endpoint\ncontext={dp.CTX_INBOUND}\n{codecs}"
+        f"dtmf_mode=auto_info\nrtp_timeout=60\n{media}",
+    ]
+    for ep in endpoints:
+        auth = f"auth={ep.name}\n" if ep.password else ""
+        parts.append(
+            f"[{ep.name}]\ntype=endpoint\ncontext={ep.context}\n{codecs}dtmf_mode=auto_info\n"
+            f"aors={ep.name}\n{auth}{media}direct_media=no\n"
+        )
+        contact = f"contact={ep.contact}\n" if ep.contact else "max_contacts=1\nremove_existing=yes\n"
+        parts.append(f"[{ep.name}]\ntype=aor\n{contact}qualify_frequency=0\n")
+        if ep.password:
+            parts.append(
+                f"[{ep.name}]\ntype=auth\nauth_type=userpass\nusername={ep.name}\n"
+                f"password={ep.password}\n"
+            )
+    return "\n".join(parts)
+
+
+def render_extensions_conf(pbx: PbxSettings, agi: AgiSettings) -> str:
+    agi_url = f"agi://{agi.host}:{agi.port}/{dp.AGI_SCRIPT_IVR}"
+    return f"""[general]
+static = yes
+writeprotect = yes
+
+[{dp.CTX_INBOUND}]
+exten => {pbx.hotline_number},1,NoOp(hotline call from ${{CALLERID(num)}})
+ same => n,Set(__{dp.VAR_DIRECTION}=inbound)
+ same => n,Answer()
+ same => n,AGI({agi_url})
+ same => n,GotoIf($["${{AGISTATUS}}" = "SUCCESS"]?done)
+ ; The engine is unreachable or failed: the caller still reaches someone useful.
+ same => n,Set({dp.VAR_FALLBACK}=${{AGISTATUS}})
+ same => n,Goto({dp.CTX_FALLBACK},s,1)
+ same => n(done),Hangup()
+exten => _X!,1,Hangup(1)
+
+[{dp.CTX_FALLBACK}]
+exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,120)
+ same => n,VoiceMail({dp.FALLBACK_MAILBOX}@{dp.VOICEMAIL_CONTEXT},u)
+ same => n,Hangup()
+
+[{dp.CTX_AGENTS}]
+exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
+"""
+
+
+def render_queues_conf(endpoints: tuple[SipEndpoint, ...]) -> str:
+    lines = ["[general]", "persistentmembers = no", "", f"[{dp.FALLBACK_QUEUE}]",
+             "strategy = ringall", "musicclass = default", "timeout = 15", "retry = 2",
+             "joinempty = yes", "leavewhenempty = no", "announce-position = yes"]
+    lines += [f"member => PJSIP/{ep.name}" for ep in endpoints]
+    return "\n".join(lines) + "\n"
+
+
+VOICEMAIL_CONF = f"""[general]
+format = wav
+maxmsg = 1000
+maxsecs = 180
+attach = no
+
+[{dp.VOICEMAIL_CONTEXT}]
+{dp.FALLBACK_MAILBOX} => 0000,Hotline fallback
+"""
+
+CONFBRIDGE_CONF = """[general]
+
+[agent_bridge]
+type = bridge
+max_members = 10
+
+[agent_user]
+type = user
+quiet = yes
+announce_join_leave = no
+"""
+
+# Answering-machine detection defaults (app_amd declines to load without this file).
+AMD_CONF = """[general]
+initial_silence = 2500
+greeting = 1500
+after_greeting_silence = 800
+total_analysis_time = 5000
+min_word_length = 100
+between_words_silence = 50
+maximum_number_of_words = 3
+silence_threshold = 256
+maximum_word_length = 5000
+"""

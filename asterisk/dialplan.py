@@ -1,0 +1,22 @@
+"""Dialplan context names and channel-variable names shared by the renderer, the IVR and the tracker."""
+
+CTX_INBOUND = "hotline-inbound"
+CTX_FALLBACK = "hotline-fallback"
+CTX_AGENTS = "hotline-agents"
+FALLBACK_QUEUE = "hotline-fallback"
+VOICEMAIL_CONTEXT = "hotline"
+FALLBACK_MAILBOX = "9000"
+AGI_SCRIPT_IVR = "ivr"
+
+# Variables the engine sets on the customer's channel; the call tracker reads them back from
+# the PBX's own VarSet events, so the call record never depends on what the engine intended.
+VAR_PREFIX = "HOTLINE_"
+VAR_CARD = "HOTLINE_CARD"
+VAR_RETAILER = "HOTLINE_RETAILER"
+VAR_BRANCH = "HOTLINE_BRANCH"
+VAR_BUSINESS_TYPE = "HOTLINE_BUSINESS_TYPE"
+VAR_QUEUE = "HOTLINE_QUEUE"
+VAR_AGENT = "HOTLINE_AGENT"
+VAR_STEP = "HOTLINE_STEP"
+VAR_DIRECTION = "HOTLINE_DIRECTION"
+VAR_FALLBACK = "HOTLINE_FALLBACK"

@@ -1,0 +1,216 @@
+"""The local PBX for development and tests: a cached Debian sid root with Asterisk 22, run in a
+private mount namespace on 127.0.0.1 with every config rendered by the engine into a run folder."""
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import time
+import wave
+from pathlib import Path
+
+from asterisk.ami import AmiClient
+from asterisk.config import PBX_MOUNT, SipEndpoint, render_all
+from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+
+log = logging.getLogger("hotline.pbx")
+
+PACKAGES = "asterisk,asterisk-modules,asterisk-core-sounds-en-gsm"
+APT_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
+
+
+class PbxError(RuntimeError):
+    pass
+
+
+def debian_mirror(sources: tuple[Path, ...] = APT_SOURCES) -> str:
+    """The Debian mirror this machine's own apt sources name (never a hard-coded host)."""
+    files: list[Path] = []
+    for src in sources:
+        if src.is_dir():
+            files += sorted(src.glob("*.sources")) + sorted(src.glob("*.list"))
+        elif src.is_file():
+            files.append(src)
+    for path in files:
+        for uri in _uris(path.read_text(errors="replace"), deb822=path.suffix == ".sources"):
+            if "security" not in uri and "/debian" in uri:
+                return uri
+    raise PbxError("no Debian mirror found in the apt sources")
+
+
+def _uris(text: str, deb822: bool) -> list[str]:
+    uris = []
+    for line in text.splitlines():
+        line = line.strip()
+        if deb822 and line.startswith("URIs:"):
+            uris += line.split()[1:]
+        elif not deb822 and line.startswith("deb "):
+            uris += [w for w in line.split()[1:] if "://" in w][:1]
+    return uris
+
+
+def install_root(root: Path, mirror: str | None = None) -> Path:
+    """Build the PBX root once with debootstrap; later calls reuse it."""
+    if (root / "usr/sbin/asterisk").exists():
+        (root / PBX_MOUNT.lstrip("/")).mkdir(exist_ok=True)
+        return root
+    if shutil.which("debootstrap") is None:
+        raise PbxError("debootstrap is not installed (apt-get install debootstrap)")
+    mirror = mirror or debian_mirror()
+    tmp = root.with_name(root.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    log.info("building the PBX root", extra={"root": str(root), "mirror": mirror})
+    subprocess.run(
+        ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", "sid", str(tmp), mirror],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    (tmp / PBX_MOUNT.lstrip("/")).mkdir(exist_ok=True)
+    tmp.rename(root)
+    return root
+
+
+def write_hold_music(path: Path) -> None:
+    """A soft two-tone chime as music on hold, so waiting is never silence (8 kHz, 16-bit)."""
+    if path.exists():
+        return
+    rate, frames = 8000, bytearray()
+    for freq, seconds in ((523.25, 0.6), (659.25, 0.6), (783.99, 0.8), (0, 1.0)) * 3:
+        for i in range(int(rate * seconds)):
+            fade = min(1.0, i / 400, (rate * seconds - i) / 400)
+            frames += struct.pack("<h", int(3000 * fade * math.sin(2 * math.pi * freq * i / rate)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(frames))
+
+
+class LocalPbx:
+    def __init__(
+        self, pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, run_dir: Path | None = None,
+        endpoints: tuple[SipEndpoint, ...] = (),
+    ) -> None:
+        self.settings, self.ami, self.agi = pbx, ami, agi
+        self.run_dir = (run_dir or pbx.run_dir).resolve()
+        self.endpoints = endpoints
+        self.pid_file = self.run_dir / "asterisk.pid"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.run_dir / "log"
+
+    def write_config(self) -> None:
+        for sub in ("etc", "run", "log", "spool", "lib", "cache", "moh", "recordings", "prompts"):
+            (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
+        for name, text in render_all(self.settings, self.ami, self.agi, self.endpoints).items():
+            target = self.run_dir / "etc" / name
+            target.write_text(text)
+            target.chmod(0o600)
+        write_hold_music(self.run_dir / "moh" / "hotline-chime.wav")
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        return pid if b"asterisk" in cmdline else None
+
+    async def up(self) -> None:
+        if self.pid() is not None:
+            raise PbxError(f"a PBX already runs from {self.run_dir} (pid {self.pid()})")
+        root = self.settings.root
+        if not (root / "usr/sbin/asterisk").exists():
+            raise PbxError(f"no PBX root at {root}: run `hotline pbx install` first")
+        (root / PBX_MOUNT.lstrip("/")).mkdir(exist_ok=True)
+        self.write_config()
+        (self.log_dir / "messages.log").unlink(missing_ok=True)  # judge this boot alone
+        script = (
+            f"mount --bind /proc {root}/proc && mount --bind /dev {root}/dev && "
+            f"mount --bind {self.run_dir} {root}{PBX_MOUNT} && "
+            f"exec chroot {root} /usr/sbin/asterisk -C {PBX_MOUNT}/etc/asterisk.conf -f -n"
+        )
+        console = open(self.log_dir / "console.log", "ab")
+        with console:
+            proc = subprocess.Popen(
+                ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+                stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(str(proc.pid))
+        try:
+            await self._wait_booted(proc)
+            self._check_modules()
+        except BaseException:
+            await self.down()
+            raise
+        log.info("pbx up", extra={"pid": proc.pid, "sip_port": self.settings.sip_port,
+                                  "ami_port": self.ami.port})
+
+    async def _wait_booted(self, proc: subprocess.Popen) -> None:
+        client = AmiClient(self.ami.model_copy(update={"reconnect_min": 0.05, "reconnect_max": 0.2}))
+        deadline = time.monotonic() + self.settings.boot_timeout
+        async with asyncio.TaskGroup() as tg:
+            runner = tg.create_task(client.run())
+            try:
+                while not client.fully_booted.is_set():
+                    if proc.poll() is not None:
+                        raise PbxError(f"Asterisk exited with {proc.returncode}: {self._log_tail()}")
+                    if time.monotonic() > deadline:
+                        raise PbxError(f"Asterisk not fully booted in time: {self._log_tail()}")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(client.fully_booted.wait(), 0.1)
+            finally:
+                runner.cancel()
+
+    def _check_modules(self) -> None:
+        """A module that declines to load (usually a missing config) fails the boot loudly."""
+        messages = (self.log_dir / "messages.log").read_text(errors="replace")
+        bad = [line for line in messages.splitlines()[-400:]
+               if "declined to load" in line or "Error loading module" in line]
+        if bad:
+            raise PbxError("modules failed to load: " + "; ".join(bad[-5:]))
+
+    def _log_tail(self) -> str:
+        try:
+            return (self.log_dir / "console.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    async def down(self, timeout: float = 10.0) -> None:
+        """Stop Asterisk; its mounts live in its private namespace and vanish with it."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, sig)
+            if await self._wait_gone(pid, wait):
+                break
+        else:
+            raise PbxError(f"Asterisk pid {pid} would not stop")
+        self.pid_file.unlink(missing_ok=True)
+
+    @staticmethod
+    async def _wait_gone(pid: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it when it is our child
+            if not Path(f"/proc/{pid}").exists():
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    def status(self) -> dict[str, object]:
+        pid = self.pid()
+        return {"running": pid is not None, "pid": pid, "run_dir": str(self.run_dir),
+                "sip": f"127.0.0.1:{self.settings.sip_port}",
+                "ami": f"{self.ami.host}:{self.ami.port}", "hotline": self.settings.hotline_number}

@@ -1,0 +1,113 @@
+from pathlib import Path
+
+from acd.tracker import CallTracker
+from asterisk.ami_protocol import AmiParser
+from asterisk.events import (
+    BridgeEnter, Channel, Hangup, Newchannel, Newstate, VarSet, to_event,
+)
+
+TRANSCRIPT = (Path(__file__).parent / "transcripts" / "fallback_call.ami").read_bytes()
+
+
+def recorded_events():
+    return [to_event(m, "local") for m in AmiParser().feed(TRANSCRIPT) if m.event]
+
+
+def merged(deltas):
+    fields = {}
+    for d in deltas:
+        fields.update(d.fields)
+    return fields
+
+
+def test_recorded_fallback_call_is_on_record_with_the_pbx_times():
+    tracker = CallTracker(clock=lambda: 0.0)
+    events = recorded_events()
+    deltas = [d for ev in events for d in tracker.feed(ev)]
+    row = merged(deltas)
+    first = next(e for e in events if isinstance(e, Newchannel))
+    up = next(e for e in events if isinstance(e, Newstate) and e.channel.state == 6)
+    hangup = next(e for e in events if isinstance(e, Hangup))
+    assert row["offered_at"] == first.timestamp
+    assert row["answered_at"] == up.timestamp
+    assert row["ended_at"] == hangup.timestamp
+    assert row["direction"] == "inbound" and row["dialed_number"] == "4000"
+    assert row["caller_number"] == "sipp"
+    assert row["queue"] == "hotline-fallback"
+    assert row["outcome"] == "abandoned"  # answered, queued, never reached an agent
+    assert deltas[-1].closed and tracker.calls == {}
+    assert {d.linkedid for d in deltas} == {first.channel.linkedid}
+    kinds = [d.event.kind for d in deltas]
+    assert kinds[0] == "Newchannel" and kinds[-1] == "Hangup" and "QueueCallerJoin" in kinds
+
+
+def ch(uid, linkedid=None, state=0, context="hotline-inbound", name=None):
+    return Channel(name=name or f"PJSIP/x-{uid}", uniqueid=uid, linkedid=linkedid or uid,
+                   state=state, caller_num="1390000", caller_name="", connected_num="",
+                   connected_name="", context=context, exten="4000", language="zh")
+
+
+def test_connected_call_is_completed_and_engine_variables_fill_the_row():
+    t = CallTracker()
+    out = []
+    out += t.feed(Newchannel(server="s", timestamp=1.0, channel=ch("1")))
+    out += t.feed(Newstate(server="s", timestamp=2.0, channel=ch("1", state=6)))
+    out += t.feed(VarSet(server="s", timestamp=2.5, channel=ch("1"), variable="HOTLINE_CARD",
+                         value="310101"))
+    out += t.feed(VarSet(server="s", timestamp=2.6, channel=ch("1"), variable="HOTLINE_AGENT",
+                         value="7"))
+    out += t.feed(VarSet(server="s", timestamp=2.6, channel=ch("1"), variable="UNRELATED",
+                         value="x"))
+    out += t.feed(BridgeEnter(server="s", timestamp=3.0, channel=ch("1"), bridge_id="b",
+                              bridge_type="basic", bridge_num_channels=2))
+    out += t.feed(Hangup(server="s", timestamp=9.0, channel=ch("1"), cause=16,
+                         cause_text="Normal Clearing"))
+    row = merged(out)
+    assert row["card_number"] == "310101" and row["agent_id"] == 7
+    assert row["connected_at"] == 3.0 and row["ended_at"] == 9.0
+    assert row["outcome"] == "completed" and row["hangup_cause"] == 16
+    assert all(d.event.kind != "VarSet" or d.event.data["variable"] != "UNRELATED" for d in out)
+
+
+def test_outbound_busy_and_unanswered_inbound():
+    t = CallTracker()
+    t.feed(Newchannel(server="s", timestamp=1.0, channel=ch("9", context="")))
+    t.feed(VarSet(server="s", timestamp=1.0, channel=ch("9"), variable="__HOTLINE_DIRECTION",
+                  value="outbound"))
+    busy = t.feed(Hangup(server="s", timestamp=2.0, channel=ch("9"), cause=17, cause_text="Busy"))
+    assert merged(busy)["outcome"] == "busy"
+    t.feed(Newchannel(server="s", timestamp=1.0, channel=ch("5")))
+    gone = t.feed(Hangup(server="s", timestamp=4.0, channel=ch("5"), cause=16, cause_text=""))
+    assert merged(gone)["outcome"] == "abandoned"
+
+
+def test_call_closes_only_when_its_last_channel_is_gone():
+    t = CallTracker()
+    t.feed(Newchannel(server="s", timestamp=1.0, channel=ch("1")))
+    t.feed(Newchannel(server="s", timestamp=1.1, channel=ch("2", linkedid="1")))
+    first = t.feed(Hangup(server="s", timestamp=5.0, channel=ch("1"), cause=16, cause_text=""))
+    assert not first[-1].closed and first[-1].fields["ended_at"] == 5.0
+    last = t.feed(Hangup(server="s", timestamp=6.0, channel=ch("2", linkedid="1"), cause=16,
+                         cause_text=""))
+    assert last[-1].closed and last[-1].fields.get("ended_at") is None
+
+
+def test_events_of_unknown_calls_are_ignored():
+    t = CallTracker()
+    assert t.feed(Hangup(server="s", timestamp=1.0, channel=ch("77"), cause=16, cause_text="")) == []
+
+
+def test_resync_closes_vanished_calls_and_adopts_unknown_ones():
+    t = CallTracker(clock=lambda: 100.0)
+    t.feed(Newchannel(server="s", timestamp=1.0, channel=ch("1")))
+    t.feed(Newchannel(server="s", timestamp=2.0, channel=ch("2")))
+    deltas = t.resync("s", [(ch("2"), 2.0), (ch("3", state=6), 50.0)])
+    by_id = {d.linkedid: d for d in deltas}
+    assert by_id["1"].closed and by_id["1"].fields["ended_at"] == 100.0
+    assert by_id["1"].fields["outcome"] == "abandoned"
+    assert by_id["3"].fields["offered_at"] == 50.0 and by_id["3"].event.kind == "FoundOnResync"
+    assert "2" not in by_id and set(t.calls) == {("s", "2"), ("s", "3")}
+    # A call on another server is untouched by this server's resync.
+    t.feed(Newchannel(server="other", timestamp=1.0, channel=ch("8")))
+    t.resync("s", [])
+    assert ("other", "8") in t.calls
