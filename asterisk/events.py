@@ -23,7 +23,7 @@ class Channel:
     language: str
 
 
-def _channel(f: Mapping[str, str], prefix: str = "") -> Channel:
+def channel_from(f: Mapping[str, str], prefix: str = "") -> Channel:
     g = f.get
     state = g(prefix + "ChannelState", "")
     return Channel(
@@ -179,7 +179,7 @@ Builder = Callable[[Mapping[str, str], str, float | None], AmiEvent]
 def _channel_event(cls: type, **extra: Callable[[Mapping[str, str]], object]) -> Builder:
     def build(f: Mapping[str, str], server: str, ts: float | None) -> AmiEvent:
         values = {name: fn(f) for name, fn in extra.items()}
-        return cls(server=server, timestamp=ts, channel=_channel(f), **values)
+        return cls(server=server, timestamp=ts, channel=channel_from(f), **values)
 
     return build
 
@@ -199,10 +199,10 @@ BUILDERS: dict[str, Builder] = {
     "Hangup": _channel_event(Hangup, cause=_get_int("Cause"), cause_text=_get("Cause-txt")),
     "VarSet": _channel_event(VarSet, variable=_get("Variable"), value=_get("Value")),
     "DialBegin": _channel_event(
-        DialBegin, dest=lambda f: _channel(f, "Dest"), dial_string=_get("DialString")
+        DialBegin, dest=lambda f: channel_from(f, "Dest"), dial_string=_get("DialString")
     ),
     "DialEnd": _channel_event(
-        DialEnd, dest=lambda f: _channel(f, "Dest"), dial_status=_get("DialStatus")
+        DialEnd, dest=lambda f: channel_from(f, "Dest"), dial_status=_get("DialStatus")
     ),
     "BridgeEnter": _channel_event(
         BridgeEnter, bridge_id=_get("BridgeUniqueid"), bridge_type=_get("BridgeType"),

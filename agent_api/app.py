@@ -1,0 +1,34 @@
+"""The composition root: the FastAPI app whose lifespan runs the engine in one task group."""
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from agent_api.engine import Engine
+from agent_api.routes import health
+from agent_api.settings import Settings
+from models import make_engine, make_sessionmaker
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = make_engine(settings.db.url, echo=settings.db.echo)
+        sessions = make_sessionmaker(db)
+        engine = Engine(settings, sessions)
+        app.state.settings, app.state.sessions, app.state.engine = settings, sessions, engine
+        try:
+            async with asyncio.TaskGroup() as tg:
+                running = tg.create_task(engine.run())
+                await engine.started.wait()
+                yield
+                running.cancel()
+        finally:
+            await db.dispose()
+
+    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,152 @@
+"""`hotline`: the engine, the local PBX, the database and the demo, from one command."""
+import argparse
+import asyncio
+import logging
+import sys
+
+from sqlalchemy import desc, select
+
+from agent_api.settings import Settings
+from asterisk.config import SipEndpoint
+from asterisk.pbx import LocalPbx, PbxError, install_root
+from models import Agent, Call, make_engine, make_sessionmaker
+
+log = logging.getLogger("hotline.cli")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the engine: API, AMI and FastAGI in one process")
+    sub.add_parser("demo", help="PBX, database with demo data and engine, ready for a call")
+    pbx = sub.add_parser("pbx", help="the local Asterisk for development and tests")
+    pbx.add_argument("action", choices=["install", "up", "down", "status"])
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?", default=None)
+    sub.add_parser("seed-demo", help="insert the demo branches, agents and retailers")
+    calls = sub.add_parser("calls", help="the latest call records")
+    calls.add_argument("--limit", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    from agent_api.logs import setup_logging
+    settings = Settings()
+    setup_logging(settings.log_level)
+    try:
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except KeyboardInterrupt:
+        return 130
+    except PbxError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+
+
+async def serve(settings: Settings, _args=None) -> int:
+    import uvicorn
+
+    from agent_api.app import create_app
+    config = uvicorn.Config(create_app(settings), host=settings.http.host, port=settings.http.port,
+                            log_config=None, lifespan="on")
+    await uvicorn.Server(config).serve()
+    return 0
+
+
+def local_pbx(settings: Settings, endpoints: tuple[SipEndpoint, ...] = ()) -> LocalPbx:
+    return LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints)
+
+
+async def agent_endpoints(settings: Settings) -> tuple[SipEndpoint, ...]:
+    db = make_engine(settings.db.url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            agents = await session.scalars(select(Agent).where(Agent.active).order_by(Agent.number))
+            return tuple(SipEndpoint(name=a.sip_endpoint) for a in agents)
+    finally:
+        await db.dispose()
+
+
+async def pbx_command(settings: Settings, args) -> int:
+    if args.action == "install":
+        await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
+        print(f"PBX root ready at {settings.pbx.root}")
+    elif args.action == "up":
+        await local_pbx(settings, await agent_endpoints(settings)).up()
+        print(f"PBX up: SIP 127.0.0.1:{settings.pbx.sip_port}, AMI 127.0.0.1:{settings.ami.port}")
+    elif args.action == "down":
+        await local_pbx(settings).down()
+        print("PBX down")
+    else:
+        for key, value in local_pbx(settings).status().items():
+            print(f"{key}: {value}")
+    return 0
+
+
+async def db_command(settings: Settings, args) -> int:
+    from migrations import runner
+    if args.action == "upgrade":
+        await runner.upgrade(settings.db.url, args.revision or "head")
+    elif args.action == "downgrade":
+        await runner.downgrade(settings.db.url, args.revision or "-1")
+    print(f"database at revision {await runner.current(settings.db.url)}")
+    return 0
+
+
+async def seed_demo(settings: Settings, _args=None) -> int:
+    from agent_api.demo import seed
+    db = make_engine(settings.db.url)
+    try:
+        added = await seed(make_sessionmaker(db))
+    finally:
+        await db.dispose()
+    print("demo data added" if added else "demo data already present")
+    return 0
+
+
+async def demo(settings: Settings, args) -> int:
+    from agent_api.demo import DEMO_PIN, RETAILERS
+    from migrations import runner
+    await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
+    await runner.upgrade(settings.db.url)
+    await seed_demo(settings)
+    pbx = local_pbx(settings, await agent_endpoints(settings))
+    await pbx.down()  # a PBX left over from an interrupted demo
+    await pbx.up()
+    http = f"http://{settings.http.host}:{settings.http.port}"
+    print(f"""
+hotline is ready.
+  API          {http}   (docs {http}/docs, health {http}/health)
+  hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
+  agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN})
+  retailers    cards {', '.join(r[0] for r in RETAILERS[:3])} ... (PIN {DEMO_PIN})
+  try a call   sipp -sn uac -s {settings.pbx.hotline_number} 127.0.0.1:{settings.pbx.sip_port} -m 1
+  call records hotline calls
+Stop with Ctrl-C.
+""", flush=True)
+    try:
+        await serve(settings)
+    finally:
+        await pbx.down()
+    return 0
+
+
+async def list_calls(settings: Settings, args) -> int:
+    db = make_engine(settings.db.url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            rows = await session.scalars(select(Call).order_by(desc(Call.offered_at))
+                                         .limit(args.limit))
+            for c in rows:
+                print(f"{c.offered_at:%Y-%m-%d %H:%M:%S} {c.direction:8} {c.caller_number:>14} "
+                      f"-> {c.dialed_number:6} {c.outcome:11} step={c.last_step or '-'} "
+                      f"answered={c.answered_at and f'{c.answered_at:%H:%M:%S}'} "
+                      f"ended={c.ended_at and f'{c.ended_at:%H:%M:%S}'}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+COMMANDS = {"serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
+            "seed-demo": seed_demo, "calls": list_calls}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Demo data: a headquarters, two branches, business types, skills, agents and retailers."""
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Agent, AgentSkill, Branch, BusinessType, Retailer, RetailerPhone, Skill
+from models.security import hash_pin
+
+DEMO_PIN = "1234"
+
+BRANCHES = [("HQ", "总部 Headquarters", True), ("BJ", "北京分公司 Beijing", False),
+            ("SH", "上海分公司 Shanghai", False)]
+BUSINESS_TYPES = [
+    ("order", "电话订货", "Order", "1"), ("complaint", "投诉建议", "Complaint or suggestion", "2"),
+    ("consultation", "业务咨询", "Consultation", "3"), ("logistics", "物流配送", "Logistics", "4"),
+    ("self_service", "自助查询", "Self-service", "5"), ("operator", "人工服务", "Operator", "0"),
+]
+# number, name, branch, {business type: level}
+AGENTS = [
+    ("8001", "张伟", "BJ", {"order": 8, "complaint": 5}),
+    ("8002", "李娜", "BJ", {"complaint": 9, "consultation": 6}),
+    ("8003", "王芳", "SH", {"order": 7, "logistics": 6}),
+    ("8004", "刘洋", "SH", {"order": 5, "complaint": 5, "consultation": 5}),
+    ("8005", "陈静", "HQ", {code: 5 for code, *_ in BUSINESS_TYPES}),
+]
+# card number, name, branch, class, phones
+RETAILERS = [
+    ("110100001", "朝阳便利店", "BJ", "A", ["13800010001"]),
+    ("110100002", "海淀烟酒行", "BJ", "B", ["13800010002", "01062000002"]),
+    ("110100003", "东城小卖部", "BJ", "C", ["13800010003"]),
+    ("310100001", "浦东超市", "SH", "A", ["13900020001"]),
+    ("310100002", "徐汇烟杂店", "SH", "B", ["13900020002"]),
+    ("990000001", "待分配零售户", None, "E", ["13700030001"]),
+]
+
+
+async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Insert the demo data once; False when it is already there."""
+    async with sessions() as session, session.begin():
+        session.info["actor"] = "demo-seed"
+        if await session.scalar(select(Branch).where(Branch.code == "HQ")):
+            return False
+        branches = {code: Branch(code=code, name=name, is_headquarters=hq)
+                    for code, name, hq in BRANCHES}
+        session.add_all(branches.values())
+        skills = {}
+        for order, (code, zh, en, key) in enumerate(BUSINESS_TYPES):
+            bt = BusinessType(code=code, name_zh=zh, name_en=en, menu_key=key, sort_order=order)
+            skills[code] = Skill(code=f"{code}-zh", name=f"{zh}（普通话）", business_type=bt,
+                                 language="zh")
+            session.add_all([bt, skills[code]])
+        pin = hash_pin(DEMO_PIN)
+        for number, name, branch, levels in AGENTS:
+            agent = Agent(number=number, name=name, branch=branches[branch],
+                          sip_endpoint=f"agent-{number}", pin_hash=pin)
+            agent.skills = [AgentSkill(skill=skills[c], level=lvl) for c, lvl in levels.items()]
+            session.add(agent)
+        for card, name, branch, klass, phones in RETAILERS:
+            session.add(Retailer(
+                card_number=card, name=name, retailer_class=klass, pin_hash=pin,
+                branch=branches[branch] if branch else None,
+                phones=[RetailerPhone(number=p) for p in phones]))
+    return True

@@ -1,0 +1,81 @@
+"""The engine: AMI link, FastAGI server, call tracker and call log in one task group."""
+import asyncio
+import logging
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from acd.call_log import CallLog
+from acd.tracker import CallTracker
+from asterisk.agi import AgiServer
+from asterisk.ami import AmiClient, AmiError, LinkUp
+from asterisk.events import channel_from
+from ivr.agi_app import routes as ivr_routes
+from agent_api.settings import Settings
+
+log = logging.getLogger("hotline.engine")
+
+
+def _seconds(duration: str) -> int:
+    """'HH:MM:SS' as CoreShowChannel reports it."""
+    try:
+        h, m, s = (int(part) for part in duration.split(":"))
+    except ValueError:
+        return 0
+    return h * 3600 + m * 60 + s
+
+
+class Engine:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.ami = AmiClient(settings.ami)
+        a = settings.agi
+        self.agi = AgiServer(ivr_routes(), host=a.host, port=a.port,
+                             header_timeout=a.header_timeout, command_timeout=a.command_timeout)
+        self.tracker = CallTracker()
+        self.call_log = CallLog(sessions)
+        self.started = asyncio.Event()
+        self.resynced_generation = 0
+        self.resynced_at: float | None = None
+
+    async def run(self) -> None:
+        await self.agi.start()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self.ami.run())
+                tg.create_task(self.agi.serve_forever())
+                tg.create_task(self.call_log.run())
+                tg.create_task(self._dispatch())
+                self.started.set()
+        finally:
+            await self.agi.close()
+
+    async def _dispatch(self) -> None:
+        while True:
+            item = await self.ami.queue.get()
+            if isinstance(item, LinkUp):
+                await self._resync(item)
+            self.call_log.submit(self.tracker.feed(item))
+
+    async def _resync(self, up: LinkUp) -> None:
+        """What happened while the link was down is read back from the PBX itself."""
+        try:
+            reply = await self.ami.action_list("CoreShowChannels", timeout=10)
+        except AmiError:
+            log.warning("resync failed; waiting for the next link", exc_info=True)
+            return
+        now = time.time()
+        live = [(channel_from(m.fields), now - _seconds(m.fields.get("Duration", "")))
+                for m in reply.events]
+        self.call_log.submit(self.tracker.resync(up.server, live))
+        self.resynced_generation, self.resynced_at = up.generation, now
+        log.info("resynced", extra={"server": up.server, "generation": up.generation,
+                                    "live_channels": len(live)})
+
+    def status(self) -> dict[str, object]:
+        return {
+            "ami": self.ami.status(),
+            "agi": {"listening": self.agi.port},
+            "resynced_generation": self.resynced_generation,
+            "live_calls": len(self.tracker.calls),
+        }
