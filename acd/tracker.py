@@ -18,6 +18,8 @@ log = logging.getLogger("hotline.tracker")
 STATE_UP = 6
 BUSY_CAUSES = {17}
 NO_ANSWER_CAUSES = {18, 19, 21}
+# Unallocated number, no route, congestion, out of order, bad format, network failures.
+FAILED_CAUSES = {1, 2, 3, 27, 28, 34, 38, 41, 42, 44, 58, 88}
 # Channel variables the engine sets on the customer's channel -> call column.
 VARIABLE_COLUMNS = {
     dp.VAR_CARD: "card_number", dp.VAR_RETAILER: "retailer_id", dp.VAR_BRANCH: "branch_id",
@@ -105,21 +107,26 @@ class CallTracker:
         return [self._delta(call, {"answered_at": call.answered_at}, ev, "Answered", ev.channel)]
 
     def _varset(self, ev: VarSet) -> list[CallDelta]:
-        column = VARIABLE_COLUMNS.get(ev.variable.lstrip("_"))
-        call = self._call_of(ev) if column else None
+        name = ev.variable.lstrip("_")
+        call = self._call_of(ev) if name.startswith(dp.VAR_PREFIX) else None
         if call is None:
             return []
+        fields: dict[str, Any] = {}
+        column = VARIABLE_COLUMNS.get(name)
         value: Any = ev.value or None
         if column in INT_COLUMNS:
             value = int(value) if value and value.isdigit() else None
         elif column == "direction":
             if value not in DIRECTIONS:
-                return []
-            call.direction = value
+                column = None
+            else:
+                call.direction = value
         elif column == "queue":
             call.queue = value
-        return [self._delta(call, {column: value}, ev, "VarSet", ev.channel,
-                            {"variable": ev.variable.lstrip("_"), "value": ev.value})]
+        if column:
+            fields[column] = value
+        return [self._delta(call, fields, ev, "VarSet", ev.channel,
+                            {"variable": name, "value": ev.value})]
 
     def _bridge_enter(self, ev: BridgeEnter) -> list[CallDelta]:
         call = self._call_of(ev)
@@ -230,6 +237,8 @@ def outcome(call: LiveCall) -> str:
         return "busy"
     if call.cause in NO_ANSWER_CAUSES:
         return "no_answer"
+    if call.cause in FAILED_CAUSES:
+        return "failed"
     if call.direction == "inbound":
         return "abandoned"  # the caller hung up before the PBX answered
     if call.direction == "outbound" and call.cause in (16, None):

@@ -183,13 +183,15 @@ class LocalPbx:
         except OSError:
             return ""
 
-    async def down(self, timeout: float = 10.0) -> None:
-        """Stop Asterisk; its mounts live in its private namespace and vanish with it."""
+    async def down(self, timeout: float = 10.0, crash: bool = False) -> None:
+        """Stop Asterisk; its mounts live in its private namespace and vanish with it.
+        `crash` kills it outright, as a power cut would (for tests of the engine's recovery)."""
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        steps = ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0))
+        for sig, wait in steps[1:] if crash else steps:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, sig)
             if await self._wait_gone(pid, wait):

@@ -1,0 +1,136 @@
+"""The real PBX tier: a local Asterisk 22 per test on free ports, sipp as the phones, and the
+engine running in the test's event loop. Missing prerequisites fail loudly, never skip."""
+import asyncio
+import os
+import random
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from agent_api.app import create_app
+from agent_api.settings import Settings
+from asterisk.pbx import LocalPbx
+from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from migrations import runner
+from models import Call
+
+pytestmark = pytest.mark.pbx
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prerequisites():
+    root = PbxSettings().root
+    problems = []
+    if not (root / "usr/sbin/asterisk").exists():
+        problems.append(f"no PBX root at {root} (run bin/setup)")
+    if shutil.which("sipp") is None:
+        problems.append("sipp is not installed (Debian package sip-tester)")
+    if os.geteuid() != 0:
+        problems.append("the local PBX needs root (mount namespace and chroot)")
+    if problems:
+        pytest.fail("PBX tier prerequisites missing: " + "; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    rtp = random.randrange(30000, 39000, 100)
+    return Settings(
+        data_dir=tmp_path,
+        pbx=PbxSettings(run_dir=tmp_path / "pbx", sip_port=free_port(socket.SOCK_DGRAM),
+                        rtp_start=rtp, rtp_end=rtp + 99),
+        ami=AmiSettings(port=free_port(), ping_interval=0.5, ping_timeout=1.0,
+                        reconnect_min=0.05, reconnect_max=0.5),
+        agi=AgiSettings(port=free_port(), header_timeout=1.0),
+        db={"url": f"sqlite+aiosqlite:///{tmp_path}/hotline.db"},
+    )
+
+
+@pytest.fixture
+async def pbx(settings: Settings):
+    local = LocalPbx(settings.pbx, settings.ami, settings.agi)
+    await local.up()
+    yield local
+    await local.down()
+    assert local.pid() is None
+
+
+@pytest.fixture
+async def engine(settings: Settings, pbx: LocalPbx):
+    """The engine as `hotline serve` runs it (lifespan and all), linked to this test's PBX."""
+    await runner.upgrade(settings.db.url)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        engine = app.state.engine
+        await engine.ami.wait_connected(timeout=5)
+        while engine.resynced_generation < 1:
+            await asyncio.sleep(0.01)
+        engine.http = AsyncClient(transport=ASGITransport(app), base_url="http://test")
+        yield engine
+
+
+class Sipp:
+    """A SIP phone. Scenarios are sipp's built-in ones or files in tests/pbx/scenarios."""
+
+    def __init__(self, settings: Settings, workdir: Path) -> None:
+        self.target = f"127.0.0.1:{settings.pbx.sip_port}"
+        self.workdir = workdir
+
+    async def call(self, number: str, *, hold_ms: int = 1000, timeout: float = 20.0,
+                   calls: int = 1, rate: float = 10, caller: str = "13800010001") -> int:
+        """Calls `number` and hangs up after hold_ms, unless the PBX hangs up first."""
+        scenario = self.workdir / f"caller-{hold_ms}.xml"
+        scenario.write_text((SCENARIOS / "caller.xml").read_text().replace("HOLD_MS", str(hold_ms)))
+        args = ["sipp", "-sf", str(scenario), "-s", number, "-key", "caller", caller, self.target,
+                "-i", "127.0.0.1",
+                "-p", str(free_port(socket.SOCK_DGRAM)), "-mp", str(free_port(socket.SOCK_DGRAM)),
+                "-m", str(calls), "-r", str(rate),
+                "-timeout", f"{int(timeout)}s", "-timeout_error", "-nostdin"]
+        proc = await asyncio.create_subprocess_exec(
+            *args, cwd=self.workdir, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE)
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), timeout + 5)
+        finally:
+            if proc.returncode is None:  # timed out or cancelled: the phone goes too
+                proc.kill()
+                await proc.wait()
+        if proc.returncode != 0:
+            raise AssertionError(f"sipp failed ({proc.returncode}): {err.decode()[-500:]}")
+        return proc.returncode
+
+    def start(self, number: str, hold_ms: int) -> "asyncio.Task[int]":
+        return asyncio.create_task(self.call(number, hold_ms=hold_ms, timeout=hold_ms / 1000 + 15))
+
+
+@pytest.fixture
+def sipp(settings: Settings, tmp_path: Path) -> Sipp:
+    return Sipp(settings, tmp_path)
+
+
+async def wait_for_calls(engine, count: int, *, closed: bool = True, timeout: float = 5.0):
+    """The call rows once `count` of them are written (and ended, when closed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        await engine.call_log.flush()
+        async with engine.call_log.sessions() as session:
+            rows = list(await session.scalars(
+                select(Call).options(selectinload(Call.events)).order_by(Call.offered_at)))
+        done = [c for c in rows if c.ended_at is not None and c.outcome != "in_progress"]
+        if len(done if closed else rows) >= count:
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {count} call rows, have {rows}")
+        await asyncio.sleep(0.05)
