@@ -1,0 +1,1 @@
+"""Alembic migrations; run them from async code with migrations.runner."""

@@ -1,0 +1,74 @@
+"""Calls (one row per call, keyed by the PBX's linkedid) and their raw PBX events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+
+class CallDirection(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class CallOutcome(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("pbx_server", "linkedid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_server: Mapped[str] = mapped_column(String(64), default="local")
+    linkedid: Mapped[str] = mapped_column(String(64))
+    uniqueid: Mapped[str] = mapped_column(String(64))  # the first channel's
+    direction: Mapped[CallDirection]
+    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    caller_name: Mapped[str | None] = mapped_column(String(100))
+    dialed_number: Mapped[str] = mapped_column(String(64), default="")
+    card_number: Mapped[str | None] = mapped_column(String(32))
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"), index=True)
+    business_type: Mapped[str | None] = mapped_column(String(32))  # BusinessType.code
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    offered_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    connected_at: Mapped[datetime | None]  # to an agent
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[CallOutcome] = mapped_column(default=CallOutcome.IN_PROGRESS)
+    hangup_cause: Mapped[int | None]  # Q.850 cause code
+    hangup_cause_text: Mapped[str | None] = mapped_column(String(100))
+    last_step: Mapped[str | None] = mapped_column(String(64))  # e.g. the IVR state at hangup
+
+    events: Mapped[list[CallEvent]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="CallEvent.at",
+    )
+
+
+class CallEvent(Base):
+    __tablename__ = "call_events"
+    __table_args__ = (Index("ix_call_events_call_id_at", "call_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    at: Mapped[datetime]  # the PBX's time
+    kind: Mapped[str] = mapped_column(String(64))  # AMI event name, e.g. "Newchannel"
+    channel: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+
+    call: Mapped[Call] = relationship(back_populates="events")

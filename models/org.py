@@ -1,0 +1,30 @@
+"""The organisation: branch companies and the business types callers choose in the IVR."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # "HQ", "BJ"
+    name: Mapped[str] = mapped_column(String(100))
+    is_headquarters: Mapped[bool] = mapped_column(default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+
+
+class BusinessType(Base):
+    __tablename__ = "business_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # order, complaint, consultation, logistics, self_service, operator
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    menu_key: Mapped[str] = mapped_column(String(1), unique=True)  # the IVR keypad digit
+    sort_order: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect
+
+from migrations import runner
+from models import Base, make_engine
+
+pytestmark = pytest.mark.db
+
+MODEL_TABLES = set(Base.metadata.tables)
+
+
+async def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
+    assert await runner.current(db_url) is None
+
+    await runner.upgrade(db_url)
+    assert await runner.current(db_url) == "0001"
+    assert await _tables(db_url) == MODEL_TABLES | {"alembic_version"}
+
+    await runner.downgrade(db_url, "base")
+    assert await runner.current(db_url) is None
+    assert await _tables(db_url) == {"alembic_version"}
+
+    await runner.upgrade(db_url, "0001")
+    assert await runner.current(db_url) == "0001"
+    assert await _tables(db_url) == MODEL_TABLES | {"alembic_version"}
+
+
+def _differences(conn: Connection) -> list[object]:
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_schema_after_upgrade_matches_models(db_url: str) -> None:
+    # Types, nullability, indexes, unique constraints and foreign keys, on both backends.
+    await runner.upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_engine_settings(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "hotline.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await runner.upgrade(url)  # turns foreign keys off and on again while migrating
+    assert path.exists()
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}")  # noqa: E731
+            assert (await pragma("foreign_keys")).scalar() == 1
+            assert (await pragma("journal_mode")).scalar() == "wal"
+            assert (await pragma("busy_timeout")).scalar() == 5000
+    finally:
+        await engine.dispose()
