@@ -20,3 +20,6 @@ VAR_AGENT = "HOTLINE_AGENT"
 VAR_STEP = "HOTLINE_STEP"
 VAR_DIRECTION = "HOTLINE_DIRECTION"
 VAR_FALLBACK = "HOTLINE_FALLBACK"
+# Set by the engine once it has decided where the call goes; without it the dialplan falls back
+# (a crashed handler or an unknown script still ends the AGI with AGISTATUS=SUCCESS).
+VAR_HANDLED = "HOTLINE_HANDLED"

@@ -15,6 +15,7 @@ async def greet(session: AgiSession) -> None:
     await session.set_variable(dp.VAR_STEP, "greeting")
     await session.stream_file(GREETING)
     await session.set_variable(dp.VAR_STEP, "greeted")
+    await session.set_variable(dp.VAR_HANDLED, "1")
     log.info("caller greeted", extra={"uniqueid": session.request.uniqueid})
 
 

@@ -45,7 +45,21 @@ async def test_engine_unreachable_the_dialplan_falls_back_to_a_queue(engine, sip
     assert call.queue == "hotline-fallback" and call.answered_at is not None
     assert call.outcome == "abandoned"  # nobody was logged in to the fallback queue
     fallback = [e.data["value"] for e in call.events if e.data.get("variable") == "HOTLINE_FALLBACK"]
-    assert fallback == ["FAILURE"]
+    assert fallback == ["FAILURE:"]
+
+
+async def test_a_crashing_ivr_handler_falls_back_instead_of_hanging_up(engine, sipp):
+    async def crash(session):
+        await session.answer()
+        await session.set_variable("HOTLINE_STEP", "menu")
+        raise RuntimeError("bug in the IVR")
+
+    engine.agi.routes["ivr"] = crash
+    await sipp.call("4000", hold_ms=1500)
+    [call] = await wait_for_calls(engine, 1)
+    assert call.queue == "hotline-fallback" and call.last_step == "menu"
+    fallback = [e.data["value"] for e in call.events if e.data.get("variable") == "HOTLINE_FALLBACK"]
+    assert fallback == ["SUCCESS:menu"]
 
 
 async def test_asterisk_crash_and_restart_relinks_and_resyncs_within_5_seconds(engine, pbx, sipp):
