@@ -119,6 +119,7 @@ class AmiClient:
         self._ids = itertools.count(1)
         self._prefix = uuid.uuid4().hex[:8]
         self._up = asyncio.Event()
+        self._before_link_up: list[AmiEvent] = []
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -221,6 +222,9 @@ class AmiClient:
                 self._up.set()
                 log.info("ami link up", extra={"server": self.server, "generation": self.generation})
                 self.queue.put_nowait(LinkUp(self.server, self.generation, self.banner))
+                for event in self._before_link_up:  # sent with the login reply: after LinkUp
+                    self.queue.put_nowait(event)
+                self._before_link_up.clear()
                 tg.create_task(self._ping_loop())
         finally:
             writer.close()
@@ -261,7 +265,10 @@ class AmiClient:
             return
         if isinstance(event, FullyBooted):
             self.fully_booted.set()
-        self.queue.put_nowait(event)
+        if self.connected:
+            self.queue.put_nowait(event)
+        else:
+            self._before_link_up.append(event)
 
     async def _ping_loop(self) -> None:
         s = self.settings
@@ -282,6 +289,7 @@ class AmiClient:
             if not pending.future.done():
                 pending.future.set_exception(AmiNotConnected(pending.action))
         self._pending.clear()
+        self._before_link_up.clear()
         self.fully_booted.clear()
         self._up.clear()
         if self.connected:

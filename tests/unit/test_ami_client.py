@@ -6,7 +6,7 @@ from pydantic import SecretStr
 from asterisk.ami import (
     AmiActionFailed, AmiClient, AmiNotConnected, AmiTimeout, LinkDown, LinkUp,
 )
-from asterisk.events import Hangup, OriginateResponse, OtherEvent
+from asterisk.events import FullyBooted, Hangup, OriginateResponse, OtherEvent
 from asterisk.settings import AmiSettings
 from tests.unit.fake_ami import FakeAmi
 
@@ -34,6 +34,16 @@ async def linked():
             await next_of(client.queue, LinkUp)
             yield fake, client
             task.cancel()
+
+
+async def test_link_up_comes_before_any_event_of_its_link():
+    async with FakeAmi() as fake:
+        client = AmiClient(settings(fake.port))
+        task = asyncio.create_task(client.run())
+        first = await asyncio.wait_for(client.queue.get(), 2)
+        second = await asyncio.wait_for(client.queue.get(), 2)
+        task.cancel()
+    assert isinstance(first, LinkUp) and isinstance(second, FullyBooted)
 
 
 async def test_events_arrive_typed_and_in_order_and_junk_is_survived(linked):

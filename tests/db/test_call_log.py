@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from acd.call_log import CallLog
+from acd.tracker import CallTracker
+from agent_api.demo import seed
+from asterisk.ami_protocol import AmiParser
+from asterisk.events import Channel, Hangup, Newchannel, VarSet, to_event
+from models import Agent, Call, CallEvent, Retailer, RetailerHistory
+
+pytestmark = pytest.mark.db
+
+TRANSCRIPT = Path(__file__).parent.parent / "unit" / "transcripts" / "fallback_call.ami"
+
+
+async def stored_calls(sessions):
+    async with sessions() as session:
+        return list(await session.scalars(select(Call).options(selectinload(Call.events))))
+
+
+async def test_a_recorded_call_is_written_whole(sessions):
+    log, tracker = CallLog(sessions), CallTracker()
+    for message in AmiParser().feed(TRANSCRIPT.read_bytes()):
+        if message.event:
+            log.submit(tracker.feed(to_event(message, "local")))
+    await log.flush()
+    [call] = await stored_calls(sessions)
+    assert call.outcome == "abandoned" and call.queue == "hotline-fallback"
+    assert call.offered_at <= call.answered_at <= call.ended_at
+    assert call.offered_at.tzinfo is not None
+    assert [e.kind for e in call.events][0] == "Newchannel"
+
+
+def channel(uid: str) -> Channel:
+    return Channel(name=f"PJSIP/c-{uid}", uniqueid=uid, linkedid=uid, state=6, caller_num="139",
+                   caller_name="", connected_num="", connected_name="",
+                   context="hotline-inbound", exten="4000", language="zh")
+
+
+async def test_updates_across_flushes_land_on_one_row(sessions):
+    log, tracker = CallLog(sessions), CallTracker()
+    log.submit(tracker.feed(Newchannel(server="s", timestamp=100.0, channel=channel("1"))))
+    await log.flush()
+    log.submit(tracker.feed(VarSet(server="s", timestamp=101.0, channel=channel("1"),
+                                   variable="HOTLINE_CARD", value="110100001")))
+    log.submit(tracker.feed(Hangup(server="s", timestamp=105.0, channel=channel("1"), cause=16,
+                                   cause_text="Normal Clearing")))
+    await log.flush()
+    [call] = await stored_calls(sessions)
+    assert call.card_number == "110100001" and call.ended_at.timestamp() == 105.0
+    assert len(call.events) == 3
+
+
+async def test_a_bad_reference_from_the_pbx_costs_the_field_not_the_call(sessions):
+    log, tracker = CallLog(sessions), CallTracker()
+    good, bad = channel("1"), channel("2")
+    for ch in (good, bad):
+        log.submit(tracker.feed(Newchannel(server="s", timestamp=100.0, channel=ch)))
+    log.submit(tracker.feed(VarSet(server="s", timestamp=101.0, channel=bad,
+                                   variable="HOTLINE_AGENT", value="424242")))
+    log.submit(tracker.feed(VarSet(server="s", timestamp=101.0, channel=good,
+                                   variable="HOTLINE_CARD", value="310100001")))
+    await log.flush()
+    calls = {c.linkedid: c for c in await stored_calls(sessions)}
+    assert calls["2"].agent_id is None and len(calls["2"].events) == 2
+    assert calls["1"].card_number == "310100001"
+
+
+async def test_demo_data_is_seeded_once_with_history(sessions):
+    assert await seed(sessions) is True
+    assert await seed(sessions) is False
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Agent)) == 5
+        retailers = await session.scalar(select(func.count()).select_from(Retailer))
+        history = await session.scalar(select(func.count()).select_from(RetailerHistory))
+        assert retailers == history == 6
+        actors = set(await session.scalars(select(RetailerHistory.changed_by)))
+        assert actors == {"demo-seed"}
+        assert await session.scalar(select(func.count()).select_from(CallEvent)) == 0

@@ -1,0 +1,103 @@
+import asyncio
+import io
+import logging
+
+import pytest
+from pydantic import SecretStr
+
+from agent_api.logs import JsonFormatter
+from agent_api.settings import Settings
+from asterisk.ami import AmiClient, LinkUp
+from asterisk.config import MODULES, SipEndpoint, render_all
+from asterisk.pbx import PbxError, debian_mirror
+from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from tests.unit.fake_ami import FakeAmi
+
+
+def render(**pbx):
+    return render_all(PbxSettings(sip_port=5999, **pbx), AmiSettings(port=5998, secret=SecretStr("x9")),
+                      AgiSettings(port=5997), (SipEndpoint("agent-8001"),
+                                               SipEndpoint("agent-8002", password="pw")))
+
+
+def test_everything_listens_on_loopback_on_the_configured_ports():
+    conf = render()
+    assert "bind=127.0.0.1:5999" in conf["pjsip.conf"]
+    assert "bindaddr = 127.0.0.1" in conf["manager.conf"] and "port = 5998" in conf["manager.conf"]
+    assert "secret = x9" in conf["manager.conf"]
+    assert "agi://127.0.0.1:5997/ivr" in conf["extensions.conf"]
+    assert "media_address=127.0.0.1" in conf["pjsip.conf"]
+
+
+def test_dialplan_falls_back_unless_the_engine_marked_the_call_handled():
+    ext = render(hotline_number="96000")["extensions.conf"]
+    assert "exten => 96000,1," in ext
+    assert '${HOTLINE_HANDLED}" = "1"]?done' in ext
+    assert "Goto(hotline-fallback,s,1)" in ext and "Queue(hotline-fallback" in ext
+    assert "VoiceMail(9000@hotline" in ext
+
+
+def test_agent_endpoints_and_the_fallback_queue():
+    conf = render()
+    assert "[agent-8001]\ntype=endpoint" in conf["pjsip.conf"]
+    assert "password=pw" in conf["pjsip.conf"] and "auth=agent-8001" not in conf["pjsip.conf"]
+    assert "member => PJSIP/agent-8001" in conf["queues.conf"]
+
+
+def test_modules_are_loaded_explicitly_with_their_configs():
+    conf = render()
+    assert "autoload = no" in conf["modules.conf"]
+    assert all(f"load = {m}.so" in conf["modules.conf"] for m in MODULES)
+    for module, config in (("app_queue", "queues.conf"), ("app_voicemail", "voicemail.conf"),
+                           ("app_amd", "amd.conf"), ("res_musiconhold", "musiconhold.conf"),
+                           ("app_confbridge", "confbridge.conf")):
+        assert module in MODULES and conf[config].strip()
+
+
+def test_mirror_comes_from_the_apt_sources(tmp_path):
+    d = tmp_path / "sources.list.d"
+    d.mkdir()
+    (d / "debian.sources").write_text(
+        "Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n")
+    assert debian_mirror((d,)) == "http://mirror.example/debian"
+    one_line = tmp_path / "sources.list"
+    one_line.write_text("# comment\ndeb [arch=amd64] http://other.example/debian bookworm main\n")
+    assert debian_mirror((tmp_path / "none", one_line)) == "http://other.example/debian"
+    with pytest.raises(PbxError):
+        debian_mirror((tmp_path / "none",))
+
+
+def test_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HOTLINE_AMI__PORT", "6038")
+    monkeypatch.setenv("HOTLINE_AMI__SECRET", "from-env")
+    monkeypatch.setenv("HOTLINE_DB__URL", "postgresql+asyncpg://u@h/db")
+    s = Settings()
+    assert s.ami.port == 6038 and s.ami.secret.get_secret_value() == "from-env"
+    assert s.db.url.startswith("postgresql") and "from-env" not in repr(s)
+
+
+async def test_secrets_never_reach_the_logs():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        async with FakeAmi(secret="hunter2-secret") as fake:
+            client = AmiClient(AmiSettings(port=fake.port, secret=SecretStr("hunter2-secret"),
+                                           reconnect_min=0.01))
+            task = asyncio.create_task(client.run())
+            assert isinstance(await asyncio.wait_for(client.queue.get(), 2), LinkUp)
+            fake.drop()
+            await asyncio.sleep(0.1)
+            task.cancel()
+        logging.getLogger("t").info("login", extra={"ami_secret": "hunter2-secret", "pin": "1234"})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    text = stream.getvalue()
+    assert "ami link up" in text and '"pin": "***"' in text
+    assert "hunter2-secret" not in text
