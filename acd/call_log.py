@@ -88,6 +88,9 @@ class CallLog:
             for delta in batch:
                 key = (delta.server, delta.linkedid)
                 call = rows.get(key)
+                if call is not None and _reopens(call, delta):
+                    await _retire_reused_key(session, call)
+                    call = None
                 if call is None:
                     if "offered_at" not in delta.fields:
                         continue  # an update for a call that was never opened here
@@ -100,6 +103,19 @@ class CallLog:
                     session.add(CallEvent(
                         call=call, at=datetime.fromtimestamp(e.at, UTC), kind=e.kind,
                         channel=e.channel, data=dict(e.data)))
+
+
+def _reopens(call: Call, delta: CallDelta) -> bool:
+    """A new call under the key of a finished one: Asterisk's uniqueids are the boot second and
+    a counter, so a PBX restarted within the same second hands out ids already on record."""
+    return "offered_at" in delta.fields and call.outcome != CallOutcome.IN_PROGRESS
+
+
+async def _retire_reused_key(session: AsyncSession, call: Call) -> None:
+    log.warning("the PBX reused a linkedid; the earlier call keeps a suffixed key",
+                extra={"linkedid": call.linkedid, "call_id": call.id})
+    call.linkedid = f"{call.linkedid}~{call.id}"
+    await session.flush()  # free the key before the new row takes it
 
 
 def _without_foreign_keys(delta: CallDelta) -> CallDelta:

@@ -3,11 +3,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from sqlalchemy import desc, select
 
 from agent_api.settings import Settings
-from asterisk.config import SipEndpoint
+from asterisk.config import SipEndpoint, render_all
 from asterisk.pbx import LocalPbx, PbxError, install_root
 from models import Agent, Call, make_engine, make_sessionmaker
 
@@ -20,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the engine: API, AMI and FastAGI in one process")
     sub.add_parser("demo", help="PBX, database with demo data and engine, ready for a call")
     pbx = sub.add_parser("pbx", help="the local Asterisk for development and tests")
-    pbx.add_argument("action", choices=["install", "up", "down", "status"])
+    pbx.add_argument("action", choices=["install", "up", "down", "status", "render"])
+    pbx.add_argument("--out", type=Path, help="render: the folder to write the configs into")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -72,6 +74,13 @@ async def pbx_command(settings: Settings, args) -> int:
     elif args.action == "up":
         await local_pbx(settings, await agent_endpoints(settings)).up()
         print(f"PBX up: SIP 127.0.0.1:{settings.pbx.sip_port}, AMI 127.0.0.1:{settings.ami.port}")
+    elif args.action == "render":
+        out = args.out or settings.pbx.run_dir / "etc"
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in render_all(settings.pbx, settings.ami, settings.agi,
+                                     await agent_endpoints(settings)).items():
+            (out / name).write_text(text)
+        print(f"Asterisk configuration written to {out}")
     elif args.action == "down":
         await local_pbx(settings).down()
         print("PBX down")
@@ -118,7 +127,7 @@ hotline is ready.
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
   agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN})
   retailers    cards {', '.join(r[0] for r in RETAILERS[:3])} ... (PIN {DEMO_PIN})
-  try a call   sipp -sn uac -s {settings.pbx.hotline_number} 127.0.0.1:{settings.pbx.sip_port} -m 1
+  try a call   sipp -sn uac -s {settings.pbx.hotline_number} 127.0.0.1:{settings.pbx.sip_port} -i 127.0.0.1 -p 5070 -m 1 -d 2000
   call records hotline calls
 Stop with Ctrl-C.
 """, flush=True)

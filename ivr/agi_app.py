@@ -8,6 +8,7 @@ from asterisk.agi import AgiSession, Handler
 log = logging.getLogger("hotline.ivr")
 
 GREETING = "hello-world"
+MENU_WAIT_MS = 3000
 
 
 async def greet(session: AgiSession) -> None:
@@ -15,6 +16,7 @@ async def greet(session: AgiSession) -> None:
     await session.set_variable(dp.VAR_STEP, "greeting")
     await session.stream_file(GREETING)
     await session.set_variable(dp.VAR_STEP, "greeted")
+    await session.wait_for_digit(MENU_WAIT_MS)  # where the business-type menu will listen
     await session.set_variable(dp.VAR_HANDLED, "1")
     log.info("caller greeted", extra={"uniqueid": session.request.uniqueid})
 

@@ -80,3 +80,17 @@ async def test_demo_data_is_seeded_once_with_history(sessions):
         actors = set(await session.scalars(select(RetailerHistory.changed_by)))
         assert actors == {"demo-seed"}
         assert await session.scalar(select(func.count()).select_from(CallEvent)) == 0
+
+
+async def test_a_linkedid_reused_by_a_restarted_pbx_starts_a_new_call(sessions):
+    log = CallLog(sessions)
+    for offered in (100.0, 200.0):  # the same linkedid from two boots of the PBX
+        tracker = CallTracker()
+        log.submit(tracker.feed(Newchannel(server="s", timestamp=offered, channel=channel("9.0"))))
+        log.submit(tracker.feed(Hangup(server="s", timestamp=offered + 5, channel=channel("9.0"),
+                                       cause=16, cause_text="")))
+        await log.flush()
+    calls = sorted(await stored_calls(sessions), key=lambda c: c.offered_at)
+    assert [c.offered_at.timestamp() for c in calls] == [100.0, 200.0]
+    assert calls[0].linkedid == f"9.0~{calls[0].id}" and calls[1].linkedid == "9.0"
+    assert [len(c.events) for c in calls] == [2, 2]

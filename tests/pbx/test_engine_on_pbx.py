@@ -10,7 +10,7 @@ pytestmark = pytest.mark.pbx
 
 async def test_a_sip_call_reaches_the_engine_and_is_on_record_with_pbx_times(engine, sipp):
     before = time.time()
-    await sipp.call("4000", hold_ms=10_000)  # the IVR greets, then the PBX hangs up
+    await sipp.call("4000", hold_ms=10_000)  # the IVR greets and waits; then the PBX hangs up
     after = time.time()
     [call] = await wait_for_calls(engine, 1)
     kinds = [e.kind for e in call.events]
@@ -24,7 +24,7 @@ async def test_a_sip_call_reaches_the_engine_and_is_on_record_with_pbx_times(eng
                                 (call.offered_at, call.answered_at, call.ended_at))
     assert before - 0.5 <= offered <= answered <= ended <= after + 0.5
     assert answered - offered < 0.5
-    assert 0.8 <= ended - answered <= 3.0  # the greeting lasts about a second
+    assert 3.8 <= ended - answered <= 6.0  # a greeting of about a second, then a 3 s wait
     health = (await engine.http.get("/health")).json()
     assert health["status"] == "ok" and health["pbx"]["connected"]
 
