@@ -1,5 +1,11 @@
 """A scripted AMI server on loopback, for testing the client's link handling."""
 import asyncio
+from pathlib import Path
+
+# The reply to CoreShowChannels as a real Asterisk 22 sent it, with two calls up.
+RECORDED = (Path(__file__).parent / "transcripts" / "core_show_channels.ami").read_bytes()
+LIST_REPLY = RECORDED[RECORDED.index(b"Response: Success\r\nActionID: rec-2"):
+                      RECORDED.index(b"Response: Success\r\nActionID: rec-3")]
 
 
 class FakeAmi:
@@ -60,11 +66,7 @@ class FakeAmi:
             if ok:
                 w.write(b"Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n")
         elif name == "CoreShowChannels":
-            w.write(f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n\r\n"
-                    f"Event: CoreShowChannel\r\nActionID: {aid}\r\nChannel: PJSIP/a-1\r\n\r\n"
-                    f"Event: CoreShowChannel\r\nActionID: {aid}\r\nChannel: PJSIP/b-2\r\n\r\n"
-                    f"Event: CoreShowChannelsComplete\r\nActionID: {aid}\r\n"
-                    f"EventList: Complete\r\n\r\n".encode())
+            w.write(LIST_REPLY.replace(b"ActionID: rec-2", f"ActionID: {aid}".encode()))
         elif name == "Originate":
             w.write(f"Response: Success\r\nActionID: {aid}\r\nMessage: Originate successfully "
                     f"queued\r\n\r\nEvent: OriginateResponse\r\nActionID: {aid}\r\n"

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 from asterisk.ami import (
     AmiActionFailed, AmiClient, AmiNotConnected, AmiTimeout, LinkDown, LinkUp,
 )
-from asterisk.events import FullyBooted, Hangup, OriginateResponse, OtherEvent
+from asterisk.events import FullyBooted, Hangup, OriginateResponse, OtherEvent, channel_from
 from asterisk.settings import AmiSettings
 from tests.unit.fake_ami import FakeAmi
 
@@ -77,8 +77,12 @@ async def test_failed_action_raises_with_the_pbx_message(linked):
 
 async def test_list_action_collects_its_events(linked):
     _, client = linked
-    reply = await client.action_list("CoreShowChannels")
-    assert [m.fields["Channel"] for m in reply.events] == ["PJSIP/a-1", "PJSIP/b-2"]
+    reply = await client.action_list("CoreShowChannels")  # as recorded from Asterisk 22
+    assert [m.fields["Channel"] for m in reply.events] == [
+        "PJSIP/anonymous-00000000", "PJSIP/anonymous-00000001"]
+    channels = [channel_from(m.fields) for m in reply.events]
+    assert [c.linkedid for c in channels] == ["1795336748.0", "1795336748.1"]
+    assert channels[0].state == 6 and channels[0].context == "hotline-fallback"
 
 
 async def test_originate_is_always_async_and_correlated_by_channel_id(linked):
