@@ -26,6 +26,7 @@ VARIABLE_COLUMNS = {
     dp.VAR_BUSINESS_TYPE: "business_type", dp.VAR_QUEUE: "queue", dp.VAR_AGENT: "agent_id",
     dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction",
 }
+IVR_DONE = "done"
 INT_COLUMNS = {"retailer_id", "branch_id", "agent_id"}
 DIRECTIONS = {"inbound", "outbound", "internal"}
 
@@ -62,6 +63,7 @@ class LiveCall:
     ended_at: float | None = None
     queue: str | None = None
     cause: int | None = None
+    last_step: str | None = None
 
 
 class CallTracker:
@@ -123,6 +125,8 @@ class CallTracker:
                 call.direction = value
         elif column == "queue":
             call.queue = value
+        elif column == "last_step":
+            call.last_step = value
         if column:
             fields[column] = value
         return [self._delta(call, fields, ev, "VarSet", ev.channel,
@@ -232,7 +236,9 @@ def outcome(call: LiveCall) -> str:
     if call.connected_at is not None:
         return "completed"
     if call.answered_at is not None:
-        return "abandoned" if call.queue else "completed"
+        # Waiting in a queue, or still in the IVR, when the caller hung up: abandoned.
+        left_early = call.queue or call.last_step not in (None, IVR_DONE)
+        return "abandoned" if left_early else "completed"
     if call.cause in BUSY_CAUSES:
         return "busy"
     if call.cause in NO_ANSWER_CAUSES:

@@ -8,9 +8,12 @@ from pathlib import Path
 from sqlalchemy import desc, select
 
 from agent_api.settings import Settings
-from asterisk.config import SipEndpoint, render_all
-from asterisk.pbx import LocalPbx, PbxError, install_root
-from models import Agent, Call, make_engine, make_sessionmaker
+from sqlalchemy.exc import DBAPIError
+
+from agent_api.provision import local_pbx, pbx_layout
+from asterisk.config import render_all
+from asterisk.pbx import PbxError, install_root
+from models import Call, make_engine, make_sessionmaker
 
 log = logging.getLogger("hotline.cli")
 
@@ -27,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
     sub.add_parser("seed-demo", help="insert the demo branches, agents and retailers")
+    prompts = sub.add_parser("prompts", help="the IVR prompts (Mandarin and English)")
+    prompts.add_argument("action", choices=["build"])
     calls = sub.add_parser("calls", help="the latest call records")
     calls.add_argument("--limit", type=int, default=20)
     args = parser.parse_args(argv)
@@ -53,18 +58,16 @@ async def serve(settings: Settings, _args=None) -> int:
     return 0
 
 
-def local_pbx(settings: Settings, endpoints: tuple[SipEndpoint, ...] = ()) -> LocalPbx:
-    return LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints)
-
-
-async def agent_endpoints(settings: Settings) -> tuple[SipEndpoint, ...]:
+async def layout(settings: Settings) -> dict:
+    """The agents' phones and the queues, from the database (none before it is migrated)."""
     db = make_engine(settings.db.url)
     try:
-        async with make_sessionmaker(db)() as session:
-            agents = await session.scalars(select(Agent).where(Agent.active).order_by(Agent.number))
-            return tuple(SipEndpoint(name=a.sip_endpoint) for a in agents)
+        endpoints, queues = await pbx_layout(make_sessionmaker(db))
+    except DBAPIError:
+        endpoints, queues = (), ()
     finally:
         await db.dispose()
+    return {"endpoints": endpoints, "queues": queues}
 
 
 async def pbx_command(settings: Settings, args) -> int:
@@ -72,13 +75,14 @@ async def pbx_command(settings: Settings, args) -> int:
         await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
         print(f"PBX root ready at {settings.pbx.root}")
     elif args.action == "up":
-        await local_pbx(settings, await agent_endpoints(settings)).up()
+        await local_pbx(settings, **await layout(settings), die_with_parent=False).up()
         print(f"PBX up: SIP 127.0.0.1:{settings.pbx.sip_port}, AMI 127.0.0.1:{settings.ami.port}")
     elif args.action == "render":
         out = args.out or settings.pbx.run_dir / "etc"
         out.mkdir(parents=True, exist_ok=True)
-        for name, text in render_all(settings.pbx, settings.ami, settings.agi,
-                                     await agent_endpoints(settings)).items():
+        found = await layout(settings)
+        for name, text in render_all(settings.pbx, settings.ami, settings.agi, found["endpoints"],
+                                     found["queues"]).items():
             (out / name).write_text(text)
         print(f"Asterisk configuration written to {out}")
     elif args.action == "down":
@@ -100,6 +104,14 @@ async def db_command(settings: Settings, args) -> int:
     return 0
 
 
+async def build_prompts_command(settings: Settings, _args=None) -> int:
+    from ivr.speech import build_prompts
+    counts = await asyncio.to_thread(build_prompts, settings.ivr.prompts_dir,
+                                     settings.ivr.custom_prompts_dir)
+    print(f"prompts in {settings.ivr.prompts_dir}: {counts}")
+    return 0
+
+
 async def seed_demo(settings: Settings, _args=None) -> int:
     from agent_api.demo import seed
     db = make_engine(settings.db.url)
@@ -117,7 +129,8 @@ async def demo(settings: Settings, args) -> int:
     await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
     await runner.upgrade(settings.db.url)
     await seed_demo(settings)
-    pbx = local_pbx(settings, await agent_endpoints(settings))
+    await build_prompts_command(settings)
+    pbx = local_pbx(settings, **await layout(settings))
     await pbx.down()  # a PBX left over from an interrupted demo
     await pbx.up()
     http = f"http://{settings.http.host}:{settings.http.port}"
@@ -155,7 +168,7 @@ async def list_calls(settings: Settings, args) -> int:
 
 
 COMMANDS = {"serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
-            "seed-demo": seed_demo, "calls": list_calls}
+            "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,11 +1,26 @@
 """Demo data: a headquarters, two branches, business types, skills, agents and retailers."""
+from datetime import time, timedelta
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Agent, AgentSkill, Branch, BusinessType, Retailer, RetailerPhone, Skill
+from models import (
+    Agent, AgentSkill, Branch, BusinessHours, BusinessType, Order, Retailer, RetailerPhone, Skill,
+)
+from models import utcnow
+from models.orders import OrderStatus
 from models.security import hash_pin
 
 DEMO_PIN = "1234"
+# The branches answer 07:00-23:00 every day (their own time); headquarters around the clock.
+BRANCH_HOURS = (time(7, 0), time(23, 0))
+# card -> (days ago, amount, status) of recent orders, heard in self-service
+ORDERS = {
+    "110100001": [(2, "1280.00", OrderStatus.DELIVERED), (9, "860.50", OrderStatus.DELIVERED),
+                  (1, "455.00", OrderStatus.ACCEPTED)],
+    "310100001": [(3, "2310.00", OrderStatus.SUBMITTED)],
+}
 
 BRANCHES = [("HQ", "总部 Headquarters", True), ("BJ", "北京分公司 Beijing", False),
             ("SH", "上海分公司 Shanghai", False)]
@@ -54,9 +69,19 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
                           sip_endpoint=f"agent-{number}", pin_hash=pin)
             agent.skills = [AgentSkill(skill=skills[c], level=lvl) for c, lvl in levels.items()]
             session.add(agent)
-        for card, name, branch, klass, phones in RETAILERS:
-            session.add(Retailer(
-                card_number=card, name=name, retailer_class=klass, pin_hash=pin,
-                branch=branches[branch] if branch else None,
-                phones=[RetailerPhone(number=p) for p in phones]))
+        retailers = {card: Retailer(card_number=card, name=name, retailer_class=klass,
+                                    pin_hash=pin, branch=branches[branch] if branch else None,
+                                    phones=[RetailerPhone(number=p) for p in phones])
+                     for card, name, branch, klass, phones in RETAILERS}
+        session.add_all(retailers.values())
+        await session.flush()
+        for code in ("BJ", "SH"):
+            session.add_all(BusinessHours(branch_id=branches[code].id, weekday=day,
+                                          opens=BRANCH_HOURS[0], closes=BRANCH_HOURS[1])
+                            for day in range(7))
+        now = utcnow()
+        for card, orders in ORDERS.items():
+            session.add_all(Order(retailer_id=retailers[card].id,
+                                  created_at=now - timedelta(days=ago), amount=Decimal(amount),
+                                  status=status) for ago, amount, status in orders)
     return True

@@ -10,7 +10,8 @@ from acd.tracker import CallTracker
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
 from asterisk.events import channel_from
-from ivr.agi_app import routes as ivr_routes
+from ivr.agi_app import IvrApp
+from ivr.store import IvrStore
 from agent_api.settings import Settings
 
 log = logging.getLogger("hotline.engine")
@@ -30,7 +31,9 @@ class Engine:
         self.settings = settings
         self.ami = AmiClient(settings.ami)
         a = settings.agi
-        self.agi = AgiServer(ivr_routes(), host=a.host, port=a.port,
+        self.ivr = IvrApp(IvrStore(sessions, settings.ivr, settings.ami.server_name),
+                          settings.ivr, settings.voicemail_dir)
+        self.agi = AgiServer(self.ivr.routes(), host=a.host, port=a.port,
                              header_timeout=a.header_timeout, command_timeout=a.command_timeout)
         self.tracker = CallTracker()
         self.call_log = CallLog(sessions)

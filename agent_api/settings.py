@@ -5,6 +5,7 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from ivr.settings import IvrSettings
 from models.settings import DbSettings
 
 
@@ -23,3 +24,8 @@ class Settings(BaseSettings):
     agi: AgiSettings = AgiSettings()
     pbx: PbxSettings = PbxSettings()
     db: DbSettings = DbSettings()
+    ivr: IvrSettings = IvrSettings()
+
+    @property
+    def voicemail_dir(self):
+        return self.ivr.voicemail_dir or self.pbx.run_dir / "voicemail"

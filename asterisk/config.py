@@ -39,8 +39,17 @@ class SipEndpoint:
     context: str = dp.CTX_AGENTS
 
 
+@dataclass(frozen=True)
+class QueueSpec:
+    """A native queue: where the IVR hands calls until the engine's ACD delivers them."""
+
+    name: str
+    members: tuple[str, ...] = ()  # endpoint names
+
+
 def render_all(
-    pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, endpoints: tuple[SipEndpoint, ...] = ()
+    pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, endpoints: tuple[SipEndpoint, ...] = (),
+    queues: tuple[QueueSpec, ...] = (),
 ) -> dict[str, str]:
     """File name (relative to the config folder) -> content."""
     return {
@@ -51,7 +60,7 @@ def render_all(
         "pjsip.conf": render_pjsip_conf(pbx, endpoints),
         "rtp.conf": f"[general]\nrtpstart={pbx.rtp_start}\nrtpend={pbx.rtp_end}\n",
         "extensions.conf": render_extensions_conf(pbx, agi),
-        "queues.conf": render_queues_conf(endpoints),
+        "queues.conf": render_queues_conf(endpoints, queues),
         "voicemail.conf": VOICEMAIL_CONF,
         "musiconhold.conf": f"[default]\nmode=files\ndirectory={PBX_MOUNT}/moh\n",
         "confbridge.conf": CONFBRIDGE_CONF,
@@ -160,16 +169,24 @@ exten => {pbx.hotline_number},1,NoOp(hotline call from ${{CALLERID(num)}})
  same => n,Set(__{dp.VAR_DIRECTION}=inbound)
  same => n,Answer()
  same => n,AGI({agi_url})
- same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?done)
+ same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?handled)
  ; The engine is unreachable or failed: the caller still reaches someone useful.
  same => n,Set({dp.VAR_FALLBACK}=${{AGISTATUS}}:${{{dp.VAR_STEP}}})
  same => n,Goto({dp.CTX_FALLBACK},s,1)
+ same => n(handled),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?done)
+ same => n,Goto({dp.CTX_ACD},s,1)
  same => n(done),Hangup()
 exten => _X!,1,Hangup(1)
 
+[{dp.CTX_ACD}]
+exten => s,1,Queue(${{{dp.VAR_QUEUE}}},,,,{pbx.queue_max_wait})
+ same => n,GotoIf($["${{QUEUESTATUS}}" = "TIMEOUT"]?{dp.CTX_FALLBACK},vm,1)
+ same => n,Goto({dp.CTX_FALLBACK},s,1)
+
 [{dp.CTX_FALLBACK}]
-exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,120)
- same => n,VoiceMail({dp.FALLBACK_MAILBOX}@{dp.VOICEMAIL_CONTEXT},u)
+exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,{pbx.queue_max_wait})
+ same => n,Goto(vm,1)
+exten => vm,1,VoiceMail({dp.FALLBACK_MAILBOX}@{dp.VOICEMAIL_CONTEXT},u)
  same => n,Hangup()
 
 [{dp.CTX_AGENTS}]
@@ -177,12 +194,16 @@ exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
 """
 
 
-def render_queues_conf(endpoints: tuple[SipEndpoint, ...]) -> str:
-    lines = ["[general]", "persistentmembers = no", "", f"[{dp.FALLBACK_QUEUE}]",
-             "strategy = ringall", "musicclass = default", "timeout = 15", "retry = 2",
-             "joinempty = yes", "leavewhenempty = no", "announce-position = yes"]
-    lines += [f"member => PJSIP/{ep.name}" for ep in endpoints]
-    return "\n".join(lines) + "\n"
+def render_queues_conf(endpoints: tuple[SipEndpoint, ...], queues: tuple[QueueSpec, ...]) -> str:
+    everyone = QueueSpec(dp.FALLBACK_QUEUE, tuple(ep.name for ep in endpoints))
+    parts = ["[general]\npersistentmembers = no\n"]
+    for queue in (everyone, *queues):
+        lines = [f"[{queue.name}]", "strategy = ringall", "musicclass = default", "timeout = 15",
+                 "retry = 2", "joinempty = yes", "leavewhenempty = no",
+                 "announce-position = yes", "announce-frequency = 30"]
+        lines += [f"member => PJSIP/{name}" for name in queue.members]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
 
 
 VOICEMAIL_CONF = f"""[general]

@@ -2,6 +2,7 @@
 private mount namespace on 127.0.0.1 with every config rendered by the engine into a run folder."""
 import asyncio
 import contextlib
+import ctypes
 import logging
 import math
 import os
@@ -11,14 +12,16 @@ import struct
 import subprocess
 import time
 import wave
+from collections.abc import Mapping
 from pathlib import Path
 
 from asterisk.ami import AmiClient
-from asterisk.config import PBX_MOUNT, SipEndpoint, render_all
+from asterisk.config import PBX_MOUNT, QueueSpec, SipEndpoint, render_all
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
 log = logging.getLogger("hotline.pbx")
 
+PR_SET_PDEATHSIG = 1
 PACKAGES = "asterisk,asterisk-modules,asterisk-core-sounds-en-gsm"
 APT_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
 
@@ -91,14 +94,37 @@ def write_hold_music(path: Path) -> None:
         w.writeframes(bytes(frames))
 
 
+def _terminate_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies (kept across
+    exec, so it reaches Asterisk, which the shell execs in place)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def link_tree(source: Path, dest: Path) -> None:
+    """Show source's files under dest (inside the PBX's mount): hard links, or copies across
+    file systems. A symbolic link would point outside the chroot."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    try:
+        shutil.copytree(source, dest, copy_function=os.link)
+    except OSError:
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(source, dest)
+
+
 class LocalPbx:
     def __init__(
         self, pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, run_dir: Path | None = None,
-        endpoints: tuple[SipEndpoint, ...] = (),
+        endpoints: tuple[SipEndpoint, ...] = (), queues: tuple[QueueSpec, ...] = (),
+        media: Mapping[str, Path] | None = None, die_with_parent: bool = True,
     ) -> None:
         self.settings, self.ami, self.agi = pbx, ami, agi
         self.run_dir = (run_dir or pbx.run_dir).resolve()
-        self.endpoints = endpoints
+        self.endpoints, self.queues = endpoints, queues
+        self.media = dict(media or {})  # run-folder subfolder -> folder whose files it shows
+        # A test run or a demo that dies takes its PBX along; `hotline pbx up` leaves it running.
+        self.die_with_parent = die_with_parent
         self.pid_file = self.run_dir / "asterisk.pid"
 
     @property
@@ -106,9 +132,13 @@ class LocalPbx:
         return self.run_dir / "log"
 
     def write_config(self) -> None:
-        for sub in ("etc", "run", "log", "spool", "lib", "cache", "moh", "recordings", "prompts"):
+        for sub in ("etc", "run", "log", "spool", "lib", "cache", "moh", "recordings", "prompts",
+                    "voicemail"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
-        for name, text in render_all(self.settings, self.ami, self.agi, self.endpoints).items():
+        for sub, source in self.media.items():
+            link_tree(source, self.run_dir / sub)
+        files = render_all(self.settings, self.ami, self.agi, self.endpoints, self.queues)
+        for name, text in files.items():
             target = self.run_dir / "etc" / name
             target.write_text(text)
             target.chmod(0o600)
@@ -142,6 +172,7 @@ class LocalPbx:
                 ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
                 stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_terminate_with_parent if self.die_with_parent else None,
             )
         self.pid_file.write_text(str(proc.pid))
         try:

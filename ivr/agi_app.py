@@ -1,25 +1,140 @@
-"""FastAGI entry points of the IVR. The foundation greets the caller; the navigation flow
-(business type, card number, routing) is built on this in ivr/."""
+"""The IVR over FastAGI: runs the flow (ivr/flow.py) on a call, doing what each step asks."""
 import logging
+import time
+from pathlib import Path
 
 from asterisk import dialplan as dp
-from asterisk.agi import AgiSession, Handler
+from asterisk.agi import AgiHangup, AgiSession, Handler
+from ivr import flow
+from ivr.settings import IvrSettings
+from ivr.store import IvrStore, StepTiming
+from models import utcnow
 
 log = logging.getLogger("hotline.ivr")
 
-GREETING = "hello-world"
-MENU_WAIT_MS = 3000
+# Not HOTLINE_*: the call tracker stores those, and this one holds what was keyed (PINs too).
+INPUT_VAR = "IVR_INPUT"
 
 
-async def greet(session: AgiSession) -> None:
-    await session.answer()
-    await session.set_variable(dp.VAR_STEP, "greeting")
-    await session.stream_file(GREETING)
-    await session.set_variable(dp.VAR_STEP, "greeted")
-    await session.wait_for_digit(MENU_WAIT_MS)  # where the business-type menu will listen
-    await session.set_variable(dp.VAR_HANDLED, "1")
-    log.info("caller greeted", extra={"uniqueid": session.request.uniqueid})
+class IvrApp:
+    def __init__(self, store: IvrStore, settings: IvrSettings, voicemail_dir: Path) -> None:
+        self.store = store
+        self.settings = settings
+        self.voicemail_dir = voicemail_dir  # the engine's view of settings.pbx_voicemail_dir
+
+    def routes(self) -> dict[str, Handler]:
+        return {dp.AGI_SCRIPT_IVR: self.handle}
+
+    async def handle(self, session: AgiSession) -> None:
+        req = session.request
+        linkedid = await session.get_variable("CHANNEL(linkedid)") or req.uniqueid
+        await session.answer()
+        call = _Call(session, self, linkedid, await self.store.context(req.callerid or ""))
+        try:
+            await call.run()
+        finally:
+            await self.store.save_path(linkedid, call.flow.path, call.timings)
 
 
-def routes() -> dict[str, Handler]:
-    return {dp.AGI_SCRIPT_IVR: greet}
+class _Call:
+    def __init__(self, session: AgiSession, app: IvrApp, linkedid: str,
+                 ctx: flow.CallContext) -> None:
+        self.session, self.app, self.linkedid = session, app, linkedid
+        self.flow = flow.IvrFlow(ctx)
+        self.timings: list[StepTiming] = []
+        self.state: str | None = None
+
+    async def run(self) -> None:
+        step = self.flow.start()
+        while step.decision is None:
+            await self._enter(step.state)
+            started, wall = time.monotonic(), utcnow()
+            try:
+                event = await self._perform(step)
+            except AgiHangup:
+                self.flow.path.append(flow.PathEntry(len(self.flow.path) + 1, str(step.state),
+                                                     "", "hangup"))
+                self._time(started, wall, step)
+                raise
+            self._time(started, wall, step)
+            step = self.flow.feed(event)
+        await self._conclude(step)
+
+    def _time(self, started: float, wall, step: flow.Step) -> None:
+        self.timings.append(StepTiming(wall, int((time.monotonic() - started) * 1000),
+                                       step.say[0] if step.say else None))
+
+    async def _enter(self, state: flow.State) -> None:
+        if state != self.state:
+            self.state = state
+            await self.session.set_variable(dp.VAR_STEP, str(state))
+
+    async def _perform(self, step: flow.Step) -> flow.Input:
+        request, s, store = step.request, self.session, self.app.store
+        if isinstance(request, flow.Collect):
+            return await self._collect(step.say, request)
+        await self._play(step.say)
+        match request:
+            case flow.LookupCard(card_number=card):
+                return flow.CardResult(await store.lookup_card(card))
+            case flow.CheckPin(retailer_id=rid, pin=pin):
+                return flow.PinResult(await store.check_pin(rid, pin, self.linkedid))
+            case flow.FetchOrders(retailer_id=rid, limit=limit):
+                return flow.OrdersResult(await store.last_orders(rid, limit))
+            case flow.RecordMessage(max_seconds=seconds):
+                return await self._record(seconds)
+        raise ValueError(f"nothing to do for {request!r}")
+
+    async def _collect(self, say: tuple[str, ...], c: flow.Collect) -> flow.Input:
+        """Read() plays the prompts and stops at the first key (barge-in); # ends the entry."""
+        files = "&".join(self._file(key) for key in say) or "silence/1"
+        options = f"{INPUT_VAR},{files},{c.max_digits},,1,{c.timeout_ms / 1000:g}"
+        await self.session.exec("Read", options, timeout=c.timeout_ms / 1000 + 120)
+        keys = await self.session.get_variable(INPUT_VAR) or ""
+        status = await self.session.get_variable("READSTATUS")
+        if status == "HANGUP":
+            raise AgiHangup("caller hung up during Read")
+        return flow.Digits(keys) if keys else flow.Timeout()
+
+    async def _play(self, say: tuple[str, ...]) -> None:
+        if say:
+            await self.session.exec("Playback", "&".join(self._file(key) for key in say),
+                                    timeout=120)
+
+    def _file(self, key: str) -> str:
+        return f"{self.app.settings.pbx_prompts_dir}/{self.flow.language}/{key}"
+
+    async def _record(self, max_seconds: int) -> flow.Input:
+        route = self.flow.closed_route
+        if route is not None:
+            await self._set_routing_facts(route)
+        name = self.linkedid.replace("/", "_")
+        started = utcnow()
+        try:
+            await self.session.command(
+                "RECORD FILE", f"{self.app.settings.pbx_voicemail_dir}/{name}", "wav", "#",
+                max_seconds * 1000, timeout=max_seconds + 30)
+        finally:  # a caller who hangs up after speaking has still left a message
+            vm = await self.app.store.save_voicemail(
+                self.linkedid, self.session.request.callerid or "", route,
+                self.app.voicemail_dir / f"{name}.wav", started)
+        return flow.Recorded(vm.duration_ms if vm else 0)
+
+    async def _set_routing_facts(self, route: flow.Route) -> None:
+        facts = {dp.VAR_CARD: route.card_number, dp.VAR_RETAILER: route.retailer_id,
+                 dp.VAR_BRANCH: route.branch_id, dp.VAR_BUSINESS_TYPE: route.business_type,
+                 dp.VAR_LANGUAGE: self.flow.language, dp.VAR_IVR_PATH: self.flow.trail}
+        for name, value in facts.items():
+            if value is not None:
+                await self.session.set_variable(name, str(value))
+
+    async def _conclude(self, step: flow.Step) -> None:
+        await self._enter(flow.State.DONE)
+        decision = step.decision
+        if isinstance(decision, flow.Route):  # first, so a caller who hangs up now is on record
+            await self._set_routing_facts(decision)
+            await self.session.set_variable(dp.VAR_QUEUE, decision.queue)
+        await self._play(step.say)
+        log.info("ivr done", extra={"linkedid": self.linkedid, "decision": repr(decision),
+                                    "path": self.flow.trail})
+        await self.session.set_variable(dp.VAR_HANDLED, "1")

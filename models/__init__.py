@@ -5,6 +5,15 @@ from models.agents import Agent, AgentSkill, Skill
 from models.base import Base, UtcDateTime, utcnow
 from models.calls import Call, CallDirection, CallEvent, CallOutcome
 from models.db import make_engine, make_sessionmaker
+from models.ivr import (
+    BusinessHours,
+    Holiday,
+    IvrStep,
+    SelfServiceAttempt,
+    SelfServiceLock,
+    Voicemail,
+)
+from models.orders import Order, OrderStatus
 from models.org import Branch, BusinessType
 from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
 
@@ -13,17 +22,25 @@ __all__ = [
     "AgentSkill",
     "Base",
     "Branch",
+    "BusinessHours",
     "BusinessType",
     "Call",
     "CallDirection",
     "CallEvent",
     "CallOutcome",
+    "Holiday",
+    "IvrStep",
+    "Order",
+    "OrderStatus",
     "Retailer",
     "RetailerHistory",
     "RetailerPhone",
     "RetailerStatus",
+    "SelfServiceAttempt",
+    "SelfServiceLock",
     "Skill",
     "UtcDateTime",
+    "Voicemail",
     "make_engine",
     "make_sessionmaker",
     "utcnow",

@@ -5,6 +5,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent_api.deps import get_sessions
 from agent_api.engine import Engine
 
 router = APIRouter(tags=["health"])
@@ -21,10 +22,6 @@ class Health(BaseModel):
 
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine
-
-
-def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.sessions
 
 
 @router.get("/health", response_model=Health)

@@ -13,6 +13,11 @@ from models import Base, make_engine
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
+HEAD = "0002"
+IVR_TABLES = {  # created by 0002
+    "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
+    "self_service_locks", "orders",
+}
 
 
 async def _tables(url: str) -> set[str]:
@@ -28,15 +33,19 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert await runner.current(db_url) is None
 
     await runner.upgrade(db_url)
-    assert await runner.current(db_url) == "0001"
+    assert await runner.current(db_url) == HEAD
     assert await _tables(db_url) == MODEL_TABLES | {"alembic_version"}
+
+    await runner.downgrade(db_url, "0001")
+    assert await runner.current(db_url) == "0001"
+    assert await _tables(db_url) == MODEL_TABLES - IVR_TABLES | {"alembic_version"}
 
     await runner.downgrade(db_url, "base")
     assert await runner.current(db_url) is None
     assert await _tables(db_url) == {"alembic_version"}
 
-    await runner.upgrade(db_url, "0001")
-    assert await runner.current(db_url) == "0001"
+    await runner.upgrade(db_url)
+    assert await runner.current(db_url) == HEAD
     assert await _tables(db_url) == MODEL_TABLES | {"alembic_version"}
 
 

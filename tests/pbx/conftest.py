@@ -15,13 +15,17 @@ from sqlalchemy.orm import selectinload
 
 from agent_api.app import create_app
 from agent_api.settings import Settings
+from agent_api.demo import seed
+from agent_api.provision import local_pbx, pbx_layout
 from asterisk.pbx import LocalPbx
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from ivr.settings import IvrSettings
+from ivr.speech import build_prompts
 from migrations import runner
-from models import Call
+from models import Call, make_engine, make_sessionmaker
+from tests.pbx import phones
 
 pytestmark = pytest.mark.pbx
-SCENARIOS = Path(__file__).parent / "scenarios"
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -58,9 +62,29 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def prompts() -> Path:
+    """The prompt catalogue, built once (bin/setup has usually built it already)."""
+    folder = IvrSettings().prompts_dir
+    build_prompts(folder)
+    return folder
+
+
 @pytest.fixture
-async def pbx(settings: Settings):
-    local = LocalPbx(settings.pbx, settings.ami, settings.agi)
+async def database(settings: Settings):
+    """Migrated, with the demo's branches, agents, retailers and orders."""
+    await runner.upgrade(settings.db.url)
+    db = make_engine(settings.db.url)
+    sessions = make_sessionmaker(db)
+    await seed(sessions)
+    yield sessions
+    await db.dispose()
+
+
+@pytest.fixture
+async def pbx(settings: Settings, database, prompts: Path):
+    endpoints, queues = await pbx_layout(database)
+    local = local_pbx(settings, endpoints, queues)
     await local.up()
     yield local
     await local.down()
@@ -70,7 +94,6 @@ async def pbx(settings: Settings):
 @pytest.fixture
 async def engine(settings: Settings, pbx: LocalPbx):
     """The engine as `hotline serve` runs it (lifespan and all), linked to this test's PBX."""
-    await runner.upgrade(settings.db.url)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         engine = app.state.engine
@@ -89,10 +112,11 @@ class Sipp:
         self.workdir = workdir
 
     async def call(self, number: str, *, hold_ms: int = 1000, timeout: float = 20.0,
-                   calls: int = 1, rate: float = 10, caller: str = "13800010001") -> int:
-        """Calls `number` and hangs up after hold_ms, unless the PBX hangs up first."""
-        scenario = self.workdir / f"caller-{hold_ms}.xml"
-        scenario.write_text((SCENARIOS / "caller.xml").read_text().replace("HOLD_MS", str(hold_ms)))
+                   calls: int = 1, rate: float = 10, caller: str = "13800010001",
+                   script: list[phones.Action] = ()) -> int:
+        """Calls `number`, does the script (keys, speech, pauses), then hangs up after hold_ms
+        unless the PBX hangs up first."""
+        scenario = phones.write_scenario(self.workdir, list(script), hold_ms)
         args = ["sipp", "-sf", str(scenario), "-s", number, "-key", "caller", caller, self.target,
                 "-i", "127.0.0.1",
                 "-p", str(free_port(socket.SOCK_DGRAM)), "-mp", str(free_port(socket.SOCK_DGRAM)),

@@ -4,27 +4,28 @@ import time
 import pytest
 
 from tests.pbx.conftest import wait_for_calls
+from tests.pbx.phones import Keys, Pause
 
 pytestmark = pytest.mark.pbx
 
 
 async def test_a_sip_call_reaches_the_engine_and_is_on_record_with_pbx_times(engine, sipp):
     before = time.time()
-    await sipp.call("4000", hold_ms=10_000)  # the IVR greets and waits; then the PBX hangs up
+    await sipp.call("4000", script=[Pause(1000), Keys("0")], hold_ms=6000)  # the operator key
     after = time.time()
     [call] = await wait_for_calls(engine, 1)
     kinds = [e.kind for e in call.events]
     assert kinds[0] == "Newchannel" and "Answered" in kinds and kinds[-1] == "Hangup"
     # The FastAGI IVR ran: it set its steps on the channel and the PBX reported them back.
     steps = [e.data["value"] for e in call.events if e.data.get("variable") == "HOTLINE_STEP"]
-    assert steps == ["greeting", "greeted"]
+    assert steps == ["menu", "done"]
     assert call.direction == "inbound" and call.dialed_number == "4000"
-    assert call.caller_number == "13800010001" and call.outcome == "completed"
+    assert call.caller_number == "13800010001" and call.queue == "HQ-operator"
     offered, answered, ended = (t.timestamp() for t in
                                 (call.offered_at, call.answered_at, call.ended_at))
     assert before - 0.5 <= offered <= answered <= ended <= after + 0.5
     assert answered - offered < 0.5
-    assert 3.8 <= ended - answered <= 6.0  # a greeting of about a second, then a 3 s wait
+    assert 6.5 <= ended - answered <= 8.5  # 1 s to the key, then 6 s
     health = (await engine.http.get("/health")).json()
     assert health["status"] == "ok" and health["pbx"]["connected"]
 
@@ -82,6 +83,6 @@ async def test_asterisk_crash_and_restart_relinks_and_resyncs_within_5_seconds(e
     assert health["pbx"]["generation"] == 2 and health["resynced_generation"] == 2
     print(f"relinked and resynced {relinked_in:.3f} s after Asterisk was fully booted")
     # The engine carries on: a new call after the restart is handled as before.
-    await sipp.call("4000", hold_ms=500)
+    await sipp.call("4000", script=[Pause(1000), Keys("0")], hold_ms=3000)
     rows = await wait_for_calls(engine, 2)
-    assert rows[-1].outcome == "completed"
+    assert rows[-1].queue == "HQ-operator" and rows[-1].ended_at is not None

@@ -8,7 +8,7 @@ from pydantic import SecretStr
 from agent_api.logs import JsonFormatter
 from agent_api.settings import Settings
 from asterisk.ami import AmiClient, LinkUp
-from asterisk.config import MODULES, SipEndpoint, render_all
+from asterisk.config import MODULES, QueueSpec, SipEndpoint, render_all
 from asterisk.pbx import PbxError, debian_mirror
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from tests.unit.fake_ami import FakeAmi
@@ -32,13 +32,20 @@ def test_everything_listens_on_loopback_on_the_configured_ports():
 def test_dialplan_falls_back_unless_the_engine_marked_the_call_handled():
     ext = render(hotline_number="96000")["extensions.conf"]
     assert "exten => 96000,1," in ext
-    assert '${HOTLINE_HANDLED}" = "1"]?done' in ext
+    assert '${HOTLINE_HANDLED}" = "1"]?handled' in ext
     assert "Goto(hotline-fallback,s,1)" in ext and "Queue(hotline-fallback" in ext
     assert "VoiceMail(9000@hotline" in ext
+    # A handled call with a queue goes to it; one whose queue times out is offered voicemail.
+    assert '${HOTLINE_QUEUE}" = ""]?done' in ext and "Queue(${HOTLINE_QUEUE},,,,300)" in ext
+    assert '"${QUEUESTATUS}" = "TIMEOUT"]?hotline-fallback,vm,1' in ext
 
 
-def test_agent_endpoints_and_the_fallback_queue():
+def test_agent_endpoints_and_the_queues():
     conf = render()
+    queues = render_all(PbxSettings(), AmiSettings(), AgiSettings(), (),
+                        (QueueSpec("BJ-order", ("agent-8001",)), QueueSpec("HQ-operator")))
+    assert "[BJ-order]" in queues["queues.conf"] and "[HQ-operator]" in queues["queues.conf"]
+    assert "member => PJSIP/agent-8001" in queues["queues.conf"].split("[BJ-order]")[1]
     assert "[agent-8001]\ntype=endpoint" in conf["pjsip.conf"]
     assert "password=pw" in conf["pjsip.conf"] and "auth=agent-8001" not in conf["pjsip.conf"]
     assert "member => PJSIP/agent-8001" in conf["queues.conf"]

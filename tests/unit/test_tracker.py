@@ -111,3 +111,14 @@ def test_resync_closes_vanished_calls_and_adopts_unknown_ones():
     t.feed(Newchannel(server="other", timestamp=1.0, channel=ch("8")))
     t.resync("s", [])
     assert ("other", "8") in t.calls
+
+
+def test_a_caller_who_hangs_up_in_the_ivr_abandoned_and_one_served_there_completed():
+    for last_step, expected in (("menu", "abandoned"), ("done", "completed")):
+        t = CallTracker()
+        t.feed(Newchannel(server="s", timestamp=1.0, channel=ch("1")))
+        t.feed(Newstate(server="s", timestamp=1.1, channel=ch("1", state=6)))
+        t.feed(VarSet(server="s", timestamp=2.0, channel=ch("1"), variable="HOTLINE_STEP",
+                      value=last_step))
+        out = t.feed(Hangup(server="s", timestamp=3.0, channel=ch("1"), cause=16, cause_text=""))
+        assert merged(out)["outcome"] == expected

@@ -1,0 +1,73 @@
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import desc, select
+
+from agent_api.deps import Session
+from models import Voicemail, utcnow
+
+router = APIRouter(prefix="/voicemails", tags=["voicemails"])
+
+
+class VoicemailOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    linkedid: str
+    caller_number: str
+    card_number: str | None
+    retailer_id: int | None
+    branch_id: int | None
+    business_type: str | None
+    recorded_at: datetime
+    duration_ms: int
+    handled_at: datetime | None
+    handled_by: str | None
+    note: str | None
+
+
+class MarkHandled(BaseModel):
+    handled_by: str = Field(min_length=1, max_length=100)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("", response_model=list[VoicemailOut])
+async def list_voicemails(
+    session: Session, handled: bool | None = None, branch_id: int | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[Voicemail]:
+    """Messages callers left, newest first; `handled=false` is the call-back list."""
+    query = select(Voicemail).order_by(desc(Voicemail.recorded_at)).limit(limit)
+    if handled is not None:
+        query = query.where(Voicemail.handled_at.is_not(None) if handled
+                            else Voicemail.handled_at.is_(None))
+    if branch_id is not None:
+        query = query.where(Voicemail.branch_id == branch_id)
+    return list(await session.scalars(query))
+
+
+async def _voicemail(session: Session, voicemail_id: int) -> Voicemail:
+    vm = await session.get(Voicemail, voicemail_id)
+    if vm is None:
+        raise HTTPException(404, f"voicemail {voicemail_id} not found")
+    return vm
+
+
+@router.post("/{voicemail_id}/handled", response_model=VoicemailOut)
+async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session) -> Voicemail:
+    vm = await _voicemail(session, voicemail_id)
+    if vm.handled_at is not None:
+        raise HTTPException(409, f"voicemail {voicemail_id} was handled by {vm.handled_by}")
+    vm.handled_at, vm.handled_by, vm.note = utcnow(), body.handled_by, body.note
+    await session.commit()
+    return vm
+
+
+@router.get("/{voicemail_id}/audio", response_class=FileResponse)
+async def audio(voicemail_id: int, session: Session) -> FileResponse:
+    vm = await _voicemail(session, voicemail_id)
+    if not Path(vm.path).is_file():
+        raise HTTPException(410, f"the recording of voicemail {voicemail_id} is gone")
+    return FileResponse(vm.path, media_type="audio/wav")

@@ -1,0 +1,154 @@
+"""What the IVR reads and writes in the database."""
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import desc, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ivr import flow
+from ivr.hours import is_open
+from ivr.settings import IvrSettings
+from models import (
+    Branch, BusinessHours, BusinessType, Holiday, IvrStep, Order, Retailer, RetailerPhone,
+    SelfServiceAttempt, SelfServiceLock, Voicemail, utcnow,
+)
+from models.retailers import RetailerStatus
+from models.security import verify_pin
+
+
+@dataclass(frozen=True, slots=True)
+class StepTiming:
+    entered_at: datetime
+    duration_ms: int
+    prompt: str | None
+
+
+class IvrStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: IvrSettings,
+                 server: str = "local") -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.server = server
+
+    async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
+        now = utcnow()
+        async with self.sessions() as s:
+            menu = (await s.execute(select(BusinessType.code, BusinessType.menu_key)
+                                    .order_by(BusinessType.sort_order))).all()
+            branches = list(await s.scalars(select(Branch)))
+            hours = (await s.execute(select(BusinessHours.branch_id, BusinessHours.weekday,
+                                            BusinessHours.opens, BusinessHours.closes))).all()
+            holidays = (await s.execute(select(Holiday.branch_id, Holiday.day))).all()
+            recognized = await self._recognize(s, caller_number)
+        open_codes = frozenset(
+            b.code for b in branches
+            if is_open(now, b.timezone, [(w, o, c) for bid, w, o, c in hours if bid == b.id],
+                       [d for bid, d in holidays if bid in (b.id, None)]))
+        hq = next((b for b in branches if b.is_headquarters), None)
+        return flow.CallContext(
+            caller_number=caller_number, menu=tuple((c, k) for c, k in menu),
+            open_branches=open_codes, recognized=recognized,
+            hq_branch_id=hq.id if hq else None, language=language)
+
+    async def _recognize(self, s: AsyncSession, caller_number: str) -> flow.Retailer | None:
+        number = "".join(ch for ch in caller_number if ch.isdigit())
+        if not number:
+            return None
+        ids = list(await s.scalars(select(RetailerPhone.retailer_id)
+                                   .where(RetailerPhone.number == number).distinct().limit(2)))
+        if len(ids) != 1:
+            return None  # unknown, or a phone shared by several retailers: ask for the card
+        return await self._retailer(s, Retailer.id == ids[0])
+
+    async def lookup_card(self, card_number: str) -> flow.Retailer | None:
+        async with self.sessions() as s:
+            return await self._retailer(s, Retailer.card_number == card_number)
+
+    async def _retailer(self, s: AsyncSession, where) -> flow.Retailer | None:
+        row = (await s.execute(select(Retailer, Branch.code, SelfServiceLock.locked_until)
+                               .outerjoin(Branch, Branch.id == Retailer.branch_id)
+                               .outerjoin(SelfServiceLock,
+                                          SelfServiceLock.retailer_id == Retailer.id)
+                               .where(where))).first()
+        if row is None:
+            return None
+        retailer, branch_code, locked_until = row
+        return flow.Retailer(
+            id=retailer.id, card_number=retailer.card_number, branch_id=retailer.branch_id,
+            branch_code=branch_code, active=retailer.status == RetailerStatus.ACTIVE,
+            has_pin=retailer.pin_hash is not None,
+            locked=locked_until is not None and locked_until > utcnow())
+
+    async def check_pin(self, retailer_id: int, pin: str, linkedid: str) -> flow.PinOutcome:
+        """Three failures in a row lock self-service for a while; every attempt is on record."""
+        async with self.sessions() as s, s.begin():
+            retailer = await s.get(Retailer, retailer_id)
+            lock = await s.get(SelfServiceLock, retailer_id, with_for_update=True)
+            if lock is None:
+                lock = SelfServiceLock(retailer_id=retailer_id, failures=0)
+                s.add(lock)
+            now = utcnow()
+            if lock.locked_until is not None and lock.locked_until > now:
+                outcome, reason = flow.PinOutcome.LOCKED, "locked"
+            elif retailer.pin_hash and await asyncio.to_thread(verify_pin, pin, retailer.pin_hash):
+                lock.failures, lock.locked_until = 0, None
+                outcome, reason = flow.PinOutcome.OK, "ok"
+            else:
+                lock.failures += 1
+                outcome, reason = flow.PinOutcome.WRONG, "wrong_pin"
+                if lock.failures >= self.settings.pin_failures_before_lock:
+                    lock.failures = 0
+                    lock.locked_until = now + timedelta(minutes=self.settings.pin_lock_minutes)
+                    outcome = flow.PinOutcome.LOCKED
+            s.add(SelfServiceAttempt(pbx_server=self.server, linkedid=linkedid,
+                                     card_number=retailer.card_number, retailer_id=retailer_id,
+                                     at=now, success=outcome == flow.PinOutcome.OK, reason=reason))
+        return outcome
+
+    async def record_refusal(self, retailer: flow.Retailer, linkedid: str) -> None:
+        reason = "locked" if retailer.locked else "no_pin" if not retailer.has_pin else "inactive"
+        async with self.sessions() as s, s.begin():
+            s.add(SelfServiceAttempt(pbx_server=self.server, linkedid=linkedid,
+                                     card_number=retailer.card_number, retailer_id=retailer.id,
+                                     at=utcnow(), success=False, reason=reason))
+
+    async def last_orders(self, retailer_id: int, limit: int) -> tuple[flow.OrderLine, ...]:
+        async with self.sessions() as s:
+            orders = await s.scalars(select(Order).where(Order.retailer_id == retailer_id)
+                                     .order_by(desc(Order.created_at)).limit(limit))
+            return tuple(flow.OrderLine(o.created_at.date(), o.amount, str(o.status))
+                         for o in orders)
+
+    async def save_path(self, linkedid: str, path: Sequence[flow.PathEntry],
+                        timings: Sequence[StepTiming]) -> None:
+        async with self.sessions() as s, s.begin():
+            first = await s.scalar(select(func.max(IvrStep.seq)).where(
+                IvrStep.pbx_server == self.server, IvrStep.linkedid == linkedid)) or 0
+            for entry, timing in zip(path, timings, strict=True):
+                s.add(IvrStep(pbx_server=self.server, linkedid=linkedid, seq=first + entry.seq,
+                              state=entry.state, prompt=timing.prompt, keys=entry.keys,
+                              result=entry.result, entered_at=timing.entered_at,
+                              duration_ms=timing.duration_ms))
+
+    async def save_voicemail(self, linkedid: str, caller_number: str, route: flow.Route | None,
+                             path: Path, recorded_at: datetime) -> Voicemail | None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None
+        duration_ms = max(0, size - 44) // 16  # 8 kHz, 16-bit mono WAV
+        if duration_ms == 0:
+            return None
+        async with self.sessions() as s, s.begin():
+            vm = Voicemail(pbx_server=self.server, linkedid=linkedid, caller_number=caller_number,
+                           retailer_id=route.retailer_id if route else None,
+                           branch_id=route.branch_id if route else None,
+                           card_number=route.card_number if route else None,
+                           business_type=route.business_type if route else None,
+                           recorded_at=recorded_at, duration_ms=duration_ms, path=str(path),
+                           size_bytes=size)
+            s.add(vm)
+        return vm

@@ -1,0 +1,146 @@
+"""sipp scenarios for a retailer's phone, written from a script of what the caller does:
+pauses, keys (SIP INFO, or RFC 4733 by sipp's pcap play) and speech (an A-law recording)."""
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+PCAP_DIR = Path("/usr/share/sip-tester")
+SPEECH = PCAP_DIR / "g711a.pcap"  # about 8 s of A-law audio
+
+HEAD = """\
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Retailer" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>{to_tag}
+      Call-ID: [call_id]
+      CSeq: {cseq} {method}
+      Contact: sip:[caller]@[local_ip]:[local_port]
+      Max-Forwards: 70"""
+
+INVITE = """  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+{head}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-16
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+{ack_head}
+      Content-Length: 0
+    ]]>
+  </send>
+"""
+
+INFO = """  <send retrans="500">
+    <![CDATA[
+      INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+{head}
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal={digit}
+      Duration=120
+    ]]>
+  </send>
+  <recv response="200"/>
+"""
+
+END = """  <recv request="BYE" timeout="{hold}" ontimeout="caller_hangs_up"/>
+  <send next="end">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+  <label id="caller_hangs_up"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+{head}
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+  <label id="end"/>
+"""
+
+RFC4733_NAMES = {"#": "pound", "*": "star"}
+
+
+@dataclass(frozen=True)
+class Pause:
+    ms: int
+
+
+@dataclass(frozen=True)
+class Keys:
+    digits: str
+    gap_ms: int = 150
+    rfc4733: bool = False  # in the media stream, as most phones send them
+
+
+@dataclass(frozen=True)
+class Speak:
+    ms: int = 3000
+
+
+Action = Pause | Keys | Speak
+
+
+def scenario(script: list[Action], hold_ms: int) -> str:
+    """The caller dials, does the script, then waits up to hold_ms for the PBX to hang up."""
+    cseq = 1
+
+    def head(method: str, dialog: bool = True) -> str:
+        return HEAD.format(to_tag="[peer_tag_param]" if dialog else "", cseq=cseq, method=method)
+
+    out = ['<?xml version="1.0" encoding="UTF-8" ?>', '<scenario name="hotline caller">',
+           INVITE.format(head=head("INVITE", dialog=False), ack_head=head("ACK"))]
+    for action in script:
+        match action:
+            case Pause(ms=ms):
+                out.append(f'  <pause milliseconds="{ms}"/>')
+            case Keys(digits=digits, gap_ms=gap, rfc4733=False):
+                for digit in digits:
+                    cseq += 1
+                    out.append(INFO.format(head=head("INFO"), digit=escape(digit)))
+                    out.append(f'  <pause milliseconds="{gap}"/>')
+            case Keys(digits=digits, gap_ms=gap, rfc4733=True):
+                for digit in digits:
+                    pcap = PCAP_DIR / f"dtmf_2833_{RFC4733_NAMES.get(digit, digit)}.pcap"
+                    out.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
+                    out.append(f'  <pause milliseconds="{max(gap, 400)}"/>')
+            case Speak(ms=ms):
+                out.append(f'  <nop><action><exec play_pcap_audio="{SPEECH}"/></action></nop>')
+                out.append(f'  <pause milliseconds="{ms}"/>')
+    cseq += 1
+    out.append(END.format(hold=hold_ms, head=head("BYE")))
+    out.append("</scenario>\n")
+    return "\n".join(out)
+
+
+def write_scenario(folder: Path, script: list[Action], hold_ms: int) -> Path:
+    path = folder / f"caller-{abs(hash((tuple(script), hold_ms)))}.xml"
+    path.write_text(scenario(script, hold_ms))
+    return path
