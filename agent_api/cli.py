@@ -3,6 +3,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import desc, select
@@ -32,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed-demo", help="insert the demo branches, agents and retailers")
     prompts = sub.add_parser("prompts", help="the IVR prompts (Mandarin and English)")
     prompts.add_argument("action", choices=["build"])
+    dial = sub.add_parser("call", help="a sipp phone calls the hotline and walks the IVR",
+                          description="Steps in order: keys (digits * #), pauses (2s, 500ms), "
+                          "'speak' (8 s of speech). E.g.: hotline call 2s 1 2s 110100001#")
+    dial.add_argument("steps", nargs="*")
+    dial.add_argument("--caller", default="13311112222", help="the caller's number")
+    dial.add_argument("--hold", type=float, default=15.0,
+                      help="seconds to stay on after the steps, unless the PBX hangs up first")
     calls = sub.add_parser("calls", help="the latest call records")
     calls.add_argument("--limit", type=int, default=20)
     args = parser.parse_args(argv)
@@ -140,7 +148,8 @@ hotline is ready.
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
   agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN})
   retailers    cards {', '.join(r[0] for r in RETAILERS[:3])} ... (PIN {DEMO_PIN})
-  try a call   sipp -sn uac -s {settings.pbx.hotline_number} 127.0.0.1:{settings.pbx.sip_port} -i 127.0.0.1 -p 5070 -m 1 -d 2000
+  try a call   hotline call 2s 1 2s 110100001#   (order, Beijing card: to queue BJ-order)
+               hotline call 2s 5 2s 110100001# 2s 1234# 20s   (self-service: hear the orders)
   call records hotline calls
 Stop with Ctrl-C.
 """, flush=True)
@@ -149,6 +158,29 @@ Stop with Ctrl-C.
     finally:
         await pbx.down()
     return 0
+
+
+async def place_call(settings: Settings, args) -> int:
+    from asterisk.sipp_phone import parse_script, write_scenario
+    try:
+        script = parse_script(args.steps)
+    except ValueError as exc:
+        print(f"hotline call: {exc}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="hotline-call-") as folder:
+        scenario = write_scenario(Path(folder), script, int(args.hold * 1000))
+        proc = await asyncio.create_subprocess_exec(
+            "sipp", "-sf", str(scenario), "-s", settings.pbx.hotline_number, "-key", "caller",
+            args.caller, f"127.0.0.1:{settings.pbx.sip_port}", "-i", "127.0.0.1",
+            "-m", "1", "-nostdin", "-timeout", "600s", "-timeout_error", cwd=folder,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        _, err = await proc.communicate()
+    if proc.returncode != 0:
+        print(f"the call failed: {err.decode(errors='replace')[-400:]}", file=sys.stderr)
+        return 1
+    await asyncio.sleep(0.5)  # the call log writes in batches
+    args.limit = 1
+    return await list_calls(settings, args)
 
 
 async def list_calls(settings: Settings, args) -> int:
@@ -161,14 +193,16 @@ async def list_calls(settings: Settings, args) -> int:
                 print(f"{c.offered_at:%Y-%m-%d %H:%M:%S} {c.direction:8} {c.caller_number:>14} "
                       f"-> {c.dialed_number:6} {c.outcome:11} step={c.last_step or '-'} "
                       f"answered={c.answered_at and f'{c.answered_at:%H:%M:%S}'} "
-                      f"ended={c.ended_at and f'{c.ended_at:%H:%M:%S}'}")
+                      f"ended={c.ended_at and f'{c.ended_at:%H:%M:%S}'} queue={c.queue or '-'} "
+                      f"card={c.card_number or '-'}")
     finally:
         await db.dispose()
     return 0
 
 
 COMMANDS = {"serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
-            "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command}
+            "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command,
+            "call": place_call}
 
 if __name__ == "__main__":
     sys.exit(main())

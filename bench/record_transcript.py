@@ -14,11 +14,9 @@ import shutil
 import socket
 import tempfile
 import time
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the sipp phones of tests/pbx
-from tests.pbx.phones import write_scenario  # noqa: E402
+from asterisk.sipp_phone import write_scenario
 
 from asterisk.pbx import LocalPbx
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings

@@ -70,7 +70,7 @@ class _Call:
             await self.session.set_variable(dp.VAR_STEP, str(state))
 
     async def _perform(self, step: flow.Step) -> flow.Input:
-        request, s, store = step.request, self.session, self.app.store
+        request, store = step.request, self.app.store
         if isinstance(request, flow.Collect):
             return await self._collect(step.say, request)
         await self._play(step.say)

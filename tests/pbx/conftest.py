@@ -23,7 +23,7 @@ from ivr.settings import IvrSettings
 from ivr.speech import build_prompts
 from migrations import runner
 from models import Call, make_engine, make_sessionmaker
-from tests.pbx import phones
+from asterisk import sipp_phone as phones
 
 pytestmark = pytest.mark.pbx
 

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from tests.pbx.conftest import wait_for_calls
-from tests.pbx.phones import Keys, Pause
+from asterisk.sipp_phone import Keys, Pause
 
 pytestmark = pytest.mark.pbx
 

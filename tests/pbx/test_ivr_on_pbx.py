@@ -12,7 +12,7 @@ from models import (
     Branch, Holiday, Retailer, SelfServiceAttempt, SelfServiceLock, Voicemail, utcnow,
 )
 from tests.pbx.conftest import wait_for_calls
-from tests.pbx.phones import Keys, Pause, Speak
+from asterisk.sipp_phone import Keys, Pause, Speak
 
 pytestmark = pytest.mark.pbx
 

@@ -1,4 +1,5 @@
 import dataclasses
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -71,7 +72,7 @@ def test_env_from_asterisk():
 def test_env_split_anywhere_gives_the_same_request(cuts):
     parser = EnvParser()
     edges = [0, *sorted(cuts), len(ENV)]
-    results = [parser.feed(ENV[a:b]) for a, b in zip(edges, edges[1:])]
+    results = [parser.feed(ENV[a:b]) for a, b in pairwise(edges)]
     assert [r for r in results if r is not None] == [parse_env(ENV)]
 
 

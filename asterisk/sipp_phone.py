@@ -1,5 +1,5 @@
-"""sipp scenarios for a retailer's phone, written from a script of what the caller does:
-pauses, keys (SIP INFO, or RFC 4733 by sipp's pcap play) and speech (an A-law recording)."""
+"""A retailer's phone for development and tests: sipp scenarios written from a script of what
+the caller does: pauses, keys (SIP INFO, or RFC 4733 by sipp's pcap play) and speech."""
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -144,3 +144,20 @@ def write_scenario(folder: Path, script: list[Action], hold_ms: int) -> Path:
     path = folder / f"caller-{abs(hash((tuple(script), hold_ms)))}.xml"
     path.write_text(scenario(script, hold_ms))
     return path
+
+
+def parse_script(steps: list[str]) -> list[Action]:
+    """`hotline call` steps: digits (and * #) are keys, `2s` or `500ms` a pause, `speak` speech."""
+    script: list[Action] = []
+    for step in steps:
+        if step == "speak":
+            script.append(Speak())
+        elif step.endswith("ms") and step[:-2].isdigit():
+            script.append(Pause(int(step[:-2])))
+        elif step.endswith("s") and step[:-1].replace(".", "", 1).isdigit():
+            script.append(Pause(int(float(step[:-1]) * 1000)))
+        elif step and all(ch in "0123456789*#" for ch in step):
+            script.append(Keys(step))
+        else:
+            raise ValueError(f"not a key, pause or 'speak': {step!r}")
+    return script
