@@ -1,9 +1,11 @@
 """What the IVR reads and writes in the database."""
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import desc, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +21,20 @@ from models.retailers import RetailerStatus
 from models.security import verify_pin
 
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+ORGANISATION_TTL = 5.0  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class _Organisation:
+    loaded: float
+    menu: tuple[tuple[str, str], ...]
+    branches: tuple[Branch, ...]
+    hours: dict[int, list]
+    holidays: dict[int | None, tuple]
+    hq_branch_id: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class StepTiming:
     entered_at: datetime
@@ -32,26 +48,42 @@ class IvrStore:
         self.sessions = sessions
         self.settings = settings
         self.server = server
+        self._org: _Organisation | None = None
 
     async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
         now = utcnow()
+        org = await self._organisation()
+        async with self.sessions() as s:
+            recognized = await self._recognize(s, caller_number)
+        open_codes = frozenset(
+            b.code for b in org.branches
+            if is_open(now, b.timezone, org.hours.get(b.id, ()),
+                       org.holidays.get(b.id, ()) + org.holidays.get(None, ())))
+        return flow.CallContext(
+            caller_number=caller_number, menu=org.menu, open_branches=open_codes,
+            recognized=recognized, hq_branch_id=org.hq_branch_id, language=language)
+
+    async def _organisation(self) -> "_Organisation":
+        """Menu, branches, hours and holidays change rarely; a burst of calls reads them once."""
+        cached = self._org
+        if cached is not None and time.monotonic() - cached.loaded < ORGANISATION_TTL:
+            return cached
         async with self.sessions() as s:
             menu = (await s.execute(select(BusinessType.code, BusinessType.menu_key)
                                     .order_by(BusinessType.sort_order))).all()
-            branches = list(await s.scalars(select(Branch)))
-            hours = (await s.execute(select(BusinessHours.branch_id, BusinessHours.weekday,
-                                            BusinessHours.opens, BusinessHours.closes))).all()
-            holidays = (await s.execute(select(Holiday.branch_id, Holiday.day))).all()
-            recognized = await self._recognize(s, caller_number)
-        open_codes = frozenset(
-            b.code for b in branches
-            if is_open(now, b.timezone, [(w, o, c) for bid, w, o, c in hours if bid == b.id],
-                       [d for bid, d in holidays if bid in (b.id, None)]))
+            branches = tuple(await s.scalars(select(Branch)))
+            hours: dict[int, list] = {}
+            for bid, w, o, c in (await s.execute(select(
+                    BusinessHours.branch_id, BusinessHours.weekday, BusinessHours.opens,
+                    BusinessHours.closes))).all():
+                hours.setdefault(bid, []).append((w, o, c))
+            holidays: dict[int | None, tuple] = {}
+            for bid, day in (await s.execute(select(Holiday.branch_id, Holiday.day))).all():
+                holidays[bid] = holidays.get(bid, ()) + (day,)
         hq = next((b for b in branches if b.is_headquarters), None)
-        return flow.CallContext(
-            caller_number=caller_number, menu=tuple((c, k) for c, k in menu),
-            open_branches=open_codes, recognized=recognized,
-            hq_branch_id=hq.id if hq else None, language=language)
+        self._org = _Organisation(time.monotonic(), tuple((c, k) for c, k in menu), branches,
+                                  hours, holidays, hq.id if hq else None)
+        return self._org
 
     async def _recognize(self, s: AsyncSession, caller_number: str) -> flow.Retailer | None:
         number = "".join(ch for ch in caller_number if ch.isdigit())
@@ -116,11 +148,15 @@ class IvrStore:
                                      at=utcnow(), success=False, reason=reason))
 
     async def last_orders(self, retailer_id: int, limit: int) -> tuple[flow.OrderLine, ...]:
+        """The latest orders, dated in the retailer's branch's time zone."""
         async with self.sessions() as s:
+            zone = ZoneInfo(await s.scalar(
+                select(Branch.timezone).join(Retailer, Retailer.branch_id == Branch.id)
+                .where(Retailer.id == retailer_id)) or DEFAULT_TIMEZONE)
             orders = await s.scalars(select(Order).where(Order.retailer_id == retailer_id)
                                      .order_by(desc(Order.created_at)).limit(limit))
-            return tuple(flow.OrderLine(o.created_at.date(), o.amount, str(o.status))
-                         for o in orders)
+            return tuple(flow.OrderLine(o.created_at.astimezone(zone).date(), o.amount,
+                                        str(o.status)) for o in orders)
 
     async def save_path(self, linkedid: str, path: Sequence[flow.PathEntry],
                         timings: Sequence[StepTiming]) -> None:

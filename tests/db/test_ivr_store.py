@@ -1,0 +1,80 @@
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from agent_api.demo import seed
+from ivr import flow
+from ivr.settings import IvrSettings
+from ivr.store import IvrStore
+from models import (
+    Branch, BusinessHours, Holiday, Order, Retailer, RetailerPhone, SelfServiceAttempt, utcnow,
+)
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+async def store(sessions):
+    await seed(sessions)
+    return IvrStore(sessions, IvrSettings(pin_failures_before_lock=3, pin_lock_minutes=30))
+
+
+async def ids(sessions, model, **where):
+    async with sessions() as s:
+        return await s.scalar(select(model.id).filter_by(**where))
+
+
+async def test_context_recognizes_a_caller_with_exactly_one_retailer(store, sessions):
+    ctx = await store.context("13800010001")
+    assert ctx.recognized.card_number == "110100001" and ctx.recognized.branch_code == "BJ"
+    assert ctx.menu[0] == ("order", "1") and ("operator", "0") in ctx.menu
+    assert (await store.context("13399999999")).recognized is None
+    async with sessions() as s, s.begin():  # a shop phone shared by two retailers
+        s.add(RetailerPhone(retailer_id=await ids(sessions, Retailer, card_number="110100002"),
+                            number="13800010001"))
+    store._org = None
+    assert (await store.context("13800010001")).recognized is None
+
+
+async def test_open_branches_follow_hours_and_holidays(store, sessions):
+    bj = await ids(sessions, Branch, code="BJ")
+    async with sessions() as s, s.begin():
+        hours = list(await s.scalars(select(BusinessHours).where(BusinessHours.branch_id == bj)))
+        for h in hours:
+            await s.delete(h)
+        s.add_all(BusinessHours(branch_id=bj, weekday=d, opens=time(0, 0),
+                                closes=time(23, 59, 59)) for d in range(7))
+    assert "BJ" in (await store.context("1")).open_branches
+    async with sessions() as s, s.begin():
+        today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+        s.add(Holiday(branch_id=None, day=today, name="national holiday"))
+    store._org = None  # the organisation is cached for a few seconds
+    ctx = await store.context("1")
+    assert not {"BJ", "SH", "HQ"} & ctx.open_branches
+
+
+async def test_three_wrong_pins_lock_and_every_attempt_is_kept(store, sessions):
+    rid = await ids(sessions, Retailer, card_number="110100003")
+    outcomes = [await store.check_pin(rid, pin, "call-1") for pin in ("1", "2", "3", "1234")]
+    assert outcomes == [flow.PinOutcome.WRONG, flow.PinOutcome.WRONG, flow.PinOutcome.LOCKED,
+                        flow.PinOutcome.LOCKED]  # even the right PIN, while locked
+    assert (await store.lookup_card("110100003")).locked
+    async with sessions() as s:
+        reasons = list(await s.scalars(select(SelfServiceAttempt.reason)
+                                       .order_by(SelfServiceAttempt.id)))
+    assert reasons == ["wrong_pin", "wrong_pin", "wrong_pin", "locked"]
+    other = await ids(sessions, Retailer, card_number="110100002")
+    assert await store.check_pin(other, "1234", "call-2") == flow.PinOutcome.OK
+
+
+async def test_last_orders_are_dated_in_the_branch_time_zone(store, sessions):
+    rid = await ids(sessions, Retailer, card_number="110100003")
+    async with sessions() as s, s.begin():  # 20:00 UTC is already the next day in Beijing
+        s.add(Order(retailer_id=rid, created_at=datetime(2026, 3, 1, 20, 0, tzinfo=UTC),
+                    amount=Decimal("12.30"), status="accepted"))
+    [order] = await store.last_orders(rid, 3)
+    assert (order.day.isoformat(), order.amount, order.status) == ("2026-03-02",
+                                                                  Decimal("12.30"), "accepted")
