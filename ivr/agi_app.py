@@ -90,8 +90,10 @@ class _Call:
         files = "&".join(self._file(key) for key in say) or "silence/1"
         options = f"{INPUT_VAR},{files},{c.max_digits},,1,{c.timeout_ms / 1000:g}"
         await self.session.exec("Read", options, timeout=c.timeout_ms / 1000 + 120)
-        keys = await self.session.get_variable(INPUT_VAR) or ""
-        status = await self.session.get_variable("READSTATUS")
+        # One round trip for both: keys that arrive between AGI commands are lost to Asterisk,
+        # so the gap between one Read and the next is kept as short as it can be.
+        reply = await self.session.command("GET FULL VARIABLE", f"${{READSTATUS}}|${{{INPUT_VAR}}}")
+        status, _, keys = reply.data.partition("|")
         if status == "HANGUP":
             raise AgiHangup("caller hung up during Read")
         return flow.Digits(keys) if keys else flow.Timeout()
