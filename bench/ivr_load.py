@@ -40,20 +40,11 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import time as clock
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-try:  # the sipp phone moved from tests/pbx to asterisk/ at some point; take either
-    from asterisk.sipp_phone import Keys, Pause, write_scenario
-except ImportError:  # pragma: no cover
-    from tests.pbx.phones import Keys, Pause, write_scenario  # type: ignore[no-redef]
 
 from sqlalchemy import event, select, update
 
@@ -65,11 +56,14 @@ from agent_api.settings import Settings
 from asterisk.agi import AgiServer, AgiSession
 from asterisk.ami import AmiClient
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from asterisk.sipp_phone import Keys, Pause, write_scenario
 from ivr.settings import IvrSettings
 from ivr.speech import build_prompts
 from migrations import runner
 from models import BusinessHours, Call, CallEvent, IvrStep, make_engine, make_sessionmaker
 from models.calls import CallDirection
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = Path(__file__).parent / "out"
 CALLER = "13311112222"  # no retailer has this phone
@@ -423,10 +417,10 @@ def _message(line: str) -> str:
 def log_summary(path: Path, pattern: str) -> dict[str, object]:
     """Lines matching pattern, with the most frequent messages (numbers blanked)."""
     try:
-        lines = [l for l in path.read_text(errors="replace").splitlines() if re.search(pattern, l)]
+        lines = [line for line in path.read_text(errors="replace").splitlines() if re.search(pattern, line)]
     except OSError:
         return {"lines": 0}
-    kinds = Counter(re.sub(r"\d+", "N", _message(l))[:160] for l in lines)
+    kinds = Counter(re.sub(r"\d+", "N", _message(line))[:160] for line in lines)
     return {"lines": len(lines), "top": kinds.most_common(6)}
 
 
