@@ -191,6 +191,14 @@ exten => vm,1,VoiceMail({dp.FALLBACK_MAILBOX}@{dp.VOICEMAIL_CONTEXT},u)
 
 [{dp.CTX_AGENTS}]
 exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
+
+; The agent's phone leg for the whole shift (exten = agent id), and a caller delivered to it.
+[{dp.CTX_SESSION}]
+exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,agent_user)
+ same => n,Hangup()
+[{dp.CTX_CONNECT}]
+exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,caller_user)
+ same => n,Hangup()
 """
 
 
@@ -216,6 +224,8 @@ attach = no
 {dp.FALLBACK_MAILBOX} => 0000,Hotline fallback
 """
 
+# Each agent has a bridge of their own for the shift; the agent is the marked user, so a caller
+# in the bridge is released when the agent's phone leg goes.
 CONFBRIDGE_CONF = """[general]
 
 [agent_bridge]
@@ -225,6 +235,13 @@ max_members = 10
 [agent_user]
 type = user
 quiet = yes
+marked = yes
+announce_join_leave = no
+
+[caller_user]
+type = user
+quiet = yes
+end_marked = yes
 announce_join_leave = no
 """
 

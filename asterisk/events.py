@@ -140,6 +140,16 @@ class QueueCallerAbandon(ChannelEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConfbridgeJoin(ChannelEvent):
+    conference: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfbridgeLeave(ChannelEvent):
+    conference: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OriginateResponse(AmiEvent):
     action_id: str
     response: str  # Success or Failure
@@ -220,6 +230,8 @@ BUILDERS: dict[str, Builder] = {
     "QueueCallerAbandon": _channel_event(
         QueueCallerAbandon, queue=_get("Queue"), hold_time=_get_int("HoldTime")
     ),
+    "ConfbridgeJoin": _channel_event(ConfbridgeJoin, conference=_get("Conference")),
+    "ConfbridgeLeave": _channel_event(ConfbridgeLeave, conference=_get("Conference")),
     "OriginateResponse": lambda f, server, ts: OriginateResponse(
         server=server, timestamp=ts, action_id=f.get("ActionID", ""),
         response=f.get("Response", ""), reason=_int(f.get("Reason", "")),
