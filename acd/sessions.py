@@ -43,6 +43,13 @@ class AgentSessions:
             raise
         return transition
 
+    def forget_leg(self, agent_id: int) -> str | None:
+        """At logout: the leg's end is no longer a lost session. Returns the leg's uniqueid."""
+        leg = next((u for u, a in self._legs.items() if a == agent_id), None)
+        if leg is not None:
+            del self._legs[leg]
+        return leg
+
     async def deliver(self, agent_id: int, call_id: str, channel: str) -> None:
         """Move a waiting caller into the agent's bridge. On failure the agent is free again and
         the caller stays where it was: the router puts the call back at the head."""

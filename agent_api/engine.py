@@ -6,6 +6,7 @@ import time
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.call_log import CallLog
+from acd.desk import Desk
 from acd.tracker import CallTracker
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
@@ -37,11 +38,14 @@ class Engine:
                              header_timeout=a.header_timeout, command_timeout=a.command_timeout)
         self.tracker = CallTracker()
         self.call_log = CallLog(sessions)
+        self.desk = Desk(self.ami)
+        self.sessions = sessions
         self.started = asyncio.Event()
         self.resynced_generation = 0
         self.resynced_at: float | None = None
 
     async def run(self) -> None:
+        await self.desk.load(self.sessions)
         await self.agi.start()
         try:
             async with asyncio.TaskGroup() as tg:
@@ -59,6 +63,10 @@ class Engine:
             if isinstance(item, LinkUp):
                 await self._resync(item)
             self.call_log.submit(self.tracker.feed(item))
+            try:
+                await self.desk.on_event(item)
+            except Exception:  # one bad event must not stop the engine's dispatcher
+                log.exception("acd failed on an event", extra={"event": type(item).__name__})
 
     async def _resync(self, up: LinkUp) -> None:
         """What happened while the link was down is read back from the PBX itself."""

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent_api.settings import Settings
 from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
-from models import Agent, AgentSkill, Branch, BusinessType, Skill
+from models import Agent, Branch, BusinessType
 
 NOT_QUEUED = {"self_service"}  # served by the IVR alone
 
@@ -13,19 +13,15 @@ NOT_QUEUED = {"self_service"}  # served by the IVR alone
 async def pbx_layout(
     sessions: async_sessionmaker[AsyncSession],
 ) -> tuple[tuple[SipEndpoint, ...], tuple[QueueSpec, ...]]:
-    """One queue per (branch, business type), with the branch's agents who have that skill."""
+    """One queue per (branch, business type). Callers wait there; the engine delivers them to
+    agents' sessions, so the queues have no static members (they would ring session phones)."""
     async with sessions() as s:
         agents = list(await s.scalars(select(Agent).where(Agent.active).order_by(Agent.number)))
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
         types = list(await s.scalars(select(BusinessType).order_by(BusinessType.sort_order)))
-        skilled = set((await s.execute(
-            select(AgentSkill.agent_id, Skill.business_type_id)
-            .join(Skill, Skill.id == AgentSkill.skill_id))).all())
     endpoints = tuple(SipEndpoint(name=a.sip_endpoint) for a in agents)
-    queues = tuple(
-        QueueSpec(f"{b.code}-{bt.code}", tuple(
-            a.sip_endpoint for a in agents if a.branch_id == b.id and (a.id, bt.id) in skilled))
-        for b in branches for bt in types if bt.code not in NOT_QUEUED)
+    queues = tuple(QueueSpec(f"{b.code}-{bt.code}")
+                   for b in branches for bt in types if bt.code not in NOT_QUEUED)
     return endpoints, queues
 
 
