@@ -140,6 +140,26 @@ class Sipp:
 
 
 @pytest.fixture
+async def softphones(tmp_path: Path):
+    """`start()` -> the port of a softphone that answers one call and stays on until the PBX
+    hangs up (sipp's uas). All are stopped after the test."""
+    procs = []
+
+    async def start() -> int:
+        port = free_port(socket.SOCK_DGRAM)
+        procs.append(await asyncio.create_subprocess_exec(
+            "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+            cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
+        return port
+
+    yield start
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+@pytest.fixture
 def sipp(settings: Settings, tmp_path: Path) -> Sipp:
     return Sipp(settings, tmp_path)
 

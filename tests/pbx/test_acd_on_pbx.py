@@ -2,7 +2,6 @@
 delivers it into the session of the agent qualified for it."""
 import asyncio
 import dataclasses
-import socket
 import time
 
 import pytest
@@ -13,30 +12,16 @@ from agent_api.app import create_app
 from agent_api.provision import local_pbx, pbx_layout
 from asterisk.sipp_phone import Keys, Pause
 from models import Agent
-from tests.pbx.conftest import free_port, wait_for_calls
+from tests.pbx.conftest import wait_for_calls
 
 pytestmark = pytest.mark.pbx
 
 
 @pytest.fixture
-async def agent_phones(tmp_path):
+async def desk_engine(settings, database, prompts, softphones):
     """Softphones for agents 8001 (Beijing, orders) and 8002 (Beijing, complaints)."""
-    phones, procs = {}, []
-    for number in ("8001", "8002"):
-        port = free_port(socket.SOCK_DGRAM)
-        procs.append(await asyncio.create_subprocess_exec(
-            "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
-            cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
-        phones[f"agent-{number}"] = f"sip:agent@127.0.0.1:{port}"
-    yield phones
-    for proc in procs:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-
-
-@pytest.fixture
-async def desk_engine(settings, database, prompts, agent_phones):
+    agent_phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones()}"
+                    for n in ("8001", "8002")}
     endpoints, queues = await pbx_layout(database)
     endpoints = tuple(dataclasses.replace(e, contact=agent_phones.get(e.name)) for e in endpoints)
     pbx = local_pbx(settings, endpoints, queues)

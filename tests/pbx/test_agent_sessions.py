@@ -1,7 +1,6 @@
 """The agent-session model on the real PBX: the agent's phone is called into the agent's own
 bridge at login; a waiting caller is delivered into it by Redirect; the leg dropping is seen."""
 import asyncio
-import socket
 import time
 
 import pytest
@@ -12,7 +11,6 @@ from asterisk.ami import AmiClient, AmiError
 from asterisk.config import SipEndpoint
 from asterisk.events import BridgeEnter, Hangup, QueueCallerJoin
 from asterisk.pbx import LocalPbx
-from tests.pbx.conftest import free_port
 
 pytestmark = pytest.mark.pbx
 
@@ -42,21 +40,8 @@ class Watch:
 
 
 @pytest.fixture
-async def agent_phone(tmp_path):
-    """A softphone that answers and stays on until the PBX hangs up (sipp's uas)."""
-    port = free_port(socket.SOCK_DGRAM)
-    proc = await asyncio.create_subprocess_exec(
-        "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
-        cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    yield port
-    if proc.returncode is None:
-        proc.kill()
-    await proc.wait()
-
-
-@pytest.fixture
-async def linked(settings, agent_phone):
-    endpoint = SipEndpoint("agent-8001", contact=f"sip:agent@127.0.0.1:{agent_phone}")
+async def linked(settings, softphones):
+    endpoint = SipEndpoint("agent-8001", contact=f"sip:agent@127.0.0.1:{await softphones()}")
     pbx = LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=(endpoint,))
     await pbx.up()
     ami = AmiClient(settings.ami)
