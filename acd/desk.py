@@ -86,8 +86,10 @@ class Desk:
         return machine.state
 
     async def on_event(self, item: AmiItem) -> None:
+        changed = False
         for transition in self.sessions.feed(item):
             self._sync(transition.agent_id)
+            changed = True
         now = self.clock()
         match item:
             case QueueCallerJoin(channel=ch, queue=queue) if queue in self.router.policies:
@@ -95,9 +97,19 @@ class Desk:
                 self._waiting[ch.linkedid] = ch.name
                 self.router.enqueue(WaitingCall(ch.linkedid, queue, policy.branch,
                                                 policy.business_type, now))
+                changed = True
             case QueueCallerAbandon(channel=ch) | Hangup(channel=ch) if ch.linkedid in self._waiting:
                 self._waiting.pop(ch.linkedid, None)
                 self.router.dequeue(ch.linkedid)
+        if changed:  # most events change nothing the router knows
+            await self._route(now)
+
+    async def tick(self) -> None:
+        """What time alone changes: wrap-ups that end, overflow steps that open."""
+        now = self.clock()
+        for agent_id, machine in self.sessions.machines.items():
+            if machine.tick(now) is not None:
+                self._sync(agent_id)
         await self._route(now)
 
     def _sync(self, agent_id: int) -> None:

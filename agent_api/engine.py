@@ -16,6 +16,7 @@ from ivr.store import IvrStore
 from agent_api.settings import Settings
 
 log = logging.getLogger("hotline.engine")
+TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
 
 
 def _seconds(duration: str) -> int:
@@ -53,6 +54,7 @@ class Engine:
                 tg.create_task(self.agi.serve_forever())
                 tg.create_task(self.call_log.run())
                 tg.create_task(self._dispatch())
+                tg.create_task(self._timers())
                 self.started.set()
         finally:
             await self.agi.close()
@@ -67,6 +69,14 @@ class Engine:
                 await self.desk.on_event(item)
             except Exception:  # one bad event must not stop the engine's dispatcher
                 log.exception("acd failed on an event", extra={"event": type(item).__name__})
+
+    async def _timers(self) -> None:
+        while True:
+            await asyncio.sleep(TIMER_INTERVAL)
+            try:
+                await self.desk.tick()
+            except Exception:
+                log.exception("acd timers failed")
 
     async def _resync(self, up: LinkUp) -> None:
         """What happened while the link was down is read back from the PBX itself."""

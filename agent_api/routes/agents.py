@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from acd.agent_state import InvalidTransition
 from acd.desk import AgentInfo, Desk
-from agent_api.routes.health import get_engine
+from agent_api.deps import get_engine
 from asterisk.ami import AmiError
 
 router = APIRouter(prefix="/agents", tags=["agents"])

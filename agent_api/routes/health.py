@@ -1,11 +1,11 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent_api.deps import get_sessions
+from agent_api.deps import get_engine, get_sessions
 from agent_api.engine import Engine
 
 router = APIRouter(tags=["health"])
@@ -18,10 +18,6 @@ class Health(BaseModel):
     database: str
     resynced_generation: int
     live_calls: int
-
-
-def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
 
 
 @router.get("/health", response_model=Health)
