@@ -39,7 +39,7 @@ class PauseReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Login:
-    pass
+    resumed: bool = False  # the engine found the session on the PBX after a restart
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from models.calls import CallDirection, CallOutcome
 
 log = logging.getLogger("hotline.call_log")
 
-TIME_COLUMNS = {"offered_at", "answered_at", "connected_at", "ended_at"}
+TIME_COLUMNS = {"offered_at", "answered_at", "queued_at", "connected_at", "ended_at"}
 FOREIGN_KEYS = ("retailer_id", "branch_id", "agent_id")
 ENUMS = {"direction": CallDirection, "outcome": CallOutcome}
 

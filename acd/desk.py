@@ -3,24 +3,32 @@ after the maximum wait, even while the engine is away); the router picks the age
 caller is taken out by Redirect into that agent's bridge."""
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.agent_state import AgentState, Logout
-from acd.routing import AgentProfile, Assignment, OverflowStep, QueuePolicy, Router, WaitingCall
+from acd.agent_state import (
+    AgentState, Login, Logout, Pause, PauseReason, SessionUp, Transition, Unpause, WrapUpDone,
+)
+from acd.journal import Journal
+from acd.queues import load_policies
+from acd.routing import (
+    LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, Router, WaitingCall,
+)
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
-from asterisk.events import Hangup, QueueCallerAbandon, QueueCallerJoin
-from models import Agent, AgentSkill, Branch, BusinessType, Skill
+from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin, VarSet
+from models import (
+    Agent, AgentSkill, AgentTransition, Branch, BusinessType, CallbackRequest, Skill, utcnow,
+)
 
 log = logging.getLogger("hotline.acd")
 
-HQ = "HQ"
-OVERFLOW_TO_HQ_AFTER = 60.0  # seconds a branch caller waits before headquarters may answer
+CALLER_FACTS = {dp.VAR_RETAILER_CLASS: "class", dp.VAR_LANGUAGE: "language",
+                dp.VAR_RETAILER: "retailer"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,53 +37,99 @@ class AgentInfo:
     number: str
     endpoint: str
     branch: str
-    skills: dict[str, int]  # business type code -> level
+    skills: dict[str, int]  # business type code or "lang:<code>" -> level
+
+
+@dataclass(frozen=True, slots=True)
+class LastState:
+    """An agent's last stored transition: what a restarted engine resumes."""
+
+    state: AgentState
+    reason: PauseReason | None
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeMember:
+    """A channel found in an agent's bridge at resync (ConfbridgeList)."""
+
+    agent_id: int
+    channel: Channel
+    is_agent_leg: bool  # the marked user
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A caller found waiting in a PBX queue at resync (QueueStatus)."""
+
+    channel: Channel
+    queue: str
+    wait_seconds: float
 
 
 class Desk:
-    def __init__(self, ami: AmiClient, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ami: AmiClient, journal: Journal | None = None, server: str = "local",
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.ami = ami
+        self.journal = journal
+        self.server = server
         self.clock = clock
         self.sessions = AgentSessions(ami, clock)
         self.router = Router([])
         self.agents: dict[int, AgentInfo] = {}
+        self.last_states: dict[int, LastState] = {}
         self._waiting: dict[str, str] = {}  # call id -> the caller's channel name
+        self._joined: dict[str, float] = {}  # call id -> when it first joined a queue
+        self._offered: set[str] = set()  # calls offered voicemail or a callback at the max wait
+        self._facts: dict[str, dict[str, str]] = {}  # call id -> what the IVR learned
+        self._queue_of: dict[str, str] = {}  # call id -> its queue, while in the ACD
+
+    # configuration ------------------------------------------------------------------------------
 
     async def load(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        """Queues and agents from the database: one queue per (branch, business type)."""
+        """Queues, agents and their skills, and each agent's last stored state."""
+        self.router = Router(await load_policies(sessions))
         async with sessions() as s:
-            branches = list(await s.scalars(select(Branch)))
-            types = list(await s.scalars(select(BusinessType)))
             rows = (await s.execute(
                 select(Agent.id, Agent.number, Agent.sip_endpoint, Branch.code,
-                       BusinessType.code, AgentSkill.level)
+                       BusinessType.code, Skill.language, AgentSkill.level)
                 .join(Branch, Branch.id == Agent.branch_id)
                 .outerjoin(AgentSkill, AgentSkill.agent_id == Agent.id)
                 .outerjoin(Skill, Skill.id == AgentSkill.skill_id)
                 .outerjoin(BusinessType, BusinessType.id == Skill.business_type_id)
                 .where(Agent.active))).all()
-        policies = [QueuePolicy(f"{b.code}-{bt.code}", b.code, bt.code, overflow=() if
-                                b.is_headquarters else (OverflowStep(OVERFLOW_TO_HQ_AFTER,
-                                                                     branches=(HQ,)),))
-                    for b in branches for bt in types]
-        self.router = Router(policies)
+            last = (select(AgentTransition.agent_id, func.max(AgentTransition.id).label("id"))
+                    .group_by(AgentTransition.agent_id).subquery())
+            states = (await s.execute(
+                select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason)
+                .join(last, last.c.id == AgentTransition.id))).all()
         self.agents = {}
-        for agent_id, number, endpoint, branch, bt, level in rows:
+        for agent_id, number, endpoint, branch, bt, language, level in rows:
             info = self.agents.setdefault(agent_id, AgentInfo(agent_id, number, endpoint,
                                                               branch, {}))
             if bt is not None:
                 info.skills[bt] = level
+            elif language is not None:
+                info.skills[LANG_PREFIX + language] = level
+        self.last_states = {a: LastState(AgentState(st), PauseReason(r) if r else None)
+                            for a, st, r in states}
 
     def agent_by_number(self, number: str) -> AgentInfo | None:
         return next((a for a in self.agents.values() if a.number == number), None)
 
+    # what agents do -------------------------------------------------------------------------------
+
     async def login(self, agent: AgentInfo) -> AgentState:
-        await self.sessions.login(agent.id, agent.endpoint)
+        self._record(await self.sessions.login(agent.id, agent.endpoint))
+        return self.sessions.machine(agent.id).state
+
+    def login_from_phone(self, agent: AgentInfo, uniqueid: str) -> AgentState:
+        """The agent dialed the login code: that call becomes the session leg."""
+        self._record(self.sessions.adopt_leg(agent.id, uniqueid))
         return self.sessions.machine(agent.id).state
 
     async def logout(self, agent: AgentInfo) -> AgentState:
         machine = self.sessions.machine(agent.id)
-        machine.feed(Logout(), self.clock())  # refused during a call
+        self._record(machine.feed(Logout(), self.clock()))  # refused during a call
         self.router.remove_agent(agent.id)
         leg = self.sessions.forget_leg(agent.id)
         if leg is not None:
@@ -85,32 +139,166 @@ class Desk:
                 log.warning("agent leg already gone", extra={"agent_id": agent.id})
         return machine.state
 
+    async def pause(self, agent: AgentInfo, reason: PauseReason) -> AgentState:
+        return await self._agent_event(agent, Pause(reason))
+
+    async def unpause(self, agent: AgentInfo) -> AgentState:
+        return await self._agent_event(agent, Unpause())
+
+    async def end_wrap_up(self, agent: AgentInfo) -> AgentState:
+        return await self._agent_event(agent, WrapUpDone())
+
+    async def _agent_event(self, agent: AgentInfo, event: Pause | Unpause | WrapUpDone
+                           ) -> AgentState:
+        self._apply(self.sessions.machine(agent.id).feed(event, self.clock()))
+        await self._route(self.clock())
+        return self.sessions.machine(agent.id).state
+
+    # the dialer's interface -------------------------------------------------------------------------
+
+    def claim(self, call_id: str, skills: tuple[str, ...], branches: Iterable[str],
+              wrap_up_seconds: float | None = None) -> AgentInfo | None:
+        """Reserve the best available agent for an answered outbound call, or None."""
+        agent_id = self.router.take_agent(skills, branches)
+        if agent_id is None:
+            return None
+        self._record(self.sessions.reserve(agent_id, call_id, wrap_up_seconds))
+        return self.agents[agent_id]
+
+    async def connect_claimed(self, agent_id: int, call_id: str, channel: str) -> None:
+        """Raises AmiError (the agent is released) or InvalidTransition."""
+        try:
+            await self.sessions.connect(agent_id, call_id, channel)
+        except AmiError:
+            self._sync(agent_id)
+            await self._route(self.clock())
+            raise
+
+    async def release(self, agent_id: int, call_id: str) -> None:
+        self._apply(self.sessions.release(agent_id, call_id))
+        await self._route(self.clock())
+
+    # the PBX's events -------------------------------------------------------------------------------
+
     async def on_event(self, item: AmiItem) -> None:
         changed = False
         for transition in self.sessions.feed(item):
-            self._sync(transition.agent_id)
+            self._apply(transition)
             changed = True
         now = self.clock()
         match item:
+            case VarSet(channel=ch, variable=var, value=value):
+                name = var.lstrip("_")
+                if name in CALLER_FACTS:
+                    self._facts.setdefault(ch.linkedid, {})[CALLER_FACTS[name]] = value
+                elif name == dp.VAR_CALLBACK and value == "1":
+                    self._callback_requested(ch)
             case QueueCallerJoin(channel=ch, queue=queue) if queue in self.router.policies:
-                policy = self.router.policies[queue]
-                self._waiting[ch.linkedid] = ch.name
-                self.router.enqueue(WaitingCall(ch.linkedid, queue, policy.branch,
-                                                policy.business_type, now))
+                self._enqueue(ch, queue, self._joined.setdefault(ch.linkedid, now))
                 changed = True
-            case QueueCallerAbandon(channel=ch) | Hangup(channel=ch) if ch.linkedid in self._waiting:
+            case QueueCallerAbandon(channel=ch) if ch.linkedid in self._waiting:
                 self._waiting.pop(ch.linkedid, None)
                 self.router.dequeue(ch.linkedid)
+            case Hangup(channel=ch):
+                if self._waiting.pop(ch.linkedid, None) is not None:
+                    self.router.dequeue(ch.linkedid)
+                if ch.uniqueid == ch.linkedid:  # the caller's own channel: the call is over
+                    for known in (self._joined, self._facts, self._queue_of):
+                        known.pop(ch.linkedid, None)
+                    self._offered.discard(ch.linkedid)
         if changed:  # most events change nothing the router knows
             await self._route(now)
 
     async def tick(self) -> None:
-        """What time alone changes: wrap-ups that end, overflow steps that open."""
+        """What time alone changes: wrap-ups that end, overflow steps and maximum waits."""
         now = self.clock()
-        for agent_id, machine in self.sessions.machines.items():
-            if machine.tick(now) is not None:
-                self._sync(agent_id)
+        for machine in self.sessions.machines.values():
+            transition = machine.tick(now)
+            if transition is not None:
+                self._apply(transition)
         await self._route(now)
+
+    # after an engine restart or a lost link ----------------------------------------------------------
+
+    async def resync(self, members: Iterable[BridgeMember], entries: Iterable[QueueEntry]) -> None:
+        """Rebuild sessions and waiting callers from what the PBX has now: agents whose leg is
+        in their bridge carry on (in their last stored pause), agents whose leg is gone are
+        session lost, callers in agents' bridges are on call, callers in queues wait on with
+        the time they already waited."""
+        now = self.clock()
+        legs, callers = {}, {}
+        for m in members:
+            (legs if m.is_agent_leg else callers)[m.agent_id] = m.channel
+        for agent_id, leg in legs.items():
+            if agent_id in self.agents and self.sessions.leg_of(agent_id) != leg.uniqueid:
+                self._resume(agent_id, leg, callers.get(agent_id))
+        for agent_id, machine in self.sessions.machines.items():
+            # A phone still ringing for its login is not in the bridge yet: its own events
+            # (the join, or the Originate failing) decide.
+            joining = machine.pause_reason == PauseReason.LOGIN
+            if (machine.state not in (AgentState.LOGGED_OUT, AgentState.SESSION_LOST)
+                    and agent_id not in legs and not joining):
+                self.sessions.forget_leg(agent_id)
+                self._apply(self.sessions.lost(agent_id, now))
+        entries = list(entries)
+        present = {e.channel.linkedid for e in entries}
+        for call_id in [c for c in self._waiting if c not in present]:
+            del self._waiting[call_id]
+            self.router.dequeue(call_id)
+        for e in entries:
+            if e.channel.linkedid not in self._waiting and e.queue in self.router.policies:
+                joined = self._joined.setdefault(e.channel.linkedid, now - e.wait_seconds)
+                self._enqueue(e.channel, e.queue, joined)
+        await self._route(now)
+
+    def _resume(self, agent_id: int, leg: Channel, caller: Channel | None) -> None:
+        now = self.clock()
+        machine = self.sessions.machine(agent_id)
+        if machine.state != AgentState.LOGGED_OUT:
+            log.warning("a leg in the agent's bridge is not the agent's session; left alone",
+                        extra={"agent_id": agent_id, "channel": leg.name})
+            return
+        self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True))
+        self._apply(machine.feed(SessionUp(), now))
+        last = self.last_states.get(agent_id)
+        if caller is not None:
+            for tr in self.sessions.adopt_call(agent_id, caller.linkedid, caller.name):
+                self._apply(tr)
+        elif last and last.state == AgentState.PAUSED and last.reason not in (
+                None, PauseReason.LOGIN):
+            self._apply(machine.feed(Pause(last.reason), now))
+        log.info("agent session resumed", extra={"agent_id": agent_id, "state": machine.state})
+
+    # internals --------------------------------------------------------------------------------------
+
+    def _enqueue(self, ch: Channel, queue: str, joined: float) -> None:
+        policy = self.router.policies[queue]
+        facts = self._facts.get(ch.linkedid, {})
+        if self.router.is_waiting(ch.linkedid):
+            return
+        self._waiting[ch.linkedid] = ch.name
+        self._queue_of[ch.linkedid] = queue
+        self.router.enqueue(WaitingCall(
+            ch.linkedid, queue, policy.branch, policy.business_type, joined,
+            language=facts.get("language") or "zh",
+            priority=policy.priority_of(facts.get("class"))))
+
+    def _apply(self, transition: Transition) -> None:
+        self._record(transition)
+        self._sync(transition.agent_id)
+
+    def _record(self, tr: Transition) -> None:
+        if self.journal is None:
+            return
+        machine = self.sessions.machine(tr.agent_id)
+        event = type(tr.event).__name__
+        if isinstance(tr.event, Login) and tr.event.resumed:
+            event = "Resume"
+        call = getattr(tr.event, "call_id", None) or tr.released_call or tr.dropped_call
+        self.journal.submit(AgentTransition(
+            agent_id=tr.agent_id, at=utcnow(), from_state=tr.before, to_state=tr.after,
+            event=event, reason=machine.pause_reason if tr.after == AgentState.PAUSED else None,
+            call_linkedid=call or machine.current_call))
 
     def _sync(self, agent_id: int) -> None:
         machine, info = self.sessions.machine(agent_id), self.agents.get(agent_id)
@@ -122,18 +310,51 @@ class Desk:
 
     async def _route(self, now: float) -> None:
         for decision in self.router.route(now):
-            if not isinstance(decision, Assignment):
-                continue  # the maximum wait is the PBX queue's own timeout, then voicemail
-            channel = self._waiting.pop(decision.call_id, None)
-            if channel is None:
-                continue
-            try:
-                await self.ami.action("Setvar", {"Channel": channel, "Variable": dp.VAR_AGENT,
-                                                 "Value": str(decision.agent_id)})
-                await self.sessions.deliver(decision.agent_id, decision.call_id, channel)
-            except AmiError:
-                log.warning("delivery failed; the caller goes back to the head of the queue",
-                            extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
-                self._waiting[decision.call_id] = channel
-                self.router.requeue_front(decision.call)
-                self._sync(decision.agent_id)
+            if isinstance(decision, MaxWaitReached):
+                await self._offer_after_max_wait(decision.call_id)
+            elif isinstance(decision, Assignment):
+                await self._deliver(decision)
+
+    async def _deliver(self, decision: Assignment) -> None:
+        channel = self._waiting.pop(decision.call_id, None)
+        if channel is None:
+            return
+        wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
+        try:
+            await self.ami.action("Setvar", {"Channel": channel, "Variable": dp.VAR_AGENT,
+                                             "Value": str(decision.agent_id)})
+            self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
+            await self.sessions.connect(decision.agent_id, decision.call_id, channel)
+        except AmiError:
+            log.warning("delivery failed; the caller goes back to the head of the queue",
+                        extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
+            self._waiting[decision.call_id] = channel
+            self.router.requeue_front(decision.call)
+            self._sync(decision.agent_id)
+
+    async def _offer_after_max_wait(self, call_id: str) -> None:
+        """Once per call: voicemail, a callback, or keep waiting (back in the queue, ahead of
+        the calls that came after it)."""
+        if call_id in self._offered or call_id not in self._waiting:
+            return
+        self._offered.add(call_id)
+        channel = self._waiting.pop(call_id)
+        self.router.dequeue(call_id)
+        try:
+            await self.ami.action("Redirect", {"Channel": channel, "Context": dp.CTX_MAX_WAIT,
+                                               "Exten": "s", "Priority": "1"})
+        except AmiError:
+            log.warning("max-wait offer failed; the caller keeps waiting",
+                        extra={"call_id": call_id})
+
+    def _callback_requested(self, ch: Channel) -> None:
+        facts = self._facts.get(ch.linkedid, {})
+        retailer = facts.get("retailer", "")
+        log.info("callback requested", extra={"call_id": ch.linkedid})
+        if self.journal is not None:
+            self.journal.submit(CallbackRequest(
+                pbx_server=self.server, linkedid=ch.linkedid, caller_number=ch.caller_num,
+                retailer_id=int(retailer) if retailer.isdigit() else None,
+                queue=self._queue_of.get(ch.linkedid, ""),
+                language=facts.get("language") or "zh"))
+

@@ -92,6 +92,7 @@ class QueuePolicy:
     max_wait_seconds: float | None = None  # then offer voicemail or a callback
     wrap_up_seconds: float = 0.0
     service_level_seconds: float = 20.0
+    class_priority: tuple[tuple[str, int], ...] = ()  # retailer class -> call priority
     steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -107,6 +108,9 @@ class QueuePolicy:
         if not MIN_LEVEL <= self.min_level <= MAX_LEVEL:
             raise ValueError(f"{self.name}: min_level {self.min_level} not 1..10")
         object.__setattr__(self, "steps", tuple(steps))
+
+    def priority_of(self, retailer_class: str | None) -> int:
+        return dict(self.class_priority).get(retailer_class or "", 0)
 
     def step_at(self, enqueued_at: float, now: float) -> Step:
         i = 0
@@ -209,6 +213,16 @@ class Router:
             del entries[bisect_left(entries, entry)]
         self._fresh.discard(agent_id)
         return avail.profile
+
+    def take_agent(self, skills: tuple[str, ...], branches: Iterable[str],
+                   min_level: int = MIN_LEVEL) -> int | None:
+        """The best available agent with `skills` in `branches`, taken out of the available set
+        (the dialer's claim for an answered outbound call); None if nobody qualifies."""
+        self._ensure_index(skills)
+        agent_id = self._best_indexed(skills, Step(0, min_level, frozenset(branches)))
+        if agent_id is not None:
+            self.remove_agent(agent_id)
+        return agent_id
 
     def available_agents(self) -> list[AgentProfile]:
         return [a.profile for a in self._agents.values()]
@@ -316,11 +330,7 @@ class Router:
         if policy is None:
             raise ValueError(f"call {call.call_id}: no queue {call.queue}")
         skills = call.required_skills
-        if skills not in self._index:
-            self._index[skills] = {}
-            self._skill_sets.setdefault(skills[0], []).append(skills)
-            for avail in self._agents.values():
-                self._index_agent(avail, skills)
+        self._ensure_index(skills)
         self._seq += 1
         w = _Waiting(call, policy, self._seq, (-call.priority, 0 if front else 1,
                                                call.enqueued_at, self._seq),
@@ -337,6 +347,13 @@ class Router:
         if policy.max_wait_seconds is not None:
             heappush(self._timers, (call.enqueued_at + policy.max_wait_seconds, w.seq, _MAX_WAIT,
                                     call.call_id))
+
+    def _ensure_index(self, skills: tuple[str, ...]) -> None:
+        if skills not in self._index:
+            self._index[skills] = {}
+            self._skill_sets.setdefault(skills[0], []).append(skills)
+            for avail in self._agents.values():
+                self._index_agent(avail, skills)
 
     def _push_step_timer(self, w: _Waiting, index: int) -> None:
         when = w.policy.next_change(w.call.enqueued_at, index)

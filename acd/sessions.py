@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from acd.agent_state import (
-    AgentMachine, AgentState, CallEnded, ConnectCall, Login, ReleaseReservation, Reserve, SessionLost,
+    AgentMachine, AgentState, CallEnded, ConnectCall, InvalidTransition, Login, PauseReason, ReleaseReservation, Reserve, SessionLost,
     SessionUp, Transition,
 )
 from asterisk import dialplan as dp
@@ -24,6 +24,7 @@ class AgentSessions:
         self.machines: dict[int, AgentMachine] = {}
         self._legs: dict[str, int] = {}  # the phone leg's uniqueid -> agent
         self._calls: dict[str, tuple[int, str]] = {}  # caller's channel name -> (agent, call id)
+        self._wrap_up: dict[str, float] = {}  # call id -> the queue's wrap-up seconds
 
     def machine(self, agent_id: int) -> AgentMachine:
         return self.machines.setdefault(agent_id, AgentMachine(agent_id))
@@ -43,26 +44,67 @@ class AgentSessions:
             raise
         return transition
 
+    def adopt_leg(self, agent_id: int, uniqueid: str, resumed: bool = False) -> Transition:
+        """A phone leg already on the PBX becomes the agent's session: the agent logged in by
+        the feature code, or the engine found the leg in the agent's bridge after a restart."""
+        transition = self.machine(agent_id).feed(Login(resumed), self.clock())
+        self._legs[uniqueid] = agent_id
+        return transition
+
+    def leg_of(self, agent_id: int) -> str | None:
+        return next((u for u, a in self._legs.items() if a == agent_id), None)
+
+    def call_of(self, agent_id: int) -> tuple[str, str] | None:
+        """(the caller's channel, call id) delivered to the agent, while in the agent's bridge."""
+        return next(((ch, c) for ch, (a, c) in self._calls.items() if a == agent_id), None)
+
     def forget_leg(self, agent_id: int) -> str | None:
         """At logout: the leg's end is no longer a lost session. Returns the leg's uniqueid."""
-        leg = next((u for u, a in self._legs.items() if a == agent_id), None)
+        leg = self.leg_of(agent_id)
         if leg is not None:
             del self._legs[leg]
         return leg
 
-    async def deliver(self, agent_id: int, call_id: str, channel: str) -> None:
+    async def deliver(self, agent_id: int, call_id: str, channel: str,
+                      wrap_up_seconds: float | None = None) -> None:
         """Move a waiting caller into the agent's bridge. On failure the agent is free again and
         the caller stays where it was: the router puts the call back at the head."""
+        self.reserve(agent_id, call_id, wrap_up_seconds)
+        await self.connect(agent_id, call_id, channel)
+
+    def reserve(self, agent_id: int, call_id: str, wrap_up_seconds: float | None = None
+                ) -> Transition:
+        transition = self.machine(agent_id).feed(Reserve(call_id), self.clock())
+        if wrap_up_seconds is not None:
+            self._wrap_up[call_id] = wrap_up_seconds
+        return transition
+
+    def release(self, agent_id: int, call_id: str) -> Transition:
+        """A reserved agent whose call will not come (the dialer's customer did not answer)."""
+        self._wrap_up.pop(call_id, None)
+        return self.machine(agent_id).feed(ReleaseReservation(call_id), self.clock())
+
+    async def connect(self, agent_id: int, call_id: str, channel: str) -> None:
+        """The reserved agent's call: Redirect its channel into the agent's bridge."""
         machine = self.machine(agent_id)
-        machine.feed(Reserve(call_id), self.clock())
+        if machine.state != AgentState.RESERVED or machine.current_call != call_id:
+            raise InvalidTransition(agent_id, machine.state, ConnectCall(call_id),
+                                    "the agent is not reserved for this call")
         self._calls[channel] = (agent_id, call_id)
         try:
             await self.ami.action("Redirect", {"Channel": channel, "Context": dp.CTX_CONNECT,
                                                "Exten": str(agent_id), "Priority": "1"})
         except AmiError:
             self._calls.pop(channel, None)
-            machine.feed(ReleaseReservation(call_id), self.clock())
+            self.release(agent_id, call_id)
             raise
+
+    def adopt_call(self, agent_id: int, call_id: str, channel: str) -> list[Transition]:
+        """A caller found in the agent's bridge after a restart: the agent is on that call."""
+        machine = self.machine(agent_id)
+        self._calls[channel] = (agent_id, call_id)
+        now = self.clock()
+        return [machine.feed(Reserve(call_id), now), machine.feed(ConnectCall(call_id), now)]
 
     def feed(self, item: AmiItem) -> list[Transition]:
         """The PBX's events, in order; the agent transitions they caused."""
@@ -70,26 +112,32 @@ class AgentSessions:
         match item:
             case ConfbridgeJoin(channel=ch, conference=conference):
                 if ch.uniqueid in self._legs:
-                    return [self.machine(self._legs[ch.uniqueid]).feed(SessionUp(), now)]
+                    machine = self.machine(self._legs[ch.uniqueid])
+                    if machine.pause_reason != PauseReason.LOGIN:
+                        return []  # already up: the engine resumed it from the PBX's own list
+                    return [machine.feed(SessionUp(), now)]
                 agent_call = self._calls.get(ch.name)
                 if agent_call and conference == f"{dp.AGENT_BRIDGE_PREFIX}{agent_call[0]}":
                     agent_id, call_id = agent_call
-                    return [self.machine(agent_id).feed(ConnectCall(call_id), now)]
+                    wrap_up = self._wrap_up.pop(call_id, None)
+                    return [self.machine(agent_id).feed(ConnectCall(call_id, wrap_up), now)]
             case ConfbridgeLeave(channel=ch) if ch.name in self._calls:
                 agent_id, call_id = self._calls.pop(ch.name)
                 return [self.machine(agent_id).feed(CallEnded(call_id), now)]
             case Hangup(channel=ch) if ch.uniqueid in self._legs:
-                return [self._lost(self._legs.pop(ch.uniqueid), now)]
+                return [self.lost(self._legs.pop(ch.uniqueid), now)]
             case Hangup(channel=ch) if ch.name in self._calls:  # gone while being connected
                 agent_id, call_id = self._calls.pop(ch.name)
+                self._wrap_up.pop(call_id, None)
                 machine = self.machine(agent_id)
                 if machine.state == AgentState.RESERVED:
                     return [machine.feed(ReleaseReservation(call_id), now)]
             case OriginateResponse(uniqueid=leg, response="Failure") if leg in self._legs:
-                return [self._lost(self._legs.pop(leg), now)]
+                return [self.lost(self._legs.pop(leg), now)]
         return []
 
-    def _lost(self, agent_id: int, now: float) -> Transition:
+    def lost(self, agent_id: int, now: float) -> Transition:
+        """The agent's phone leg is gone (forget_leg it first when it was not seen going)."""
         log.warning("agent session lost", extra={"agent_id": agent_id})
         for channel, (owner, _) in list(self._calls.items()):
             if owner == agent_id:  # the bridge released the caller with the agent's leg

@@ -62,6 +62,7 @@ class LiveCall:
     connected_at: float | None = None
     ended_at: float | None = None
     queue: str | None = None
+    queued_at: float | None = None
     cause: int | None = None
     last_step: str | None = None
 
@@ -157,9 +158,10 @@ class CallTracker:
         if call is None:
             return []
         fields = {}
-        if isinstance(ev, QueueCallerJoin) and call.queue is None:
-            call.queue = ev.queue
-            fields["queue"] = ev.queue
+        if isinstance(ev, QueueCallerJoin) and call.queued_at is None:
+            call.queued_at = fields["queued_at"] = self._at(ev)
+            if call.queue is None:
+                call.queue = fields["queue"] = ev.queue
         return [self._delta(call, fields, ev, type(ev).__name__, ev.channel, {"queue": ev.queue})]
 
     def _hangup(self, ev: Hangup) -> list[CallDelta]:

@@ -5,8 +5,12 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from acd import pbx_state
 from acd.call_log import CallLog
 from acd.desk import Desk
+from acd.journal import Journal
+from acd.phone_login import PhoneLogin
+from asterisk import dialplan as dp
 from acd.tracker import CallTracker
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
@@ -35,11 +39,14 @@ class Engine:
         a = settings.agi
         self.ivr = IvrApp(IvrStore(sessions, settings.ivr, settings.ami.server_name),
                           settings.ivr, settings.voicemail_dir)
-        self.agi = AgiServer(self.ivr.routes(), host=a.host, port=a.port,
-                             header_timeout=a.header_timeout, command_timeout=a.command_timeout)
         self.tracker = CallTracker()
         self.call_log = CallLog(sessions)
-        self.desk = Desk(self.ami)
+        self.journal = Journal(sessions)
+        self.desk = Desk(self.ami, self.journal, settings.ami.server_name)
+        login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
+        routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
+        self.agi = AgiServer(routes, host=a.host, port=a.port,
+                             header_timeout=a.header_timeout, command_timeout=a.command_timeout)
         self.sessions = sessions
         self.started = asyncio.Event()
         self.resynced_generation = 0
@@ -53,6 +60,7 @@ class Engine:
                 tg.create_task(self.ami.run())
                 tg.create_task(self.agi.serve_forever())
                 tg.create_task(self.call_log.run())
+                tg.create_task(self.journal.run())
                 tg.create_task(self._dispatch())
                 tg.create_task(self._timers())
                 self.started.set()
@@ -89,6 +97,13 @@ class Engine:
         live = [(channel_from(m.fields), now - _seconds(m.fields.get("Duration", "")))
                 for m in reply.events]
         self.call_log.submit(self.tracker.resync(up.server, live))
+        try:
+            by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
+            await self.desk.resync(await pbx_state.bridge_members(self.ami),
+                                   await pbx_state.queue_entries(self.ami, by_uniqueid))
+        except AmiError:
+            log.warning("acd resync failed; waiting for the next link", exc_info=True)
+            return
         self.resynced_generation, self.resynced_at = up.generation, now
         log.info("resynced", extra={"server": up.server, "generation": up.generation,
                                     "live_channels": len(live)})

@@ -2,12 +2,11 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from acd.queues import NOT_QUEUED, queue_name
 from agent_api.settings import Settings
 from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
 from models import Agent, Branch, BusinessType
-
-NOT_QUEUED = {"self_service"}  # served by the IVR alone
 
 
 async def pbx_layout(
@@ -20,7 +19,7 @@ async def pbx_layout(
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
         types = list(await s.scalars(select(BusinessType).order_by(BusinessType.sort_order)))
     endpoints = tuple(SipEndpoint(name=a.sip_endpoint) for a in agents)
-    queues = tuple(QueueSpec(f"{b.code}-{bt.code}")
+    queues = tuple(QueueSpec(queue_name(b.code, bt.code))
                    for b in branches for bt in types if bt.code not in NOT_QUEUED)
     return endpoints, queues
 

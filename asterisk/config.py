@@ -6,6 +6,7 @@ from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
 # Where the run folder appears inside the PBX root (bind-mounted there by the local PBX).
 PBX_MOUNT = "/pbx"
+MAX_WAIT_LANGUAGE = "MAX_WAIT_LANGUAGE"
 
 MODULES = (
     # SIP
@@ -159,7 +160,9 @@ def render_pjsip_conf(pbx: PbxSettings, endpoints: tuple[SipEndpoint, ...]) -> s
 
 
 def render_extensions_conf(pbx: PbxSettings, agi: AgiSettings) -> str:
-    agi_url = f"agi://{agi.host}:{agi.port}/{dp.AGI_SCRIPT_IVR}"
+    agi_base = f"agi://{agi.host}:{agi.port}"
+    agi_url = f"{agi_base}/{dp.AGI_SCRIPT_IVR}"
+    prompt = f"{PBX_MOUNT}/prompts/${{{MAX_WAIT_LANGUAGE}}}"
     return f"""[general]
 static = yes
 writeprotect = yes
@@ -183,6 +186,20 @@ exten => s,1,Queue(${{{dp.VAR_QUEUE}}},,,,{pbx.queue_max_wait})
  same => n,GotoIf($["${{QUEUESTATUS}}" = "TIMEOUT"]?{dp.CTX_FALLBACK},vm,1)
  same => n,Goto({dp.CTX_FALLBACK},s,1)
 
+; At the queue's maximum wait (sent here by the engine): a message, a callback, or wait on.
+[{dp.CTX_MAX_WAIT}]
+exten => s,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
+ same => n,Read(MAX_WAIT_CHOICE,{prompt}/max-wait-offer,1,,2,6)
+ same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "1"]?message)
+ same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "2"]?callback)
+ same => n,Goto({dp.CTX_ACD},s,1)
+ same => n(message),AGI({agi_base}/{dp.AGI_SCRIPT_LEAVE_MESSAGE})
+ same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?done)
+ same => n,Goto({dp.CTX_FALLBACK},vm,1)
+ same => n(callback),Set({dp.VAR_CALLBACK}=1)
+ same => n,Playback({prompt}/callback-booked)
+ same => n(done),Hangup()
+
 [{dp.CTX_FALLBACK}]
 exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,{pbx.queue_max_wait})
  same => n,Goto(vm,1)
@@ -191,6 +208,12 @@ exten => vm,1,VoiceMail({dp.FALLBACK_MAILBOX}@{dp.VOICEMAIL_CONTEXT},u)
 
 [{dp.CTX_AGENTS}]
 exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
+; Log in from the phone: agent number and PIN, then this call stays as the agent's session.
+exten => {pbx.agent_login_code},1,Answer()
+ same => n,AGI({agi_base}/{dp.AGI_SCRIPT_AGENT_LOGIN})
+ same => n,GotoIf($["${{{dp.VAR_SESSION_AGENT}}}" = ""]?failed)
+ same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{{dp.VAR_SESSION_AGENT}}},agent_bridge,agent_user)
+ same => n(failed),Hangup()
 
 ; The agent's phone leg for the whole shift (exten = agent id), and a caller delivered to it.
 [{dp.CTX_SESSION}]

@@ -6,17 +6,21 @@ CTX_AGENTS = "hotline-agents"
 CTX_ACD = "hotline-acd"
 CTX_SESSION = "hotline-session"
 CTX_CONNECT = "hotline-connect"
+CTX_MAX_WAIT = "hotline-max-wait"
 AGENT_BRIDGE_PREFIX = "agent-"
 FALLBACK_QUEUE = "hotline-fallback"
 VOICEMAIL_CONTEXT = "hotline"
 FALLBACK_MAILBOX = "9000"
 AGI_SCRIPT_IVR = "ivr"
+AGI_SCRIPT_AGENT_LOGIN = "agent-login"
+AGI_SCRIPT_LEAVE_MESSAGE = "leave-message"
 
 # Variables the engine sets on the customer's channel; the call tracker reads them back from
 # the PBX's own VarSet events, so the call record never depends on what the engine intended.
 VAR_PREFIX = "HOTLINE_"
 VAR_CARD = "HOTLINE_CARD"
 VAR_RETAILER = "HOTLINE_RETAILER"
+VAR_RETAILER_CLASS = "HOTLINE_RETAILER_CLASS"
 VAR_BRANCH = "HOTLINE_BRANCH"
 VAR_BUSINESS_TYPE = "HOTLINE_BUSINESS_TYPE"
 VAR_QUEUE = "HOTLINE_QUEUE"
@@ -26,6 +30,9 @@ VAR_LANGUAGE = "HOTLINE_LANGUAGE"
 VAR_IVR_PATH = "HOTLINE_IVR_PATH"
 VAR_DIRECTION = "HOTLINE_DIRECTION"
 VAR_FALLBACK = "HOTLINE_FALLBACK"
+VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
+# Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
+VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"
 # Set by the engine once it has decided where the call goes; without it the dialplan falls back
 # (a crashed handler or an unknown script still ends the AGI with AGISTATUS=SUCCESS).
 VAR_HANDLED = "HOTLINE_HANDLED"

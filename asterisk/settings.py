@@ -31,6 +31,7 @@ class PbxSettings(BaseModel):
     rtp_start: int = 20000
     rtp_end: int = 20999
     hotline_number: str = "4000"
+    agent_login_code: str = "*90"  # dialed from an agent's phone: agent number, PIN, session
     queue_max_wait: int = 300  # seconds in a queue before the caller is offered voicemail
     boot_timeout: float = 60.0
     mirror: str | None = Field(default=None, description="Debian mirror; read from apt sources when unset")

@@ -6,6 +6,7 @@ from pathlib import Path
 from asterisk import dialplan as dp
 from asterisk.agi import AgiHangup, AgiSession, Handler
 from ivr import flow
+from ivr.prompts import LANGUAGES
 from ivr.settings import IvrSettings
 from ivr.store import IvrStore, StepTiming
 from models import utcnow
@@ -23,7 +24,7 @@ class IvrApp:
         self.voicemail_dir = voicemail_dir  # the engine's view of settings.pbx_voicemail_dir
 
     def routes(self) -> dict[str, Handler]:
-        return {dp.AGI_SCRIPT_IVR: self.handle}
+        return {dp.AGI_SCRIPT_IVR: self.handle, dp.AGI_SCRIPT_LEAVE_MESSAGE: self.leave_message}
 
     async def handle(self, session: AgiSession) -> None:
         req = session.request
@@ -34,6 +35,42 @@ class IvrApp:
             await call.run()
         finally:
             await self.store.save_path(linkedid, call.flow.path, call.timings)
+
+    async def leave_message(self, session: AgiSession) -> None:
+        """A caller who chose a message at the queue's maximum wait: the routing facts the IVR
+        set on the channel go with the voicemail."""
+        names = (dp.VAR_LANGUAGE, dp.VAR_QUEUE, dp.VAR_BUSINESS_TYPE, dp.VAR_BRANCH,
+                 dp.VAR_RETAILER, dp.VAR_CARD, "CHANNEL(linkedid)")
+        reply = await session.command("GET FULL VARIABLE", "|".join(f"${{{n}}}" for n in names))
+        lang, queue, bt, branch, retailer, card, linkedid = (reply.data.split("|") + [""] * 7)[:7]
+        lang = lang if lang in LANGUAGES else "zh"
+        route = flow.Route(queue=queue, business_type=bt, reason="maximum wait",
+                           branch_id=int(branch) if branch.isdigit() else None,
+                           retailer_id=int(retailer) if retailer.isdigit() else None,
+                           card_number=card or None)
+        files = "&".join(self.prompt_file(lang, key) for key in ("leave-message", "beep"))
+        await session.exec("Playback", files, timeout=60)
+        await self.record_message(session, linkedid or session.request.uniqueid, route,
+                                  self.settings.voicemail_max_seconds)
+        await session.set_variable(dp.VAR_HANDLED, "1")
+        await session.exec("Playback", self.prompt_file(lang, "message-saved"), timeout=60)
+
+    def prompt_file(self, lang: str, key: str) -> str:
+        return f"{self.settings.pbx_prompts_dir}/{lang}/{key}"
+
+    async def record_message(self, session: AgiSession, linkedid: str, route: flow.Route | None,
+                             seconds: int) -> int:
+        """Records until # or the limit; returns the message's length in ms (0: none)."""
+        name = linkedid.replace("/", "_")
+        started = utcnow()
+        try:
+            await session.command("RECORD FILE", f"{self.settings.pbx_voicemail_dir}/{name}",
+                                  "wav", "#", seconds * 1000, timeout=seconds + 30)
+        finally:  # a caller who hangs up after speaking has still left a message
+            vm = await self.store.save_voicemail(linkedid, session.request.callerid or "",
+                                                 route, self.voicemail_dir / f"{name}.wav",
+                                                 started)
+        return vm.duration_ms if vm else 0
 
 
 class _Call:
@@ -104,27 +141,19 @@ class _Call:
                                     timeout=120)
 
     def _file(self, key: str) -> str:
-        return f"{self.app.settings.pbx_prompts_dir}/{self.flow.language}/{key}"
+        return self.app.prompt_file(self.flow.language, key)
 
     async def _record(self, max_seconds: int) -> flow.Input:
         route = self.flow.closed_route
         if route is not None:
             await self._set_routing_facts(route)
-        name = self.linkedid.replace("/", "_")
-        started = utcnow()
-        try:
-            await self.session.command(
-                "RECORD FILE", f"{self.app.settings.pbx_voicemail_dir}/{name}", "wav", "#",
-                max_seconds * 1000, timeout=max_seconds + 30)
-        finally:  # a caller who hangs up after speaking has still left a message
-            vm = await self.app.store.save_voicemail(
-                self.linkedid, self.session.request.callerid or "", route,
-                self.app.voicemail_dir / f"{name}.wav", started)
-        return flow.Recorded(vm.duration_ms if vm else 0)
+        return flow.Recorded(await self.app.record_message(self.session, self.linkedid, route,
+                                                           max_seconds))
 
     async def _set_routing_facts(self, route: flow.Route) -> None:
         facts = {dp.VAR_CARD: route.card_number, dp.VAR_RETAILER: route.retailer_id,
                  dp.VAR_BRANCH: route.branch_id, dp.VAR_BUSINESS_TYPE: route.business_type,
+                 dp.VAR_RETAILER_CLASS: route.retailer_class,
                  dp.VAR_LANGUAGE: self.flow.language, dp.VAR_IVR_PATH: self.flow.trail}
         for name, value in facts.items():
             if value is not None:

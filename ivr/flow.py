@@ -47,6 +47,7 @@ class Retailer:
     active: bool = True
     has_pin: bool = True
     locked: bool = False  # self-service locked after too many wrong PINs
+    retailer_class: str | None = None  # "A".. "E": the ACD's priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class Route:
     branch_id: int | None = None
     retailer_id: int | None = None
     card_number: str | None = None
+    retailer_class: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +323,8 @@ class IvrFlow:
         branch_id = (r.branch_id if r and branch != HQ else self.ctx.hq_branch_id)
         route = Route(queue=f"{branch}-{bt}", business_type=bt, reason=reason,
                       branch_id=branch_id, retailer_id=r.id if r else None,
-                      card_number=r.card_number if r else self.card_entered)
+                      card_number=r.card_number if r else self.card_entered,
+                      retailer_class=r.retailer_class if r else None)
         if branch not in self.ctx.open_branches:
             self.state, self.closed_route = State.VOICEMAIL, route
             return Step(State.VOICEMAIL, say=("closed", "leave-message", "beep"),

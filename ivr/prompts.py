@@ -64,6 +64,15 @@ PROMPTS: dict[str, dict[str, str]] = {
                       "en": "Please leave a message after the tone, then press hash."},
     "message-saved": {"zh": "您的留言已保存，我们会尽快回电。",
                       "en": "Your message has been saved. We will call you back."},
+    "max-wait-offer": {"zh": "座席仍然繁忙。留言请按1，需要回电请按2，继续等待请不要挂机。",
+                       "en": "All our agents are still busy. To leave a message, press 1. "
+                             "To be called back, press 2. Or stay on the line."},
+    "callback-booked": {"zh": "我们已记下您的回电请求，会尽快给您回电。再见。",
+                        "en": "We will call you back as soon as we can. Goodbye."},
+    "agent-number": {"zh": "请输入工号，以井号键结束。", "en": "Enter your agent number, then hash."},
+    "agent-pin": {"zh": "请输入密码，以井号键结束。", "en": "Enter your PIN, then hash."},
+    "agent-logged-in": {"zh": "登录成功。", "en": "You are logged in."},
+    "agent-login-failed": {"zh": "工号或密码错误。", "en": "Wrong agent number or PIN."},
     "goodbye": {"zh": "感谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
     "beep": {"zh": "", "en": ""},
     # number words

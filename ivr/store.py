@@ -112,7 +112,8 @@ class IvrStore:
             id=retailer.id, card_number=retailer.card_number, branch_id=retailer.branch_id,
             branch_code=branch_code, active=retailer.status == RetailerStatus.ACTIVE,
             has_pin=retailer.pin_hash is not None,
-            locked=locked_until is not None and locked_until > utcnow())
+            locked=locked_until is not None and locked_until > utcnow(),
+            retailer_class=retailer.retailer_class)
 
     async def check_pin(self, retailer_id: int, pin: str, linkedid: str) -> flow.PinOutcome:
         """Three failures in a row lock self-service for a while; every attempt is on record."""

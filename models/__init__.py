@@ -1,6 +1,7 @@
 """SQLAlchemy tables and the session factory. Importing this package registers the history events."""
 
 from models import history as _history  # noqa: F401  (registers the retailer-history events)
+from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
 from models.agents import Agent, AgentSkill, Skill
 from models.base import Base, UtcDateTime, utcnow
 from models.calls import Call, CallDirection, CallEvent, CallOutcome
@@ -20,6 +21,7 @@ from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerS
 __all__ = [
     "Agent",
     "AgentSkill",
+    "AgentTransition",
     "Base",
     "Branch",
     "BusinessHours",
@@ -28,10 +30,13 @@ __all__ = [
     "CallDirection",
     "CallEvent",
     "CallOutcome",
+    "CallbackRequest",
+    "CallbackStatus",
     "Holiday",
     "IvrStep",
     "Order",
     "OrderStatus",
+    "QueueSettings",
     "Retailer",
     "RetailerHistory",
     "RetailerPhone",

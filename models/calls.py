@@ -44,6 +44,7 @@ class Call(Base):
     business_type: Mapped[str | None] = mapped_column(String(32))  # BusinessType.code
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     queue: Mapped[str | None] = mapped_column(String(64))
+    queued_at: Mapped[datetime | None] = mapped_column(index=True)  # first joined a queue
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     offered_at: Mapped[datetime] = mapped_column(index=True)
     answered_at: Mapped[datetime | None]

@@ -1,22 +1,43 @@
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
+from sqlalchemy import select
 
-from acd.agent_state import InvalidTransition
+from acd.agent_state import AgentState, InvalidTransition, PauseReason
 from acd.desk import AgentInfo, Desk
-from agent_api.deps import get_engine
+from acd.figures import load_since
+from agent_api.deps import Session, get_engine, get_sessions
 from asterisk.ami import AmiError
+from models import AgentTransition
 
 router = APIRouter(prefix="/agents", tags=["agents"])
+
 
 
 class AgentOut(BaseModel):
     id: int
     number: str
     branch: str
-    state: str
-    calls_handled: int
+    state: AgentState
+    pause_reason: PauseReason | None
+    time_in_state_seconds: float
+    current_call: str | None
+    calls_handled_today: int
+
+
+class PauseIn(BaseModel):
+    reason: PauseReason
+
+
+class TransitionOut(BaseModel):
+    at: datetime
+    from_state: str
+    to_state: str
+    event: str
+    reason: str | None
+    call_linkedid: str | None
 
 
 def get_desk(request: Request) -> Desk:
@@ -26,6 +47,10 @@ def get_desk(request: Request) -> Desk:
 DeskDep = Annotated[Desk, Depends(get_desk)]
 
 
+def start_of_today() -> datetime:
+    return datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _agent(desk: Desk, number: str) -> AgentInfo:
     agent = desk.agent_by_number(number)
     if agent is None:
@@ -33,19 +58,38 @@ def _agent(desk: Desk, number: str) -> AgentInfo:
     return agent
 
 
-def _out(desk: Desk, agent: AgentInfo) -> AgentOut:
+def _out(desk: Desk, agent: AgentInfo, handled: int) -> AgentOut:
     m = desk.sessions.machine(agent.id)
     return AgentOut(id=agent.id, number=agent.number, branch=agent.branch, state=m.state,
-                    calls_handled=m.calls_handled)
+                    pause_reason=m.pause_reason if m.state == AgentState.PAUSED else None,
+                    time_in_state_seconds=round(m.time_in_state(desk.clock()), 1)
+                    if m.state != AgentState.LOGGED_OUT else 0.0,
+                    current_call=m.current_call, calls_handled_today=handled)
+
+
+async def _handled(request: Request, desk: Desk) -> dict[int, int]:
+    _, handled = await load_since(get_sessions(request), desk.server, start_of_today())
+    return handled
+
+
+async def _one(request: Request, desk: Desk, agent: AgentInfo) -> AgentOut:
+    return _out(desk, agent, (await _handled(request, desk)).get(agent.id, 0))
 
 
 @router.get("", response_model=list[AgentOut])
-async def list_agents(desk: DeskDep) -> list[AgentOut]:
-    return [_out(desk, a) for a in sorted(desk.agents.values(), key=lambda a: a.number)]
+async def list_agents(request: Request, desk: DeskDep) -> list[AgentOut]:
+    handled = await _handled(request, desk)
+    return [_out(desk, a, handled.get(a.id, 0))
+            for a in sorted(desk.agents.values(), key=lambda a: a.number)]
+
+
+@router.get("/{number}", response_model=AgentOut)
+async def get_agent(number: str, request: Request, desk: DeskDep) -> AgentOut:
+    return await _one(request, desk, _agent(desk, number))
 
 
 @router.post("/{number}/login", response_model=AgentOut)
-async def login(number: str, desk: DeskDep) -> AgentOut:
+async def login(number: str, request: Request, desk: DeskDep) -> AgentOut:
     """Start the shift: the engine calls the agent's phone into the agent's own bridge."""
     agent = _agent(desk, number)
     try:
@@ -54,14 +98,48 @@ async def login(number: str, desk: DeskDep) -> AgentOut:
         raise HTTPException(409, str(exc)) from None
     except AmiError as exc:
         raise HTTPException(503, f"the PBX refused: {exc}") from None
-    return _out(desk, agent)
+    return await _one(request, desk, agent)
+
+
+async def _change(request: Request, desk: Desk, number: str, change) -> AgentOut:
+    agent = _agent(desk, number)
+    try:
+        await change(agent)
+    except InvalidTransition as exc:
+        raise HTTPException(409, str(exc)) from None
+    return await _one(request, desk, agent)
 
 
 @router.post("/{number}/logout", response_model=AgentOut)
-async def logout(number: str, desk: DeskDep) -> AgentOut:
+async def logout(number: str, request: Request, desk: DeskDep) -> AgentOut:
+    return await _change(request, desk, number, desk.logout)
+
+
+@router.post("/{number}/pause", response_model=AgentOut)
+async def pause(number: str, body: PauseIn, request: Request, desk: DeskDep) -> AgentOut:
+    """Stop taking calls, with a reason code; pausing during wrap-up ends the wrap-up."""
+    if body.reason == PauseReason.LOGIN:
+        raise HTTPException(422, "reason: 'login' is set by the engine, not an agent")
+    return await _change(request, desk, number, lambda a: desk.pause(a, body.reason))
+
+
+@router.post("/{number}/unpause", response_model=AgentOut)
+async def unpause(number: str, request: Request, desk: DeskDep) -> AgentOut:
+    return await _change(request, desk, number, desk.unpause)
+
+
+@router.post("/{number}/wrap-up/end", response_model=AgentOut)
+async def end_wrap_up(number: str, request: Request, desk: DeskDep) -> AgentOut:
+    """The agent is done with the last call before the wrap-up time runs out."""
+    return await _change(request, desk, number, desk.end_wrap_up)
+
+
+@router.get("/{number}/transitions", response_model=list[TransitionOut])
+async def transitions(number: str, desk: DeskDep, session: Session,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AgentTransition]:
+    """The agent's state changes, newest first."""
     agent = _agent(desk, number)
-    try:
-        await desk.logout(agent)
-    except InvalidTransition as exc:
-        raise HTTPException(409, str(exc)) from None
-    return _out(desk, agent)
+    rows = await session.scalars(select(AgentTransition)
+                                 .where(AgentTransition.agent_id == agent.id)
+                                 .order_by(AgentTransition.id.desc()).limit(limit))
+    return list(rows)

@@ -13,11 +13,12 @@ from models import Base, make_engine
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0002"
+HEAD = "0003"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",
 }
+ACD_TABLES = {"queue_settings", "agent_transitions", "callback_requests"}  # created by 0003
 
 
 async def _tables(url: str) -> set[str]:
@@ -36,9 +37,13 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert await runner.current(db_url) == HEAD
     assert await _tables(db_url) == MODEL_TABLES | {"alembic_version"}
 
+    await runner.downgrade(db_url, "0002")
+    assert await runner.current(db_url) == "0002"
+    assert await _tables(db_url) == MODEL_TABLES - ACD_TABLES | {"alembic_version"}
+
     await runner.downgrade(db_url, "0001")
     assert await runner.current(db_url) == "0001"
-    assert await _tables(db_url) == MODEL_TABLES - IVR_TABLES | {"alembic_version"}
+    assert await _tables(db_url) == MODEL_TABLES - IVR_TABLES - ACD_TABLES | {"alembic_version"}
 
     await runner.downgrade(db_url, "base")
     assert await runner.current(db_url) is None

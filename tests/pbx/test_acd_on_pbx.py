@@ -66,8 +66,16 @@ async def test_an_order_call_reaches_the_qualified_agent_of_its_branch(desk_engi
     joins = [e for e in call.events if e.kind == "BridgeEnter"]
     assert joins and joins[0].data["members"] >= 2
     agents = {a["number"]: a for a in (await engine.http.get("/agents")).json()}
-    assert agents["8001"]["calls_handled"] == 1 and agents["8002"]["calls_handled"] == 0
-    await wait_state(engine, "8001", "available")  # the caller hung up; no wrap-up set
+    assert agents["8001"]["calls_handled_today"] == 1 and agents["8002"]["calls_handled_today"] == 0
+    await wait_state(engine, "8001", "wrap_up")  # the caller hung up: the queue's wrap-up
+    reply = await engine.http.post("/agents/8001/wrap-up/end")
+    assert reply.status_code == 200 and reply.json()["state"] == "available"
+    await engine.journal.flush()
+    history = (await engine.http.get("/agents/8001/transitions")).json()
+    assert [(t["from_state"], t["to_state"]) for t in reversed(history)] == [
+        ("logged_out", "paused"), ("paused", "available"), ("available", "reserved"),
+        ("reserved", "on_call"), ("on_call", "wrap_up"), ("wrap_up", "available")]
+    assert history[1]["call_linkedid"] == call.linkedid
     # Logging out ends the session; an unknown agent is a 404.
     assert (await engine.http.post("/agents/8001/logout")).json()["state"] == "logged_out"
     assert (await engine.http.post("/agents/9999/login")).status_code == 404

@@ -1,45 +1,228 @@
-"""The desk's timers: time alone (no PBX event) opens an overflow step and delivers the call."""
-from acd.agent_state import Login, SessionUp
-from acd.desk import OVERFLOW_TO_HQ_AFTER, AgentInfo, Desk
+"""The desk as pure code over a recording AMI: timers, priority by retailer class, the maximum
+wait, wrap-up per queue, the dialer's claim, the journal, and the resync after a restart."""
+import pytest
+
+from acd.agent_state import AgentState, Login, PauseReason, SessionUp
+from acd.desk import AgentInfo, BridgeMember, Desk, LastState, QueueEntry
 from acd.routing import OverflowStep, QueuePolicy, Router
-from asterisk.events import Channel, QueueCallerJoin
+from asterisk.ami import AmiError
+from asterisk.events import (
+    Channel, ConfbridgeJoin, ConfbridgeLeave, Hangup, QueueCallerJoin, VarSet,
+)
+
+BJ_ORDER = QueuePolicy("BJ-order", "BJ", "order", overflow=(OverflowStep(60.0, branches=("HQ",)),),
+                       wrap_up_seconds=15, max_wait_seconds=180,
+                       class_priority=(("A", 2), ("B", 1)))
 
 
 class RecordingAmi:
     def __init__(self) -> None:
         self.actions: list[tuple[str, dict]] = []
+        self.fail: set[str] = set()
 
     async def action(self, name, fields=None, **_):
         self.actions.append((name, dict(fields or {})))
+        if name in self.fail:
+            raise AmiError(f"{name} refused")
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.actions]
 
 
-def caller() -> Channel:
-    return Channel(name="PJSIP/anonymous-00000001", uniqueid="1.1", linkedid="1.1", state=6,
-                   caller_num="139", caller_name="", connected_num="", connected_name="",
-                   context="hotline-acd", exten="s", language="zh")
+class Rows:
+    def __init__(self) -> None:
+        self.rows = []
+
+    def submit(self, row) -> None:
+        self.rows.append(row)
 
 
-async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone():
-    clock = [1000.0]
-    ami = RecordingAmi()
-    desk = Desk(ami, clock=lambda: clock[0])
-    desk.router = Router([QueuePolicy("BJ-order", "BJ", "order",
-                                      overflow=(OverflowStep(OVERFLOW_TO_HQ_AFTER,
-                                                             branches=("HQ",)),))])
-    desk.agents = {5: AgentInfo(5, "8005", "agent-8005", "HQ", {"order": 5})}
-    machine = desk.sessions.machine(5)
-    machine.feed(Login(), clock[0])
-    machine.feed(SessionUp(), clock[0])
-    desk._sync(5)
-    await desk.on_event(QueueCallerJoin(server="s", timestamp=None, channel=caller(),
-                                        queue="BJ-order", position=1))
-    assert ami.actions == []  # a headquarters agent may not take a Beijing call yet
-    clock[0] += OVERFLOW_TO_HQ_AFTER - 0.5
+def channel(n: int, **kw) -> Channel:
+    base = dict(name=f"PJSIP/anonymous-{n:08d}", uniqueid=f"1.{n}", linkedid=f"1.{n}", state=6,
+                caller_num=f"139{n}", caller_name="", connected_num="", connected_name="",
+                context="hotline-acd", exten="s", language="zh")
+    return Channel(**base | kw)
+
+
+def join(n: int, queue: str = "BJ-order") -> QueueCallerJoin:
+    return QueueCallerJoin(server="s", timestamp=None, channel=channel(n), queue=queue, position=1)
+
+
+@pytest.fixture
+def clock():
+    return [1000.0]
+
+
+@pytest.fixture
+def desk(clock):
+    d = Desk(RecordingAmi(), Rows(), clock=lambda: clock[0])
+    d.router = Router([BJ_ORDER])
+    d.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
+                5: AgentInfo(5, "8005", "agent-8005", "HQ", {"order": 5})}
+    return d
+
+
+def available(desk: Desk, agent_id: int, at: float) -> None:
+    machine = desk.sessions.machine(agent_id)
+    machine.feed(Login(), at)
+    machine.feed(SessionUp(), at)
+    desk._sync(agent_id)
+
+
+def redirected_to(desk: Desk) -> list[tuple[str, str]]:
+    return [(f["Channel"], f["Exten"]) for name, f in desk.ami.actions if name == "Redirect"]
+
+
+async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone(desk, clock):
+    available(desk, 5, clock[0])
+    await desk.on_event(join(1))
+    assert desk.ami.actions == []  # a headquarters agent may not take a Beijing call yet
+    clock[0] += 59.5
     await desk.tick()
-    assert ami.actions == []
+    assert desk.ami.actions == []
     clock[0] += 0.5
     await desk.tick()
-    assert [name for name, _ in ami.actions] == ["Setvar", "Redirect"]
-    assert ami.actions[1][1] == {"Channel": "PJSIP/anonymous-00000001",
-                                 "Context": "hotline-connect", "Exten": "5", "Priority": "1"}
-    assert machine.state == "reserved"
+    assert desk.ami.names() == ["Setvar", "Redirect"]
+    assert desk.ami.actions[1][1] == {"Channel": channel(1).name, "Context": "hotline-connect",
+                                      "Exten": "5", "Priority": "1"}
+    assert desk.sessions.machine(5).state == AgentState.RESERVED
+
+
+async def test_a_class_a_retailer_goes_before_callers_who_waited_longer(desk, clock):
+    await desk.on_event(join(1))  # no class: priority 0
+    clock[0] += 5
+    await desk.on_event(VarSet(server="s", timestamp=None, channel=channel(2),
+                               variable="HOTLINE_RETAILER_CLASS", value="A"))
+    await desk.on_event(join(2))
+    assert [c.call_id for c in desk.router.waiting_calls()] == ["1.2", "1.1"]
+    available(desk, 1, clock[0])
+    await desk.on_event(QueueCallerJoin(server="s", timestamp=None, channel=channel(3),
+                                        queue="BJ-order", position=3))  # anything that routes
+    assert redirected_to(desk) == [(channel(2).name, "1")]
+
+
+async def test_the_queue_wrap_up_time_applies_after_the_call(desk, clock):
+    available(desk, 1, clock[0])
+    await desk.on_event(join(1))
+    ch = channel(1)
+    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None, channel=ch,
+                                       conference="agent-1"))
+    machine = desk.sessions.machine(1)
+    assert machine.state == AgentState.ON_CALL
+    await desk.on_event(ConfbridgeLeave(server="s", timestamp=None, channel=ch,
+                                        conference="agent-1"))
+    assert machine.state == AgentState.WRAP_UP
+    clock[0] += 14.9
+    await desk.tick()
+    assert machine.state == AgentState.WRAP_UP
+    clock[0] += 0.1
+    await desk.tick()
+    assert machine.state == AgentState.AVAILABLE
+
+
+async def test_the_maximum_wait_is_offered_once_and_a_caller_who_stays_keeps_the_place(desk, clock):
+    await desk.on_event(join(1))
+    clock[0] += 10
+    await desk.on_event(join(2))
+    clock[0] += 170
+    await desk.tick()
+    assert redirected_to(desk) == [(channel(1).name, "s")]
+    assert desk.ami.actions[-1][1]["Context"] == "hotline-max-wait"
+    assert not desk.router.is_waiting("1.1")
+    clock[0] += 8  # the caller pressed nothing: back in the queue
+    await desk.on_event(join(1))
+    clock[0] += 10
+    await desk.tick()  # call 2's max wait; call 1 is not offered again
+    assert redirected_to(desk) == [(channel(1).name, "s"), (channel(2).name, "s")]
+    await desk.on_event(join(2))
+    assert [c.call_id for c in desk.router.waiting_calls()] == ["1.1", "1.2"]
+
+
+async def test_a_callback_request_is_kept_with_the_caller_and_queue(desk, clock):
+    await desk.on_event(VarSet(server="s", timestamp=None, channel=channel(1),
+                               variable="HOTLINE_RETAILER", value="42"))
+    await desk.on_event(join(1))
+    await desk.on_event(VarSet(server="s", timestamp=None, channel=channel(1),
+                               variable="HOTLINE_CALLBACK", value="1"))
+    [row] = [r for r in desk.journal.rows if type(r).__name__ == "CallbackRequest"]
+    assert (row.linkedid, row.caller_number, row.retailer_id, row.queue) == (
+        "1.1", "1391", 42, "BJ-order")
+
+
+async def test_a_failed_redirect_puts_the_call_back_at_the_head(desk, clock):
+    available(desk, 1, clock[0])
+    desk.ami.fail.add("Redirect")
+    await desk.on_event(join(1))
+    assert desk.router.is_waiting("1.1")
+    assert desk.sessions.machine(1).state == AgentState.AVAILABLE
+
+
+async def test_transitions_are_journaled_with_reason_and_call(desk, clock):
+    info = desk.agents[1]
+    desk.login_from_phone(info, "9.1")
+    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None,
+                                       channel=channel(9, uniqueid="9.1", linkedid="9.1"),
+                                       conference="agent-1"))
+    await desk.pause(info, PauseReason.MEAL)
+    await desk.unpause(info)
+    await desk.on_event(join(1))
+    rows = [(r.event, r.from_state, r.to_state, r.reason, r.call_linkedid)
+            for r in desk.journal.rows]
+    assert rows == [("Login", "logged_out", "paused", "login", None),
+                    ("SessionUp", "paused", "available", None, None),
+                    ("Pause", "available", "paused", "meal", None),
+                    ("Unpause", "paused", "available", None, None),
+                    ("Reserve", "available", "reserved", None, "1.1")]
+
+
+async def test_the_dialer_claims_the_best_agent_and_releases_it(desk, clock):
+    available(desk, 1, clock[0])
+    assert desk.claim("out-1", ("order",), ["HQ"]) is None
+    agent = desk.claim("out-1", ("order",), ["BJ", "HQ"])
+    assert agent.id == 1 and desk.sessions.machine(1).state == AgentState.RESERVED
+    await desk.on_event(join(1))
+    assert redirected_to(desk) == []  # the claimed agent takes no inbound call
+    await desk.release(1, "out-1")
+    assert redirected_to(desk) == [(channel(1).name, "1")]
+
+
+async def test_a_claimed_agent_gets_the_answered_call(desk, clock):
+    available(desk, 1, clock[0])
+    desk.claim("out-1", ("order",), ["BJ"])
+    await desk.connect_claimed(1, "out-1", "PJSIP/customer-1")
+    assert redirected_to(desk) == [("PJSIP/customer-1", "1")]
+
+
+async def test_resync_resumes_sessions_calls_pauses_and_waiting_callers(desk, clock):
+    desk.agents[2] = AgentInfo(2, "8002", "agent-8002", "BJ", {"order": 3})
+    desk.agents[3] = AgentInfo(3, "8003", "agent-8003", "BJ", {"order": 3})
+    desk.last_states = {1: LastState(AgentState.ON_CALL, None),
+                        2: LastState(AgentState.PAUSED, PauseReason.TRAINING)}
+    members = [BridgeMember(1, channel(11), True), BridgeMember(1, channel(12), False),
+               BridgeMember(2, channel(21), True), BridgeMember(3, channel(31), True)]
+    entries = [QueueEntry(channel(4), "BJ-order", 30.0)]
+    await desk.resync(members, entries)
+    state = {a: desk.sessions.machine(a).state for a in (1, 2, 3)}
+    assert state == {1: AgentState.ON_CALL, 2: AgentState.PAUSED, 3: AgentState.RESERVED}
+    assert desk.sessions.machine(2).pause_reason == PauseReason.TRAINING
+    assert redirected_to(desk) == [(channel(4).name, "3")]  # the waiting caller reached 8003
+    assert {r.event for r in desk.journal.rows if r.agent_id == 1} >= {"Resume"}
+    # The leg of agent 1 hangs up later: session lost, as for any leg.
+    await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(11), cause=16,
+                               cause_text="Normal Clearing"))
+    assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
+
+
+async def test_resync_marks_agents_whose_leg_is_gone_as_session_lost(desk, clock):
+    available(desk, 1, clock[0])
+    desk.sessions._legs["7.7"] = 1
+    await desk.resync([], [])
+    assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
+    assert desk.sessions.leg_of(1) is None
+
+
+async def test_resync_drops_callers_no_longer_waiting(desk, clock):
+    await desk.on_event(join(1))
+    await desk.resync([], [QueueEntry(channel(2), "BJ-order", 5.0)])
+    assert [c.call_id for c in desk.router.waiting_calls()] == ["1.2"]
+    assert desk.router.waiting_calls()[0].enqueued_at == clock[0] - 5.0

@@ -1,0 +1,54 @@
+"""Rows the ACD keeps (agent transitions, callback requests), written in batches off the event
+path: the dispatcher never waits for the database."""
+import asyncio
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Base
+
+log = logging.getLogger("hotline.acd.journal")
+
+
+class Journal:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 flush_interval: float = 0.05) -> None:
+        self.sessions = sessions
+        self.flush_interval = flush_interval
+        self._pending: list[Base] = []
+        self._wake = asyncio.Event()
+        self.written = 0
+
+    def submit(self, row: Base) -> None:
+        self._pending.append(row)
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await self._wake.wait()
+                await asyncio.sleep(self.flush_interval)
+                await self.flush()
+        finally:
+            await asyncio.shield(self.flush())
+
+    async def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        self._wake.clear()
+        if not batch:
+            return
+        try:
+            await self._write(batch)
+        except SQLAlchemyError:
+            log.warning("journal batch refused; writing row by row", exc_info=True)
+            for row in batch:
+                try:
+                    await self._write([row])
+                except SQLAlchemyError:
+                    log.exception("journal row lost", extra={"row": repr(row)})
+
+    async def _write(self, rows: list[Base]) -> None:
+        async with self.sessions() as session, session.begin():
+            session.add_all(rows)
+        self.written += len(rows)

@@ -1,0 +1,48 @@
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from acd.figures import QueueFigures, load_since, queue_figures
+from agent_api.deps import get_engine, get_sessions
+from agent_api.routes.agents import start_of_today
+
+router = APIRouter(prefix="/queues", tags=["queues"])
+
+
+@router.get("", response_model=list[QueueFigures])
+async def list_queues(request: Request) -> list[QueueFigures]:
+    """Each queue now (waiting, longest wait) and since midnight (offered, answered, abandoned,
+    service level, average speed of answer, average handle time)."""
+    desk = get_engine(request).desk
+    calls, _ = await load_since(get_sessions(request), desk.server, start_of_today())
+    return queue_figures(desk.router.policies, calls, desk.router.waiting_calls(), desk.clock())
+
+
+class OverflowOut(BaseModel):
+    after_seconds: float
+    min_level: int
+    branches: tuple[str, ...]
+
+
+class QueueSettingsOut(BaseModel):
+    name: str
+    branch: str
+    business_type: str
+    min_level: int
+    overflow: list[OverflowOut]
+    max_wait_seconds: float | None
+    wrap_up_seconds: float
+    service_level_seconds: float
+    class_priority: dict[str, int]
+
+
+@router.get("/settings", response_model=list[QueueSettingsOut])
+async def queue_settings(request: Request) -> list[QueueSettingsOut]:
+    """How each queue routes, as the ACD applies it now."""
+    policies = get_engine(request).desk.router.policies
+    return [QueueSettingsOut(
+        name=p.name, branch=p.branch, business_type=p.business_type, min_level=p.min_level,
+        overflow=[OverflowOut(after_seconds=s.after_seconds, min_level=s.min_level,
+                              branches=s.branches) for s in p.overflow],
+        max_wait_seconds=p.max_wait_seconds, wrap_up_seconds=p.wrap_up_seconds,
+        service_level_seconds=p.service_level_seconds, class_priority=dict(p.class_priority))
+        for _, p in sorted(policies.items())]

@@ -1,0 +1,79 @@
+"""ACD configuration and history: queue settings, agent state transitions, callback requests."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.org import Branch, BusinessType
+
+
+class QueueSettings(Base):
+    """How one queue (branch, business type) routes. A queue without a row gets the defaults
+    of acd.desk."""
+
+    __tablename__ = "queue_settings"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "business_type_id"),
+        CheckConstraint("min_level BETWEEN 1 AND 10", name="min_level_range"),
+        CheckConstraint("wrap_up_seconds >= 0", name="wrap_up_not_negative"),
+        CheckConstraint("service_level_seconds > 0", name="service_level_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    business_type_id: Mapped[int] = mapped_column(
+        ForeignKey("business_types.id", ondelete="CASCADE"))
+    wrap_up_seconds: Mapped[int] = mapped_column(default=10)
+    min_level: Mapped[int] = mapped_column(default=1)
+    # [{"after_seconds": 30, "min_level": 1, "branches": ["HQ"]}, ...], widening with the wait
+    overflow: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    max_wait_seconds: Mapped[int | None] = mapped_column(default=180)  # then voicemail or callback
+    service_level_seconds: Mapped[int] = mapped_column(default=20)
+    class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)  # retailer class -> priority
+
+    branch: Mapped[Branch] = relationship(lazy="joined")
+    business_type: Mapped[BusinessType] = relationship(lazy="joined")
+
+
+class AgentTransition(Base):
+    """Every change of an agent's state, with the PBX-driven event that caused it."""
+
+    __tablename__ = "agent_transitions"
+    __table_args__ = (Index("ix_agent_transitions_agent_id_at", "agent_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    from_state: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(32))  # the pause reason code
+    call_linkedid: Mapped[str | None] = mapped_column(String(64))
+
+
+class CallbackStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CallbackRequest(Base):
+    """A caller who reached the maximum wait and asked to be called back."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_server: Mapped[str] = mapped_column(String(64))
+    linkedid: Mapped[str] = mapped_column(String(64))
+    caller_number: Mapped[str] = mapped_column(String(64))
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
+    queue: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[CallbackStatus] = mapped_column(default=CallbackStatus.PENDING, index=True)
