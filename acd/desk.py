@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import (
-    AgentState, Login, Logout, Pause, PauseReason, SessionUp, Transition, Unpause, WrapUpDone,
+    AgentState, InvalidTransition, Login, Logout, Pause, PauseReason, SessionUp, Transition,
+    Unpause, WrapUpDone,
 )
 from acd.journal import Journal
-from acd.queues import load_policies
+from acd.queues import FALLBACK_ROUTE, load_policies
 from acd.routing import (
-    LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, Router, WaitingCall,
+    LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, QueuePolicy, Router, WaitingCall,
 )
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
@@ -170,8 +171,7 @@ class Desk:
         try:
             await self.sessions.connect(agent_id, call_id, channel)
         except AmiError:
-            self._sync(agent_id)
-            await self._route(self.clock())
+            await self.release(agent_id, call_id)
             raise
 
     async def release(self, agent_id: int, call_id: str) -> None:
@@ -193,7 +193,7 @@ class Desk:
                     self._facts.setdefault(ch.linkedid, {})[CALLER_FACTS[name]] = value
                 elif name == dp.VAR_CALLBACK and value == "1":
                     self._callback_requested(ch)
-            case QueueCallerJoin(channel=ch, queue=queue) if queue in self.router.policies:
+            case QueueCallerJoin(channel=ch, queue=queue) if self._policy(queue):
                 self._enqueue(ch, queue, self._joined.setdefault(ch.linkedid, now))
                 changed = True
             case QueueCallerAbandon(channel=ch) if ch.linkedid in self._waiting:
@@ -246,7 +246,7 @@ class Desk:
             del self._waiting[call_id]
             self.router.dequeue(call_id)
         for e in entries:
-            if e.channel.linkedid not in self._waiting and e.queue in self.router.policies:
+            if e.channel.linkedid not in self._waiting and self._policy(e.queue):
                 joined = self._joined.setdefault(e.channel.linkedid, now - e.wait_seconds)
                 self._enqueue(e.channel, e.queue, joined)
         await self._route(now)
@@ -271,15 +271,22 @@ class Desk:
 
     # internals --------------------------------------------------------------------------------------
 
+    def _policy(self, queue: str) -> QueuePolicy | None:
+        """A caller in the fallback queue (it came while the engine was away) is an operator
+        call for headquarters."""
+        if queue == dp.FALLBACK_QUEUE:
+            queue = FALLBACK_ROUTE
+        return self.router.policies.get(queue)
+
     def _enqueue(self, ch: Channel, queue: str, joined: float) -> None:
-        policy = self.router.policies[queue]
+        policy = self._policy(queue)
         facts = self._facts.get(ch.linkedid, {})
-        if self.router.is_waiting(ch.linkedid):
+        if policy is None or self.router.is_waiting(ch.linkedid):
             return
         self._waiting[ch.linkedid] = ch.name
-        self._queue_of[ch.linkedid] = queue
+        self._queue_of[ch.linkedid] = policy.name
         self.router.enqueue(WaitingCall(
-            ch.linkedid, queue, policy.branch, policy.business_type, joined,
+            ch.linkedid, policy.name, policy.branch, policy.business_type, joined,
             language=facts.get("language") or "zh",
             priority=policy.priority_of(facts.get("class"))))
 
@@ -320,17 +327,20 @@ class Desk:
         if channel is None:
             return
         wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
+        self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
         try:
             await self.ami.action("Setvar", {"Channel": channel, "Variable": dp.VAR_AGENT,
                                              "Value": str(decision.agent_id)})
-            self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
             await self.sessions.connect(decision.agent_id, decision.call_id, channel)
-        except AmiError:
+        except (AmiError, InvalidTransition):  # the Redirect failed, or the agent's leg dropped
+            if self.sessions.machine(decision.agent_id).state == AgentState.RESERVED:
+                self._apply(self.sessions.release(decision.agent_id, decision.call_id))
+            if decision.call_id not in self._joined:
+                return  # the caller hung up meanwhile
             log.warning("delivery failed; the caller goes back to the head of the queue",
                         extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
             self._waiting[decision.call_id] = channel
             self.router.requeue_front(decision.call)
-            self._sync(decision.agent_id)
 
     async def _offer_after_max_wait(self, call_id: str) -> None:
         """Once per call: voicemail, a callback, or keep waiting (back in the queue, ahead of

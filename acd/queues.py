@@ -11,6 +11,7 @@ NOT_QUEUED = {"self_service"}  # served by the IVR alone
 DEFAULT_OVERFLOW_TO_HQ_AFTER = 60  # seconds a branch caller waits before headquarters may answer
 DEFAULT_WRAP_UP_SECONDS = 10
 DEFAULT_MAX_WAIT_SECONDS = 180
+FALLBACK_ROUTE = "HQ-operator"  # callers found in the PBX's fallback queue are routed as these
 DEFAULT_CLASS_PRIORITY = (("A", 2), ("B", 1))  # retailer class -> call priority
 
 

@@ -70,7 +70,11 @@ class AgentSessions:
         """Move a waiting caller into the agent's bridge. On failure the agent is free again and
         the caller stays where it was: the router puts the call back at the head."""
         self.reserve(agent_id, call_id, wrap_up_seconds)
-        await self.connect(agent_id, call_id, channel)
+        try:
+            await self.connect(agent_id, call_id, channel)
+        except AmiError:
+            self.release(agent_id, call_id)
+            raise
 
     def reserve(self, agent_id: int, call_id: str, wrap_up_seconds: float | None = None
                 ) -> Transition:
@@ -94,9 +98,8 @@ class AgentSessions:
         try:
             await self.ami.action("Redirect", {"Channel": channel, "Context": dp.CTX_CONNECT,
                                                "Exten": str(agent_id), "Priority": "1"})
-        except AmiError:
+        except AmiError:  # the agent stays reserved: the caller decides (release, or retry)
             self._calls.pop(channel, None)
-            self.release(agent_id, call_id)
             raise
 
     def adopt_call(self, agent_id: int, call_id: str, channel: str) -> list[Transition]:
@@ -126,12 +129,17 @@ class AgentSessions:
                 return [self.machine(agent_id).feed(CallEnded(call_id), now)]
             case Hangup(channel=ch) if ch.uniqueid in self._legs:
                 return [self.lost(self._legs.pop(ch.uniqueid), now)]
-            case Hangup(channel=ch) if ch.name in self._calls:  # gone while being connected
+            case Hangup(channel=ch) if ch.name in self._calls:
+                # The PBX may report the caller's hangup before its ConfbridgeLeave.
                 agent_id, call_id = self._calls.pop(ch.name)
                 self._wrap_up.pop(call_id, None)
                 machine = self.machine(agent_id)
-                if machine.state == AgentState.RESERVED:
+                if machine.current_call != call_id:
+                    return []
+                if machine.state == AgentState.RESERVED:  # gone while being connected
                     return [machine.feed(ReleaseReservation(call_id), now)]
+                if machine.state == AgentState.ON_CALL:
+                    return [machine.feed(CallEnded(call_id), now)]
             case OriginateResponse(uniqueid=leg, response="Failure") if leg in self._legs:
                 return [self.lost(self._legs.pop(leg), now)]
         return []

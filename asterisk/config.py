@@ -219,9 +219,14 @@ exten => {pbx.agent_login_code},1,Answer()
 [{dp.CTX_SESSION}]
 exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,agent_user)
  same => n,Hangup()
+; The agent's leg may have dropped between the engine's choice and the Redirect: a caller never
+; sits in an empty bridge, it goes back to its queue (the engine keeps its place).
 [{dp.CTX_CONNECT}]
-exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,caller_user)
+exten => _X!,1,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EXTEN}})}} = 0]?back)
+ same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,caller_user)
  same => n,Hangup()
+ same => n(back),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?{dp.CTX_FALLBACK},s,1)
+ same => n,Goto({dp.CTX_ACD},s,1)
 """
 
 
@@ -229,8 +234,9 @@ def render_queues_conf(endpoints: tuple[SipEndpoint, ...], queues: tuple[QueueSp
     everyone = QueueSpec(dp.FALLBACK_QUEUE, tuple(ep.name for ep in endpoints))
     parts = ["[general]\npersistentmembers = no\n"]
     for queue in (everyone, *queues):
+        # ringinuse = no: a phone in its agent session is busy, the engine delivers to it.
         lines = [f"[{queue.name}]", "strategy = ringall", "musicclass = default", "timeout = 15",
-                 "retry = 2", "joinempty = yes", "leavewhenempty = no",
+                 "retry = 2", "ringinuse = no", "joinempty = yes", "leavewhenempty = no",
                  "announce-position = yes", "announce-frequency = 30"]
         lines += [f"member => PJSIP/{name}" for name in queue.members]
         parts.append("\n".join(lines) + "\n")

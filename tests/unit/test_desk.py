@@ -120,6 +120,19 @@ async def test_the_queue_wrap_up_time_applies_after_the_call(desk, clock):
     assert machine.state == AgentState.AVAILABLE
 
 
+async def test_the_callers_hangup_reported_before_its_leave_still_ends_the_call(desk, clock):
+    available(desk, 1, clock[0])
+    await desk.on_event(join(1))
+    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None, channel=channel(1),
+                                       conference="agent-1"))
+    await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
+                               cause_text=""))
+    assert desk.sessions.machine(1).state == AgentState.WRAP_UP
+    await desk.on_event(ConfbridgeLeave(server="s", timestamp=None, channel=channel(1),
+                                        conference="agent-1"))
+    assert desk.sessions.machine(1).state == AgentState.WRAP_UP
+
+
 async def test_the_maximum_wait_is_offered_once_and_a_caller_who_stays_keeps_the_place(desk, clock):
     await desk.on_event(join(1))
     clock[0] += 10
@@ -226,3 +239,22 @@ async def test_resync_drops_callers_no_longer_waiting(desk, clock):
     await desk.resync([], [QueueEntry(channel(2), "BJ-order", 5.0)])
     assert [c.call_id for c in desk.router.waiting_calls()] == ["1.2"]
     assert desk.router.waiting_calls()[0].enqueued_at == clock[0] - 5.0
+
+
+async def test_a_caller_in_the_fallback_queue_is_an_operator_call_for_headquarters(desk, clock):
+    desk.router = Router([BJ_ORDER, QueuePolicy("HQ-operator", "HQ", "operator")])
+    desk.agents[5].skills["operator"] = 5
+    available(desk, 5, clock[0])
+    await desk.on_event(join(1, queue="hotline-fallback"))
+    assert redirected_to(desk) == [(channel(1).name, "5")]
+
+
+async def test_a_caller_requeued_after_a_failed_delivery_leaves_when_it_hangs_up(desk, clock):
+    available(desk, 1, clock[0])
+    desk.ami.fail.add("Setvar")  # the caller's channel is going away
+    await desk.on_event(join(1))
+    assert desk.router.is_waiting("1.1")
+    await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
+                               cause_text=""))
+    assert not desk.router.is_waiting("1.1") and desk._joined == {}
+    assert desk.sessions.machine(1).state == AgentState.AVAILABLE

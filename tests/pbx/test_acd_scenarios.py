@@ -1,0 +1,256 @@
+"""The ACD on the real PBX, end to end through the IVR: three agents with different skills and
+branches, overflow after its wait, the maximum wait's callback, login from the phone, an agent
+leg gone between the choice and the connect, and an engine restart while callers wait.
+Where a call went is asserted from the PBX's own ConfbridgeJoin events."""
+import asyncio
+import contextlib
+import dataclasses
+import time
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
+
+from agent_api.app import create_app
+from agent_api.provision import local_pbx, pbx_layout
+from asterisk.events import ConfbridgeJoin, QueueCallerJoin
+from asterisk.sipp_phone import Keys, Pause
+from models import Agent, Branch, BusinessType, CallbackRequest, QueueSettings
+
+pytestmark = pytest.mark.pbx
+
+ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]  # a class A retailer
+COMPLAINT_BJ = [Pause(1500), Keys("2"), Pause(1500), Keys("110100002#")]
+ORDER_SH = [Pause(1500), Keys("1"), Pause(1500), Keys("310100001#")]
+
+
+class Rig:
+    """A PBX with sipp softphones for some agents, and an engine that can be restarted."""
+
+    def __init__(self, settings, database) -> None:
+        self.settings, self.database = settings, database
+        self.events: list = []
+        self.engine = None
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    async def start_engine(self) -> None:
+        self._stack = contextlib.AsyncExitStack()
+        app = create_app(self.settings)
+        await self._stack.enter_async_context(app.router.lifespan_context(app))
+        engine = app.state.engine
+        await engine.ami.wait_connected(timeout=5)
+        while engine.resynced_generation < 1:
+            await asyncio.sleep(0.01)
+        engine.http = AsyncClient(transport=ASGITransport(app), base_url="http://test")
+        feed = engine.desk.on_event
+
+        async def tapped(item):
+            self.events.append((time.monotonic(), item))
+            await feed(item)
+        engine.desk.on_event = tapped
+        self.engine = engine
+
+    async def stop_engine(self) -> None:
+        await self._stack.aclose()
+        self.engine = None
+
+    async def agent(self, number: str) -> dict:
+        return (await self.engine.http.get(f"/agents/{number}")).json()
+
+    async def post(self, path: str, **kw) -> dict:
+        reply = await self.engine.http.post(path, **kw)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    async def wait_state(self, number: str, state: str, timeout: float = 15.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            agent = await self.agent(number)
+            if agent["state"] == state:
+                return agent
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"agent {number} never {state}: {agent}")
+
+    async def login(self, *numbers: str) -> None:
+        for n in numbers:
+            await self.post(f"/agents/{n}/login")
+        for n in numbers:
+            await self.wait_state(n, "available")
+
+    async def agent_id(self, number: str) -> int:
+        async with self.database() as s:
+            return await s.scalar(select(Agent.id).where(Agent.number == number))
+
+    async def joined(self, caller: str, timeout: float = 30.0) -> tuple[float, ConfbridgeJoin]:
+        """The caller's ConfbridgeJoin into an agent's bridge, as the PBX reported it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, e in self.events:
+                if (isinstance(e, ConfbridgeJoin) and e.channel.caller_num == caller
+                        and e.channel.context != "hotline-agents"):
+                    return at, e
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{caller} never joined an agent's bridge")
+
+    async def queued(self, caller: str, timeout: float = 30.0) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, e in self.events:
+                if isinstance(e, QueueCallerJoin) and e.channel.caller_num == caller:
+                    return at
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{caller} never joined a queue")
+
+
+@pytest.fixture
+async def rig(settings, database, prompts, softphones):
+    """`await rig(agents with softphones, queue settings)`: PBX up, engine started."""
+    state = {}
+
+    async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None) -> Rig:
+        async with database() as s, s.begin():
+            for queue, values in (queue_settings or {}).items():
+                branch, bt = queue.split("-")
+                s.add(QueueSettings(
+                    branch=await s.scalar(select(Branch).where(Branch.code == branch)),
+                    business_type=await s.scalar(select(BusinessType)
+                                                 .where(BusinessType.code == bt)), **values))
+        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones()}" for n in numbers}
+        endpoints, queues = await pbx_layout(database)
+        endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
+        state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
+        await pbx.up()
+        state["rig"] = r = Rig(settings, database)
+        await r.start_engine()
+        return r
+
+    yield start
+    if state.get("rig") and state["rig"].engine is not None:
+        await state["rig"].stop_engine()
+    if state.get("pbx"):
+        await state["pbx"].down()
+
+
+async def test_three_agents_each_call_reaches_the_agent_qualified_for_it(rig, sipp):
+    r = await rig(("8001", "8002", "8003"))
+    await r.login("8001", "8002", "8003")
+    calls = [sipp.call("4000", script=script, caller=caller, hold_ms=9000, timeout=40)
+             for script, caller in ((ORDER_BJ, "13300000001"), (COMPLAINT_BJ, "13300000002"),
+                                    (ORDER_SH, "13300000003"))]
+    done = asyncio.gather(*calls)
+    # Orders in Beijing: 8001 (order 8); complaints in Beijing: 8002 (complaint 9 beats 8001's
+    # 5); orders in Shanghai: 8003, the only Shanghai agent.
+    expected = {"13300000001": "8001", "13300000002": "8002", "13300000003": "8003"}
+    for caller, number in expected.items():
+        _, join = await r.joined(caller)
+        assert join.conference == f"agent-{await r.agent_id(number)}", (caller, number)
+    for number in expected.values():
+        assert (await r.agent(number))["state"] == "on_call"
+    await done
+    for number in expected.values():
+        await r.wait_state(number, "wrap_up")
+
+
+async def test_a_branch_call_overflows_to_headquarters_after_the_configured_wait(rig, sipp):
+    r = await rig(("8005",), {"BJ-order": {"overflow": [{"after_seconds": 3, "branches": ["HQ"]}],
+                                          "wrap_up_seconds": 0}})
+    await r.login("8005")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=12000, timeout=40))
+    queued = await r.queued("13300000001")
+    at, join = await r.joined("13300000001")
+    assert join.conference == f"agent-{await r.agent_id('8005')}"
+    assert 3.0 <= at - queued < 3.0 + 1.5  # the engine's timer runs every second
+    await call
+
+
+async def test_at_the_maximum_wait_the_caller_asks_for_a_callback(rig, sipp, database):
+    r = await rig((), {"BJ-order": {"max_wait_seconds": 2}})
+    # The transfer prompt (~3.5 s), 2 s in the queue, up to 1 s of timer, then the offer: key 2.
+    await sipp.call("4000", script=[*ORDER_BJ, Pause(8000), Keys("2")], caller="13300000001",
+                    hold_ms=15000, timeout=40)
+    await r.engine.journal.flush()
+    async with database() as s:
+        [request] = list(await s.scalars(select(CallbackRequest)))
+    assert (request.caller_number, request.queue, request.status) == (
+        "13300000001", "BJ-order", "pending")
+    assert request.retailer_id is not None
+
+
+async def test_an_agent_logs_in_from_the_phone_and_takes_a_call_on_that_line(rig, sipp):
+    r = await rig()
+    phone = asyncio.create_task(sipp.call(
+        "*90", script=[Pause(1500), Keys("8001#"), Pause(2500), Keys("1234#")],
+        caller="agent-8001", hold_ms=30000, timeout=45))
+    await r.wait_state("8001", "available")
+    await sipp.call("4000", script=ORDER_BJ, caller="13300000001", hold_ms=8000, timeout=40)
+    _, join = await r.joined("13300000001")
+    assert join.conference == f"agent-{await r.agent_id('8001')}"
+    assert (await r.agent("8001"))["calls_handled_today"] == 1
+    await r.post("/agents/8001/logout")  # hangs up the phone's call
+    await phone
+
+
+async def test_a_wrong_pin_from_the_phone_logs_nobody_in(rig, sipp):
+    r = await rig()
+    await sipp.call("*90", script=[Pause(1500), Keys("8001#"), Pause(2500), Keys("9999#")],
+                    caller="agent-8001", hold_ms=3000, timeout=20)
+    assert (await r.agent("8001"))["state"] == "logged_out"
+
+
+async def test_a_caller_sent_to_an_agent_whose_leg_just_dropped_goes_back_to_the_queue(rig, sipp):
+    """The race of the agent's leg dropping between the choice and the Redirect, forced: the
+    caller is sent into the bridge of an agent who is not there."""
+    r = await rig(("8005",), {"BJ-order": {"overflow": [{"after_seconds": 0, "branches": ["HQ"]}]}})
+    await r.login("8005")
+    await r.post("/agents/8005/pause", json={"reason": "break"})
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=20000, timeout=40))
+    await r.queued("13300000001")
+    [waiting] = r.engine.desk.router.waiting_calls()
+    channel = r.engine.desk._waiting[waiting.call_id]
+    await r.engine.desk.ami.action("Redirect", {"Channel": channel, "Context": "hotline-connect",
+                                                "Exten": str(await r.agent_id("8001")),
+                                                "Priority": "1"})
+    deadline = time.monotonic() + 10
+    while sum(isinstance(e, QueueCallerJoin) for _, e in r.events) < 2:
+        assert time.monotonic() < deadline, "the caller never came back to the queue"
+        await asyncio.sleep(0.05)
+    [again] = r.engine.desk.router.waiting_calls()
+    assert again.call_id == waiting.call_id and again.enqueued_at == waiting.enqueued_at
+    await r.post("/agents/8005/unpause")
+    _, join = await r.joined("13300000001")
+    assert join.conference == f"agent-{await r.agent_id('8005')}"
+    await call
+
+
+async def test_an_engine_restart_while_callers_wait_loses_nobody(rig, sipp):
+    r = await rig(("8001", "8005"))
+    await r.login("8001", "8005")
+    await r.post("/agents/8001/pause", json={"reason": "meal"})
+    await r.post("/agents/8005/pause", json={"reason": "break"})
+    first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                          hold_ms=40000, timeout=60))
+    await r.queued("13300000001")
+    await r.stop_engine()
+    # While the engine is away the IVR cannot answer: the dialplan's fallback queue holds the
+    # caller (the agents' phones are busy in their sessions, so nobody is rung).
+    second = asyncio.create_task(sipp.call("4000", caller="13300000002", hold_ms=40000,
+                                           timeout=60))
+    await asyncio.sleep(3)
+    await r.start_engine()
+    assert [(a["state"], a["pause_reason"]) for a in
+            (await r.agent("8001"), await r.agent("8005"))] == [("paused", "meal"),
+                                                                ("paused", "break")]
+    waiting = {c.queue: c for c in r.engine.desk.router.waiting_calls()}
+    assert set(waiting) == {"BJ-order", "HQ-operator"}
+    assert time.monotonic() - waiting["BJ-order"].enqueued_at > 3  # it keeps the time it waited
+    await r.post("/agents/8001/unpause")
+    _, join = await r.joined("13300000001")
+    assert join.conference == f"agent-{await r.agent_id('8001')}"
+    await r.post("/agents/8005/unpause")
+    _, join = await r.joined("13300000002")
+    assert join.conference == f"agent-{await r.agent_id('8005')}"
+    for call in (first, second):
+        call.cancel()
+    await asyncio.gather(first, second, return_exceptions=True)
