@@ -27,6 +27,7 @@ VARIABLE_COLUMNS = {
     dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction",
 }
 IVR_DONE = "done"
+ANNOUNCER = "CBAnn/"
 INT_COLUMNS = {"retailer_id", "branch_id", "agent_id"}
 DIRECTIONS = {"inbound", "outbound", "internal"}
 
@@ -71,6 +72,7 @@ class CallTracker:
     def __init__(self, clock=time.time) -> None:
         self.calls: dict[tuple[str, str], LiveCall] = {}
         self._clock = clock
+        self._announced: set[str] = set()  # bridges with a ConfBridge announcer in them
 
     def feed(self, item: AmiItem) -> list[CallDelta]:
         handler = _HANDLERS.get(type(item))
@@ -82,6 +84,8 @@ class CallTracker:
 
     def _newchannel(self, ev: Newchannel) -> list[CallDelta]:
         ch = ev.channel
+        if ch.name.startswith(ANNOUNCER):
+            return []  # ConfBridge's own announcer, not a call
         call = self.calls.get((ev.server, ch.linkedid))
         if call is not None:
             call.channels.add(ch.uniqueid)
@@ -134,11 +138,15 @@ class CallTracker:
                             {"variable": name, "value": ev.value})]
 
     def _bridge_enter(self, ev: BridgeEnter) -> list[CallDelta]:
+        if ev.channel.name.startswith(ANNOUNCER):
+            self._announced.add(ev.bridge_id)
+            return []
         call = self._call_of(ev)
         if call is None:
             return []
         fields = {}
-        if call.connected_at is None and ev.bridge_num_channels >= 2:
+        parties = ev.bridge_num_channels - (ev.bridge_id in self._announced)
+        if call.connected_at is None and parties >= 2:
             call.connected_at = self._at(ev)
             fields["connected_at"] = call.connected_at
         return [self._delta(call, fields, ev, "BridgeEnter", ev.channel,

@@ -149,6 +149,32 @@ async def test_three_agents_each_call_reaches_the_agent_qualified_for_it(rig, si
     await done
     for number in expected.values():
         await r.wait_state(number, "wrap_up")
+    await r.engine.call_log.flush()
+    figures = {q["queue"]: q for q in (await r.engine.http.get("/queues")).json()}
+    for queue in ("BJ-order", "BJ-complaint", "SH-order"):
+        q = figures[queue]
+        assert (q["offered"], q["answered"], q["abandoned"], q["waiting"]) == (1, 1, 0, 0)
+        assert q["service_level"] == 1.0 and 0 <= q["average_speed_of_answer_seconds"] < 5
+        assert q["average_handle_seconds"] > 0
+    assert figures["HQ-order"]["offered"] == 0 and figures["HQ-order"]["service_level"] is None
+
+
+async def test_the_agent_api_refuses_what_the_state_or_the_rules_do_not_allow(rig):
+    r = await rig()
+    http = r.engine.http
+    assert (await http.post("/agents/8001/pause", json={"reason": "break"})).status_code == 409
+    reply = await http.post("/agents/8001/pause", json={"reason": "nap"})
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "reason"]
+    reply = await http.post("/agents/8001/pause", json={"reason": "login"})
+    assert reply.status_code == 422 and "reason" in reply.json()["detail"]
+    assert (await http.post("/agents/8001/unpause")).status_code == 409
+    assert (await http.post("/agents/8001/wrap-up/end")).status_code == 409
+    assert (await http.post("/agents/9999/pause", json={"reason": "break"})).status_code == 404
+    assert (await http.get("/agents/8001/transitions?limit=0")).status_code == 422
+    settings = {q["name"]: q for q in (await http.get("/queues/settings")).json()}
+    assert settings["BJ-order"]["overflow"] == [
+        {"after_seconds": 60.0, "min_level": 1, "branches": ["HQ"]}]
+    assert settings["BJ-order"]["class_priority"] == {"A": 2, "B": 1}
 
 
 async def test_a_branch_call_overflows_to_headquarters_after_the_configured_wait(rig, sipp):

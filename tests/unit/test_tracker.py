@@ -122,3 +122,22 @@ def test_a_caller_who_hangs_up_in_the_ivr_abandoned_and_one_served_there_complet
                       value=last_step))
         out = t.feed(Hangup(server="s", timestamp=3.0, channel=ch("1"), cause=16, cause_text=""))
         assert merged(out)["outcome"] == expected
+
+
+def test_an_agent_alone_in_a_conference_with_its_announcer_is_not_connected():
+    t = CallTracker()
+    announcer = Channel(name="CBAnn/agent-1-00000001;1", uniqueid="9.1", linkedid="9.1", state=6,
+                        caller_num="", caller_name="", connected_num="", connected_name="",
+                        context="", exten="", language="")
+    out = t.feed(Newchannel(server="s", timestamp=1.0, channel=announcer))
+    out += t.feed(BridgeEnter(server="s", timestamp=1.1, channel=announcer, bridge_id="conf",
+                              bridge_type="base", bridge_num_channels=1))
+    assert out == [] and t.calls == {}
+    out += t.feed(Newchannel(server="s", timestamp=2.0, channel=ch("1")))
+    out += t.feed(BridgeEnter(server="s", timestamp=2.1, channel=ch("1"), bridge_id="conf",
+                              bridge_type="base", bridge_num_channels=2))
+    assert "connected_at" not in merged(out)
+    out += t.feed(Newchannel(server="s", timestamp=3.0, channel=ch("2")))
+    out2 = t.feed(BridgeEnter(server="s", timestamp=3.1, channel=ch("2"), bridge_id="conf",
+                              bridge_type="base", bridge_num_channels=3))
+    assert merged(out2)["connected_at"] == 3.1
