@@ -14,7 +14,7 @@ from sqlalchemy import select
 from agent_api.app import create_app
 from agent_api.provision import local_pbx, pbx_layout
 from asterisk.events import ConfbridgeJoin, QueueCallerJoin
-from asterisk.sipp_phone import Keys, Pause
+from asterisk.sipp_phone import Keys, Pause, Speak
 from models import Agent, Branch, BusinessType, CallbackRequest, QueueSettings
 
 pytestmark = pytest.mark.pbx
@@ -201,6 +201,18 @@ async def test_at_the_maximum_wait_the_caller_asks_for_a_callback(rig, sipp, dat
     assert (request.caller_number, request.queue, request.status) == (
         "13300000001", "BJ-order", "pending")
     assert request.retailer_id is not None
+
+
+async def test_at_the_maximum_wait_the_caller_leaves_a_message_with_the_call_facts(rig, sipp):
+    r = await rig((), {"BJ-order": {"max_wait_seconds": 2}})
+    # The offer, key 1, then the "leave a message" prompt and the beep (~4 s), then speech.
+    await sipp.call("4000", script=[*ORDER_BJ, Pause(8000), Keys("1"), Pause(5000),
+                                    Speak(3000), Keys("#")], caller="13300000001",
+                    hold_ms=8000, timeout=45)
+    [vm] = (await r.engine.http.get("/voicemails")).json()
+    assert (vm["card_number"], vm["business_type"], vm["caller_number"]) == (
+        "110100001", "order", "13300000001")
+    assert vm["duration_ms"] > 1000
 
 
 async def test_an_agent_logs_in_from_the_phone_and_takes_a_call_on_that_line(rig, sipp):
