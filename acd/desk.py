@@ -349,13 +349,16 @@ class Desk:
             return
         self._offered.add(call_id)
         channel = self._waiting.pop(call_id)
-        self.router.dequeue(call_id)
+        call = self.router.dequeue(call_id)
         try:
             await self.ami.action("Redirect", {"Channel": channel, "Context": dp.CTX_MAX_WAIT,
                                                "Exten": "s", "Priority": "1"})
         except AmiError:
             log.warning("max-wait offer failed; the caller keeps waiting",
                         extra={"call_id": call_id})
+            if call is not None and call_id in self._joined:
+                self._waiting[call_id] = channel
+                self.router.enqueue(call)
 
     def _callback_requested(self, ch: Channel) -> None:
         facts = self._facts.get(ch.linkedid, {})

@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Callable
 
 from acd.agent_state import (
-    AgentMachine, AgentState, CallEnded, ConnectCall, InvalidTransition, Login, PauseReason, ReleaseReservation, Reserve, SessionLost,
-    SessionUp, Transition,
+    AgentMachine, AgentState, CallEnded, ConnectCall, InvalidTransition, Login, PauseReason,
+    ReleaseReservation, Reserve, SessionLost, SessionUp, Transition,
 )
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
@@ -53,10 +53,6 @@ class AgentSessions:
 
     def leg_of(self, agent_id: int) -> str | None:
         return next((u for u, a in self._legs.items() if a == agent_id), None)
-
-    def call_of(self, agent_id: int) -> tuple[str, str] | None:
-        """(the caller's channel, call id) delivered to the agent, while in the agent's bridge."""
-        return next(((ch, c) for ch, (a, c) in self._calls.items() if a == agent_id), None)
 
     def forget_leg(self, agent_id: int) -> str | None:
         """At logout: the leg's end is no longer a lost session. Returns the leg's uniqueid."""

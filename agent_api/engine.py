@@ -10,8 +10,8 @@ from acd.call_log import CallLog
 from acd.desk import Desk
 from acd.journal import Journal
 from acd.phone_login import PhoneLogin
-from asterisk import dialplan as dp
 from acd.tracker import CallTracker
+from asterisk import dialplan as dp
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
 from asterisk.events import channel_from

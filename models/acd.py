@@ -33,7 +33,7 @@ class QueueSettings(Base):
     min_level: Mapped[int] = mapped_column(default=1)
     # [{"after_seconds": 30, "min_level": 1, "branches": ["HQ"]}, ...], widening with the wait
     overflow: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    max_wait_seconds: Mapped[int | None] = mapped_column(default=180)  # then voicemail or callback
+    max_wait_seconds: Mapped[int | None]  # then a message or a callback; NULL: never offered
     service_level_seconds: Mapped[int] = mapped_column(default=20)
     class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)  # retailer class -> priority
 

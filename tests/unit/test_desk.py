@@ -258,3 +258,15 @@ async def test_a_caller_requeued_after_a_failed_delivery_leaves_when_it_hangs_up
                                cause_text=""))
     assert not desk.router.is_waiting("1.1") and desk._joined == {}
     assert desk.sessions.machine(1).state == AgentState.AVAILABLE
+
+
+async def test_a_failed_max_wait_offer_leaves_the_caller_waiting_in_its_place(desk, clock):
+    desk.ami.fail.add("Redirect")
+    await desk.on_event(join(1))
+    clock[0] += 181
+    await desk.tick()
+    [call] = desk.router.waiting_calls()
+    assert call.call_id == "1.1" and call.enqueued_at == 1000.0
+    clock[0] += 1
+    await desk.tick()  # offered once only
+    assert desk.ami.names() == ["Redirect"]

@@ -1,0 +1,225 @@
+"""Inbound capacity on the real PBX: the highest rate of calls per second that sipp can push
+through the IVR and the ACD to sipp agents with every call completed, side by side in the same
+run with a static dialplan doing the same work without the engine.
+
+    .venv/bin/python bench/inbound_capacity.py [--rates 2,4,6,8,10,12] [--calls 60] [--agents 60]
+
+Both paths share one PBX, one sipp caller script (1.5 s, key 1, 1.5 s, a Beijing card and #,
+then on the line 9 s more) and agents that answer at once (sipp UAS):
+- engine: 4000 -> the IVR over FastAGI (menu, card lookup, routing facts) -> queue BJ-order ->
+  the ACD delivers into the sessions of `--agents` logged-in agents (ConfBridge, by Redirect);
+- static: 4001 -> Answer, Read(menu key) and Read(card) over the same prompts, Playback of the
+  transfer prompt, Queue() with `--agents` static members rung rrmemory (no engine involved).
+A step is `--calls` calls at one rate; it is complete when sipp reports no failed call and
+every call's row (from the PBX's own events) shows it connected to an agent. Each path climbs
+the rates and stops at its first incomplete step. Writes bench/out/inbound_capacity.json.
+"""
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from agent_api.app import create_app  # noqa: E402
+from agent_api.demo import seed  # noqa: E402
+from agent_api.provision import pbx_layout  # noqa: E402
+from agent_api.settings import Settings  # noqa: E402
+from asterisk.config import SipEndpoint  # noqa: E402
+from asterisk.pbx import LocalPbx  # noqa: E402
+from asterisk.settings import AgiSettings, AmiSettings, PbxSettings  # noqa: E402
+from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
+from connect_latency import add_agents, free_port  # noqa: E402
+from migrations import runner  # noqa: E402
+from models import Call, make_engine, make_sessionmaker, utcnow  # noqa: E402
+
+OUT = Path(__file__).parent / "out"
+ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
+GOAL_RATIO = 0.9
+SCRIPT = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]
+HOLD_MS = 9000
+
+
+def static_dialplan(prompts: str) -> str:
+    return f"""
+[hotline-inbound]
+exten => {STATIC_NUMBER},1,Answer()
+ same => n,Read(CHOICE,{prompts}/welcome,1,,1,5)
+ same => n,Read(CARD,{prompts}/enter-card,12,,1,10)
+ same => n,Playback({prompts}/transfer)
+ same => n,Queue(static-bj-order,,,,300)
+ same => n,Hangup()
+"""
+
+
+def static_queue(members: list[str]) -> str:
+    lines = ["", "[static-bj-order]", "strategy = rrmemory", "ringinuse = no", "timeout = 15",
+             "retry = 0", "joinempty = yes", "musicclass = default"]
+    return "\n".join(lines + [f"member => PJSIP/{m}" for m in members]) + "\n"
+
+
+class BenchPbx(LocalPbx):
+    """The project's PBX plus the static path, appended to the rendered configuration."""
+
+    static_members: list[str] = []
+
+    def write_config(self) -> None:
+        super().write_config()
+        with (self.run_dir / "etc/extensions.conf").open("a") as f:
+            f.write(static_dialplan("/pbx/prompts/zh"))
+        with (self.run_dir / "etc/queues.conf").open("a") as f:
+            f.write(static_queue(self.static_members))
+
+
+async def run_sipp(settings: Settings, work: Path, number: str, calls: int, rate: float) -> dict:
+    scenario = write_scenario(work, SCRIPT, HOLD_MS)
+    stat = work / f"stat-{number}-{rate:g}.csv"
+    budget = int(calls / rate + 60)
+    proc = await asyncio.create_subprocess_exec(
+        "sipp", "-sf", str(scenario), "-s", number, "-key", "caller", "13311112222",
+        f"127.0.0.1:{settings.pbx.sip_port}", "-i", "127.0.0.1",
+        "-p", str(free_port(socket.SOCK_DGRAM)), "-mp", str(free_port(socket.SOCK_DGRAM)),
+        "-m", str(calls), "-r", f"{rate:g}", "-timeout", f"{budget}s", "-timeout_error",
+        "-trace_stat", "-stf", str(stat), "-nostdin", cwd=work,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await asyncio.wait_for(proc.wait(), budget + 15)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    last = stat.read_text().splitlines()[-1].split(";") if stat.exists() else []
+    head = stat.read_text().splitlines()[0].split(";") if stat.exists() else []
+    counters = dict(zip(head, last))
+    return {"exit_code": proc.returncode,
+            "failed": int(counters.get("FailedCall(C)", -1) or -1),
+            "successful": int(counters.get("SuccessfulCall(C)", -1) or -1)}
+
+
+async def connected_calls(engine, number: str, since) -> tuple[int, int]:
+    """(calls to `number` since `since`, of them connected to an agent), once all have ended."""
+    deadline = time.monotonic() + 30
+    while True:
+        await engine.call_log.flush()
+        async with engine.call_log.sessions() as s:
+            rows = list(await s.scalars(select(Call).where(Call.dialed_number == number,
+                                                           Call.offered_at >= since)))
+        ended = all(r.ended_at is not None for r in rows)
+        if ended or time.monotonic() > deadline:
+            return len(rows), sum(r.connected_at is not None for r in rows)
+        await asyncio.sleep(0.5)
+
+
+async def climb(engine, settings, work, number: str, rates: list[float], calls: int) -> list:
+    steps = []
+    for rate in rates:
+        since = utcnow()
+        started = time.monotonic()
+        sipp = await run_sipp(settings, work, number, calls, rate)
+        placed, connected = await connected_calls(engine, number, since)
+        complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
+                    and connected == calls)
+        steps.append({"rate": rate, "placed": placed, "connected": connected, **sipp,
+                      "seconds": round(time.monotonic() - started, 1), "complete": complete})
+        print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
+              f"{sipp['failed']}: {'complete' if complete else 'INCOMPLETE'}", flush=True)
+        if not complete:
+            break
+        await asyncio.sleep(3)  # let the last step's channels go
+    return steps
+
+
+def best(steps: list) -> float:
+    return max((s["rate"] for s in steps if s["complete"]), default=0.0)
+
+
+async def bench(args: argparse.Namespace, work: Path) -> dict:
+    rtp = random.randrange(20000, 50000, 1000)
+    settings = Settings(
+        data_dir=work,
+        pbx=PbxSettings(run_dir=work / "pbx", sip_port=free_port(socket.SOCK_DGRAM),
+                        rtp_start=rtp, rtp_end=rtp + 4999),
+        ami=AmiSettings(port=free_port()), agi=AgiSettings(port=free_port()),
+        db={"url": f"sqlite+aiosqlite:///{work}/hotline.db"})
+    await runner.upgrade(settings.db.url)
+    db = make_engine(settings.db.url)
+    sessions = make_sessionmaker(db)
+    await seed(sessions)
+    numbers = await add_agents(sessions, args.agents)
+    uas_port = free_port(socket.SOCK_DGRAM)
+    uas = await asyncio.create_subprocess_exec(  # answers every agent call, stays until BYE
+        "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(uas_port), "-m", "1000000",
+        "-nostdin", cwd=work, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    contact = f"sip:agent@127.0.0.1:{uas_port}"
+    endpoints, queues = await pbx_layout(sessions)
+    agents = {f"agent-{n}" for n in numbers}
+    static = [f"static-{i}" for i in range(1, args.agents + 1)]
+    endpoints = tuple(SipEndpoint(e.name, contact=contact if e.name in agents else None)
+                      for e in endpoints) + tuple(SipEndpoint(m, contact=contact) for m in static)
+    pbx = BenchPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
+                   media={"prompts": settings.ivr.prompts_dir})
+    pbx.static_members = static
+    await pbx.up()
+    rates = [float(r) for r in args.rates.split(",")]
+    try:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            engine = app.state.engine
+            await engine.ami.wait_connected(timeout=10)
+            for n in numbers:
+                await engine.desk.login(engine.desk.agent_by_number(n))
+            deadline = time.monotonic() + 30
+            while engine.desk.router.available_count < len(numbers):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("agents never all available")
+                await asyncio.sleep(0.1)
+            print(f"{len(numbers)} agents in session, {len(static)} static members; "
+                  f"{args.calls} calls a step", flush=True)
+            static_steps = await climb(engine, settings, work, STATIC_NUMBER, rates, args.calls)
+            engine_steps = await climb(engine, settings, work, ENGINE_NUMBER, rates, args.calls)
+    finally:
+        await pbx.down()
+        await db.dispose()
+        if uas.returncode is None:
+            uas.kill()
+        await uas.wait()
+    engine_best, static_best = best(engine_steps), best(static_steps)
+    return {"calls_per_step": args.calls, "agents": args.agents, "rates": rates,
+            "engine": {"best_rate": engine_best, "steps": engine_steps},
+            "static": {"best_rate": static_best, "steps": static_steps},
+            "ratio": round(engine_best / static_best, 2) if static_best else None,
+            "goal_ratio": GOAL_RATIO}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="2,4,6,8,10,12")
+    parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--agents", type=int, default=60)
+    parser.add_argument("--keep", action="store_true", help="keep the run folder")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hotline-capacity-"))
+    try:
+        result = asyncio.run(bench(args, work))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "inbound_capacity.json").write_text(json.dumps(result, indent=2))
+    print(f"highest complete rate: engine {result['engine']['best_rate']:g}/s, static "
+          f"{result['static']['best_rate']:g}/s, ratio {result['ratio']} "
+          f"(goal >= {GOAL_RATIO})")
+
+
+if __name__ == "__main__":
+    main()
