@@ -117,6 +117,7 @@ console => error
 
 
 def render_manager_conf(ami: AmiSettings) -> str:
+    filters = "".join(f"eventfilter = !Event: {name}\n" for name in ami.exclude_events)
     return f"""[general]
 enabled = yes
 bindaddr = {ami.host}
@@ -128,10 +129,10 @@ displayconnects = no
 secret = {ami.secret.get_secret_value()}
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.0.0.0
-read = all
+read = {ami.read}
 write = all
 writetimeout = 5000
-"""
+{filters}"""
 
 
 def render_pjsip_conf(pbx: PbxSettings, endpoints: tuple[SipEndpoint, ...]) -> str:
@@ -260,6 +261,7 @@ CONFBRIDGE_CONF = """[general]
 [agent_bridge]
 type = bridge
 max_members = 10
+mixing_interval = 40
 
 [agent_user]
 type = user

@@ -15,6 +15,11 @@ class AmiSettings(BaseModel):
     ping_timeout: float = 2.0
     reconnect_min: float = 0.1
     reconnect_max: float = 5.0
+    # What the PBX sends the engine. Left out by default: agi (AGIExec*), dtmf, cdr, cel,
+    # reporting (RTCP reports of every channel), log, verbose, security, and the Newexten of
+    # every dialplan step: the engine uses none of them, and they are most of the traffic.
+    read: str = "system,call,agent,dialplan,originate,user"
+    exclude_events: tuple[str, ...] = ("Newexten",)
 
 
 class AgiSettings(BaseModel):

@@ -3,7 +3,7 @@ bridge, as the engine sees it in the PBX's own events.
 
     .venv/bin/python bench/connect_latency.py [--agents 20] [--calls 300] [--rate 3] [--keep]
 
-Agents 8101.. (Beijing, orders) are logged in with sipp softphones that stay in their sessions;
+Agents 81001.. (Beijing, orders) are logged in with sipp softphones that stay in their sessions;
 sipp callers walk the IVR (key 1, a Beijing card), wait in BJ-order, are delivered and hang up
 9 s after the card (about 5 s with the agent); wrap-up is 0, so agents take the next call at
 once. Keep the rate under agents / 6 per second, or callers hang up before an agent is free.
@@ -69,15 +69,16 @@ def summary_ms(values: list[float]) -> dict[str, float | int]:
 
 
 async def add_agents(sessions, count: int) -> list[str]:
-    """Beijing order agents 8101.., all at the same level, and BJ-order without wrap-up."""
-    numbers = [str(8101 + i) for i in range(count)]
+    """Beijing order agents 81001.., all at the same level, and BJ-order without wrap-up."""
+    numbers = [str(81001 + i) for i in range(count)]
     async with sessions() as s, s.begin():
         bj = await s.scalar(select(Branch).where(Branch.code == "BJ"))
         order = await s.scalar(select(BusinessType).where(BusinessType.code == "order"))
         skill = await s.scalar(select(Skill).where(Skill.business_type_id == order.id))
+        pin = hash_pin("1234")
         for n in numbers:
             agent = Agent(number=n, name=f"bench {n}", branch=bj, sip_endpoint=f"agent-{n}",
-                          pin_hash=hash_pin("1234"))
+                          pin_hash=pin)
             agent.skills = [AgentSkill(skill=skill, level=5)]
             s.add(agent)
         s.add(QueueSettings(branch=bj, business_type=order, wrap_up_seconds=0))
@@ -149,19 +150,25 @@ async def callers(settings: Settings, work: Path, calls: int, rate: float, limit
             await proc.wait()
 
 
-async def bench(args: argparse.Namespace, work: Path) -> dict:
-    rtp = random.randrange(20000, 56000, 1000)
+async def prepare(work: Path, agents: int, rtp_ports: int):
+    """Settings on free ports, and a migrated demo database with `agents` bench agents:
+    (settings, database engine, sessions, the agents' numbers)."""
+    rtp = random.randrange(20000, 60000 - rtp_ports, 1000)
     settings = Settings(
         data_dir=work,
         pbx=PbxSettings(run_dir=work / "pbx", sip_port=free_port(socket.SOCK_DGRAM),
-                        rtp_start=rtp, rtp_end=rtp + 999),
+                        rtp_start=rtp, rtp_end=rtp + rtp_ports - 1),
         ami=AmiSettings(port=free_port()), agi=AgiSettings(port=free_port()),
         db={"url": f"sqlite+aiosqlite:///{work}/hotline.db"})
     await runner.upgrade(settings.db.url)
     db = make_engine(settings.db.url)
     sessions = make_sessionmaker(db)
     await seed(sessions)
-    numbers = await add_agents(sessions, args.agents)
+    return settings, db, sessions, await add_agents(sessions, agents)
+
+
+async def bench(args: argparse.Namespace, work: Path) -> dict:
+    settings, db, sessions, numbers = await prepare(work, args.agents, 1000)
     procs: list = []
     phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphone(work, procs)}"
               for n in numbers}

@@ -2,22 +2,26 @@
 through the IVR and the ACD to sipp agents with every call completed, side by side in the same
 run with a static dialplan doing the same work without the engine.
 
-    .venv/bin/python bench/inbound_capacity.py [--rates 2,4,6,8,10,12] [--calls 60] [--agents 60]
+    .venv/bin/python bench/inbound_capacity.py [--rates 5,10,15,20,25,30] [--seconds 10]
+                                               [--calls 60] [--agents 60]
 
 Both paths share one PBX, one sipp caller script (1.5 s, key 1, 1.5 s, a Beijing card and #,
-then on the line 9 s more) and agents that answer at once (sipp UAS):
+then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent) and agents that answer at once (sipp UAS):
 - engine: 4000 -> the IVR over FastAGI (menu, card lookup, routing facts) -> queue BJ-order ->
   the ACD delivers into the sessions of `--agents` logged-in agents (ConfBridge, by Redirect);
 - static: 4001 -> Answer, Read(menu key) and Read(card) over the same prompts, Playback of the
   transfer prompt, Queue() with `--agents` static members rung rrmemory (no engine involved).
-A step is `--calls` calls at one rate; it is complete when sipp reports no failed call and
+The static path climbs first, before the engine's agents log in, so the agents' idle sessions
+(each a ConfBridge; the PBX's idle CPU is measured with and without them) do not load it.
+A step is `--seconds` of calls at one rate (at least `--calls` calls); it is complete when
+sipp reports no failed call and
 every call's row (from the PBX's own events) shows it connected to an agent. Each path climbs
 the rates and stops at its first incomplete step. Writes bench/out/inbound_capacity.json.
 """
 import argparse
 import asyncio
+from collections import Counter
 import json
-import random
 import shutil
 import socket
 import sys
@@ -31,22 +35,21 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from agent_api.app import create_app  # noqa: E402
-from agent_api.demo import seed  # noqa: E402
 from agent_api.provision import pbx_layout  # noqa: E402
 from agent_api.settings import Settings  # noqa: E402
 from asterisk.config import SipEndpoint  # noqa: E402
 from asterisk.pbx import LocalPbx  # noqa: E402
-from asterisk.settings import AgiSettings, AmiSettings, PbxSettings  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
-from connect_latency import add_agents, free_port  # noqa: E402
-from migrations import runner  # noqa: E402
-from models import Call, make_engine, make_sessionmaker, utcnow  # noqa: E402
+from connect_latency import free_port, prepare  # noqa: E402
+from ivr_load import cpu_seconds  # noqa: E402
+from models import Call, utcnow  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
 GOAL_RATIO = 0.9
 SCRIPT = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]
-HOLD_MS = 9000
+HOLD_MS = 5000  # after the card: ~3.5 s of transfer prompt, then ~1.5 s with the agent
+IDLE_SECONDS = 5.0
 
 
 def static_dialplan(prompts: str) -> str:
@@ -105,8 +108,9 @@ async def run_sipp(settings: Settings, work: Path, number: str, calls: int, rate
             "successful": int(counters.get("SuccessfulCall(C)", -1) or -1)}
 
 
-async def connected_calls(engine, number: str, since) -> tuple[int, int]:
-    """(calls to `number` since `since`, of them connected to an agent), once all have ended."""
+async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[str, int]]:
+    """(calls to `number` since `since`, of them connected to an agent, where the others
+    stopped: "last step / queue / outcome" -> count), once all have ended."""
     deadline = time.monotonic() + 30
     while True:
         await engine.call_log.flush()
@@ -115,27 +119,48 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int]:
                                                            Call.offered_at >= since)))
         ended = all(r.ended_at is not None for r in rows)
         if ended or time.monotonic() > deadline:
-            return len(rows), sum(r.connected_at is not None for r in rows)
+            lost = Counter(f"{r.last_step} / {r.queue} / {r.outcome}"
+                           for r in rows if r.connected_at is None)
+            return len(rows), sum(r.connected_at is not None for r in rows), dict(lost)
         await asyncio.sleep(0.5)
 
 
-async def climb(engine, settings, work, number: str, rates: list[float], calls: int) -> list:
+async def climb(engine, settings, work, number: str, rates: list[float], seconds: float,
+                least: int) -> list:
     steps = []
     for rate in rates:
+        calls = max(least, round(rate * seconds))
         since = utcnow()
         started = time.monotonic()
         sipp = await run_sipp(settings, work, number, calls, rate)
-        placed, connected = await connected_calls(engine, number, since)
+        placed, connected, lost = await connected_calls(engine, number, since)
         complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
                     and connected == calls)
-        steps.append({"rate": rate, "placed": placed, "connected": connected, **sipp,
+        steps.append({"rate": rate, "placed": placed, "connected": connected, "lost": lost, **sipp,
                       "seconds": round(time.monotonic() - started, 1), "complete": complete})
         print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
-              f"{sipp['failed']}: {'complete' if complete else 'INCOMPLETE'}", flush=True)
+              f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}", flush=True)
         if not complete:
             break
         await asyncio.sleep(3)  # let the last step's channels go
     return steps
+
+
+async def log_in(engine, numbers: list[str]) -> None:
+    for n in numbers:
+        await engine.desk.login(engine.desk.agent_by_number(n))
+    deadline = time.monotonic() + 30
+    while engine.desk.router.available_count < len(numbers):
+        if time.monotonic() > deadline:
+            raise RuntimeError("agents never all available")
+        await asyncio.sleep(0.1)
+
+
+async def idle_cores(pbx: LocalPbx) -> float:
+    """The PBX's CPU while no call is placed, in cores."""
+    before = cpu_seconds(pbx.pid())
+    await asyncio.sleep(IDLE_SECONDS)
+    return (cpu_seconds(pbx.pid()) - before) / IDLE_SECONDS
 
 
 def best(steps: list) -> float:
@@ -143,18 +168,7 @@ def best(steps: list) -> float:
 
 
 async def bench(args: argparse.Namespace, work: Path) -> dict:
-    rtp = random.randrange(20000, 50000, 1000)
-    settings = Settings(
-        data_dir=work,
-        pbx=PbxSettings(run_dir=work / "pbx", sip_port=free_port(socket.SOCK_DGRAM),
-                        rtp_start=rtp, rtp_end=rtp + 4999),
-        ami=AmiSettings(port=free_port()), agi=AgiSettings(port=free_port()),
-        db={"url": f"sqlite+aiosqlite:///{work}/hotline.db"})
-    await runner.upgrade(settings.db.url)
-    db = make_engine(settings.db.url)
-    sessions = make_sessionmaker(db)
-    await seed(sessions)
-    numbers = await add_agents(sessions, args.agents)
+    settings, db, sessions, numbers = await prepare(work, args.agents, 5000)
     uas_port = free_port(socket.SOCK_DGRAM)
     uas = await asyncio.create_subprocess_exec(  # answers every agent call, stays until BYE
         "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(uas_port), "-m", "1000000",
@@ -176,17 +190,16 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         async with app.router.lifespan_context(app):
             engine = app.state.engine
             await engine.ami.wait_connected(timeout=10)
-            for n in numbers:
-                await engine.desk.login(engine.desk.agent_by_number(n))
-            deadline = time.monotonic() + 30
-            while engine.desk.router.available_count < len(numbers):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("agents never all available")
-                await asyncio.sleep(0.1)
-            print(f"{len(numbers)} agents in session, {len(static)} static members; "
-                  f"{args.calls} calls a step", flush=True)
-            static_steps = await climb(engine, settings, work, STATIC_NUMBER, rates, args.calls)
-            engine_steps = await climb(engine, settings, work, ENGINE_NUMBER, rates, args.calls)
+            climbing = (rates, args.seconds, args.calls)
+            idle = {"static": await idle_cores(pbx)}
+            print(f"static path: {len(static)} members, the PBX idles at {idle['static']:.2f} "
+                  f"cores; {args.seconds:g} s of calls a step", flush=True)
+            static_steps = await climb(engine, settings, work, STATIC_NUMBER, *climbing)
+            await log_in(engine, numbers)
+            idle["engine"] = await idle_cores(pbx)
+            print(f"engine path: {len(numbers)} agents in session, the PBX idles at "
+                  f"{idle['engine']:.2f} cores", flush=True)
+            engine_steps = await climb(engine, settings, work, ENGINE_NUMBER, *climbing)
     finally:
         await pbx.down()
         await db.dispose()
@@ -194,7 +207,9 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
             uas.kill()
         await uas.wait()
     engine_best, static_best = best(engine_steps), best(static_steps)
-    return {"calls_per_step": args.calls, "agents": args.agents, "rates": rates,
+    return {"seconds_per_step": args.seconds, "least_calls_per_step": args.calls,
+            "agents": args.agents, "rates": rates,
+            "pbx_idle_cores": {k: round(v, 3) for k, v in idle.items()},
             "engine": {"best_rate": engine_best, "steps": engine_steps},
             "static": {"best_rate": static_best, "steps": static_steps},
             "ratio": round(engine_best / static_best, 2) if static_best else None,
@@ -203,9 +218,10 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", default="2,4,6,8,10,12")
+    parser.add_argument("--rates", default="5,10,15,20,25,30")
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--calls", type=int, default=60)
-    parser.add_argument("--agents", type=int, default=60)
+    parser.add_argument("--agents", type=int, default=60)  # enough for ~40/s at 1.5 s a call
     parser.add_argument("--keep", action="store_true", help="keep the run folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hotline-capacity-"))
