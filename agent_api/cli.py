@@ -132,7 +132,7 @@ async def seed_demo(settings: Settings, _args=None) -> int:
 
 
 async def demo(settings: Settings, args) -> int:
-    from agent_api.demo import DEMO_PIN, RETAILERS
+    from agent_api.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS
     from migrations import runner
     await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
     await runner.upgrade(settings.db.url)
@@ -146,7 +146,9 @@ async def demo(settings: Settings, args) -> int:
 hotline is ready.
   API          {http}   (docs {http}/docs, health {http}/health)
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
-  agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN})
+  agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN}; log in from the
+               phone with {settings.pbx.agent_login_code})
+  API users    8001 .. 8005 (agents), supervisor, ops, admin: password {DEMO_PASSWORD}
   retailers    cards {', '.join(r[0] for r in RETAILERS[:3])} ... (PIN {DEMO_PIN})
   try a call   hotline call 2s 1 2s 110100001#   (order, Beijing card: to queue BJ-order)
                hotline call 2s 5 2s 110100001# 2s 1234# 20s   (self-service: hear the orders)

@@ -6,13 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import (
-    Agent, AgentSkill, Branch, BusinessHours, BusinessType, Order, Retailer, RetailerPhone, Skill,
+    Agent, AgentSkill, Branch, BusinessHours, BusinessType, Order, Retailer, RetailerPhone, Role,
+    Skill, User,
 )
 from models import utcnow
 from models.orders import OrderStatus
 from models.security import hash_pin
 
 DEMO_PIN = "1234"
+DEMO_PASSWORD = "hotline-demo"  # users: the agents' numbers, supervisor, ops, admin
 # The branches answer 07:00-23:00 every day (their own time); headquarters around the clock.
 BRANCH_HOURS = (time(7, 0), time(23, 0))
 # card -> (days ago, amount, status) of recent orders, heard in self-service
@@ -63,12 +65,16 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
             skills[code] = Skill(code=f"{code}-zh", name=f"{zh}（普通话）", business_type=bt,
                                  language="zh")
             session.add_all([bt, skills[code]])
-        pin = hash_pin(DEMO_PIN)
+        pin, password = hash_pin(DEMO_PIN), hash_pin(DEMO_PASSWORD)
         for number, name, branch, levels in AGENTS:
             agent = Agent(number=number, name=name, branch=branches[branch],
                           sip_endpoint=f"agent-{number}", pin_hash=pin)
             agent.skills = [AgentSkill(skill=skills[c], level=lvl) for c, lvl in levels.items()]
-            session.add(agent)
+            session.add_all([agent, User(username=number, password_hash=password,
+                                         role=Role.AGENT, branch=branches[branch],
+                                         agent=agent)])
+        session.add_all(User(username=role.value, password_hash=password, role=role)
+                        for role in (Role.SUPERVISOR, Role.OPS, Role.ADMIN))
         retailers = {card: Retailer(card_number=card, name=name, retailer_class=klass,
                                     pin_hash=pin, branch=branches[branch] if branch else None,
                                     phones=[RetailerPhone(number=p) for p in phones])

@@ -14,12 +14,19 @@ class HttpSettings(BaseModel):
     port: int = 8080
 
 
+class AuthSettings(BaseModel):
+    token_hours: float = 12.0  # a shift
+    max_failed_logins: int = 5  # in a row, then the user is locked
+    lock_minutes: int = 15
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
     data_dir: Path = Path("var")
     log_level: str = "INFO"
     http: HttpSettings = HttpSettings()
+    auth: AuthSettings = AuthSettings()
     ami: AmiSettings = AmiSettings()
     agi: AgiSettings = AgiSettings()
     pbx: PbxSettings = PbxSettings()

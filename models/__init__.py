@@ -16,12 +16,14 @@ from models.ivr import (
 )
 from models.orders import Order, OrderStatus
 from models.org import Branch, BusinessType
+from models.users import AuthToken, Role, User
 from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
 
 __all__ = [
     "Agent",
     "AgentSkill",
     "AgentTransition",
+    "AuthToken",
     "Base",
     "Branch",
     "BusinessHours",
@@ -41,9 +43,11 @@ __all__ = [
     "RetailerHistory",
     "RetailerPhone",
     "RetailerStatus",
+    "Role",
     "SelfServiceAttempt",
     "SelfServiceLock",
     "Skill",
+    "User",
     "UtcDateTime",
     "Voicemail",
     "make_engine",

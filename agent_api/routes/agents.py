@@ -8,11 +8,13 @@ from sqlalchemy import select
 from acd.agent_state import AgentState, InvalidTransition, PauseReason
 from acd.desk import AgentInfo, Desk
 from acd.figures import load_since
+from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
 from asterisk.ami import AmiError
-from models import AgentTransition
+from models import AgentTransition, Role
 
-router = APIRouter(prefix="/agents", tags=["agents"])
+router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_user)])
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 
 
@@ -58,6 +60,15 @@ def _agent(desk: Desk, number: str) -> AgentInfo:
     return agent
 
 
+def _acting_on(desk: Desk, number: str, user: Principal,
+               roles: tuple[Role, ...] = SUPERVISING) -> AgentInfo:
+    """The agent itself, or a user of `roles`, may act on an agent's session."""
+    agent = _agent(desk, number)
+    if user.agent_id != agent.id and user.role not in roles:
+        raise HTTPException(403, f"only agent {number} or a {' or '.join(roles)} may do this")
+    return agent
+
+
 def _out(desk: Desk, agent: AgentInfo, handled: int) -> AgentOut:
     m = desk.sessions.machine(agent.id)
     return AgentOut(id=agent.id, number=agent.number, branch=agent.branch, state=m.state,
@@ -89,9 +100,9 @@ async def get_agent(number: str, request: Request, desk: DeskDep) -> AgentOut:
 
 
 @router.post("/{number}/login", response_model=AgentOut)
-async def login(number: str, request: Request, desk: DeskDep) -> AgentOut:
+async def login(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> AgentOut:
     """Start the shift: the engine calls the agent's phone into the agent's own bridge."""
-    agent = _agent(desk, number)
+    agent = _acting_on(desk, number, user)
     try:
         await desk.login(agent)
     except InvalidTransition as exc:
@@ -101,8 +112,9 @@ async def login(number: str, request: Request, desk: DeskDep) -> AgentOut:
     return await _one(request, desk, agent)
 
 
-async def _change(request: Request, desk: Desk, number: str, change) -> AgentOut:
-    agent = _agent(desk, number)
+async def _change(request: Request, desk: Desk, user: Principal, number: str,
+                  change) -> AgentOut:
+    agent = _acting_on(desk, number, user)
     try:
         await change(agent)
     except InvalidTransition as exc:
@@ -111,34 +123,36 @@ async def _change(request: Request, desk: Desk, number: str, change) -> AgentOut
 
 
 @router.post("/{number}/logout", response_model=AgentOut)
-async def logout(number: str, request: Request, desk: DeskDep) -> AgentOut:
-    return await _change(request, desk, number, desk.logout)
+async def logout(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> AgentOut:
+    return await _change(request, desk, user, number, desk.logout)
 
 
 @router.post("/{number}/pause", response_model=AgentOut)
-async def pause(number: str, body: PauseIn, request: Request, desk: DeskDep) -> AgentOut:
+async def pause(number: str, body: PauseIn, request: Request, desk: DeskDep,
+                user: CurrentUser) -> AgentOut:
     """Stop taking calls, with a reason code; pausing during wrap-up ends the wrap-up."""
     if body.reason == PauseReason.LOGIN:
         raise HTTPException(422, "reason: 'login' is set by the engine, not an agent")
-    return await _change(request, desk, number, lambda a: desk.pause(a, body.reason))
+    return await _change(request, desk, user, number, lambda a: desk.pause(a, body.reason))
 
 
 @router.post("/{number}/unpause", response_model=AgentOut)
-async def unpause(number: str, request: Request, desk: DeskDep) -> AgentOut:
-    return await _change(request, desk, number, desk.unpause)
+async def unpause(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> AgentOut:
+    return await _change(request, desk, user, number, desk.unpause)
 
 
 @router.post("/{number}/wrap-up/end", response_model=AgentOut)
-async def end_wrap_up(number: str, request: Request, desk: DeskDep) -> AgentOut:
+async def end_wrap_up(number: str, request: Request, desk: DeskDep,
+                      user: CurrentUser) -> AgentOut:
     """The agent is done with the last call before the wrap-up time runs out."""
-    return await _change(request, desk, number, desk.end_wrap_up)
+    return await _change(request, desk, user, number, desk.end_wrap_up)
 
 
 @router.get("/{number}/transitions", response_model=list[TransitionOut])
-async def transitions(number: str, desk: DeskDep, session: Session,
+async def transitions(number: str, desk: DeskDep, session: Session, user: CurrentUser,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AgentTransition]:
     """The agent's state changes, newest first."""
-    agent = _agent(desk, number)
+    agent = _acting_on(desk, number, user, (*SUPERVISING, Role.OPS))
     rows = await session.scalars(select(AgentTransition)
                                  .where(AgentTransition.agent_id == agent.id)
                                  .order_by(AgentTransition.id.desc()).limit(limit))

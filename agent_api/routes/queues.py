@@ -1,11 +1,12 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from acd.figures import QueueFigures, load_since, queue_figures
+from agent_api.auth import current_user
 from agent_api.deps import get_engine, get_sessions
 from agent_api.routes.agents import start_of_today
 
-router = APIRouter(prefix="/queues", tags=["queues"])
+router = APIRouter(prefix="/queues", tags=["queues"], dependencies=[Depends(current_user)])
 
 
 @router.get("", response_model=list[QueueFigures])

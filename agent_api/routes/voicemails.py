@@ -1,15 +1,17 @@
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import desc, select
 
+from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session
-from models import Voicemail, utcnow
+from models import Role, Voicemail, utcnow
 
-router = APIRouter(prefix="/voicemails", tags=["voicemails"])
+router = APIRouter(prefix="/voicemails", tags=["voicemails"],
+                   dependencies=[Depends(require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))])
 
 
 class VoicemailOut(BaseModel):
@@ -35,7 +37,7 @@ class MarkHandled(BaseModel):
 
 @router.get("", response_model=list[VoicemailOut])
 async def list_voicemails(
-    session: Session, handled: bool | None = None, branch_id: int | None = None,
+    session: Session, user: CurrentUser, handled: bool | None = None, branch_id: int | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[Voicemail]:
     """Messages callers left, newest first; `handled=false` is the call-back list."""
@@ -45,19 +47,22 @@ async def list_voicemails(
                             else Voicemail.handled_at.is_(None))
     if branch_id is not None:
         query = query.where(Voicemail.branch_id == branch_id)
+    if not user.sees_all_branches:
+        query = query.where(Voicemail.branch_id == user.branch_id)
     return list(await session.scalars(query))
 
 
-async def _voicemail(session: Session, voicemail_id: int) -> Voicemail:
+async def _voicemail(session: Session, user: CurrentUser, voicemail_id: int) -> Voicemail:
     vm = await session.get(Voicemail, voicemail_id)
-    if vm is None:
+    if vm is None or not user.may_see_branch(vm.branch_id):
         raise HTTPException(404, f"voicemail {voicemail_id} not found")
     return vm
 
 
 @router.post("/{voicemail_id}/handled", response_model=VoicemailOut)
-async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session) -> Voicemail:
-    vm = await _voicemail(session, voicemail_id)
+async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session,
+                       user: CurrentUser) -> Voicemail:
+    vm = await _voicemail(session, user, voicemail_id)
     if vm.handled_at is not None:
         raise HTTPException(409, f"voicemail {voicemail_id} was handled by {vm.handled_by}")
     vm.handled_at, vm.handled_by, vm.note = utcnow(), body.handled_by, body.note
@@ -66,8 +71,8 @@ async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session) -
 
 
 @router.get("/{voicemail_id}/audio", response_class=FileResponse)
-async def audio(voicemail_id: int, session: Session) -> FileResponse:
-    vm = await _voicemail(session, voicemail_id)
+async def audio(voicemail_id: int, session: Session, user: CurrentUser) -> FileResponse:
+    vm = await _voicemail(session, user, voicemail_id)
     if not Path(vm.path).is_file():
         raise HTTPException(410, f"the recording of voicemail {voicemail_id} is gone")
     return FileResponse(vm.path, media_type="audio/wav")

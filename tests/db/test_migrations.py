@@ -13,12 +13,13 @@ from models import Base, make_engine
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0003"
+HEAD = "0004"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",
 }
 ACD_TABLES = {"queue_settings", "agent_transitions", "callback_requests"}  # created by 0003
+USER_TABLES = {"users", "auth_tokens"}  # created by 0004
 
 
 async def _tables(url: str) -> set[str]:
@@ -39,11 +40,11 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
 
     await runner.downgrade(db_url, "0002")
     assert await runner.current(db_url) == "0002"
-    assert await _tables(db_url) == MODEL_TABLES - ACD_TABLES | {"alembic_version"}
+    assert await _tables(db_url) == MODEL_TABLES - ACD_TABLES - USER_TABLES | {"alembic_version"}
 
     await runner.downgrade(db_url, "0001")
     assert await runner.current(db_url) == "0001"
-    assert await _tables(db_url) == MODEL_TABLES - IVR_TABLES - ACD_TABLES | {"alembic_version"}
+    assert await _tables(db_url) == MODEL_TABLES - IVR_TABLES - ACD_TABLES - USER_TABLES | {"alembic_version"}
 
     await runner.downgrade(db_url, "base")
     assert await runner.current(db_url) is None

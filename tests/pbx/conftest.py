@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from agent_api.app import create_app
 from agent_api.settings import Settings
-from agent_api.demo import seed
+from agent_api.demo import DEMO_PASSWORD, seed
 from agent_api.provision import local_pbx, pbx_layout
 from asterisk.pbx import LocalPbx
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
@@ -100,8 +100,18 @@ async def engine(settings: Settings, pbx: LocalPbx):
         await engine.ami.wait_connected(timeout=5)
         while engine.resynced_generation < 1:
             await asyncio.sleep(0.01)
-        engine.http = AsyncClient(transport=ASGITransport(app), base_url="http://test")
+        engine.http = await api_client(app)
         yield engine
+
+
+async def api_client(app, username: str = "admin") -> AsyncClient:
+    """An HTTP client of the app, logged in as a demo user."""
+    client = AsyncClient(transport=ASGITransport(app), base_url="http://test")
+    reply = await client.post("/auth/token",
+                              data={"username": username, "password": DEMO_PASSWORD})
+    assert reply.status_code == 200, reply.text
+    client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+    return client
 
 
 class Sipp:

@@ -5,14 +5,13 @@ import dataclasses
 import time
 
 import pytest
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
 from agent_api.app import create_app
 from agent_api.provision import local_pbx, pbx_layout
 from asterisk.sipp_phone import Keys, Pause
 from models import Agent
-from tests.pbx.conftest import wait_for_calls
+from tests.pbx.conftest import api_client, wait_for_calls
 
 pytestmark = pytest.mark.pbx
 
@@ -31,7 +30,7 @@ async def desk_engine(settings, database, prompts, softphones):
         async with app.router.lifespan_context(app):
             engine = app.state.engine
             await engine.ami.wait_connected(timeout=5)
-            engine.http = AsyncClient(transport=ASGITransport(app), base_url="http://test")
+            engine.http = await api_client(app)
             yield engine
     finally:
         await pbx.down()

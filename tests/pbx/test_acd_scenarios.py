@@ -8,7 +8,6 @@ import dataclasses
 import time
 
 import pytest
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
 from agent_api.app import create_app
@@ -16,6 +15,7 @@ from agent_api.provision import local_pbx, pbx_layout
 from asterisk.events import ConfbridgeJoin, QueueCallerJoin
 from asterisk.sipp_phone import Keys, Pause, Speak
 from models import Agent, Branch, BusinessType, CallbackRequest, QueueSettings
+from tests.pbx.conftest import api_client
 
 pytestmark = pytest.mark.pbx
 
@@ -41,7 +41,7 @@ class Rig:
         await engine.ami.wait_connected(timeout=5)
         while engine.resynced_generation < 1:
             await asyncio.sleep(0.01)
-        engine.http = AsyncClient(transport=ASGITransport(app), base_url="http://test")
+        engine.http = await api_client(app)
         feed = engine.desk.on_event
 
         async def tapped(item):

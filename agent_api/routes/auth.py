@@ -1,0 +1,53 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from agent_api.auth import (
+    CurrentUser, LoginRefused, auth_settings, bearer, issue_token, revoke,
+)
+from agent_api.deps import Session
+from agent_api.settings import AuthSettings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    branch_id: int | None
+    sees_all_branches: bool
+    agent_id: int | None
+
+
+@router.post("/token", response_model=TokenOut)
+async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Session,
+                settings: Annotated[AuthSettings, Depends(auth_settings)]) -> TokenOut:
+    """OAuth2 password flow: form fields `username` and `password`."""
+    try:
+        value, expires = await issue_token(session, form.username, form.password, settings)
+    except LoginRefused as exc:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        raise HTTPException(exc.status, exc.detail, headers=headers) from None
+    return TokenOut(access_token=value, expires_at=expires)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(user: CurrentUser) -> MeOut:
+    return MeOut(username=user.username, role=user.role, branch_id=user.branch_id,
+                 sees_all_branches=user.sees_all_branches, agent_id=user.agent_id)
+
+
+@router.post("/logout", status_code=204)
+async def logout(user: CurrentUser, value: Annotated[str, Depends(bearer)],
+                 session: Session) -> None:
+    """The token stops working at once."""
+    await revoke(session, value)

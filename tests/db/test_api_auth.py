@@ -1,0 +1,122 @@
+"""Logins, roles and branch scoping of the API, on SQLite and PostgreSQL (the engine runs without
+a PBX here: nothing these routes do needs one)."""
+import socket
+from datetime import timedelta
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
+
+from agent_api.app import create_app
+from agent_api.demo import DEMO_PASSWORD, seed
+from agent_api.settings import Settings
+from asterisk.settings import AgiSettings, AmiSettings
+from models import AuthToken, Branch, Call, Voicemail, utcnow
+from models.calls import CallDirection
+
+pytestmark = pytest.mark.db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def api(db_url, sessions, tmp_path):
+    """The app on a seeded database with one call and one voicemail in each of BJ and SH."""
+    await seed(sessions)
+    async with sessions() as s, s.begin():
+        for i, code in enumerate(("BJ", "SH")):
+            branch = await s.scalar(select(Branch).where(Branch.code == code))
+            s.add(Call(linkedid=f"1.{i}", uniqueid=f"1.{i}", direction=CallDirection.INBOUND,
+                       offered_at=utcnow(), branch_id=branch.id, queue=f"{code}-order"))
+            s.add(Voicemail(pbx_server="local", linkedid=f"1.{i}", caller_number="139",
+                            branch_id=branch.id, recorded_at=utcnow(), duration_ms=1000,
+                            path=str(tmp_path / "none.wav"), size_bytes=100))
+    settings = Settings(data_dir=tmp_path, db={"url": db_url},
+                        ami=AmiSettings(port=free_port(), reconnect_min=1, reconnect_max=5),
+                        agi=AgiSettings(port=free_port()))
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
+            yield client
+
+
+async def login(api, username: str, password: str = DEMO_PASSWORD) -> dict:
+    reply = await api.post("/auth/token", data={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+async def test_a_token_from_the_password_flow_opens_the_api_and_logout_closes_it(api):
+    assert (await api.get("/calls")).status_code == 401
+    headers = await login(api, "supervisor")
+    me = (await api.get("/auth/me", headers=headers)).json()
+    assert (me["role"], me["sees_all_branches"]) == ("supervisor", True)
+    assert (await api.get("/calls", headers=headers)).status_code == 200
+    assert (await api.post("/auth/logout", headers=headers)).status_code == 204
+    assert (await api.get("/calls", headers=headers)).status_code == 401
+    bogus = {"Authorization": "Bearer not-a-token"}
+    assert (await api.get("/queues", headers=bogus)).status_code == 401
+
+
+async def test_failed_logins_lock_the_user_even_against_the_right_password(api):
+    for _ in range(4):
+        reply = await api.post("/auth/token", data={"username": "8001", "password": "wrong"})
+        assert reply.status_code == 401
+    assert (await api.post("/auth/token", data={"username": "nobody", "password": "x"})
+            ).status_code == 401
+    assert (await api.post("/auth/token", data={"username": "8001", "password": "wrong"})
+            ).status_code == 401  # the fifth in a row
+    reply = await api.post("/auth/token", data={"username": "8001", "password": DEMO_PASSWORD})
+    assert reply.status_code == 429 and "locked until" in reply.json()["detail"]
+    await login(api, "8002")  # others are not affected
+    missing = await api.post("/auth/token", data={"username": "8002"})
+    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "password"]
+
+
+async def test_an_agent_sees_its_own_branch_and_headquarters_sees_all(api):
+    bj, sh, hq = [await login(api, n) for n in ("8001", "8003", "8005")]
+    seen = {}
+    for name, headers in (("bj", bj), ("sh", sh), ("hq", hq)):
+        calls = (await api.get("/calls", headers=headers)).json()
+        voicemails = (await api.get("/voicemails", headers=headers)).json()
+        seen[name] = ({c["queue"] for c in calls}, len(voicemails), headers)
+    assert seen["bj"][:2] == ({"BJ-order"}, 1)
+    assert seen["sh"][:2] == ({"SH-order"}, 1)
+    assert seen["hq"][:2] == ({"BJ-order", "SH-order"}, 2)
+    sh_call = next(c for c in (await api.get("/calls", headers=seen["hq"][2])).json()
+                   if c["queue"] == "SH-order")
+    assert (await api.get(f"/calls/{sh_call['id']}", headers=seen["bj"][2])).status_code == 404
+    assert (await api.get(f"/calls/{sh_call['id']}", headers=seen["sh"][2])).status_code == 200
+
+
+async def test_each_route_checks_the_role(api):
+    agent, other, ops, sup = [await login(api, n) for n in ("8001", "8002", "ops", "supervisor")]
+    assert (await api.get("/voicemails", headers=ops)).status_code == 403
+    assert (await api.get("/voicemails", headers=agent)).status_code == 200
+    # An agent acts on its own session only; a supervisor on anyone's.
+    reply = await api.post("/agents/8002/pause", headers=agent, json={"reason": "break"})
+    assert reply.status_code == 403 and "8002" in reply.json()["detail"]
+    for headers, number in ((agent, "8001"), (other, "8002"), (sup, "8002")):
+        reply = await api.post(f"/agents/{number}/pause", headers=headers, json={"reason": "meal"})
+        assert reply.status_code == 409  # allowed, but nobody is logged in
+    assert (await api.post("/agents/8001/login", headers=ops)).status_code == 403
+    assert (await api.get("/agents/8002/transitions", headers=agent)).status_code == 403
+    assert (await api.get("/agents/8002/transitions", headers=ops)).status_code == 200
+    for path in ("/agents", "/queues", "/queues/settings", "/calls"):
+        assert (await api.get(path, headers=ops)).status_code == 200, path
+    assert (await api.get("/health")).status_code in (200, 503)  # public, for monitoring
+    schema = (await api.get("/openapi.json")).json()
+    assert "OAuth2PasswordBearer" in schema["components"]["securitySchemes"]
+    assert (await api.get("/docs")).status_code == 200
+
+
+async def test_an_expired_token_is_refused(api, sessions):
+    headers = await login(api, "admin")
+    async with sessions() as s, s.begin():
+        for token in await s.scalars(select(AuthToken)):
+            token.expires_at = utcnow() - timedelta(seconds=1)
+    assert (await api.get("/agents", headers=headers)).status_code == 401
