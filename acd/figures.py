@@ -75,6 +75,11 @@ def queue_figures(policies: Mapping[str, QueuePolicy], calls: Iterable[QueuedCal
     return out
 
 
+def start_of_today() -> datetime:
+    """Local midnight on the engine's machine: where "today" of the figures begins."""
+    return datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 

@@ -211,6 +211,19 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
             "goal_p99_ms": GOAL_MS}
 
 
+def run(bench_coro, args: argparse.Namespace, name: str) -> dict:
+    """Runs the bench in a fresh folder (kept with --keep) and writes bench/out/<name>.json."""
+    work = Path(tempfile.mkdtemp(prefix=f"hotline-{name}-"))
+    try:
+        result = asyncio.run(bench_coro(args, work))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=20)
@@ -218,14 +231,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=3.0)
     parser.add_argument("--keep", action="store_true", help="keep the run folder")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="hotline-connect-"))
-    try:
-        result = asyncio.run(bench(args, work))
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "connect_latency.json").write_text(json.dumps(result, indent=2))
+    result = run(bench, args, "connect_latency")
     d = result["decision_to_joined_ms"]
     print(json.dumps(result, indent=2))
     ok = (d.get("p99", float("inf")) < GOAL_MS and result["sipp_exit_code"] == 0

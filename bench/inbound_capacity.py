@@ -21,11 +21,8 @@ the rates and stops at its first incomplete step. Writes bench/out/inbound_capac
 import argparse
 import asyncio
 from collections import Counter
-import json
-import shutil
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,11 +37,10 @@ from agent_api.settings import Settings  # noqa: E402
 from asterisk.config import SipEndpoint  # noqa: E402
 from asterisk.pbx import LocalPbx  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
-from connect_latency import free_port, prepare  # noqa: E402
+from connect_latency import free_port, prepare, run  # noqa: E402
 from ivr_load import cpu_seconds  # noqa: E402
 from models import Call, utcnow  # noqa: E402
 
-OUT = Path(__file__).parent / "out"
 ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
 GOAL_RATIO = 0.9
 SCRIPT = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]
@@ -223,15 +219,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--agents", type=int, default=60)  # enough for ~40/s at 1.5 s a call
     parser.add_argument("--keep", action="store_true", help="keep the run folder")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="hotline-capacity-"))
-    try:
-        result = asyncio.run(bench(args, work))
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "inbound_capacity.json").write_text(json.dumps(result, indent=2))
+    result = run(bench, parser.parse_args(), "inbound_capacity")
     print(f"highest complete rate: engine {result['engine']['best_rate']:g}/s, static "
           f"{result['static']['best_rate']:g}/s, ratio {result['ratio']} "
           f"(goal >= {GOAL_RATIO})")

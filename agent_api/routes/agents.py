@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from acd.agent_state import AgentState, InvalidTransition, PauseReason
 from acd.desk import AgentInfo, Desk
-from acd.figures import load_since
+from acd.figures import load_since, start_of_today
 from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
 from asterisk.ami import AmiError
@@ -15,7 +15,6 @@ from models import AgentTransition, Role
 
 router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_user)])
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
-
 
 
 class AgentOut(BaseModel):
@@ -47,10 +46,6 @@ def get_desk(request: Request) -> Desk:
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]
-
-
-def start_of_today() -> datetime:
-    return datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _agent(desk: Desk, number: str) -> AgentInfo:

@@ -1,10 +1,9 @@
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from acd.figures import QueueFigures, load_since, queue_figures
+from acd.figures import QueueFigures, load_since, queue_figures, start_of_today
 from agent_api.auth import current_user
 from agent_api.deps import get_engine, get_sessions
-from agent_api.routes.agents import start_of_today
 
 router = APIRouter(prefix="/queues", tags=["queues"], dependencies=[Depends(current_user)])
 
