@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
@@ -16,11 +17,18 @@ from typing import Any
 
 import asyncpg
 import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from agent_api.app import create_app
+from agent_api.demo import DEMO_PASSWORD, seed
+from agent_api.settings import Settings
+from asterisk.settings import AgiSettings, AmiSettings
 from migrations import runner
-from models import make_engine, make_sessionmaker
+from models import Branch, Call, Voicemail, make_engine, make_sessionmaker, utcnow
+from models.calls import CallDirection
 
 # bin/test points this at the server on 127.0.0.1:5432 or at a throwaway cluster it started.
 PG_URL = make_url(os.environ.get("HOTLINE_TEST_PG_URL",
@@ -86,3 +94,36 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def api(db_url, sessions, tmp_path):
+    """The app on a seeded database with one call and one voicemail in each of BJ and SH."""
+    await seed(sessions)
+    async with sessions() as s, s.begin():
+        for i, code in enumerate(("BJ", "SH")):
+            branch = await s.scalar(select(Branch).where(Branch.code == code))
+            s.add(Call(linkedid=f"1.{i}", uniqueid=f"1.{i}", direction=CallDirection.INBOUND,
+                       offered_at=utcnow(), branch_id=branch.id, queue=f"{code}-order"))
+            s.add(Voicemail(pbx_server="local", linkedid=f"1.{i}", caller_number="139",
+                            branch_id=branch.id, recorded_at=utcnow(), duration_ms=1000,
+                            path=str(tmp_path / "none.wav"), size_bytes=100))
+    settings = Settings(data_dir=tmp_path, db={"url": db_url},
+                        ami=AmiSettings(port=free_port(), reconnect_min=1, reconnect_max=5),
+                        agi=AgiSettings(port=free_port()))
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
+            yield client
+
+
+async def login(api, username: str, password: str = DEMO_PASSWORD) -> dict:
+    reply = await api.post("/auth/token", data={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}

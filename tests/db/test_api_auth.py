@@ -1,53 +1,15 @@
 """Logins, roles and branch scoping of the API, on SQLite and PostgreSQL (the engine runs without
 a PBX here: nothing these routes do needs one)."""
-import socket
 from datetime import timedelta
 
 import pytest
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
-from agent_api.app import create_app
-from agent_api.demo import DEMO_PASSWORD, seed
-from agent_api.settings import Settings
-from asterisk.settings import AgiSettings, AmiSettings
-from models import AuthToken, Branch, Call, Voicemail, utcnow
-from models.calls import CallDirection
+from agent_api.demo import DEMO_PASSWORD
+from models import AuthToken, utcnow
+from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-async def api(db_url, sessions, tmp_path):
-    """The app on a seeded database with one call and one voicemail in each of BJ and SH."""
-    await seed(sessions)
-    async with sessions() as s, s.begin():
-        for i, code in enumerate(("BJ", "SH")):
-            branch = await s.scalar(select(Branch).where(Branch.code == code))
-            s.add(Call(linkedid=f"1.{i}", uniqueid=f"1.{i}", direction=CallDirection.INBOUND,
-                       offered_at=utcnow(), branch_id=branch.id, queue=f"{code}-order"))
-            s.add(Voicemail(pbx_server="local", linkedid=f"1.{i}", caller_number="139",
-                            branch_id=branch.id, recorded_at=utcnow(), duration_ms=1000,
-                            path=str(tmp_path / "none.wav"), size_bytes=100))
-    settings = Settings(data_dir=tmp_path, db={"url": db_url},
-                        ami=AmiSettings(port=free_port(), reconnect_min=1, reconnect_max=5),
-                        agi=AgiSettings(port=free_port()))
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
-            yield client
-
-
-async def login(api, username: str, password: str = DEMO_PASSWORD) -> dict:
-    reply = await api.post("/auth/token", data={"username": username, "password": password})
-    assert reply.status_code == 200, reply.text
-    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
 
 
 async def test_a_token_from_the_password_flow_opens_the_api_and_logout_closes_it(api):
