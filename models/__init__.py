@@ -4,7 +4,9 @@ from models import history as _history  # noqa: F401  (registers the retailer-hi
 from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
 from models.agents import Agent, AgentSkill, Skill
 from models.base import Base, UtcDateTime, utcnow
-from models.calls import Call, CallDirection, CallEvent, CallOutcome
+from models.calls import (
+    Call, CallDirection, CallDisposition, CallEvent, CallOutcome, Disposition,
+)
 from models.db import make_engine, make_sessionmaker
 from models.ivr import (
     BusinessHours,
@@ -30,10 +32,12 @@ __all__ = [
     "BusinessType",
     "Call",
     "CallDirection",
+    "CallDisposition",
     "CallEvent",
     "CallOutcome",
     "CallbackRequest",
     "CallbackStatus",
+    "Disposition",
     "Holiday",
     "IvrStep",
     "Order",

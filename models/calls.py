@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -73,3 +73,29 @@ class CallEvent(Base):
     data: Mapped[dict[str, Any]]
 
     call: Mapped[Call] = relationship(back_populates="events")
+
+
+class Disposition(enum.StrEnum):
+    """How a call ended for the business, set by the agent who took it."""
+
+    ORDER_TAKEN = "order_taken"
+    COMPLAINT_RECORDED = "complaint_recorded"
+    INFORMATION_GIVEN = "information_given"
+    CALLBACK_NEEDED = "callback_needed"
+    TRANSFERRED = "transferred"
+    WRONG_NUMBER = "wrong_number"
+    OTHER = "other"
+
+
+class CallDisposition(Base):
+    """Append-only: a correction is a new row, so every earlier word stays on record."""
+
+    __tablename__ = "call_dispositions"
+    __table_args__ = (Index("ix_call_dispositions_call_id_at", "call_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+    disposition: Mapped[Disposition]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,12 +1,12 @@
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import desc, select
 
 from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import Session
-from models import Call, IvrStep
+from models import Call, CallDisposition, Disposition, IvrStep, Role, User, utcnow
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[Depends(current_user)])
 
@@ -43,11 +43,29 @@ class IvrStepOut(BaseModel):
     duration_ms: int
 
 
+class DispositionIn(BaseModel):
+    disposition: Disposition
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class DispositionOut(BaseModel):
+    at: datetime
+    by: str
+    disposition: Disposition
+    note: str | None
+
+
 @router.get("", response_model=list[CallOut])
 async def list_calls(session: Session, user: CurrentUser,
+                     retailer_id: int | None = None, agent_id: int | None = None,
                      limit: int = Query(50, ge=1, le=500)) -> list[Call]:
-    """Newest first; an agent of a branch sees that branch's calls."""
+    """Newest first, a retailer's or an agent's history with `retailer_id` or `agent_id`; an
+    agent of a branch sees that branch's calls."""
     query = select(Call).order_by(desc(Call.offered_at)).limit(limit)
+    if retailer_id is not None:
+        query = query.where(Call.retailer_id == retailer_id)
+    if agent_id is not None:
+        query = query.where(Call.agent_id == agent_id)
     if not user.sees_all_branches:
         query = query.where(Call.branch_id == user.branch_id)
     return list(await session.scalars(query))
@@ -74,3 +92,33 @@ async def ivr_path(call_id: int, session: Session, user: CurrentUser) -> list[Iv
         select(IvrStep).where(IvrStep.pbx_server == call.pbx_server, IvrStep.linkedid == linkedid,
                               IvrStep.entered_at >= call.offered_at)
         .order_by(IvrStep.seq)))
+
+
+@router.post("/{call_id}/dispositions", response_model=DispositionOut, status_code=201)
+async def add_disposition(call_id: int, body: DispositionIn, session: Session,
+                          user: CurrentUser) -> DispositionOut:
+    """The agent who took the call says how it ended, with a note; a supervisor may correct it
+    (a new row: what was said before stays)."""
+    call = await _call(session, user, call_id)
+    if user.role not in (Role.SUPERVISOR, Role.ADMIN) and (
+            user.agent_id is None or user.agent_id != call.agent_id):
+        raise HTTPException(403, f"only the agent who took call {call_id} or a supervisor "
+                                 "may set its disposition")
+    row = CallDisposition(call_id=call.id, user_id=user.user_id, at=utcnow(),
+                          disposition=body.disposition, note=body.note)
+    session.add(row)
+    await session.commit()
+    return DispositionOut(at=row.at, by=user.username, disposition=row.disposition,
+                          note=row.note)
+
+
+@router.get("/{call_id}/dispositions", response_model=list[DispositionOut])
+async def dispositions(call_id: int, session: Session, user: CurrentUser
+                       ) -> list[DispositionOut]:
+    """Oldest first: the last one is in force."""
+    await _call(session, user, call_id)
+    rows = await session.execute(
+        select(CallDisposition, User.username).join(User, User.id == CallDisposition.user_id)
+        .where(CallDisposition.call_id == call_id).order_by(CallDisposition.id))
+    return [DispositionOut(at=d.at, by=name, disposition=d.disposition, note=d.note)
+            for d, name in rows]

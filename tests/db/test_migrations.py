@@ -13,13 +13,13 @@ from models import Base, make_engine
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0004"
+HEAD = "0005"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",
 }
 ACD_TABLES = {"queue_settings", "agent_transitions", "callback_requests"}  # created by 0003
-USER_TABLES = {"users", "auth_tokens"}  # created by 0004
+USER_TABLES = {"users", "auth_tokens", "call_dispositions"}  # created by 0004 and 0005
 
 
 async def _tables(url: str) -> set[str]:
