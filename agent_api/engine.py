@@ -21,6 +21,7 @@ from agent_api.settings import Settings
 
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
+BOOT_WAIT = 10.0  # seconds a resync waits for the PBX's FullyBooted
 
 
 def _seconds(duration: str) -> int:
@@ -88,6 +89,10 @@ class Engine:
 
     async def _resync(self, up: LinkUp) -> None:
         """What happened while the link was down is read back from the PBX itself."""
+        try:  # a PBX still booting has not registered every module's actions (QueueStatus)
+            await asyncio.wait_for(self.ami.fully_booted.wait(), BOOT_WAIT)
+        except TimeoutError:
+            log.warning("the PBX did not report FullyBooted; resyncing anyway")
         try:
             reply = await self.ami.action_list("CoreShowChannels", timeout=10)
         except AmiError:
