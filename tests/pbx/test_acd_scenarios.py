@@ -15,7 +15,7 @@ from agent_api.provision import local_pbx, pbx_layout
 from asterisk.events import ConfbridgeJoin, QueueCallerJoin
 from asterisk.sipp_phone import Keys, Pause, Speak
 from models import Agent, Branch, BusinessType, CallbackRequest, QueueSettings
-from tests.pbx.conftest import api_client
+from tests.pbx.conftest import api_client, wait_for_calls
 
 pytestmark = pytest.mark.pbx
 
@@ -148,8 +148,8 @@ async def test_three_agents_each_call_reaches_the_agent_qualified_for_it(rig, si
         assert (await r.agent(number))["state"] == "on_call"
     await done
     for number in expected.values():
-        await r.wait_state(number, "wrap_up")
-    await r.engine.call_log.flush()
+        await r.wait_state(number, "wrap_up")  # from the ConfbridgeLeave, before the Hangup
+    await wait_for_calls(r.engine, 3)  # the three callers' rows, ended
     figures = {q["queue"]: q for q in (await r.engine.http.get("/queues")).json()}
     for queue in ("BJ-order", "BJ-complaint", "SH-order"):
         q = figures[queue]
