@@ -6,7 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from agent_api.engine import Engine
-from agent_api.routes import agents, auth, calls, health, queues, retailers, voicemails
+from agent_api.routes import (
+    agents, auth, calls, health, knowledge, opinions, orders, queues, retailers, voicemails,
+)
 from agent_api.settings import Settings
 from models import make_engine, make_sessionmaker
 
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.dispose()
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
-    for module in (health, auth, calls, voicemails, agents, queues, retailers):
+    for module in (health, auth, calls, voicemails, agents, queues, retailers, orders,
+                   opinions, knowledge):
         app.include_router(module.router)
     return app

@@ -7,6 +7,9 @@ from models.base import Base, UtcDateTime, utcnow
 from models.calls import (
     Call, CallDirection, CallDisposition, CallEvent, CallOutcome, Disposition,
 )
+from models import catalogue as _catalogue  # noqa: F401
+from models import knowledge as _knowledge  # noqa: F401
+from models import opinions as _opinions  # noqa: F401
 from models.db import make_engine, make_sessionmaker
 from models.ivr import (
     BusinessHours,

@@ -13,7 +13,7 @@ from models import Base, make_engine
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0005"
+HEAD = "0008"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",

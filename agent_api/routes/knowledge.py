@@ -1,0 +1,4 @@
+"""knowledge (being built)."""
+from fastapi import APIRouter
+
+router = APIRouter()

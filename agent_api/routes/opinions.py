@@ -1,0 +1,4 @@
+"""opinions (being built)."""
+from fastapi import APIRouter
+
+router = APIRouter()

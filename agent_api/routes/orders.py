@@ -1,0 +1,4 @@
+"""orders (being built)."""
+from fastapi import APIRouter
+
+router = APIRouter()

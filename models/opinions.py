@@ -1,0 +1,1 @@
+"""opinions (being built)."""
