@@ -14,6 +14,7 @@ from acd.agent_state import (
     Unpause, WrapUpDone,
 )
 from acd.journal import Journal
+from acd.notices import AgentChanged, CallOffered, Notice
 from acd.queues import FALLBACK_ROUTE, load_policies
 from acd.routing import (
     LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, QueuePolicy, Router, WaitingCall,
@@ -69,8 +70,10 @@ class QueueEntry:
 
 class Desk:
     def __init__(self, ami: AmiClient, journal: Journal | None = None, server: str = "local",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 notify: Callable[[Notice], None] = lambda notice: None) -> None:
         self.ami = ami
+        self.notify = notify
         self.journal = journal
         self.server = server
         self.clock = clock
@@ -280,11 +283,12 @@ class Desk:
 
     def _enqueue(self, ch: Channel, queue: str, joined: float) -> None:
         policy = self._policy(queue)
-        facts = self._facts.get(ch.linkedid, {})
         if policy is None or self.router.is_waiting(ch.linkedid):
             return
+        facts = self._facts.setdefault(ch.linkedid, {})
         self._waiting[ch.linkedid] = ch.name
         self._queue_of[ch.linkedid] = policy.name
+        facts.setdefault("caller", ch.caller_num)
         self.router.enqueue(WaitingCall(
             ch.linkedid, policy.name, policy.branch, policy.business_type, joined,
             language=facts.get("language") or "zh",
@@ -295,17 +299,20 @@ class Desk:
         self._sync(transition.agent_id)
 
     def _record(self, tr: Transition) -> None:
-        if self.journal is None:
-            return
         machine = self.sessions.machine(tr.agent_id)
         event = type(tr.event).__name__
         if isinstance(tr.event, Login) and tr.event.resumed:
             event = "Resume"
-        call = getattr(tr.event, "call_id", None) or tr.released_call or tr.dropped_call
-        self.journal.submit(AgentTransition(
-            agent_id=tr.agent_id, at=utcnow(), from_state=tr.before, to_state=tr.after,
-            event=event, reason=machine.pause_reason if tr.after == AgentState.PAUSED else None,
-            call_linkedid=call or machine.current_call))
+        call = (getattr(tr.event, "call_id", None) or tr.released_call or tr.dropped_call
+                or machine.current_call)
+        reason = machine.pause_reason if tr.after == AgentState.PAUSED else None
+        wrap_up = (machine.wrap_up_deadline - tr.at
+                   if tr.after == AgentState.WRAP_UP and machine.wrap_up_deadline else None)
+        self.notify(AgentChanged(tr.agent_id, tr.before, tr.after, event, reason, call, wrap_up))
+        if self.journal is not None:
+            self.journal.submit(AgentTransition(
+                agent_id=tr.agent_id, at=utcnow(), from_state=tr.before, to_state=tr.after,
+                event=event, reason=reason, call_linkedid=call))
 
     def _sync(self, agent_id: int) -> None:
         machine, info = self.sessions.machine(agent_id), self.agents.get(agent_id)
@@ -328,6 +335,7 @@ class Desk:
             return
         wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
         self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
+        self.notify(self._offer(decision))
         try:
             await self.ami.action("Setvar", {"Channel": channel, "Variable": dp.VAR_AGENT,
                                              "Value": str(decision.agent_id)})
@@ -341,6 +349,15 @@ class Desk:
                         extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
             self._waiting[decision.call_id] = channel
             self.router.requeue_front(decision.call)
+
+    def _offer(self, decision: Assignment) -> CallOffered:
+        call, facts = decision.call, self._facts.get(decision.call_id, {})
+        retailer = facts.get("retailer", "")
+        return CallOffered(
+            decision.agent_id, decision.call_id, call.queue, call.branch, call.business_type,
+            call.language, int(retailer) if retailer.isdigit() else None, facts.get("class"),
+            facts.get("caller", ""), round(self.clock() - self._joined.get(decision.call_id,
+                                                                           call.enqueued_at), 1))
 
     async def _offer_after_max_wait(self, call_id: str) -> None:
         """Once per call: voicemail, a callback, or keep waiting (back in the queue, ahead of

@@ -82,16 +82,24 @@ async def revoke(session, token: str) -> None:
         await session.commit()
 
 
-async def current_user(token: Annotated[str, Depends(bearer)], session: Session) -> Principal:
+async def principal_for(session, token: str) -> Principal | None:
+    """Who holds this token, or None if it is unknown, revoked, expired or the user inactive."""
     row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
     if (row is None or row.revoked_at is not None or row.expires_at <= utcnow()
             or not row.user.active):
-        raise HTTPException(401, "not logged in, or the token expired",
-                            headers={"WWW-Authenticate": "Bearer"})
+        return None
     user = row.user
     hq = user.branch is None or user.branch.is_headquarters
     return Principal(user.id, user.username, user.role, user.branch_id,
                      sees_all_branches=user.role != Role.AGENT or hq, agent_id=user.agent_id)
+
+
+async def current_user(token: Annotated[str, Depends(bearer)], session: Session) -> Principal:
+    user = await principal_for(session, token)
+    if user is None:
+        raise HTTPException(401, "not logged in, or the token expired",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -17,6 +17,8 @@ from asterisk.ami import AmiClient, AmiError, LinkUp
 from asterisk.events import channel_from
 from ivr.agi_app import IvrApp
 from ivr.store import IvrStore
+from agent_api.desktop_feed import DesktopFeed
+from agent_api.live import LiveHub
 from agent_api.settings import Settings
 
 log = logging.getLogger("hotline.engine")
@@ -43,7 +45,10 @@ class Engine:
         self.tracker = CallTracker()
         self.call_log = CallLog(sessions)
         self.journal = Journal(sessions)
-        self.desk = Desk(self.ami, self.journal, settings.ami.server_name)
+        self.hub = LiveHub()
+        self.feed = DesktopFeed(self.hub, sessions, settings.ami.server_name)
+        self.desk = Desk(self.ami, self.journal, settings.ami.server_name,
+                         notify=self.feed.on_notice)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
         self.agi = AgiServer(routes, host=a.host, port=a.port,
@@ -64,6 +69,7 @@ class Engine:
                 tg.create_task(self.journal.run())
                 tg.create_task(self._dispatch())
                 tg.create_task(self._timers())
+                tg.create_task(self.feed.run())
                 self.started.set()
         finally:
             await self.agi.close()

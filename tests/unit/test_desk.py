@@ -4,6 +4,7 @@ import pytest
 
 from acd.agent_state import AgentState, Login, PauseReason, SessionUp
 from acd.desk import AgentInfo, BridgeMember, Desk, LastState, QueueEntry
+from acd.notices import AgentChanged, CallOffered
 from acd.routing import OverflowStep, QueuePolicy, Router
 from asterisk.ami import AmiError
 from asterisk.events import (
@@ -270,3 +271,29 @@ async def test_a_failed_max_wait_offer_leaves_the_caller_waiting_in_its_place(de
     clock[0] += 1
     await desk.tick()  # offered once only
     assert desk.ami.names() == ["Redirect"]
+
+
+async def test_the_desk_tells_whom_a_call_is_offered_to_with_the_callers_facts(desk, clock):
+    notices = []
+    desk.notify = notices.append
+    available(desk, 1, clock[0])
+    for var, value in (("HOTLINE_RETAILER", "42"), ("HOTLINE_RETAILER_CLASS", "A")):
+        await desk.on_event(VarSet(server="s", timestamp=None, channel=channel(1),
+                                   variable=var, value=value))
+    await desk.on_event(join(1))
+    clock[0] += 2
+    ch = channel(1)
+    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None, channel=ch,
+                                       conference="agent-1"))
+    await desk.on_event(ConfbridgeLeave(server="s", timestamp=None, channel=ch,
+                                        conference="agent-1"))
+    [offer] = [n for n in notices if isinstance(n, CallOffered)]
+    assert (offer.agent_id, offer.call_id, offer.queue, offer.retailer_id, offer.retailer_class,
+            offer.caller_number, offer.waited_seconds) == (1, "1.1", "BJ-order", 42, "A",
+                                                            "1391", 0.0)
+    changes = [(n.before, n.after, n.call_id) for n in notices if isinstance(n, AgentChanged)]
+    assert changes == [(AgentState.AVAILABLE, AgentState.RESERVED, "1.1"),
+                       (AgentState.RESERVED, AgentState.ON_CALL, "1.1"),
+                       (AgentState.ON_CALL, AgentState.WRAP_UP, "1.1")]
+    assert notices[-1].wrap_up_seconds == 15
+    assert notices.index(offer) == 1  # right after the reservation, before the connect

@@ -1,0 +1,47 @@
+"""The screen-pop: who is calling and why, read in one database session when a call is offered."""
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from acd.notices import CallOffered
+from models import BusinessType, IvrStep, Retailer
+
+
+async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[str, Any]:
+    bt = await session.scalar(select(BusinessType).where(BusinessType.code == offer.business_type))
+    steps = await session.scalars(select(IvrStep).where(IvrStep.pbx_server == server,
+                                                        IvrStep.linkedid == offer.call_id)
+                                  .order_by(IvrStep.seq))
+    pop: dict[str, Any] = {
+        "call_id": offer.call_id,
+        "caller_number": offer.caller_number,
+        "queue": offer.queue,
+        "branch": offer.branch,
+        "business_type": {"code": offer.business_type,
+                          "name_zh": bt.name_zh if bt else None,
+                          "name_en": bt.name_en if bt else None},
+        "language": offer.language,
+        "waited_seconds": offer.waited_seconds,
+        "ivr_path": [{"state": s.state, "keys": s.keys, "result": s.result} for s in steps],
+        "retailer": None, "recent_orders": [], "open_cases": [],
+    }
+    if offer.retailer_id is None:
+        return pop
+    r = await session.scalar(select(Retailer).where(Retailer.id == offer.retailer_id)
+                             .options(selectinload(Retailer.branch)))
+    if r is None:
+        return pop
+    pop["retailer"] = {
+        "id": r.id, "card_number": r.card_number, "name": r.name,
+        "retailer_class": r.retailer_class, "status": r.status,
+        "branch": r.branch.code if r.branch else None,
+        "branch_name": r.branch.name if r.branch else None,
+        "phones": [p.number for p in r.phones],
+    }
+    from agent_api.ordering import recent_orders  # TEMP until the module lands
+    from agent_api.work_orders import open_cases
+    pop["recent_orders"] = await recent_orders(session, r.id)
+    pop["open_cases"] = await open_cases(session, r.id)
+    return pop
