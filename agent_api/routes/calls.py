@@ -2,7 +2,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import desc, select
+from sqlalchemy import desc, or_, select
 
 from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import Session
@@ -58,10 +58,15 @@ class DispositionOut(BaseModel):
 @router.get("", response_model=list[CallOut])
 async def list_calls(session: Session, user: CurrentUser,
                      retailer_id: int | None = None, agent_id: int | None = None,
+                     linkedid: str | None = Query(None, max_length=64,
+                                                  description="the PBX's id of the call, as "
+                                                              "live events give it"),
                      limit: int = Query(50, ge=1, le=500)) -> list[Call]:
     """Newest first, a retailer's or an agent's history with `retailer_id` or `agent_id`; an
     agent of a branch sees that branch's calls."""
     query = select(Call).order_by(desc(Call.offered_at)).limit(limit)
+    if linkedid is not None:  # a retired key carries a suffix after "~"
+        query = query.where(or_(Call.linkedid == linkedid, Call.linkedid.like(f"{linkedid}~%")))
     if retailer_id is not None:
         query = query.where(Call.retailer_id == retailer_id)
     if agent_id is not None:

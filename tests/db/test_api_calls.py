@@ -63,3 +63,15 @@ async def test_call_history_per_retailer_and_per_agent(api, taken):
     assert {c["id"] for c in by_agent} == {taken["a1"], taken["a2"]}
     assert (await api.get("/calls", params={"retailer_id": taken["retailer"]},
                           headers=sh_agent)).json() == []  # a Beijing retailer's calls
+
+
+async def test_a_call_is_found_by_the_pbx_id_that_live_events_carry(api, taken, sessions):
+    async with sessions() as s, s.begin():
+        call = await s.get(Call, taken["b1"])
+        call.linkedid = "t.b1~1"  # a key the PBX reused, retired
+    agent = await login(api, "8001")
+    found = (await api.get("/calls", params={"linkedid": "t.a1"}, headers=agent)).json()
+    assert [c["id"] for c in found] == [taken["a1"]]
+    retired = (await api.get("/calls", params={"linkedid": "t.b1"}, headers=agent)).json()
+    assert [c["id"] for c in retired] == [taken["b1"]]
+    assert (await api.get("/calls", params={"linkedid": "t.a"}, headers=agent)).json() == []
