@@ -188,3 +188,4 @@ async def wait_for_calls(engine, count: int, *, closed: bool = True, timeout: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"expected {count} call rows, have {rows}")
         await asyncio.sleep(0.05)
+from tests.pbx.rig import rig  # noqa: E402,F401  (the fixture, for every PBX test)

@@ -3,132 +3,20 @@ branches, overflow after its wait, the maximum wait's callback, login from the p
 leg gone between the choice and the connect, and an engine restart while callers wait.
 Where a call went is asserted from the PBX's own ConfbridgeJoin events."""
 import asyncio
-import contextlib
-import dataclasses
 import time
 
 import pytest
 from sqlalchemy import select
 
-from agent_api.app import create_app
-from agent_api.provision import local_pbx, pbx_layout
-from asterisk.events import ConfbridgeJoin, QueueCallerJoin
 from asterisk.sipp_phone import Keys, Pause, Speak
-from models import Agent, Branch, BusinessType, CallbackRequest, QueueSettings
-from tests.pbx.conftest import api_client, wait_for_calls
+from models import CallbackRequest
+from tests.pbx.conftest import wait_for_calls
 
 pytestmark = pytest.mark.pbx
 
 ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]  # a class A retailer
 COMPLAINT_BJ = [Pause(1500), Keys("2"), Pause(1500), Keys("110100002#")]
 ORDER_SH = [Pause(1500), Keys("1"), Pause(1500), Keys("310100001#")]
-
-
-class Rig:
-    """A PBX with sipp softphones for some agents, and an engine that can be restarted."""
-
-    def __init__(self, settings, database) -> None:
-        self.settings, self.database = settings, database
-        self.events: list = []
-        self.engine = None
-        self._stack: contextlib.AsyncExitStack | None = None
-
-    async def start_engine(self) -> None:
-        self._stack = contextlib.AsyncExitStack()
-        app = create_app(self.settings)
-        await self._stack.enter_async_context(app.router.lifespan_context(app))
-        engine = app.state.engine
-        await engine.ami.wait_connected(timeout=5)
-        while engine.resynced_generation < 1:
-            await asyncio.sleep(0.01)
-        engine.http = await api_client(app)
-        feed = engine.desk.on_event
-
-        async def tapped(item):
-            self.events.append((time.monotonic(), item))
-            await feed(item)
-        engine.desk.on_event = tapped
-        self.engine = engine
-
-    async def stop_engine(self) -> None:
-        await self._stack.aclose()
-        self.engine = None
-
-    async def agent(self, number: str) -> dict:
-        return (await self.engine.http.get(f"/agents/{number}")).json()
-
-    async def post(self, path: str, **kw) -> dict:
-        reply = await self.engine.http.post(path, **kw)
-        assert reply.status_code == 200, reply.text
-        return reply.json()
-
-    async def wait_state(self, number: str, state: str, timeout: float = 15.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            agent = await self.agent(number)
-            if agent["state"] == state:
-                return agent
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"agent {number} never {state}: {agent}")
-
-    async def login(self, *numbers: str) -> None:
-        for n in numbers:
-            await self.post(f"/agents/{n}/login")
-        for n in numbers:
-            await self.wait_state(n, "available")
-
-    async def agent_id(self, number: str) -> int:
-        async with self.database() as s:
-            return await s.scalar(select(Agent.id).where(Agent.number == number))
-
-    async def joined(self, caller: str, timeout: float = 30.0) -> tuple[float, ConfbridgeJoin]:
-        """The caller's ConfbridgeJoin into an agent's bridge, as the PBX reported it."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for at, e in self.events:
-                if (isinstance(e, ConfbridgeJoin) and e.channel.caller_num == caller
-                        and e.channel.context != "hotline-agents"):
-                    return at, e
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{caller} never joined an agent's bridge")
-
-    async def queued(self, caller: str, timeout: float = 30.0) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for at, e in self.events:
-                if isinstance(e, QueueCallerJoin) and e.channel.caller_num == caller:
-                    return at
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{caller} never joined a queue")
-
-
-@pytest.fixture
-async def rig(settings, database, prompts, softphones):
-    """`await rig(agents with softphones, queue settings)`: PBX up, engine started."""
-    state = {}
-
-    async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None) -> Rig:
-        async with database() as s, s.begin():
-            for queue, values in (queue_settings or {}).items():
-                branch, bt = queue.split("-")
-                s.add(QueueSettings(
-                    branch=await s.scalar(select(Branch).where(Branch.code == branch)),
-                    business_type=await s.scalar(select(BusinessType)
-                                                 .where(BusinessType.code == bt)), **values))
-        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones()}" for n in numbers}
-        endpoints, queues = await pbx_layout(database)
-        endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
-        state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
-        await pbx.up()
-        state["rig"] = r = Rig(settings, database)
-        await r.start_engine()
-        return r
-
-    yield start
-    if state.get("rig") and state["rig"].engine is not None:
-        await state["rig"].stop_engine()
-    if state.get("pbx"):
-        await state["pbx"].down()
 
 
 async def test_three_agents_each_call_reaches_the_agent_qualified_for_it(rig, sipp):

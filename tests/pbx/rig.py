@@ -1,0 +1,152 @@
+"""A PBX with sipp softphones for some agents and an engine that can be restarted, optionally
+served over HTTP by uvicorn (for WebSocket clients and the browser)."""
+import asyncio
+import contextlib
+import dataclasses
+import time
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from agent_api.app import create_app
+from agent_api.provision import local_pbx, pbx_layout
+from asterisk.events import ConfbridgeJoin, QueueCallerJoin
+from models import Agent, Branch, BusinessType, QueueSettings
+from tests.pbx.conftest import api_client, free_port
+
+
+class Rig:
+    """A PBX with sipp softphones for some agents, and an engine that can be restarted."""
+
+    def __init__(self, settings, database) -> None:
+        self.settings, self.database = settings, database
+        self.events: list = []
+        self.engine = None
+        self._stack: contextlib.AsyncExitStack | None = None
+        self.base_url = ""
+
+    async def start_engine(self, serve: bool = False) -> None:
+        """The engine in the app's lifespan; with `serve`, uvicorn runs it on self.base_url."""
+        self._stack = contextlib.AsyncExitStack()
+        app = create_app(self.settings)
+        if serve:
+            await self._stack.enter_async_context(_served(app, self))
+        else:
+            await self._stack.enter_async_context(app.router.lifespan_context(app))
+        engine = app.state.engine
+        await engine.ami.wait_connected(timeout=5)
+        while engine.resynced_generation < 1:
+            await asyncio.sleep(0.01)
+        engine.http = await api_client(app)
+        feed = engine.desk.on_event
+
+        async def tapped(item):
+            self.events.append((time.monotonic(), item))
+            await feed(item)
+        engine.desk.on_event = tapped
+        self.engine = engine
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://")
+
+    async def stop_engine(self) -> None:
+        await self._stack.aclose()
+        self.engine = None
+
+    async def agent(self, number: str) -> dict:
+        return (await self.engine.http.get(f"/agents/{number}")).json()
+
+    async def post(self, path: str, **kw) -> dict:
+        reply = await self.engine.http.post(path, **kw)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    async def wait_state(self, number: str, state: str, timeout: float = 15.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            agent = await self.agent(number)
+            if agent["state"] == state:
+                return agent
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"agent {number} never {state}: {agent}")
+
+    async def login(self, *numbers: str) -> None:
+        for n in numbers:
+            await self.post(f"/agents/{n}/login")
+        for n in numbers:
+            await self.wait_state(n, "available")
+
+    async def agent_id(self, number: str) -> int:
+        async with self.database() as s:
+            return await s.scalar(select(Agent.id).where(Agent.number == number))
+
+    async def joined(self, caller: str, timeout: float = 30.0) -> tuple[float, ConfbridgeJoin]:
+        """The caller's ConfbridgeJoin into an agent's bridge, as the PBX reported it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, e in self.events:
+                if (isinstance(e, ConfbridgeJoin) and e.channel.caller_num == caller
+                        and e.channel.context != "hotline-agents"):
+                    return at, e
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{caller} never joined an agent's bridge")
+
+    async def queued(self, caller: str, timeout: float = 30.0) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, e in self.events:
+                if isinstance(e, QueueCallerJoin) and e.channel.caller_num == caller:
+                    return at
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{caller} never joined a queue")
+
+
+@pytest.fixture
+async def rig(settings, database, prompts, softphones):
+    """`await rig(agents with softphones, queue settings)`: PBX up, engine started."""
+    state = {}
+
+    async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None,
+                    serve: bool = False) -> Rig:
+        async with database() as s, s.begin():
+            for queue, values in (queue_settings or {}).items():
+                branch, bt = queue.split("-")
+                s.add(QueueSettings(
+                    branch=await s.scalar(select(Branch).where(Branch.code == branch)),
+                    business_type=await s.scalar(select(BusinessType)
+                                                 .where(BusinessType.code == bt)), **values))
+        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones()}" for n in numbers}
+        endpoints, queues = await pbx_layout(database)
+        endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
+        state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
+        await pbx.up()
+        state["rig"] = r = Rig(settings, database)
+        await r.start_engine(serve)
+        return r
+
+    yield start
+    if state.get("rig") and state["rig"].engine is not None:
+        await state["rig"].stop_engine()
+    if state.get("pbx"):
+        await state["pbx"].down()
+
+
+@contextlib.asynccontextmanager
+async def _served(app, rig: Rig):
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
+                                           log_level="warning", ws="websockets-sansio"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises what stopped it
+                raise AssertionError("uvicorn stopped before it started")
+            await asyncio.sleep(0.02)
+        rig.base_url = f"http://127.0.0.1:{port}"
+        yield
+    finally:
+        server.should_exit = True
+        await serving
