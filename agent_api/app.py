@@ -7,8 +7,8 @@ from fastapi import FastAPI
 
 from agent_api.engine import Engine
 from agent_api.routes import (
-    agents, auth, calls, health, knowledge, live, opinions, orders, queues, retailers,
-    voicemails,
+    agents, auth, calls, health, knowledge, live, opinions, orders, pages, queues,
+    retailers, voicemails,
 )
 from agent_api.settings import Settings
 from models import make_engine, make_sessionmaker
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders,
-                   opinions, knowledge, live):
+                   opinions, knowledge, live, pages):
         app.include_router(module.router)
+    app.mount("/static", pages.static, name="static")
     return app

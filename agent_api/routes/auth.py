@@ -4,12 +4,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from agent_api.auth import (
     CurrentUser, LoginRefused, auth_settings, bearer, issue_token, revoke,
 )
 from agent_api.deps import Session
 from agent_api.settings import AuthSettings
+from models import Agent
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -26,6 +28,8 @@ class MeOut(BaseModel):
     branch_id: int | None
     sees_all_branches: bool
     agent_id: int | None
+    agent_number: str | None
+
 
 
 @router.post("/token", response_model=TokenOut)
@@ -41,9 +45,12 @@ async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: 
 
 
 @router.get("/me", response_model=MeOut)
-async def me(user: CurrentUser) -> MeOut:
+async def me(user: CurrentUser, session: Session) -> MeOut:
+    number = (await session.scalar(select(Agent.number).where(Agent.id == user.agent_id))
+              if user.agent_id is not None else None)
     return MeOut(username=user.username, role=user.role, branch_id=user.branch_id,
-                 sees_all_branches=user.sees_all_branches, agent_id=user.agent_id)
+                 sees_all_branches=user.sees_all_branches, agent_id=user.agent_id,
+                 agent_number=number)
 
 
 @router.post("/logout", status_code=204)

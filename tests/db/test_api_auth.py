@@ -16,7 +16,10 @@ async def test_a_token_from_the_password_flow_opens_the_api_and_logout_closes_it
     assert (await api.get("/calls")).status_code == 401
     headers = await login(api, "supervisor")
     me = (await api.get("/auth/me", headers=headers)).json()
-    assert (me["role"], me["sees_all_branches"]) == ("supervisor", True)
+    assert (me["role"], me["sees_all_branches"], me["agent_number"]) == ("supervisor", True, None)
+    agent = (await api.get("/auth/me", headers=await login(api, "8003"))).json()
+    assert (agent["role"], agent["agent_number"], agent["sees_all_branches"]) == (
+        "agent", "8003", False)
     assert (await api.get("/calls", headers=headers)).status_code == 200
     assert (await api.post("/auth/logout", headers=headers)).status_code == 204
     assert (await api.get("/calls", headers=headers)).status_code == 401

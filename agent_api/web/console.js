@@ -1,0 +1,362 @@
+// The agent console: one page, kept current by the agent's live events (no polling).
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, text, cls) => {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+};
+
+const desk = {
+  token: sessionStorage.getItem("hotline.token"),
+  me: null,
+  state: "logged_out",
+  since: Date.now(),
+  call: null,         // the PBX id of the call offered, on, or wrapped up
+  retailer: null,     // the retailer of that call, or one looked up by hand
+  epoch: null,
+  seq: null,
+  socket: null,
+  retry: 500,
+};
+
+// --- the API ---------------------------------------------------------------------------------
+class ApiError extends Error {
+  constructor(status, messages) { super(messages.join("; ")); this.status = status; this.messages = messages; }
+}
+
+function messagesOf(detail) {
+  if (Array.isArray(detail)) {
+    return detail.map((d) => `${(d.loc || []).filter((p) => p !== "body").join(".")}: ${d.msg}`);
+  }
+  return [typeof detail === "string" ? detail : JSON.stringify(detail)];
+}
+
+async function api(method, path, body, form = false) {
+  const headers = {};
+  if (desk.token) headers.Authorization = `Bearer ${desk.token}`;
+  let payload;
+  if (form) payload = new URLSearchParams(body);
+  else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+  const reply = await fetch(path, { method, headers, body: payload });
+  if (reply.status === 204) return null;
+  const data = await reply.json().catch(() => ({ detail: reply.statusText }));
+  if (reply.status === 401 && path !== "/auth/token") signOut();
+  if (!reply.ok) throw new ApiError(reply.status, messagesOf(data.detail));
+  return data;
+}
+
+function showErrors(list, error) {
+  list.replaceChildren(...(error.messages || [String(error)]).map((m) => el("li", m)));
+}
+
+// --- signing in and out -------------------------------------------------------------------------
+$("#signin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  try {
+    const t = await api("POST", "/auth/token", { username: form.get("username"), password: form.get("password") }, true);
+    desk.token = t.access_token;
+    sessionStorage.setItem("hotline.token", desk.token);
+    $("#signin-error").textContent = "";
+    await start();
+  } catch (e) {
+    $("#signin-error").textContent = e.message;
+  }
+});
+
+function signOut() {
+  desk.token = null;
+  sessionStorage.removeItem("hotline.token");
+  if (desk.socket) desk.socket.close();
+  $("#desk").hidden = true;
+  $("#signin").hidden = false;
+}
+
+$("#btn-signout").addEventListener("click", async () => {
+  await api("POST", "/auth/logout").catch(() => {});
+  signOut();
+});
+
+async function start() {
+  desk.me = await api("GET", "/auth/me");
+  if (!desk.me.agent_number) throw new ApiError(403, ["this console is for agents"]);
+  $("#who").textContent = `${desk.me.agent_number} · ${desk.me.username}`;
+  $("#signin").hidden = true;
+  $("#desk").hidden = false;
+  newOrderLine();
+  connect();
+  refreshTasks();
+  refreshHistory();
+}
+
+// --- the agent's state --------------------------------------------------------------------------
+const ALLOWED = {  // which buttons make sense in which state
+  "btn-login": ["logged_out", "session_lost"],
+  "btn-available": ["paused"],
+  "btn-pause": ["available", "wrap_up", "paused"],
+  "btn-wrapup": ["wrap_up"],
+  "btn-logout": ["available", "paused", "wrap_up", "session_lost"],
+};
+
+function setState(state, seconds = 0) {
+  desk.state = state;
+  desk.since = Date.now() - seconds * 1000;
+  const badge = $("#state");
+  badge.textContent = state;
+  badge.dataset.state = state;
+  for (const [id, states] of Object.entries(ALLOWED)) $(`#${id}`).disabled = !states.includes(state);
+}
+
+setInterval(() => {
+  $("#state-time").textContent = `${Math.round((Date.now() - desk.since) / 1000)} s`;
+}, 1000);
+
+for (const button of document.querySelectorAll("button[data-action]")) {
+  button.addEventListener("click", async () => {
+    const action = button.dataset.action;
+    const body = action === "pause" ? { reason: $("#pause-reason").value } : undefined;
+    try {
+      const agent = await api("POST", `/agents/${desk.me.agent_number}/${action}`, body);
+      $("#desk-error").textContent = "";
+      setState(agent.state, agent.time_in_state_seconds);
+    } catch (e) {
+      $("#desk-error").textContent = e.message;
+    }
+  });
+}
+
+// --- live events -------------------------------------------------------------------------------
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/agent`);
+  desk.socket = ws;
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ token: desk.token, epoch: desk.epoch, after: desk.seq }));
+  };
+  ws.onmessage = (msg) => {
+    const frame = JSON.parse(msg.data);
+    desk.epoch = frame.epoch;
+    desk.seq = frame.seq;
+    setLink(true);
+    desk.retry = 500;
+    handle(frame);
+  };
+  ws.onclose = (ev) => {
+    setLink(false);
+    if (!desk.token || ev.code === 4401) return signOut();
+    setTimeout(connect, desk.retry);  // and resume from the last number seen
+    desk.retry = Math.min(desk.retry * 2, 5000);
+  };
+}
+
+function setLink(up) {
+  const link = $("#link");
+  link.dataset.up = String(up);
+  link.textContent = up ? "live" : "reconnecting…";
+}
+
+function handle(frame) {
+  const d = frame.data;
+  switch (frame.kind) {
+    case "reset":
+      setState(d.agent.state, d.agent.time_in_state_seconds);
+      if (!d.agent.current_call) clearPop();
+      for (const f of d.current) handle(f);
+      refreshTasks();
+      refreshHistory();
+      break;
+    case "state":
+      setState(d.state);
+      if (["available", "paused", "logged_out", "session_lost"].includes(d.state)) clearPop();
+      break;
+    case "call_offered": offered(d); break;
+    case "screen_pop": popped(d); break;
+    case "call_ended": $("#disposition-form").hidden = false; refreshHistory(); break;
+    case "task_overdue": refreshTasks(); break;
+  }
+}
+
+// --- the screen-pop -----------------------------------------------------------------------------
+function offered(d) {
+  desk.call = d.call_id;
+  $("#pop-empty").hidden = true;
+  $("#pop-body").hidden = false;
+  $("#disposition-form").hidden = true;
+  $("#disposition-ok").textContent = "";
+  $("#pop-caller").textContent = d.caller_number || "unknown number";
+  $("#pop-queue").textContent = d.queue;
+  $("#pop-waited").textContent = d.waited_seconds;
+  $("#pop-retailer").textContent = d.retailer_id ? "…" : "unknown retailer 未识别";
+  $("#pop-retailer-facts").textContent = "";
+  $("#pop-ivr").textContent = "";
+  $("#pop-orders tbody").replaceChildren();
+  $("#pop-cases").replaceChildren();
+}
+
+function popped(p) {
+  if (desk.call !== p.call_id) offered(p);
+  const bt = p.business_type;
+  $("#pop-queue").textContent = `${p.queue} · ${bt.name_zh || bt.code}`;
+  $("#pop-ivr").textContent = p.ivr_path.map((s) => `${s.state}${s.keys ? ` [${s.keys}]` : ""}`).join(" → ");
+  const r = p.retailer;
+  if (r) {
+    $("#pop-retailer").textContent = `${r.name} (${r.card_number})`;
+    $("#pop-retailer-facts").textContent =
+      `class ${r.retailer_class} · ${r.branch_name || r.branch || "no branch"} · ${r.status} · ${r.phones.join(", ")}`;
+    setRetailer(r);
+  }
+  $("#pop-orders tbody").replaceChildren(...p.recent_orders.map((o) => row([
+    o.created_at.slice(0, 10), o.amount, o.status,
+    (o.lines || []).map((l) => `${l.product_name || l.product} ×${l.quantity}`).join(", ")])));
+  $("#pop-cases").replaceChildren(...p.open_cases.map((c) => el("li",
+    `#${c.id} ${c.kind} · ${c.subject} · ${c.status} · ${c.text || c.excerpt || ""}`,
+    (c.work_orders || []).some((w) => w.overdue) ? "overdue" : "")));
+}
+
+function clearPop() {
+  desk.call = null;
+  $("#pop-empty").hidden = false;
+  $("#pop-body").hidden = true;
+}
+
+function row(cells) {
+  const tr = el("tr");
+  for (const c of cells) tr.append(el("td", c));
+  return tr;
+}
+
+$("#disposition-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  try {
+    const id = await callRowId(desk.call);
+    await api("POST", `/calls/${id}/dispositions`, { disposition: form.get("disposition"), note: form.get("note") || null });
+    $("#disposition-ok").textContent = "saved";
+  } catch (e) {
+    $("#disposition-ok").textContent = "";
+    $("#desk-error").textContent = e.message;
+  }
+});
+
+async function callRowId(linkedid) {
+  if (!linkedid) return null;
+  const [call] = await api("GET", `/calls?linkedid=${encodeURIComponent(linkedid)}&limit=1`);
+  return call ? call.id : null;
+}
+
+// --- orders -------------------------------------------------------------------------------------
+let products = [];
+
+async function setRetailer(r) {
+  desk.retailer = r;
+  $("#order-retailer").textContent = `${r.name} (${r.card_number})`;
+  const branch = r.branch_id ? `?branch_id=${r.branch_id}` : "";
+  products = await api("GET", `/products${branch}`).catch(() => []);
+  for (const select of document.querySelectorAll("#order-lines select")) fillProducts(select);
+}
+
+function fillProducts(select) {
+  const chosen = select.value;
+  select.replaceChildren(...products.map((p) => {
+    const o = el("option", `${p.name} · ${p.unit_price}/${p.unit}${p.on_supply === false ? " (断货)" : ""}`);
+    o.value = p.id;
+    return o;
+  }));
+  if (chosen) select.value = chosen;
+}
+
+function newOrderLine() {
+  const line = el("div", null, "line");
+  const select = el("select");
+  select.name = "product_id";
+  select.setAttribute("aria-label", "product");
+  const qty = el("input");
+  qty.name = "quantity";
+  qty.type = "number";
+  qty.min = "1";
+  qty.value = "1";
+  qty.setAttribute("aria-label", "quantity");
+  fillProducts(select);
+  line.append(select, qty);
+  $("#order-lines").append(line);
+}
+
+$("#order-add-line").addEventListener("click", newOrderLine);
+
+$("#order-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  $("#order-errors").replaceChildren();
+  $("#order-ok").textContent = "";
+  if (!desk.retailer) return showErrors($("#order-errors"), { messages: ["retailer: no caller identified yet"] });
+  const lines = [...document.querySelectorAll("#order-lines .line")].map((l) => ({
+    product_id: Number(l.querySelector("select").value),
+    quantity: Number(l.querySelector("input").value),
+  }));
+  try {
+    const order = await api("POST", "/orders", { retailer_id: desk.retailer.id, call_id: await callRowId(desk.call), lines });
+    $("#order-ok").textContent = `order #${order.id} ${order.status} · ${order.amount}`;
+  } catch (e) {
+    showErrors($("#order-errors"), e);
+  }
+});
+
+// --- opinions -----------------------------------------------------------------------------------
+$("#opinion-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  $("#opinion-errors").replaceChildren();
+  $("#opinion-ok").textContent = "";
+  const form = new FormData(ev.target);
+  const body = { kind: form.get("kind"), subject: form.get("subject"), text: form.get("text"),
+                 source: "retailer", retailer_id: desk.retailer ? desk.retailer.id : null,
+                 call_id: await callRowId(desk.call).catch(() => null) };
+  try {
+    const opinion = await api("POST", "/opinions", body);
+    $("#opinion-ok").textContent = `opinion #${opinion.id} recorded`;
+    ev.target.reset();
+  } catch (e) {
+    showErrors($("#opinion-errors"), e);
+  }
+});
+
+// --- knowledge base -----------------------------------------------------------------------------
+$("#kb-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const q = new FormData(ev.target).get("q");
+  try {
+    const found = await api("GET", `/knowledge?q=${encodeURIComponent(q)}&limit=10`);
+    $("#kb-results").replaceChildren(...(found.length ? found.map((a) => {
+      const li = el("li");
+      li.append(el("strong", a.title), el("span", ` · ${a.category} · `), el("span", a.snippet || ""));
+      return li;
+    }) : [el("li", "nothing found 无结果", "muted")]));
+  } catch (e) {
+    $("#kb-results").replaceChildren(el("li", e.message, "error"));
+  }
+});
+
+// --- tasks and history --------------------------------------------------------------------------
+async function refreshTasks() {
+  const tasks = await api("GET", "/tasks").catch(() => []);
+  $("#task-count").textContent = String(tasks.length);
+  $("#task-list").replaceChildren(...tasks.map((t) => el("li",
+    `WO#${t.work_order_id} step ${t.step_no ?? t.step ?? ""} · ${t.department_name || t.department || ""} · due ${t.due_at} · ${t.retailer_name || ""} ${t.description || ""}`,
+    t.overdue ? "overdue" : "")));
+}
+
+async function refreshHistory() {
+  if (!desk.me) return;
+  const calls = await api("GET", `/calls?agent_id=${desk.me.agent_id}&limit=20`).catch(() => []);
+  $("#history-table tbody").replaceChildren(...calls.map((c) => row([
+    c.offered_at.slice(0, 16).replace("T", " "), c.caller_number, c.queue || "", c.outcome])));
+}
+
+// a manual lookup, for a caller not identified by the IVR
+window.hotlineLookup = async (q) => {
+  const [r] = await api("GET", `/retailers?q=${encodeURIComponent(q)}&limit=1`);
+  if (r) await setRetailer(r);
+  return r;
+};
+
+if (desk.token) start().catch(signOut);
+else setState("logged_out");
