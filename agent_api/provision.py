@@ -6,6 +6,8 @@ from acd.queues import NOT_QUEUED, queue_name
 from agent_api.settings import Settings
 from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
+from ivr.prompts import PBX_SOUNDS
+from ivr.speech import pbx_sounds_dir
 from models import Agent, Branch, BusinessType
 
 
@@ -26,5 +28,8 @@ async def pbx_layout(
 
 def local_pbx(settings: Settings, endpoints: tuple[SipEndpoint, ...] = (),
               queues: tuple[QueueSpec, ...] = (), die_with_parent: bool = True) -> LocalPbx:
+    prompts = settings.ivr.prompts_dir
     return LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
-                    media={"prompts": settings.ivr.prompts_dir}, die_with_parent=die_with_parent)
+                    media={"prompts": prompts},
+                    sounds={lang: pbx_sounds_dir(prompts, lang) for lang in PBX_SOUNDS},
+                    die_with_parent=die_with_parent)

@@ -6,6 +6,7 @@ from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
 # Where the run folder appears inside the PBX root (bind-mounted there by the local PBX).
 PBX_MOUNT = "/pbx"
+SOUNDS_DIR = "/usr/share/asterisk/sounds"  # astdatadir/sounds: the PBX's sounds by language
 MAX_WAIT_LANGUAGE = "MAX_WAIT_LANGUAGE"
 
 MODULES = (
@@ -61,7 +62,7 @@ def render_all(
         "pjsip.conf": render_pjsip_conf(pbx, endpoints),
         "rtp.conf": f"[general]\nrtpstart={pbx.rtp_start}\nrtpend={pbx.rtp_end}\n",
         "extensions.conf": render_extensions_conf(pbx, agi),
-        "queues.conf": render_queues_conf(endpoints, queues),
+        "queues.conf": render_queues_conf(endpoints, queues, pbx.queue_announce_seconds),
         "voicemail.conf": VOICEMAIL_CONF,
         "musiconhold.conf": f"[default]\nmode=files\ndirectory={PBX_MOUNT}/moh\n",
         "confbridge.conf": CONFBRIDGE_CONF,
@@ -112,6 +113,8 @@ dateformat = %F %T.%3q
 
 [logfiles]
 messages.log => notice,warning,error
+; empty unless a test raises the verbosity (core set verbose 3) to hear what is played
+verbose.log => verbose
 console => error
 """
 
@@ -182,8 +185,10 @@ exten => {pbx.hotline_number},1,NoOp(hotline call from ${{CALLERID(num)}})
  same => n(done),Hangup()
 exten => _X!,1,Hangup(1)
 
+; The caller waits in its own language: position announcements in Mandarin or English.
 [{dp.CTX_ACD}]
-exten => s,1,Queue(${{{dp.VAR_QUEUE}}},,,,{pbx.queue_max_wait})
+exten => s,1,Set(CHANNEL(language)=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
+ same => n,Queue(${{{dp.VAR_QUEUE}}},,,,{pbx.queue_max_wait})
  same => n,GotoIf($["${{QUEUESTATUS}}" = "TIMEOUT"]?{dp.CTX_FALLBACK},vm,1)
  same => n,Goto({dp.CTX_FALLBACK},s,1)
 
@@ -231,14 +236,15 @@ exten => _X!,1,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EX
 """
 
 
-def render_queues_conf(endpoints: tuple[SipEndpoint, ...], queues: tuple[QueueSpec, ...]) -> str:
+def render_queues_conf(endpoints: tuple[SipEndpoint, ...], queues: tuple[QueueSpec, ...],
+                       announce_seconds: int = 30) -> str:
     everyone = QueueSpec(dp.FALLBACK_QUEUE, tuple(ep.name for ep in endpoints))
     parts = ["[general]\npersistentmembers = no\n"]
     for queue in (everyone, *queues):
         # ringinuse = no: a phone in its agent session is busy, the engine delivers to it.
         lines = [f"[{queue.name}]", "strategy = ringall", "musicclass = default", "timeout = 15",
                  "retry = 2", "ringinuse = no", "joinempty = yes", "leavewhenempty = no",
-                 "announce-position = yes", "announce-frequency = 30"]
+                 "announce-position = yes", f"announce-frequency = {announce_seconds}"]
         lines += [f"member => PJSIP/{name}" for name in queue.members]
         parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from asterisk.ami import AmiClient
-from asterisk.config import PBX_MOUNT, QueueSpec, SipEndpoint, render_all
+from asterisk.config import PBX_MOUNT, SOUNDS_DIR, QueueSpec, SipEndpoint, render_all
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
 log = logging.getLogger("hotline.pbx")
@@ -117,12 +117,16 @@ class LocalPbx:
     def __init__(
         self, pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, run_dir: Path | None = None,
         endpoints: tuple[SipEndpoint, ...] = (), queues: tuple[QueueSpec, ...] = (),
-        media: Mapping[str, Path] | None = None, die_with_parent: bool = True,
+        media: Mapping[str, Path] | None = None, sounds: Mapping[str, Path] | None = None,
+        die_with_parent: bool = True,
     ) -> None:
         self.settings, self.ami, self.agi = pbx, ami, agi
         self.run_dir = (run_dir or pbx.run_dir).resolve()
         self.endpoints, self.queues = endpoints, queues
         self.media = dict(media or {})  # run-folder subfolder -> folder whose files it shows
+        # language -> folder shown as the PBX's own sounds in that language (Asterisk ships none
+        # in Mandarin)
+        self.sounds = {lang: folder for lang, folder in (sounds or {}).items() if folder.is_dir()}
         # A test run or a demo that dies takes its PBX along; `hotline pbx up` leaves it running.
         self.die_with_parent = die_with_parent
         self.pid_file = self.run_dir / "asterisk.pid"
@@ -137,6 +141,8 @@ class LocalPbx:
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         for sub, source in self.media.items():
             link_tree(source, self.run_dir / sub)
+        for lang, source in self.sounds.items():
+            link_tree(source, self.run_dir / "sounds" / lang)
         files = render_all(self.settings, self.ami, self.agi, self.endpoints, self.queues)
         for name, text in files.items():
             target = self.run_dir / "etc" / name
@@ -161,9 +167,14 @@ class LocalPbx:
         (root / PBX_MOUNT.lstrip("/")).mkdir(exist_ok=True)
         self.write_config()
         (self.log_dir / "messages.log").unlink(missing_ok=True)  # judge this boot alone
+        languages = ""
+        for lang in self.sounds:
+            target = root / SOUNDS_DIR.lstrip("/") / lang
+            target.mkdir(parents=True, exist_ok=True)
+            languages += f"mount --bind {self.run_dir}/sounds/{lang} {target} && "
         script = (
             f"mount --bind /proc {root}/proc && mount --bind /dev {root}/dev && "
-            f"mount --bind {self.run_dir} {root}{PBX_MOUNT} && "
+            f"mount --bind {self.run_dir} {root}{PBX_MOUNT} && {languages}"
             f"exec chroot {root} /usr/sbin/asterisk -C {PBX_MOUNT}/etc/asterisk.conf -f -n"
         )
         console = open(self.log_dir / "console.log", "ab")

@@ -37,6 +37,7 @@ class PbxSettings(BaseModel):
     rtp_end: int = 20999
     hotline_number: str = "4000"
     agent_login_code: str = "*90"  # dialed from an agent's phone: agent number, PIN, session
+    queue_announce_seconds: int = 30  # a waiting caller hears its position this often
     queue_max_wait: int = 300  # seconds in a queue before the caller is offered voicemail
     boot_timeout: float = 60.0
     mirror: str | None = Field(default=None, description="Debian mirror; read from apt sources when unset")

@@ -74,12 +74,17 @@ PROMPTS: dict[str, dict[str, str]] = {
     "agent-logged-in": {"zh": "登录成功。", "en": "You are logged in."},
     "agent-login-failed": {"zh": "工号或密码错误。", "en": "Wrong agent number or PIN."},
     "goodbye": {"zh": "感谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
+    # the PBX's own queue announcements (English ones come with Asterisk)
+    "queue-thereare": {"zh": "您前面还有"},
+    "queue-callswaiting": {"zh": "位客户在等候，请您稍候。"},
+    "queue-youarenext": {"zh": "您是下一位，请稍候。"},
+    "queue-thankyou": {"zh": "感谢您的耐心等候。"},
     "beep": {"zh": "", "en": ""},
     # number words
     **{f"digit-{i}": {"zh": _ZH_DIGITS[i], "en": _EN_DIGITS[i]} for i in range(10)},
     "num-10": {"zh": "十", "en": "ten"},
     **{f"num-{10 + i}": {"en": word} for i, word in enumerate(_EN_TEENS) if i},
-    **{f"num-{n}": {"en": word} for n, word in _EN_TENS.items()},
+    **{f"num-{n}": {"zh": f"{_ZH_DIGITS[n // 10]}十", "en": word} for n, word in _EN_TENS.items()},
     "num-100": {"zh": "百", "en": "hundred"},
     "num-1000": {"zh": "千", "en": "thousand"},
     "num-10000": {"zh": "万"},
@@ -91,6 +96,17 @@ PROMPTS: dict[str, dict[str, str]] = {
     "day": {"zh": "日"},
     **{f"month-{i + 1}": {"en": name} for i, name in enumerate(_EN_MONTHS)},
 }
+
+# Sounds the PBX itself plays by name in the caller's language (app_queue's position
+# announcements, and the numbers in them as Asterisk's say.c asks for Chinese), which Asterisk
+# does not ship in Mandarin: Asterisk's name -> our prompt key.
+PBX_SOUNDS: dict[str, dict[str, str]] = {"zh": {
+    **{f"digits/{i}": f"digit-{i}" for i in range(10)},
+    **{f"digits/{n}": f"num-{n}" for n in range(10, 100, 10)},
+    "digits/hundred": "num-100", "digits/thousand": "num-1000",
+    **{name: name for name in ("queue-thereare", "queue-callswaiting", "queue-youarenext",
+                               "queue-thankyou")},
+}}
 
 # Not speech: key -> (frequency Hz, seconds), made by sox.
 TONES: dict[str, tuple[int, float]] = {"beep": (1000, 0.3)}

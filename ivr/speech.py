@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.prompts import LANGUAGES, PROMPTS, SPOKEN_IN, TONES
+from ivr.prompts import LANGUAGES, PBX_SOUNDS, PROMPTS, SPOKEN_IN, TONES
 
 MANIFEST = "manifest.json"
 TOOL_TIMEOUT_S = 30
@@ -88,7 +88,25 @@ def build_prompts(dest: Path, custom: Path | None = None, force: bool = False,
     _save_manifest(dest, manifest)  # what was built before a failure stays built
     if error is not None:
         raise error
+    link_pbx_sounds(dest)
     return counts
+
+
+def pbx_sounds_dir(dest: Path, lang: str) -> Path:
+    return dest / "pbx-sounds" / lang
+
+
+def link_pbx_sounds(dest: Path) -> None:
+    """The PBX's own sound names (PBX_SOUNDS) as links to our prompts, one folder per language,
+    to be shown to the PBX as its sounds in that language."""
+    for lang, names in PBX_SOUNDS.items():
+        for name, key in names.items():
+            source, target = prompt_path(dest, lang, key), pbx_sounds_dir(dest, lang) / f"{name}.wav"
+            if not source.is_file():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            os.link(source, target)
 
 
 def _job(lang: str, key: str, custom: Path | None) -> _Job:

@@ -3,6 +3,7 @@ branches, overflow after its wait, the maximum wait's callback, login from the p
 leg gone between the choice and the connect, and an engine restart while callers wait.
 Where a call went is asserted from the PBX's own ConfbridgeJoin events."""
 import asyncio
+import re
 import time
 
 import pytest
@@ -180,3 +181,34 @@ async def test_an_engine_restart_while_callers_wait_loses_nobody(rig, sipp):
     for call in (first, second):
         call.cancel()
     await asyncio.gather(first, second, return_exceptions=True)
+
+
+async def test_waiting_callers_hear_their_position_in_their_own_language(rig, sipp, settings):
+    settings.pbx.queue_announce_seconds = 3
+    r = await rig()  # nobody logged in: the callers wait, in the order they came
+    english = [Pause(1500), Keys("9"), *ORDER_BJ]
+    callers = (("13300000001", ORDER_BJ), ("13300000002", ORDER_BJ), ("13300000003", english))
+    await r.engine.ami.action("Command", {"Command": "core set verbose 3"})
+    calls = []
+    for caller, script in callers:
+        calls.append(asyncio.create_task(sipp.call("4000", script=script, caller=caller,
+                                                   hold_ms=20000, timeout=50)))
+        await asyncio.sleep(1.5)  # so they join in this order (the English one keys 9 first)
+    for caller, _ in callers:
+        await r.queued(caller)
+    log_dir = settings.pbx.run_dir / "log"
+    # first: "you are next"; second: "there are 2 callers waiting", both in Mandarin from our
+    # sound pack; third: "there are 3 calls waiting" from Asterisk's own English sounds
+    wanted = {("queue-youarenext", "zh"), ("queue-thereare", "zh"), ("digits/2", "zh"),
+              ("queue-callswaiting", "zh"), ("queue-thereare", "en"), ("digits/3", "en")}
+    heard: set[tuple[str, str]] = set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not wanted <= heard:
+        await asyncio.sleep(0.5)
+        heard = set(re.findall(r"Playing '([\w/-]+)\.\w+' \(language '(\w+)'\)",
+                               (log_dir / "verbose.log").read_text()))
+    assert wanted - heard == set()
+    missing = [line for line in (log_dir / "messages.log").read_text().splitlines()
+               if "does not exist" in line]
+    assert missing == []
+    await asyncio.gather(*calls)
