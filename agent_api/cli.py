@@ -145,6 +145,7 @@ async def demo(settings: Settings, args) -> int:
     print(f"""
 hotline is ready.
   API          {http}   (docs {http}/docs, health {http}/health)
+  console      {http}/console   (the agents' page: sign in as 8001 .. 8005)
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
   agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN}; log in from the
                phone with {settings.pbx.agent_login_code})
