@@ -1,1 +1,122 @@
-"""opinions (being built)."""
+"""Customer opinions (客户意见) and the work orders that dispatch them to departments, step by
+step, each step with its own deadline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.retailers import Retailer
+
+
+class OpinionKind(enum.StrEnum):
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+
+class OpinionSubject(enum.StrEnum):
+    COMMERCE = "commerce"  # 商流
+    LOGISTICS = "logistics"  # 物流
+
+
+class OpinionSource(enum.StrEnum):
+    RETAILER = "retailer"
+    CONSUMER = "consumer"
+
+
+class OpinionStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"  # a work order was raised
+    RESOLVED = "resolved"
+    CLOSED = "closed"  # ended without a resolution to feed back (e.g. praise noted)
+
+
+class WorkOrderStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"  # every step done
+
+
+class Department(Base):
+    """A department work orders are dispatched to (物流部, 营销部, ...)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Opinion(Base):
+    __tablename__ = "opinions"
+    __table_args__ = (Index("ix_opinions_branch_id_status", "branch_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OpinionKind]
+    subject: Mapped[OpinionSubject]
+    source: Mapped[OpinionSource]
+    # A retailer's own opinion, or the retailer a consumer's opinion is about.
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"), index=True)
+    consumer_name: Mapped[str | None] = mapped_column(String(100))
+    consumer_phone: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    captured_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The retailer's branch, else the capturer's; NULL is seen by headquarters only.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    status: Mapped[OpinionStatus] = mapped_column(default=OpinionStatus.OPEN)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    feedback_call_at: Mapped[datetime | None]  # when to call the customer back with the outcome
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    retailer: Mapped[Retailer | None] = relationship(lazy="joined")
+    work_orders: Mapped[list[WorkOrder]] = relationship(
+        back_populates="opinion", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="selectin", order_by="WorkOrder.id")
+
+
+class WorkOrder(Base):
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id", ondelete="CASCADE"),
+                                            index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[WorkOrderStatus] = mapped_column(default=WorkOrderStatus.OPEN)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+
+    opinion: Mapped[Opinion] = relationship(back_populates="work_orders")
+    department: Mapped[Department] = relationship(lazy="joined")
+    steps: Mapped[list[WorkOrderStep]] = relationship(
+        back_populates="work_order", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="selectin", order_by="WorkOrderStep.step_no")
+
+
+class WorkOrderStep(Base):
+    __tablename__ = "work_order_steps"
+    __table_args__ = (
+        UniqueConstraint("work_order_id", "step_no"),
+        Index("ix_work_order_steps_done_at_due_at", "done_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_orders.id", ondelete="CASCADE"))
+    step_no: Mapped[int]  # 1, 2, ...: done in this order
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    description: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    overdue_notified_at: Mapped[datetime | None]  # the capturer was told it is overdue
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="steps")
+    department: Mapped[Department] = relationship(lazy="joined")
