@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.retailers import Retailer
+from models.users import User
 
 
 class OpinionKind(enum.StrEnum):
@@ -75,6 +76,7 @@ class Opinion(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     retailer: Mapped[Retailer | None] = relationship(lazy="joined")
+    capturer: Mapped[User] = relationship(lazy="joined")
     work_orders: Mapped[list[WorkOrder]] = relationship(
         back_populates="opinion", cascade="all, delete-orphan", passive_deletes=True,
         lazy="selectin", order_by="WorkOrder.id")
@@ -119,4 +121,5 @@ class WorkOrderStep(Base):
     overdue_notified_at: Mapped[datetime | None]  # the capturer was told it is overdue
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="steps")
+    completer: Mapped[User | None] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
