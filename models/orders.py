@@ -1,4 +1,5 @@
-"""Orders (电话订货). Minimal for now: the agent desktop adds lines and review rules."""
+"""Orders (电话订货): lines of products for a retailer, captured by an agent on a call, by the
+IVR or on the web; the IVR's self-service reads them back."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.catalogue import Product
 
 
 class OrderStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
+    SUBMITTED = "submitted"  # not reviewed yet (an order from another channel)
+    ACCEPTED = "accepted"  # passed the review rules
     REJECTED = "rejected"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
@@ -28,6 +30,32 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Money: a Decimal in the application. SQLite has no decimal type and keeps a float; 12 digits
     # still round-trip exactly, but sums computed by SQLite are float sums.
-    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # the sum of the lines
     status: Mapped[OrderStatus] = mapped_column(default=OrderStatus.SUBMITTED)
     channel: Mapped[str] = mapped_column(String(16), default="phone")  # "phone", "ivr", "web"
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    status_changed_at: Mapped[datetime | None]
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", lazy="selectin",
+        order_by="OrderLine.id")
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # the price when ordered
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="joined")
