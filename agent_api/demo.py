@@ -10,6 +10,7 @@ from models import (
     Skill, User,
 )
 from models import utcnow
+from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderStatus
 from models.security import hash_pin
 
@@ -39,6 +40,14 @@ AGENTS = [
     ("8004", "刘洋", "SH", {"order": 5, "complaint": 5, "consultation": 5}),
     ("8005", "陈静", "HQ", {code: 5 for code, *_ in BUSINESS_TYPES}),
 ]
+# code, name, unit price per carton (条); not on supply in these branches
+PRODUCTS = [
+    ("6901028001", "中华（硬）", "450.00", ()), ("6901028075", "玉溪（软）", "230.00", ()),
+    ("6901028180", "云烟（紫）", "110.00", ()), ("6901028300", "黄鹤楼（软蓝）", "190.00", ()),
+    ("6901028412", "利群（新版）", "150.00", ("BJ",)), ("6901028555", "南京（炫赫门）", "180.00", ()),
+]
+# the most of one product a retailer of this class may order at once
+CLASS_LIMITS = {"A": 50, "B": 30, "C": 20, "D": 10, "E": 5}
 # card number, name, branch, class, phones
 RETAILERS = [
     ("110100001", "朝阳便利店", "BJ", "A", ["13800010001"]),
@@ -85,9 +94,25 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
             session.add_all(BusinessHours(branch_id=branches[code].id, weekday=day,
                                           opens=BRANCH_HOURS[0], closes=BRANCH_HOURS[1])
                             for day in range(7))
+        await _seed_catalogue(session, branches, retailers)
         now = utcnow()
         for card, orders in ORDERS.items():
             session.add_all(Order(retailer_id=retailers[card].id,
                                   created_at=now - timedelta(days=ago), amount=Decimal(amount),
                                   status=status) for ago, amount, status in orders)
     return True
+
+
+async def _seed_catalogue(session: AsyncSession, branches: dict[str, Branch],
+                          retailers: dict[str, Retailer]) -> None:
+    products = [Product(code=code, name=name, unit_price=Decimal(price))
+                for code, name, price, _ in PRODUCTS]
+    session.add_all(products)
+    await session.flush()
+    for product, (*_, short_in) in zip(products, PRODUCTS):
+        session.add_all(ProductSupply(product_id=product.id, branch_id=branch.id,
+                                      on_supply=code not in short_in)
+                        for code, branch in branches.items())
+        session.add_all(OrderLimit(retailer_id=r.id, product_id=product.id, min_quantity=1,
+                                   max_quantity=CLASS_LIMITS[r.retailer_class])
+                        for r in retailers.values())

@@ -11,6 +11,7 @@ from acd.agent_state import AgentState
 from acd.notices import AgentChanged, CallOffered, Notice
 from agent_api import screen_pop
 from agent_api.live import LiveHub, agent_topic
+from agent_api.work_orders import newly_overdue
 from models import utcnow
 
 log = logging.getLogger("hotline.desktop")
@@ -83,7 +84,6 @@ class DesktopFeed:
                 log.exception("overdue check failed")
 
     async def publish_overdue(self) -> int:
-        from agent_api.work_orders import newly_overdue  # TEMP until the module lands
         async with self.sessions() as session, session.begin():
             notices = await newly_overdue(session, utcnow())
         for n in notices:

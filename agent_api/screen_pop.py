@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from acd.notices import CallOffered
+from agent_api.ordering import recent_orders
+from agent_api.work_orders import open_cases
 from models import BusinessType, IvrStep, Retailer
 
 
@@ -40,8 +42,6 @@ async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[
         "branch_name": r.branch.name if r.branch else None,
         "phones": [p.number for p in r.phones],
     }
-    from agent_api.ordering import recent_orders  # TEMP until the module lands
-    from agent_api.work_orders import open_cases
     pop["recent_orders"] = await recent_orders(session, r.id)
     pop["open_cases"] = await open_cases(session, r.id)
     return pop

@@ -1,4 +1,296 @@
-"""orders (being built)."""
-from fastapi import APIRouter
+"""The catalogue and telephone orders: agents capture orders for the retailers of their branch,
+each checked by the review rules in one transaction; ops keep the catalogue, the supply per
+branch and the retailers' limits."""
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import or_, select
+
+from agent_api.auth import CurrentUser, Principal, current_user, require
+from agent_api.deps import Session
+from agent_api.errors import Violation, refuse
+from agent_api.ordering import Line, priced, read_facts, review, transition_refused
+from models import Branch, Call, Order, OrderStatus, Retailer, Role, utcnow
+from models.catalogue import OrderLimit, Product, ProductSupply
+from models.orders import OrderLine
+
+router = APIRouter(tags=["orders"], dependencies=[Depends(current_user)])
+CAPTURING = require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+CATALOGUE_KEEPERS = require(Role.OPS, Role.ADMIN)
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+class ProductOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    unit: str
+    unit_price: Decimal
+    active: bool
+    on_supply: bool | None  # in the branch asked about; None when no branch was given
+
+
+class ProductIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[\w-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field(default="条", min_length=1, max_length=16)
+    unit_price: Money
+
+
+class ProductPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    unit: str | None = Field(default=None, min_length=1, max_length=16)
+    unit_price: Money | None = None
+    active: bool | None = None
+
+
+class SupplyIn(BaseModel):
+    on_supply: bool
+
+
+class LimitIn(BaseModel):
+    retailer_id: int
+    product_id: int
+    min_quantity: int = Field(ge=0, le=100_000)
+    max_quantity: int = Field(ge=1, le=100_000)
+
+
+class LimitOut(BaseModel):
+    product_id: int
+    product: str
+    min_quantity: int
+    max_quantity: int
+
+
+class LineIn(BaseModel):
+    product_id: int
+    quantity: int = Field(gt=0, le=100_000)
+
+
+class OrderIn(BaseModel):
+    retailer_id: int
+    call_id: int | None = Field(default=None, description="the call it was taken on (calls.id)")
+    lines: list[LineIn] = Field(min_length=1, max_length=50)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class LineOut(BaseModel):
+    product_id: int
+    product: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+class OrderOut(BaseModel):
+    id: int
+    retailer_id: int
+    created_at: datetime
+    amount: Decimal
+    status: OrderStatus
+    channel: str
+    call_id: int | None
+    note: str | None
+    lines: list[LineOut]
+
+
+class StatusIn(BaseModel):
+    status: OrderStatus
+
+
+def _out(o: Order) -> OrderOut:
+    return OrderOut(id=o.id, retailer_id=o.retailer_id, created_at=o.created_at, amount=o.amount,
+                    status=o.status, channel=o.channel, call_id=o.call_id, note=o.note,
+                    lines=[LineOut(product_id=x.product_id, product=x.product.name,
+                                   quantity=x.quantity, unit_price=x.unit_price, amount=x.amount)
+                           for x in o.lines])
+
+
+async def _retailer(session: Session, user: Principal, retailer_id: int,
+                    loc: tuple[str, ...] | None = None) -> Retailer:
+    """A retailer the user may act for: unknown or another branch's is a 404 (or, inside a
+    body, a 422 naming the field), so nobody learns what other branches hold."""
+    r = await session.get(Retailer, retailer_id)
+    if r is None or not user.may_see_branch(r.branch_id):
+        if loc:
+            raise refuse([Violation("retailer_in_scope", loc,
+                                    f"retailer {retailer_id} not found")])
+        raise HTTPException(404, f"retailer {retailer_id} not found")
+    return r
+
+
+# -- the catalogue ------------------------------------------------------------------------------
+
+@router.get("/products", response_model=list[ProductOut])
+async def products(session: Session, user: CurrentUser,
+                   branch_id: int | None = None,
+                   q: Annotated[str | None, Query(max_length=100)] = None,
+                   include_inactive: bool = False) -> list[ProductOut]:
+    """With the supply status in a branch (an agent's own by default)."""
+    branch_id = branch_id if branch_id is not None else user.branch_id
+    query = select(Product).order_by(Product.code)
+    if not include_inactive:
+        query = query.where(Product.active)
+    if q:
+        query = query.where(or_(Product.code.contains(q), Product.name.contains(q)))
+    rows = list(await session.scalars(query))
+    supplied = set(await session.scalars(select(ProductSupply.product_id).where(
+        ProductSupply.branch_id == branch_id, ProductSupply.on_supply))) if branch_id else set()
+    return [ProductOut(id=p.id, code=p.code, name=p.name, unit=p.unit, unit_price=p.unit_price,
+                       active=p.active, on_supply=(p.id in supplied) if branch_id else None)
+            for p in rows]
+
+
+@router.post("/products", response_model=ProductOut, status_code=201,
+             dependencies=[Depends(CATALOGUE_KEEPERS)])
+async def add_product(body: ProductIn, session: Session) -> ProductOut:
+    if await session.scalar(select(Product.id).where(Product.code == body.code)):
+        raise refuse([Violation("product_code_unique", ("body", "code"),
+                                f"a product with code {body.code} exists")], 409)
+    p = Product(**body.model_dump())
+    session.add(p)
+    await session.commit()
+    return ProductOut(**body.model_dump(), id=p.id, active=True, on_supply=None)
+
+
+@router.patch("/products/{product_id}", response_model=ProductOut,
+              dependencies=[Depends(CATALOGUE_KEEPERS)])
+async def change_product(product_id: int, body: ProductPatch, session: Session) -> ProductOut:
+    p = await session.get(Product, product_id)
+    if p is None:
+        raise HTTPException(404, f"product {product_id} not found")
+    for field, value in body.model_dump(exclude_none=True).items():
+        setattr(p, field, value)
+    await session.commit()
+    return ProductOut(id=p.id, code=p.code, name=p.name, unit=p.unit, unit_price=p.unit_price,
+                      active=p.active, on_supply=None)
+
+
+@router.put("/products/{product_id}/supply/{branch_id}", response_model=SupplyIn,
+            dependencies=[Depends(CATALOGUE_KEEPERS)])
+async def set_supply(product_id: int, branch_id: int, body: SupplyIn,
+                     session: Session) -> SupplyIn:
+    if await session.get(Product, product_id) is None:
+        raise HTTPException(404, f"product {product_id} not found")
+    if await session.get(Branch, branch_id) is None:
+        raise HTTPException(404, f"branch {branch_id} not found")
+    row = await session.get(ProductSupply, (product_id, branch_id))
+    if row is None:
+        session.add(ProductSupply(product_id=product_id, branch_id=branch_id,
+                                  on_supply=body.on_supply))
+    else:
+        row.on_supply = body.on_supply
+    await session.commit()
+    return body
+
+
+# -- limits -------------------------------------------------------------------------------------
+
+@router.get("/orders/limits", response_model=list[LimitOut])
+async def limits(retailer_id: int, session: Session, user: CurrentUser) -> list[LimitOut]:
+    await _retailer(session, user, retailer_id)
+    rows = await session.execute(select(OrderLimit, Product.name)
+                                 .join(Product, Product.id == OrderLimit.product_id)
+                                 .where(OrderLimit.retailer_id == retailer_id)
+                                 .order_by(Product.code))
+    return [LimitOut(product_id=lim.product_id, product=name, min_quantity=lim.min_quantity,
+                     max_quantity=lim.max_quantity) for lim, name in rows]
+
+
+@router.put("/orders/limits", response_model=LimitIn, dependencies=[Depends(CATALOGUE_KEEPERS)])
+async def set_limit(body: LimitIn, session: Session, user: CurrentUser) -> LimitIn:
+    broken = []
+    if body.max_quantity < body.min_quantity:
+        broken.append(Violation("limit_order", ("body", "max_quantity"),
+                                "the upper limit is below the lower limit"))
+    if await session.get(Retailer, body.retailer_id) is None:
+        broken.append(Violation("retailer_known", ("body", "retailer_id"), "no such retailer"))
+    if await session.get(Product, body.product_id) is None:
+        broken.append(Violation("product_known", ("body", "product_id"), "no such product"))
+    if broken:
+        raise refuse(broken)
+    row = await session.get(OrderLimit, (body.retailer_id, body.product_id))
+    if row is None:
+        session.add(OrderLimit(**body.model_dump()))
+    else:
+        row.min_quantity, row.max_quantity = body.min_quantity, body.max_quantity
+    await session.commit()
+    return body
+
+
+# -- orders -------------------------------------------------------------------------------------
+
+@router.post("/orders", response_model=OrderOut, status_code=201)
+async def capture(body: OrderIn, session: Session,
+                  user: Annotated[Principal, Depends(CAPTURING)]) -> OrderOut:
+    """Accepted when it passes every review rule; otherwise a 422 naming each broken rule and
+    its field, and nothing is written."""
+    r = await _retailer(session, user, body.retailer_id, loc=("body", "retailer_id"))
+    lines = [Line(x.product_id, x.quantity) for x in body.lines]
+    broken = review(lines, await read_facts(session, r.status, r.branch_id, r.id,
+                                            [x.product_id for x in lines]))
+    if body.call_id is not None:
+        call = await session.get(Call, body.call_id)
+        if call is None or not user.may_see_branch(call.branch_id):
+            broken.append(Violation("call_in_scope", ("body", "call_id"),
+                                    f"call {body.call_id} not found"))
+    if broken:
+        raise refuse(broken)
+    prices = dict((await session.execute(select(Product.id, Product.unit_price).where(
+        Product.id.in_([x.product_id for x in lines])))).all())
+    rows = priced(lines, prices)
+    order = Order(retailer_id=r.id, amount=sum((amount for *_, amount in rows), Decimal(0)),
+                  status=OrderStatus.ACCEPTED, channel="phone", created_by=user.user_id,
+                  call_id=body.call_id, note=body.note, status_changed_at=utcnow(),
+                  lines=[OrderLine(product_id=x.product_id, quantity=x.quantity,
+                                   unit_price=price, amount=amount) for x, price, amount in rows])
+    session.add(order)
+    await session.commit()
+    return _out(await _order(session, user, order.id))
+
+
+async def _order(session: Session, user: Principal, order_id: int) -> Order:
+    row = (await session.execute(select(Order, Retailer.branch_id)
+                                 .join(Retailer, Retailer.id == Order.retailer_id)
+                                 .where(Order.id == order_id)
+                                 .execution_options(populate_existing=True))).first()
+    if row is None or not user.may_see_branch(row[1]):
+        raise HTTPException(404, f"order {order_id} not found")
+    return row[0]
+
+
+@router.get("/orders", response_model=list[OrderOut])
+async def list_orders(session: Session, user: CurrentUser, retailer_id: int | None = None,
+                      status: OrderStatus | None = None,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[OrderOut]:
+    """Newest first; an agent sees its branch's."""
+    query = (select(Order).join(Retailer, Retailer.id == Order.retailer_id)
+             .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
+    if retailer_id is not None:
+        query = query.where(Order.retailer_id == retailer_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    if not user.sees_all_branches:
+        query = query.where(Retailer.branch_id == user.branch_id)
+    return [_out(o) for o in await session.scalars(query)]
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+async def get_order(order_id: int, session: Session, user: CurrentUser) -> OrderOut:
+    return _out(await _order(session, user, order_id))
+
+
+@router.post("/orders/{order_id}/status", response_model=OrderOut)
+async def change_status(order_id: int, body: StatusIn, session: Session,
+                        user: Annotated[Principal, Depends(require(
+                            Role.AGENT, Role.SUPERVISOR, Role.OPS, Role.ADMIN))]) -> OrderOut:
+    order = await _order(session, user, order_id)
+    refused = transition_refused(order.status, body.status)
+    if refused is not None:
+        raise refuse([refused], 409)
+    order.status, order.status_changed_at = body.status, utcnow()
+    await session.commit()
+    return _out(await _order(session, user, order_id))

@@ -1,0 +1,67 @@
+"""The live feed against a real database (SQLite and PostgreSQL): the screen-pop read for an
+offered call, and overdue work-order steps pushed to the agent who captured the opinion."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from acd.notices import CallOffered
+from agent_api import screen_pop
+from agent_api.desktop_feed import DesktopFeed
+from agent_api.live import LiveHub, agent_topic
+from models import Agent, IvrStep, Retailer, utcnow
+from models.opinions import WorkOrderStep
+from tests.db.conftest import login
+
+pytestmark = pytest.mark.db
+
+
+async def test_the_screen_pop_names_the_retailer_with_its_orders_cases_and_ivr_path(api, sessions):
+    headers = await login(api, "8001")
+    async with sessions() as s, s.begin():
+        retailer = await s.scalar(select(Retailer).where(Retailer.card_number == "110100001"))
+        s.add_all(IvrStep(pbx_server="local", linkedid="9.1", seq=i, state=state, keys=keys,
+                          result="ok", entered_at=utcnow(), duration_ms=900)
+                  for i, (state, keys) in enumerate((("menu", "1"), ("card", "110100001#"))))
+    opinion = await api.post("/opinions", headers=headers, json={
+        "kind": "complaint", "subject": "logistics", "source": "retailer",
+        "retailer_id": retailer.id, "text": "上周的货晚到了两天"})
+    assert opinion.status_code == 201, opinion.text
+    offer = CallOffered(1, "9.1", "BJ-order", "BJ", "order", "zh", retailer.id, "A",
+                        "13800010001", 12.5)
+    async with sessions() as s:
+        pop = await screen_pop.build(s, "local", offer)
+    assert pop["retailer"]["name"] == "朝阳便利店" and pop["retailer"]["retailer_class"] == "A"
+    assert pop["retailer"]["branch"] == "BJ" and pop["retailer"]["phones"] == ["13800010001"]
+    assert pop["business_type"]["name_zh"] == "电话订货" and pop["waited_seconds"] == 12.5
+    assert [(s["state"], s["keys"]) for s in pop["ivr_path"]] == [("menu", "1"),
+                                                                  ("card", "110100001#")]
+    assert len(pop["recent_orders"]) == 3  # the demo's orders of this retailer
+    assert [c["id"] for c in pop["open_cases"]] == [opinion.json()["id"]]
+    unknown = CallOffered(1, "9.2", "HQ-operator", "HQ", "operator", "zh", None, None, "139", 0)
+    async with sessions() as s:
+        pop = await screen_pop.build(s, "local", unknown)
+    assert pop["retailer"] is None and pop["recent_orders"] == [] and pop["ivr_path"] == []
+
+
+async def test_an_overdue_step_is_pushed_once_to_the_agent_who_captured_the_opinion(api, sessions):
+    headers = await login(api, "8001")
+    async with sessions() as s:
+        retailer = await s.scalar(select(Retailer.id).where(Retailer.card_number == "110100001"))
+        agent = await s.scalar(select(Agent.id).where(Agent.number == "8001"))
+    opinion = (await api.post("/opinions", headers=headers, json={
+        "kind": "complaint", "subject": "logistics", "source": "retailer", "retailer_id": retailer,
+        "text": "送货员态度不好"})).json()["id"]
+    wo = (await api.post(f"/opinions/{opinion}/work-orders", headers=headers, json={
+        "department": "logistics", "steps": [{"description": "核实", "due_in_hours": 2}]})).json()
+    hub = LiveHub()
+    feed = DesktopFeed(hub, sessions, "local")
+    assert await feed.publish_overdue() == 0
+    async with sessions() as s, s.begin():
+        await s.execute(update(WorkOrderStep).where(WorkOrderStep.work_order_id == wo["id"])
+                        .values(due_at=utcnow() - timedelta(minutes=5)))
+    assert await feed.publish_overdue() == 1
+    [event] = hub.missed(agent_topic(agent), hub.epoch, 0)
+    assert event.kind == "task_overdue"
+    assert (event.data["work_order_id"], event.data["opinion_id"]) == (wo["id"], opinion)
+    assert await feed.publish_overdue() == 0  # told once

@@ -1,0 +1,54 @@
+"""The order review rules as pure code, table-driven: each broken rule is named with its field."""
+import pytest
+
+from agent_api.ordering import Facts, Limit, Line, review, transition_refused
+from models import OrderStatus, RetailerStatus
+
+FACTS = Facts(RetailerStatus.ACTIVE, active_products={1: "中华", 2: "玉溪", 3: "利群"},
+              on_supply=frozenset({1, 2}), limits={1: Limit(2, 10), 2: Limit(0, 5)})
+
+
+def broken(lines, facts=FACTS) -> list[tuple[str, tuple]]:
+    return [(v.rule, v.loc) for v in review([Line(*x) for x in lines], facts)]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    ([(1, 2), (2, 5)], []),
+    ([(1, 10)], []),
+    ([(1, 1)], [("retailer_lower_limit", ("body", "lines", 0, "quantity"))]),
+    ([(1, 11)], [("retailer_upper_limit", ("body", "lines", 0, "quantity"))]),
+    ([(3, 1)], [("product_on_supply", ("body", "lines", 0, "product_id"))]),
+    ([(9, 1)], [("product_active", ("body", "lines", 0, "product_id"))]),
+    ([(2, 1), (2, 1)], [("product_once", ("body", "lines", 1, "product_id"))]),
+    ([(2, 6), (3, 1), (1, 1)], [("retailer_upper_limit", ("body", "lines", 0, "quantity")),
+                                ("product_on_supply", ("body", "lines", 1, "product_id")),
+                                ("retailer_lower_limit", ("body", "lines", 2, "quantity"))]),
+])
+def test_each_rule_is_named_with_its_line(lines, expected):
+    assert broken(lines) == expected
+
+
+def test_a_product_without_a_limit_row_has_no_limit():
+    facts = Facts(RetailerStatus.ACTIVE, {4: "云烟"}, frozenset({4}), {})
+    assert broken([(4, 99_999)], facts) == []
+
+
+@pytest.mark.parametrize("status", [RetailerStatus.SUSPENDED, RetailerStatus.CLOSED])
+def test_a_retailer_who_is_not_active_may_not_order(status):
+    facts = Facts(status, FACTS.active_products, FACTS.on_supply, FACTS.limits)
+    assert broken([(1, 2)], facts) == [("retailer_active", ("body", "retailer_id"))]
+
+
+@pytest.mark.parametrize("current, wanted, allowed", [
+    (OrderStatus.ACCEPTED, OrderStatus.DELIVERED, True),
+    (OrderStatus.ACCEPTED, OrderStatus.CANCELLED, True),
+    (OrderStatus.SUBMITTED, OrderStatus.REJECTED, True),
+    (OrderStatus.DELIVERED, OrderStatus.CANCELLED, False),
+    (OrderStatus.CANCELLED, OrderStatus.ACCEPTED, False),
+    (OrderStatus.ACCEPTED, OrderStatus.SUBMITTED, False),
+])
+def test_status_transitions(current, wanted, allowed):
+    refused = transition_refused(current, wanted)
+    assert (refused is None) == allowed
+    if refused is not None:
+        assert refused.rule == "status_transition" and refused.loc == ("body", "status")
