@@ -37,7 +37,7 @@ async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[
         return pop
     pop["retailer"] = {
         "id": r.id, "card_number": r.card_number, "name": r.name,
-        "retailer_class": r.retailer_class, "status": r.status,
+        "retailer_class": r.retailer_class, "status": r.status, "branch_id": r.branch_id,
         "branch": r.branch.code if r.branch else None,
         "branch_name": r.branch.name if r.branch else None,
         "phones": [p.number for p in r.phones],

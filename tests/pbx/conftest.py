@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from agent_api.app import create_app
@@ -22,7 +22,7 @@ from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from ivr.settings import IvrSettings
 from ivr.speech import build_prompts
 from migrations import runner
-from models import Call, make_engine, make_sessionmaker
+from models import BusinessHours, Call, make_engine, make_sessionmaker
 from asterisk import sipp_phone as phones
 
 pytestmark = pytest.mark.pbx
@@ -72,11 +72,15 @@ def prompts() -> Path:
 
 @pytest.fixture
 async def database(settings: Settings):
-    """Migrated, with the demo's branches, agents, retailers and orders."""
+    """Migrated, with the demo's branches, agents, retailers and orders; every branch open
+    around the clock, so no test depends on the hour it runs at (a test of closed hours adds a
+    holiday)."""
     await runner.upgrade(settings.db.url)
     db = make_engine(settings.db.url)
     sessions = make_sessionmaker(db)
     await seed(sessions)
+    async with sessions() as s, s.begin():
+        await s.execute(delete(BusinessHours))
     yield sessions
     await db.dispose()
 
