@@ -10,14 +10,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def make_engine(url: str | URL, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str | URL, echo: bool = False, pool_size: int = 5) -> AsyncEngine:
     sa_url = make_url(url)
     if sa_url.get_backend_name() != "sqlite":
-        return create_async_engine(sa_url, echo=echo, pool_pre_ping=True)
+        return create_async_engine(sa_url, echo=echo, pool_pre_ping=True, pool_size=pool_size)
     database = sa_url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(sa_url, echo=echo)
+    engine = (create_async_engine(sa_url, echo=echo, pool_size=pool_size)
+              if database and database != ":memory:" else create_async_engine(sa_url, echo=echo))
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
