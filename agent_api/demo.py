@@ -10,6 +10,7 @@ from models import (
     Skill, User,
 )
 from models import utcnow
+from agent_api.demo_knowledge import seed_knowledge
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderStatus
 from models.security import hash_pin
@@ -95,6 +96,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
                                           opens=BRANCH_HOURS[0], closes=BRANCH_HOURS[1])
                             for day in range(7))
         await _seed_catalogue(session, branches, retailers)
+        await seed_knowledge(session)
         now = utcnow()
         for card, orders in ORDERS.items():
             session.add_all(Order(retailer_id=retailers[card].id,

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, inspect
 
 from migrations import runner
 from models import Base, make_engine
+from models.knowledge import KNOWLEDGE_FTS, KNOWLEDGE_TRGM_INDEX
 
 pytestmark = pytest.mark.db
 
@@ -22,14 +23,21 @@ ACD_TABLES = {"queue_settings", "agent_transitions", "callback_requests"}  # cre
 USER_TABLES = {"users", "auth_tokens", "call_dispositions"}  # created by 0004 and 0005
 CATALOGUE_TABLES = {"products", "product_supply", "order_limits", "order_lines"}  # 0006
 OPINION_TABLES = {"departments", "opinions", "work_orders", "work_order_steps"}  # 0007
-AFTER_0002 = ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES
+KNOWLEDGE_TABLES = {"knowledge_articles"}  # 0008, with its search index below
+AFTER_0002 = ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
+
+
+def _index_table(name: str) -> bool:
+    """SQLite's FTS5 search table and its shadow tables (knowledge_fts_data, ...)."""
+    return name.startswith(KNOWLEDGE_FTS)
 
 
 async def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:
-            return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            return {n for n in names if not _index_table(n)}
     finally:
         await engine.dispose()
 
@@ -60,7 +68,12 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
 
 
 def _differences(conn: Connection) -> list[object]:
-    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    def ours(obj, name, type_, reflected, compare_to) -> bool:  # not the search index
+        return not (type_ == "table" and _index_table(name)
+                    or type_ == "index" and name == KNOWLEDGE_TRGM_INDEX)
+
+    context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                     "include_object": ours})
     return list(compare_metadata(context, Base.metadata))
 
 
