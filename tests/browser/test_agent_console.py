@@ -1,6 +1,7 @@
 """An agent works a real call in the console page on Chromium: signs in, starts the session, a
 sipp caller goes through IVR and ACD to this agent, the screen-pop shows the caller's retailer,
-and the agent captures an order and an opinion from the page, which land in the database."""
+the agent captures an order and an opinion from the page (they land in the database), searches
+the knowledge base, and sets the disposition at the wrap-up."""
 import asyncio
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from asterisk.sipp_phone import Keys, Pause
 from models import Order
+from models.opinions import Opinion
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx]
 
@@ -56,7 +58,10 @@ async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, s
     await page.click("#opinion-form button[type=submit]")
     await expect(page.locator("#opinion-ok")).to_contain_text("recorded")
 
-    from models.opinions import Opinion
+    await page.fill("#kb-form input[name=q]", "退货")
+    await page.click("#kb-form button[type=submit]")
+    await expect(page.locator("#kb-results li strong")).to_have_text(["退货流程"])
+
     async with database() as s:
         opinion = await s.scalar(select(Opinion).order_by(Opinion.id.desc()))
         assert opinion.text == "上周的货晚到了两天" and opinion.subject == "logistics"
