@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from asterisk.events import QueueCallerJoin
 from asterisk.sipp_phone import Keys, Pause, Speak
 from models import CallbackRequest
 from tests.pbx.conftest import wait_for_calls
