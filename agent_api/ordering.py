@@ -1,9 +1,11 @@
 """Order capture: the review rules as pure code, the capture in one transaction, and the recent
 orders the screen-pop shows."""
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,12 +106,32 @@ def priced(lines: list[Line], prices: dict[int, Decimal]) -> list[tuple[Line, De
             for line in lines]
 
 
-def order_json(order: Order) -> dict[str, Any]:
-    return {"id": order.id, "created_at": order.created_at.isoformat(),
-            "amount": str(order.amount), "status": str(order.status), "channel": order.channel,
-            "lines": [{"product_id": line.product_id, "product": line.product.name,
-                       "quantity": line.quantity, "unit_price": str(line.unit_price),
-                       "amount": str(line.amount)} for line in order.lines]}
+class LineOut(BaseModel):
+    product_id: int
+    product: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+class OrderOut(BaseModel):
+    id: int
+    retailer_id: int
+    created_at: datetime
+    amount: Decimal
+    status: OrderStatus
+    channel: str
+    call_id: int | None
+    note: str | None
+    lines: list[LineOut]
+
+
+def order_out(o: Order) -> OrderOut:
+    return OrderOut(id=o.id, retailer_id=o.retailer_id, created_at=o.created_at, amount=o.amount,
+                    status=o.status, channel=o.channel, call_id=o.call_id, note=o.note,
+                    lines=[LineOut(product_id=x.product_id, product=x.product.name,
+                                   quantity=x.quantity, unit_price=x.unit_price, amount=x.amount)
+                           for x in o.lines])
 
 
 async def recent_orders(session: AsyncSession, retailer_id: int,
@@ -118,4 +140,4 @@ async def recent_orders(session: AsyncSession, retailer_id: int,
     orders = await session.scalars(select(Order).where(Order.retailer_id == retailer_id)
                                    .order_by(Order.created_at.desc(), Order.id.desc())
                                    .limit(limit))
-    return [order_json(o) for o in orders]
+    return [order_out(o).model_dump(mode="json") for o in orders]

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from acd.notices import CallOffered
 from agent_api.ordering import recent_orders
+from agent_api.routes.retailers import retailer_out
 from agent_api.work_orders import open_cases
 from models import BusinessType, IvrStep, Retailer
 
@@ -35,13 +36,8 @@ async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[
                              .options(selectinload(Retailer.branch)))
     if r is None:
         return pop
-    pop["retailer"] = {
-        "id": r.id, "card_number": r.card_number, "name": r.name,
-        "retailer_class": r.retailer_class, "status": r.status, "branch_id": r.branch_id,
-        "branch": r.branch.code if r.branch else None,
-        "branch_name": r.branch.name if r.branch else None,
-        "phones": [p.number for p in r.phones],
-    }
+    pop["retailer"] = retailer_out(r).model_dump(mode="json") | {
+        "branch_name": r.branch.name if r.branch else None}
     pop["recent_orders"] = await recent_orders(session, r.id)
     pop["open_cases"] = await open_cases(session, r.id)
     return pop

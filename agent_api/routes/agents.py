@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
@@ -64,13 +64,18 @@ def _acting_on(desk: Desk, number: str, user: Principal,
     return agent
 
 
-def _out(desk: Desk, agent: AgentInfo, handled: int) -> AgentOut:
+def session_status(desk: Desk, agent: AgentInfo) -> dict[str, Any]:
+    """The agent's session as the desk holds it now (the live feed's snapshot too)."""
     m = desk.sessions.machine(agent.id)
-    return AgentOut(id=agent.id, number=agent.number, branch=agent.branch, state=m.state,
-                    pause_reason=m.pause_reason if m.state == AgentState.PAUSED else None,
-                    time_in_state_seconds=round(m.time_in_state(desk.clock()), 1)
-                    if m.state != AgentState.LOGGED_OUT else 0.0,
-                    current_call=m.current_call, calls_handled_today=handled)
+    return {"id": agent.id, "number": agent.number, "branch": agent.branch, "state": m.state,
+            "pause_reason": m.pause_reason if m.state == AgentState.PAUSED else None,
+            "time_in_state_seconds": round(m.time_in_state(desk.clock()), 1)
+            if m.state != AgentState.LOGGED_OUT else 0.0,
+            "current_call": m.current_call}
+
+
+def _out(desk: Desk, agent: AgentInfo, handled: int) -> AgentOut:
+    return AgentOut(**session_status(desk, agent), calls_handled_today=handled)
 
 
 async def _handled(request: Request, desk: Desk) -> dict[int, int]:

@@ -9,15 +9,14 @@ then every live event as {"epoch", "seq", "kind", "at", "data"}. Closes with 440
 4403 (not allowed), 4404 (no such agent), 4400 (bad first message), 4408 (too slow: resume)."""
 import asyncio
 import logging
-from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
-from acd.agent_state import AgentState
 from acd.desk import AgentInfo, Desk
 from agent_api.auth import Principal, principal_for
 from agent_api.live import CutOff, LiveEvent, LiveHub, Subscription, agent_topic
+from agent_api.routes.agents import session_status
 from models import Role
 
 router = APIRouter(tags=["live"])
@@ -41,7 +40,7 @@ class Refused(Exception):
 
 def _agent_for(desk: Desk, user: Principal, number: str | None) -> AgentInfo:
     if number is None:
-        agent = next((a for a in desk.agents.values() if a.id == user.agent_id), None)
+        agent = desk.agents.get(user.agent_id) if user.agent_id is not None else None
         if agent is None:
             raise Refused(4400, "agent: this user is not an agent; name the agent to watch")
         return agent
@@ -51,15 +50,6 @@ def _agent_for(desk: Desk, user: Principal, number: str | None) -> AgentInfo:
     if agent.id != user.agent_id and user.role not in WATCHING:
         raise Refused(4403, f"agent: only agent {number} or a supervisor may follow it")
     return agent
-
-
-def _snapshot(desk: Desk, agent: AgentInfo) -> dict[str, Any]:
-    m = desk.sessions.machine(agent.id)
-    return {"id": agent.id, "number": agent.number, "branch": agent.branch, "state": m.state,
-            "pause_reason": m.pause_reason if m.state == AgentState.PAUSED else None,
-            "time_in_state_seconds": round(m.time_in_state(desk.clock()), 1)
-            if m.state != AgentState.LOGGED_OUT else 0.0,
-            "current_call": m.current_call}
 
 
 async def _hello(ws: WebSocket) -> Hello:
@@ -94,7 +84,7 @@ async def agent_events(ws: WebSocket) -> None:
         if missed is None:
             current = [e.frame() for e in hub.sticky(topic)]
             await ws.send_json({**head, "kind": "reset",
-                                "data": {"agent": _snapshot(engine.desk, agent),
+                                "data": {"agent": session_status(engine.desk, agent),
                                          "current": current}})
         else:
             await ws.send_json({**head, "kind": "resumed", "data": {"replayed": len(missed)}})

@@ -1,7 +1,6 @@
 """The catalogue and telephone orders: agents capture orders for the retailers of their branch,
 each checked by the review rules in one transaction; ops keep the catalogue, the supply per
 branch and the retailers' limits."""
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -12,7 +11,9 @@ from sqlalchemy import or_, select
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
 from agent_api.errors import Violation, refuse
-from agent_api.ordering import Line, priced, read_facts, review, transition_refused
+from agent_api.ordering import (
+    Line, OrderOut, order_out, priced, read_facts, review, transition_refused,
+)
 from models import Branch, Call, Order, OrderStatus, Retailer, Role, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderLine
@@ -77,36 +78,8 @@ class OrderIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class LineOut(BaseModel):
-    product_id: int
-    product: str
-    quantity: int
-    unit_price: Decimal
-    amount: Decimal
-
-
-class OrderOut(BaseModel):
-    id: int
-    retailer_id: int
-    created_at: datetime
-    amount: Decimal
-    status: OrderStatus
-    channel: str
-    call_id: int | None
-    note: str | None
-    lines: list[LineOut]
-
-
 class StatusIn(BaseModel):
     status: OrderStatus
-
-
-def _out(o: Order) -> OrderOut:
-    return OrderOut(id=o.id, retailer_id=o.retailer_id, created_at=o.created_at, amount=o.amount,
-                    status=o.status, channel=o.channel, call_id=o.call_id, note=o.note,
-                    lines=[LineOut(product_id=x.product_id, product=x.product.name,
-                                   quantity=x.quantity, unit_price=x.unit_price, amount=x.amount)
-                           for x in o.lines])
 
 
 async def _retailer(session: Session, user: Principal, retailer_id: int,
@@ -249,7 +222,7 @@ async def capture(body: OrderIn, session: Session,
                                    unit_price=price, amount=amount) for x, price, amount in rows])
     session.add(order)
     await session.commit()
-    return _out(await _order(session, user, order.id))
+    return order_out(await _order(session, user, order.id))
 
 
 async def _order(session: Session, user: Principal, order_id: int) -> Order:
@@ -275,12 +248,12 @@ async def list_orders(session: Session, user: CurrentUser, retailer_id: int | No
         query = query.where(Order.status == status)
     if not user.sees_all_branches:
         query = query.where(Retailer.branch_id == user.branch_id)
-    return [_out(o) for o in await session.scalars(query)]
+    return [order_out(o) for o in await session.scalars(query)]
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
 async def get_order(order_id: int, session: Session, user: CurrentUser) -> OrderOut:
-    return _out(await _order(session, user, order_id))
+    return order_out(await _order(session, user, order_id))
 
 
 @router.post("/orders/{order_id}/status", response_model=OrderOut)
@@ -293,4 +266,4 @@ async def change_status(order_id: int, body: StatusIn, session: Session,
         raise refuse([refused], 409)
     order.status, order.status_changed_at = body.status, utcnow()
     await session.commit()
-    return _out(await _order(session, user, order_id))
+    return order_out(await _order(session, user, order_id))

@@ -49,7 +49,7 @@ class VersionOut(BaseModel):
     snapshot: dict[str, Any]
 
 
-def _out(r: Retailer) -> RetailerOut:
+def retailer_out(r: Retailer) -> RetailerOut:
     return RetailerOut(id=r.id, card_number=r.card_number, name=r.name, branch_id=r.branch_id,
                        branch=r.branch.code if r.branch else None,
                        retailer_class=r.retailer_class, status=r.status,
@@ -92,12 +92,12 @@ async def find(session: Session, user: CurrentUser,
     else:
         match = Retailer.name.contains(q, autoescape=True)
     query = select(Retailer).where(match).order_by(Retailer.card_number).limit(limit)
-    return [_out(r) for r in await session.scalars(_scoped(query, user))]
+    return [retailer_out(r) for r in await session.scalars(_scoped(query, user))]
 
 
 @router.get("/{retailer_id}", response_model=RetailerOut)
 async def get_one(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
-    return _out(await _retailer(session, user, retailer_id))
+    return retailer_out(await _retailer(session, user, retailer_id))
 
 
 @router.patch("/{retailer_id}", response_model=RetailerOut)
@@ -122,7 +122,7 @@ async def update(retailer_id: int, body: RetailerPatch, session: Session,
     except StaleDataError:  # changed by someone else between our read and our write
         raise HTTPException(409, f"version: retailer {retailer_id} changed meanwhile; "
                                  "reload it") from None
-    return _out(await _retailer(session, user, retailer_id))
+    return retailer_out(await _retailer(session, user, retailer_id))
 
 
 @router.get("/{retailer_id}/history", response_model=list[VersionOut])
