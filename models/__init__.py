@@ -10,6 +10,7 @@ from models.calls import (
 from models import catalogue as _catalogue  # noqa: F401
 from models import knowledge as _knowledge  # noqa: F401
 from models import opinions as _opinions  # noqa: F401
+from models import quality as _quality  # noqa: F401
 from models.db import make_engine, make_sessionmaker
 from models.ivr import (
     BusinessHours,
