@@ -15,16 +15,19 @@ from acd.agent_state import (
 )
 from acd.journal import Journal
 from acd.notices import AgentChanged, CallOffered, Notice
+from acd.recorder import Recorder, file_name
 from acd.queues import FALLBACK_ROUTE, load_policies
 from acd.routing import (
     LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, QueuePolicy, Router, WaitingCall,
 )
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
+from asterisk.config import RECORDINGS_DIR
 from asterisk.ami import AmiClient, AmiError, AmiItem
 from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin, VarSet
 from models import (
-    Agent, AgentSkill, AgentTransition, Branch, BusinessType, CallbackRequest, Skill, utcnow,
+    Agent, AgentSkill, AgentTransition, Branch, BusinessType, CallbackRequest, RecordingPolicy,
+    Skill, utcnow,
 )
 
 log = logging.getLogger("hotline.acd")
@@ -71,8 +74,10 @@ class QueueEntry:
 class Desk:
     def __init__(self, ami: AmiClient, journal: Journal | None = None, server: str = "local",
                  clock: Callable[[], float] = time.monotonic,
-                 notify: Callable[[Notice], None] = lambda notice: None) -> None:
+                 notify: Callable[[Notice], None] = lambda notice: None,
+                 recorder: Recorder | None = None) -> None:
         self.ami = ami
+        self.recorder = recorder
         self.notify = notify
         self.journal = journal
         self.server = server
@@ -158,6 +163,30 @@ class Desk:
         await self._route(self.clock())
         return self.sessions.machine(agent.id).state
 
+    async def recording(self, agent: AgentInfo, action: str) -> None:
+        """The agent's current call: start (on demand), pause, resume or stop its recording.
+        Raises LookupError (no call), ValueError (refused by the call's state) or AmiError."""
+        channel = self.sessions.call_channel(agent.id)
+        take = self.recorder.take_of(channel) if channel and self.recorder else None
+        if channel is None or take is None:
+            raise LookupError("the agent has no call that may be recorded")
+        if action == "start":
+            if take.file is not None:
+                raise ValueError("the call is already being recorded")
+            name = file_name(take.linkedid, time.time())
+            await self.ami.action("MixMonitor", {"Channel": channel, "Options": "b",
+                                                 "File": f"{RECORDINGS_DIR}/{name}"})
+            return
+        if take.file is None:
+            raise ValueError("the call is not being recorded")
+        if action == "stop":
+            if take.policy == RecordingPolicy.ALWAYS:
+                raise ValueError("this queue records every call; pause the recording instead")
+            await self.ami.action("StopMixMonitor", {"Channel": channel})
+        else:
+            await self.ami.action("MixMonitorMute", {"Channel": channel, "Direction": "both",
+                                                     "State": "1" if action == "pause" else "0"})
+
     # the dialer's interface -------------------------------------------------------------------------
 
     def claim(self, call_id: str, skills: tuple[str, ...], branches: Iterable[str],
@@ -169,10 +198,14 @@ class Desk:
         self._record(self.sessions.reserve(agent_id, call_id, wrap_up_seconds))
         return self.agents[agent_id]
 
-    async def connect_claimed(self, agent_id: int, call_id: str, channel: str) -> None:
+    async def connect_claimed(self, agent_id: int, call_id: str, channel: str,
+                              recording: RecordingPolicy = RecordingPolicy.NEVER,
+                              campaign: str | None = None) -> None:
         """Raises AmiError (the agent is released) or InvalidTransition."""
         try:
-            await self.sessions.connect(agent_id, call_id, channel)
+            await self.sessions.connect(agent_id, call_id, channel,
+                                        self._recorded(call_id, channel, agent_id, campaign,
+                                                       recording))
         except AmiError:
             await self.release(agent_id, call_id)
             raise
@@ -261,7 +294,7 @@ class Desk:
             log.warning("a leg in the agent's bridge is not the agent's session; left alone",
                         extra={"agent_id": agent_id, "channel": leg.name})
             return
-        self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True))
+        self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True, name=leg.name))
         self._apply(machine.feed(SessionUp(), now))
         last = self.last_states.get(agent_id)
         if caller is not None:
@@ -339,7 +372,11 @@ class Desk:
         try:
             await self.ami.action("Setvar", {"Channel": channel, "Variable": dp.VAR_AGENT,
                                              "Value": str(decision.agent_id)})
-            await self.sessions.connect(decision.agent_id, decision.call_id, channel)
+            policy = self.router.policies[decision.call.queue]
+            await self.sessions.connect(decision.agent_id, decision.call_id, channel,
+                                        self._recorded(decision.call_id, channel,
+                                                       decision.agent_id, policy.name,
+                                                       policy.recording))
         except (AmiError, InvalidTransition):  # the Redirect failed, or the agent's leg dropped
             if self.sessions.machine(decision.agent_id).state == AgentState.RESERVED:
                 self._apply(self.sessions.release(decision.agent_id, decision.call_id))
@@ -349,6 +386,13 @@ class Desk:
                         extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
             self._waiting[decision.call_id] = channel
             self.router.requeue_front(decision.call)
+
+    def _recorded(self, call_id: str, channel: str, agent_id: int, queue: str | None,
+                  policy: RecordingPolicy) -> str:
+        """The context a delivered call goes through: recorded from the bridge on, or not."""
+        if self.recorder is not None and policy != RecordingPolicy.NEVER:
+            self.recorder.expect(call_id, channel, agent_id, queue, policy)
+        return dp.CTX_CONNECT_RECORDED if policy == RecordingPolicy.ALWAYS else dp.CTX_CONNECT
 
     def _offer(self, decision: Assignment) -> CallOffered:
         call, facts = decision.call, self._facts.get(decision.call_id, {})

@@ -27,7 +27,8 @@ async def bridge_members(ami: AmiClient) -> list[BridgeMember]:
         except AmiActionFailed:  # emptied since
             continue
         members += [BridgeMember(int(agent), channel_from(m.fields),
-                                 m.fields.get("MarkedUser") == "Yes") for m in listed.events]
+                                 m.fields.get("MarkedUser") == "Yes") for m in listed.events
+                    if m.fields.get("Context") != dp.CTX_MONITOR]  # a supervisor barging in
     return members
 
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush
 
+from models.recordings import RecordingPolicy
+
 log = logging.getLogger("hotline.acd")
 
 LANG_PREFIX = "lang:"
@@ -93,6 +95,7 @@ class QueuePolicy:
     wrap_up_seconds: float = 0.0
     service_level_seconds: float = 20.0
     class_priority: tuple[tuple[str, int], ...] = ()  # retailer class -> call priority
+    recording: RecordingPolicy = RecordingPolicy.ALWAYS
     steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

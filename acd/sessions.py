@@ -25,6 +25,7 @@ class AgentSessions:
         self._legs: dict[str, int] = {}  # the phone leg's uniqueid -> agent
         self._calls: dict[str, tuple[int, str]] = {}  # caller's channel name -> (agent, call id)
         self._wrap_up: dict[str, float] = {}  # call id -> the queue's wrap-up seconds
+        self._leg_names: dict[int, str] = {}  # agent -> the phone leg's channel name
 
     def machine(self, agent_id: int) -> AgentMachine:
         return self.machines.setdefault(agent_id, AgentMachine(agent_id))
@@ -44,11 +45,14 @@ class AgentSessions:
             raise
         return transition
 
-    def adopt_leg(self, agent_id: int, uniqueid: str, resumed: bool = False) -> Transition:
+    def adopt_leg(self, agent_id: int, uniqueid: str, resumed: bool = False,
+                  name: str | None = None) -> Transition:
         """A phone leg already on the PBX becomes the agent's session: the agent logged in by
         the feature code, or the engine found the leg in the agent's bridge after a restart."""
         transition = self.machine(agent_id).feed(Login(resumed), self.clock())
         self._legs[uniqueid] = agent_id
+        if name:
+            self._leg_names[agent_id] = name
         return transition
 
     def leg_of(self, agent_id: int) -> str | None:
@@ -59,6 +63,7 @@ class AgentSessions:
         leg = self.leg_of(agent_id)
         if leg is not None:
             del self._legs[leg]
+        self._leg_names.pop(agent_id, None)
         return leg
 
     async def deliver(self, agent_id: int, call_id: str, channel: str,
@@ -84,19 +89,28 @@ class AgentSessions:
         self._wrap_up.pop(call_id, None)
         return self.machine(agent_id).feed(ReleaseReservation(call_id), self.clock())
 
-    async def connect(self, agent_id: int, call_id: str, channel: str) -> None:
-        """The reserved agent's call: Redirect its channel into the agent's bridge."""
+    async def connect(self, agent_id: int, call_id: str, channel: str,
+                      context: str = dp.CTX_CONNECT) -> None:
+        """The reserved agent's call: Redirect its channel into the agent's bridge (by way of
+        CTX_CONNECT_RECORDED for a call that is recorded)."""
         machine = self.machine(agent_id)
         if machine.state != AgentState.RESERVED or machine.current_call != call_id:
             raise InvalidTransition(agent_id, machine.state, ConnectCall(call_id),
                                     "the agent is not reserved for this call")
         self._calls[channel] = (agent_id, call_id)
         try:
-            await self.ami.action("Redirect", {"Channel": channel, "Context": dp.CTX_CONNECT,
+            await self.ami.action("Redirect", {"Channel": channel, "Context": context,
                                                "Exten": str(agent_id), "Priority": "1"})
         except AmiError:  # the agent stays reserved: the caller decides (release, or retry)
             self._calls.pop(channel, None)
             raise
+
+    def call_channel(self, agent_id: int) -> str | None:
+        """The customer's channel of the agent's current call."""
+        return next((ch for ch, (a, _) in self._calls.items() if a == agent_id), None)
+
+    def leg_channel(self, agent_id: int) -> str | None:
+        return self._leg_names.get(agent_id)
 
     def adopt_call(self, agent_id: int, call_id: str, channel: str) -> list[Transition]:
         """A caller found in the agent's bridge after a restart: the agent is on that call."""
@@ -111,6 +125,7 @@ class AgentSessions:
         match item:
             case ConfbridgeJoin(channel=ch, conference=conference):
                 if ch.uniqueid in self._legs:
+                    self._leg_names[self._legs[ch.uniqueid]] = ch.name
                     machine = self.machine(self._legs[ch.uniqueid])
                     if machine.pause_reason != PauseReason.LOGIN:
                         return []  # already up: the engine resumed it from the PBX's own list
@@ -143,6 +158,7 @@ class AgentSessions:
     def lost(self, agent_id: int, now: float) -> Transition:
         """The agent's phone leg is gone (forget_leg it first when it was not seen going)."""
         log.warning("agent session lost", extra={"agent_id": agent_id})
+        self._leg_names.pop(agent_id, None)
         for channel, (owner, _) in list(self._calls.items()):
             if owner == agent_id:  # the bridge released the caller with the agent's leg
                 del self._calls[channel]

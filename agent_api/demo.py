@@ -34,6 +34,7 @@ BUSINESS_TYPES = [
     ("self_service", "自助查询", "Self-service", "5"), ("operator", "人工服务", "Operator", "0"),
 ]
 # number, name, branch, {business type: level}
+SUPERVISOR_PHONE = "supervisor-1"  # the demo supervisor's softphone (PJSIP endpoint)
 AGENTS = [
     ("8001", "张伟", "BJ", {"order": 8, "complaint": 5}),
     ("8002", "李娜", "BJ", {"complaint": 9, "consultation": 6}),
@@ -83,7 +84,8 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
             session.add_all([agent, User(username=number, password_hash=password,
                                          role=Role.AGENT, branch=branches[branch],
                                          agent=agent)])
-        session.add_all(User(username=role.value, password_hash=password, role=role)
+        session.add_all(User(username=role.value, password_hash=password, role=role,
+                             sip_endpoint=SUPERVISOR_PHONE if role == Role.SUPERVISOR else None)
                         for role in (Role.SUPERVISOR, Role.OPS, Role.ADMIN))
         retailers = {card: Retailer(card_number=card, name=name, retailer_class=klass,
                                     pin_hash=pin, branch=branches[branch] if branch else None,

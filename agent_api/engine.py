@@ -9,7 +9,9 @@ from acd import pbx_state
 from acd.call_log import CallLog
 from acd.desk import Desk
 from acd.journal import Journal
+from acd.monitoring import Monitors
 from acd.phone_login import PhoneLogin
+from acd.recorder import Recorder
 from acd.tracker import CallTracker
 from asterisk import dialplan as dp
 from asterisk.agi import AgiServer
@@ -47,8 +49,10 @@ class Engine:
         self.journal = Journal(sessions)
         self.hub = LiveHub()
         self.feed = DesktopFeed(self.hub, sessions, settings.ami.server_name)
+        self.recorder = Recorder(sessions, settings.recordings_dir, settings.ami.server_name)
         self.desk = Desk(self.ami, self.journal, settings.ami.server_name,
-                         notify=self.feed.on_notice)
+                         notify=self.feed.on_notice, recorder=self.recorder)
+        self.monitors = Monitors(self.ami, self.desk.sessions)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
         self.agi = AgiServer(routes, host=a.host, port=a.port,
@@ -70,6 +74,7 @@ class Engine:
                 tg.create_task(self._dispatch())
                 tg.create_task(self._timers())
                 tg.create_task(self.feed.run())
+                tg.create_task(self.recorder.run())
                 self.started.set()
         finally:
             await self.agi.close()
@@ -81,6 +86,8 @@ class Engine:
                 await self._resync(item)
             self.call_log.submit(self.tracker.feed(item))
             try:
+                self.recorder.feed(item)
+                self.monitors.feed(item)
                 await self.desk.on_event(item)
             except Exception:  # one bad event must not stop the engine's dispatcher
                 log.exception("acd failed on an event", extra={"event": type(item).__name__})
@@ -108,6 +115,7 @@ class Engine:
         live = [(channel_from(m.fields), now - _seconds(m.fields.get("Duration", "")))
                 for m in reply.events]
         self.call_log.submit(self.tracker.resync(up.server, live))
+        await self.recorder.sweep(ch.linkedid for ch, _ in live)
         try:
             by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
             await self.desk.resync(await pbx_state.bridge_members(self.ami),

@@ -8,19 +8,22 @@ from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
 from ivr.prompts import PBX_SOUNDS
 from ivr.speech import pbx_sounds_dir
-from models import Agent, Branch, BusinessType
+from models import Agent, Branch, BusinessType, User
 
 
 async def pbx_layout(
     sessions: async_sessionmaker[AsyncSession],
 ) -> tuple[tuple[SipEndpoint, ...], tuple[QueueSpec, ...]]:
-    """One queue per (branch, business type). Callers wait there; the engine delivers them to
+    """Agents' and supervisors' phones; one queue per (branch, business type). Callers wait there; the engine delivers them to
     agents' sessions, so the queues have no static members (they would ring session phones)."""
     async with sessions() as s:
         agents = list(await s.scalars(select(Agent).where(Agent.active).order_by(Agent.number)))
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
         types = list(await s.scalars(select(BusinessType).order_by(BusinessType.sort_order)))
-    endpoints = tuple(SipEndpoint(name=a.sip_endpoint) for a in agents)
+        phones = list(await s.scalars(select(User.sip_endpoint).where(
+            User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint)))
+    endpoints = tuple(SipEndpoint(name=name) for name in
+                      [a.sip_endpoint for a in agents] + phones)
     queues = tuple(QueueSpec(queue_name(b.code, bt.code))
                    for b in branches for bt in types if bt.code not in NOT_QUEUED)
     return endpoints, queues

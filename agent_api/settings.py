@@ -1,7 +1,9 @@
 """The one Settings object: environment variables prefixed HOTLINE_, groups joined by '__'."""
 from pathlib import Path
 
-from pydantic import BaseModel
+import secrets
+
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
@@ -18,6 +20,10 @@ class AuthSettings(BaseModel):
     token_hours: float = 12.0  # a shift
     max_failed_logins: int = 5  # in a row, then the user is locked
     lock_minutes: int = 15
+    # Signs short-lived links to recordings (the browser's player cannot send a bearer token);
+    # random per process unless set, so a restart voids the links given out.
+    link_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_hex(32)))
+    link_minutes: int = 30
 
 
 class Settings(BaseSettings):
@@ -36,3 +42,7 @@ class Settings(BaseSettings):
     @property
     def voicemail_dir(self):
         return self.ivr.voicemail_dir or self.pbx.run_dir / "voicemail"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.pbx.recordings_dir or self.pbx.run_dir / "recordings"

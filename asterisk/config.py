@@ -6,6 +6,7 @@ from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
 # Where the run folder appears inside the PBX root (bind-mounted there by the local PBX).
 PBX_MOUNT = "/pbx"
+RECORDINGS_DIR = f"{PBX_MOUNT}/recordings"  # the run folder's recordings, as the PBX sees them
 SOUNDS_DIR = "/usr/share/asterisk/sounds"  # astdatadir/sounds: the PBX's sounds by language
 MAX_WAIT_LANGUAGE = "MAX_WAIT_LANGUAGE"
 
@@ -233,6 +234,22 @@ exten => _X!,1,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EX
  same => n,Hangup()
  same => n(back),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?{dp.CTX_FALLBACK},s,1)
  same => n,Goto({dp.CTX_ACD},s,1)
+; A recorded call: MixMonitor records both parties while the caller is in the bridge ("b"),
+; once per call even when a failed delivery brings the caller back here.
+[{dp.CTX_CONNECT_RECORDED}]
+exten => _X!,1,ExecIf($["${{{dp.VAR_RECORDING_FILE}}}" = ""]?MixMonitor({RECORDINGS_DIR}/{dp.RECORDING_NAME},b))
+ same => n,Goto({dp.CTX_CONNECT},${{EXTEN}},1)
+
+; A supervisor's phone on an agent's call: listen and whisper (the agent alone hears) spy on
+; the agent's leg; barging joins the agent's bridge, so agent and caller both hear. The engine
+; changes the mode by redirecting the supervisor's channel between these.
+[{dp.CTX_MONITOR}]
+exten => listen,1,ChanSpy(${{{dp.VAR_MONITOR_TARGET}}},qE)
+ same => n,Hangup()
+exten => whisper,1,ChanSpy(${{{dp.VAR_MONITOR_TARGET}}},qEw)
+ same => n,Hangup()
+exten => barge,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{{dp.VAR_MONITOR_AGENT}}},agent_bridge,supervisor_user)
+ same => n,Hangup()
 """
 
 
@@ -276,6 +293,12 @@ marked = yes
 announce_join_leave = no
 
 [caller_user]
+type = user
+quiet = yes
+end_marked = yes
+announce_join_leave = no
+
+[supervisor_user]
 type = user
 quiet = yes
 end_marked = yes

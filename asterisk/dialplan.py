@@ -6,6 +6,8 @@ CTX_AGENTS = "hotline-agents"
 CTX_ACD = "hotline-acd"
 CTX_SESSION = "hotline-session"
 CTX_CONNECT = "hotline-connect"
+CTX_CONNECT_RECORDED = "hotline-connect-recorded"  # the same, with the call recorded
+CTX_MONITOR = "hotline-monitor"  # a supervisor's phone listening, whispering or barging
 CTX_MAX_WAIT = "hotline-max-wait"
 AGENT_BRIDGE_PREFIX = "agent-"
 FALLBACK_QUEUE = "hotline-fallback"
@@ -30,9 +32,16 @@ VAR_LANGUAGE = "HOTLINE_LANGUAGE"
 VAR_IVR_PATH = "HOTLINE_IVR_PATH"
 VAR_DIRECTION = "HOTLINE_DIRECTION"
 VAR_FALLBACK = "HOTLINE_FALLBACK"
+VAR_MONITOR_TARGET = "HOTLINE_MONITOR_TARGET"  # the agent leg a supervisor monitors
+VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (whose bridge barging joins)
 VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
 # Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
 VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"
 # Set by the engine once it has decided where the call goes; without it the dialplan falls back
 # (a crashed handler or an unknown script still ends the AGI with AGISTATUS=SUCCESS).
 VAR_HANDLED = "HOTLINE_HANDLED"
+# Set by MixMonitor itself on the recorded channel: the file it writes (as the PBX sees it).
+VAR_RECORDING_FILE = "MIXMONITOR_FILENAME"
+# Where a call's recording goes, under the PBX's monitor folder: by day, named by the call.
+RECORDING_NAME = "${STRFTIME(${EPOCH},,%Y/%m/%d)}/${CHANNEL(linkedid)}.wav"
+MONITOR_MODES = ("listen", "whisper", "barge")

@@ -150,6 +150,34 @@ class ConfbridgeLeave(ChannelEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MixMonitorStart(ChannelEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MixMonitorStop(ChannelEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MixMonitorMute(ChannelEvent):
+    direction: str  # read, write or both
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChanSpyStart(AmiEvent):
+    spyer: Channel
+    spyee: Channel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChanSpyStop(AmiEvent):
+    spyer: Channel
+    spyee: Channel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OriginateResponse(AmiEvent):
     action_id: str
     response: str  # Success or Failure
@@ -232,6 +260,17 @@ BUILDERS: dict[str, Builder] = {
     ),
     "ConfbridgeJoin": _channel_event(ConfbridgeJoin, conference=_get("Conference")),
     "ConfbridgeLeave": _channel_event(ConfbridgeLeave, conference=_get("Conference")),
+    "MixMonitorStart": _channel_event(MixMonitorStart),
+    "MixMonitorStop": _channel_event(MixMonitorStop),
+    "MixMonitorMute": _channel_event(
+        MixMonitorMute, direction=_get("Direction"), muted=lambda f: f.get("State") == "1"
+    ),
+    "ChanSpyStart": lambda f, server, ts: ChanSpyStart(
+        server=server, timestamp=ts, spyer=channel_from(f, "Spyer"), spyee=channel_from(f, "Spyee")
+    ),
+    "ChanSpyStop": lambda f, server, ts: ChanSpyStop(
+        server=server, timestamp=ts, spyer=channel_from(f, "Spyer"), spyee=channel_from(f, "Spyee")
+    ),
     "OriginateResponse": lambda f, server, ts: OriginateResponse(
         server=server, timestamp=ts, action_id=f.get("ActionID", ""),
         response=f.get("Response", ""), reason=_int(f.get("Reason", "")),

@@ -39,5 +39,7 @@ class PbxSettings(BaseModel):
     agent_login_code: str = "*90"  # dialed from an agent's phone: agent number, PIN, session
     queue_announce_seconds: int = 30  # a waiting caller hears its position this often
     queue_max_wait: int = 300  # seconds in a queue before the caller is offered voicemail
+    recordings_dir: Path | None = None  # the PBX's recordings as the engine sees them; else run_dir's
+    recording_retention_days: int = 365  # the purge removes recordings older than this
     boot_timeout: float = 60.0
     mirror: str | None = Field(default=None, description="Debian mirror; read from apt sources when unset")

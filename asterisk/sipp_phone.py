@@ -1,5 +1,7 @@
 """A retailer's phone for development and tests: sipp scenarios written from a script of what
 the caller does: pauses, keys (SIP INFO, or RFC 4733 by sipp's pcap play) and speech."""
+import struct
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -105,10 +107,18 @@ class Speak:
     ms: int = 3000
 
 
-Action = Pause | Keys | Speak
+@dataclass(frozen=True)
+class Tone:
+    """A steady tone: a party whose voice can be told apart from the other's in a recording."""
+
+    hz: int
+    ms: int
 
 
-def scenario(script: list[Action], hold_ms: int) -> str:
+Action = Pause | Keys | Speak | Tone
+
+
+def scenario(script: list[Action], hold_ms: int, folder: Path = Path(".")) -> str:
     """The caller dials, does the script, then waits up to hold_ms for the PBX to hang up."""
     cseq = 1
 
@@ -134,6 +144,10 @@ def scenario(script: list[Action], hold_ms: int) -> str:
             case Speak(ms=ms):
                 out.append(f'  <nop><action><exec play_pcap_audio="{SPEECH}"/></action></nop>')
                 out.append(f'  <pause milliseconds="{ms}"/>')
+            case Tone(hz=hz, ms=ms):
+                pcap = tone_pcap(folder, hz, ms)
+                out.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
+                out.append(f'  <pause milliseconds="{ms}"/>')
     cseq += 1
     out.append(END.format(hold=hold_ms, head=head("BYE")))
     out.append("</scenario>\n")
@@ -142,7 +156,7 @@ def scenario(script: list[Action], hold_ms: int) -> str:
 
 def write_scenario(folder: Path, script: list[Action], hold_ms: int) -> Path:
     path = folder / f"caller-{abs(hash((tuple(script), hold_ms)))}.xml"
-    path.write_text(scenario(script, hold_ms))
+    path.write_text(scenario(script, hold_ms, folder))
     return path
 
 
@@ -161,3 +175,81 @@ def parse_script(steps: list[str]) -> list[Action]:
         else:
             raise ValueError(f"not a key, pause or 'speak': {step!r}")
     return script
+
+
+ANSWER = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="hotline softphone">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8
+      a=rtpmap:8 PCMA/8000
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+{media}  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+</scenario>
+"""
+
+
+def write_answering_scenario(folder: Path, tone: Tone | None = None) -> Path:
+    """A softphone that answers one call and stays on until the PBX hangs up; with a tone, it
+    plays that tone from the moment it answers (an agent who speaks on every call)."""
+    media = ""
+    if tone is not None:
+        pcap = tone_pcap(folder, tone.hz, tone.ms)
+        media = f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
+    path = folder / f"answer-{tone.hz if tone else 0}-{tone.ms if tone else 0}.xml"
+    path.write_text(ANSWER.format(media=media))
+    return path
+
+
+def tone_pcap(folder: Path, hz: int, ms: int) -> Path:
+    """A capture of an RTP stream (A-law, 20 ms packets) carrying a sine tone, for sipp's
+    play_pcap_audio; sox makes the audio."""
+    path = folder / f"tone-{hz}-{ms}.pcap"
+    if path.exists():
+        return path
+    audio = subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", "-t", "al", "-",
+         "synth", f"{ms / 1000}", "sine", str(hz), "vol", "0.5"],
+        check=True, capture_output=True).stdout
+    frames = [audio[i:i + 160] for i in range(0, len(audio) - 159, 160)]
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]  # Ethernet captures
+    for seq, payload in enumerate(frames):
+        rtp = struct.pack("!BBHII", 0x80, 8, seq & 0xFFFF, seq * 160, 0x484F544C) + payload
+        udp = struct.pack("!HHHH", 6000, 6002, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), seq & 0xFFFF, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        frame = b"\0" * 12 + b"\x08\x00" + ip
+        usec = seq * 20_000
+        out.append(struct.pack("<IIII", usec // 1_000_000, usec % 1_000_000, len(frame),
+                               len(frame)) + frame)
+    path.write_bytes(b"".join(out))
+    return path

@@ -21,6 +21,7 @@ from models.ivr import (
     Voicemail,
 )
 from models.orders import Order, OrderStatus
+from models.recordings import Recording, RecordingPolicy, RecordingStatus
 from models.org import Branch, BusinessType
 from models.users import AuthToken, Role, User
 from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
@@ -45,6 +46,9 @@ __all__ = [
     "Holiday",
     "IvrStep",
     "Order",
+    "Recording",
+    "RecordingPolicy",
+    "RecordingStatus",
     "OrderStatus",
     "QueueSettings",
     "Retailer",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.org import Branch, BusinessType
+from models.recordings import RecordingPolicy
 
 
 class QueueSettings(Base):
@@ -36,6 +37,7 @@ class QueueSettings(Base):
     max_wait_seconds: Mapped[int | None]  # then a message or a callback; NULL: never offered
     service_level_seconds: Mapped[int] = mapped_column(default=20)
     class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)  # retailer class -> priority
+    recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
 
     branch: Mapped[Branch] = relationship(lazy="joined")
     business_type: Mapped[BusinessType] = relationship(lazy="joined")

@@ -30,6 +30,8 @@ class User(Base):
     # The branch whose retailers and calls an agent sees; headquarters (or none) sees all.
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), unique=True)
+    # A supervisor's phone (PJSIP endpoint name): where listening, whispering and barging ring.
+    sip_endpoint: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)  # in a row
     locked_until: Mapped[datetime | None]

@@ -114,7 +114,7 @@ async def api(db_url, sessions, tmp_path):
             s.add(Voicemail(pbx_server="local", linkedid=f"1.{i}", caller_number="139",
                             branch_id=branch.id, recorded_at=utcnow(), duration_ms=1000,
                             path=str(tmp_path / "none.wav"), size_bytes=100))
-    settings = Settings(data_dir=tmp_path, db={"url": db_url},
+    settings = Settings(data_dir=tmp_path, db={"url": db_url}, pbx={"run_dir": tmp_path / "pbx"},
                         ami=AmiSettings(port=free_port(), reconnect_min=1, reconnect_max=5),
                         agi=AgiSettings(port=free_port()))
     app = create_app(settings)

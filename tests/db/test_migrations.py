@@ -14,7 +14,7 @@ from models.knowledge import KNOWLEDGE_FTS, KNOWLEDGE_TRGM_INDEX
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0009"
+HEAD = "0010"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",
@@ -25,8 +25,9 @@ CATALOGUE_TABLES = {"products", "product_supply", "order_limits", "order_lines"}
 OPINION_TABLES = {"departments", "opinions", "work_orders", "work_order_steps"}  # 0007
 KNOWLEDGE_TABLES = {"knowledge_articles"}  # 0008, with its search index below
 QUALITY_TABLES = {"score_forms", "score_criteria", "call_scores", "call_score_items"}  # 0009
+RECORDING_TABLES = {"recordings"}  # 0010
 AFTER_0002 = (ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
-              | QUALITY_TABLES)
+              | QUALITY_TABLES | RECORDING_TABLES)
 
 
 def _index_table(name: str) -> bool:

@@ -155,14 +155,17 @@ class Sipp:
 
 @pytest.fixture
 async def softphones(tmp_path: Path):
-    """`start()` -> the port of a softphone that answers one call and stays on until the PBX
-    hangs up (sipp's uas). All are stopped after the test."""
+    """`start(tone=None)` -> the port of a softphone that answers one call and stays on until
+    the PBX hangs up (sipp's uas; with a tone, one that plays it from the answer). All are
+    stopped after the test."""
     procs = []
 
-    async def start() -> int:
+    async def start(tone: phones.Tone | None = None) -> int:
         port = free_port(socket.SOCK_DGRAM)
+        scenario = (["-sf", str(phones.write_answering_scenario(tmp_path, tone)),
+                     "-mp", str(free_port(socket.SOCK_DGRAM))] if tone else ["-sn", "uas"])
         procs.append(await asyncio.create_subprocess_exec(
-            "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+            "sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
             cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
         return port
 

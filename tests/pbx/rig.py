@@ -109,7 +109,10 @@ async def rig(settings, database, prompts, softphones):
     state = {}
 
     async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None,
-                    serve: bool = False) -> Rig:
+                    serve: bool = False, tones: dict | None = None,
+                    extra_phones: dict | None = None) -> Rig:
+        """`tones`: agent number -> the Tone its phone plays; `extra_phones`: endpoint name ->
+        Tone for other phones on the PBX (supervisors')."""
         async with database() as s, s.begin():
             for queue, values in (queue_settings or {}).items():
                 branch, bt = queue.split("-")
@@ -117,7 +120,11 @@ async def rig(settings, database, prompts, softphones):
                     branch=await s.scalar(select(Branch).where(Branch.code == branch)),
                     business_type=await s.scalar(select(BusinessType)
                                                  .where(BusinessType.code == bt)), **values))
-        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones()}" for n in numbers}
+        tones = tones or {}
+        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones(tones.get(n))}"
+                  for n in numbers}
+        for name, tone in (extra_phones or {}).items():
+            phones[name] = f"sip:phone@127.0.0.1:{await softphones(tone)}"
         endpoints, queues = await pbx_layout(database)
         endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
         state["pbx"] = pbx = local_pbx(settings, endpoints, queues)

@@ -1,5 +1,6 @@
 """The desk as pure code over a recording AMI: timers, priority by retailer class, the maximum
 wait, wrap-up per queue, the dialer's claim, the journal, and the resync after a restart."""
+import dataclasses
 import pytest
 
 from acd.agent_state import AgentState, Login, PauseReason, SessionUp
@@ -84,9 +85,21 @@ async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone(desk,
     clock[0] += 0.5
     await desk.tick()
     assert desk.ami.names() == ["Setvar", "Redirect"]
-    assert desk.ami.actions[1][1] == {"Channel": channel(1).name, "Context": "hotline-connect",
+    assert desk.ami.actions[1][1] == {"Channel": channel(1).name,  # recorded by default
+                                      "Context": "hotline-connect-recorded",
                                       "Exten": "5", "Priority": "1"}
     assert desk.sessions.machine(5).state == AgentState.RESERVED
+
+
+@pytest.mark.parametrize("policy, context", [("always", "hotline-connect-recorded"),
+                                             ("on_demand", "hotline-connect"),
+                                             ("never", "hotline-connect")])
+async def test_the_queues_recording_policy_picks_the_way_into_the_bridge(desk, clock, policy,
+                                                                         context):
+    desk.router = Router([dataclasses.replace(BJ_ORDER, recording=policy)])
+    available(desk, 1, clock[0])
+    await desk.on_event(join(1))
+    assert [f["Context"] for name, f in desk.ami.actions if name == "Redirect"] == [context]
 
 
 async def test_a_class_a_retailer_goes_before_callers_who_waited_longer(desk, clock):

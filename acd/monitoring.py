@@ -1,0 +1,94 @@
+"""Supervisors on agents' calls: the engine rings the supervisor's phone into ChanSpy on the
+agent's phone leg (listen, or whisper to the agent) or into the agent's bridge (barge: both
+hear), and changes the mode by redirecting the supervisor's channel. The PBX's ChanSpy and
+ConfBridge events say when it is really on."""
+import logging
+import uuid
+from dataclasses import dataclass
+
+from acd.sessions import AgentSessions
+from asterisk import dialplan as dp
+from asterisk.ami import AmiClient, AmiItem
+from asterisk.events import (
+    ChanSpyStart, ChanSpyStop, ConfbridgeJoin, ConfbridgeLeave, Hangup, Newchannel,
+    OriginateResponse,
+)
+
+log = logging.getLogger("hotline.acd.monitoring")
+
+
+@dataclass
+class Monitoring:
+    id: str  # the supervisor's call (its uniqueid)
+    user_id: int
+    supervisor: str
+    agent_id: int
+    mode: str
+    channel: str | None = None  # the supervisor's channel name, once it exists
+    on: bool = False  # ChanSpy is running on the agent's leg
+
+    @property
+    def state(self) -> str:
+        return self.mode if self.on else "ringing"
+
+
+class Monitors:
+    def __init__(self, ami: AmiClient, sessions: AgentSessions) -> None:
+        self.ami = ami
+        self.sessions = sessions
+        self.active: dict[str, Monitoring] = {}
+
+    async def start(self, user_id: int, supervisor: str, endpoint: str, agent_id: int,
+                    mode: str) -> Monitoring:
+        """Raises LookupError when the agent has no session leg to monitor, ValueError when
+        the supervisor is already on a call of this kind, AmiError when the PBX refuses."""
+        target = self.sessions.leg_channel(agent_id)
+        if target is None:
+            raise LookupError("the agent has no session on the PBX")
+        if any(m.user_id == user_id for m in self.active.values()):
+            raise ValueError("the supervisor is already monitoring; change the mode or stop")
+        m = Monitoring(f"monitor-{uuid.uuid4().hex[:16]}", user_id, supervisor, agent_id, mode)
+        self.active[m.id] = m
+        try:
+            await self.ami.originate(f"PJSIP/{endpoint}", context=dp.CTX_MONITOR, exten=mode,
+                                     caller_id=f"monitor <{agent_id}>", channel_id=m.id,
+                                     variables={dp.VAR_MONITOR_TARGET: target,
+                                                dp.VAR_MONITOR_AGENT: str(agent_id)})
+        except Exception:
+            del self.active[m.id]
+            raise
+        log.info("monitoring", extra={"supervisor": supervisor, "agent_id": agent_id,
+                                      "mode": mode})
+        return m
+
+    async def switch(self, m: Monitoring, mode: str) -> None:
+        """Raises ValueError until the supervisor's phone has answered."""
+        if m.channel is None or not m.on:
+            raise ValueError("the supervisor's phone has not answered yet")
+        await self.ami.action("Redirect", {"Channel": m.channel, "Context": dp.CTX_MONITOR,
+                                           "Exten": mode, "Priority": "1"})
+        m.mode, m.on = mode, False
+
+    async def stop(self, m: Monitoring) -> None:
+        self.active.pop(m.id, None)
+        if m.channel is not None:
+            await self.ami.action("Hangup", {"Channel": m.channel})
+
+    def feed(self, item: AmiItem) -> None:
+        match item:
+            case Newchannel(channel=ch) if ch.uniqueid in self.active:
+                self.active[ch.uniqueid].channel = ch.name
+            case ChanSpyStart(spyer=ch) | ConfbridgeJoin(channel=ch) if ch.uniqueid in self.active:
+                m = self.active[ch.uniqueid]
+                m.channel, m.on = ch.name, True
+                m.mode = ch.exten if ch.exten in dp.MONITOR_MODES else m.mode
+            case ChanSpyStop(spyer=ch) | ConfbridgeLeave(channel=ch) if ch.uniqueid in self.active:
+                self.active[ch.uniqueid].on = False
+            case Hangup(channel=ch) if ch.uniqueid in self.active:
+                m = self.active.pop(ch.uniqueid)
+                log.info("monitoring ended", extra={"supervisor": m.supervisor,
+                                                    "agent_id": m.agent_id})
+            case OriginateResponse(uniqueid=uid, response="Failure") if uid in self.active:
+                m = self.active.pop(uid)
+                log.warning("the supervisor's phone did not answer",
+                            extra={"supervisor": m.supervisor})

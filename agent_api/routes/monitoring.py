@@ -1,0 +1,105 @@
+"""Live monitoring: a supervisor listens to, whispers to, or barges into an agent's call on the
+supervisor's own phone, changes the mode during the call, and stops. Agents and ops may not."""
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from acd.monitoring import Monitoring, Monitors
+from agent_api.auth import Principal, require
+from agent_api.deps import Session, get_engine
+from agent_api.errors import Violation, refuse
+from agent_api.routes.agents import DeskDep, _agent
+from asterisk.ami import AmiError
+from models import Role, User
+
+router = APIRouter(prefix="/monitor", tags=["monitoring"])
+Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
+Mode = Literal["listen", "whisper", "barge"]
+
+
+class MonitorIn(BaseModel):
+    agent: str = Field(description="the agent's number")
+    mode: Mode = Field(description="listen; whisper (the agent alone hears you); barge (both)")
+
+
+class ModeIn(BaseModel):
+    mode: Mode
+
+
+class MonitorOut(BaseModel):
+    id: str
+    supervisor: str
+    agent: str
+    mode: str
+    state: str  # ringing (the supervisor's phone), or the mode once it is on
+
+
+def get_monitors(request: Request) -> Monitors:
+    return get_engine(request).monitors
+
+
+MonitorsDep = Annotated[Monitors, Depends(get_monitors)]
+
+
+def _out(desk, m: Monitoring) -> MonitorOut:
+    agent = desk.agents.get(m.agent_id)
+    return MonitorOut(id=m.id, supervisor=m.supervisor, agent=agent.number if agent else "",
+                      mode=m.mode, state=m.state)
+
+
+def _own(monitors: Monitors, monitor_id: str, user: Principal) -> Monitoring:
+    m = monitors.active.get(monitor_id)
+    if m is None:
+        raise HTTPException(404, f"monitoring {monitor_id} is not active")
+    if m.user_id != user.user_id and user.role != Role.ADMIN:
+        raise HTTPException(403, "another supervisor's monitoring")
+    return m
+
+
+@router.get("", response_model=list[MonitorOut])
+async def list_monitoring(monitors: MonitorsDep, desk: DeskDep, user: Supervisor
+                          ) -> list[MonitorOut]:
+    return [_out(desk, m) for m in monitors.active.values()]
+
+
+@router.post("", response_model=MonitorOut)
+async def start_monitoring(body: MonitorIn, session: Session, monitors: MonitorsDep,
+                           desk: DeskDep, user: Supervisor) -> MonitorOut:
+    """Rings the supervisor's phone; once answered, it is on the agent's call in `mode`."""
+    agent = _agent(desk, body.agent)
+    endpoint = (await session.get(User, user.user_id)).sip_endpoint
+    if not endpoint:
+        raise refuse([Violation("supervisor_phone", ("body", "agent"),
+                                f"user {user.username} has no phone (sip_endpoint) to ring")])
+    try:
+        m = await monitors.start(user.user_id, user.username, endpoint, agent.id, body.mode)
+    except LookupError as exc:
+        raise HTTPException(409, f"agent {body.agent}: {exc}") from None
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except AmiError as exc:
+        raise HTTPException(503, f"the PBX refused: {exc}") from None
+    return _out(desk, m)
+
+
+@router.put("/{monitor_id}", response_model=MonitorOut)
+async def change_mode(monitor_id: str, body: ModeIn, monitors: MonitorsDep, desk: DeskDep,
+                      user: Supervisor) -> MonitorOut:
+    m = _own(monitors, monitor_id, user)
+    try:
+        await monitors.switch(m, body.mode)
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except AmiError as exc:
+        raise HTTPException(503, f"the PBX refused: {exc}") from None
+    return _out(desk, m)
+
+
+@router.delete("/{monitor_id}", status_code=204)
+async def stop_monitoring(monitor_id: str, monitors: MonitorsDep, user: Supervisor) -> None:
+    m = _own(monitors, monitor_id, user)
+    try:
+        await monitors.stop(m)
+    except AmiError:
+        pass  # the supervisor's phone is already gone

@@ -1,0 +1,189 @@
+"""Call recordings: listed by call, agent and retailer; streamed with Range for the browser's
+player (supervisors, ops and the agent who took the call); recording control on the agent's
+current call; the retention purge; calls flagged for a missing recording."""
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, select
+
+from agent_api import recording_links
+from agent_api.auth import CurrentUser, Principal, principal_for, require
+from agent_api.deps import Session
+from agent_api.recording_store import purge
+from agent_api.routes.agents import DeskDep, _acting_on
+from asterisk.ami import AmiError
+from models import Call, Recording, RecordingStatus, Role
+from models.agents import Agent
+
+router = APIRouter(tags=["recordings"])
+LISTENERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)  # and the agent who took the call
+
+
+class RecordingOut(BaseModel):
+    id: int
+    linkedid: str
+    call_id: int | None
+    agent: str | None
+    queue: str | None
+    retailer_id: int | None
+    caller_number: str | None
+    policy: str
+    status: RecordingStatus
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+    size_bytes: int | None
+    sha256: str | None
+    paused_seconds: float
+    problem: str | None
+
+
+class RecordingAction(BaseModel):
+    action: Literal["start", "pause", "resume", "stop"] = Field(
+        description="start (on-demand queues), pause and resume (say, while a PIN is spoken), "
+                    "stop (ends it for this call; not where the queue records every call)")
+
+
+class PurgeIn(BaseModel):
+    older_than_days: int | None = Field(None, ge=1, description="the configured retention if "
+                                                                "not given")
+
+
+def _query():
+    return (select(Recording, Call.id, Call.retailer_id, Call.caller_number, Agent.number)
+            .outerjoin(Call, and_(Call.pbx_server == Recording.pbx_server,
+                                  Call.linkedid == Recording.linkedid))
+            .outerjoin(Agent, Agent.id == Recording.agent_id))
+
+
+def _out(row) -> RecordingOut:
+    rec, call_id, retailer_id, caller, agent = row
+    return RecordingOut(id=rec.id, linkedid=rec.linkedid, call_id=call_id, agent=agent,
+                        queue=rec.queue, retailer_id=retailer_id, caller_number=caller,
+                        policy=rec.policy, status=rec.status, started_at=rec.started_at,
+                        ended_at=rec.ended_at, duration_seconds=rec.duration_seconds,
+                        size_bytes=rec.size_bytes, sha256=rec.sha256,
+                        paused_seconds=rec.paused_seconds, problem=rec.problem)
+
+
+def _may_listen(user: Principal, rec: Recording) -> bool:
+    return user.role in LISTENERS or (user.agent_id is not None and user.agent_id == rec.agent_id)
+
+
+@router.get("/recordings", response_model=list[RecordingOut])
+async def list_recordings(
+    session: Session, user: CurrentUser,
+    agent: Annotated[str | None, Query(description="agent number")] = None,
+    retailer_id: int | None = None, call_id: int | None = None, linkedid: str | None = None,
+    status: RecordingStatus | None = Query(None, description="missing: the flagged calls"),
+    since: datetime | None = None, until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[RecordingOut]:
+    """Newest first. An agent sees the recordings of the calls they took."""
+    q = _query()
+    if user.role not in LISTENERS:
+        if user.agent_id is None:
+            raise HTTPException(403, "only supervisors, ops and agents may list recordings")
+        q = q.where(Recording.agent_id == user.agent_id)
+    for wanted, column in ((agent, Agent.number), (retailer_id, Call.retailer_id),
+                           (call_id, Call.id), (linkedid, Recording.linkedid),
+                           (status, Recording.status)):
+        if wanted is not None:
+            q = q.where(column == wanted)
+    if since is not None:
+        q = q.where(Recording.started_at >= since)
+    if until is not None:
+        q = q.where(Recording.started_at < until)
+    rows = await session.execute(q.order_by(Recording.started_at.desc(), Recording.id.desc())
+                                 .limit(limit))
+    return [_out(r) for r in rows]
+
+
+async def _recording(session, recording_id: int) -> tuple:
+    row = (await session.execute(_query().where(Recording.id == recording_id))).first()
+    if row is None:
+        raise HTTPException(404, f"recording {recording_id} not found")
+    return row
+
+
+@router.get("/recordings/{recording_id}", response_model=RecordingOut)
+async def get_recording(recording_id: int, session: Session, user: CurrentUser) -> RecordingOut:
+    row = await _recording(session, recording_id)
+    if not _may_listen(user, row[0]):
+        raise HTTPException(403, "only supervisors, ops and the agent who took the call")
+    return _out(row)
+
+
+@router.get("/recordings/{recording_id}/link")
+async def recording_link(recording_id: int, request: Request, session: Session,
+                         user: CurrentUser) -> dict[str, str]:
+    """A short-lived address of the audio for the browser's <audio> element, which cannot send
+    the bearer token."""
+    row = await _recording(session, recording_id)
+    if not _may_listen(user, row[0]):
+        raise HTTPException(403, "only supervisors, ops and the agent who took the call")
+    return {"url": recording_links.sign(request.app.state.settings, recording_id)}
+
+
+@router.get("/recordings/{recording_id}/audio", response_class=FileResponse,
+            responses={206: {"description": "the requested byte range"},
+                       410: {"description": "purged by the retention policy"}})
+async def recording_audio(
+    recording_id: int, request: Request, session: Session,
+    expires: int | None = None, signature: str | None = None,
+) -> FileResponse:
+    """The WAV file, with Range support. Bearer token, or a signed link from /link."""
+    settings = request.app.state.settings
+    rec = (await _recording(session, recording_id))[0]
+    if signature is not None:
+        if not recording_links.valid(settings, recording_id, expires, signature):
+            raise HTTPException(403, "the link is invalid or has expired")
+    else:
+        user = await _bearer_user(request, session)
+        if not _may_listen(user, rec):
+            raise HTTPException(403, "only supervisors, ops and the agent who took the call")
+    if rec.status == RecordingStatus.PURGED:
+        raise HTTPException(410, "the recording was purged by the retention policy")
+    path = settings.recordings_dir / rec.file if rec.file else None
+    if rec.status != RecordingStatus.COMPLETE or path is None or not path.is_file():
+        raise HTTPException(404, f"recording {recording_id} has no file ({rec.status})")
+    return FileResponse(path, media_type="audio/wav",
+                        filename=f"{rec.linkedid}.wav", content_disposition_type="inline")
+
+
+async def _bearer_user(request: Request, session) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    user = await principal_for(session, token) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        raise HTTPException(401, "not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@router.post("/agents/{number}/recording")
+async def control_recording(number: str, body: RecordingAction, desk: DeskDep,
+                            user: CurrentUser) -> dict[str, str]:
+    """On the agent's current call; by the agent, or a supervisor or admin."""
+    agent = _acting_on(desk, number, user)
+    try:
+        await desk.recording(agent, body.action)
+    except LookupError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except AmiError as exc:
+        raise HTTPException(503, f"the PBX refused: {exc}") from None
+    return {"agent": number, "action": body.action}
+
+
+@router.post("/recordings/purge", dependencies=[Depends(require(Role.OPS, Role.ADMIN))])
+async def purge_recordings(body: PurgeIn, request: Request) -> dict[str, object]:
+    """Remove the files of recordings older than the retention; their rows stay, marked purged,
+    and every removal is logged."""
+    settings = request.app.state.settings
+    days = body.older_than_days or settings.pbx.recording_retention_days
+    removed = await purge(request.app.state.sessions, settings.recordings_dir, days)
+    return {"older_than_days": days, "removed": len(removed),
+            "recordings": [r.id for r in removed]}

@@ -1,0 +1,92 @@
+"""Live monitoring on the real PBX: a supervisor's sipp phone (playing a 2500 Hz tone) joins an
+agent's call in each mode, asserted from the PBX's ChanSpy events (listen, whisper) and its
+ConfbridgeJoin into the agent's bridge (barge); the caller's recording
+proves who heard the supervisor: nobody on the caller's side while whispering, the caller
+while barging. Agents and ops are refused."""
+import asyncio
+import time
+
+import pytest
+
+from asterisk.events import ChanSpyStart, ChanSpyStop, ConfbridgeJoin
+from asterisk.sipp_phone import Tone
+from tests.pbx.audio import band_db
+from tests.pbx.conftest import DEMO_PASSWORD
+from tests.pbx.test_recording import AGENT_HZ, AUDIBLE_DB, CALLER_HZ, ORDER_BJ, finished
+
+pytestmark = pytest.mark.pbx
+
+SUPERVISOR_HZ = 2500
+CALLER = "13300000001"
+
+
+async def headers(rig, username: str) -> dict[str, str]:
+    reply = await rig.engine.http.post("/auth/token",
+                                       data={"username": username, "password": DEMO_PASSWORD})
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+async def spy_event(rig, kind: type, mode: str | None, after: float,
+                    timeout: float = 10.0) -> tuple[float, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for at, e in rig.events:
+            if at <= after or not isinstance(e, kind):
+                continue
+            spyer, target = ((e.channel, e.conference) if isinstance(e, ConfbridgeJoin)
+                             else (e.spyer, e.spyee.name))
+            if target.startswith(("PJSIP/agent-8001", "agent-")) and spyer.exten == (mode or spyer.exten):
+                return at, e
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {kind.__name__} in mode {mode}")
+
+
+async def test_a_supervisor_listens_whispers_and_barges_and_others_may_not(rig, sipp):
+    r = await rig(("8001",), tones={"8001": Tone(AGENT_HZ, 90_000)},
+                  extra_phones={"supervisor-1": Tone(SUPERVISOR_HZ, 90_000)})
+    await r.login("8001")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ + [Tone(CALLER_HZ, 16_000)],
+                                         caller=CALLER, hold_ms=500, timeout=60))
+    await r.wait_state("8001", "on_call", timeout=30)
+    joined, _ = await r.joined(CALLER)
+    http = r.engine.http
+
+    for username in ("8001", "ops"):
+        reply = await http.post("/monitor", json={"agent": "8001", "mode": "listen"},
+                                headers=await headers(r, username))
+        assert reply.status_code == 403, reply.text
+    sup = await headers(r, "supervisor")
+
+    started = time.monotonic()
+    reply = await http.post("/monitor", json={"agent": "8001", "mode": "whisper"}, headers=sup)
+    assert reply.status_code == 200, reply.text
+    monitor = reply.json()["id"]
+    whisper_at, start = await spy_event(r, ChanSpyStart, "whisper", started)
+    assert start.spyer.uniqueid == monitor
+    twice = await http.post("/monitor", json={"agent": "8001", "mode": "listen"}, headers=sup)
+    assert twice.status_code == 409
+    await asyncio.sleep(3)
+
+    reply = await http.put(f"/monitor/{monitor}", json={"mode": "barge"}, headers=sup)
+    assert reply.status_code == 200, reply.text
+    barge_at, joined_bridge = await spy_event(r, ConfbridgeJoin, "barge", whisper_at)
+    assert joined_bridge.conference == f"agent-{await r.agent_id('8001')}"
+    assert joined_bridge.channel.uniqueid == monitor
+    await asyncio.sleep(3)
+
+    await http.put(f"/monitor/{monitor}", json={"mode": "listen"}, headers=sup)
+    listen_at, _ = await spy_event(r, ChanSpyStart, "listen", barge_at)
+    listed = (await http.get("/monitor", headers=sup)).json()
+    assert [(m["agent"], m["state"]) for m in listed] == [("8001", "listen")]
+    await asyncio.sleep(2)
+    assert (await http.delete(f"/monitor/{monitor}", headers=sup)).status_code == 204
+    await spy_event(r, ChanSpyStop, None, listen_at)
+    await call
+
+    # What the caller heard (the recording is on the caller's channel, from the bridge on).
+    path = r.settings.recordings_dir / (await finished(r)).file
+    whisper = band_db(path, SUPERVISOR_HZ, whisper_at - joined + 0.5, barge_at - whisper_at - 1)
+    barge = band_db(path, SUPERVISOR_HZ, barge_at - joined + 0.5, listen_at - barge_at - 1)
+    listen = band_db(path, SUPERVISOR_HZ, listen_at - joined + 0.5, 1.0)
+    assert barge > AUDIBLE_DB, "barging, the caller must hear the supervisor"
+    assert whisper < AUDIBLE_DB - 20 and listen < AUDIBLE_DB - 20, (whisper, listen)
