@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from agent_api.engine import Engine
 from agent_api.routes import (
     agents, auth, calls, health, knowledge, live, monitoring, opinions, orders, pages, quality,
-    queues, recordings, retailers, voicemails,
+    queues, recordings, retailers, voicemails, wallboard,
 )
 from agent_api.settings import Settings
 from models import make_engine, make_sessionmaker
@@ -41,8 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     app.add_exception_handler(OperationalError, database_busy)
-    for module in (health, auth, calls, voicemails, agents, queues, retailers, orders,
-                   opinions, knowledge, quality, recordings, monitoring, live, pages):
+    for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
+                   knowledge, quality, recordings, monitoring, live, wallboard, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="seconds to stay on after the steps, unless the PBX hangs up first")
     calls = sub.add_parser("calls", help="the latest call records")
     calls.add_argument("--limit", type=int, default=20)
+    purge = sub.add_parser("purge-recordings", help="remove recordings older than the retention")
+    purge.add_argument("--older-than-days", type=int, default=None,
+                       help="default: HOTLINE_PBX__RECORDING_RETENTION_DAYS (365)")
     args = parser.parse_args(argv)
 
     from agent_api.logs import setup_logging
@@ -203,9 +206,26 @@ async def list_calls(settings: Settings, args) -> int:
     return 0
 
 
+async def purge_recordings(settings: Settings, args) -> int:
+    from agent_api.recording_store import purge
+    days = args.older_than_days or settings.pbx.recording_retention_days
+    if days < 1:
+        print("hotline: --older-than-days must be at least 1", file=sys.stderr)
+        return 2
+    db = make_engine(settings.db.url)
+    try:
+        removed = await purge(make_sessionmaker(db), settings.recordings_dir, days)
+    finally:
+        await db.dispose()
+    for rec in removed:
+        print(f"purged {rec.file or '-'} (call {rec.linkedid}, {rec.started_at:%Y-%m-%d})")
+    print(f"{len(removed)} recordings older than {days} days purged")
+    return 0
+
+
 COMMANDS = {"serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
             "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command,
-            "call": place_call}
+            "call": place_call, "purge-recordings": purge_recordings}
 
 if __name__ == "__main__":
     sys.exit(main())

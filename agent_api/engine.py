@@ -22,6 +22,7 @@ from ivr.store import IvrStore
 from agent_api.desktop_feed import DesktopFeed
 from agent_api.live import LiveHub
 from agent_api.settings import Settings
+from agent_api.wallboard import Wallboard
 
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
@@ -53,6 +54,7 @@ class Engine:
         self.desk = Desk(self.ami, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder)
         self.monitors = Monitors(self.ami, self.desk.sessions)
+        self.wallboard = Wallboard(self)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
         self.agi = AgiServer(routes, host=a.host, port=a.port,

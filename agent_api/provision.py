@@ -14,8 +14,9 @@ from models import Agent, Branch, BusinessType, User
 async def pbx_layout(
     sessions: async_sessionmaker[AsyncSession],
 ) -> tuple[tuple[SipEndpoint, ...], tuple[QueueSpec, ...]]:
-    """Agents' and supervisors' phones; one queue per (branch, business type). Callers wait there; the engine delivers them to
-    agents' sessions, so the queues have no static members (they would ring session phones)."""
+    """Agents' and supervisors' phones; one queue per (branch, business type). Callers wait
+    there; the engine delivers them to agents' sessions, so the queues have no static members
+    (they would ring session phones)."""
     async with sessions() as s:
         agents = list(await s.scalars(select(Agent).where(Agent.active).order_by(Agent.number)))
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))

@@ -18,3 +18,8 @@ async def home() -> RedirectResponse:
 @router.get("/console")
 async def console() -> FileResponse:
     return FileResponse(WEB / "console.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/wallboard")
+async def wallboard() -> FileResponse:
+    return FileResponse(WEB / "wallboard.html", headers={"Cache-Control": "no-cache"})

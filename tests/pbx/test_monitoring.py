@@ -35,7 +35,8 @@ async def spy_event(rig, kind: type, mode: str | None, after: float,
                 continue
             spyer, target = ((e.channel, e.conference) if isinstance(e, ConfbridgeJoin)
                              else (e.spyer, e.spyee.name))
-            if target.startswith(("PJSIP/agent-8001", "agent-")) and spyer.exten == (mode or spyer.exten):
+            wanted = mode or spyer.exten
+            if target.startswith(("PJSIP/agent-8001", "agent-")) and spyer.exten == wanted:
                 return at, e
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {kind.__name__} in mode {mode}")

@@ -1,0 +1,35 @@
+"""The wallboard's picture of the call center: every queue's figures, every agent's state and
+time in state, and who is being monitored. One snapshot a second at most, however many
+wallboards are open."""
+import dataclasses
+import time
+from typing import Any
+
+from acd.figures import load_since, queue_figures, start_of_today
+from agent_api.routes.agents import session_status
+
+FRESH_SECONDS = 1.0
+
+
+class Wallboard:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    async def snapshot(self) -> dict[str, Any]:
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] >= FRESH_SECONDS:
+            self._cached = (now, await self._build())
+        return self._cached[1]
+
+    async def _build(self) -> dict[str, Any]:
+        desk = self.engine.desk
+        calls, handled = await load_since(self.engine.sessions, desk.server, start_of_today())
+        queues = queue_figures(desk.router.policies, calls, desk.router.waiting_calls(),
+                               desk.clock())
+        monitored = {m.agent_id: {"id": m.id, "supervisor": m.supervisor, "state": m.state}
+                     for m in self.engine.monitors.active.values()}
+        agents = [session_status(desk, a) | {"calls_handled_today": handled.get(a.id, 0),
+                                             "monitored": monitored.get(a.id)}
+                  for a in sorted(desk.agents.values(), key=lambda a: a.number)]
+        return {"queues": [dataclasses.asdict(q) for q in queues], "agents": agents}
