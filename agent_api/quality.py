@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_api.auth import Principal
 from agent_api.errors import Violation, refuse
-from models import Agent, Call, Role, utcnow
+from models import Agent, Call, Recording, RecordingStatus, Role, utcnow
 from models.quality import CallScore, CallScoreItem, ScoreCriterion, ScoreForm
 
 WATCHING = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)  # see every agent's scores
@@ -57,12 +57,15 @@ def one_decimal(value: float | Decimal | None) -> float | None:
 
 
 def score_refusals(items: Sequence[Item], criteria: Sequence[Criterion], form_active: bool,
-                   call_has_agent: bool) -> list[Violation]:
+                   call_has_agent: bool, call_recorded: bool = True) -> list[Violation]:
     """Every rule the score breaks, each naming its field; [] when it may be recorded."""
     broken = []
     if not call_has_agent:
         broken.append(Violation("call_has_agent", ("body", "call_id"),
                                 "the call reached no agent: there is nobody to score"))
+    elif not call_recorded:
+        broken.append(Violation("call_recorded", ("body", "call_id"),
+                                "the call has no complete recording to score"))
     if not form_active:
         broken.append(Violation("form_active", ("body", "form_id"),
                                 "the form is retired: score on an active form"))
@@ -135,8 +138,11 @@ async def record_score(session: AsyncSession, scorer: Principal, call_id: int, f
         raise HTTPException(404, f"call {call_id} not found")
     form = await get_form(session, form_id)
     criteria = [Criterion(c.id, c.name, c.weight, c.max_points) for c in form.criteria]
+    recorded = await session.scalar(select(Recording.id).where(
+        Recording.pbx_server == call.pbx_server, Recording.linkedid == call.linkedid,
+        Recording.status == RecordingStatus.COMPLETE))
     broken = score_refusals([Item(i["criterion_id"], i["points"]) for i in items], criteria,
-                            form.active, call.agent_id is not None)
+                            form.active, call.agent_id is not None, recorded is not None)
     if broken:
         raise refuse(broken)
     by_criterion = {i["criterion_id"]: i for i in items}

@@ -1,14 +1,18 @@
 """A supervisor's wallboard on Chromium against the real PBX: it shows, live, an agent on a call
 and a caller waiting in the queue behind; the Listen button on the agent's row reaches the API,
-rings the supervisor's phone into the call, and the row then shows the monitoring."""
+rings the supervisor's phone into the call, and the row then shows the monitoring. Agents are
+refused the feed."""
 import asyncio
+import json
 
 import pytest
+import websockets
 from playwright.async_api import expect
 
 from asterisk.sipp_phone import Keys, Pause, Tone
-from tests.pbx.test_monitoring import spy_event
 from asterisk.events import ChanSpyStart
+from tests.pbx.test_live_events import token
+from tests.pbx.test_monitoring import spy_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx]
 
@@ -45,3 +49,10 @@ async def test_the_wallboard_shows_calls_live_and_listens_from_an_agents_row(rig
     await agent_row.locator("button[data-action='stop-8001']").click()
     await expect(agent_row.locator(".badge")).to_have_count(0)
     await asyncio.gather(first, second)
+
+    # an agent may not watch the wallboard
+    async with websockets.connect(f"{r.ws_url}/ws/wallboard") as ws:
+        await ws.send(json.dumps({"token": await token(r, "8001")}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd.code == 4403

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from models import Agent, Branch, Call, utcnow
+from models import Agent, Branch, Call, Recording, utcnow
 from models.calls import CallDirection
 from models.quality import CallScore, CallScoreItem
 from tests.db.conftest import login
@@ -21,17 +21,24 @@ CRITERIA = [{"name": "问候", "weight": 1, "max_points": 5},
 
 @pytest.fixture
 async def ids(api, sessions) -> dict:
-    """Call 1.0 taken by 8001, a new call 2.0 taken by 8002; call 1.1 reached no agent."""
+    """Call 1.0 taken by 8001, a new call 2.0 taken by 8002, both recorded; call 1.1 reached
+    no agent; call 3.0, taken by 8001, has no recording."""
     async with sessions() as s, s.begin():
         agents = {a.number: a.id for a in await s.scalars(select(Agent))}
         bj = await s.scalar(select(Branch.id).where(Branch.code == "BJ"))
         await s.execute(update(Call).where(Call.linkedid == "1.0")
                         .values(agent_id=agents["8001"]))
-        s.add(Call(linkedid="2.0", uniqueid="2.0", direction=CallDirection.INBOUND,
-                   offered_at=utcnow(), branch_id=bj, agent_id=agents["8002"]))
+        for linkedid, agent in (("2.0", "8002"), ("3.0", "8001")):
+            s.add(Call(linkedid=linkedid, uniqueid=linkedid, direction=CallDirection.INBOUND,
+                       offered_at=utcnow(), branch_id=bj, agent_id=agents[agent]))
+        for linkedid, agent in (("1.0", "8001"), ("2.0", "8002")):
+            s.add(Recording(pbx_server="local", linkedid=linkedid, agent_id=agents[agent],
+                            policy="always", status="complete", file=f"{linkedid}.wav",
+                            started_at=utcnow()))
     async with sessions() as s:
         calls = {c.linkedid: c.id for c in await s.scalars(select(Call))}
-    return {"call_8001": calls["1.0"], "call_8002": calls["2.0"], "no_agent": calls["1.1"]}
+    return {"call_8001": calls["1.0"], "call_8002": calls["2.0"], "no_agent": calls["1.1"],
+            "unrecorded": calls["3.0"]}
 
 
 @pytest.fixture
@@ -142,6 +149,8 @@ async def test_refused_scores_name_every_broken_rule_and_write_nothing(api, sup,
     assert await refused(twice) == [("rule.criterion_once", ["body", "items", 1, "criterion_id"])]
     assert await refused(scoring(form, ids["no_agent"], 5, 10, 2)) == [
         ("rule.call_has_agent", ["body", "call_id"])]
+    assert await refused(scoring(form, ids["unrecorded"], 5, 10, 2)) == [
+        ("rule.call_recorded", ["body", "call_id"])]
     assert (await api.post("/qa/scores", headers=sup, json=scoring(
         form, 999999, 5, 10, 2))).status_code == 404
     assert (await api.post("/qa/scores", headers=sup, json={

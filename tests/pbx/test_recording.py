@@ -82,7 +82,10 @@ async def test_on_demand_records_from_the_agents_start_and_never_records_nothing
     r = await rig(("8001",), tones={"8001": Tone(AGENT_HZ, 60_000)},
                   queue_settings={"BJ-order": {"recording": "on_demand"}})
     await r.login("8001")
-    await sipp.call("4000", script=ORDER_BJ, caller="13300000001", hold_ms=3000, timeout=40)
+    first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                          hold_ms=8000, timeout=40))
+    await r.wait_state("8001", "on_call", timeout=30)
+    await first
     await r.engine.recorder.drain()
     async with r.database() as s:
         assert (await s.scalars(select(Recording))).all() == []  # not asked for: none
@@ -97,3 +100,20 @@ async def test_on_demand_records_from_the_agents_start_and_never_records_nothing
     rec = await finished(r)
     assert rec.status == "complete" and rec.policy == "on_demand"
     assert band_db(r.settings.recordings_dir / rec.file, AGENT_HZ) > AUDIBLE_DB
+
+
+async def test_a_call_whose_file_cannot_be_written_is_flagged_missing(rig, sipp):
+    r = await rig(("8001",))
+    await r.login("8001")
+    # Today's folder cannot be made: a file stands where it would go.
+    blocker = r.settings.recordings_dir / time.strftime("%Y")
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("not a folder")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=8000, timeout=40))
+    await r.wait_state("8001", "on_call", timeout=30)
+    await call
+    rec = await finished(r)
+    assert rec.status == "missing" and rec.problem
+    flagged = (await r.engine.http.get("/recordings", params={"status": "missing"})).json()
+    assert [x["linkedid"] for x in flagged] == [rec.linkedid]

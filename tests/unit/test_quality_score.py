@@ -55,9 +55,15 @@ def test_the_total_is_always_a_percentage(shape, data):
     assert weighted_total(form, {c.id: 0 for c in form}) == Decimal(0)
 
 
-def broken(items, active=True, has_agent=True) -> list[tuple[str, tuple]]:
+def broken(items, active=True, has_agent=True, recorded=True) -> list[tuple[str, tuple]]:
     return [(v.rule, v.loc) for v in score_refusals([Item(*i) for i in items], FORM, active,
-                                                    has_agent)]
+                                                    has_agent, recorded)]
+
+
+def test_only_a_recorded_call_of_an_agent_is_scored():
+    full = [(1, 5), (2, 10), (3, 2)]
+    assert broken(full, recorded=False) == [("call_recorded", ("body", "call_id"))]
+    assert broken(full, has_agent=False, recorded=False) == [("call_has_agent", ("body", "call_id"))]
 
 
 @pytest.mark.parametrize("items, expected", [
