@@ -63,7 +63,8 @@ def broken(items, active=True, has_agent=True, recorded=True) -> list[tuple[str,
 def test_only_a_recorded_call_of_an_agent_is_scored():
     full = [(1, 5), (2, 10), (3, 2)]
     assert broken(full, recorded=False) == [("call_recorded", ("body", "call_id"))]
-    assert broken(full, has_agent=False, recorded=False) == [("call_has_agent", ("body", "call_id"))]
+    assert broken(full, has_agent=False, recorded=False) == [
+        ("call_has_agent", ("body", "call_id"))]
 
 
 @pytest.mark.parametrize("items, expected", [
