@@ -1,0 +1,301 @@
+"""A discrete-event simulator of an outbound campaign: the pacers of dialer.pacing run unchanged
+against simulated customers and agents.
+
+Customers answer live, by machine (detected and dropped), are busy, or ring out; a live answer
+comes after a random ring (lognormal) and talks a random time (lognormal); agents wrap up after
+each call and may join or leave during the shift. The k-th call dialed gets the k-th customer
+of the seed's stream whatever the pacer (common random numbers), so pacers are compared on the
+same customers. A live answer is abandoned when no agent is free within the grace time.
+Scenarios are JSON files (see bench/scenarios/)."""
+import heapq
+import json
+import math
+import random
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView
+
+TICK = 1.0  # seconds between the pacer's decisions when nothing else happens
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "default"
+    agents: int = 20
+    hours: float = 8.0
+    live: float = 0.25  # share of dials answered by a person
+    machine: float = 0.10  # answered by a machine (detected, dropped)
+    busy: float = 0.05  # busy or failed at once
+    answer_mean: float = 8.0  # seconds of ringing before an answer (lognormal)
+    answer_sd: float = 4.0
+    ring_seconds: float = 20.0  # then no answer
+    talk_mean: float = 120.0  # lognormal
+    talk_sd: float = 80.0
+    wrap_seconds: float = 15.0
+    amd_seconds: float = 2.5
+    grace_seconds: float = 2.0
+    abandon_target: float = 0.03
+    max_lines_per_agent: float = 3.0
+    trunks: int = 10**6
+    changes: tuple[tuple[float, int], ...] = ()  # (hour, agents from then on)
+
+    @classmethod
+    def load(cls, path: Path) -> "Scenario":
+        data = json.loads(path.read_text())
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown scenario keys {sorted(unknown)}")
+        data["changes"] = tuple((float(h), int(n)) for h, n in data.get("changes", ()))
+        return cls(**data)
+
+    def agents_at(self, hour: float) -> int:
+        n = self.agents
+        for at, count in self.changes:
+            if hour >= at:
+                n = count
+        return n
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    outcome: str  # live, machine, busy, no_answer
+    answer_after: float
+    talk: float
+
+
+def _lognormal(rng: random.Random, mean: float, sd: float) -> float:
+    sigma2 = math.log(1 + (sd / mean) ** 2)
+    return rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+
+
+class Customers:
+    """The seed's stream of customers, drawn in order, the same for every pacer."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.s, self.rng, self.drawn = scenario, random.Random(seed), []
+
+    def __getitem__(self, k: int) -> Customer:
+        while len(self.drawn) <= k:
+            s, rng = self.s, self.rng
+            u, delay, talk = rng.random(), _lognormal(rng, s.answer_mean, s.answer_sd), \
+                _lognormal(rng, s.talk_mean, s.talk_sd)
+            outcome = ("live" if u < s.live else "machine" if u < s.live + s.machine
+                       else "busy" if u < s.live + s.machine + s.busy else "no_answer")
+            if outcome in ("live", "machine") and delay >= s.ring_seconds:
+                outcome = "no_answer"
+            self.drawn.append(Customer(outcome, delay, talk))
+        return self.drawn[k]
+
+
+@dataclass
+class Agent:
+    phase: AgentPhase = AgentPhase.FREE
+    since: float = 0.0
+    free_at: float | None = None  # when talk and wrap end (known only to the clairvoyant)
+    logged_in: bool = True
+    leaving: bool = False  # logs out once this call is wrapped up
+
+
+@dataclass
+class DayResult:
+    dialed: int = 0
+    live: int = 0
+    abandoned: int = 0
+    connected: int = 0
+    talk_seconds: float = 0.0
+    work_seconds: float = 0.0  # talk and wrap
+    staffed_seconds: float = 0.0
+    waits: list[float] = field(default_factory=list)  # an agent's wait between calls
+
+    @property
+    def abandon_rate(self) -> float:
+        return self.abandoned / self.live if self.live else 0.0
+
+    @property
+    def occupancy(self) -> float:
+        return self.work_seconds / self.staffed_seconds if self.staffed_seconds else 0.0
+
+    @property
+    def talk_minutes_per_agent_hour(self) -> float:
+        return self.talk_seconds / 60 / (self.staffed_seconds / 3600) if self.staffed_seconds else 0
+
+    def wait_p95(self) -> float:
+        if not self.waits:
+            return 0.0
+        ordered = sorted(self.waits)
+        return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+class Simulation:
+    def __init__(self, scenario: Scenario, pacer: Pacer, seed: int) -> None:
+        self.s, self.pacer = scenario, pacer
+        self.customers = Customers(scenario, seed)
+        self.now = 0.0
+        self.next_customer = 0
+        self.agents: list[Agent] = []
+        self.ringing: dict[int, float] = {}  # customer -> dialed at
+        self.waiting: dict[int, float] = {}  # live answers waiting for an agent -> answered at
+        self.result = DayResult()
+        self._events: list[tuple[float, int, str, int]] = []
+        self._seq = 0
+
+    # --- the run -------------------------------------------------------------------------------
+
+    def run(self) -> DayResult:
+        end = self.s.hours * 3600
+        self._staff(0.0)
+        self._at(0.0, "tick", 0)
+        for hour, _ in self.s.changes:
+            self._at(hour * 3600, "staff", 0)
+        while self._events:
+            t, _, kind, k = heapq.heappop(self._events)
+            if t > end:
+                break
+            self._account(t)
+            self.now = t
+            getattr(self, f"_on_{kind}")(k)
+        self._account(end)
+        return self.result
+
+    def _at(self, t: float, kind: str, k: int) -> None:
+        self._seq += 1
+        heapq.heappush(self._events, (t, self._seq, kind, k))
+
+    def _account(self, t: float) -> None:
+        """Time passes: staffed time of the logged-in agents."""
+        dt = t - self.now
+        if dt > 0:
+            self.result.staffed_seconds += dt * sum(a.logged_in for a in self.agents)
+
+    def _staff(self, t: float) -> None:
+        wanted = self.s.agents_at(t / 3600)
+        present = [a for a in self.agents if a.logged_in and not a.leaving]
+        for _ in range(wanted - len(present)):
+            self.agents.append(Agent(since=t))
+        for a in present[wanted:]:
+            if a.phase == AgentPhase.FREE:
+                a.logged_in = False
+            else:
+                a.leaving = True
+
+    # --- events --------------------------------------------------------------------------------
+
+    def _on_staff(self, _: int) -> None:
+        self._staff(self.now)
+        self._pace()
+
+    def _on_tick(self, _: int) -> None:
+        self._pace()
+        self._at(self.now + TICK, "tick", 0)
+
+    def _on_answer(self, k: int) -> None:
+        dialed_at = self.ringing.pop(k)
+        c = self.customers[k]
+        self.pacer.answered(c.outcome == "live", self.now - dialed_at)
+        if c.outcome == "machine":
+            return  # detected and dropped (the line is held amd_seconds; no agent needed)
+        self.result.live += 1
+        agent = self._free_agent()
+        if agent is not None:
+            self._connect(agent, k)
+        else:
+            self.waiting[k] = self.now
+            self._at(self.now + self.s.grace_seconds, "grace", k)
+        self._pace()
+
+    def _on_no_answer(self, k: int) -> None:
+        dialed_at = self.ringing.pop(k)
+        self.pacer.unanswered(self.now - dialed_at)
+        self._pace()
+
+    def _on_grace(self, k: int) -> None:
+        if self.waiting.pop(k, None) is not None:
+            self.result.abandoned += 1
+            self.pacer.abandoned()
+
+    def _on_hangup(self, i: int) -> None:
+        agent = self.agents[i]
+        agent.phase, agent.since = AgentPhase.WRAP, self.now
+        self._at(self.now + self.s.wrap_seconds, "wrapped", i)
+
+    def _on_wrapped(self, i: int) -> None:
+        agent = self.agents[i]
+        if agent.leaving:
+            agent.logged_in = agent.leaving = False
+            return
+        agent.phase, agent.since, agent.free_at = AgentPhase.FREE, self.now, None
+        if self.waiting:  # the longest-waiting live answer takes this agent
+            k = min(self.waiting, key=self.waiting.get)
+            del self.waiting[k]
+            self._connect(agent, k)
+        self._pace()
+
+    # --- what agents and calls do --------------------------------------------------------------
+
+    def _free_agent(self) -> Agent | None:
+        free = [a for a in self.agents if a.phase == AgentPhase.FREE and a.logged_in]
+        return min(free, key=lambda a: a.since) if free else None  # the longest idle
+
+    def _connect(self, agent: Agent, k: int) -> None:
+        c = self.customers[k]
+        r = self.result
+        r.connected += 1
+        r.waits.append(self.now - agent.since)
+        r.talk_seconds += c.talk
+        r.work_seconds += c.talk + self.s.wrap_seconds
+        self.pacer.connected()
+        self.pacer.talked(c.talk)
+        agent.phase, agent.since = AgentPhase.TALK, self.now
+        agent.free_at = self.now + c.talk + self.s.wrap_seconds
+        self._at(self.now + c.talk, "hangup", self.agents.index(agent))
+
+    def dial(self) -> None:
+        k, self.next_customer = self.next_customer, self.next_customer + 1
+        c = self.customers[k]
+        self.result.dialed += 1
+        self.ringing[k] = self.now
+        if c.outcome in ("live", "machine"):
+            self._at(self.now + c.answer_after, "answer", k)
+        elif c.outcome == "busy":
+            self._at(self.now + 1.0, "no_answer", k)
+        else:
+            self._at(self.now + self.s.ring_seconds, "no_answer", k)
+
+    def view(self) -> PacingView:
+        agents = [AgentView(a.phase, self.now - a.since) for a in self.agents
+                  if a.logged_in and not a.leaving]
+        return PacingView(self.now, agents, [self.now - t for t in self.ringing.values()],
+                          self.s.wrap_seconds, self.s.ring_seconds, self.s.max_lines_per_agent,
+                          self.s.trunks - len(self.ringing), len(self.waiting))
+
+    def _pace(self) -> None:
+        if hasattr(self.pacer, "plan"):
+            self.pacer.plan(self)
+            return
+        for _ in range(self.pacer.dials(self.view())):
+            self.dial()
+
+
+class Clairvoyant(Pacer):
+    """A ceiling, not a dialer: it knows every customer's answer and every call's length, and
+    dials each live customer so that the answer comes the moment an agent is free."""
+
+    name = "clairvoyant"
+
+    def plan(self, sim: Simulation) -> None:
+        free_times = sorted(
+            (sim.now if a.phase == AgentPhase.FREE else a.free_at or math.inf)
+            for a in sim.agents if a.logged_in and not a.leaving)
+        covered = sum(sim.customers[k].outcome == "live" for k in sim.ringing) + len(sim.waiting)
+        for free_at in free_times[covered:]:
+            while True:  # the next customers in order: the others are dialed as they come
+                c = sim.customers[sim.next_customer]
+                if c.outcome != "live":
+                    sim.dial()
+                    continue
+                if free_at - c.answer_after <= sim.now + 1e-9:
+                    sim.dial()
+                    break
+                return
