@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.tracker import CallDelta
@@ -15,6 +15,7 @@ from models.calls import CallDirection, CallOutcome
 
 log = logging.getLogger("hotline.call_log")
 
+RETRY_SECONDS = 0.5  # after the database refused a batch (busy)
 TIME_COLUMNS = {"offered_at", "answered_at", "queued_at", "connected_at", "ended_at"}
 FOREIGN_KEYS = ("retailer_id", "branch_id", "agent_id")
 ENUMS = {"direction": CallDirection, "outcome": CallOutcome}
@@ -58,6 +59,14 @@ class CallLog:
             self._wake.clear()
             try:
                 await self._write(batch)
+            except OperationalError as exc:
+                if "database is locked" not in str(exc.orig):
+                    raise
+                # SQLite's other writers held it past the busy timeout: nothing was written.
+                log.warning("database busy; call batch deferred", extra={"deltas": len(batch)})
+                self._pending[:0] = batch
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
             except IntegrityError:
                 # One bad reference (say an agent id that does not exist) must not lose the rest.
                 log.warning("call batch refused; writing call by call", exc_info=True)

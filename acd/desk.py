@@ -370,20 +370,21 @@ class Desk:
         self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
         self.notify(self._offer(decision))
         try:
-            await self.ami.action("Setvar", {"Channel": channel, "Variable": dp.VAR_AGENT,
-                                             "Value": str(decision.agent_id)})
             policy = self.router.policies[decision.call.queue]
             await self.sessions.connect(decision.agent_id, decision.call_id, channel,
                                         self._recorded(decision.call_id, channel,
                                                        decision.agent_id, policy.name,
                                                        policy.recording))
-        except (AmiError, InvalidTransition):  # the Redirect failed, or the agent's leg dropped
+        except (AmiError, InvalidTransition) as exc:  # the Redirect failed, or the leg dropped
             if self.sessions.machine(decision.agent_id).state == AgentState.RESERVED:
                 self._apply(self.sessions.release(decision.agent_id, decision.call_id))
-            if decision.call_id not in self._joined:
-                return  # the caller hung up meanwhile
-            log.warning("delivery failed; the caller goes back to the head of the queue",
-                        extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
+            if decision.call_id not in self._joined or _gone(exc):
+                # The caller hung up meanwhile (its Hangup event may still be on its way: a
+                # call put back now would be tried again at every event until then).
+                self.router.dequeue(decision.call_id)
+                return
+            log.warning("delivery failed (%s); the caller goes back to the head of the queue",
+                        exc, extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
             self._waiting[decision.call_id] = channel
             self.router.requeue_front(decision.call)
 
@@ -432,3 +433,7 @@ class Desk:
                 queue=self._queue_of.get(ch.linkedid, ""),
                 language=facts.get("language") or "zh"))
 
+
+
+def _gone(exc: Exception) -> bool:
+    return isinstance(exc, AmiError) and "No such channel" in str(exc)

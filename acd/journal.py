@@ -3,12 +3,13 @@ path: the dispatcher never waits for the database."""
 import asyncio
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Base
 
 log = logging.getLogger("hotline.acd.journal")
+RETRY_SECONDS = 0.5  # after the database refused a batch (busy)
 
 
 class Journal:
@@ -40,13 +41,25 @@ class Journal:
             return
         try:
             await self._write(batch)
+        except OperationalError as exc:
+            if "database is locked" in str(exc.orig):
+                # SQLite's other writers held it past the busy timeout: nothing was written.
+                log.warning("database busy; journal batch deferred", extra={"rows": len(batch)})
+                self._pending[:0] = batch
+                self._wake.set()
+                await asyncio.sleep(RETRY_SECONDS)
+            else:
+                await self._one_by_one(batch)
         except SQLAlchemyError:
-            log.warning("journal batch refused; writing row by row", exc_info=True)
-            for row in batch:
-                try:
-                    await self._write([row])
-                except SQLAlchemyError:
-                    log.exception("journal row lost", extra={"row": repr(row)})
+            await self._one_by_one(batch)
+
+    async def _one_by_one(self, batch: list[Base]) -> None:
+        log.warning("journal batch refused; writing row by row", exc_info=True)
+        for row in batch:
+            try:
+                await self._write([row])
+            except SQLAlchemyError:
+                log.exception("journal row lost", extra={"row": repr(row)})
 
     async def _write(self, rows: list[Base]) -> None:
         async with self.sessions() as session, session.begin():

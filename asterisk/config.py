@@ -229,7 +229,8 @@ exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,agent_
 ; The agent's leg may have dropped between the engine's choice and the Redirect: a caller never
 ; sits in an empty bridge, it goes back to its queue (the engine keeps its place).
 [{dp.CTX_CONNECT}]
-exten => _X!,1,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EXTEN}})}} = 0]?back)
+exten => _X!,1,Set({dp.VAR_AGENT}=${{EXTEN}})
+ same => n,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EXTEN}})}} = 0]?back)
  same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,caller_user)
  same => n,Hangup()
  same => n(back),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?{dp.CTX_FALLBACK},s,1)

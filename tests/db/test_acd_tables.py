@@ -1,11 +1,14 @@
 """ACD rows on SQLite and PostgreSQL: the journal writes transitions and callbacks, the desk
 reads each agent's last state and the queue settings, and the figures pair each call with the
 wrap-up that followed it."""
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+import acd.journal
 from acd.agent_state import AgentState, PauseReason
 from acd.desk import Desk
 from acd.figures import load_since
@@ -72,3 +75,26 @@ async def test_figures_pair_each_call_with_its_wrap_up(sessions):
     by_id = sorted(calls, key=lambda c: c.abandoned)
     assert [c.wrap_up_seconds for c in by_id] == [8.0, 0.0]
     assert by_id[1].abandoned and handled == {agent.id: 1}
+
+
+async def test_a_journal_batch_the_busy_database_refuses_is_written_later(sessions, monkeypatch):
+    await seed(sessions)
+    journal, refused = Journal(sessions), []
+    real = journal._write
+
+    async def busy_once(rows):
+        if not refused:
+            refused.append(len(rows))
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        await real(rows)
+    monkeypatch.setattr(acd.journal, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(journal, "_write", busy_once)
+    for i in range(3):
+        journal.submit(CallbackRequest(pbx_server="local", linkedid=f"7.{i}", caller_number="139",
+                                       queue="BJ-order"))
+    await journal.flush()  # refused: kept
+    assert refused == [3] and journal.written == 0
+    await journal.flush()
+    assert journal.written == 3
+    async with sessions() as s:
+        assert len((await s.scalars(select(CallbackRequest))).all()) == 3

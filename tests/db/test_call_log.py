@@ -1,9 +1,12 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
+import acd.call_log
 from acd.call_log import CallLog
 from acd.tracker import CallTracker
 from agent_api.demo import seed
@@ -32,6 +35,27 @@ async def test_a_recorded_call_is_written_whole(sessions):
     assert call.offered_at <= call.answered_at <= call.ended_at
     assert call.offered_at.tzinfo is not None
     assert [e.kind for e in call.events][0] == "Newchannel"
+
+
+async def test_a_batch_the_busy_database_refuses_is_written_later_not_lost(sessions,
+                                                                             monkeypatch):
+    log, tracker = CallLog(sessions), CallTracker()
+    real, refusals = log._write, []
+
+    async def busy_once(batch):
+        if not refusals:
+            refusals.append(len(batch))
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        await real(batch)
+    monkeypatch.setattr(acd.call_log, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(log, "_write", busy_once)
+    for message in AmiParser().feed(TRANSCRIPT.read_bytes()):
+        if message.event:
+            log.submit(tracker.feed(to_event(message, "local")))
+    await log.flush()
+    assert refusals and log.written == refusals[0]
+    [call] = await stored_calls(sessions)
+    assert call.outcome == "abandoned" and len(call.events) > 3
 
 
 def channel(uid: str) -> Channel:

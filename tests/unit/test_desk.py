@@ -84,8 +84,8 @@ async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone(desk,
     assert desk.ami.actions == []
     clock[0] += 0.5
     await desk.tick()
-    assert desk.ami.names() == ["Setvar", "Redirect"]
-    assert desk.ami.actions[1][1] == {"Channel": channel(1).name,  # recorded by default
+    assert desk.ami.names() == ["Redirect"]  # the dialplan sets HOTLINE_AGENT from the exten
+    assert desk.ami.actions[0][1] == {"Channel": channel(1).name,  # recorded by default
                                       "Context": "hotline-connect-recorded",
                                       "Exten": "5", "Priority": "1"}
     assert desk.sessions.machine(5).state == AgentState.RESERVED
@@ -265,12 +265,28 @@ async def test_a_caller_in_the_fallback_queue_is_an_operator_call_for_headquarte
 
 async def test_a_caller_requeued_after_a_failed_delivery_leaves_when_it_hangs_up(desk, clock):
     available(desk, 1, clock[0])
-    desk.ami.fail.add("Setvar")  # the caller's channel is going away
+    desk.ami.fail.add("Redirect")
     await desk.on_event(join(1))
     assert desk.router.is_waiting("1.1")
     await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
                                cause_text=""))
     assert not desk.router.is_waiting("1.1") and desk._joined == {}
+    assert desk.sessions.machine(1).state == AgentState.AVAILABLE
+
+
+async def test_a_caller_whose_channel_is_gone_is_not_tried_again(desk, clock):
+    """Under load the Hangup event can come well after the channel is gone: retrying the
+    delivery at every event until then made a storm of failed Redirects."""
+    available(desk, 1, clock[0])
+
+    async def gone(name, fields=None, **_):
+        desk.ami.actions.append((name, dict(fields or {})))
+        raise AmiError("Redirect: No such channel")
+    desk.ami.action = gone
+    await desk.on_event(join(1))
+    await desk.on_event(join(2))  # another event: the first caller is not tried again
+    assert [f["Channel"] for _, f in desk.ami.actions] == [channel(1).name, channel(2).name]
+    assert not desk.router.is_waiting("1.1")
     assert desk.sessions.machine(1).state == AgentState.AVAILABLE
 
 
