@@ -163,17 +163,23 @@ class Recorder:
     # rows and files, off the event path --------------------------------------------------------
 
     async def run(self) -> None:
-        while True:
-            job, take = await self._jobs.get()
-            try:
+        """Rows in the order of the events; each finished call measured in a task of its own
+        (waiting for the PBX to close a file must not hold up the next call's)."""
+        async with asyncio.TaskGroup() as finishing:
+            while True:
+                job, take = await self._jobs.get()
                 if job == "finish":
-                    await self._finish(take)
+                    finishing.create_task(self._done(self._finish(take), take))
                 else:
-                    await self._save(take, RecordingStatus.RECORDING)
-            except (SQLAlchemyError, OSError):
-                log.exception("recording row not written", extra={"linkedid": take.linkedid})
-            finally:
-                self._jobs.task_done()
+                    await self._done(self._save(take, RecordingStatus.RECORDING), take)
+
+    async def _done(self, work, take: Take) -> None:
+        try:
+            await work
+        except (SQLAlchemyError, OSError):
+            log.exception("recording row not written", extra={"linkedid": take.linkedid})
+        finally:
+            self._jobs.task_done()
 
     async def drain(self) -> None:
         """Wait until every job queued so far is done."""

@@ -34,9 +34,8 @@ class IvrApp:
         try:
             await call.run()
         finally:
-            # Ending the AGI lets the caller go on in the dialplan (to the queue) at once: the
-            # path is written after, never on the caller's way to an agent.
-            session.close()
+            # Written before the AGI ends (and the caller goes on to the queue): the agent's
+            # screen-pop, read when the call is offered, shows this path.
             await self.store.save_path(linkedid, call.flow.path, call.timings)
 
     async def leave_message(self, session: AgiSession) -> None:

@@ -1,11 +1,5 @@
 // The agent console: one page, kept current by the agent's live events (no polling).
-const $ = (sel) => document.querySelector(sel);
-const el = (tag, text, cls) => {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-};
+import { $, ApiError, apiClient, el } from "./common.js";
 
 const desk = {
   token: sessionStorage.getItem("hotline.token"),
@@ -21,30 +15,7 @@ const desk = {
 };
 
 // --- the API ---------------------------------------------------------------------------------
-class ApiError extends Error {
-  constructor(status, messages) { super(messages.join("; ")); this.status = status; this.messages = messages; }
-}
-
-function messagesOf(detail) {
-  if (Array.isArray(detail)) {
-    return detail.map((d) => `${(d.loc || []).filter((p) => p !== "body").join(".")}: ${d.msg}`);
-  }
-  return [typeof detail === "string" ? detail : JSON.stringify(detail)];
-}
-
-async function api(method, path, body, form = false) {
-  const headers = {};
-  if (desk.token) headers.Authorization = `Bearer ${desk.token}`;
-  let payload;
-  if (form) payload = new URLSearchParams(body);
-  else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
-  const reply = await fetch(path, { method, headers, body: payload });
-  if (reply.status === 204) return null;
-  const data = await reply.json().catch(() => ({ detail: reply.statusText }));
-  if (reply.status === 401 && path !== "/auth/token") signOut();
-  if (!reply.ok) throw new ApiError(reply.status, messagesOf(data.detail));
-  return data;
-}
+const api = apiClient(() => desk.token, () => signOut());
 
 function showErrors(list, error) {
   list.replaceChildren(...(error.messages || [String(error)]).map((m) => el("li", m)));

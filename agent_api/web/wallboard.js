@@ -1,31 +1,11 @@
 // The wallboard: queues and agents, live over a WebSocket (a snapshot a second); from an agent's
 // row a supervisor listens, whispers or barges on their own phone.
-const $ = (sel) => document.querySelector(sel);
-const el = (tag, text, cls) => {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-};
+import { $, apiClient, el } from "./common.js";
 
 const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500 };
 const MODES = [["listen", "Listen 监听"], ["whisper", "Whisper 耳语"], ["barge", "Barge 强插"]];
 
-async function api(method, path, body, form = false) {
-  const headers = {};
-  if (board.token) headers.Authorization = `Bearer ${board.token}`;
-  let payload;
-  if (form) payload = new URLSearchParams(body);
-  else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
-  const reply = await fetch(path, { method, headers, body: payload });
-  if (reply.status === 204) return null;
-  const data = await reply.json().catch(() => ({ detail: reply.statusText }));
-  if (!reply.ok) {
-    const detail = Array.isArray(data.detail) ? data.detail.map((d) => d.msg).join("; ") : data.detail;
-    throw new Error(`${reply.status}: ${detail}`);
-  }
-  return data;
-}
+const api = apiClient(() => board.token, () => signOut());
 
 const seconds = (s) => (s === null || s === undefined ? "–" : `${Math.round(s)}s`);
 const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
@@ -69,7 +49,7 @@ function button(label, act, id) {
     try {
       const result = await act();
       $("#board-ok").textContent = result ? `${result.agent}: ${result.mode} (${result.state})` : "stopped";
-    } catch (e) { $("#board-error").textContent = e.message; }
+    } catch (e) { $("#board-error").textContent = `${e.status}: ${e.message}`; }
   });
   return b;
 }
