@@ -63,7 +63,7 @@ class Monitors:
 
     async def switch(self, m: Monitoring, mode: str) -> None:
         """Raises ValueError until the supervisor's phone has answered."""
-        if m.channel is None or not m.on:
+        if m.channel is None:
             raise ValueError("the supervisor's phone has not answered yet")
         await self.ami.action("Redirect", {"Channel": m.channel, "Context": dp.CTX_MONITOR,
                                            "Exten": mode, "Priority": "1"})
