@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.tracker import CallDelta
-from models import Call, CallEvent
+from models import Call, CallEvent, database_busy
 from models.calls import CallDirection, CallOutcome
 
 log = logging.getLogger("hotline.call_log")
@@ -60,9 +60,8 @@ class CallLog:
             try:
                 await self._write(batch)
             except OperationalError as exc:
-                if "database is locked" not in str(exc.orig):
+                if not database_busy(exc):
                     raise
-                # SQLite's other writers held it past the busy timeout: nothing was written.
                 log.warning("database busy; call batch deferred", extra={"deltas": len(batch)})
                 self._pending[:0] = batch
                 await asyncio.sleep(RETRY_SECONDS)

@@ -6,7 +6,7 @@ import logging
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Base
+from models import Base, database_busy
 
 log = logging.getLogger("hotline.acd.journal")
 RETRY_SECONDS = 0.5  # after the database refused a batch (busy)
@@ -42,8 +42,7 @@ class Journal:
         try:
             await self._write(batch)
         except OperationalError as exc:
-            if "database is locked" in str(exc.orig):
-                # SQLite's other writers held it past the busy timeout: nothing was written.
+            if database_busy(exc):
                 log.warning("database busy; journal batch deferred", extra={"rows": len(batch)})
                 self._pending[:0] = batch
                 self._wake.set()

@@ -14,7 +14,7 @@ from agent_api.routes import (
     queues, recordings, retailers, voicemails, wallboard,
 )
 from agent_api.settings import Settings
-from models import make_engine, make_sessionmaker
+from models import database_busy, make_engine, make_sessionmaker
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.dispose()
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
-    app.add_exception_handler(OperationalError, database_busy)
+    app.add_exception_handler(OperationalError, busy_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, pages):
         app.include_router(module.router)
@@ -48,10 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+async def busy_reply(request: Request, exc: OperationalError) -> JSONResponse:
     """SQLite refuses a second writer after its busy timeout: the request's transaction was
     rolled back, so nothing is half-written; the client may simply try again."""
-    if "database is locked" not in str(exc.orig):
+    if not database_busy(exc):
         raise exc
     return JSONResponse({"detail": "the database is busy: nothing was saved, try again"},
                         status_code=503, headers={"Retry-After": "1"})

@@ -11,7 +11,7 @@ from models import catalogue as _catalogue  # noqa: F401
 from models import knowledge as _knowledge  # noqa: F401
 from models import opinions as _opinions  # noqa: F401
 from models import quality as _quality  # noqa: F401
-from models.db import make_engine, make_sessionmaker
+from models.db import database_busy, make_engine, make_sessionmaker
 from models.ivr import (
     BusinessHours,
     Holiday,
@@ -27,6 +27,7 @@ from models.users import AuthToken, Role, User
 from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
 
 __all__ = [
+    "database_busy",
     "Agent",
     "AgentSkill",
     "AgentTransition",

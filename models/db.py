@@ -35,3 +35,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def database_busy(exc: BaseException) -> bool:
+    """SQLite's other writers held the database past the busy timeout: nothing was written,
+    and the same work may simply be tried again."""
+    return "database is locked" in str(getattr(exc, "orig", exc))

@@ -69,8 +69,9 @@ def _out(row) -> RecordingOut:
                         paused_seconds=rec.paused_seconds, problem=rec.problem)
 
 
-def _may_listen(user: Principal, rec: Recording) -> bool:
-    return user.role in LISTENERS or (user.agent_id is not None and user.agent_id == rec.agent_id)
+def _check_listener(user: Principal, rec: Recording) -> None:
+    if user.role not in LISTENERS and (user.agent_id is None or user.agent_id != rec.agent_id):
+        raise HTTPException(403, "only supervisors, ops and the agent who took the call")
 
 
 @router.get("/recordings", response_model=list[RecordingOut])
@@ -112,8 +113,7 @@ async def _recording(session, recording_id: int) -> tuple:
 @router.get("/recordings/{recording_id}", response_model=RecordingOut)
 async def get_recording(recording_id: int, session: Session, user: CurrentUser) -> RecordingOut:
     row = await _recording(session, recording_id)
-    if not _may_listen(user, row[0]):
-        raise HTTPException(403, "only supervisors, ops and the agent who took the call")
+    _check_listener(user, row[0])
     return _out(row)
 
 
@@ -123,8 +123,7 @@ async def recording_link(recording_id: int, request: Request, session: Session,
     """A short-lived address of the audio for the browser's <audio> element, which cannot send
     the bearer token."""
     row = await _recording(session, recording_id)
-    if not _may_listen(user, row[0]):
-        raise HTTPException(403, "only supervisors, ops and the agent who took the call")
+    _check_listener(user, row[0])
     return {"url": recording_links.sign(request.app.state.settings, recording_id)}
 
 
@@ -143,8 +142,7 @@ async def recording_audio(
             raise HTTPException(403, "the link is invalid or has expired")
     else:
         user = await _bearer_user(request, session)
-        if not _may_listen(user, rec):
-            raise HTTPException(403, "only supervisors, ops and the agent who took the call")
+        _check_listener(user, rec)
     if rec.status == RecordingStatus.PURGED:
         raise HTTPException(410, "the recording was purged by the retention policy")
     path = settings.recordings_dir / rec.file if rec.file else None
