@@ -4,6 +4,10 @@ from models import history as _history  # noqa: F401  (registers the retailer-hi
 from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
 from models.agents import Agent, AgentSkill, Skill
 from models.base import Base, UtcDateTime, utcnow
+from models.campaigns import (
+    AttemptOutcome, Campaign, CampaignPurpose, CampaignState, Contact, ContactAttempt,
+    ContactStatus, DialingMode, DoNotCall,
+)
 from models.calls import (
     Call, CallDirection, CallDisposition, CallEvent, CallOutcome, Disposition,
 )
@@ -31,6 +35,7 @@ __all__ = [
     "Agent",
     "AgentSkill",
     "AgentTransition",
+    "AttemptOutcome",
     "AuthToken",
     "Base",
     "Branch",
@@ -43,6 +48,14 @@ __all__ = [
     "CallOutcome",
     "CallbackRequest",
     "CallbackStatus",
+    "Campaign",
+    "CampaignPurpose",
+    "CampaignState",
+    "Contact",
+    "ContactAttempt",
+    "ContactStatus",
+    "DialingMode",
+    "DoNotCall",
     "Disposition",
     "Holiday",
     "IvrStep",

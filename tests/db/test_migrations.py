@@ -14,7 +14,7 @@ from models.knowledge import KNOWLEDGE_FTS, KNOWLEDGE_TRGM_INDEX
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0010"
+HEAD = "0011"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",
@@ -26,8 +26,10 @@ OPINION_TABLES = {"departments", "opinions", "work_orders", "work_order_steps"} 
 KNOWLEDGE_TABLES = {"knowledge_articles"}  # 0008, with its search index below
 QUALITY_TABLES = {"score_forms", "score_criteria", "call_scores", "call_score_items"}  # 0009
 RECORDING_TABLES = {"recordings"}  # 0010
+CAMPAIGN_TABLES = {"campaigns", "campaign_agents", "contacts", "contact_attempts",
+                   "do_not_call"}  # 0011
 AFTER_0002 = (ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
-              | QUALITY_TABLES | RECORDING_TABLES)
+              | QUALITY_TABLES | RECORDING_TABLES | CAMPAIGN_TABLES)
 
 
 def _index_table(name: str) -> bool:
