@@ -10,8 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from agent_api.engine import Engine
 from agent_api.routes import (
-    agents, auth, calls, health, knowledge, live, monitoring, opinions, orders, pages, quality,
-    queues, recordings, retailers, voicemails, wallboard,
+    agents, auth, calls, campaigns, do_not_call, health, knowledge, live, monitoring, opinions,
+    orders, pages, quality, queues, recordings, retailers, voicemails, wallboard,
 )
 from agent_api.settings import Settings
 from models import database_busy, make_engine, make_sessionmaker
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     app.add_exception_handler(OperationalError, busy_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
-                   knowledge, quality, recordings, monitoring, live, wallboard, pages):
+                   knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
+                   do_not_call, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

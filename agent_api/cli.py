@@ -45,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     purge = sub.add_parser("purge-recordings", help="remove recordings older than the retention")
     purge.add_argument("--older-than-days", type=int, default=None,
                        help="default: HOTLINE_PBX__RECORDING_RETENTION_DAYS (365)")
+    contacts = sub.add_parser("import-contacts", help="add a CSV or XLSX contact list to a campaign",
+                              description="Columns: phone (required), name, card, time_zone; any "
+                              "other column is shown to the agent. Every row not added is "
+                              "written, with its line and reason, to the rejected-rows file.")
+    contacts.add_argument("campaign", help="the campaign's id or name")
+    contacts.add_argument("file", type=Path)
+    contacts.add_argument("--rejected", type=Path,
+                          help="where to write the rejected rows (default: FILE.rejected.csv)")
     args = parser.parse_args(argv)
 
     from agent_api.logs import setup_logging
@@ -223,9 +231,19 @@ async def purge_recordings(settings: Settings, args) -> int:
     return 0
 
 
+async def import_contacts_command(settings: Settings, args) -> int:
+    from agent_api.contact_import import import_file
+    db = make_engine(settings.db.url)
+    try:
+        return await import_file(make_sessionmaker(db), args.campaign, args.file, args.rejected)
+    finally:
+        await db.dispose()
+
+
 COMMANDS = {"serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
             "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command,
-            "call": place_call, "purge-recordings": purge_recordings}
+            "call": place_call, "purge-recordings": purge_recordings,
+            "import-contacts": import_contacts_command}
 
 if __name__ == "__main__":
     sys.exit(main())

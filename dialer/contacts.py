@@ -1,0 +1,219 @@
+"""Contact lists: read a CSV or XLSX file, check every row, add the good ones to a campaign and
+report every rejected row with its reason (nothing is dropped silently)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import available_timezones
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import joinedload
+
+from models import Branch, Contact, DoNotCall, Order, Retailer, RetailerStatus, utcnow
+
+DEFAULT_ZONE = "Asia/Shanghai"
+BATCH = 500
+# Header names as ops write them, English or Chinese -> the column they mean.
+HEADERS = {
+    "phone": "phone", "number": "phone", "mobile": "phone", "电话": "phone", "手机": "phone",
+    "name": "name", "姓名": "name", "名称": "name", "客户": "name",
+    "card": "card", "card_number": "card", "卡号": "card",
+    "time_zone": "time_zone", "timezone": "time_zone", "时区": "time_zone",
+}
+_PHONE = re.compile(r"^\+?\d{5,20}$")
+_ZONES = available_timezones()
+
+
+class ListError(ValueError):
+    """The file as a whole cannot be read (no phone column, not CSV or XLSX)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # in the file, the header being line 1
+    values: dict[str, str]  # column -> text, headers mapped by HEADERS, others kept as written
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    reason: str
+    values: dict[str, str]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    added: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def read_rows(name: str, data: bytes) -> Iterator[Row]:
+    """Rows of a .csv (UTF-8, with or without BOM, or GB18030) or .xlsx file, blank rows skipped."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".csv":
+        lines = _csv_lines(data)
+    elif suffix == ".xlsx":
+        lines = _xlsx_lines(data)
+    else:
+        raise ListError(f"{name}: a contact list is a .csv or .xlsx file")
+    header = next(lines, None)
+    if header is None:
+        raise ListError(f"{name}: empty")
+    columns = [HEADERS.get(h.strip().lower(), h.strip()) for h in header]
+    if "phone" not in columns:
+        raise ListError(f"{name}: no phone column (a header named phone, number, mobile, 电话 "
+                        f"or 手机)")
+    for line, cells in enumerate(lines, start=2):
+        if any(c.strip() for c in cells):
+            yield Row(line, {col: cell.strip() for col, cell in zip(columns, cells) if col})
+
+
+def _csv_lines(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="replace")
+    return iter(csv.reader(io.StringIO(text, newline="")))
+
+
+def _xlsx_lines(data: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook  # only for XLSX lists
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ListError(f"not a readable XLSX workbook: {exc}") from exc
+    for cells in book.worksheets[0].iter_rows(values_only=True):
+        yield [_cell_text(c) for c in cells]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone typed as a number
+    return str(value)
+
+
+def normalise_phone(text: str) -> str | None:
+    digits = re.sub(r"[\s\-().]", "", text)
+    return digits if _PHONE.match(digits) else None
+
+
+def check(row: Row) -> tuple[str, str | None] | str:
+    """(phone, time zone or None) for a row that can be used, else the reason it cannot."""
+    raw = row.values.get("phone", "")
+    if not raw:
+        return "phone: missing"
+    phone = normalise_phone(raw)
+    if phone is None:
+        return f"phone: {raw!r} is not a phone number (5 to 20 digits, + allowed first)"
+    zone = row.values.get("time_zone") or None
+    if zone is not None and zone not in _ZONES:
+        return f"time_zone: {zone!r} is not a known time zone (e.g. Asia/Shanghai)"
+    return phone, zone
+
+
+async def import_contacts(sessions: async_sessionmaker[AsyncSession], campaign_id: int,
+                          rows: Iterator[Row], total: int | None = None,
+                          progress: Callable[[int, int | None], None] | None = None) -> ImportReport:
+    """Add the good rows to the campaign, a batch at a time (each batch one transaction)."""
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            await _import_batch(sessions, campaign_id, batch, seen, report)
+            batch = []
+            if progress:
+                progress(report.rows, total)
+    await _import_batch(sessions, campaign_id, batch, seen, report)
+    if progress:
+        progress(report.rows, total)
+    return report
+
+
+async def _import_batch(sessions, campaign_id: int, batch: list[Row], seen: dict[str, int],
+                        report: ImportReport) -> None:
+    report.rows += len(batch)
+    checked = [(row, check(row)) for row in batch]
+    phones = [c[0] for _, c in checked if isinstance(c, tuple)]
+    cards = [row.values["card"] for row, _ in checked if row.values.get("card")]
+    async with sessions() as s, s.begin():
+        blocked = set(await s.scalars(select(DoNotCall.phone).where(DoNotCall.phone.in_(phones))))
+        present = set(await s.scalars(select(Contact.phone).where(
+            Contact.campaign_id == campaign_id, Contact.phone.in_(phones))))
+        retailers = {r.card_number: r for r in await s.scalars(
+            select(Retailer).options(joinedload(Retailer.branch))
+            .where(Retailer.card_number.in_(cards)))}
+        for row, result in checked:
+            reason = result if isinstance(result, str) else None
+            if reason is None:
+                phone, zone = result
+                reason = _refusal(row, phone, seen, blocked, present, retailers)
+            if reason is not None:
+                report.rejected.append(Rejected(row.line, reason, row.values))
+                continue
+            seen[phone] = row.line
+            retailer = retailers.get(row.values.get("card", ""))
+            zone = zone or (retailer.branch.timezone if retailer and retailer.branch
+                            else DEFAULT_ZONE)
+            name = row.values.get("name") or (retailer.name if retailer else "")
+            extra = {k: v for k, v in row.values.items()
+                     if k not in ("phone", "name", "time_zone") and v}
+            s.add(Contact(campaign_id=campaign_id, phone=phone, name=name, time_zone=zone,
+                          retailer_id=retailer.id if retailer else None, fields=extra))
+            report.added += 1
+
+
+def _refusal(row: Row, phone: str, seen: dict[str, int], blocked: set[str], present: set[str],
+             retailers: dict[str, Retailer]) -> str | None:
+    if phone in seen:
+        return f"phone: {phone} repeats line {seen[phone]}"
+    if phone in present:
+        return f"phone: {phone} is already in this campaign"
+    if phone in blocked:
+        return f"phone: {phone} is on the do-not-call list"
+    card = row.values.get("card")
+    if card:
+        retailer = retailers.get(card)
+        if retailer is None:
+            return f"card: no retailer has card {card}"
+        if retailer.status == RetailerStatus.CLOSED:
+            return f"card: retailer {card} is closed"
+    return None
+
+
+
+async def add_segment(sessions: async_sessionmaker[AsyncSession], campaign_id: int,
+                      branches: list[str], classes: list[str], ordered_within_days: int | None,
+                      not_ordered_for_days: int | None) -> ImportReport:
+    """The retailers of some branches and classes (all when empty), who ordered within the last
+    days or have not ordered for some days, as contacts at their first phone."""
+    now = utcnow()
+    query = (select(Retailer).outerjoin(Retailer.branch).where(Retailer.status == RetailerStatus.ACTIVE)
+             .order_by(Retailer.card_number))
+    if branches:
+        query = query.where(Branch.code.in_(branches))
+    if classes:
+        query = query.where(Retailer.retailer_class.in_(classes))
+    if ordered_within_days is not None:
+        since = now - timedelta(days=ordered_within_days)
+        query = query.where(exists().where(Order.retailer_id == Retailer.id,
+                                           Order.created_at >= since))
+    if not_ordered_for_days is not None:
+        since = now - timedelta(days=not_ordered_for_days)
+        query = query.where(~exists().where(Order.retailer_id == Retailer.id,
+                                            Order.created_at >= since))
+    async with sessions() as s:
+        retailers = list(await s.scalars(query))
+    rows = (Row(n, {"phone": r.phones[0].number if r.phones else "", "card": r.card_number})
+            for n, r in enumerate(retailers, start=1))
+    return await import_contacts(sessions, campaign_id, rows, total=len(retailers))
