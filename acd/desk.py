@@ -198,6 +198,15 @@ class Desk:
         self._record(self.sessions.reserve(agent_id, call_id, wrap_up_seconds))
         return self.agents[agent_id]
 
+    def claim_agent(self, call_id: str, agent_id: int,
+                    wrap_up_seconds: float | None = None) -> bool:
+        """Reserve this agent, if still available, for an answered outbound call (the dialer
+        chose among the campaign's agents)."""
+        if self.router.remove_agent(agent_id) is None:
+            return False
+        self._record(self.sessions.reserve(agent_id, call_id, wrap_up_seconds))
+        return True
+
     async def connect_claimed(self, agent_id: int, call_id: str, channel: str,
                               recording: RecordingPolicy = RecordingPolicy.NEVER,
                               campaign: str | None = None) -> None:

@@ -17,7 +17,9 @@ from asterisk import dialplan as dp
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
 from asterisk.events import channel_from
+from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
+from ivr.prompts import say_digits
 from ivr.store import IvrStore
 from agent_api.desktop_feed import DesktopFeed
 from agent_api.live import LiveHub
@@ -54,6 +56,7 @@ class Engine:
         self.desk = Desk(self.ami, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder)
         self.monitors = Monitors(self.ami, self.desk.sessions)
+        self.dialer = Dialer(self.ami, self.desk, sessions, settings.dialer, self._abandon_message)
         self.wallboard = Wallboard(self)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
@@ -77,6 +80,7 @@ class Engine:
                 tg.create_task(self._timers())
                 tg.create_task(self.feed.run())
                 tg.create_task(self.recorder.run())
+                tg.create_task(self.dialer.run())
                 self.started.set()
         finally:
             await self.agi.close()
@@ -91,8 +95,16 @@ class Engine:
                 self.recorder.feed(item)
                 self.monitors.feed(item)
                 await self.desk.on_event(item)
+                await self.dialer.on_event(item)
             except Exception:  # one bad event must not stop the engine's dispatcher
                 log.exception("acd failed on an event", extra={"event": type(item).__name__})
+
+    def _abandon_message(self, number: str) -> str:
+        """What an abandoned outbound call hears: who called and the number to call back."""
+        lang = self.settings.dialer.language
+        keys = ["outbound-abandoned", *say_digits("".join(filter(str.isdigit, number)), lang),
+                "outbound-goodbye"]
+        return "&".join(f"{self.settings.ivr.pbx_prompts_dir}/{lang}/{key}" for key in keys)
 
     async def _timers(self) -> None:
         while True:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from dialer.settings import DialerSettings
 from ivr.settings import IvrSettings
 from models.settings import DbSettings
 
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     pbx: PbxSettings = PbxSettings()
     db: DbSettings = DbSettings()
     ivr: IvrSettings = IvrSettings()
+    dialer: DialerSettings = DialerSettings()
 
     @property
     def voicemail_dir(self):

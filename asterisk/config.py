@@ -241,6 +241,20 @@ exten => _X!,1,Set({dp.VAR_AGENT}=${{EXTEN}})
 exten => _X!,1,ExecIf($["${{{dp.VAR_RECORDING_FILE}}}" = ""]?MixMonitor({RECORDINGS_DIR}/{dp.RECORDING_NAME},b))
  same => n,Goto({dp.CTX_CONNECT},${{EXTEN}},1)
 
+; An answered outbound call: machines are told apart first (if the campaign asks), a live
+; answer waits the grace for the engine to redirect it to an agent, then hears the message.
+[{dp.CTX_OUTBOUND}]
+exten => answered,1,GotoIf($["${{{dp.VAR_DETECT_MACHINE}}}" != "1"]?live)
+ same => n,AMD()
+ same => n,GotoIf($["${{AMDSTATUS}}" = "MACHINE"]?machine)
+ same => n(live),Set({dp.VAR_OUTBOUND}=live)
+ same => n,Wait(${{{dp.VAR_GRACE}}})
+ same => n,Set({dp.VAR_OUTBOUND}=abandoned)
+ same => n,Playback(${{{dp.VAR_ABANDON_MESSAGE}}})
+ same => n,Hangup()
+ same => n(machine),Set({dp.VAR_OUTBOUND}=machine)
+ same => n,Hangup()
+
 ; A supervisor's phone on an agent's call: listen and whisper (the agent alone hears) spy on
 ; the agent's leg; barging joins the agent's bridge, so agent and caller both hear. The engine
 ; changes the mode by redirecting the supervisor's channel between these.

@@ -9,6 +9,7 @@ CTX_CONNECT = "hotline-connect"
 CTX_CONNECT_RECORDED = "hotline-connect-recorded"  # the same, with the call recorded
 CTX_MONITOR = "hotline-monitor"  # a supervisor's phone listening, whispering or barging
 CTX_MAX_WAIT = "hotline-max-wait"
+CTX_OUTBOUND = "hotline-outbound"  # where an originated call goes once the customer answers
 AGENT_BRIDGE_PREFIX = "agent-"
 FALLBACK_QUEUE = "hotline-fallback"
 VOICEMAIL_CONTEXT = "hotline"
@@ -45,3 +46,12 @@ VAR_RECORDING_FILE = "MIXMONITOR_FILENAME"
 # Where a call's recording goes, under the PBX's monitor folder: by day, named by the call.
 RECORDING_NAME = "${STRFTIME(${EPOCH},,%Y/%m/%d)}/${CHANNEL(linkedid)}.wav"
 MONITOR_MODES = ("listen", "whisper", "barge")
+# Outbound: set by the engine when it originates (with the campaign and attempt for the record).
+VAR_CAMPAIGN = "HOTLINE_CAMPAIGN"
+VAR_ATTEMPT = "HOTLINE_ATTEMPT"
+VAR_DETECT_MACHINE = "HOTLINE_DETECT_MACHINE"  # 1: answering-machine detection first
+VAR_GRACE = "HOTLINE_GRACE"  # seconds a live answer waits for an agent before it is abandoned
+VAR_ABANDON_MESSAGE = "HOTLINE_ABANDON_MESSAGE"  # the files Playback says to an abandoned call
+# Set by the dialplan on an answered outbound call: live, machine, then abandoned if no agent
+# took it within the grace (the PBX itself keeps the time, so a slow engine cannot stretch it).
+VAR_OUTBOUND = "HOTLINE_OUTBOUND"

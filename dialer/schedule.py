@@ -37,16 +37,19 @@ def parse_windows(raw: Mapping[str, object]) -> dict[str, list[tuple[time, time]
 def _span(path: str, span: object) -> tuple[time, time]:
     if not (isinstance(span, (list, tuple)) and len(span) == 2):
         raise ScheduleError(f"{path}: a pair [\"HH:MM\", \"HH:MM\"]")
-    start, end = (_clock(path, s) for s in span)
+    start, end = _clock(path, span[0]), _clock(path, span[1], end=True)
     if end <= start:
-        raise ScheduleError(f"{path}: ends at {end:%H:%M}, before it starts at {start:%H:%M}")
+        raise ScheduleError(f"{path}: ends at {end:%H:%M}, not after it starts at {start:%H:%M}")
     return start, end
 
 
-def _clock(path: str, text: object) -> time:
+def _clock(path: str, text: object, end: bool = False) -> time:
+    if end and text == "24:00":
+        return time.max  # until midnight
     match = _CLOCK.match(text) if isinstance(text, str) else None
     if match is None:
-        raise ScheduleError(f"{path}: {text!r} is not a time HH:MM (00:00 to 23:59)")
+        raise ScheduleError(f"{path}: {text!r} is not a time HH:MM (00:00 to 23:59; an end "
+                            f"may be 24:00)")
     return time(int(match[1]), int(match[2]))
 
 

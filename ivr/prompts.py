@@ -67,6 +67,11 @@ PROMPTS: dict[str, dict[str, str]] = {
     "max-wait-offer": {"zh": "座席仍然繁忙。留言请按1，需要回电请按2，继续等待请不要挂机。",
                        "en": "All our agents are still busy. To leave a message, press 1. "
                              "To be called back, press 2. Or stay on the line."},
+    "outbound-abandoned": {"zh": "您好，这里是烟草零售户服务热线。很抱歉，刚才没有工作人员接听。"
+                                 "请您拨打",
+                           "en": "Hello, this is the retailer hotline. Sorry, nobody was free to "
+                                 "take this call. Please call us on"},
+    "outbound-goodbye": {"zh": "。再见。", "en": ". Goodbye."},
     "callback-booked": {"zh": "我们已记下您的回电请求，会尽快给您回电。再见。",
                         "en": "We will call you back as soon as we can. Goodbye."},
     "agent-number": {"zh": "请输入工号，以井号键结束。", "en": "Enter your agent number, then hash."},

@@ -81,6 +81,7 @@ class Campaign(Base):
     abandon_target: Mapped[float] = mapped_column(default=0.03)
     max_lines_per_agent: Mapped[float] = mapped_column(default=3.0)
     ring_seconds: Mapped[int] = mapped_column(default=25)
+    wrap_up_seconds: Mapped[int] = mapped_column(default=15)  # after each call, for its agent
     caller_id: Mapped[str] = mapped_column(String(32))
     # Outcome (busy, no_answer, failed, machine) -> {"delay_minutes": int, "max_attempts": int}.
     retries: Mapped[dict[str, Any]] = mapped_column(JSON)

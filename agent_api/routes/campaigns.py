@@ -33,17 +33,22 @@ class CampaignIn(BaseModel):
     agents: list[str] = Field(default=[], max_length=1000, description="agent numbers")
     script: str = Field(default="", max_length=20000)
     windows: dict[str, list[list[str]]] = Field(
-        description='weekday -> [["09:00", "12:00"], ...] in the contact\'s time zone')
+        description='weekday -> [["09:00", "12:00"], ...] in the contact\'s time zone; '
+                    'an end may be "24:00"')
     starts_on: date
     ends_on: date | None = None
     mode: DialingMode = DialingMode.PROGRESSIVE
     abandon_target: float = Field(default=0.03, gt=0, le=0.1)
     max_lines_per_agent: float = Field(default=3.0, ge=1, le=10)
     ring_seconds: int = Field(default=25, ge=15, le=120)
+    wrap_up_seconds: int = Field(default=15, ge=0, le=600)
     caller_id: str = Field(pattern=r"^\+?\d{3,20}$")
     retries: dict[str, dict[str, int]] = Field(default=DEFAULT_RETRIES)
     detect_machines: bool = False
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
+
+
+COLUMNS = set(CampaignIn.model_fields) - {"business_type", "branch", "agents"}  # stored as given
 
 
 class CampaignPatch(BaseModel):
@@ -62,6 +67,7 @@ class CampaignPatch(BaseModel):
     abandon_target: float | None = None
     max_lines_per_agent: float | None = None
     ring_seconds: int | None = None
+    wrap_up_seconds: int | None = None
     caller_id: str | None = None
     retries: dict[str, dict[str, int]] | None = None
     detect_machines: bool | None = None
@@ -161,15 +167,10 @@ async def _progress(session, campaign_id: int) -> Progress:
 
 async def _out(session, c: Campaign) -> CampaignOut:
     return CampaignOut(
-        id=c.id, name=c.name, purpose=c.purpose,
+        **{field: getattr(c, field) for field in COLUMNS}, id=c.id, state=c.state,
         business_type=c.business_type.code if c.business_type else None,
         branch=c.branch.code if c.branch else None, agents=[a.number for a in c.agents],
-        script=c.script, windows=c.windows, starts_on=c.starts_on, ends_on=c.ends_on,
-        mode=c.mode, abandon_target=c.abandon_target, max_lines_per_agent=c.max_lines_per_agent,
-        ring_seconds=c.ring_seconds, caller_id=c.caller_id, retries=c.retries,
-        detect_machines=c.detect_machines, recording=c.recording, state=c.state,
-        created_at=c.created_at, updated_at=c.updated_at,
-        progress=await _progress(session, c.id))
+        created_at=c.created_at, updated_at=c.updated_at, progress=await _progress(session, c.id))
 
 
 async def _campaign(session, campaign_id: int) -> Campaign:

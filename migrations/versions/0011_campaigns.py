@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("abandon_target", sa.Double(), nullable=False),
         sa.Column("max_lines_per_agent", sa.Double(), nullable=False),
         sa.Column("ring_seconds", sa.Integer(), nullable=False),
+        sa.Column("wrap_up_seconds", sa.Integer(), nullable=False),
         sa.Column("caller_id", sa.String(32), nullable=False),
         sa.Column("retries", sa.JSON(), nullable=False),
         sa.Column("detect_machines", sa.Boolean(), nullable=False),

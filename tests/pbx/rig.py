@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from agent_api.app import create_app
 from agent_api.provision import local_pbx, pbx_layout
+from asterisk.config import SipEndpoint
 from asterisk.events import ConfbridgeJoin, QueueCallerJoin
 from models import Agent, Branch, BusinessType, QueueSettings
 from tests.pbx.conftest import api_client, free_port
@@ -110,9 +111,10 @@ async def rig(settings, database, prompts, softphones):
 
     async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None,
                     serve: bool = False, tones: dict | None = None,
-                    extra_phones: dict | None = None) -> Rig:
+                    extra_phones: dict | None = None, trunks: dict | None = None) -> Rig:
         """`tones`: agent number -> the Tone its phone plays; `extra_phones`: endpoint name ->
-        Tone for other phones on the PBX (supervisors')."""
+        Tone for other phones on the PBX (supervisors'); `trunks`: endpoint name -> contact,
+        for calls the PBX places (customers)."""
         async with database() as s, s.begin():
             for queue, values in (queue_settings or {}).items():
                 branch, bt = queue.split("-")
@@ -127,6 +129,8 @@ async def rig(settings, database, prompts, softphones):
             phones[name] = f"sip:phone@127.0.0.1:{await softphones(tone)}"
         endpoints, queues = await pbx_layout(database)
         endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
+        endpoints += tuple(SipEndpoint(name, contact=contact)
+                           for name, contact in (trunks or {}).items())
         state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
         await pbx.up()
         state["rig"] = r = Rig(settings, database)

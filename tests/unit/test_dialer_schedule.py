@@ -21,9 +21,10 @@ def utc(*args) -> datetime:
 @pytest.mark.parametrize("raw, message", [
     ({"monday": []}, "windows.monday: not a weekday"),
     ({"mon": [["9:00", "12:00"]]}, "windows.mon[0]: '9:00' is not a time"),
-    ({"mon": [["12:00", "09:00"]]}, "windows.mon[0]: ends at 09:00, before it starts at 12:00"),
+    ({"mon": [["12:00", "09:00"]]}, "windows.mon[0]: ends at 09:00, not after it starts at 12:00"),
     ({"mon": [["09:00", "12:00"], ["11:00", "13:00"]]}, "windows.mon: spans overlap at 11:00"),
     ({"mon": [["09:00"]]}, "windows.mon[0]: a pair"),
+    ({"mon": [["24:00", "24:00"]]}, "windows.mon[0]: '24:00' is not a time"),  # only an end
     ({"mon": "09:00-12:00"}, "windows.mon: a list"),
 ])
 def test_bad_windows_are_named(raw, message):
@@ -42,6 +43,12 @@ def test_bad_windows_are_named(raw, message):
 ])
 def test_is_open_in_the_contacts_zone(at, is_open):
     assert CALENDAR.is_open(at, SHANGHAI) is is_open
+
+
+def test_a_window_may_run_until_midnight():
+    calendar = Calendar(parse_windows({"sun": [["20:00", "24:00"]]}), date(2026, 11, 1))
+    assert calendar.is_open(utc(2026, 11, 29, 15, 59, 59), SHANGHAI)  # Sunday 23:59:59
+    assert not calendar.is_open(utc(2026, 11, 29, 16, 0), SHANGHAI)  # Monday 00:00
 
 
 def test_the_same_moment_is_open_in_one_zone_and_closed_in_another():

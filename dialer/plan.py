@@ -1,0 +1,42 @@
+"""A running campaign's settings as the dialer applies them, read again every second."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acd.desk import AgentInfo
+from dialer.schedule import Calendar, RetryRule, parse_retries, parse_windows
+from models import Campaign, DialingMode, RecordingPolicy
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int
+    name: str
+    mode: DialingMode
+    abandon_target: float
+    max_lines_per_agent: float
+    ring_seconds: int
+    wrap_up_seconds: int
+    caller_id: str
+    retries: dict[str, RetryRule]
+    calendar: Calendar
+    detect_machines: bool
+    recording: RecordingPolicy
+    skill: str | None  # agents with this skill work it (in `branch`, if set) ...
+    branch: str | None
+    agent_ids: frozenset[int]  # ... and these agents
+
+    @classmethod
+    def of(cls, c: Campaign) -> Plan:
+        return cls(c.id, c.name, c.mode, c.abandon_target, c.max_lines_per_agent, c.ring_seconds,
+                   c.wrap_up_seconds, c.caller_id, parse_retries(c.retries),
+                   Calendar(parse_windows(c.windows), c.starts_on, c.ends_on),
+                   c.detect_machines, c.recording,
+                   c.business_type.code if c.business_type else None,
+                   c.branch.code if c.branch else None, frozenset(a.id for a in c.agents))
+
+    def works(self, agent: AgentInfo) -> bool:
+        if agent.id in self.agent_ids:
+            return True
+        return (self.skill is not None and self.skill in agent.skills
+                and (self.branch is None or agent.branch == self.branch))
