@@ -1,5 +1,5 @@
 """What the desk tells the outside world as it happens (the agent desktop turns these into live
-events): an agent's state changed, a call was offered to an agent."""
+events): an agent's state changed, a call (inbound, or a campaign's) was offered to an agent."""
 from dataclasses import dataclass
 
 from acd.agent_state import AgentState, PauseReason
@@ -32,4 +32,17 @@ class CallOffered:
     waited_seconds: float
 
 
-Notice = AgentChanged | CallOffered
+@dataclass(frozen=True, slots=True)
+class OutboundOffered:
+    """The dialer gave this agent an answered call of a campaign."""
+
+    agent_id: int
+    call_id: str
+    campaign_id: int
+    campaign: str
+    attempt_id: int
+    contact_id: int
+    phone: str
+
+
+Notice = AgentChanged | CallOffered | OutboundOffered

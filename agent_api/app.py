@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from agent_api.engine import Engine
 from agent_api.routes import (
     agents, auth, calls, campaigns, do_not_call, health, knowledge, live, monitoring, opinions,
-    orders, pages, quality, queues, recordings, retailers, voicemails, wallboard,
+    orders, outbound, pages, quality, queues, recordings, retailers, voicemails, wallboard,
 )
 from agent_api.settings import Settings
 from models import database_busy, make_engine, make_sessionmaker
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(OperationalError, busy_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, pages):
+                   do_not_call, outbound, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState
-from acd.notices import AgentChanged, CallOffered, Notice
+from acd.notices import AgentChanged, CallOffered, Notice, OutboundOffered
 from agent_api import screen_pop
 from agent_api.live import LiveHub, agent_topic
 from agent_api.work_orders import newly_overdue
@@ -24,13 +24,14 @@ class DesktopFeed:
     def __init__(self, hub: LiveHub, sessions: async_sessionmaker[AsyncSession],
                  server: str) -> None:
         self.hub, self.sessions, self.server = hub, sessions, server
-        self._offers: asyncio.Queue[CallOffered] = asyncio.Queue()
+        self._offers: asyncio.Queue[CallOffered | OutboundOffered] = asyncio.Queue()
         self._calls: dict[int, str | None] = {}  # agent id -> the call its pop belongs to
 
     def on_notice(self, notice: Notice) -> None:
         """Called by the desk as things happen: state events go out at once."""
         match notice:
-            case CallOffered(agent_id=agent_id, call_id=call_id):
+            case CallOffered(agent_id=agent_id, call_id=call_id) | OutboundOffered(
+                    agent_id=agent_id, call_id=call_id):
                 self._calls[agent_id] = call_id
                 self.hub.publish(agent_topic(agent_id), "call_offered", _offer_data(notice))
                 self._offers.put_nowait(notice)
@@ -61,11 +62,14 @@ class DesktopFeed:
                 offer = await self._offers.get()
                 tg.create_task(self._pop(offer))
 
-    async def _pop(self, offer: CallOffered) -> None:
+    async def _pop(self, offer: CallOffered | OutboundOffered) -> None:
         started = time.perf_counter()
         try:
             async with self.sessions() as session:
-                pop = await screen_pop.build(session, self.server, offer)
+                if isinstance(offer, OutboundOffered):
+                    pop = await screen_pop.build_outbound(session, offer)
+                else:
+                    pop = await screen_pop.build(session, self.server, offer)
         except Exception:  # the agent still has the call_offered event and the call itself
             log.exception("screen-pop failed", extra={"call_id": offer.call_id})
             return
@@ -92,8 +96,12 @@ class DesktopFeed:
         return len(notices)
 
 
-def _offer_data(o: CallOffered) -> dict[str, Any]:
-    return {"call_id": o.call_id, "queue": o.queue, "branch": o.branch,
+def _offer_data(o: CallOffered | OutboundOffered) -> dict[str, Any]:
+    if isinstance(o, OutboundOffered):
+        return {"call_id": o.call_id, "direction": "outbound", "queue": o.campaign,
+                "campaign_id": o.campaign_id, "attempt_id": o.attempt_id,
+                "caller_number": o.phone, "waited_seconds": 0}
+    return {"call_id": o.call_id, "direction": "inbound", "queue": o.queue, "branch": o.branch,
             "business_type": o.business_type, "language": o.language,
             "retailer_id": o.retailer_id, "retailer_class": o.retailer_class,
             "caller_number": o.caller_number, "waited_seconds": o.waited_seconds}

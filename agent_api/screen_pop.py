@@ -5,11 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from acd.notices import CallOffered
+from acd.notices import CallOffered, OutboundOffered
 from agent_api.ordering import recent_orders
 from agent_api.routes.retailers import retailer_out
 from agent_api.work_orders import open_cases
-from models import BusinessType, IvrStep, Retailer
+from models import BusinessType, Campaign, Contact, IvrStep, Retailer
 
 
 async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[str, Any]:
@@ -30,9 +30,38 @@ async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[
         "ivr_path": [{"state": s.state, "keys": s.keys, "result": s.result} for s in steps],
         "retailer": None, "recent_orders": [], "open_cases": [],
     }
-    if offer.retailer_id is None:
+    return await _with_retailer(session, pop, offer.retailer_id)
+
+
+async def build_outbound(session: AsyncSession, offer: OutboundOffered) -> dict[str, Any]:
+    """A campaign's call: whom the agent is talking to, why (the campaign and its script), and
+    the retailer's record when the contact is one."""
+    campaign = await session.get(Campaign, offer.campaign_id)
+    contact = await session.get(Contact, offer.contact_id)
+    bt = campaign.business_type if campaign else None
+    pop: dict[str, Any] = {
+        "call_id": offer.call_id, "direction": "outbound", "caller_number": offer.phone,
+        "queue": offer.campaign, "waited_seconds": 0, "ivr_path": [],
+        "attempt_id": offer.attempt_id,
+        "business_type": {"code": bt.code if bt else None,
+                          "name_zh": bt.name_zh if bt else None,
+                          "name_en": bt.name_en if bt else None},
+        "campaign": {"id": offer.campaign_id, "name": offer.campaign,
+                     "purpose": campaign.purpose if campaign else None,
+                     "script": campaign.script if campaign else ""},
+        "contact": {"id": offer.contact_id, "name": contact.name if contact else "",
+                    "phone": offer.phone, "fields": contact.fields if contact else {},
+                    "attempts": contact.attempts if contact else None},
+        "retailer": None, "recent_orders": [], "open_cases": [],
+    }
+    return await _with_retailer(session, pop, contact.retailer_id if contact else None)
+
+
+async def _with_retailer(session: AsyncSession, pop: dict[str, Any],
+                         retailer_id: int | None) -> dict[str, Any]:
+    if retailer_id is None:
         return pop
-    r = await session.scalar(select(Retailer).where(Retailer.id == offer.retailer_id)
+    r = await session.scalar(select(Retailer).where(Retailer.id == retailer_id)
                              .options(selectinload(Retailer.branch)))
     if r is None:
         return pop

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState, InvalidTransition
 from acd.desk import Desk
+from acd.notices import OutboundOffered
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
 from asterisk.events import ConfbridgeJoin, Hangup, OriginateResponse, VarSet
@@ -40,6 +41,7 @@ log = logging.getLogger("hotline.dialer")
 RELOAD_SECONDS = 1.0  # a campaign's changed settings apply within this
 SILENT_PBX_SECONDS = 30.0  # past the ring time with no word of the call: counted failed
 HANGUP_WAIT_SECONDS = 2.0  # for the cause of a call the PBX reported failed
+CALLBACK_PATIENCE = timedelta(minutes=15)  # a callback waits this long for its own agent
 PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase.CLAIMED,
           AgentState.ON_CALL: AgentPhase.TALK, AgentState.WRAP_UP: AgentPhase.WRAP}
 Write = Callable[[AsyncSession], Awaitable[None]]
@@ -63,6 +65,7 @@ class Dial:
     agent_id: int | None = None
     connected: float | None = None
     refused: float | None = None  # when the PBX said it failed, waiting for the Hangup's cause
+    callback_agent_id: int | None = None  # claimed for this callback before dialing
     times: dict[str, datetime] = field(default_factory=dict)  # answered_at, connected_at
 
 
@@ -103,10 +106,10 @@ class Dialer:
             if dial.live and dial.agent_id is None:
                 await self._connect(dial)
             elif dial.refused is not None and now - dial.refused > HANGUP_WAIT_SECONDS:
-                self._finish(dial, AttemptOutcome.FAILED, "originate 0")
+                await self._finish(dial, AttemptOutcome.FAILED, "originate 0")
             elif dial.answered is None and now - dial.started > (dial.plan.ring_seconds
                                                                  + SILENT_PBX_SECONDS):
-                self._finish(dial, AttemptOutcome.FAILED, "no word from the PBX")
+                await self._finish(dial, AttemptOutcome.FAILED, "no word from the PBX")
         if self.ami.connected:
             for plan in list(self.plans.values()):
                 await self._pace(plan, now)
@@ -125,11 +128,12 @@ class Dialer:
             case ConfbridgeJoin(channel=ch) if ch.uniqueid in self.dials:
                 dial = self.dials[ch.uniqueid]
                 dial.connected = self.clock()
-                dial.times["connected_at"] = utcnow()
+                dial.times["connected_at"] = at = utcnow()
                 self.pacers[dial.plan.id].connected()
+                self._store(dial.attempt_id, agent_id=dial.agent_id, connected_at=at)
             case Hangup(channel=ch, cause=cause) if ch.uniqueid in self.dials:
                 dial = self.dials[ch.uniqueid]
-                self._finish(dial, None if dial.answered else from_hangup_cause(cause),
+                await self._finish(dial, None if dial.answered else from_hangup_cause(cause),
                              f"hangup {cause} {item.cause_text}".strip())
             case OriginateResponse(response="Failure", reason=reason) as r:
                 dial = self.dials.get(r.uniqueid) or next(
@@ -139,7 +143,7 @@ class Dialer:
                 if reason == 0 and r.uniqueid == dial.channel_id:
                     dial.refused = self.clock()  # busy or congested: the Hangup's cause says
                 else:
-                    self._finish(dial, from_originate_reason(reason), f"originate {reason}")
+                    await self._finish(dial, from_originate_reason(reason), f"originate {reason}")
 
     async def _answered(self, dial: Dial, value: str, channel: str) -> None:
         pacer = self.pacers[dial.plan.id]
@@ -152,9 +156,12 @@ class Dialer:
                 await self._connect(dial)
 
     async def _connect(self, dial: Dial) -> None:
-        """To the free agent of the campaign with the best skill, then the longest idle."""
+        """To the agent who asked for the callback, or the free agent of the campaign with the
+        best skill, then the longest idle."""
         if self.clock() - dial.answered > self.settings.grace_seconds:
             return  # the PBX is telling the customer we will call back
+        if dial.callback_agent_id is not None:
+            return await self._hand_over(dial)  # claimed before it was dialed
         plan = dial.plan
         candidates = [p for p in self.desk.router.available_agents()
                       if p.agent_id in self.desk.agents and plan.works(self.desk.agents[p.agent_id])]
@@ -165,19 +172,34 @@ class Dialer:
         else:
             return
         dial.agent_id = profile.agent_id
+        await self._hand_over(dial)
+
+    async def _hand_over(self, dial: Dial) -> None:
+        """The claimed agent gets the call and its screen-pop."""
+        plan = dial.plan
+        self.desk.notify(OutboundOffered(dial.agent_id, dial.channel_id, plan.id, plan.name,
+                                         dial.attempt_id, dial.contact_id, dial.phone))
         try:
-            await self.desk.connect_claimed(profile.agent_id, dial.channel_id, dial.channel,
+            await self.desk.connect_claimed(dial.agent_id, dial.channel_id, dial.channel,
                                             recording=plan.recording, campaign=plan.name)
         except (AmiError, InvalidTransition) as exc:
             log.info("outbound connect failed", extra={"channel_id": dial.channel_id,
-                                                       "agent_id": profile.agent_id,
+                                                       "agent_id": dial.agent_id,
                                                        "error": str(exc)})
-            dial.agent_id = None
+            dial.agent_id = dial.callback_agent_id = None
 
-    def _finish(self, dial: Dial, outcome: AttemptOutcome | None, reason: str) -> None:
+    async def _release(self, dial: Dial) -> None:
+        """A callback's agent, claimed for a call that did not reach them."""
+        machine = self.desk.sessions.machine(dial.callback_agent_id)
+        if machine.state == AgentState.RESERVED and machine.current_call == dial.channel_id:
+            await self.desk.release(dial.callback_agent_id, dial.channel_id)
+
+    async def _finish(self, dial: Dial, outcome: AttemptOutcome | None, reason: str) -> None:
         """The call is over: its outcome (None: answered, live or machine, as the dialplan
         said), what the pacer learns of it, and what becomes of the contact."""
         self.dials.pop(dial.channel_id, None)
+        if dial.callback_agent_id is not None and dial.connected is None:
+            await self._release(dial)
         pacer, now = self.pacers[dial.plan.id], self.clock()
         abandoned = dial.live and dial.connected is None
         if outcome is None:
@@ -201,11 +223,21 @@ class Dialer:
                       agent_id=dial.agent_id if dial.connected else None, ended_at=ended,
                       **dial.times)
 
+        self._store(dial.attempt_id, **values)
+
         async def write(s: AsyncSession) -> None:
-            await s.execute(update(ContactAttempt).where(ContactAttempt.id == dial.attempt_id)
+            # Not over an agent's word given during the call (a callback, do-not-call).
+            await s.execute(update(Contact).where(Contact.id == dial.contact_id,
+                                                  Contact.status == ContactStatus.DIALING)
+                            .values(status=status, next_attempt_at=next_at))
+            await s.execute(update(Contact).where(Contact.id == dial.contact_id)
+                            .values(last_outcome=outcome))
+        self._writes.put_nowait(write)
+
+    def _store(self, attempt_id: int, **values) -> None:
+        async def write(s: AsyncSession) -> None:
+            await s.execute(update(ContactAttempt).where(ContactAttempt.id == attempt_id)
                             .values(**values))
-            await s.execute(update(Contact).where(Contact.id == dial.contact_id).values(
-                status=status, next_attempt_at=next_at, last_outcome=outcome))
         self._writes.put_nowait(write)
 
     # pacing and dialing ----------------------------------------------------------------------
@@ -219,6 +251,8 @@ class Dialer:
                 agents.append(AgentView(phase, machine.time_in_state(now)))
         if not agents:
             return  # nobody of the campaign logged in (or all paused): never dial
+        for dial in await self._take_callbacks(plan):
+            await self._originate(dial)
         mine = [d for d in self.dials.values() if d.plan.id == plan.id]
         view = PacingView(
             now=now, agents=agents, ringing=[now - d.started for d in mine if d.answered is None],
@@ -242,7 +276,9 @@ class Dialer:
                 select(Contact).where(Contact.campaign_id == plan.id,
                                       Contact.status == ContactStatus.PENDING,
                                       or_(Contact.next_attempt_at.is_(None),
-                                          Contact.next_attempt_at <= now))
+                                          Contact.next_attempt_at <= now),
+                                      or_(Contact.callback_agent_id.is_(None),
+                                          Contact.next_attempt_at < now - CALLBACK_PATIENCE))
                 .order_by(Contact.next_attempt_at.is_not(None), Contact.next_attempt_at,
                           Contact.id)
                 .limit(wanted * 4).with_for_update(skip_locked=True)))
@@ -263,19 +299,54 @@ class Dialer:
                 if when > now:
                     contact.next_attempt_at = when
                     continue
-                contact.status = ContactStatus.DIALING
-                contact.attempts += 1
-                channel_id = f"dial-{uuid.uuid4().hex}"
-                attempt = ContactAttempt(campaign_id=plan.id, contact_id=contact.id,
-                                         retailer_id=contact.retailer_id, phone=contact.phone,
-                                         channel_id=channel_id, started_at=now)
-                s.add(attempt)
-                await s.flush()
                 busy_phones.add(contact.phone)
-                taken.append(Dial(plan, attempt.id, contact.id, contact.attempts, contact.phone,
-                                  channel_id, f"PJSIP/{contact.phone}@{self.settings.trunk}",
-                                  self.clock()))
+                taken.append(await self._attempt(s, plan, contact, now))
         return taken
+
+    async def _take_callbacks(self, plan: Plan) -> list[Dial]:
+        """Callbacks due now whose agent is free: the agent is claimed, then the call placed.
+        One whose agent stays away past CALLBACK_PATIENCE goes to any agent of the campaign."""
+        now = utcnow()
+        free = {p.agent_id for p in self.desk.router.available_agents()}
+        taken: list[Dial] = []
+        async with self.sessions() as s, s.begin():
+            due = await s.scalars(
+                select(Contact).where(Contact.campaign_id == plan.id,
+                                      Contact.status == ContactStatus.PENDING,
+                                      Contact.callback_agent_id.in_(free),
+                                      Contact.next_attempt_at <= now,
+                                      Contact.next_attempt_at >= now - CALLBACK_PATIENCE)
+                .order_by(Contact.next_attempt_at).with_for_update(skip_locked=True))
+            for contact in due:
+                if not any(d.phone == contact.phone for d in self.dials.values()):
+                    dial = await self._attempt(s, plan, contact, now)
+                    dial.callback_agent_id = contact.callback_agent_id
+                    taken.append(dial)
+        claimed = []
+        for dial in taken:  # once the attempts are stored: no agent is held for a failed write
+            if self.desk.claim_agent(dial.channel_id, dial.callback_agent_id,
+                                     plan.wrap_up_seconds):
+                dial.agent_id = dial.callback_agent_id
+                claimed.append(dial)
+            else:  # taken by an inbound call meanwhile: tried again in a minute
+                dial.callback_agent_id = None
+                self.dials[dial.channel_id] = dial
+                await self._finish(dial, AttemptOutcome.FAILED, "the callback's agent was busy")
+        return claimed
+
+    async def _attempt(self, s: AsyncSession, plan: Plan, contact: Contact,
+                       now: datetime) -> Dial:
+        """The contact marked dialing, with a new attempt row."""
+        contact.status = ContactStatus.DIALING
+        contact.attempts += 1
+        channel_id = f"dial-{uuid.uuid4().hex}"
+        attempt = ContactAttempt(campaign_id=plan.id, contact_id=contact.id,
+                                 retailer_id=contact.retailer_id, phone=contact.phone,
+                                 channel_id=channel_id, started_at=now)
+        s.add(attempt)
+        await s.flush()
+        return Dial(plan, attempt.id, contact.id, contact.attempts, contact.phone, channel_id,
+                    f"PJSIP/{contact.phone}@{self.settings.trunk}", self.clock())
 
     async def _history(self, s: AsyncSession, contacts: list[Contact],
                        now: datetime) -> list[tuple[int | None, str, PastCall]]:
@@ -313,7 +384,7 @@ class Dialer:
                     dp.VAR_ABANDON_MESSAGE: self.abandon_message(plan.caller_id)})
         except AmiError as exc:
             if dial.channel_id in self.dials:
-                self._finish(dial, AttemptOutcome.FAILED, f"not placed: {exc}")
+                await self._finish(dial, AttemptOutcome.FAILED, f"not placed: {exc}")
 
     # campaigns ---------------------------------------------------------------------------------
 

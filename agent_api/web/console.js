@@ -7,6 +7,7 @@ const desk = {
   state: "logged_out",
   since: Date.now(),
   call: null,         // the PBX id of the call offered, on, or wrapped up
+  attempt: null,      // for a campaign's call: its attempt, which the wrap-up result goes to
   retailer: null,     // the retailer of that call, or one looked up by hand
   epoch: null,
   seq: null,
@@ -151,6 +152,10 @@ function handle(frame) {
 // --- the screen-pop -----------------------------------------------------------------------------
 function offered(d) {
   desk.call = d.call_id;
+  desk.attempt = d.direction === "outbound" ? d.attempt_id : null;
+  $("#pop-ivr-line").hidden = Boolean(desk.attempt);
+  $("#pop-campaign").hidden = !desk.attempt;
+  $("#outbound-result").hidden = !desk.attempt;
   $("#pop-empty").hidden = true;
   $("#pop-body").hidden = false;
   $("#disposition-form").hidden = true;
@@ -169,6 +174,7 @@ function popped(p) {
   if (desk.call !== p.call_id) offered(p);
   const bt = p.business_type;
   $("#pop-queue").textContent = `${p.queue} · ${bt.name_zh || bt.code}`;
+  if (p.campaign) showCampaign(p);
   $("#pop-ivr").textContent = p.ivr_path.map((s) => `${s.state}${s.keys ? ` [${s.keys}]` : ""}`).join(" → ");
   const r = p.retailer;
   if (r) {
@@ -183,6 +189,14 @@ function popped(p) {
   $("#pop-cases").replaceChildren(...p.open_cases.map((c) => el("li",
     `#${c.id} ${c.kind} · ${c.subject} · ${c.status} · ${c.text || c.excerpt || ""}`,
     (c.work_orders || []).some((w) => w.overdue) ? "overdue" : "")));
+}
+
+function showCampaign(p) {
+  $("#pop-queue").textContent = p.campaign.name;
+  $("#pop-campaign-name").textContent = p.campaign.name;
+  $("#pop-contact").textContent = `${p.contact.name || ""} ${p.contact.phone} · attempt ${p.contact.attempts}`;
+  $("#pop-contact-fields").replaceChildren(...Object.entries(p.contact.fields).flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
+  $("#pop-script").textContent = p.campaign.script;
 }
 
 function clearPop() {
@@ -201,8 +215,15 @@ $("#disposition-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);
   try {
-    const id = await callRowId(desk.call);
-    await api("POST", `/calls/${id}/dispositions`, { disposition: form.get("disposition"), note: form.get("note") || null });
+    if (desk.attempt) {
+      const at = form.get("callback_at");
+      await api("POST", `/outbound/attempts/${desk.attempt}/result`, {
+        disposition: form.get("disposition"), note: form.get("note") || null,
+        callback_at: at ? new Date(at).toISOString() : null, do_not_call: form.get("do_not_call") === "on" });
+    } else {
+      const id = await callRowId(desk.call);
+      await api("POST", `/calls/${id}/dispositions`, { disposition: form.get("disposition"), note: form.get("note") || null });
+    }
     $("#disposition-ok").textContent = "saved";
   } catch (e) {
     $("#disposition-ok").textContent = "";

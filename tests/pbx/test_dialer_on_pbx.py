@@ -15,7 +15,8 @@ from asterisk.events import ConfbridgeJoin, VarSet
 from asterisk.sipp_customers import Population, write_customers_scenario
 from dialer.schedule import WEEKDAYS
 from models import ContactAttempt, Contact
-from tests.pbx.conftest import free_port
+from agent_api.live import agent_topic
+from tests.pbx.conftest import DEMO_PASSWORD, free_port
 
 pytestmark = pytest.mark.pbx
 
@@ -60,6 +61,27 @@ async def wait_until(condition, timeout: float, what: str):
     raise AssertionError(f"never {what}")
 
 
+async def first_pop(feeds: dict, timeout: float) -> tuple[str, dict]:
+    """(the agent, the screen-pop) of the first agent's feed to pop a call."""
+    async def watch(number, feed):
+        while (event := await feed.next()).kind != "screen_pop":
+            pass
+        return number, event.data
+    tasks = [asyncio.create_task(watch(n, f)) for n, f in feeds.items()]
+    done, pending = await asyncio.wait(tasks, timeout=timeout,
+                                       return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    assert done, "no screen-pop"
+    return done.pop().result()
+
+
+async def headers(http, username: str) -> dict:
+    reply = await http.post("/auth/token", data={"username": username,
+                                                 "password": DEMO_PASSWORD})
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
 async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_abandon_count(
         rig, customers, settings, tmp_path):
     settings.dialer.max_lines = 8
@@ -86,10 +108,14 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     assert (await r.engine.http.post(f"/campaigns/{campaign['id']}/start")).status_code == 200
 
     async def open_contacts_settled():
+        """Done, out of attempts, or abandoned (called again after the quiet time)."""
+        later = datetime.now(timezone.utc) + timedelta(hours=71)
         async with r.database() as s:
-            statuses = Counter(await s.scalars(select(Contact.status).where(
-                Contact.time_zone == OPEN_ZONE)))
-        return statuses if set(statuses) <= {"done", "exhausted"} else None
+            statuses = Counter(
+                "abandoned" if c.status == "pending" and c.last_outcome == "answered"
+                and c.next_attempt_at > later else c.status
+                for c in await s.scalars(select(Contact).where(Contact.time_zone == OPEN_ZONE)))
+        return statuses if set(statuses) <= {"done", "exhausted", "abandoned"} else None
     statuses = await wait_until(open_contacts_settled, 300, "finished the open contacts")
     await r.engine.dialer.flush()
 
@@ -116,7 +142,9 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     for contact_id, tries in by_contact.items():
         assert len(tries) <= 2 and contacts[contact_id].attempts == len(tries)
         first = tries[0]
-        if len(tries) == 2:
+        if first.abandoned:
+            assert len(tries) == 1 and contacts[contact_id].status == "pending"
+        elif len(tries) == 2:
             assert first.outcome in ("busy", "no_answer", "failed", "congestion")
             assert tries[1].started_at - first.ended_at >= timedelta(minutes=1)
         elif first.outcome in ("busy", "no_answer", "failed", "congestion"):
@@ -133,3 +161,58 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     assert progress["abandoned"] == pbx_abandoned
     assert len(live & joined) >= outcomes["answered"] * 0.8  # agents took most of them
     assert sum(a.agent_id is not None for a in attempts) == len(live & joined)
+
+
+async def test_the_agent_sees_the_campaign_and_the_callback_comes_back_to_the_same_agent(
+        rig, customers, settings):
+    settings.dialer.tick_seconds = 0.2
+    contact = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
+                                         talk_ms=(4000, 4000)))
+    r = await rig(("8001", "8002"), trunks={"customers": contact})
+    await r.login("8001", "8002")
+    ids = {n: await r.agent_id(n) for n in ("8001", "8002")}
+    feeds = {n: r.engine.hub.subscribe(agent_topic(i)) for n, i in ids.items()}
+    reply = await r.engine.http.post("/campaigns", json={
+        "name": "Follow-up", "purpose": "service_follow_up", "agents": ["8001", "8002"],
+        "script": "Ask whether the new display fridge works.", "caller_id": "4008001234",
+        "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1)),
+        "mode": "progressive", "ring_seconds": 15, "wrap_up_seconds": 1})
+    campaign = reply.json()
+    await r.engine.http.post(f"/campaigns/{campaign['id']}/contacts", files={
+        "file": ("l.csv", b"phone,card,order\n13300001111,110100001,A-17\n", "text/csv")})
+    await r.engine.http.post(f"/campaigns/{campaign['id']}/start")
+
+    taker, pop = await first_pop(feeds, 30)
+    assert pop["direction"] == "outbound" and pop["campaign"]["name"] == "Follow-up"
+    assert pop["campaign"]["script"] == "Ask whether the new display fridge works."
+    assert pop["contact"]["fields"] == {"card": "110100001", "order": "A-17"}
+    assert pop["retailer"]["name"] == "朝阳便利店" and pop["caller_number"] == "13300001111"
+    await r.wait_state(taker, "on_call", timeout=10)
+
+    http = r.engine.http
+    agent = await headers(http, taker)
+    callback_at = datetime.now(timezone.utc) + timedelta(seconds=8)
+    result = await http.post(f"/outbound/attempts/{pop['attempt_id']}/result", headers=agent,
+                             json={"disposition": "callback_needed",
+                                   "callback_at": callback_at.isoformat()})
+    assert result.status_code == 200, result.text
+    other = await headers(http, "8002" if taker == "8001" else "8001")
+    refused = await http.post(f"/outbound/attempts/{pop['attempt_id']}/result", headers=other,
+                              json={"disposition": "other"})
+    assert refused.status_code == 403
+
+    async def second_attempt():
+        await r.engine.dialer.flush()
+        async with r.database() as s:
+            rows = list(await s.scalars(select(ContactAttempt).order_by(ContactAttempt.id)))
+        return rows if len(rows) == 2 and rows[1].connected_at else None
+    first, again = await wait_until(second_attempt, 40, "called back")
+    # The other agent had waited longer, yet the callback went to the one who promised it.
+    assert again.agent_id == first.agent_id == ids[taker]
+    assert again.started_at >= callback_at
+    bye = await http.post(f"/outbound/attempts/{again.id}/result", headers=agent,
+                          json={"disposition": "other", "do_not_call": True})
+    assert bye.json()["contact_status"] == "do_not_call"
+    listed = await r.engine.http.get("/do-not-call")
+    assert [x["phone"] for x in listed.json()] == ["13300001111"]

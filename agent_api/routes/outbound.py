@@ -1,0 +1,69 @@
+"""An agent's word on a campaign call: how it went, and a callback at a time the customer asked
+for, which the campaign then dials to this same agent."""
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+
+from agent_api.auth import CurrentUser
+from agent_api.deps import Session
+from models import (
+    Call, CallDisposition, Contact, ContactAttempt, ContactStatus, Disposition, DoNotCall, Role,
+    utcnow,
+)
+
+router = APIRouter(prefix="/outbound", tags=["campaigns"])
+CALLBACK_HORIZON = timedelta(days=60)
+
+
+class ResultIn(BaseModel):
+    disposition: Disposition
+    note: str | None = Field(default=None, max_length=4000)
+    callback_at: datetime | None = Field(
+        default=None, description="call the contact again then, to this agent (with a zone)")
+    do_not_call: bool = Field(default=False, description="the customer asked not to be called")
+
+
+class ResultOut(BaseModel):
+    attempt_id: int
+    disposition: Disposition
+    contact_status: ContactStatus
+    callback_at: datetime | None
+
+
+@router.post("/attempts/{attempt_id}/result", response_model=ResultOut)
+async def set_result(attempt_id: int, body: ResultIn, session: Session,
+                     user: CurrentUser) -> ResultOut:
+    attempt = await session.get(ContactAttempt, attempt_id)
+    if attempt is None:
+        raise HTTPException(404, f"attempt {attempt_id} not found")
+    if user.role not in (Role.SUPERVISOR, Role.ADMIN) and (
+            user.agent_id is None or user.agent_id != attempt.agent_id):
+        raise HTTPException(403, f"only the agent who took attempt {attempt_id} or a supervisor "
+                                 "may set its result")
+    contact = await session.get(Contact, attempt.contact_id)
+    if body.callback_at is not None:
+        if body.callback_at.utcoffset() is None:
+            raise HTTPException(422, "callback_at: give a time zone (e.g. +08:00)")
+        if not utcnow() <= body.callback_at <= utcnow() + CALLBACK_HORIZON:
+            raise HTTPException(422, "callback_at: between now and 60 days from now")
+        if body.do_not_call:
+            raise HTTPException(422, "callback_at: not with do_not_call")
+        contact.status, contact.next_attempt_at = ContactStatus.PENDING, body.callback_at
+        contact.callback_agent_id = attempt.agent_id
+    if body.do_not_call:
+        if await session.scalar(select(DoNotCall).where(DoNotCall.phone == contact.phone)) is None:
+            session.add(DoNotCall(phone=contact.phone, reason=f"asked on attempt {attempt_id}"))
+        await session.execute(update(Contact).where(Contact.phone == contact.phone,
+                                                    Contact.status == ContactStatus.PENDING)
+                              .values(status=ContactStatus.DO_NOT_CALL))
+        contact.status = ContactStatus.DO_NOT_CALL
+    attempt.disposition = body.disposition
+    call = await session.scalar(select(Call).where(Call.linkedid == attempt.channel_id))
+    if call is not None:  # the call's record says the same as the campaign's
+        session.add(CallDisposition(call_id=call.id, user_id=user.user_id, at=utcnow(),
+                                    disposition=body.disposition, note=body.note))
+    await session.commit()
+    return ResultOut(attempt_id=attempt.id, disposition=body.disposition,
+                     contact_status=contact.status, callback_at=body.callback_at)
