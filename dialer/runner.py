@@ -242,13 +242,31 @@ class Dialer:
 
     # pacing and dialing ----------------------------------------------------------------------
 
-    async def _pace(self, plan: Plan, now: float) -> None:
+    def live(self, campaign_id: int) -> dict[str, int] | None:
+        """What a running campaign is doing now; None when it is not running."""
+        plan = self.plans.get(campaign_id)
+        if plan is None:
+            return None
+        mine = [d for d in self.dials.values() if d.plan.id == campaign_id]
+        agents = self._agents(plan, self.clock())
+        return {"ringing": sum(d.answered is None for d in mine),
+                "waiting_for_agent": sum(d.live and d.agent_id is None for d in mine),
+                "talking": sum(d.connected is not None for d in mine),
+                "agents_logged_in": len(agents),
+                "agents_busy": sum(a.phase != AgentPhase.FREE for a in agents)}
+
+    def _agents(self, plan: Plan, now: float) -> list[AgentView]:
+        """The campaign's agents who are logged in and not paused."""
         agents = []
         for agent_id, machine in self.desk.sessions.machines.items():
             info = self.desk.agents.get(agent_id)
             phase = PHASES.get(machine.state)
             if info is not None and phase is not None and plan.works(info):
                 agents.append(AgentView(phase, machine.time_in_state(now)))
+        return agents
+
+    async def _pace(self, plan: Plan, now: float) -> None:
+        agents = self._agents(plan, now)
         if not agents:
             return  # nobody of the campaign logged in (or all paused): never dial
         for dial in await self._take_callbacks(plan):

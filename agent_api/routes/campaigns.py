@@ -1,23 +1,23 @@
 """Outbound campaigns for operations: create, change (a running campaign included: the dialer
 reads its settings at every decision), start, pause, resume, stop; contact lists imported from a
 file or a retailer segment, with every rejected row reported."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 
 from agent_api.auth import require
-from agent_api.deps import Session, get_sessions
+from agent_api.deps import Session, get_engine, get_sessions
 from agent_api.errors import Violation, refuse
 from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
 from dialer.contacts import ListError, add_segment, import_contacts, read_rows
 from dialer.schedule import ScheduleError, parse_retries, parse_windows
 from models import (
     Agent, AttemptOutcome, Branch, BusinessType, Campaign, CampaignPurpose, CampaignState, Contact,
-    ContactAttempt, ContactStatus, DialingMode, RecordingPolicy, Role,
+    ContactAttempt, ContactStatus, DialingMode, RecordingPolicy, Role, utcnow,
 )
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"],
@@ -76,11 +76,21 @@ class CampaignPatch(BaseModel):
 
 class Progress(BaseModel):
     contacts: int
+    remaining: int  # still to call: pending or being dialed
     by_status: dict[ContactStatus, int]
     attempts: int
     answered: int
     abandoned: int
-    abandon_rate: float | None  # abandoned / live answers (machines not counted)
+    abandon_rate: float | None  # abandoned / live answers (machines not counted), all along
+    abandon_rate_24h: float | None  # the same over the last 24 hours
+
+
+class LiveOut(BaseModel):
+    ringing: int
+    waiting_for_agent: int
+    talking: int
+    agents_logged_in: int
+    agents_busy: int
 
 
 class CampaignOut(CampaignIn):
@@ -89,6 +99,7 @@ class CampaignOut(CampaignIn):
     created_at: datetime
     updated_at: datetime
     progress: Progress
+    live: LiveOut | None  # while the dialer runs it
 
 
 class RejectedOut(BaseModel):
@@ -155,22 +166,30 @@ async def _progress(session, campaign_id: int) -> Progress:
     by_status = dict((await session.execute(
         select(Contact.status, func.count()).where(Contact.campaign_id == campaign_id)
         .group_by(Contact.status))).all())
-    attempts, answered, abandoned = (await session.execute(
-        select(func.count(),
-               func.count().filter(ContactAttempt.outcome == AttemptOutcome.ANSWERED),
-               func.count().filter(ContactAttempt.abandoned.is_(True)))
+    day = utcnow() - timedelta(hours=24)
+    answered = ContactAttempt.outcome == AttemptOutcome.ANSWERED
+    abandoned = ContactAttempt.abandoned.is_(True)
+    recent = ContactAttempt.started_at >= day
+    counts = (await session.execute(
+        select(func.count(), func.count().filter(answered), func.count().filter(abandoned),
+               func.count().filter(answered & recent), func.count().filter(abandoned & recent))
         .where(ContactAttempt.campaign_id == campaign_id))).one()
-    return Progress(contacts=sum(by_status.values()), by_status=by_status, attempts=attempts,
-                    answered=answered, abandoned=abandoned,
-                    abandon_rate=abandoned / answered if answered else None)
+    attempts, live, dropped, live_24h, dropped_24h = counts
+    return Progress(contacts=sum(by_status.values()),
+                    remaining=sum(by_status.get(s, 0) for s in (ContactStatus.PENDING,
+                                                                ContactStatus.DIALING)),
+                    by_status=by_status, attempts=attempts, answered=live, abandoned=dropped,
+                    abandon_rate=dropped / live if live else None,
+                    abandon_rate_24h=dropped_24h / live_24h if live_24h else None)
 
 
-async def _out(session, c: Campaign) -> CampaignOut:
+async def _out(session, c: Campaign, dialer=None) -> CampaignOut:
     return CampaignOut(
         **{field: getattr(c, field) for field in COLUMNS}, id=c.id, state=c.state,
         business_type=c.business_type.code if c.business_type else None,
         branch=c.branch.code if c.branch else None, agents=[a.number for a in c.agents],
-        created_at=c.created_at, updated_at=c.updated_at, progress=await _progress(session, c.id))
+        created_at=c.created_at, updated_at=c.updated_at, progress=await _progress(session, c.id),
+        live=dialer.live(c.id) if dialer else None)
 
 
 async def _campaign(session, campaign_id: int) -> Campaign:
@@ -188,8 +207,10 @@ async def _unique_name(session, name: str, campaign_id: int | None = None) -> No
 
 
 @router.get("", response_model=list[CampaignOut])
-async def list_campaigns(session: Session) -> list[CampaignOut]:
-    return [await _out(session, c)
+async def list_campaigns(session: Session, request: Request) -> list[CampaignOut]:
+    """Every campaign with its progress, and what the running ones are doing now."""
+    dialer = get_engine(request).dialer
+    return [await _out(session, c, dialer)
             for c in await session.scalars(select(Campaign).order_by(Campaign.id))]
 
 
@@ -204,8 +225,8 @@ async def create(body: CampaignIn, session: Session) -> CampaignOut:
 
 
 @router.get("/{campaign_id}", response_model=CampaignOut)
-async def get_one(campaign_id: int, session: Session) -> CampaignOut:
-    return await _out(session, await _campaign(session, campaign_id))
+async def get_one(campaign_id: int, session: Session, request: Request) -> CampaignOut:
+    return await _out(session, await _campaign(session, campaign_id), get_engine(request).dialer)
 
 
 @router.patch("/{campaign_id}", response_model=CampaignOut)

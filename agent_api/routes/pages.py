@@ -23,3 +23,8 @@ async def console() -> FileResponse:
 @router.get("/wallboard")
 async def wallboard() -> FileResponse:
     return FileResponse(WEB / "wallboard.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/ops")
+async def operations() -> FileResponse:
+    return FileResponse(WEB / "ops.html", headers={"Cache-Control": "no-cache"})

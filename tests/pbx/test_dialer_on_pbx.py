@@ -107,6 +107,12 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     started = datetime.now(timezone.utc)
     assert (await r.engine.http.post(f"/campaigns/{campaign['id']}/start")).status_code == 200
 
+    async def dialing():
+        live = (await r.engine.http.get(f"/campaigns/{campaign['id']}")).json()["live"]
+        return live if live and live["ringing"] + live["talking"] > 0 else None
+    live = await wait_until(dialing, 10, "dialed")
+    assert live["agents_logged_in"] == 3
+
     async def open_contacts_settled():
         """Done, out of attempts, or abandoned (called again after the quiet time)."""
         later = datetime.now(timezone.utc) + timedelta(hours=71)
