@@ -47,6 +47,10 @@ PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase
 Write = Callable[[AsyncSession], Awaitable[None]]
 
 
+class DialRefused(Exception):
+    """A call an agent asked for cannot be placed now; the message says why."""
+
+
 @dataclass
 class Dial:
     """A call placed and not yet ended."""
@@ -65,7 +69,7 @@ class Dial:
     agent_id: int | None = None
     connected: float | None = None
     refused: float | None = None  # when the PBX said it failed, waiting for the Hangup's cause
-    callback_agent_id: int | None = None  # claimed for this callback before dialing
+    pinned_agent_id: int | None = None  # claimed before dialing: a callback's, or previewing
     times: dict[str, datetime] = field(default_factory=dict)  # answered_at, connected_at
 
 
@@ -160,7 +164,7 @@ class Dialer:
         best skill, then the longest idle."""
         if self.clock() - dial.answered > self.settings.grace_seconds:
             return  # the PBX is telling the customer we will call back
-        if dial.callback_agent_id is not None:
+        if dial.pinned_agent_id is not None:
             return await self._hand_over(dial)  # claimed before it was dialed
         plan = dial.plan
         candidates = [p for p in self.desk.router.available_agents()
@@ -186,19 +190,19 @@ class Dialer:
             log.info("outbound connect failed", extra={"channel_id": dial.channel_id,
                                                        "agent_id": dial.agent_id,
                                                        "error": str(exc)})
-            dial.agent_id = dial.callback_agent_id = None
+            dial.agent_id = dial.pinned_agent_id = None
 
     async def _release(self, dial: Dial) -> None:
         """A callback's agent, claimed for a call that did not reach them."""
-        machine = self.desk.sessions.machine(dial.callback_agent_id)
+        machine = self.desk.sessions.machine(dial.pinned_agent_id)
         if machine.state == AgentState.RESERVED and machine.current_call == dial.channel_id:
-            await self.desk.release(dial.callback_agent_id, dial.channel_id)
+            await self.desk.release(dial.pinned_agent_id, dial.channel_id)
 
     async def _finish(self, dial: Dial, outcome: AttemptOutcome | None, reason: str) -> None:
         """The call is over: its outcome (None: answered, live or machine, as the dialplan
         said), what the pacer learns of it, and what becomes of the contact."""
         self.dials.pop(dial.channel_id, None)
-        if dial.callback_agent_id is not None and dial.connected is None:
+        if dial.pinned_agent_id is not None and dial.connected is None:
             await self._release(dial)
         pacer, now = self.pacers[dial.plan.id], self.clock()
         abandoned = dial.live and dial.connected is None
@@ -283,23 +287,27 @@ class Dialer:
             for dial in await self._take_contacts(plan, wanted):
                 await self._originate(dial)
 
-    async def _take_contacts(self, plan: Plan, wanted: int) -> list[Dial]:
-        """Up to `wanted` due contacts, marked dialing with a new attempt each; those outside
-        their window or held back by the contact policy get the time they may be called."""
+    async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
+                             peek: bool = False) -> list[Dial] | list[Contact]:
+        """Up to `wanted` due contacts (or just `contact_id`), marked dialing with a new attempt
+        each (with `peek`, only shown); those outside their window or held back by the contact
+        policy get the time they may be called."""
         now = utcnow()
         busy_phones = {d.phone for d in self.dials.values()}
-        taken: list[Dial] = []
+        taken: list = []
+        query = (select(Contact).where(Contact.campaign_id == plan.id,
+                                       Contact.status == ContactStatus.PENDING,
+                                       or_(Contact.next_attempt_at.is_(None),
+                                           Contact.next_attempt_at <= now),
+                                       or_(Contact.callback_agent_id.is_(None),
+                                           Contact.next_attempt_at < now - CALLBACK_PATIENCE))
+                 .order_by(Contact.next_attempt_at.is_not(None), Contact.next_attempt_at,
+                           Contact.id)
+                 .limit(wanted * 4).with_for_update(skip_locked=True))
+        if contact_id is not None:
+            query = query.where(Contact.id == contact_id)
         async with self.sessions() as s, s.begin():
-            due = list(await s.scalars(
-                select(Contact).where(Contact.campaign_id == plan.id,
-                                      Contact.status == ContactStatus.PENDING,
-                                      or_(Contact.next_attempt_at.is_(None),
-                                          Contact.next_attempt_at <= now),
-                                      or_(Contact.callback_agent_id.is_(None),
-                                          Contact.next_attempt_at < now - CALLBACK_PATIENCE))
-                .order_by(Contact.next_attempt_at.is_not(None), Contact.next_attempt_at,
-                          Contact.id)
-                .limit(wanted * 4).with_for_update(skip_locked=True)))
+            due = list(await s.scalars(query))
             blocked = set(await s.scalars(select(DoNotCall.phone).where(
                 DoNotCall.phone.in_([c.phone for c in due]))))
             history = await self._history(s, due, now)
@@ -318,8 +326,40 @@ class Dialer:
                     contact.next_attempt_at = when
                     continue
                 busy_phones.add(contact.phone)
-                taken.append(await self._attempt(s, plan, contact, now))
+                taken.append(contact if peek else await self._attempt(s, plan, contact, now))
         return taken
+
+    # preview: the agent sees the contact, then asks for the call -------------------------------
+
+    def _preview_plan(self, agent_id: int, campaign_id: int) -> Plan:
+        plan = self.plans.get(campaign_id)
+        if plan is None or plan.mode != DialingMode.PREVIEW:
+            raise DialRefused(f"campaign {campaign_id} is not running in preview mode")
+        info = self.desk.agents.get(agent_id)
+        if info is None or not plan.works(info):
+            raise DialRefused(f"the agent does not work campaign {plan.name!r}")
+        return plan
+
+    async def preview(self, agent_id: int, campaign_id: int) -> Contact | None:
+        """The contact the agent would call next (not held: dial it with `dial_preview`)."""
+        plan = self._preview_plan(agent_id, campaign_id)
+        found = await self._take_contacts(plan, 1, peek=True)
+        return found[0] if found else None
+
+    async def dial_preview(self, agent_id: int, campaign_id: int, contact_id: int) -> int:
+        """The agent asked for this contact's call: the agent is claimed, the call placed; the
+        attempt's id. Raises DialRefused."""
+        plan = self._preview_plan(agent_id, campaign_id)
+        if agent_id not in {p.agent_id for p in self.desk.router.available_agents()}:
+            raise DialRefused("the agent is not available")
+        dials = await self._take_contacts(plan, 1, contact_id=contact_id)
+        if not dials:
+            raise DialRefused(f"contact {contact_id} may not be called now (not due, outside "
+                              "its window, held by the contact policy, or being called)")
+        dials[0].pinned_agent_id = agent_id
+        for dial in await self._claim_pinned(plan, dials):
+            await self._originate(dial)
+        return dials[0].attempt_id
 
     async def _take_callbacks(self, plan: Plan) -> list[Dial]:
         """Callbacks due now whose agent is free: the agent is claimed, then the call placed.
@@ -338,16 +378,19 @@ class Dialer:
             for contact in due:
                 if not any(d.phone == contact.phone for d in self.dials.values()):
                     dial = await self._attempt(s, plan, contact, now)
-                    dial.callback_agent_id = contact.callback_agent_id
+                    dial.pinned_agent_id = contact.callback_agent_id
                     taken.append(dial)
+        return await self._claim_pinned(plan, taken)
+
+    async def _claim_pinned(self, plan: Plan, taken: list[Dial]) -> list[Dial]:
         claimed = []
         for dial in taken:  # once the attempts are stored: no agent is held for a failed write
-            if self.desk.claim_agent(dial.channel_id, dial.callback_agent_id,
+            if self.desk.claim_agent(dial.channel_id, dial.pinned_agent_id,
                                      plan.wrap_up_seconds):
-                dial.agent_id = dial.callback_agent_id
+                dial.agent_id = dial.pinned_agent_id
                 claimed.append(dial)
-            else:  # taken by an inbound call meanwhile: tried again in a minute
-                dial.callback_agent_id = None
+            else:  # taken by an inbound call meanwhile: retried as a failed call is
+                dial.pinned_agent_id = None
                 self.dials[dial.channel_id] = dial
                 await self._finish(dial, AttemptOutcome.FAILED, "the callback's agent was busy")
         return claimed

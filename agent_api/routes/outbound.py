@@ -1,13 +1,16 @@
-"""An agent's word on a campaign call: how it went, and a callback at a time the customer asked
-for, which the campaign then dials to this same agent."""
+"""An agent's side of campaigns: in preview mode, see the next contact and ask for the call;
+after a call, how it went, and a callback at a time the customer asked for, which the campaign
+then dials to this same agent."""
 from datetime import datetime, timedelta
+from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from agent_api.auth import CurrentUser
-from agent_api.deps import Session
+from agent_api.deps import Session, get_engine
+from dialer.runner import DialRefused
 from models import (
     Call, CallDisposition, Contact, ContactAttempt, ContactStatus, Disposition, DoNotCall, Role,
     utcnow,
@@ -67,3 +70,67 @@ async def set_result(attempt_id: int, body: ResultIn, session: Session,
     await session.commit()
     return ResultOut(attempt_id=attempt.id, disposition=body.disposition,
                      contact_status=contact.status, callback_at=body.callback_at)
+
+
+class MyCampaignOut(BaseModel):
+    id: int
+    name: str
+    mode: str
+
+
+@router.get("/campaigns", response_model=list[MyCampaignOut])
+async def my_campaigns(request: Request, user: CurrentUser) -> list[MyCampaignOut]:
+    """The running campaigns this agent works."""
+    engine = get_engine(request)
+    info = engine.desk.agents.get(_agent_of(user))
+    return [MyCampaignOut(id=p.id, name=p.name, mode=p.mode)
+            for p in engine.dialer.plans.values() if info is not None and p.works(info)]
+
+
+class PreviewOut(BaseModel):
+    campaign_id: int
+    contact_id: int
+    name: str
+    phone: str
+    fields: dict[str, Any]
+    attempts: int
+
+
+class PreviewDialIn(BaseModel):
+    campaign_id: int
+    contact_id: int
+
+
+class PreviewDialOut(BaseModel):
+    attempt_id: int
+
+
+def _agent_of(user) -> int:
+    if user.agent_id is None:
+        raise HTTPException(403, "only an agent previews and dials a campaign's calls")
+    return user.agent_id
+
+
+@router.get("/preview", response_model=PreviewOut,
+            responses={204: {"description": "nobody to call now"}})
+async def preview(campaign_id: int, request: Request, user: CurrentUser):
+    """The contact a preview campaign would have this agent call next (not held)."""
+    try:
+        contact = await get_engine(request).dialer.preview(_agent_of(user), campaign_id)
+    except DialRefused as exc:
+        raise HTTPException(409, str(exc)) from None
+    if contact is None:
+        return Response(status_code=204)
+    return PreviewOut(campaign_id=campaign_id, contact_id=contact.id, name=contact.name,
+                      phone=contact.phone, fields=contact.fields, attempts=contact.attempts)
+
+
+@router.post("/preview/dial", response_model=PreviewDialOut)
+async def dial_preview(body: PreviewDialIn, request: Request, user: CurrentUser) -> PreviewDialOut:
+    """Call the previewed contact now, for this agent (who is held for it while it rings)."""
+    try:
+        attempt_id = await get_engine(request).dialer.dial_preview(
+            _agent_of(user), body.campaign_id, body.contact_id)
+    except DialRefused as exc:
+        raise HTTPException(409, str(exc)) from None
+    return PreviewDialOut(attempt_id=attempt_id)

@@ -60,6 +60,8 @@ async function start() {
   connect();
   refreshTasks();
   refreshHistory();
+  refreshPreviewCampaigns();
+  setInterval(refreshPreviewCampaigns, 15000);
 }
 
 // --- the agent's state --------------------------------------------------------------------------
@@ -236,6 +238,35 @@ async function callRowId(linkedid) {
   const [call] = await api("GET", `/calls?linkedid=${encodeURIComponent(linkedid)}&limit=1`);
   return call ? call.id : null;
 }
+
+// --- preview calls: the agent sees the next contact of a preview campaign, then asks for it -----
+async function refreshPreviewCampaigns() {
+  const mine = (await api("GET", "/outbound/campaigns").catch(() => [])).filter((c) => c.mode === "preview");
+  $("#preview").hidden = mine.length === 0;
+  const chosen = $("#preview-campaign").value;
+  $("#preview-campaign").replaceChildren(...mine.map((c) => Object.assign(el("option", c.name), { value: c.id })));
+  if (chosen) $("#preview-campaign").value = chosen;
+}
+
+$("#btn-preview").addEventListener("click", async () => {
+  $("#btn-preview-dial").hidden = true;
+  try {
+    const next = await api("GET", `/outbound/preview?campaign_id=${$("#preview-campaign").value}`);
+    desk.preview = next;
+    $("#preview-contact").textContent = next
+      ? `${next.name} ${next.phone} · attempts ${next.attempts} · ${Object.entries(next.fields).map(([k, v]) => `${k}: ${v}`).join(", ")}`
+      : "nobody to call now 暂无";
+    $("#btn-preview-dial").hidden = !next;
+  } catch (e) { $("#desk-error").textContent = e.message; }
+});
+
+$("#btn-preview-dial").addEventListener("click", async () => {
+  try {
+    await api("POST", "/outbound/preview/dial", { campaign_id: desk.preview.campaign_id, contact_id: desk.preview.contact_id });
+    $("#preview-contact").textContent = `calling ${desk.preview.phone} …`;
+    $("#btn-preview-dial").hidden = true;
+  } catch (e) { $("#desk-error").textContent = e.message; }
+});
 
 // --- orders -------------------------------------------------------------------------------------
 let products = [];

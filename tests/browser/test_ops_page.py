@@ -1,10 +1,18 @@
-"""Operations' campaign page on Chromium against the real PBX: a campaign created from the form,
-a contact list imported with its rejected row reported, started, watched live while sipp
-customers answer and the agent talks, then paused."""
+"""Campaigns on Chromium against the real PBX. Operations' page: a campaign created from the
+form, a contact list imported with its rejected row reported, started, watched live while sipp
+customers answer and the agent talks, then paused. The agent's console: a preview call asked
+for, its screen-pop with the campaign's script, and a callback booked at wrap-up."""
+import asyncio
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from playwright.async_api import expect
+from sqlalchemy import select
 
 from asterisk.sipp_customers import Population
+from dialer.schedule import WEEKDAYS
+from models import Contact
+from tests.browser.test_agent_console import sign_in
 from tests.pbx.test_dialer_on_pbx import customers  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx]
@@ -55,3 +63,49 @@ async def test_ops_create_import_start_watch_and_pause_a_campaign(rig, customers
     await expect(row.locator("button", has_text="resume")).to_be_visible()
     dialed = int(await row.locator("td").nth(4).inner_text())
     assert 1 <= dialed <= 3
+
+
+async def test_an_agent_previews_a_contact_calls_it_reads_the_script_and_books_a_callback(
+        rig, customers, page, settings):
+    settings.dialer.tick_seconds = 0.2
+    contact = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
+                                         talk_ms=(20000, 20000)))
+    r = await rig(("8001",), serve=True, trunks={"customers": contact})
+    campaign = (await r.engine.http.post("/campaigns", json={
+        "name": "New brand", "purpose": "new_product", "agents": ["8001"], "mode": "preview",
+        "script": "Introduce the new brand 新品介绍.", "caller_id": "4008001234",
+        "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1))})).json()
+    await r.engine.http.post(f"/campaigns/{campaign['id']}/contacts", files={
+        "file": ("l.csv", b"phone,name,card,order\n13300004001,Shop A,110100001,A-9\n")})
+    await r.engine.http.post(f"/campaigns/{campaign['id']}/start")
+    while campaign["id"] not in r.engine.dialer.plans:  # read again every second
+        await asyncio.sleep(0.1)
+    await sign_in(page, r.base_url)
+    await page.click("#btn-login")
+    await expect(page.locator("#state")).to_have_text("available", timeout=15000)
+    await expect(page.locator("#preview")).to_be_visible()
+
+    await page.click("#btn-preview")
+    await expect(page.locator("#preview-contact")).to_contain_text("Shop A 13300004001")
+    await page.click("#btn-preview-dial")
+    await expect(page.locator("#state")).to_have_text("on_call", timeout=20000)
+    await expect(page.locator("#pop-campaign-name")).to_have_text("New brand")
+    await expect(page.locator("#pop-script")).to_have_text("Introduce the new brand 新品介绍.")
+    await expect(page.locator("#pop-contact-fields")).to_contain_text("A-9")
+    await expect(page.locator("#pop-retailer")).to_have_text("朝阳便利店 (110100001)")
+
+    form = page.locator("#disposition-form")
+    await page.evaluate("document.querySelector('#disposition-form').hidden = false")
+    await form.locator("select[name=disposition]").select_option("callback_needed")
+    await form.locator("input[name=callback_at]").fill("2099-01-01T10:00")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("#desk-error")).to_contain_text("callback_at: between now and 60")
+    later = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    await form.locator("input[name=callback_at]").fill(later)
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("#disposition-ok")).to_have_text("saved")
+    async with r.database() as s:
+        booked = await s.scalar(select(Contact))
+    assert booked.callback_agent_id == await r.agent_id("8001")
+    assert booked.next_attempt_at.astimezone().strftime("%Y-%m-%dT%H:%M") == later

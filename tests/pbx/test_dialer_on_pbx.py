@@ -222,3 +222,42 @@ async def test_the_agent_sees_the_campaign_and_the_callback_comes_back_to_the_sa
     assert bye.json()["contact_status"] == "do_not_call"
     listed = await r.engine.http.get("/do-not-call")
     assert [x["phone"] for x in listed.json()] == ["13300001111"]
+
+
+async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settings):
+    settings.dialer.tick_seconds = 0.2
+    contact = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
+                                         talk_ms=(3000, 3000)))
+    r = await rig(("8001",), trunks={"customers": contact})
+    await r.login("8001")
+    http = r.engine.http
+    campaign = (await http.post("/campaigns", json={
+        "name": "New product", "purpose": "new_product", "agents": ["8001"],
+        "script": "Introduce the new brand.", "caller_id": "4008001234", "mode": "preview",
+        "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1))})).json()
+    await http.post(f"/campaigns/{campaign['id']}/contacts", files={
+        "file": ("l.csv", b"phone,name\n13300003001,First\n13300003002,Second\n", "text/csv")})
+    await http.post(f"/campaigns/{campaign['id']}/start")
+    agent = await headers(http, "8001")
+    await asyncio.sleep(2)  # a preview campaign places no call by itself
+    assert r.engine.dialer.dials == {}
+
+    shown = await http.get("/outbound/preview", params={"campaign_id": campaign["id"]},
+                           headers=agent)
+    assert shown.status_code == 200, shown.text
+    assert (shown.json()["name"], shown.json()["phone"]) == ("First", "13300003001")
+    assert (await http.get("/outbound/preview", params={"campaign_id": campaign["id"]},
+                           headers=agent)).json()["contact_id"] == shown.json()["contact_id"]
+    feed = r.engine.hub.subscribe(agent_topic(await r.agent_id("8001")))
+    dialed = await http.post("/outbound/preview/dial", headers=agent, json={
+        "campaign_id": campaign["id"], "contact_id": shown.json()["contact_id"]})
+    assert dialed.status_code == 200, dialed.text
+    _, pop = await first_pop({"8001": feed}, 15)
+    assert pop["contact"]["name"] == "First" and pop["attempt_id"] == dialed.json()["attempt_id"]
+    await r.wait_state("8001", "on_call", timeout=10)
+    busy = await http.post("/outbound/preview/dial", headers=agent, json={
+        "campaign_id": campaign["id"], "contact_id": shown.json()["contact_id"] + 1})
+    assert busy.status_code == 409 and "not available" in busy.text
+    admin_tries = await http.get("/outbound/preview", params={"campaign_id": campaign["id"]})
+    assert admin_tries.status_code == 403
