@@ -6,7 +6,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused here)
-    database, prerequisites, prompts, rig, settings, sipp, softphones,
+    customers, database, prerequisites, prompts, rig, settings, sipp, softphones,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")

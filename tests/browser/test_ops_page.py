@@ -13,7 +13,6 @@ from asterisk.sipp_customers import Population
 from dialer.schedule import WEEKDAYS
 from models import Contact
 from tests.browser.test_agent_console import sign_in
-from tests.pbx.test_dialer_on_pbx import customers  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx]
 

@@ -24,6 +24,7 @@ from ivr.speech import build_prompts
 from migrations import runner
 from models import BusinessHours, Call, make_engine, make_sessionmaker
 from asterisk import sipp_phone as phones
+from asterisk.sipp_customers import Population, write_customers_scenario
 
 pytestmark = pytest.mark.pbx
 
@@ -168,6 +169,27 @@ async def softphones(tmp_path: Path):
             "sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
             cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
         return port
+
+    yield start
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+@pytest.fixture
+async def customers(tmp_path):
+    """`start(population)` -> the contact of a sipp server answering as the customers."""
+    procs = []
+
+    async def start(population: Population) -> str:
+        port = free_port(socket.SOCK_DGRAM)
+        procs.append(await asyncio.create_subprocess_exec(
+            "sipp", "-sf", str(write_customers_scenario(tmp_path, population)),
+            "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port(socket.SOCK_DGRAM)),
+            "-m", "100000", "-nostdin", "-trace_err", cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
+        return f"sip:customers@127.0.0.1:{port}"
 
     yield start
     for proc in procs:

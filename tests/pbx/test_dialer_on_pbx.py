@@ -1,7 +1,6 @@
 """A campaign on the real PBX: sipp customers who answer, are busy, fail or ring out at random,
 three sipp agents in their sessions, and the engine dialing, connecting, retrying and counting."""
 import asyncio
-import socket
 import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -12,38 +11,17 @@ from sqlalchemy import select
 
 from asterisk import dialplan as dp
 from asterisk.events import ConfbridgeJoin, VarSet
-from asterisk.sipp_customers import Population, write_customers_scenario
+from asterisk.sipp_customers import Population
 from dialer.schedule import WEEKDAYS
 from models import ContactAttempt, Contact
 from agent_api.live import agent_topic
-from tests.pbx.conftest import DEMO_PASSWORD, free_port
+from tests.pbx.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.pbx
 
 AGENTS = ("8001", "8002", "8003")
 OPEN_ZONE, CLOSED_ZONE = "Pacific/Honolulu", "Pacific/Kiritimati"  # always a day apart
 RETRY = {"delay_minutes": 1, "max_attempts": 2}
-
-
-@pytest.fixture
-async def customers(tmp_path):
-    """`start(population)` -> the contact of a sipp server answering as the customers."""
-    procs = []
-
-    async def start(population: Population) -> str:
-        port = free_port(socket.SOCK_DGRAM)
-        procs.append(await asyncio.create_subprocess_exec(
-            "sipp", "-sf", str(write_customers_scenario(tmp_path, population)),
-            "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port(socket.SOCK_DGRAM)),
-            "-m", "100000", "-nostdin", "-trace_err", cwd=tmp_path,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
-        return f"sip:customers@127.0.0.1:{port}"
-
-    yield start
-    for proc in procs:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
 
 
 def windows_open_except_today_in(zone: str) -> dict:
