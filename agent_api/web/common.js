@@ -35,3 +35,18 @@ export function apiClient(tokenOf, unauthorized) {
     return data;
   };
 }
+
+// The pages' sign-in form (#signin-form, errors in #signin-error): the token is kept for the tab
+// and handed to `signedIn(token, username)`, which may throw to show an error.
+export function onSignIn(api, signedIn) {
+  $("#signin-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const form = new FormData(ev.target);
+    try {
+      const t = await api("POST", "/auth/token", { username: form.get("username"), password: form.get("password") }, true);
+      sessionStorage.setItem("hotline.token", t.access_token);
+      $("#signin-error").textContent = "";
+      await signedIn(t.access_token, form.get("username"));
+    } catch (e) { $("#signin-error").textContent = e.message; }
+  });
+}

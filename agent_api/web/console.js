@@ -1,5 +1,5 @@
 // The agent console: one page, kept current by the agent's live events (no polling).
-import { $, ApiError, apiClient, el } from "./common.js";
+import { $, ApiError, apiClient, el, onSignIn } from "./common.js";
 
 const desk = {
   token: sessionStorage.getItem("hotline.token"),
@@ -23,18 +23,9 @@ function showErrors(list, error) {
 }
 
 // --- signing in and out -------------------------------------------------------------------------
-$("#signin-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const form = new FormData(ev.target);
-  try {
-    const t = await api("POST", "/auth/token", { username: form.get("username"), password: form.get("password") }, true);
-    desk.token = t.access_token;
-    sessionStorage.setItem("hotline.token", desk.token);
-    $("#signin-error").textContent = "";
-    await start();
-  } catch (e) {
-    $("#signin-error").textContent = e.message;
-  }
+onSignIn(api, async (token) => {
+  desk.token = token;
+  await start();
 });
 
 function signOut() {

@@ -1,7 +1,7 @@
 // Operations' campaign page: every campaign with its progress and what it is doing now (read
 // again every two seconds), the commands its state allows, contact-list import with the report
 // of rejected rows, and a form for a new campaign.
-import { $, ApiError, apiClient, el, messagesOf } from "./common.js";
+import { $, ApiError, apiClient, el, messagesOf, onSignIn } from "./common.js";
 
 const ops = { token: sessionStorage.getItem("hotline.token"), timer: null };
 const api = apiClient(() => ops.token, () => signOut());
@@ -123,15 +123,9 @@ $("#days").append(...DAYS.map((d, i) => {
   return label;
 }));
 document.querySelector("input[name=starts_on]").valueAsDate = new Date();
-$("#signin-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const form = new FormData(ev.target);
-  try {
-    const t = await api("POST", "/auth/token", { username: form.get("username"), password: form.get("password") }, true);
-    ops.token = t.access_token;
-    sessionStorage.setItem("hotline.token", ops.token);
-    show(form.get("username"));
-  } catch (e) { $("#signin-error").textContent = e.message; }
+onSignIn(api, (token, username) => {
+  ops.token = token;
+  show(username);
 });
 $("#btn-signout").addEventListener("click", () => signOut());
 

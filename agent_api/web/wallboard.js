@@ -1,6 +1,6 @@
 // The wallboard: queues and agents, live over a WebSocket (a snapshot a second); from an agent's
 // row a supervisor listens, whispers or barges on their own phone.
-import { $, apiClient, el } from "./common.js";
+import { $, apiClient, el, onSignIn } from "./common.js";
 
 const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500 };
 const MODES = [["listen", "Listen 监听"], ["whisper", "Whisper 耳语"], ["barge", "Barge 强插"]];
@@ -107,15 +107,9 @@ function show(username) {
   connect();
 }
 
-$("#signin-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const form = new FormData(ev.target);
-  try {
-    const t = await api("POST", "/auth/token", { username: form.get("username"), password: form.get("password") }, true);
-    board.token = t.access_token;
-    sessionStorage.setItem("hotline.token", board.token);
-    show(form.get("username"));
-  } catch (e) { $("#signin-error").textContent = e.message; }
+onSignIn(api, (token, username) => {
+  board.token = token;
+  show(username);
 });
 $("#btn-signout").addEventListener("click", () => signOut());
 

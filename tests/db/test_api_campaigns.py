@@ -1,14 +1,13 @@
 """Campaigns, contact lists and the do-not-call list over the API, on SQLite and PostgreSQL."""
 import asyncio
-import io
 import os
 import sys
 from asyncio.subprocess import PIPE
 
 import pytest
-from openpyxl import Workbook
 
 from tests.db.conftest import login
+from tests.unit.test_dialer_contacts import xlsx
 
 pytestmark = pytest.mark.db
 
@@ -99,15 +98,6 @@ async def test_start_pause_resume_stop_follow_the_campaigns_state(api):
     assert await say("start") == (200, "running")
     assert (await api.post(f"{url}/explode", headers=ops)).status_code == 404
     assert (await api.post("/campaigns/999/start", headers=ops)).status_code == 404
-
-
-def xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def test_contact_lists_report_every_rejected_row(api):
