@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     purge = sub.add_parser("purge-recordings", help="remove recordings older than the retention")
     purge.add_argument("--older-than-days", type=int, default=None,
                        help="default: HOTLINE_PBX__RECORDING_RETENTION_DAYS (365)")
-    contacts = sub.add_parser("import-contacts", help="add a CSV or XLSX contact list to a campaign",
+    contacts = sub.add_parser("import-contacts",
+                              help="add a CSV or XLSX contact list to a campaign",
                               description="Columns: phone (required), name, card, time_zone; any "
                               "other column is shown to the agent. Every row not added is "
                               "written, with its line and reason, to the rejected-rows file.")

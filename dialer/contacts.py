@@ -122,7 +122,8 @@ def check(row: Row) -> tuple[str, str | None] | str:
 
 async def import_contacts(sessions: async_sessionmaker[AsyncSession], campaign_id: int,
                           rows: Iterator[Row], total: int | None = None,
-                          progress: Callable[[int, int | None], None] | None = None) -> ImportReport:
+                          progress: Callable[[int, int | None], None] | None = None
+                          ) -> ImportReport:
     """Add the good rows to the campaign, a batch at a time (each batch one transaction)."""
     report = ImportReport()
     seen: dict[str, int] = {}
@@ -198,8 +199,8 @@ async def add_segment(sessions: async_sessionmaker[AsyncSession], campaign_id: i
     """The retailers of some branches and classes (all when empty), who ordered within the last
     days or have not ordered for some days, as contacts at their first phone."""
     now = utcnow()
-    query = (select(Retailer).outerjoin(Retailer.branch).where(Retailer.status == RetailerStatus.ACTIVE)
-             .order_by(Retailer.card_number))
+    query = (select(Retailer).outerjoin(Retailer.branch)
+             .where(Retailer.status == RetailerStatus.ACTIVE).order_by(Retailer.card_number))
     if branches:
         query = query.where(Branch.code.in_(branches))
     if classes:

@@ -138,7 +138,7 @@ class Dialer:
             case Hangup(channel=ch, cause=cause) if ch.uniqueid in self.dials:
                 dial = self.dials[ch.uniqueid]
                 await self._finish(dial, None if dial.answered else from_hangup_cause(cause),
-                             f"hangup {cause} {item.cause_text}".strip())
+                                   f"hangup {cause} {item.cause_text}".strip())
             case OriginateResponse(response="Failure", reason=reason) as r:
                 dial = self.dials.get(r.uniqueid) or next(
                     (d for d in self.dials.values() if d.dial_string == r.channel_name), None)
@@ -160,15 +160,16 @@ class Dialer:
                 await self._connect(dial)
 
     async def _connect(self, dial: Dial) -> None:
-        """To the agent who asked for the callback, or the free agent of the campaign with the
-        best skill, then the longest idle."""
+        """To the agent claimed before dialing (a callback's, a preview's), or the free agent of
+        the campaign with the best skill, then the longest idle."""
         if self.clock() - dial.answered > self.settings.grace_seconds:
             return  # the PBX is telling the customer we will call back
         if dial.pinned_agent_id is not None:
             return await self._hand_over(dial)  # claimed before it was dialed
         plan = dial.plan
+        agents = self.desk.agents
         candidates = [p for p in self.desk.router.available_agents()
-                      if p.agent_id in self.desk.agents and plan.works(self.desk.agents[p.agent_id])]
+                      if p.agent_id in agents and plan.works(agents[p.agent_id])]
         for profile in sorted(candidates, key=lambda p: (-p.skills.get(plan.skill or "", 0),
                                                          p.idle_since)):
             if self.desk.claim_agent(dial.channel_id, profile.agent_id, plan.wrap_up_seconds):
@@ -193,7 +194,7 @@ class Dialer:
             dial.agent_id = dial.pinned_agent_id = None
 
     async def _release(self, dial: Dial) -> None:
-        """A callback's agent, claimed for a call that did not reach them."""
+        """The agent claimed before dialing, for a call that did not reach them."""
         machine = self.desk.sessions.machine(dial.pinned_agent_id)
         if machine.state == AgentState.RESERVED and machine.current_call == dial.channel_id:
             await self.desk.release(dial.pinned_agent_id, dial.channel_id)

@@ -146,7 +146,8 @@ class ContactPolicy:
         calls = list(history)
         abandons = [c.started_at for c in calls if c.abandoned]
         if abandons:
-            earliest = max(earliest, max(abandons) + timedelta(hours=self.quiet_hours_after_abandon))
+            quiet = timedelta(hours=self.quiet_hours_after_abandon)
+            earliest = max(earliest, max(abandons) + quiet)
         if sum(c.started_at.astimezone(tz).date() == today for c in calls) >= self.calls_per_day:
             tomorrow = datetime.combine(today + timedelta(days=1), time(0), tz)
             earliest = max(earliest, tomorrow.astimezone(now.tzinfo))

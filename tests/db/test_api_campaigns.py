@@ -38,7 +38,8 @@ async def test_ops_create_and_change_a_campaign_with_its_defaults(api):
     assert changed.status_code == 200, changed.text
     assert (changed.json()["abandon_target"], changed.json()["agents"]) == (0.02, ["8001", "8002"])
     assert changed.json()["windows"] == SURVEY["windows"]  # untouched fields kept
-    assert [x["name"] for x in (await api.get("/campaigns", headers=ops)).json()] == [SURVEY["name"]]
+    listed = (await api.get("/campaigns", headers=ops)).json()
+    assert [x["name"] for x in listed] == [SURVEY["name"]]
     agent = await login(api, "8001")
     assert (await api.get("/campaigns", headers=agent)).status_code == 403
 
@@ -86,7 +87,9 @@ async def test_start_pause_resume_stop_follow_the_campaigns_state(api):
     async def say(command: str) -> tuple[int, str]:
         reply = await api.post(f"{url}/{command}", headers=ops)
         body = reply.json()
-        return reply.status_code, body["state"] if reply.status_code == 200 else body["detail"][0]["msg"]
+        if reply.status_code == 200:
+            return 200, body["state"]
+        return reply.status_code, body["detail"][0]["msg"]
 
     assert await say("pause") == (409, "cannot pause a draft campaign (only when running)")
     assert await say("start") == (200, "running")
