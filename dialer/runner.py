@@ -1,5 +1,7 @@
 """The dialer at work: for each running campaign, as many calls as its pacer says (never with
-no agent of the campaign logged in, never past the trunk's lines), each to a contact that is
+no agent of the campaign logged in, never past the trunk's lines; a predictive campaign whose
+abandons over 24 hours or all along reach its target dials as progressive until they are back
+under: a hard limit behind the pacer's own aim), each to a contact that is
 due, inside the calling window in its own time zone and allowed by the contact policy;
 originated over AMI (Async, correlated by ChannelId); an answer the dialplan found live is
 handed to a free agent of the campaign through the ACD, and the PBX itself abandons it (a
@@ -16,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -42,6 +44,8 @@ RELOAD_SECONDS = 1.0  # a campaign's changed settings apply within this
 SILENT_PBX_SECONDS = 30.0  # past the ring time with no word of the call: counted failed
 HANGUP_WAIT_SECONDS = 2.0  # for the cause of a call the PBX reported failed
 CALLBACK_PATIENCE = timedelta(minutes=15)  # a callback waits this long for its own agent
+TARGET_MARGIN = 0.9  # predictive dials no more than progressive from 90 % of the target on
+PROGRESSIVE = Progressive()
 PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase.CLAIMED,
           AgentState.ON_CALL: AgentPhase.TALK, AgentState.WRAP_UP: AgentPhase.WRAP}
 Write = Callable[[AsyncSession], Awaitable[None]]
@@ -87,6 +91,7 @@ class Dialer:
         self.dials: dict[str, Dial] = {}  # channel id -> the call
         self._writes: asyncio.Queue[Write] = asyncio.Queue()
         self._loaded_at = -math.inf
+        self._abandons: dict[int, tuple] = {}
 
     # the loop --------------------------------------------------------------------------------
 
@@ -283,10 +288,19 @@ class Dialer:
             max_lines_per_agent=plan.max_lines_per_agent,
             free_trunks=self.settings.max_lines - len(self.dials),
             waiting=sum(d.live and d.agent_id is None for d in mine))
-        wanted = min(self.pacers[plan.id].dials(view), view.cap())
+        pacer = self.pacers[plan.id]
+        if isinstance(pacer, Predictive) and self._over_target(plan):
+            pacer = PROGRESSIVE  # until the campaign's abandon rate is back under its target
+        wanted = min(pacer.dials(view), view.cap())
         if wanted > 0:
             for dial in await self._take_contacts(plan, wanted):
                 await self._originate(dial)
+
+    def _over_target(self, plan: Plan) -> bool:
+        """The campaign's abandons over the last 24 hours or its whole life are at its target
+        (counted by the database, so a restart forgets nothing)."""
+        return any(answered and abandoned / answered >= plan.abandon_target * TARGET_MARGIN
+                   for answered, abandoned in self._abandons.get(plan.id, ()))
 
     async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
                              peek: bool = False) -> list[Dial] | list[Contact]:
@@ -473,6 +487,21 @@ class Dialer:
         for plan in plans.values():
             self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))
         self.plans = plans
+        self._abandons = await self._abandon_counts(list(plans))
+
+    async def _abandon_counts(self, campaign_ids: list[int]) -> dict[int, tuple]:
+        """Campaign -> ((live answers, abandoned) over 24 hours, the same all along)."""
+        answered = ContactAttempt.outcome == AttemptOutcome.ANSWERED
+        abandoned = ContactAttempt.abandoned.is_(True)
+        recent = ContactAttempt.started_at >= utcnow() - timedelta(hours=24)
+        async with self.sessions() as s:
+            rows = await s.execute(
+                select(ContactAttempt.campaign_id, func.count().filter(answered & recent),
+                       func.count().filter(abandoned & recent), func.count().filter(answered),
+                       func.count().filter(abandoned))
+                .where(ContactAttempt.campaign_id.in_(campaign_ids))
+                .group_by(ContactAttempt.campaign_id))
+            return {c: ((a, d), (life_a, life_d)) for c, a, d, life_a, life_d in rows}
 
     def _pacer(self, plan: Plan, pacer: Pacer | None) -> Pacer:
         """The campaign's pacer, kept (with what it learned) while the mode stays."""
