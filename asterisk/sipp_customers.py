@@ -13,6 +13,7 @@ class Population:
     unanswered: int = 15  # the rest answer
     ring_ms: tuple[int, int] = (500, 2500)
     talk_ms: tuple[int, int] = (2000, 5000)  # a short talk for half the answers, a long one else
+    greeting: Path | None = None  # an audio capture every answer plays (an answering machine's)
 
     def __post_init__(self) -> None:
         if self.busy + self.failed + self.unanswered > 100:
@@ -80,6 +81,8 @@ def scenario(p: Population) -> str:
            REPLY.format(attrs=' retrans="500"', status="200 OK", tag=TAG, cseq=invite_cseq,
                         body=SDP),
            '  <recv request="ACK" crlf="true"/>',
+           *([f'  <nop><action><exec play_pcap_audio="{p.greeting}"/></action></nop>']
+             if p.greeting else []),
            '  <nop next="short_talk" test="short"/>',
            OK_TO_BYE.format(ms=p.talk_ms[1]),
            '  <label id="short_talk"/>',

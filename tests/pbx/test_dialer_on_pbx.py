@@ -12,6 +12,7 @@ from sqlalchemy import select
 from asterisk import dialplan as dp
 from asterisk.events import ConfbridgeJoin, VarSet
 from asterisk.sipp_customers import Population
+from asterisk.sipp_phone import SPEECH
 from dialer.schedule import WEEKDAYS
 from models import ContactAttempt, Contact
 from agent_api.live import agent_topic
@@ -242,3 +243,39 @@ async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settin
     assert busy.status_code == 409 and "not available" in busy.text
     admin_tries = await http.get("/outbound/preview", params={"campaign_id": campaign["id"]})
     assert admin_tries.status_code == 403
+
+
+async def test_answering_machines_are_told_apart_and_retried_by_their_rule(rig, customers,
+                                                                          settings):
+    """Every answer plays a long greeting (8 s of speech): what AMD calls a machine."""
+    settings.dialer.tick_seconds = 0.2
+    contact = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
+                                         talk_ms=(9000, 9000), greeting=SPEECH))
+    r = await rig(("8001",), trunks={"customers": contact})
+    await r.login("8001")
+    http = r.engine.http
+    campaign = (await http.post("/campaigns", json={
+        "name": "Machines", "purpose": "promotion", "agents": ["8001"], "mode": "progressive",
+        "caller_id": "4008001234", "detect_machines": True,
+        "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1)),
+        "retries": {"machine": {"delay_minutes": 30, "max_attempts": 2}}})).json()
+    await http.post(f"/campaigns/{campaign['id']}/contacts", files={
+        "file": ("l.csv", b"phone\n13300005001\n13300005002\n", "text/csv")})
+    await http.post(f"/campaigns/{campaign['id']}/start")
+
+    async def both_ended():
+        await r.engine.dialer.flush()
+        async with r.database() as s:
+            rows = list(await s.scalars(select(ContactAttempt)))
+        return rows if len(rows) == 2 and all(a.ended_at for a in rows) else None
+    attempts = await wait_until(both_ended, 30, "classified both calls")
+    assert [a.outcome for a in attempts] == ["machine", "machine"]
+    assert all(a.agent_id is None and not a.abandoned for a in attempts)
+    async with r.database() as s:
+        contacts = list(await s.scalars(select(Contact)))
+    for c in contacts:
+        assert c.status == "pending" and c.last_outcome == "machine"
+        wait = c.next_attempt_at - datetime.now(timezone.utc)
+        assert timedelta(minutes=29) < wait <= timedelta(minutes=30)
+    assert (await r.agent("8001"))["state"] == "available"  # nobody was bothered
