@@ -135,6 +135,11 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
         elif first.outcome in ("busy", "no_answer", "failed", "congestion"):
             assert contacts[contact_id].status == "exhausted" or first.started_at < started
     assert sum(len(t) == 2 for t in by_contact.values()) >= 5
+    # Never more calls at once than the trunk's lines.
+    edges = sorted([(a.started_at, 1) for a in attempts] + [(a.ended_at, -1) for a in attempts],
+                   key=lambda e: (e[0], e[1]))
+    in_flight = [sum(step for _, step in edges[:i + 1]) for i in range(len(edges))]
+    assert max(in_flight) <= settings.dialer.max_lines
     # Answered calls reached the agents; the abandon figure matches the PBX's own events: a
     # live answer (the dialplan's VarSet) never joined to an agent's bridge.
     live = {e.channel.uniqueid for _, e in r.events
@@ -252,7 +257,6 @@ async def test_answering_machines_are_told_apart_and_retried_by_their_rule(rig, 
     contact = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
                                          talk_ms=(9000, 9000), greeting=SPEECH))
     r = await rig(("8001",), trunks={"customers": contact})
-    await r.login("8001")
     http = r.engine.http
     campaign = (await http.post("/campaigns", json={
         "name": "Machines", "purpose": "promotion", "agents": ["8001"], "mode": "progressive",
@@ -263,6 +267,9 @@ async def test_answering_machines_are_told_apart_and_retried_by_their_rule(rig, 
     await http.post(f"/campaigns/{campaign['id']}/contacts", files={
         "file": ("l.csv", b"phone\n13300005001\n13300005002\n", "text/csv")})
     await http.post(f"/campaigns/{campaign['id']}/start")
+    await asyncio.sleep(2)
+    assert r.engine.dialer.dials == {}  # no agent of the campaign logged in: no call
+    await r.login("8001")
 
     async def both_ended():
         await r.engine.dialer.flush()
