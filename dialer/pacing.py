@@ -3,22 +3,20 @@ it has in flight, returning a number. The same pacers run on the PBX and in the 
 
 - Preview: the agent asks for each call; the pacer dials nothing by itself.
 - Progressive: one call per free agent, never more.
-- Predictive: as many calls as keep the expected share of abandoned answers (a live answer with
-  no agent free within the grace time) at the campaign's target, from what it has learned of
-  answer rates, answer delays and talk times, and corrected by the abandons it has really had.
+- Predictive: adds calls while each adds, in expected abandons (live answers with no agent
+  free within the grace time), at most an aimed share of its own live answer; from what it has
+  learned of how ringing calls end and how long agents talk, the aim steered by the abandons it
+  has really had.
 - Ratio: VICIdial's ADAPT_HARD_LIMIT as publicly described (a dial level times the agents
   waiting, raised while agents wait, back to 1 once the day's drop rate reaches the limit), to
   compare against.
 """
-import bisect
+import functools
 import math
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-
-
-HORIZONS = (2.0, 4.0, 6.0, 9.0, 13.0, 18.0)  # seconds ahead at which answers meet agents
+from typing import NamedTuple
 
 
 class AgentPhase(StrEnum):
@@ -28,8 +26,7 @@ class AgentPhase(StrEnum):
     CLAIMED = "claimed"  # reserved for an answered call being connected
 
 
-@dataclass(frozen=True, slots=True)
-class AgentView:
+class AgentView(NamedTuple):  # a tuple: the dialer builds one per agent at every decision
     phase: AgentPhase
     elapsed: float  # seconds in that phase
 
@@ -126,145 +123,289 @@ class Ratio(Pacer):
         return max(0, min(wanted, view.cap()))
 
 
-@dataclass
 class Learned:
-    """What the predictive pacer has seen: answers and their delays, talk times."""
+    """What the predictive pacer has seen, kept as counts in bins so that a decision is table
+    lookups: how ringing calls end (a live answer, or anything else: a machine, busy, no
+    answer) and when, and how long agents talk. Starts from a prior worth `prior_weight` calls
+    and halves its counts when they pass `window`, so that it follows a drifting day."""
 
-    prior_live: float = 0.25
-    prior_weight: float = 20.0
-    dialed: int = 0
-    live: int = 0
-    answer_delays: list[float] = field(default_factory=list)  # sorted, live answers only
-    talks: list[float] = field(default_factory=list)  # sorted
-    window: int = 2000
+    RING_BIN = 0.1  # seconds
+    TALK_BIN = 1.0
+    RING_BINS = 1200  # two minutes of ringing
+    TALK_BINS = 3600  # an hour of talk; longer talks count in the last bin
 
-    def p_live(self) -> float:
-        return (self.live + self.prior_live * self.prior_weight) / (self.dialed
-                                                                    + self.prior_weight)
+    def __init__(self, prior_live: float = 0.25, prior_weight: float = 20.0,
+                 talk_mean_prior: float = 120.0, window: int = 4000) -> None:
+        self.window = window
+        self.ended_count = self.talk_count = 0
+        self.live = [0.0] * self.RING_BINS  # live answers by ring time
+        self.ended = [0.0] * self.RING_BINS  # every end of ringing, live or not
+        self.talks = [0.0] * self.TALK_BINS  # finished talks by length
+        prior_answer_bins = int(10.0 / self.RING_BIN)  # a live answer within 10 s, evenly
+        for b in range(prior_answer_bins):
+            self.live[b] = self.ended[b] = prior_live * prior_weight / prior_answer_bins
+        self.ended[-1] = (1 - prior_live) * prior_weight
+        for b in range(self.TALK_BINS):  # exponential with the prior mean
+            self.talks[b] = prior_weight * (math.exp(-b * self.TALK_BIN / talk_mean_prior)
+                                            - math.exp(-(b + 1) * self.TALK_BIN / talk_mean_prior))
 
-    def add_sorted(self, values: list[float], x: float) -> None:
-        bisect.insort(values, x)
-        if len(values) > self.window:  # forget one at random-ish: keeps the shape
-            values.pop(len(values) // 2 if len(values) % 2 else 0)
+    @classmethod
+    def ring_bin(cls, seconds: float) -> int:
+        return min(cls.RING_BINS - 1, int(seconds / cls.RING_BIN))
 
-    @staticmethod
-    def cdf(values: list[float], x: float, default: float) -> float:
-        if not values:
-            return default
-        return bisect.bisect_right(values, x) / len(values)
+    @classmethod
+    def talk_bin(cls, seconds: float) -> int:
+        return min(cls.TALK_BINS - 1, int(seconds / cls.TALK_BIN))
+
+    def ring_ended(self, live: bool, after: float) -> None:
+        b = self.ring_bin(after)
+        self.ended[b] += 1
+        self.live[b] += live
+        self.ended_count += 1
+        if self.ended_count > self.window:
+            self.ended_count //= 2
+            self.live = [x / 2 for x in self.live]
+            self.ended = [x / 2 for x in self.ended]
+
+    def talked(self, seconds: float) -> None:
+        self.talks[self.talk_bin(seconds)] += 1
+        self.talk_count += 1
+        if self.talk_count > self.window:
+            self.talk_count //= 2
+            self.talks = [x / 2 for x in self.talks]
+
+    def answer_table(self, ends: Sequence[float], ring_seconds: float
+                     ) -> list[tuple[float, ...]]:
+        """Per ring-time bin up to `ring_seconds`: for each window up to one of the `ends` (from
+        the previous end, or now), the chance that a call still ringing answers live in it. The
+        calls that ended after that ring time, machines and busy lines included, are the ones
+        to compare with: a call still ringing at 12 s is likelier a live answer to come than the
+        day's share of live answers says."""
+        live_after = _tail_sums(self.live)  # live_after[b]: live answers in bin b or later
+        ended_after = _tail_sums(self.ended)
+        steps = [round(t / self.RING_BIN) for t in ends]
+        table = []
+        for b in range(self.ring_bin(ring_seconds) + 1):
+            by_end = [live_after[b] - live_after[min(self.RING_BINS, b + k)] for k in steps]
+            table.append(_increments([x / ended_after[b] if ended_after[b] > 0 else 0.0
+                                      for x in by_end]))
+        return table
+
+    def talk_survival(self, talking: Sequence[float]) -> list[float]:
+        """survival[b]: the chance that a talk lasts past the start of bin b. The talks going on
+        now count as lasting at least what they have lasted so far (Kaplan-Meier): otherwise
+        the first talks to end, the short ones, would make the estimate all morning."""
+        ongoing = [0.0] * self.TALK_BINS
+        for elapsed in talking:
+            ongoing[self.talk_bin(elapsed)] += 1
+        at_risk = _tail_sums([t + o for t, o in zip(self.talks, ongoing)])
+        survival, s = [], 1.0
+        for b in range(self.TALK_BINS):
+            survival.append(s)
+            if at_risk[b] > 0:
+                s *= 1 - self.talks[b] / at_risk[b]
+        survival.append(0.0)
+        return survival
 
 
 class Predictive(Pacer):
-    """Chooses the largest number of new calls for which, at several points ahead, the
-    expected excess of live answers over the agents free by then (plus the grace time) stays
-    within the aimed share of the answers. Answers and freed agents are sums of independent
-    chances from what it has learned (the share of live answers, when they come, how long
-    agents talk), taken as normal: E[(answers - free)+] has a closed form. The aim sits below
-    the target and drops far below it while the day's or the recent abandon rate is over."""
+    """Dials the n-th new call while it adds at most `aim` of its own live answer to the
+    expected live answers that find no agent within the grace time, over the ring time ahead.
+
+    The look-ahead goes second by second: answers (from the calls ringing, the new ones and
+    those waiting) and agents coming free (by the middle of that second plus the grace time)
+    are sums of independent chances from what it has learned (how ringing calls end and when,
+    how long agents talk), taken as normal; agents left free carry over to the next second,
+    answers left without one are lost. That is a queue whose idle agents wait: an answer at 3 s
+    cannot take an agent freed at 15 s, as comparing totals at a horizon let it. Judging the
+    marginal call, not the share over all answers in sight, keeps the safe answers of calls
+    already ringing from diluting the risk the new ones bring; summed over decisions, the
+    marginal losses are the day's losses.
+
+    The aim follows the abandons really had (see `aim`). The chances come from tables rebuilt
+    every `refresh` seconds, so that a decision costs a lookup per agent and call in flight."""
 
     name = "predictive"
 
-    def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 0.2,
-                 talk_mean_prior: float = 120.0) -> None:
-        self.target, self.grace, self.safety = target, grace, safety
-        self.talk_mean_prior = talk_mean_prior
-        self.seen = Learned()
+    def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 2.5,
+                 setpoint: float = 0.9, gain: float = 0.1, talk_mean_prior: float = 120.0,
+                 refresh: float = 60.0, step_seconds: float = 1.0) -> None:
+        self.target, self.grace, self.safety, self.refresh = target, grace, safety, refresh
+        self.setpoint, self.gain = setpoint, gain
+        self.boost = 0.0  # the log of the aim's factor learned from the outcomes
+        self.step_seconds = step_seconds  # of the look-ahead
+        self.seen = Learned(talk_mean_prior=talk_mean_prior)
         self.live_today = self.abandoned_today = 0
-        self.recent: deque[bool] = deque(maxlen=300)  # live answers: abandoned or not
+        self.last_dials = 0
+        self._tables_at = -math.inf
+        self._tables_for: tuple[float, float] | None = None  # ring and wrap seconds
 
     def answered(self, live: bool, after: float) -> None:
-        self.seen.dialed += 1
-        if live:
-            self.seen.live += 1
-            self.live_today += 1
-            self.seen.add_sorted(self.seen.answer_delays, after)
+        self.seen.ring_ended(live, after)
+        self.live_today += live
 
     def unanswered(self, after: float) -> None:
-        self.seen.dialed += 1
+        self.seen.ring_ended(False, after)
 
     def talked(self, seconds: float) -> None:
-        self.seen.add_sorted(self.seen.talks, seconds)
+        self.seen.talked(seconds)
 
     def abandoned(self) -> None:
         self.abandoned_today += 1
-        self.recent.append(True)
+        self.boost -= self.gain * (1 - self.setpoint * self.target)
 
     def connected(self) -> None:
-        self.recent.append(False)
+        self.boost += self.gain * self.setpoint * self.target
 
     def new_day(self) -> None:
         self.live_today = self.abandoned_today = 0
 
     def aim(self) -> float:
-        """The model's abandon share to allow now: `safety` of the target while the day's and
-        the recent rates run at 70 % of it, more below that, quickly less above."""
-        today = self.abandoned_today / self.live_today if self.live_today >= 30 else 0.0
-        recent = sum(self.recent) / len(self.recent) if len(self.recent) >= 30 else 0.0
-        over = max(today, recent) / self.target
-        return self.target * self.safety * max(0.02, min(1.5, 1.0 - 2.0 * (over - 0.7)))
+        """The share of its own live answer that the marginal call may lose. The model errs,
+        by a factor that depends on the team and the day, so the aim follows the outcomes: up
+        a little with each answer connected, down with each abandon, at rest when the abandon
+        rate is `setpoint` of the target; and cut hard while the day's rate is over 90 % of the
+        target (once 200 live answers make that rate worth trusting)."""
+        today = self.abandoned_today / self.live_today if self.live_today >= 200 else 0.0
+        brake = min(1.0, max(0.02, 1.0 - 4.0 * (today / self.target - 0.9)))
+        return self.target * self.safety * math.exp(min(3.0, max(-3.0, self.boost))) * brake
 
-    def _answer_within(self, rang: float, horizon: float, ring: float) -> float:
-        """Chance that a call that has rung `rang` seconds is answered live within `horizon`."""
-        p = self.seen.p_live()
-        delays = self.seen.answer_delays
-        f = lambda t: Learned.cdf(delays, t, min(1.0, t / 10.0))  # noqa: E731
-        still = 1.0 - p * f(rang)
-        if rang >= ring or still <= 0:
-            return 0.0
-        return max(0.0, p * (f(min(ring, rang + horizon)) - f(rang)) / still)
+    def _tables(self, view: PacingView) -> None:
+        if (view.now - self._tables_at < self.refresh
+                and self._tables_for == (view.ring_seconds, view.wrap_seconds)):
+            return
+        self._tables_at, self._tables_for = view.now, (view.ring_seconds, view.wrap_seconds)
+        steps = max(1, math.ceil(view.ring_seconds / self.step_seconds))
+        self.ends = [self.step_seconds * (i + 1) for i in range(steps)]  # each answer in one
+        # an answer in a window meets the agents free by its middle plus the grace time
+        self.ends_free = [t - self.step_seconds / 2 for t in self.ends]
+        self.answer_rows = self.seen.answer_table(self.ends, view.ring_seconds)
+        # seconds of talk left to be free by each window's time; the survival is padded with
+        # zeros to look that far past its last bin
+        self.talk_spans = [max(0, round((t + self.grace - view.wrap_seconds) / Learned.TALK_BIN))
+                           for t in self.ends_free]
+        self.survival = self.seen.talk_survival(
+            [a.elapsed for a in view.agents if a.phase == AgentPhase.TALK]
+        ) + [0.0] * max(self.talk_spans)
+        self.talk_rows: dict[int, tuple[float, ...]] = {}  # whole seconds talked -> row
+        self.wrap_rows: dict[int, tuple[float, ...]] = {}  # whole seconds of wrap-up left -> row
 
-    def _free_within(self, agent: AgentView, horizon: float, wrap: float) -> float:
-        if agent.phase == AgentPhase.FREE:
-            return 1.0
-        if agent.phase == AgentPhase.CLAIMED:
-            return 0.0
-        if agent.phase == AgentPhase.WRAP:
-            return 1.0 if wrap - agent.elapsed <= horizon else 0.0
-        talks = self.seen.talks
-        if len(talks) < 20:  # exponential with the prior mean until there is data
-            return 1.0 - math.exp(-max(0.0, horizon - wrap) / self.talk_mean_prior)
-        before = Learned.cdf(talks, agent.elapsed, 0.0)
-        if before >= 1.0:
-            return 1.0
-        done = Learned.cdf(talks, agent.elapsed + max(0.0, horizon - wrap), 0.0)
-        return max(0.0, (done - before) / (1.0 - before))
+    def _talk_row(self, elapsed: int) -> tuple[float, ...]:
+        """For each window, the chance an agent talking for `elapsed` seconds comes free in it."""
+        survival, b = self.survival, min(int(elapsed / Learned.TALK_BIN), Learned.TALK_BINS - 1)
+        if survival[b] <= 0:
+            return _increments([1.0] * len(self.ends))
+        return _increments([1.0 - survival[b + k] / survival[b] for k in self.talk_spans])
+
+    def _wrap_row(self, left: int) -> tuple[float, ...]:
+        return _increments([1.0 if left <= t + self.grace else 0.0 for t in self.ends_free])
+
+    def _freeing(self, agents: Sequence[AgentView], wrap: float) -> tuple[int, list[float]]:
+        """The agents free now, and per window the mean and variance of those coming free."""
+        talk_rows, wrap_rows, found, free_now = self.talk_rows, self.wrap_rows, [], 0
+        talk, wrapping, free = AgentPhase.TALK, AgentPhase.WRAP, AgentPhase.FREE
+        for phase, elapsed in agents:  # a hot loop: rows by whole seconds, made when first met
+            if phase is talk:
+                row = talk_rows.get(key := int(elapsed))
+                if row is None:
+                    row = talk_rows[key] = self._talk_row(key)
+            elif phase is wrapping:
+                row = wrap_rows.get(key := math.ceil(wrap - elapsed))
+                if row is None:
+                    row = wrap_rows[key] = self._wrap_row(key)
+            else:
+                free_now += phase is free
+                continue
+            found.append(row)
+        return free_now, [sum(column) for column in zip(*found)] if found else \
+            [0.0] * 2 * len(self.ends)
 
     def dials(self, view: PacingView) -> int:
         cap = view.cap()
         if cap <= 0 or not view.agents:
             return 0
-        aim = self.aim()
-        return min(self._most_within(view, horizon, aim, cap)
-                   for horizon in HORIZONS if horizon < view.ring_seconds)
+        self._tables(view)
+        rows, per_bin, steps = self.answer_rows, 1.0 / Learned.RING_BIN, len(self.ends)
+        ringing = [rows[int(r * per_bin)] for r in view.ringing if r < view.ring_seconds]
+        answers = [sum(column) for column in zip(*ringing)] if ringing else [0.0] * 2 * steps
+        answers[0] += view.waiting  # they need an agent at once
+        free_now, freeing = self._freeing(view.agents, view.wrap_seconds)
+        new, aim = rows[0], self.aim()
+        new_total = sum(new[:steps])
 
-    def _most_within(self, view: PacingView, horizon: float, aim: float, cap: int) -> int:
-        """The largest n for which E[(answers by `horizon` - agents free by horizon + grace)+]
-        stays within `aim` of the answers expected."""
-        agents = [self._free_within(a, horizon + self.grace, view.wrap_seconds)
-                  for a in view.agents]
-        mu_f = sum(agents) - view.waiting
-        var_f = sum(q * (1 - q) for q in agents)
-        ring = [self._answer_within(r, horizon, view.ring_seconds) for r in view.ringing]
-        mu_r = sum(ring)
-        var_r = sum(q * (1 - q) for q in ring)
-        q_new = self._answer_within(0.0, horizon, view.ring_seconds)
-        lo, hi = 0, cap
-        while lo < hi:  # g(n) = excess - aim * answers is convex in n: [0, n*] is allowed
-            n = (lo + hi + 1) // 2
-            mu_l = mu_r + n * q_new
-            var_l = var_r + n * q_new * (1 - q_new)
-            if _excess(mu_l - mu_f, var_l + var_f) <= aim * max(mu_l, 1e-9):
-                lo = n
-            else:
-                hi = n - 1
-        return lo
+        @functools.cache
+        def lost(n: int) -> float:
+            return _lost(free_now, freeing, [a + n * q for a, q in zip(answers, new)], steps)
+
+        def within(n: int) -> bool:  # the n-th call adds at most `aim` of its answer in losses
+            return n == 0 or lost(n) - lost(n - 1) <= aim * new_total
+
+        self.last_dials = _largest(within, min(self.last_dials, cap), cap)
+        return self.last_dials
 
 
-def _excess(mu: float, var: float) -> float:
-    """E[max(X, 0)] for X normal(mu, var)."""
-    if var <= 1e-12:
-        return max(mu, 0.0)
-    sigma = math.sqrt(var)
-    z = mu / sigma
-    return sigma * math.exp(-z * z / 2) / math.sqrt(2 * math.pi) + mu * 0.5 * (
-        1 + math.erf(z / math.sqrt(2)))
+def _lost(free_now: float, freeing: list[float], answers: list[float], steps: int) -> float:
+    """Expected answers without an agent: per window, free agents X = carried + freed -
+    answers (normal); lost E[(-X)+], but never more than the answers expected in the window
+    (a normal spreads a rare answer's small chance into a large loss); carried on max(X, 0),
+    matched to a normal."""
+    carried_mean, carried_var, lost = float(free_now), 0.0, 0.0
+    for i in range(steps):
+        m = carried_mean + freeing[i] - answers[i]
+        v = carried_var + freeing[steps + i] + answers[steps + i]
+        if v <= 1e-12:
+            kept, kept_sq = max(m, 0.0), max(m, 0.0) ** 2
+        else:
+            sd = math.sqrt(v)
+            z = m / sd
+            above = 0.5 * (1 + math.erf(z * _SQRT_HALF))  # P(X > 0)
+            density = math.exp(-z * z / 2) * _INV_SQRT_2PI
+            kept = m * above + sd * density  # E[max(X, 0)]
+            kept_sq = (m * m + v) * above + m * sd * density
+        lost_here = min(kept - m, answers[i])
+        lost += lost_here
+        carried_mean, carried_var = m + lost_here, max(0.0, kept_sq - kept * kept)
+    return lost
+
+
+def _largest(allowed, start: int, cap: int) -> int:
+    """The largest n in [0, cap] with allowed(n), allowed being true on [0, n*]: gallop from
+    `start` (the last answer, usually near), then halve."""
+    if allowed(start):
+        lo, step = start, 1
+        while lo < cap and allowed(hi := min(cap, lo + step)):
+            lo, step = hi, step * 2
+        if lo == cap:
+            return cap
+        hi -= 1  # the last one tried failed
+    else:
+        hi, step = start - 1, 1
+        while hi > 0 and not allowed(lo := max(0, hi - step + 1)):
+            hi, step = lo - 1, step * 2
+        if hi <= 0:
+            return 0
+    while lo < hi:
+        n = (lo + hi + 1) // 2
+        if allowed(n):
+            lo = n
+        else:
+            hi = n - 1
+    return lo
+
+
+def _tail_sums(values: list[float]) -> list[float]:
+    """tails[b] = sum(values[b:]), with tails[len(values)] = 0."""
+    tails = [0.0] * (len(values) + 1)
+    for b in range(len(values) - 1, -1, -1):
+        tails[b] = tails[b + 1] + values[b]
+    return tails
+
+
+def _increments(by_end: list[float]) -> tuple[float, ...]:
+    """Chances by the end of each window -> chances in each window, then their variances."""
+    chances = [b - a for a, b in zip([0.0] + by_end[:-1], by_end)]
+    return tuple(chances) + tuple(q * (1 - q) for q in chances)
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)

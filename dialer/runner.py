@@ -1,7 +1,8 @@
 """The dialer at work: for each running campaign, as many calls as its pacer says (never with
 no agent of the campaign logged in, never past the trunk's lines; a predictive campaign whose
 abandons over 24 hours or all along reach its target dials as progressive until they are back
-under: a hard limit behind the pacer's own aim), each to a contact that is
+under: a hard limit behind the pacer's own aim, which sits below the target), each to a
+contact that is
 due, inside the calling window in its own time zone and allowed by the contact policy;
 originated over AMI (Async, correlated by ChannelId); an answer the dialplan found live is
 handed to a free agent of the campaign through the ACD, and the PBX itself abandons it (a
@@ -44,7 +45,6 @@ RELOAD_SECONDS = 1.0  # a campaign's changed settings apply within this
 SILENT_PBX_SECONDS = 30.0  # past the ring time with no word of the call: counted failed
 HANGUP_WAIT_SECONDS = 2.0  # for the cause of a call the PBX reported failed
 CALLBACK_PATIENCE = timedelta(minutes=15)  # a callback waits this long for its own agent
-TARGET_MARGIN = 0.9  # predictive dials no more than progressive from 90 % of the target on
 PROGRESSIVE = Progressive()
 PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase.CLAIMED,
           AgentState.ON_CALL: AgentPhase.TALK, AgentState.WRAP_UP: AgentPhase.WRAP}
@@ -92,6 +92,7 @@ class Dialer:
         self._writes: asyncio.Queue[Write] = asyncio.Queue()
         self._loaded_at = -math.inf
         self._abandons: dict[int, tuple] = {}
+        self._today = utcnow().date()
 
     # the loop --------------------------------------------------------------------------------
 
@@ -299,7 +300,7 @@ class Dialer:
     def _over_target(self, plan: Plan) -> bool:
         """The campaign's abandons over the last 24 hours or its whole life are at its target
         (counted by the database, so a restart forgets nothing)."""
-        return any(answered and abandoned / answered >= plan.abandon_target * TARGET_MARGIN
+        return any(answered and abandoned / answered >= plan.abandon_target
                    for answered, abandoned in self._abandons.get(plan.id, ()))
 
     async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
@@ -484,8 +485,12 @@ class Dialer:
                     log.info("campaign finished", extra={"campaign": campaign.name})
                     continue
                 plans[campaign.id] = Plan.of(campaign)
+        today = utcnow().date()
         for plan in plans.values():
-            self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))
+            pacer = self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))
+            if isinstance(pacer, Predictive) and self._today != today:
+                pacer.new_day()  # its day's abandon rate starts again
+        self._today = today
         self.plans = plans
         self._abandons = await self._abandon_counts(list(plans))
 

@@ -6,7 +6,9 @@ comes after a random ring (lognormal) and talks a random time (lognormal); agent
 each call and may join or leave during the shift. The k-th call dialed gets the k-th customer
 of the seed's stream whatever the pacer (common random numbers), so pacers are compared on the
 same customers. A live answer is abandoned when no agent is free within the grace time.
-Scenarios are JSON files (see bench/scenarios/)."""
+The pacer decides every second, as a live dialer's tick, and when an agent comes free; it hears
+of each outcome when it happens (a talk's length when the talk ends). Scenarios are JSON files
+(see bench/scenarios/)."""
 import heapq
 import json
 import math
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView
 
-TICK = 1.0  # seconds between the pacer's decisions when nothing else happens
+TICK = 1.0  # seconds between the pacer's decisions; it also decides when an agent is free
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class Simulation:
         self.now = 0.0
         self.next_customer = 0
         self.agents: list[Agent] = []
+        self.logged_in = 0
         self.ringing: dict[int, float] = {}  # customer -> dialed at
         self.waiting: dict[int, float] = {}  # live answers waiting for an agent -> answered at
         self.result = DayResult()
@@ -167,16 +170,18 @@ class Simulation:
         """Time passes: staffed time of the logged-in agents."""
         dt = t - self.now
         if dt > 0:
-            self.result.staffed_seconds += dt * sum(a.logged_in for a in self.agents)
+            self.result.staffed_seconds += dt * self.logged_in
 
     def _staff(self, t: float) -> None:
         wanted = self.s.agents_at(t / 3600)
         present = [a for a in self.agents if a.logged_in and not a.leaving]
         for _ in range(wanted - len(present)):
             self.agents.append(Agent(since=t))
+            self.logged_in += 1
         for a in present[wanted:]:
             if a.phase == AgentPhase.FREE:
                 a.logged_in = False
+                self.logged_in -= 1
             else:
                 a.leaving = True
 
@@ -203,12 +208,10 @@ class Simulation:
         else:
             self.waiting[k] = self.now
             self._at(self.now + self.s.grace_seconds, "grace", k)
-        self._pace()
 
     def _on_no_answer(self, k: int) -> None:
         dialed_at = self.ringing.pop(k)
         self.pacer.unanswered(self.now - dialed_at)
-        self._pace()
 
     def _on_grace(self, k: int) -> None:
         if self.waiting.pop(k, None) is not None:
@@ -217,6 +220,7 @@ class Simulation:
 
     def _on_hangup(self, i: int) -> None:
         agent = self.agents[i]
+        self.pacer.talked(self.now - agent.since)  # learned when it ends, as a live dialer would
         agent.phase, agent.since = AgentPhase.WRAP, self.now
         self._at(self.now + self.s.wrap_seconds, "wrapped", i)
 
@@ -224,6 +228,7 @@ class Simulation:
         agent = self.agents[i]
         if agent.leaving:
             agent.logged_in = agent.leaving = False
+            self.logged_in -= 1
             return
         agent.phase, agent.since, agent.free_at = AgentPhase.FREE, self.now, None
         if self.waiting:  # the longest-waiting live answer takes this agent
@@ -246,7 +251,6 @@ class Simulation:
         r.talk_seconds += c.talk
         r.work_seconds += c.talk + self.s.wrap_seconds
         self.pacer.connected()
-        self.pacer.talked(c.talk)
         agent.phase, agent.since = AgentPhase.TALK, self.now
         agent.free_at = self.now + c.talk + self.s.wrap_seconds
         self._at(self.now + c.talk, "hangup", self.agents.index(agent))

@@ -1,0 +1,144 @@
+"""The pacers as pure code, one decision at a time: no agent, no dial; never over the lines or
+trunks; the predictive dials more when fewer calls answer, fewer after abandons, and ahead of
+agents about to be free; its estimates count machines and busy lines among the ends of ringing
+and talks still going on among the talk times; the ratio dialer goes back to 1.0 after drops."""
+import dataclasses
+
+import pytest
+
+from dialer.pacing import (AgentPhase, AgentView, Learned, PacingView, Predictive, Preview,
+                           Progressive, Ratio, _largest)
+
+FREE = AgentView(AgentPhase.FREE, 5.0)
+PACERS = [Preview, Progressive, Ratio, Predictive]
+
+
+def view(agents, ringing=(), **kw) -> PacingView:
+    return PacingView(kw.pop("now", 100.0), list(agents), list(ringing), wrap_seconds=15,
+                      ring_seconds=20, **kw)
+
+
+def outcomes(pacer, calls: int, live_share: float) -> None:
+    """Feed `calls` ends of ringing: live answers after 8 s, the others ring out at 20 s."""
+    live = round(calls * live_share)
+    for _ in range(live):
+        pacer.answered(True, 8.0)
+    for _ in range(calls - live):
+        pacer.unanswered(20.0)
+
+
+@pytest.mark.parametrize("pacer", PACERS)
+def test_no_agent_logged_in_no_dial(pacer):
+    assert pacer().dials(view([])) == 0
+    assert pacer().dials(view([], free_trunks=50, max_lines_per_agent=5)) == 0
+
+
+@pytest.mark.parametrize("pacer", PACERS)
+@pytest.mark.parametrize("lines", [1.0, 1.5, 3.0])
+def test_never_more_lines_than_per_agent_allows(pacer, lines):
+    p = pacer()
+    if isinstance(p, Predictive):
+        outcomes(p, 200, 0.02)  # so few answers that it wants every line it may have
+    for ringing in ([], [3.0] * 4, [3.0] * 30):
+        v = view([FREE] * 10, ringing, max_lines_per_agent=lines)
+        assert len(ringing) + p.dials(v) <= max(len(ringing), int(lines * 10))
+
+
+@pytest.mark.parametrize("pacer", [Progressive, Ratio, Predictive])
+def test_backs_off_at_the_trunk_limit(pacer):
+    p = pacer()
+    assert p.dials(view([FREE] * 10, free_trunks=2)) <= 2
+    assert p.dials(view([FREE] * 10, free_trunks=0)) == 0
+    assert p.dials(view([FREE] * 10)) > 2  # the limit, not the agents, held it back
+
+
+def test_predictive_dials_more_when_fewer_calls_answer():
+    often, seldom = Predictive(), Predictive()
+    outcomes(often, 400, 0.40)
+    outcomes(seldom, 400, 0.10)
+    v = view([FREE] * 10)
+    assert seldom.dials(v) > often.dials(v) >= 10
+
+
+def test_predictive_counts_the_calls_ringing_and_waiting():
+    p = Predictive()
+    alone = p.dials(view([FREE] * 10))
+    assert p.dials(view([FREE] * 10, ringing=[5.0] * 10)) < alone
+    assert p.dials(view([FREE] * 10, waiting=4)) < alone
+
+
+def test_predictive_dials_ahead_of_agents_about_to_be_free_and_not_of_long_talks():
+    p = Predictive()
+    outcomes(p, 400, 0.25)
+    wrapping = view([AgentView(AgentPhase.WRAP, 10.0)] * 10)  # free in 5 s
+    talking = view([AgentView(AgentPhase.TALK, 5.0)] * 10)  # just started: minutes to go
+    assert p.dials(wrapping) > 0
+    assert Progressive().dials(wrapping) == 0
+    assert p.dials(talking) < p.dials(wrapping)
+
+
+def test_predictive_dials_fewer_after_abandons():
+    calm, hurt = Predictive(), Predictive()
+    for p in (calm, hurt):
+        outcomes(p, 1000, 0.25)
+        for _ in range(230):
+            p.connected()
+    for _ in range(5):  # a few: the aim steps down with each
+        hurt.abandoned()
+    v = view([FREE] * 20, ringing=[4.0] * 20, max_lines_per_agent=6)
+    assert hurt.aim() < calm.aim() * 0.7
+    stepped_down = hurt.dials(v)
+    assert stepped_down < calm.dials(v)
+    for _ in range(15):  # 20 of 250 live answers today: 8 %, over the target
+        hurt.abandoned()
+    assert hurt.aim() < calm.aim() / 20
+    assert hurt.dials(v) < stepped_down
+
+
+def test_predictive_is_a_function_of_what_it_has_seen():
+    a, b = Predictive(), Predictive()
+    v = view([FREE] * 5 + [AgentView(AgentPhase.TALK, 80.0)] * 5, ringing=[1.0, 6.0])
+    assert [a.dials(dataclasses.replace(v, now=t)) for t in (100, 101, 102)] == \
+        [b.dials(dataclasses.replace(v, now=t)) for t in (100, 101, 102)]
+
+
+def test_a_call_still_ringing_is_compared_with_the_calls_that_rang_as_long():
+    seen = Learned(prior_weight=0)
+    for live, after, count in [(True, 5.0, 25), (True, 14.0, 10), (False, 5.0, 10),  # machines
+                               (False, 1.0, 5), (False, 20.0, 50)]:  # busy, no answer
+        for _ in range(count):
+            seen.ring_ended(live, after)
+    table = seen.answer_table([10.0, 20.0], ring_seconds=20.0)
+    at_ten = table[Learned.ring_bin(10.0)]
+    assert at_ten[:2] == pytest.approx([10 / 60, 0.0])  # 10 live answers among 60 still ringing
+    assert table[0][:2] == pytest.approx([0.25, 0.10])  # a new call: 25 and 10 in 100
+
+
+def test_talks_going_on_count_in_the_talk_times():
+    seen = Learned(prior_weight=0)
+    for _ in range(10):
+        seen.talked(30.0)
+    survival = seen.talk_survival([100.0] * 10)  # ten talks past 100 s now
+    assert survival[50] == pytest.approx(0.5)
+    assert seen.talk_survival([])[50] == 0.0
+
+
+def test_ratio_raises_its_level_while_agents_wait_and_drops_to_one_after_abandons():
+    r = Ratio(interval=15.0, step=0.5)
+    v = view([FREE] * 10)
+    for t in (0.0, 15.0, 30.0):
+        r.dials(dataclasses.replace(v, now=t))
+    assert r.level == pytest.approx(2.5)
+    assert r.dials(dataclasses.replace(v, now=31.0)) == 25
+    for _ in range(100):
+        r.answered(True, 8.0)
+    for _ in range(5):  # 5 % dropped
+        r.abandoned()
+    assert r.dials(dataclasses.replace(v, now=45.0)) == 10  # back to one call per free agent
+    assert r.level == 1.0
+
+
+def test_largest_allowed_finds_the_edge_from_any_start():
+    for edge in (-1, 0, 1, 7, 63, 64, 200):
+        for start in (0, 1, 50, 200):
+            assert _largest(lambda n: n <= edge, start, 200) == max(0, edge)
