@@ -3,6 +3,7 @@ three sipp agents in their sessions, and the engine dialing, connecting, retryin
 import asyncio
 import time
 from collections import Counter, defaultdict
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -221,6 +222,7 @@ async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settin
     campaign = (await http.post("/campaigns", json={
         "name": "New product", "purpose": "new_product", "agents": ["8001"],
         "script": "Introduce the new brand.", "caller_id": "4008001234", "mode": "preview",
+        "wrap_up_seconds": 1,
         "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
         "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1))})).json()
     await http.post(f"/campaigns/{campaign['id']}/contacts", files={
@@ -248,6 +250,24 @@ async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settin
     assert busy.status_code == 409 and "not available" in busy.text
     admin_tries = await http.get("/outbound/preview", params={"campaign_id": campaign["id"]})
     assert admin_tries.status_code == 403
+
+    # Changed while it runs, the campaign dials by its new mode: the second contact by itself.
+    changed = await http.patch(f"/campaigns/{campaign['id']}", json={"mode": "progressive"})
+    assert changed.status_code == 200 and changed.json()["state"] == "running"
+    _, pop = await first_pop({"8001": feed}, 20)
+    assert pop["contact"]["name"] == "Second"
+
+
+async def test_the_abandon_message_names_the_hotline_and_the_number_in_existing_prompts(
+        settings, prompts):
+    from agent_api.engine import Engine
+    message = Engine._abandon_message(SimpleNamespace(settings=settings), "400-800-1234")
+    files = message.split("&")
+    assert [f.rsplit("/", 1)[1] for f in files] == [
+        "outbound-abandoned", *(f"digit-{d}" for d in "4008001234"), "outbound-goodbye"]
+    for f in files:  # as the PBX sees them (/pbx/prompts): built in the prompts cache
+        assert (prompts / f.removeprefix(settings.ivr.pbx_prompts_dir + "/")).with_suffix(
+            ".wav").exists(), f
 
 
 async def test_answering_machines_are_told_apart_and_retried_by_their_rule(rig, customers,
