@@ -444,5 +444,8 @@ class Desk:
 
 
 
+GONE = ("Channel does not exist", "No such channel")  # Asterisk 22's Redirect says the first
+
+
 def _gone(exc: Exception) -> bool:
-    return isinstance(exc, AmiError) and "No such channel" in str(exc)
+    return isinstance(exc, AmiError) and any(words in str(exc) for words in GONE)

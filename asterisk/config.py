@@ -66,7 +66,7 @@ def render_all(
         "queues.conf": render_queues_conf(endpoints, queues, pbx.queue_announce_seconds),
         "voicemail.conf": VOICEMAIL_CONF,
         "musiconhold.conf": f"[default]\nmode=files\ndirectory={PBX_MOUNT}/moh\n",
-        "confbridge.conf": CONFBRIDGE_CONF,
+        "confbridge.conf": CONFBRIDGE_CONF.format(mixing_ms=pbx.bridge_mixing_ms),
         "cdr.conf": "[general]\nenable=no\n",
         "cel.conf": "[general]\nenable=no\n",
         "amd.conf": AMD_CONF,
@@ -299,7 +299,7 @@ CONFBRIDGE_CONF = """[general]
 [agent_bridge]
 type = bridge
 max_members = 10
-mixing_interval = 40
+mixing_interval = {mixing_ms}
 
 [agent_user]
 type = user
