@@ -11,11 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
-from models import Branch, Contact, DoNotCall, Order, Retailer, RetailerStatus, utcnow
+from models import (
+    Branch, Contact, ContactStatus, DoNotCall, Order, Retailer, RetailerStatus, utcnow,
+)
 
 DEFAULT_ZONE = "Asia/Shanghai"
 BATCH = 500
@@ -218,3 +220,16 @@ async def add_segment(sessions: async_sessionmaker[AsyncSession], campaign_id: i
     rows = (Row(n, {"phone": r.phones[0].number if r.phones else "", "card": r.card_number})
             for n, r in enumerate(retailers, start=1))
     return await import_contacts(sessions, campaign_id, rows, total=len(retailers))
+
+
+async def block_number(session: AsyncSession, phone: str, reason: str) -> tuple[DoNotCall, int]:
+    """The number on the do-not-call list (kept if already there), and its waiting contacts
+    withdrawn from every campaign: (the list's row, how many were withdrawn)."""
+    row = await session.scalar(select(DoNotCall).where(DoNotCall.phone == phone))
+    if row is None:
+        row = DoNotCall(phone=phone, reason=reason)
+        session.add(row)
+    withdrawn = await session.execute(
+        update(Contact).where(Contact.phone == phone, Contact.status == ContactStatus.PENDING)
+        .values(status=ContactStatus.DO_NOT_CALL))
+    return row, withdrawn.rowcount

@@ -19,16 +19,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState, InvalidTransition
 from acd.desk import Desk
+from acd.routing import AgentProfile
 from acd.notices import OutboundOffered
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
 from asterisk.events import ConfbridgeJoin, Hangup, OriginateResponse, VarSet
+from dialer.figures import AttemptCounts, attempt_counts
 from dialer.outcomes import from_hangup_cause, from_originate_reason
 from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView, Predictive, Preview, Progressive
 from dialer.plan import Plan
@@ -91,7 +93,7 @@ class Dialer:
         self.dials: dict[str, Dial] = {}  # channel id -> the call
         self._writes: asyncio.Queue[Write] = asyncio.Queue()
         self._loaded_at = -math.inf
-        self._abandons: dict[int, tuple] = {}
+        self._counts: dict[int, AttemptCounts] = {}  # running campaigns' attempts
         self._today = utcnow().date()
 
     # the loop --------------------------------------------------------------------------------
@@ -173,11 +175,8 @@ class Dialer:
         if dial.pinned_agent_id is not None:
             return await self._hand_over(dial)  # claimed before it was dialed
         plan = dial.plan
-        agents = self.desk.agents
-        candidates = [p for p in self.desk.router.available_agents()
-                      if p.agent_id in agents and plan.works(agents[p.agent_id])]
-        for profile in sorted(candidates, key=lambda p: (-p.skills.get(plan.skill or "", 0),
-                                                         p.idle_since)):
+        for profile in sorted(self._free_agents(plan),
+                              key=lambda p: (-p.skills.get(plan.skill or "", 0), p.idle_since)):
             if self.desk.claim_agent(dial.channel_id, profile.agent_id, plan.wrap_up_seconds):
                 break
         else:
@@ -290,18 +289,13 @@ class Dialer:
             free_trunks=self.settings.max_lines - len(self.dials),
             waiting=sum(d.live and d.agent_id is None for d in mine))
         pacer = self.pacers[plan.id]
-        if isinstance(pacer, Predictive) and self._over_target(plan):
+        if isinstance(pacer, Predictive) and self._counts.get(
+                plan.id, AttemptCounts()).reached(plan.abandon_target):
             pacer = PROGRESSIVE  # until the campaign's abandon rate is back under its target
         wanted = min(pacer.dials(view), view.cap())
         if wanted > 0:
             for dial in await self._take_contacts(plan, wanted):
                 await self._originate(dial)
-
-    def _over_target(self, plan: Plan) -> bool:
-        """The campaign's abandons over the last 24 hours or its whole life are at its target
-        (counted by the database, so a restart forgets nothing)."""
-        return any(answered and abandoned / answered >= plan.abandon_target
-                   for answered, abandoned in self._abandons.get(plan.id, ()))
 
     async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
                              peek: bool = False) -> list[Dial] | list[Contact]:
@@ -309,7 +303,7 @@ class Dialer:
         each (with `peek`, only shown); those outside their window or held back by the contact
         policy get the time they may be called."""
         now = utcnow()
-        busy_phones = {d.phone for d in self.dials.values()}
+        busy_phones = self._phones_in_flight()
         taken: list = []
         query = (select(Contact).where(Contact.campaign_id == plan.id,
                                        Contact.status == ContactStatus.PENDING,
@@ -377,12 +371,24 @@ class Dialer:
             await self._originate(dial)
         return dials[0].attempt_id
 
+    def _free_agents(self, plan: Plan) -> list[AgentProfile]:
+        """The campaign's agents available now, as the router has them."""
+        agents = self.desk.agents
+        return [p for p in self.desk.router.available_agents()
+                if p.agent_id in agents and plan.works(agents[p.agent_id])]
+
+    def _phones_in_flight(self) -> set[str]:
+        return {d.phone for d in self.dials.values()}
+
     async def _take_callbacks(self, plan: Plan) -> list[Dial]:
         """Callbacks due now whose agent is free: the agent is claimed, then the call placed.
         One whose agent stays away past CALLBACK_PATIENCE goes to any agent of the campaign."""
         now = utcnow()
-        free = {p.agent_id for p in self.desk.router.available_agents()}
+        free = {p.agent_id for p in self._free_agents(plan)}
+        if not free:
+            return []  # no query while every agent of the campaign is busy
         taken: list[Dial] = []
+        in_flight = self._phones_in_flight()
         async with self.sessions() as s, s.begin():
             due = await s.scalars(
                 select(Contact).where(Contact.campaign_id == plan.id,
@@ -392,7 +398,7 @@ class Dialer:
                                       Contact.next_attempt_at >= now - CALLBACK_PATIENCE)
                 .order_by(Contact.next_attempt_at).with_for_update(skip_locked=True))
             for contact in due:
-                if not any(d.phone == contact.phone for d in self.dials.values()):
+                if contact.phone not in in_flight:
                     dial = await self._attempt(s, plan, contact, now)
                     dial.pinned_agent_id = contact.callback_agent_id
                     taken.append(dial)
@@ -485,6 +491,7 @@ class Dialer:
                     log.info("campaign finished", extra={"campaign": campaign.name})
                     continue
                 plans[campaign.id] = Plan.of(campaign)
+            self._counts = await attempt_counts(s, list(plans))
         today = utcnow().date()
         for plan in plans.values():
             pacer = self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))
@@ -492,21 +499,6 @@ class Dialer:
                 pacer.new_day()  # its day's abandon rate starts again
         self._today = today
         self.plans = plans
-        self._abandons = await self._abandon_counts(list(plans))
-
-    async def _abandon_counts(self, campaign_ids: list[int]) -> dict[int, tuple]:
-        """Campaign -> ((live answers, abandoned) over 24 hours, the same all along)."""
-        answered = ContactAttempt.outcome == AttemptOutcome.ANSWERED
-        abandoned = ContactAttempt.abandoned.is_(True)
-        recent = ContactAttempt.started_at >= utcnow() - timedelta(hours=24)
-        async with self.sessions() as s:
-            rows = await s.execute(
-                select(ContactAttempt.campaign_id, func.count().filter(answered & recent),
-                       func.count().filter(abandoned & recent), func.count().filter(answered),
-                       func.count().filter(abandoned))
-                .where(ContactAttempt.campaign_id.in_(campaign_ids))
-                .group_by(ContactAttempt.campaign_id))
-            return {c: ((a, d), (life_a, life_d)) for c, a, d, life_a, life_d in rows}
 
     def _pacer(self, plan: Plan, pacer: Pacer | None) -> Pacer:
         """The campaign's pacer, kept (with what it learned) while the mode stays."""

@@ -1,12 +1,12 @@
 """Outbound campaigns for operations: create, change (a running campaign included: the dialer
 reads its settings at every decision), start, pause, resume, stop; contact lists imported from a
 file or a retailer segment, with every rejected row reported."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import func, select
 
 from agent_api.auth import require
@@ -14,10 +14,11 @@ from agent_api.deps import Session, get_engine, get_sessions
 from agent_api.errors import Violation, refuse
 from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
 from dialer.contacts import ListError, add_segment, import_contacts, read_rows
+from dialer.figures import AttemptCounts, attempt_counts
 from dialer.schedule import ScheduleError, parse_retries, parse_windows
 from models import (
     Agent, AttemptOutcome, Branch, BusinessType, Campaign, CampaignPurpose, CampaignState, Contact,
-    ContactAttempt, ContactStatus, DialingMode, RecordingPolicy, Role, utcnow,
+    ContactStatus, DialingMode, RecordingPolicy, Role,
 )
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"],
@@ -51,27 +52,11 @@ class CampaignIn(BaseModel):
 COLUMNS = set(CampaignIn.model_fields) - {"business_type", "branch", "agents"}  # stored as given
 
 
-class CampaignPatch(BaseModel):
-    """Only the fields given change; the result is checked as a whole."""
-    model_config = {"extra": "forbid"}
-    name: str | None = None
-    purpose: CampaignPurpose | None = None
-    business_type: str | None = None
-    branch: str | None = None
-    agents: list[str] | None = None
-    script: str | None = None
-    windows: dict[str, list[list[str]]] | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    mode: DialingMode | None = None
-    abandon_target: float | None = None
-    max_lines_per_agent: float | None = None
-    ring_seconds: int | None = None
-    wrap_up_seconds: int | None = None
-    caller_id: str | None = None
-    retries: dict[str, dict[str, int]] | None = None
-    detect_machines: bool | None = None
-    recording: RecordingPolicy | None = None
+# Every field of CampaignIn, optional: only the fields given change, and the result is checked
+# as a whole (as CampaignIn).
+CampaignPatch = create_model(
+    "CampaignPatch", __config__=ConfigDict(extra="forbid"),
+    **{name: (field.annotation | None, None) for name, field in CampaignIn.model_fields.items()})
 
 
 class Progress(BaseModel):
@@ -166,21 +151,13 @@ async def _progress(session, campaign_id: int) -> Progress:
     by_status = dict((await session.execute(
         select(Contact.status, func.count()).where(Contact.campaign_id == campaign_id)
         .group_by(Contact.status))).all())
-    day = utcnow() - timedelta(hours=24)
-    answered = ContactAttempt.outcome == AttemptOutcome.ANSWERED
-    abandoned = ContactAttempt.abandoned.is_(True)
-    recent = ContactAttempt.started_at >= day
-    counts = (await session.execute(
-        select(func.count(), func.count().filter(answered), func.count().filter(abandoned),
-               func.count().filter(answered & recent), func.count().filter(abandoned & recent))
-        .where(ContactAttempt.campaign_id == campaign_id))).one()
-    attempts, live, dropped, live_24h, dropped_24h = counts
+    counts = (await attempt_counts(session, [campaign_id])).get(campaign_id, AttemptCounts())
     return Progress(contacts=sum(by_status.values()),
                     remaining=sum(by_status.get(s, 0) for s in (ContactStatus.PENDING,
                                                                 ContactStatus.DIALING)),
-                    by_status=by_status, attempts=attempts, answered=live, abandoned=dropped,
-                    abandon_rate=dropped / live if live else None,
-                    abandon_rate_24h=dropped_24h / live_24h if live_24h else None)
+                    by_status=by_status, attempts=counts.attempts, answered=counts.answered,
+                    abandoned=counts.abandoned, abandon_rate=counts.abandon_rate,
+                    abandon_rate_24h=counts.abandon_rate_24h)
 
 
 async def _out(session, c: Campaign, dialer=None) -> CampaignOut:

@@ -5,12 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from agent_api.auth import require
 from agent_api.deps import Session
-from dialer.contacts import normalise_phone
-from models import Contact, ContactStatus, DoNotCall, Role
+from dialer.contacts import block_number, normalise_phone
+from models import DoNotCall, Role
 
 router = APIRouter(prefix="/do-not-call", tags=["campaigns"],
                    dependencies=[Depends(require(Role.OPS, Role.ADMIN, Role.SUPERVISOR))])
@@ -45,17 +45,10 @@ async def list_numbers(session: Session, limit: Annotated[int, Query(ge=1, le=10
 
 @router.post("", response_model=DoNotCallOut, status_code=201)
 async def add(body: DoNotCallIn, session: Session) -> DoNotCallOut:
-    phone = _phone(body.phone)
-    row = await session.scalar(select(DoNotCall).where(DoNotCall.phone == phone))
-    if row is None:
-        row = DoNotCall(phone=phone, reason=body.reason)
-        session.add(row)
-    withdrawn = await session.execute(
-        update(Contact).where(Contact.phone == phone, Contact.status == ContactStatus.PENDING)
-        .values(status=ContactStatus.DO_NOT_CALL))
+    row, withdrawn = await block_number(session, _phone(body.phone), body.reason)
     await session.commit()
     return DoNotCallOut(phone=row.phone, reason=row.reason, added_at=row.added_at,
-                        contacts_withdrawn=withdrawn.rowcount)
+                        contacts_withdrawn=withdrawn)
 
 
 @router.delete("/{phone}", status_code=204)

@@ -6,14 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
+from dialer.contacts import block_number
 from dialer.runner import DialRefused
 from models import (
-    Call, CallDisposition, Contact, ContactAttempt, ContactStatus, Disposition, DoNotCall, Role,
-    utcnow,
+    Call, CallDisposition, Contact, ContactAttempt, ContactStatus, Disposition, Role, utcnow,
 )
 
 router = APIRouter(prefix="/outbound", tags=["campaigns"])
@@ -56,11 +56,7 @@ async def set_result(attempt_id: int, body: ResultIn, session: Session,
         contact.status, contact.next_attempt_at = ContactStatus.PENDING, body.callback_at
         contact.callback_agent_id = attempt.agent_id
     if body.do_not_call:
-        if await session.scalar(select(DoNotCall).where(DoNotCall.phone == contact.phone)) is None:
-            session.add(DoNotCall(phone=contact.phone, reason=f"asked on attempt {attempt_id}"))
-        await session.execute(update(Contact).where(Contact.phone == contact.phone,
-                                                    Contact.status == ContactStatus.PENDING)
-                              .values(status=ContactStatus.DO_NOT_CALL))
+        await block_number(session, contact.phone, f"asked on attempt {attempt_id}")
         contact.status = ContactStatus.DO_NOT_CALL
     attempt.disposition = body.disposition
     call = await session.scalar(select(Call).where(Call.linkedid == attempt.channel_id))

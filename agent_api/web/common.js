@@ -25,7 +25,8 @@ export function apiClient(tokenOf, unauthorized) {
     const token = tokenOf();
     if (token) headers.Authorization = `Bearer ${token}`;
     let payload;
-    if (form) payload = new URLSearchParams(body);
+    if (body instanceof FormData) payload = body;  // a file upload: the browser sets the type
+    else if (form) payload = new URLSearchParams(body);
     else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
     const reply = await fetch(path, { method, headers, body: payload });
     if (reply.status === 204) return null;

@@ -1,7 +1,7 @@
 // Operations' campaign page: every campaign with its progress and what it is doing now (read
 // again every two seconds), the commands its state allows, contact-list import with the report
 // of rejected rows, and a form for a new campaign.
-import { $, ApiError, apiClient, el, messagesOf, onSignIn } from "./common.js";
+import { $, apiClient, el, onSignIn } from "./common.js";
 
 const ops = { token: sessionStorage.getItem("hotline.token"), timer: null };
 const api = apiClient(() => ops.token, () => signOut());
@@ -47,14 +47,10 @@ function importCell(c) {
   return td;
 }
 
-async function upload(id, file) {
+function upload(id, file) {
   const body = new FormData();
   body.append("file", file);
-  const reply = await fetch(`/campaigns/${id}/contacts`, { method: "POST", body,
-                                                           headers: { Authorization: `Bearer ${ops.token}` } });
-  const data = await reply.json();
-  if (!reply.ok) throw new ApiError(reply.status, messagesOf(data.detail));
-  return data;
+  return api("POST", `/campaigns/${id}/contacts`, body);
 }
 
 function render(campaigns) {

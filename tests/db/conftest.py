@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent_api.app import create_app
@@ -127,3 +129,14 @@ async def login(api, username: str, password: str = DEMO_PASSWORD) -> dict:
     reply = await api.post("/auth/token", data={"username": username, "password": password})
     assert reply.status_code == 200, reply.text
     return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def busy_once(write, refused: list[int]):
+    """`write` (a batch writer) refused once as a busy SQLite refuses, then let through; the
+    size of the refused batch goes into `refused`."""
+    async def refusing(batch):
+        if not refused:
+            refused.append(len(batch))
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        await write(batch)
+    return refusing

@@ -1,12 +1,10 @@
 """ACD rows on SQLite and PostgreSQL: the journal writes transitions and callbacks, the desk
 reads each agent's last state and the queue settings, and the figures pair each call with the
 wrap-up that followed it."""
-import sqlite3
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 import acd.journal
 from acd.agent_state import AgentState, PauseReason
@@ -18,6 +16,7 @@ from models import (
     Agent, AgentTransition, Branch, BusinessType, Call, CallbackRequest, QueueSettings, utcnow,
 )
 from models.calls import CallDirection, CallOutcome
+from tests.db.conftest import busy_once
 
 pytestmark = pytest.mark.db
 
@@ -80,15 +79,8 @@ async def test_figures_pair_each_call_with_its_wrap_up(sessions):
 async def test_a_journal_batch_the_busy_database_refuses_is_written_later(sessions, monkeypatch):
     await seed(sessions)
     journal, refused = Journal(sessions), []
-    real = journal._write
-
-    async def busy_once(rows):
-        if not refused:
-            refused.append(len(rows))
-            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
-        await real(rows)
     monkeypatch.setattr(acd.journal, "RETRY_SECONDS", 0.01)
-    monkeypatch.setattr(journal, "_write", busy_once)
+    monkeypatch.setattr(journal, "_write", busy_once(journal._write, refused))
     for i in range(3):
         journal.submit(CallbackRequest(pbx_server="local", linkedid=f"7.{i}", caller_number="139",
                                        queue="BJ-order"))

@@ -1,9 +1,7 @@
-import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 import acd.call_log
@@ -13,6 +11,7 @@ from agent_api.demo import seed
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import Channel, Hangup, Newchannel, VarSet, to_event
 from models import Agent, Call, CallEvent, Retailer, RetailerHistory
+from tests.db.conftest import busy_once
 
 pytestmark = pytest.mark.db
 
@@ -39,16 +38,9 @@ async def test_a_recorded_call_is_written_whole(sessions):
 
 async def test_a_batch_the_busy_database_refuses_is_written_later_not_lost(sessions,
                                                                              monkeypatch):
-    log, tracker = CallLog(sessions), CallTracker()
-    real, refusals = log._write, []
-
-    async def busy_once(batch):
-        if not refusals:
-            refusals.append(len(batch))
-            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
-        await real(batch)
+    log, tracker, refusals = CallLog(sessions), CallTracker(), []
     monkeypatch.setattr(acd.call_log, "RETRY_SECONDS", 0.01)
-    monkeypatch.setattr(log, "_write", busy_once)
+    monkeypatch.setattr(log, "_write", busy_once(log._write, refusals))
     for message in AmiParser().feed(TRANSCRIPT.read_bytes()):
         if message.event:
             log.submit(tracker.feed(to_event(message, "local")))
