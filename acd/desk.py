@@ -13,7 +13,7 @@ from acd.agent_state import (
     AgentState, InvalidTransition, Login, Logout, Pause, PauseReason, SessionUp, Transition,
     Unpause, WrapUpDone,
 )
-from acd.journal import Journal
+from models.journal import Journal
 from acd.notices import AgentChanged, CallOffered, Notice
 from acd.recorder import Recorder, file_name
 from acd.queues import FALLBACK_ROUTE, load_policies

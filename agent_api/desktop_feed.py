@@ -13,6 +13,7 @@ from agent_api import screen_pop
 from agent_api.live import LiveHub, agent_topic
 from agent_api.work_orders import newly_overdue
 from models import utcnow
+from models.journal import Journal
 
 log = logging.getLogger("hotline.desktop")
 POP = "screen_pop"  # the sticky key of the current call's screen-pop
@@ -22,8 +23,9 @@ IN_CALL = (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 class DesktopFeed:
     def __init__(self, hub: LiveHub, sessions: async_sessionmaker[AsyncSession],
-                 server: str) -> None:
+                 server: str, journal: Journal | None = None) -> None:
         self.hub, self.sessions, self.server = hub, sessions, server
+        self.journal = journal  # the IVR's steps of a call just offered may still be there
         self._offers: asyncio.Queue[CallOffered | OutboundOffered] = asyncio.Queue()
         self._calls: dict[int, str | None] = {}  # agent id -> the call its pop belongs to
 
@@ -69,7 +71,8 @@ class DesktopFeed:
                 if isinstance(offer, OutboundOffered):
                     pop = await screen_pop.build_outbound(session, offer)
                 else:
-                    pop = await screen_pop.build(session, self.server, offer)
+                    unsaved = self.journal.unsaved() if self.journal else ()
+                    pop = await screen_pop.build(session, self.server, offer, unsaved)
         except Exception:  # the agent still has the call_offered event and the call itself
             log.exception("screen-pop failed", extra={"call_id": offer.call_id})
             return

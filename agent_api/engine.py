@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd import pbx_state
 from acd.call_log import CallLog
 from acd.desk import Desk
-from acd.journal import Journal
+from models.journal import Journal
 from acd.monitoring import Monitors
 from acd.phone_login import PhoneLogin
 from acd.recorder import Recorder
@@ -45,13 +45,14 @@ class Engine:
         self.settings = settings
         self.ami = AmiClient(settings.ami)
         a = settings.agi
-        self.ivr = IvrApp(IvrStore(sessions, settings.ivr, settings.ami.server_name),
+        self.journal = Journal(sessions)
+        self.ivr = IvrApp(IvrStore(sessions, self.journal, settings.ivr,
+                                   settings.ami.server_name),
                           settings.ivr, settings.voicemail_dir)
         self.tracker = CallTracker()
         self.call_log = CallLog(sessions)
-        self.journal = Journal(sessions)
         self.hub = LiveHub()
-        self.feed = DesktopFeed(self.hub, sessions, settings.ami.server_name)
+        self.feed = DesktopFeed(self.hub, sessions, settings.ami.server_name, self.journal)
         self.recorder = Recorder(sessions, settings.recordings_dir, settings.ami.server_name)
         self.desk = Desk(self.ami, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder)

@@ -1,4 +1,5 @@
 """The screen-pop: who is calling and why, read in one database session when a call is offered."""
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -12,11 +13,16 @@ from agent_api.work_orders import open_cases
 from models import BusinessType, Campaign, Contact, IvrStep, Retailer
 
 
-async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[str, Any]:
+async def build(session: AsyncSession, server: str, offer: CallOffered,
+                unsaved: Iterable[Any] = ()) -> dict[str, Any]:
+    """`unsaved`: rows not written yet; the IVR's steps of this call among them count too."""
     bt = await session.scalar(select(BusinessType).where(BusinessType.code == offer.business_type))
-    steps = await session.scalars(select(IvrStep).where(IvrStep.pbx_server == server,
-                                                        IvrStep.linkedid == offer.call_id)
-                                  .order_by(IvrStep.seq))
+    steps = {s.seq: s for s in await session.scalars(select(IvrStep).where(
+        IvrStep.pbx_server == server, IvrStep.linkedid == offer.call_id))}
+    for row in unsaved:
+        if (isinstance(row, IvrStep) and row.pbx_server == server
+                and row.linkedid == offer.call_id):
+            steps.setdefault(row.seq, row)
     pop: dict[str, Any] = {
         "call_id": offer.call_id,
         "caller_number": offer.caller_number,
@@ -27,7 +33,8 @@ async def build(session: AsyncSession, server: str, offer: CallOffered) -> dict[
                           "name_en": bt.name_en if bt else None},
         "language": offer.language,
         "waited_seconds": offer.waited_seconds,
-        "ivr_path": [{"state": s.state, "keys": s.keys, "result": s.result} for s in steps],
+        "ivr_path": [{"state": s.state, "keys": s.keys, "result": s.result}
+                     for _, s in sorted(steps.items())],
         "retailer": None, "recent_orders": [], "open_cases": [],
     }
     return await _with_retailer(session, pop, offer.retailer_id)

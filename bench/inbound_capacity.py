@@ -104,9 +104,18 @@ async def run_sipp(settings: Settings, work: Path, number: str, calls: int, rate
             "successful": int(counters.get("SuccessfulCall(C)", -1) or -1)}
 
 
-async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[str, int]]:
+def spread(seconds: list[float]) -> str:
+    """p50 / p99 / max of some durations, in ms."""
+    if not seconds:
+        return "-"
+    ms = sorted(s * 1000 for s in seconds)
+    return f"{ms[len(ms) // 2]:.0f} / {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.0f} / {ms[-1]:.0f}"
+
+
+async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[str, int], dict]:
     """(calls to `number` since `since`, of them connected to an agent, where the others
-    stopped: "last step / queue / outcome" -> count), once all have ended."""
+    stopped: "last step / queue / outcome" -> count, and the spread of the times from the call
+    to its queue and from the queue to the agent), once all have ended."""
     deadline = time.monotonic() + 30
     while True:
         await engine.call_log.flush()
@@ -117,7 +126,12 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[st
         if ended or time.monotonic() > deadline:
             lost = Counter(f"{r.last_step} / {r.queue} / {r.outcome}"
                            for r in rows if r.connected_at is None)
-            return len(rows), sum(r.connected_at is not None for r in rows), dict(lost)
+            timing = {
+                "to_queue_ms": spread([(r.queued_at - r.offered_at).total_seconds()
+                                       for r in rows if r.queued_at]),
+                "queue_to_agent_ms": spread([(r.connected_at - r.queued_at).total_seconds()
+                                             for r in rows if r.queued_at and r.connected_at])}
+            return len(rows), sum(r.connected_at is not None for r in rows), dict(lost), timing
         await asyncio.sleep(0.5)
 
 
@@ -129,13 +143,16 @@ async def climb(engine, settings, work, number: str, rates: list[float], seconds
         since = utcnow()
         started = time.monotonic()
         sipp = await run_sipp(settings, work, number, calls, rate)
-        placed, connected, lost = await connected_calls(engine, number, since)
+        placed, connected, lost, timing = await connected_calls(engine, number, since)
         complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
                     and connected == calls)
-        steps.append({"rate": rate, "placed": placed, "connected": connected, "lost": lost, **sipp,
+        steps.append({"rate": rate, "placed": placed, "connected": connected, "lost": lost,
+                      **timing, **sipp,
                       "seconds": round(time.monotonic() - started, 1), "complete": complete})
         print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
-              f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}", flush=True)
+              f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
+              f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']}",
+              flush=True)
         if not complete:
             break
         await asyncio.sleep(3)  # let the last step's channels go

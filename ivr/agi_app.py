@@ -30,13 +30,12 @@ class IvrApp:
         req = session.request
         linkedid = await session.get_variable("CHANNEL(linkedid)") or req.uniqueid
         await session.answer()
+        first = await self.store.last_seq(linkedid)
         call = _Call(session, self, linkedid, await self.store.context(req.callerid or ""))
         try:
             await call.run()
         finally:
-            # Written before the AGI ends (and the caller goes on to the queue): the agent's
-            # screen-pop, read when the call is offered, shows this path.
-            await self.store.save_path(linkedid, call.flow.path, call.timings)
+            self.store.keep_path(linkedid, first, call.flow.path, call.timings)
 
     async def leave_message(self, session: AgiSession) -> None:
         """A caller who chose a message at the queue's maximum wait: the routing facts the IVR

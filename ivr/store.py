@@ -17,6 +17,7 @@ from models import (
     Branch, BusinessHours, BusinessType, Holiday, IvrStep, Order, Retailer, RetailerPhone,
     SelfServiceAttempt, SelfServiceLock, Voicemail, utcnow,
 )
+from models.journal import Journal
 from models.retailers import RetailerStatus
 from models.security import verify_pin
 
@@ -43,9 +44,10 @@ class StepTiming:
 
 
 class IvrStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: IvrSettings,
-                 server: str = "local") -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], journal: Journal,
+                 settings: IvrSettings, server: str = "local") -> None:
         self.sessions = sessions
+        self.journal = journal
         self.settings = settings
         self.server = server
         self._org: _Organisation | None = None
@@ -159,16 +161,21 @@ class IvrStore:
             return tuple(flow.OrderLine(o.created_at.astimezone(zone).date(), o.amount,
                                         str(o.status)) for o in orders)
 
-    async def save_path(self, linkedid: str, path: Sequence[flow.PathEntry],
-                        timings: Sequence[StepTiming]) -> None:
-        async with self.sessions() as s, s.begin():
-            first = await s.scalar(select(func.max(IvrStep.seq)).where(
+    async def last_seq(self, linkedid: str) -> int:
+        """The last step the call has on record (a call transferred back into the IVR)."""
+        async with self.sessions() as s:
+            return await s.scalar(select(func.max(IvrStep.seq)).where(
                 IvrStep.pbx_server == self.server, IvrStep.linkedid == linkedid)) or 0
-            for entry, timing in zip(path, timings, strict=True):
-                s.add(IvrStep(pbx_server=self.server, linkedid=linkedid, seq=first + entry.seq,
-                              state=entry.state, prompt=timing.prompt, keys=entry.keys,
-                              result=entry.result, entered_at=timing.entered_at,
-                              duration_ms=timing.duration_ms))
+
+    def keep_path(self, linkedid: str, first: int, path: Sequence[flow.PathEntry],
+                  timings: Sequence[StepTiming]) -> None:
+        """The call's steps, numbered after `first`, go to the journal: the caller goes on to
+        its queue at once, and the screen-pop reads them there until they are written."""
+        for entry, timing in zip(path, timings, strict=True):
+            self.journal.submit(IvrStep(
+                pbx_server=self.server, linkedid=linkedid, seq=first + entry.seq,
+                state=entry.state, prompt=timing.prompt, keys=entry.keys, result=entry.result,
+                entered_at=timing.entered_at, duration_ms=timing.duration_ms))
 
     async def save_voicemail(self, linkedid: str, caller_number: str, route: flow.Route | None,
                              path: Path, recorded_at: datetime) -> Voicemail | None:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ivr.settings import IvrSettings
 from ivr.store import IvrStore
+from models.journal import Journal
 from models import Branch, Call, Order, Retailer, RetailerStatus
 from models.catalogue import Product
 from models.orders import OrderLine
@@ -173,6 +174,6 @@ async def test_the_ivr_self_service_reads_the_captured_order(api, ids, sessions)
     order = (await api.post("/orders", headers=agent, json={
         "retailer_id": ids["bj"], "lines": [{"product_id": ids["zhonghua"], "quantity": 3}]}))
     assert order.status_code == 201
-    store = IvrStore(sessions, IvrSettings(), "local")
+    store = IvrStore(sessions, Journal(sessions), IvrSettings(), "local")
     [latest, *_] = await store.last_orders(ids["bj"], 3)
     assert latest.amount == Decimal("1350.00") and latest.status == "accepted"

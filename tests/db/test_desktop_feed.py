@@ -10,19 +10,27 @@ from agent_api import screen_pop
 from agent_api.desktop_feed import DesktopFeed
 from agent_api.live import LiveHub, agent_topic
 from models import Agent, IvrStep, Retailer, utcnow
+from models.journal import Journal
 from models.opinions import WorkOrderStep
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
 
 
+def _step(seq: int, state: str, keys: str, linkedid: str = "9.1") -> IvrStep:
+    return IvrStep(pbx_server="local", linkedid=linkedid, seq=seq, state=state, keys=keys,
+                   result="ok", entered_at=utcnow(), duration_ms=900)
+
+
 async def test_the_screen_pop_names_the_retailer_with_its_orders_cases_and_ivr_path(api, sessions):
+    """The IVR's last steps may still wait in the journal when the call is offered."""
     headers = await login(api, "8001")
+    journal = Journal(sessions)
     async with sessions() as s, s.begin():
         retailer = await s.scalar(select(Retailer).where(Retailer.card_number == "110100001"))
-        s.add_all(IvrStep(pbx_server="local", linkedid="9.1", seq=i, state=state, keys=keys,
-                          result="ok", entered_at=utcnow(), duration_ms=900)
-                  for i, (state, keys) in enumerate((("menu", "1"), ("card", "110100001#"))))
+        s.add(_step(1, "menu", "1"))
+    journal.submit(_step(2, "card", "110100001#"))
+    journal.submit(_step(1, "menu", "2", linkedid="9.7"))  # another call's
     opinion = await api.post("/opinions", headers=headers, json={
         "kind": "complaint", "subject": "logistics", "source": "retailer",
         "retailer_id": retailer.id, "text": "上周的货晚到了两天"})
@@ -30,12 +38,16 @@ async def test_the_screen_pop_names_the_retailer_with_its_orders_cases_and_ivr_p
     offer = CallOffered(1, "9.1", "BJ-order", "BJ", "order", "zh", retailer.id, "A",
                         "13800010001", 12.5)
     async with sessions() as s:
-        pop = await screen_pop.build(s, "local", offer)
+        pop = await screen_pop.build(s, "local", offer, journal.unsaved())
     assert pop["retailer"]["name"] == "朝阳便利店" and pop["retailer"]["retailer_class"] == "A"
     assert pop["retailer"]["branch"] == "BJ" and pop["retailer"]["phones"] == ["13800010001"]
     assert pop["business_type"]["name_zh"] == "电话订货" and pop["waited_seconds"] == 12.5
-    assert [(s["state"], s["keys"]) for s in pop["ivr_path"]] == [("menu", "1"),
-                                                                  ("card", "110100001#")]
+    path = [("menu", "1"), ("card", "110100001#")]
+    assert [(s["state"], s["keys"]) for s in pop["ivr_path"]] == path
+    await journal.flush()
+    async with sessions() as s:
+        pop = await screen_pop.build(s, "local", offer, journal.unsaved())
+    assert journal.unsaved() == [] and [(s["state"], s["keys"]) for s in pop["ivr_path"]] == path
     assert len(pop["recent_orders"]) == 3  # the demo's orders of this retailer
     assert [c["id"] for c in pop["open_cases"]] == [opinion.json()["id"]]
     unknown = CallOffered(1, "9.2", "HQ-operator", "HQ", "operator", "zh", None, None, "139", 0)

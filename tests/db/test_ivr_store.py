@@ -9,6 +9,7 @@ from agent_api.demo import seed
 from ivr import flow
 from ivr.settings import IvrSettings
 from ivr.store import IvrStore
+from models.journal import Journal
 from models import (
     Branch, BusinessHours, Holiday, Order, Retailer, RetailerPhone, SelfServiceAttempt, utcnow,
 )
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.db
 @pytest.fixture
 async def store(sessions):
     await seed(sessions)
-    return IvrStore(sessions, IvrSettings(pin_failures_before_lock=3, pin_lock_minutes=30))
+    return IvrStore(sessions, Journal(sessions),
+                    IvrSettings(pin_failures_before_lock=3, pin_lock_minutes=30))
 
 
 async def ids(sessions, model, **where):

@@ -1,5 +1,6 @@
-"""Rows the ACD keeps (agent transitions, callback requests), written in batches off the event
-path: the dispatcher never waits for the database."""
+"""Rows written in batches off the hot path (agent transitions, callback requests, the IVR's
+steps): neither the event dispatcher nor a caller leaving the IVR waits for the database, which
+under load (SQLite has one writer) can take seconds."""
 import asyncio
 import logging
 
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Base, database_busy
 
-log = logging.getLogger("hotline.acd.journal")
+log = logging.getLogger("hotline.journal")
 RETRY_SECONDS = 0.5  # after the database refused a batch (busy)
 
 
@@ -18,12 +19,17 @@ class Journal:
         self.sessions = sessions
         self.flush_interval = flush_interval
         self._pending: list[Base] = []
+        self._writing: list[Base] = []
         self._wake = asyncio.Event()
         self.written = 0
 
     def submit(self, row: Base) -> None:
         self._pending.append(row)
         self._wake.set()
+
+    def unsaved(self) -> list[Base]:
+        """Rows submitted and not yet committed, for readers that cannot wait for them."""
+        return self._writing + self._pending
 
     async def run(self) -> None:
         try:
@@ -39,18 +45,21 @@ class Journal:
         self._wake.clear()
         if not batch:
             return
+        self._writing = batch
         try:
             await self._write(batch)
         except OperationalError as exc:
             if database_busy(exc):
                 log.warning("database busy; journal batch deferred", extra={"rows": len(batch)})
-                self._pending[:0] = batch
+                self._writing, self._pending[:0] = [], batch
                 self._wake.set()
                 await asyncio.sleep(RETRY_SECONDS)
             else:
                 await self._one_by_one(batch)
         except SQLAlchemyError:
             await self._one_by_one(batch)
+        finally:
+            self._writing = []
 
     async def _one_by_one(self, batch: list[Base]) -> None:
         log.warning("journal batch refused; writing row by row", exc_info=True)
