@@ -1,6 +1,7 @@
 """The ACD at work: callers wait in the PBX's queue (music, position announcements, and voicemail
 after the maximum wait, even while the engine is away); the router picks the agent and the
 caller is taken out by Redirect into that agent's bridge."""
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -13,7 +14,6 @@ from acd.agent_state import (
     AgentState, InvalidTransition, Login, Logout, Pause, PauseReason, SessionUp, Transition,
     Unpause, WrapUpDone,
 )
-from models.journal import Journal
 from acd.notices import AgentChanged, CallOffered, Notice
 from acd.recorder import Recorder, file_name
 from acd.queues import FALLBACK_ROUTE, load_policies
@@ -29,6 +29,7 @@ from models import (
     Agent, AgentSkill, AgentTransition, Branch, BusinessType, CallbackRequest, RecordingPolicy,
     Skill, utcnow,
 )
+from models.journal import Journal
 
 log = logging.getLogger("hotline.acd")
 
@@ -91,6 +92,7 @@ class Desk:
         self._offered: set[str] = set()  # calls offered voicemail or a callback at the max wait
         self._facts: dict[str, dict[str, str]] = {}  # call id -> what the IVR learned
         self._queue_of: dict[str, str] = {}  # call id -> its queue, while in the ACD
+        self._connecting: set[asyncio.Task] = set()  # deliveries awaiting the PBX's reply
 
     # configuration ------------------------------------------------------------------------------
 
@@ -368,16 +370,33 @@ class Desk:
         for decision in self.router.route(now):
             if isinstance(decision, MaxWaitReached):
                 await self._offer_after_max_wait(decision.call_id)
-            elif isinstance(decision, Assignment):
-                await self._deliver(decision)
+            elif isinstance(decision, Assignment) and (channel := self._reserve(decision)):
+                # The events behind do not wait for the PBX's reply to the Redirect: under
+                # load each reply took tens of ms, and every later delivery waited for them all.
+                task = asyncio.create_task(self._connect(decision, channel))
+                self._connecting.add(task)
+                task.add_done_callback(self._connected)
 
-    async def _deliver(self, decision: Assignment) -> None:
+    async def settled(self) -> None:
+        """Returns once every delivery started so far has the PBX's reply."""
+        while self._connecting:
+            await asyncio.wait(self._connecting)
+
+    def _connected(self, task: asyncio.Task) -> None:
+        self._connecting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery failed", exc_info=task.exception())
+
+    def _reserve(self, decision: Assignment) -> str | None:
+        """The chosen agent is reserved and offered the call: the caller's channel."""
         channel = self._waiting.pop(decision.call_id, None)
-        if channel is None:
-            return
-        wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
-        self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
-        self.notify(self._offer(decision))
+        if channel is not None:
+            wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
+            self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
+            self.notify(self._offer(decision))
+        return channel
+
+    async def _connect(self, decision: Assignment, channel: str) -> None:
         try:
             policy = self.router.policies[decision.call.queue]
             await self.sessions.connect(decision.agent_id, decision.call_id, channel,

@@ -1,6 +1,8 @@
 """The desk as pure code over a recording AMI: timers, priority by retailer class, the maximum
 wait, wrap-up per queue, the dialer's claim, the journal, and the resync after a restart."""
+import asyncio
 import dataclasses
+
 import pytest
 
 from acd.agent_state import AgentState, Login, PauseReason, SessionUp
@@ -55,9 +57,17 @@ def clock():
     return [1000.0]
 
 
+class SettledDesk(Desk):
+    """Whatever routes calls returns once the deliveries it started have the PBX's reply."""
+
+    async def _route(self, now: float) -> None:
+        await super()._route(now)
+        await self.settled()
+
+
 @pytest.fixture
 def desk(clock):
-    d = Desk(RecordingAmi(), Rows(), clock=lambda: clock[0])
+    d = SettledDesk(RecordingAmi(), Rows(), clock=lambda: clock[0])
     d.router = Router([BJ_ORDER])
     d.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
                 5: AgentInfo(5, "8005", "agent-8005", "HQ", {"order": 5})}
@@ -329,3 +339,30 @@ async def test_the_desk_tells_whom_a_call_is_offered_to_with_the_callers_facts(d
                        (AgentState.ON_CALL, AgentState.WRAP_UP, "1.1")]
     assert notices[-1].wrap_up_seconds == 15
     assert notices.index(offer) == 1  # right after the reservation, before the connect
+
+
+async def test_the_events_behind_a_delivery_do_not_wait_for_the_pbxs_reply(clock):
+    """Under load each Redirect's reply took tens of ms: the dispatcher goes on meanwhile."""
+    ami, reply = RecordingAmi(), asyncio.Event()
+
+    async def slow_redirect(name, fields=None, **_):
+        ami.actions.append((name, dict(fields or {})))
+        await reply.wait()
+        raise AmiError("Redirect: Channel does not exist")
+
+    ami.action = slow_redirect
+    desk = Desk(ami, Rows(), clock=lambda: clock[0])
+    desk.router = Router([BJ_ORDER])
+    desk.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
+                   2: AgentInfo(2, "8002", "agent-8002", "BJ", {"order": 5})}
+    available(desk, 1, 900)
+    available(desk, 2, 950)
+    await asyncio.wait_for(desk.on_event(join(1)), 1)
+    await asyncio.wait_for(desk.on_event(join(2)), 1)
+    await asyncio.sleep(0)
+    assert redirected_to(desk) == [(channel(1).name, "1"), (channel(2).name, "2")]
+    assert {desk.sessions.machine(a).state for a in (1, 2)} == {AgentState.RESERVED}
+    reply.set()  # both callers had hung up: the agents are free again, nobody is requeued
+    await asyncio.wait_for(desk.settled(), 1)
+    assert {desk.sessions.machine(a).state for a in (1, 2)} == {AgentState.AVAILABLE}
+    assert not desk.router.is_waiting("1.1") and not desk.router.is_waiting("1.2")
