@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("hotline.agi")
+MSET_UNSAFE = frozenset(',"\'\\()[]{}=$')  # what MSet's argument parsing would read
 
 
 class Reader(Protocol):
@@ -161,6 +162,17 @@ class AgiSession:
 
     async def set_variable(self, name: str, value: str) -> None:
         await self.command("SET VARIABLE", name, value)
+
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        """Several variables in one round trip (MSet), in order. MSet splits its argument at
+        commas and reads quotes, backslashes and brackets: a value holding one of those is set
+        on its own."""
+        plain = {n: v for n, v in values.items() if not MSET_UNSAFE.intersection(n + v)}
+        if plain:
+            await self.exec("MSet", ",".join(f"{n}={v}" for n, v in plain.items()))
+        for name, value in values.items():
+            if name not in plain:
+                await self.set_variable(name, value)
 
     async def get_variable(self, name: str) -> str | None:
         reply = await self.command("GET VARIABLE", name)

@@ -147,26 +147,25 @@ class _Call:
     async def _record(self, max_seconds: int) -> flow.Input:
         route = self.flow.closed_route
         if route is not None:
-            await self._set_routing_facts(route)
+            await self.session.set_variables(self._routing_facts(route))
         return flow.Recorded(await self.app.record_message(self.session, self.linkedid, route,
                                                            max_seconds))
 
-    async def _set_routing_facts(self, route: flow.Route) -> None:
+    def _routing_facts(self, route: flow.Route) -> dict[str, str]:
         facts = {dp.VAR_CARD: route.card_number, dp.VAR_RETAILER: route.retailer_id,
                  dp.VAR_BRANCH: route.branch_id, dp.VAR_BUSINESS_TYPE: route.business_type,
                  dp.VAR_RETAILER_CLASS: route.retailer_class,
                  dp.VAR_LANGUAGE: self.flow.language, dp.VAR_IVR_PATH: self.flow.trail}
-        for name, value in facts.items():
-            if value is not None:
-                await self.session.set_variable(name, str(value))
+        return {name: str(value) for name, value in facts.items() if value is not None}
 
     async def _conclude(self, step: flow.Step) -> None:
-        await self._enter(flow.State.DONE)
+        """The decision goes on the channel in one round trip, before the last prompt: a
+        caller who hangs up now is on record, and the dialplan goes on from it."""
+        done = {dp.VAR_STEP: str(flow.State.DONE)}
         decision = step.decision
-        if isinstance(decision, flow.Route):  # first, so a caller who hangs up now is on record
-            await self._set_routing_facts(decision)
-            await self.session.set_variable(dp.VAR_QUEUE, decision.queue)
+        if isinstance(decision, flow.Route):
+            done |= self._routing_facts(decision) | {dp.VAR_QUEUE: decision.queue}
+        await self.session.set_variables(done | {dp.VAR_HANDLED: "1"})
         await self._play(step.say)
         log.info("ivr done", extra={"linkedid": self.linkedid, "decision": repr(decision),
                                     "path": self.flow.trail})
-        await self.session.set_variable(dp.VAR_HANDLED, "1")

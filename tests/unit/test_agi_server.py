@@ -104,6 +104,19 @@ async def test_helpers_send_commands_and_read_replies():
     assert not s.hung_up and not s.closed
 
 
+async def test_several_variables_go_in_one_mset_but_a_value_mset_would_misread():
+    s, _, writer = session("200 result=0\n", "200 result=1\n", "200 result=1\n")
+    await s.set_variables({"HOTLINE_STEP": "done", "HOTLINE_IVR_PATH": "menu:1>card:110100001",
+                           "HOTLINE_NOTE": "a,b", "HOTLINE_QUOTE": 'say "hi"',
+                           "HOTLINE_QUEUE": "BJ-order"})
+    assert writer.lines == [
+        "EXEC MSet HOTLINE_STEP=done,HOTLINE_IVR_PATH=menu:1>card:110100001,"
+        "HOTLINE_QUEUE=BJ-order",
+        "SET VARIABLE HOTLINE_NOTE a,b",
+        'SET VARIABLE HOTLINE_QUOTE "say \\"hi\\""',
+    ]
+
+
 async def test_hangup_mid_command_never_lets_the_late_reply_answer_a_later_command():
     s, reader, writer = session()
     pending = asyncio.create_task(s.get_data("custom/card", 3000, 4))
