@@ -404,7 +404,10 @@ class Desk:
                                                        decision.agent_id, policy.name,
                                                        policy.recording))
         except (AmiError, InvalidTransition) as exc:  # the Redirect failed, or the leg dropped
-            if self.sessions.machine(decision.agent_id).state == AgentState.RESERVED:
+            machine = self.sessions.machine(decision.agent_id)
+            # The caller's hangup may have come before this reply, freed the agent, and the
+            # agent may be reserved for the next call already.
+            if machine.state == AgentState.RESERVED and machine.current_call == decision.call_id:
                 self._apply(self.sessions.release(decision.agent_id, decision.call_id))
             if decision.call_id not in self._joined or _gone(exc):
                 # The caller hung up meanwhile (its Hangup event may still be on its way: a

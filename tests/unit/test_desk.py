@@ -366,3 +366,36 @@ async def test_the_events_behind_a_delivery_do_not_wait_for_the_pbxs_reply(clock
     await asyncio.wait_for(desk.settled(), 1)
     assert {desk.sessions.machine(a).state for a in (1, 2)} == {AgentState.AVAILABLE}
     assert not desk.router.is_waiting("1.1") and not desk.router.is_waiting("1.2")
+
+
+async def test_a_failed_redirects_late_reply_leaves_the_agents_next_call_alone(clock, caplog):
+    """The caller hung up while its Redirect was on the way: the Hangup freed the agent, who
+    was reserved for the next caller before the failure's reply came."""
+    ami, replies = RecordingAmi(), [asyncio.Event(), asyncio.Event()]
+
+    async def slow_redirect(name, fields=None, **_):
+        ami.actions.append((name, dict(fields or {})))
+        await replies[len(ami.actions) - 1].wait()
+        if fields["Channel"] == channel(1).name:
+            raise AmiError("Redirect: Channel does not exist")
+
+    ami.action = slow_redirect
+    desk = Desk(ami, Rows(), clock=lambda: clock[0])
+    desk.router = Router([BJ_ORDER])
+    desk.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5})}
+    available(desk, 1, 900)
+    await desk.on_event(join(1))
+    await desk.on_event(join(2))
+    await asyncio.sleep(0)
+    await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
+                               cause_text="Normal Clearing"))
+    await asyncio.sleep(0)
+    assert redirected_to(desk) == [(channel(1).name, "1"), (channel(2).name, "1")]
+    replies[0].set()
+    await asyncio.sleep(0)
+    machine = desk.sessions.machine(1)
+    assert machine.state == AgentState.RESERVED and machine.current_call == "1.2"
+    replies[1].set()
+    await asyncio.wait_for(desk.settled(), 1)
+    assert desk.sessions.machine(1).current_call == "1.2"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
