@@ -271,7 +271,9 @@ exten => barge,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{{dp.VAR_MONITOR_AGENT}}},
 def render_queues_conf(endpoints: tuple[SipEndpoint, ...], queues: tuple[QueueSpec, ...],
                        announce_seconds: int = 30) -> str:
     everyone = QueueSpec(dp.FALLBACK_QUEUE, tuple(ep.name for ep in endpoints))
-    parts = ["[general]\npersistentmembers = no\n"]
+    # autofill: every waiting caller a free member can take rings at once (Asterisk 22 as
+    # packaged here defaults to no: callers behind the head wait, rechecking once a second).
+    parts = ["[general]\npersistentmembers = no\nautofill = yes\n"]
     for queue in (everyone, *queues):
         # ringinuse = no: a phone in its agent session is busy, the engine delivers to it.
         lines = [f"[{queue.name}]", "strategy = ringall", "musicclass = default", "timeout = 15",
