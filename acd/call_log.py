@@ -5,11 +5,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.tracker import CallDelta
+from acd.tracker import CallDelta, CallEventRecord
 from models import Call, CallEvent, database_busy
 from models.calls import CallDirection, CallOutcome
 
@@ -88,6 +88,7 @@ class CallLog:
         keys = {(d.server, d.linkedid) for d in batch}
         async with self.sessions() as session, session.begin():
             rows: dict[tuple[str, str], Call] = {}
+            events: list[tuple[Call, CallEventRecord]] = []
             for server in {s for s, _ in keys}:
                 ids = [linkedid for s, linkedid in keys if s == server]
                 found = await session.scalars(
@@ -107,10 +108,13 @@ class CallLog:
                 for column, value in delta.fields.items():
                     setattr(call, column, _column_value(column, value))
                 if delta.event is not None:
-                    e = delta.event
-                    session.add(CallEvent(
-                        call=call, at=datetime.fromtimestamp(e.at, UTC), kind=e.kind,
-                        channel=e.channel, data=dict(e.data)))
+                    events.append((call, delta.event))
+            if events:  # one bulk insert, far cheaper than an ORM object per event
+                await session.flush()  # the new calls get their ids
+                await session.execute(insert(CallEvent), [
+                    {"call_id": call.id, "at": datetime.fromtimestamp(e.at, UTC),
+                     "kind": e.kind, "channel": e.channel, "data": dict(e.data)}
+                    for call, e in events])
 
 
 def _reopens(call: Call, delta: CallDelta) -> bool:
