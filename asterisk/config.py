@@ -176,7 +176,7 @@ writeprotect = yes
 exten => {pbx.hotline_number},1,NoOp(hotline call from ${{CALLERID(num)}})
  same => n,Set(__{dp.VAR_DIRECTION}=inbound)
  same => n,Answer()
- same => n,AGI({agi_url})
+ same => n,AGI({agi_url},${{CHANNEL(linkedid)}})
  same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?handled)
  ; The engine is unreachable or failed: the caller still reaches someone useful.
  same => n,Set({dp.VAR_FALLBACK}=${{AGISTATUS}}:${{{dp.VAR_STEP}}})

@@ -28,8 +28,8 @@ class IvrApp:
 
     async def handle(self, session: AgiSession) -> None:
         req = session.request
-        linkedid = await session.get_variable("CHANNEL(linkedid)") or req.uniqueid
-        await session.answer()
+        # The dialplan answered and passes the call's linkedid: two round trips fewer a call.
+        linkedid = (req.args[0] if req.args else None) or req.uniqueid
         first = await self.store.last_seq(linkedid)
         call = _Call(session, self, linkedid, await self.store.context(req.callerid or ""))
         try:
