@@ -466,7 +466,9 @@ class Desk:
 
 
 
-GONE = ("Channel does not exist", "No such channel")  # Asterisk 22's Redirect says the first
+# What Asterisk 22's Redirect says of a caller who hung up: gone, or being hung up (every
+# inbound caller is answered before the IVR, so a channel not up is on its way out).
+GONE = ("Channel does not exist", "No such channel", "channel not up")
 
 
 def _gone(exc: Exception) -> bool:
