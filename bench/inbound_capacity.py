@@ -10,7 +10,8 @@ then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent)
 - engine: 4000 -> the IVR over FastAGI (menu, card lookup, routing facts) -> queue BJ-order ->
   the ACD delivers into the sessions of `--agents` logged-in agents (ConfBridge, by Redirect);
 - static: 4001 -> Answer, Read(menu key) and Read(card) over the same prompts, Playback of the
-  transfer prompt, Queue() with `--agents` static members rung rrmemory (no engine involved).
+  transfer prompt, Queue() with `--agents` static members rung rrmemory, autofill on as in
+  every queue of the project (no engine involved).
 The static path climbs first, before the engine's agents log in, so the agents' idle sessions
 (each a ConfBridge; the PBX's idle CPU is measured with and without them) do not load it;
 `--runs N` repeats both climbs N times in turn (the agents log out before each static climb).
