@@ -104,9 +104,9 @@ class Timing:
             self.decided[call_id] = time.perf_counter()
             return reserve(agent_id, call_id, *a, **kw)
 
-        async def timed_connect(agent_id, call_id, channel):
+        async def timed_connect(agent_id, call_id, *a, **kw):
             self.redirected[call_id] = time.perf_counter()
-            return await connect(agent_id, call_id, channel)
+            return await connect(agent_id, call_id, *a, **kw)
 
         async def timed_feed(item):
             now = time.perf_counter()
