@@ -138,6 +138,11 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[st
         await asyncio.sleep(0.5)
 
 
+def cpu_now(pbx: LocalPbx) -> tuple[float, float, float]:
+    """CPU seconds so far: the PBX, this process (the engine and the bench), the machine."""
+    return cpu_seconds(pbx.pid()), cpu_seconds(os.getpid()), machine_busy()[0]
+
+
 async def climb(engine, pbx, settings, work, number: str, rates: list[float], seconds: float,
                 least: int) -> list:
     steps = []
@@ -145,11 +150,9 @@ async def climb(engine, pbx, settings, work, number: str, rates: list[float], se
         calls = max(least, round(rate * seconds))
         since = utcnow()
         started = time.monotonic()
-        cpu = (cpu_seconds(pbx.pid()), cpu_seconds(os.getpid()), machine_busy()[0])
+        before = cpu_now(pbx)
         sipp = await run_sipp(settings, work, number, calls, rate)
-        cpu = [round(b - a, 1) for a, b in zip(cpu, (cpu_seconds(pbx.pid()),
-                                                     cpu_seconds(os.getpid()),
-                                                     machine_busy()[0]))]
+        cpu = [round(b - a, 1) for a, b in zip(before, cpu_now(pbx))]
         placed, connected, lost, timing = await connected_calls(engine, number, since)
         complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
                     and connected == calls)
