@@ -30,8 +30,8 @@ class IvrApp:
         req = session.request
         # The dialplan answered and passes the call's linkedid: two round trips fewer a call.
         linkedid = (req.args[0] if req.args else None) or req.uniqueid
-        first = await self.store.last_seq(linkedid)
-        call = _Call(session, self, linkedid, await self.store.context(req.callerid or ""))
+        first, context = await self.store.start(linkedid, req.callerid or "")
+        call = _Call(session, self, linkedid, context)
         try:
             await call.run()
         finally:

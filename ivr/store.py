@@ -52,11 +52,22 @@ class IvrStore:
         self.server = server
         self._org: _Organisation | None = None
 
-    async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
-        now = utcnow()
+    async def start(self, linkedid: str, caller_number: str) -> tuple[int, flow.CallContext]:
+        """What a call entering the IVR needs, in one database session: the last step it has on
+        record (a call transferred back) and its context."""
         org = await self._organisation()
         async with self.sessions() as s:
-            recognized = await self._recognize(s, caller_number)
+            return await self._last_seq(s, linkedid), await self._context(s, org, caller_number)
+
+    async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
+        org = await self._organisation()
+        async with self.sessions() as s:
+            return await self._context(s, org, caller_number, language)
+
+    async def _context(self, s: AsyncSession, org: "_Organisation", caller_number: str,
+                       language: str = "zh") -> flow.CallContext:
+        now = utcnow()
+        recognized = await self._recognize(s, caller_number)
         open_codes = frozenset(
             b.code for b in org.branches
             if is_open(now, b.timezone, org.hours.get(b.id, ()),
@@ -102,20 +113,22 @@ class IvrStore:
             return await self._retailer(s, Retailer.card_number == card_number)
 
     async def _retailer(self, s: AsyncSession, where) -> flow.Retailer | None:
-        row = (await s.execute(select(Retailer, Branch.code, SelfServiceLock.locked_until)
+        # Columns, not the entity: no ORM object to build, nor its phones to load.
+        row = (await s.execute(select(Retailer.id, Retailer.card_number, Retailer.branch_id,
+                                      Branch.code, Retailer.status, Retailer.pin_hash,
+                                      SelfServiceLock.locked_until, Retailer.retailer_class)
                                .outerjoin(Branch, Branch.id == Retailer.branch_id)
                                .outerjoin(SelfServiceLock,
                                           SelfServiceLock.retailer_id == Retailer.id)
                                .where(where))).first()
         if row is None:
             return None
-        retailer, branch_code, locked_until = row
+        rid, card, branch_id, branch_code, status, pin_hash, locked_until, retailer_class = row
         return flow.Retailer(
-            id=retailer.id, card_number=retailer.card_number, branch_id=retailer.branch_id,
-            branch_code=branch_code, active=retailer.status == RetailerStatus.ACTIVE,
-            has_pin=retailer.pin_hash is not None,
+            id=rid, card_number=card, branch_id=branch_id, branch_code=branch_code,
+            active=status == RetailerStatus.ACTIVE, has_pin=pin_hash is not None,
             locked=locked_until is not None and locked_until > utcnow(),
-            retailer_class=retailer.retailer_class)
+            retailer_class=retailer_class)
 
     async def check_pin(self, retailer_id: int, pin: str, linkedid: str) -> flow.PinOutcome:
         """Three failures in a row lock self-service for a while; every attempt is on record."""
@@ -161,11 +174,15 @@ class IvrStore:
             return tuple(flow.OrderLine(o.created_at.astimezone(zone).date(), o.amount,
                                         str(o.status)) for o in orders)
 
-    async def last_seq(self, linkedid: str) -> int:
-        """The last step the call has on record (a call transferred back into the IVR)."""
-        async with self.sessions() as s:
-            return await s.scalar(select(func.max(IvrStep.seq)).where(
-                IvrStep.pbx_server == self.server, IvrStep.linkedid == linkedid)) or 0
+    async def _last_seq(self, s: AsyncSession, linkedid: str) -> int:
+        """The last step the call has on record (a call transferred back into the IVR). The
+        journal's unwritten steps count too: a caller back a moment after leaving the IVR must
+        not reuse their numbers."""
+        saved = await s.scalar(select(func.max(IvrStep.seq)).where(
+            IvrStep.pbx_server == self.server, IvrStep.linkedid == linkedid)) or 0
+        return max([saved, *(row.seq for row in self.journal.unsaved()
+                             if isinstance(row, IvrStep) and row.linkedid == linkedid
+                             and row.pbx_server == self.server)])
 
     def keep_path(self, linkedid: str, first: int, path: Sequence[flow.PathEntry],
                   timings: Sequence[StepTiming]) -> None:

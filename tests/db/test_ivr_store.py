@@ -8,7 +8,7 @@ from sqlalchemy import select
 from agent_api.demo import seed
 from ivr import flow
 from ivr.settings import IvrSettings
-from ivr.store import IvrStore
+from ivr.store import IvrStore, StepTiming
 from models.journal import Journal
 from models import (
     Branch, BusinessHours, Holiday, Order, Retailer, RetailerPhone, SelfServiceAttempt, utcnow,
@@ -39,6 +39,21 @@ async def test_context_recognizes_a_caller_with_exactly_one_retailer(store, sess
                             number="13800010001"))
     store._org = None
     assert (await store.context("13800010001")).recognized is None
+
+
+async def test_a_call_back_in_the_ivr_numbers_its_steps_after_the_written_and_unwritten(store):
+    entry = flow.PathEntry(1, "menu", "1", "ok")
+    timing = StepTiming(utcnow(), 900, "welcome")
+    assert (await store.start("9.1", "13800010001"))[0] == 0
+    store.keep_path("9.1", 0, [entry, flow.PathEntry(2, "card", "110100001#", "ok")],
+                    [timing, timing])
+    first, ctx = await store.start("9.1", "13800010001")
+    assert first == 2 and ctx.recognized.card_number == "110100001"  # still in the journal
+    await store.journal.flush()
+    store.keep_path("9.1", 2, [entry], [timing])
+    assert (await store.start("9.1", ""))[0] == 3  # two written, one not
+    await store.journal.flush()
+    assert (await store.start("9.1", ""))[0] == 3 and (await store.start("9.2", ""))[0] == 0
 
 
 async def test_open_branches_follow_hours_and_holidays(store, sessions):
