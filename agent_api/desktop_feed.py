@@ -28,6 +28,9 @@ class DesktopFeed:
         self.journal = journal  # the IVR's steps of a call just offered may still be there
         self._offers: asyncio.Queue[CallOffered | OutboundOffered] = asyncio.Queue()
         self._calls: dict[int, str | None] = {}  # agent id -> the call its pop belongs to
+        # Offers to agents with no console open (a phone-only agent): their pops are built
+        # when a console opens during the call, not for nobody.
+        self._unseen: dict[int, CallOffered | OutboundOffered] = {}
 
     def on_notice(self, notice: Notice) -> None:
         """Called by the desk as things happen: state events go out at once."""
@@ -35,10 +38,21 @@ class DesktopFeed:
             case CallOffered(agent_id=agent_id, call_id=call_id) | OutboundOffered(
                     agent_id=agent_id, call_id=call_id):
                 self._calls[agent_id] = call_id
-                self.hub.publish(agent_topic(agent_id), "call_offered", _offer_data(notice))
-                self._offers.put_nowait(notice)
+                topic = agent_topic(agent_id)
+                self.hub.publish(topic, "call_offered", _offer_data(notice))
+                if self.hub.subscribers(topic):
+                    self._offers.put_nowait(notice)
+                else:
+                    self._unseen[agent_id] = notice
             case AgentChanged() as change:
                 self._changed(change)
+
+    async def watched(self, agent_id: int) -> None:
+        """A console is about to subscribe to the agent's events: the current call's pop is
+        built now if it was not, so that the console gets it with the rest."""
+        offer = self._unseen.pop(agent_id, None)
+        if offer is not None:
+            await self._pop(offer)
 
     def _changed(self, c: AgentChanged) -> None:
         topic = agent_topic(c.agent_id)
@@ -55,6 +69,7 @@ class DesktopFeed:
             self.hub.publish(topic, "call_withdrawn", {"call_id": c.call_id})
         if c.after not in IN_CALL:
             self._calls[c.agent_id] = None
+            self._unseen.pop(c.agent_id, None)
             self.hub.unstick(topic, POP)
 
     async def run(self) -> None:

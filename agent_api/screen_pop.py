@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from acd.notices import CallOffered, OutboundOffered
 from agent_api.ordering import recent_orders
@@ -17,12 +17,11 @@ async def build(session: AsyncSession, server: str, offer: CallOffered,
                 unsaved: Iterable[Any] = ()) -> dict[str, Any]:
     """`unsaved`: rows not written yet; the IVR's steps of this call among them count too."""
     bt = await session.scalar(select(BusinessType).where(BusinessType.code == offer.business_type))
-    steps = {s.seq: s for s in await session.scalars(select(IvrStep).where(
-        IvrStep.pbx_server == server, IvrStep.linkedid == offer.call_id))}
-    for row in unsaved:
-        if (isinstance(row, IvrStep) and row.pbx_server == server
-                and row.linkedid == offer.call_id):
-            steps.setdefault(row.seq, row)
+    steps = {row.seq: row for row in unsaved if isinstance(row, IvrStep)
+             and row.pbx_server == server and row.linkedid == offer.call_id}
+    if 1 not in steps:  # some or all of the call's steps are written already
+        steps |= {s.seq: s for s in await session.scalars(select(IvrStep).where(
+            IvrStep.pbx_server == server, IvrStep.linkedid == offer.call_id))}
     pop: dict[str, Any] = {
         "call_id": offer.call_id,
         "caller_number": offer.caller_number,
@@ -69,7 +68,7 @@ async def _with_retailer(session: AsyncSession, pop: dict[str, Any],
     if retailer_id is None:
         return pop
     r = await session.scalar(select(Retailer).where(Retailer.id == retailer_id)
-                             .options(selectinload(Retailer.branch)))
+                             .options(joinedload(Retailer.branch)))
     if r is None:
         return pop
     pop["retailer"] = retailer_out(r).model_dump(mode="json") | {

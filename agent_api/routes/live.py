@@ -77,6 +77,7 @@ async def agent_events(ws: WebSocket) -> None:
         await ws.close(refused.code, refused.reason)
         return
     topic = agent_topic(agent.id)
+    await engine.feed.watched(agent.id)
     subscription = hub.subscribe(topic)  # with `missed` below in one step: no gap between them
     missed = hub.missed(topic, hello.epoch, hello.after)
     head = {"epoch": hub.epoch, "seq": hub.last_seq(topic)}

@@ -1,5 +1,6 @@
 """The live feed against a real database (SQLite and PostgreSQL): the screen-pop read for an
 offered call, and overdue work-order steps pushed to the agent who captured the opinion."""
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -54,6 +55,35 @@ async def test_the_screen_pop_names_the_retailer_with_its_orders_cases_and_ivr_p
     async with sessions() as s:
         pop = await screen_pop.build(s, "local", unknown)
     assert pop["retailer"] is None and pop["recent_orders"] == [] and pop["ivr_path"] == []
+
+
+async def test_a_pop_is_built_for_an_open_console_and_not_for_nobody(api, sessions):
+    """A phone-only agent's calls cost no database reads for a pop; a console opened during
+    the call gets it before it subscribes."""
+    async with sessions() as s:
+        retailer = await s.scalar(select(Retailer.id).where(Retailer.card_number == "110100001"))
+    hub = LiveHub()
+    feed = DesktopFeed(hub, sessions, "local")
+    runner = asyncio.create_task(feed.run())
+    try:
+        feed.on_notice(CallOffered(1, "9.1", "BJ-order", "BJ", "order", "zh", retailer, "A",
+                                   "13800010001", 3.0))
+        await asyncio.sleep(0.2)
+        assert [e.kind for e in hub.sticky(agent_topic(1))] == []
+        await feed.watched(1)
+        [pop] = hub.sticky(agent_topic(1))
+        assert pop.kind == "screen_pop" and pop.data["retailer"]["card_number"] == "110100001"
+        await feed.watched(1)  # once
+        assert [e.kind for e in hub.missed(agent_topic(1), hub.epoch, 0)] == [
+            "call_offered", "screen_pop"]
+        subscription = hub.subscribe(agent_topic(2))
+        feed.on_notice(CallOffered(2, "9.2", "BJ-order", "BJ", "order", "zh", retailer, "A",
+                                   "13800010001", 1.0))
+        async with asyncio.timeout(5):
+            while (await subscription.next()).kind != "screen_pop":
+                pass
+    finally:
+        runner.cancel()
 
 
 async def test_an_overdue_step_is_pushed_once_to_the_agent_who_captured_the_opinion(api, sessions):
