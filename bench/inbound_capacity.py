@@ -138,9 +138,12 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[st
         await asyncio.sleep(0.5)
 
 
-def cpu_now(pbx: LocalPbx) -> tuple[float, float, float]:
-    """CPU seconds so far: the PBX, this process (the engine and the bench), the machine."""
-    return cpu_seconds(pbx.pid()), cpu_seconds(os.getpid()), machine_busy()[0]
+def cpu_now(pbx: LocalPbx) -> tuple[float, float, float, float]:
+    """CPU seconds so far: the PBX, this process (the engine and the bench), the machine, and
+    the time the host took the machine's CPUs away (steal: a busy host perturbs the step)."""
+    ticks = Path("/proc/stat").read_text().split("\n")[0].split()
+    steal = int(ticks[8]) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(pbx.pid()), cpu_seconds(os.getpid()), machine_busy()[0], steal
 
 
 async def climb(engine, pbx, settings, work, number: str, rates: list[float], seconds: float,
@@ -157,12 +160,12 @@ async def climb(engine, pbx, settings, work, number: str, rates: list[float], se
         complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
                     and connected == calls)
         steps.append({"rate": rate, "placed": placed, "connected": connected, "lost": lost,
-                      **timing, **sipp, "cpu_seconds_pbx_engine_machine": cpu,
+                      **timing, **sipp, "cpu_seconds_pbx_engine_machine_steal": cpu,
                       "seconds": round(time.monotonic() - started, 1), "complete": complete})
         print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
               f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
               f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']};"
-              f" CPU s PBX / engine / machine {cpu}", flush=True)
+              f" CPU s PBX / engine / machine / steal {cpu}", flush=True)
         if not complete:
             break
         await asyncio.sleep(3)  # let the last step's channels go
@@ -228,14 +231,14 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
                 print(f"run {n}, static path: {len(static)} members, the PBX idles at "
                       f"{idle['static']:.2f} cores; {args.seconds:g} s of calls a step",
                       flush=True)
-                static_steps = await climb(engine, pbx, settings, work, STATIC_NUMBER,
-                                           *climbing)
+                static_steps = (await climb(engine, pbx, settings, work, STATIC_NUMBER,
+                                            *climbing) if "static" in args.paths else [])
                 await log_in(engine, numbers)
                 idle["engine"] = await idle_cores(pbx)
                 print(f"run {n}, engine path: {len(numbers)} agents in session, the PBX "
                       f"idles at {idle['engine']:.2f} cores", flush=True)
-                engine_steps = await climb(engine, pbx, settings, work, ENGINE_NUMBER,
-                                           *climbing)
+                engine_steps = (await climb(engine, pbx, settings, work, ENGINE_NUMBER,
+                                            *climbing) if "engine" in args.paths else [])
                 runs.append(one_run(idle, static_steps, engine_steps))
                 print(f"run {n}: engine {runs[-1]['engine']['best_rate']:g}/s, static "
                       f"{runs[-1]['static']['best_rate']:g}/s, ratio {runs[-1]['ratio']}",
@@ -268,6 +271,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--agents", type=int, default=60)  # enough for ~40/s at 1.5 s a call
     parser.add_argument("--runs", type=int, default=1, help="climbs of both paths, in turn")
+    parser.add_argument("--paths", default="static,engine",
+                        help="the paths to climb (one alone: to profile it)")
     parser.add_argument("--keep", action="store_true", help="keep the run folder")
     result = run(bench, parser.parse_args(), "inbound_capacity")
     print("highest complete rates (engine / static): " + ", ".join(
