@@ -120,8 +120,17 @@ console => error
 """
 
 
+# The engine reads its own variables (HOTLINE_*, with leading underscores when inherited) and
+# MixMonitor's file name; the PBX drops the VarSet of every other variable (READSTATUS,
+# BRIDGEPEER, QUEUEWAIT, ...: about 30 of a call's 47) before it is formatted and sent.
+UNREAD_VARIABLES = "^([^_HM]|H[^O]|M[^I])"
+
+
 def render_manager_conf(ami: AmiSettings) -> str:
-    filters = "".join(f"eventfilter = !Event: {name}\n" for name in ami.exclude_events)
+    filters = "".join(f"eventfilter(action(exclude),name({name})) =\n"
+                      for name in ami.exclude_events)
+    filters += ("eventfilter(action(exclude),name(VarSet),header(Variable),method(regex)) = "
+                f"{UNREAD_VARIABLES}\n")
     return f"""[general]
 enabled = yes
 bindaddr = {ami.host}

@@ -1,6 +1,7 @@
 import asyncio
 import io
 import logging
+import re
 
 import pytest
 from pydantic import SecretStr
@@ -8,7 +9,8 @@ from pydantic import SecretStr
 from agent_api.logs import JsonFormatter
 from agent_api.settings import Settings
 from asterisk.ami import AmiClient, LinkUp
-from asterisk.config import MODULES, QueueSpec, SipEndpoint, render_all
+from asterisk import dialplan as dp
+from asterisk.config import MODULES, UNREAD_VARIABLES, QueueSpec, SipEndpoint, render_all
 from asterisk.pbx import PbxError, debian_mirror
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from tests.unit.fake_ami import FakeAmi
@@ -18,6 +20,18 @@ def render(**pbx):
     return render_all(PbxSettings(sip_port=5999, **pbx), AmiSettings(port=5998, secret=SecretStr("x9")),
                       AgiSettings(port=5997), (SipEndpoint("agent-8001"),
                                                SipEndpoint("agent-8002", password="pw")))
+
+
+def test_the_pbx_drops_the_varset_of_variables_the_engine_never_reads():
+    noise = re.compile(UNREAD_VARIABLES)
+    read = [v for k, v in vars(dp).items() if k.startswith("VAR_") and k != "VAR_PREFIX"]
+    assert len(read) > 20 and not [v for v in read if noise.match(v)]
+    assert not noise.match("__HOTLINE_DIRECTION") and not noise.match("_HOTLINE_X")
+    dropped = ("READSTATUS", "BRIDGEPEER", "QUEUEWAIT", "IVR_INPUT", "AGISTATUS", "HANGUPCAUSE")
+    assert all(noise.match(v) for v in dropped)
+    conf = render()["manager.conf"]
+    assert f"name(VarSet),header(Variable),method(regex)) = {UNREAD_VARIABLES}" in conf
+    assert "eventfilter(action(exclude),name(Newexten)) =" in conf
 
 
 def test_everything_listens_on_loopback_on_the_configured_ports():
