@@ -69,6 +69,9 @@ class AgiSession:
 
     ``timeout`` of a command: None takes the session's ``command_timeout``; ``math.inf`` waits
     for ever (EXEC of Dial or ConfBridge lasts as long as the call).
+
+    One command per round trip: Asterisk (22.10) reads the socket through a stdio buffer after
+    poll(), so a second command written with the first waits there until more bytes arrive.
     """
 
     def __init__(self, request: AgiRequest, reader: Reader, writer: Writer, *,

@@ -1,6 +1,9 @@
 """The IVR over FastAGI: runs the flow (ivr/flow.py) on a call, doing what each step asks."""
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable
+from dataclasses import replace
 from pathlib import Path
 
 from asterisk import dialplan as dp
@@ -30,11 +33,14 @@ class IvrApp:
         req = session.request
         # The dialplan answered and passes the call's linkedid: two round trips fewer a call.
         linkedid = (req.args[0] if req.args else None) or req.uniqueid
-        first, context = await self.store.start(linkedid, req.callerid or "")
-        call = _Call(session, self, linkedid, context)
+        caller = req.callerid or ""
+        # Read while the caller hears the welcome: the first prompt waits for no database.
+        facts = asyncio.create_task(self.store.caller_facts(linkedid, caller))
+        call = _Call(session, self, linkedid, await self.store.menu_context(caller), facts)
         try:
             await call.run()
         finally:
+            first, _ = await facts
             self.store.keep_path(linkedid, first, call.flow.path, call.timings)
 
     async def leave_message(self, session: AgiSession) -> None:
@@ -76,9 +82,11 @@ class IvrApp:
 
 class _Call:
     def __init__(self, session: AgiSession, app: IvrApp, linkedid: str,
-                 ctx: flow.CallContext) -> None:
+                 ctx: flow.CallContext, facts: Awaitable[tuple[int, flow.Retailer | None]]
+                 ) -> None:
         self.session, self.app, self.linkedid = session, app, linkedid
         self.flow = flow.IvrFlow(ctx)
+        self.facts: Awaitable[tuple[int, flow.Retailer | None]] | None = facts
         self.timings: list[StepTiming] = []
         self.state: str | None = None
 
@@ -95,6 +103,9 @@ class _Call:
                 self._time(started, wall, step)
                 raise
             self._time(started, wall, step)
+            if self.facts is not None:  # the caller's input counts with who the caller is
+                _, recognized = await self.facts
+                self.flow.ctx, self.facts = replace(self.flow.ctx, recognized=recognized), None
             step = self.flow.feed(event)
         await self._conclude(step)
 

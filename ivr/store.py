@@ -2,7 +2,7 @@
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -52,29 +52,29 @@ class IvrStore:
         self.server = server
         self._org: _Organisation | None = None
 
-    async def start(self, linkedid: str, caller_number: str) -> tuple[int, flow.CallContext]:
-        """What a call entering the IVR needs, in one database session: the last step it has on
-        record (a call transferred back) and its context."""
+    async def menu_context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
+        """What the flow's first step needs: the organisation (cached), not yet the caller."""
         org = await self._organisation()
-        async with self.sessions() as s:
-            return await self._last_seq(s, linkedid), await self._context(s, org, caller_number)
-
-    async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
-        org = await self._organisation()
-        async with self.sessions() as s:
-            return await self._context(s, org, caller_number, language)
-
-    async def _context(self, s: AsyncSession, org: "_Organisation", caller_number: str,
-                       language: str = "zh") -> flow.CallContext:
         now = utcnow()
-        recognized = await self._recognize(s, caller_number)
         open_codes = frozenset(
             b.code for b in org.branches
             if is_open(now, b.timezone, org.hours.get(b.id, ()),
                        org.holidays.get(b.id, ()) + org.holidays.get(None, ())))
-        return flow.CallContext(
-            caller_number=caller_number, menu=org.menu, open_branches=open_codes,
-            recognized=recognized, hq_branch_id=org.hq_branch_id, language=language)
+        return flow.CallContext(caller_number=caller_number, menu=org.menu,
+                                open_branches=open_codes, hq_branch_id=org.hq_branch_id,
+                                language=language)
+
+    async def caller_facts(self, linkedid: str,
+                           caller_number: str) -> tuple[int, flow.Retailer | None]:
+        """The call's last step on record (a call transferred back into the IVR) and the
+        retailer whose phone is calling, in one database session."""
+        async with self.sessions() as s:
+            return await self._last_seq(s, linkedid), await self._recognize(s, caller_number)
+
+    async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
+        ctx = await self.menu_context(caller_number, language)
+        async with self.sessions() as s:
+            return replace(ctx, recognized=await self._recognize(s, caller_number))
 
     async def _organisation(self) -> "_Organisation":
         """Menu, branches, hours and holidays change rarely; a burst of calls reads them once."""

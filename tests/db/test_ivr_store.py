@@ -44,16 +44,17 @@ async def test_context_recognizes_a_caller_with_exactly_one_retailer(store, sess
 async def test_a_call_back_in_the_ivr_numbers_its_steps_after_the_written_and_unwritten(store):
     entry = flow.PathEntry(1, "menu", "1", "ok")
     timing = StepTiming(utcnow(), 900, "welcome")
-    assert (await store.start("9.1", "13800010001"))[0] == 0
+    assert await store.caller_facts("9.1", "") == (0, None)
     store.keep_path("9.1", 0, [entry, flow.PathEntry(2, "card", "110100001#", "ok")],
                     [timing, timing])
-    first, ctx = await store.start("9.1", "13800010001")
-    assert first == 2 and ctx.recognized.card_number == "110100001"  # still in the journal
+    first, recognized = await store.caller_facts("9.1", "13800010001")
+    assert first == 2 and recognized.card_number == "110100001"  # still in the journal
     await store.journal.flush()
     store.keep_path("9.1", 2, [entry], [timing])
-    assert (await store.start("9.1", ""))[0] == 3  # two written, one not
+    assert (await store.caller_facts("9.1", ""))[0] == 3  # two written, one not
     await store.journal.flush()
-    assert (await store.start("9.1", ""))[0] == 3 and (await store.start("9.2", ""))[0] == 0
+    assert (await store.caller_facts("9.1", ""))[0] == 3
+    assert (await store.caller_facts("9.2", ""))[0] == 0
 
 
 async def test_open_branches_follow_hours_and_holidays(store, sessions):
