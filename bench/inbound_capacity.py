@@ -138,6 +138,26 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[st
         await asyncio.sleep(0.5)
 
 
+class EventLag:
+    """How far behind the PBX the engine's dispatcher reads events: the PBX's timestamp of each
+    event to the moment the desk gets it."""
+
+    def __init__(self, engine) -> None:
+        self.seconds: list[float] = []
+        feed = engine.desk.on_event
+
+        async def timed(item):
+            if getattr(item, "timestamp", None) is not None:
+                self.seconds.append(time.time() - item.timestamp)
+            await feed(item)
+
+        engine.desk.on_event = timed
+
+    def take(self) -> str:
+        taken, self.seconds = self.seconds, []
+        return spread(taken)
+
+
 def cpu_now(pbx: LocalPbx) -> tuple[float, float, float, float]:
     """CPU seconds so far: the PBX, this process (the engine and the bench), the machine, and
     the time the host took the machine's CPUs away (steal: a busy host perturbs the step)."""
@@ -147,16 +167,19 @@ def cpu_now(pbx: LocalPbx) -> tuple[float, float, float, float]:
 
 
 async def climb(engine, pbx, settings, work, number: str, rates: list[float], seconds: float,
-                least: int) -> list:
+                least: int, lag: EventLag) -> list:
     steps = []
     for rate in rates:
         calls = max(least, round(rate * seconds))
         since = utcnow()
         started = time.monotonic()
         before = cpu_now(pbx)
+        lag.take()
         sipp = await run_sipp(settings, work, number, calls, rate)
         cpu = [round(b - a, 1) for a, b in zip(before, cpu_now(pbx))]
-        placed, connected, lost, timing = await connected_calls(engine, number, since)
+        timing = {"event_lag_ms": lag.take()}
+        placed, connected, lost, call_timing = await connected_calls(engine, number, since)
+        timing |= call_timing
         complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
                     and connected == calls)
         steps.append({"rate": rate, "placed": placed, "connected": connected, "lost": lost,
@@ -164,7 +187,8 @@ async def climb(engine, pbx, settings, work, number: str, rates: list[float], se
                       "seconds": round(time.monotonic() - started, 1), "complete": complete})
         print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
               f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
-              f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']};"
+              f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']},"
+              f" event lag {timing['event_lag_ms']};"
               f" CPU s PBX / engine / machine / steal {cpu}", flush=True)
         if not complete:
             break
@@ -223,7 +247,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         async with app.router.lifespan_context(app):
             engine = app.state.engine
             await engine.ami.wait_connected(timeout=10)
-            climbing = (rates, args.seconds, args.calls)
+            climbing = (rates, args.seconds, args.calls, EventLag(engine))
             for n in range(1, args.runs + 1):
                 if n > 1:
                     await log_out(engine, numbers)
