@@ -1,5 +1,6 @@
 """What the IVR reads and writes in the database."""
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ from models.retailers import RetailerStatus
 from models.security import verify_pin
 
 
+log = logging.getLogger("hotline.ivr")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 ORGANISATION_TTL = 5.0  # seconds
 
@@ -51,6 +53,7 @@ class IvrStore:
         self.settings = settings
         self.server = server
         self._org: _Organisation | None = None
+        self._reloading: asyncio.Task[None] | None = None
 
     async def menu_context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
         """What the flow's first step needs: the organisation (cached), not yet the caller."""
@@ -77,10 +80,24 @@ class IvrStore:
             return replace(ctx, recognized=await self._recognize(s, caller_number))
 
     async def _organisation(self) -> "_Organisation":
-        """Menu, branches, hours and holidays change rarely; a burst of calls reads them once."""
+        """Menu, branches, hours and holidays change rarely: a burst of calls reads them once,
+        and once known they are read again beside the calls, not in their way."""
         cached = self._org
-        if cached is not None and time.monotonic() - cached.loaded < ORGANISATION_TTL:
-            return cached
+        if cached is None:
+            return await self._load_organisation()
+        if time.monotonic() - cached.loaded >= ORGANISATION_TTL and self._reloading is None:
+            self._reloading = asyncio.create_task(self._reload_organisation())
+        return cached
+
+    async def _reload_organisation(self) -> None:
+        try:
+            await self._load_organisation()
+        except Exception:  # the calls go on with what was read before
+            log.exception("organisation not read again")
+        finally:
+            self._reloading = None
+
+    async def _load_organisation(self) -> "_Organisation":
         async with self.sessions() as s:
             menu = (await s.execute(select(BusinessType.code, BusinessType.menu_key)
                                     .order_by(BusinessType.sort_order))).all()
