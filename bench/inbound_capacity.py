@@ -42,6 +42,7 @@ from asterisk.pbx import LocalPbx  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
 from connect_latency import free_port, prepare, run  # noqa: E402
 from ivr_load import cpu_seconds, machine_busy  # noqa: E402
+from asterisk.events import ConfbridgeJoin, QueueCallerJoin  # noqa: E402
 from models import Call, utcnow  # noqa: E402
 
 ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
@@ -139,23 +140,45 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[st
 
 
 class EventLag:
-    """How far behind the PBX the engine's dispatcher reads events: the PBX's timestamp of each
-    event to the moment the desk gets it."""
+    """Where a delivery's time goes: how far behind the PBX the engine reads events (the PBX's
+    timestamp of each event to the moment the desk gets it), the engine's part (the caller
+    joins its queue, by the PBX's clock, to the engine's choice of an agent) and the PBX's
+    part (that choice to the caller in the agent's bridge, by the PBX's clock)."""
 
     def __init__(self, engine) -> None:
         self.seconds: list[float] = []
-        feed = engine.desk.on_event
+        self.queued: dict[str, float] = {}
+        self.chosen: dict[str, float] = {}
+        self.to_choice: list[float] = []
+        self.to_bridge: list[float] = []
+        feed, reserve = engine.desk.on_event, engine.desk.sessions.reserve
 
         async def timed(item):
-            if getattr(item, "timestamp", None) is not None:
-                self.seconds.append(time.time() - item.timestamp)
+            ts = getattr(item, "timestamp", None)
+            if ts is not None:
+                self.seconds.append(time.time() - ts)
+                if isinstance(item, QueueCallerJoin):
+                    self.queued.setdefault(item.channel.linkedid, ts)
+                elif isinstance(item, ConfbridgeJoin) and item.channel.linkedid in self.chosen:
+                    self.to_bridge.append(ts - self.chosen.pop(item.channel.linkedid))
             await feed(item)
 
-        engine.desk.on_event = timed
+        def timed_reserve(agent_id, call_id, *a, **kw):
+            now = time.time()
+            if call_id in self.queued:
+                self.to_choice.append(now - self.queued.pop(call_id))
+            self.chosen[call_id] = now
+            return reserve(agent_id, call_id, *a, **kw)
 
-    def take(self) -> str:
-        taken, self.seconds = self.seconds, []
-        return spread(taken)
+        engine.desk.on_event, engine.desk.sessions.reserve = timed, timed_reserve
+
+    def take(self) -> dict[str, str]:
+        taken = {"event_lag_ms": spread(self.seconds), "queue_to_choice_ms":
+                 spread(self.to_choice), "choice_to_bridge_ms": spread(self.to_bridge)}
+        self.seconds, self.to_choice, self.to_bridge = [], [], []
+        self.queued.clear()
+        self.chosen.clear()
+        return taken
 
 
 def cpu_now(pbx: LocalPbx) -> tuple[float, float, float, float]:
@@ -177,7 +200,7 @@ async def climb(engine, pbx, settings, work, number: str, rates: list[float], se
         lag.take()
         sipp = await run_sipp(settings, work, number, calls, rate)
         cpu = [round(b - a, 1) for a, b in zip(before, cpu_now(pbx))]
-        timing = {"event_lag_ms": lag.take()}
+        timing = lag.take()
         placed, connected, lost, call_timing = await connected_calls(engine, number, since)
         timing |= call_timing
         complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
@@ -188,7 +211,8 @@ async def climb(engine, pbx, settings, work, number: str, rates: list[float], se
         print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
               f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
               f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']},"
-              f" event lag {timing['event_lag_ms']};"
+              f" event lag {timing['event_lag_ms']}, queue to choice {timing['queue_to_choice_ms']},"
+              f" choice to bridge {timing['choice_to_bridge_ms']};"
               f" CPU s PBX / engine / machine / steal {cpu}", flush=True)
         if not complete:
             break
