@@ -12,13 +12,13 @@ then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent)
 - static: 4001 -> Answer, Read(menu key) and Read(card) over the same prompts, Playback of the
   transfer prompt, Queue() with `--agents` static members rung rrmemory, autofill on as in
   every queue of the project (no engine involved).
-The static path climbs first, before the engine's agents log in, so the agents' idle sessions
-(each a ConfBridge; the PBX's idle CPU is measured with and without them) do not load it;
-`--runs N` repeats both climbs N times in turn (the agents log out before each static climb).
-A step is `--seconds` of calls at one rate (at least `--calls` calls); it is complete when
-sipp reports no failed call and
-every call's row (from the PBX's own events) shows it connected to an agent. Each path climbs
-the rates and stops at its first incomplete step. Writes bench/out/inbound_capacity.json.
+The paths climb the rates in turn, a step of one beside the same step of the other (the host's
+speed drifts over minutes); the agents log out for the static path's steps, so their idle
+sessions (each a ConfBridge; the PBX's idle CPU is measured with and without them) do not load
+it. `--runs N` climbs N times. A step is `--seconds` of calls at one rate (at least `--calls`
+calls); it is complete when sipp reports no failed call and every call's row (from the PBX's
+own events) shows it connected to an agent. A path stops at its first incomplete step.
+Writes bench/out/inbound_capacity.json.
 """
 import argparse
 import asyncio
@@ -189,34 +189,52 @@ def cpu_now(pbx: LocalPbx) -> tuple[float, float, float, float]:
     return cpu_seconds(pbx.pid()), cpu_seconds(os.getpid()), machine_busy()[0], steal
 
 
-async def climb(engine, pbx, settings, work, number: str, rates: list[float], seconds: float,
-                least: int, lag: EventLag) -> list:
-    steps = []
+async def step(engine, pbx, settings, work, number: str, rate: float, seconds: float,
+               least: int, lag: EventLag) -> dict:
+    calls = max(least, round(rate * seconds))
+    since = utcnow()
+    started = time.monotonic()
+    before = cpu_now(pbx)
+    lag.take()
+    sipp = await run_sipp(settings, work, number, calls, rate)
+    cpu = [round(b - a, 1) for a, b in zip(before, cpu_now(pbx))]
+    timing = lag.take()
+    placed, connected, lost, call_timing = await connected_calls(engine, number, since)
+    timing |= call_timing
+    complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
+                and connected == calls)
+    print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
+          f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
+          f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']},"
+          f" event lag {timing['event_lag_ms']}, queue to choice {timing['queue_to_choice_ms']},"
+          f" choice to bridge {timing['choice_to_bridge_ms']};"
+          f" CPU s PBX / engine / machine / steal {cpu}", flush=True)
+    await asyncio.sleep(3)  # let the last step's channels go
+    return {"rate": rate, "placed": placed, "connected": connected, "lost": lost, **timing,
+            **sipp, "cpu_seconds_pbx_engine_machine_steal": cpu,
+            "seconds": round(time.monotonic() - started, 1), "complete": complete}
+
+
+async def climb(engine, pbx, settings, work, numbers: list[str], paths: list[str],
+                rates: list[float], seconds: float, least: int, lag: EventLag) -> dict:
+    """Both paths climb the rates in turn, each step of one beside the same step of the other:
+    the host's speed drifts over minutes, and a path climbed alone after the other met a
+    different machine. The agents are logged out for the static path's steps (their idle
+    sessions would load it) and in for the engine's. A path stops at its first incomplete
+    step."""
+    steps: dict[str, list] = {path: [] for path in paths}
+    logged_in = False
     for rate in rates:
-        calls = max(least, round(rate * seconds))
-        since = utcnow()
-        started = time.monotonic()
-        before = cpu_now(pbx)
-        lag.take()
-        sipp = await run_sipp(settings, work, number, calls, rate)
-        cpu = [round(b - a, 1) for a, b in zip(before, cpu_now(pbx))]
-        timing = lag.take()
-        placed, connected, lost, call_timing = await connected_calls(engine, number, since)
-        timing |= call_timing
-        complete = (sipp["exit_code"] == 0 and sipp["failed"] == 0 and placed == calls
-                    and connected == calls)
-        steps.append({"rate": rate, "placed": placed, "connected": connected, "lost": lost,
-                      **timing, **sipp, "cpu_seconds_pbx_engine_machine_steal": cpu,
-                      "seconds": round(time.monotonic() - started, 1), "complete": complete})
-        print(f"  {number}: {rate:g}/s -> {connected}/{calls} connected, sipp failed "
-              f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
-              f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']},"
-              f" event lag {timing['event_lag_ms']}, queue to choice {timing['queue_to_choice_ms']},"
-              f" choice to bridge {timing['choice_to_bridge_ms']};"
-              f" CPU s PBX / engine / machine / steal {cpu}", flush=True)
-        if not complete:
-            break
-        await asyncio.sleep(3)  # let the last step's channels go
+        for path, number in (("static", STATIC_NUMBER), ("engine", ENGINE_NUMBER)):
+            if path not in steps or (steps[path] and not steps[path][-1]["complete"]):
+                continue
+            if logged_in != (path == "engine"):
+                await (log_in if path == "engine" else log_out)(engine, numbers)
+                logged_in = not logged_in
+            steps[path].append(await step(engine, pbx, settings, work, number, rate, seconds,
+                                          least, lag))
+    if logged_in:
+        await log_out(engine, numbers)
     return steps
 
 
@@ -271,23 +289,20 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         async with app.router.lifespan_context(app):
             engine = app.state.engine
             await engine.ami.wait_connected(timeout=10)
-            climbing = (rates, args.seconds, args.calls, EventLag(engine))
+            lag = EventLag(engine)
+            paths = args.paths.split(",")
             for n in range(1, args.runs + 1):
-                if n > 1:
-                    await log_out(engine, numbers)
                 idle = {"static": await idle_cores(pbx)}
-                print(f"run {n}, static path: {len(static)} members, the PBX idles at "
-                      f"{idle['static']:.2f} cores; {args.seconds:g} s of calls a step",
-                      flush=True)
-                static_steps = (await climb(engine, pbx, settings, work, STATIC_NUMBER,
-                                            *climbing) if "static" in args.paths else [])
                 await log_in(engine, numbers)
                 idle["engine"] = await idle_cores(pbx)
-                print(f"run {n}, engine path: {len(numbers)} agents in session, the PBX "
-                      f"idles at {idle['engine']:.2f} cores", flush=True)
-                engine_steps = (await climb(engine, pbx, settings, work, ENGINE_NUMBER,
-                                            *climbing) if "engine" in args.paths else [])
-                runs.append(one_run(idle, static_steps, engine_steps))
+                await log_out(engine, numbers)
+                print(f"run {n}: the PBX idles at {idle['static']:.2f} cores, and at "
+                      f"{idle['engine']:.2f} with {len(numbers)} agents in session; the static "
+                      f"path has {len(static)} members; {args.seconds:g} s of calls a step",
+                      flush=True)
+                steps = await climb(engine, pbx, settings, work, numbers, paths, rates,
+                                    args.seconds, args.calls, lag)
+                runs.append(one_run(idle, steps.get("static", []), steps.get("engine", [])))
                 print(f"run {n}: engine {runs[-1]['engine']['best_rate']:g}/s, static "
                       f"{runs[-1]['static']['best_rate']:g}/s, ratio {runs[-1]['ratio']}",
                       flush=True)
