@@ -216,12 +216,13 @@ async def step(engine, pbx, settings, work, number: str, rate: float, seconds: f
 
 
 async def climb(engine, pbx, settings, work, numbers: list[str], paths: list[str],
-                rates: list[float], seconds: float, least: int, lag: EventLag) -> dict:
+                rates: list[float], seconds: float, least: int, lag: EventLag,
+                idle: dict[str, float]) -> dict:
     """Both paths climb the rates in turn, each step of one beside the same step of the other:
     the host's speed drifts over minutes, and a path climbed alone after the other met a
     different machine. The agents are logged out for the static path's steps (their idle
-    sessions would load it) and in for the engine's. A path stops at its first incomplete
-    step."""
+    sessions would load it) and in for the engine's, and each step waits for the PBX to settle
+    from that. A path stops at its first incomplete step."""
     steps: dict[str, list] = {path: [] for path in paths}
     logged_in = False
     for rate in rates:
@@ -231,6 +232,7 @@ async def climb(engine, pbx, settings, work, numbers: list[str], paths: list[str
             if logged_in != (path == "engine"):
                 await (log_in if path == "engine" else log_out)(engine, numbers)
                 logged_in = not logged_in
+                await settle(pbx, idle[path])
             steps[path].append(await step(engine, pbx, settings, work, number, rate, seconds,
                                           least, lag))
     if logged_in:
@@ -259,6 +261,16 @@ async def idle_cores(pbx: LocalPbx) -> float:
     before = cpu_seconds(pbx.pid())
     await asyncio.sleep(IDLE_SECONDS)
     return (cpu_seconds(pbx.pid()) - before) / IDLE_SECONDS
+
+
+async def settle(pbx: LocalPbx, idle: float, most_seconds: float = 20.0) -> None:
+    """Until the PBX is back near its idle CPU (the agents' legs set up or torn down)."""
+    deadline = time.monotonic() + most_seconds
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pbx.pid())
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pbx.pid()) - before <= idle + 0.05:
+            return
 
 
 def best(steps: list) -> float:
@@ -301,7 +313,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
                       f"path has {len(static)} members; {args.seconds:g} s of calls a step",
                       flush=True)
                 steps = await climb(engine, pbx, settings, work, numbers, paths, rates,
-                                    args.seconds, args.calls, lag)
+                                    args.seconds, args.calls, lag, idle)
                 runs.append(one_run(idle, steps.get("static", []), steps.get("engine", [])))
                 print(f"run {n}: engine {runs[-1]['engine']['best_rate']:g}/s, static "
                       f"{runs[-1]['static']['best_rate']:g}/s, ratio {runs[-1]['ratio']}",
