@@ -3,7 +3,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -73,11 +73,6 @@ class IvrStore:
         retailer whose phone is calling, in one database session."""
         async with self.sessions() as s:
             return await self._last_seq(s, linkedid), await self._recognize(s, caller_number)
-
-    async def context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
-        ctx = await self.menu_context(caller_number, language)
-        async with self.sessions() as s:
-            return replace(ctx, recognized=await self._recognize(s, caller_number))
 
     async def _organisation(self) -> "_Organisation":
         """Menu, branches, hours and holidays change rarely: a burst of calls reads them once,

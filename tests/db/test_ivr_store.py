@@ -29,16 +29,20 @@ async def ids(sessions, model, **where):
         return await s.scalar(select(model.id).filter_by(**where))
 
 
-async def test_context_recognizes_a_caller_with_exactly_one_retailer(store, sessions):
-    ctx = await store.context("13800010001")
-    assert ctx.recognized.card_number == "110100001" and ctx.recognized.branch_code == "BJ"
+async def recognized(store, caller: str):
+    return (await store.caller_facts("9.1", caller))[1]
+
+
+async def test_a_caller_with_exactly_one_retailer_is_recognized(store, sessions):
+    retailer = await recognized(store, "13800010001")
+    assert retailer.card_number == "110100001" and retailer.branch_code == "BJ"
+    ctx = await store.menu_context("13800010001")
     assert ctx.menu[0] == ("order", "1") and ("operator", "0") in ctx.menu
-    assert (await store.context("13399999999")).recognized is None
+    assert await recognized(store, "13399999999") is None
     async with sessions() as s, s.begin():  # a shop phone shared by two retailers
         s.add(RetailerPhone(retailer_id=await ids(sessions, Retailer, card_number="110100002"),
                             number="13800010001"))
-    store._org = None
-    assert (await store.context("13800010001")).recognized is None
+    assert await recognized(store, "13800010001") is None
 
 
 async def test_a_call_back_in_the_ivr_numbers_its_steps_after_the_written_and_unwritten(store):
@@ -65,12 +69,12 @@ async def test_open_branches_follow_hours_and_holidays(store, sessions):
             await s.delete(h)
         s.add_all(BusinessHours(branch_id=bj, weekday=d, opens=time(0, 0),
                                 closes=time(23, 59, 59)) for d in range(7))
-    assert "BJ" in (await store.context("1")).open_branches
+    assert "BJ" in (await store.menu_context("1")).open_branches
     async with sessions() as s, s.begin():
         today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
         s.add(Holiday(branch_id=None, day=today, name="national holiday"))
     store._org = None  # the organisation is cached for a few seconds
-    ctx = await store.context("1")
+    ctx = await store.menu_context("1")
     assert not {"BJ", "SH", "HQ"} & ctx.open_branches
 
 
