@@ -139,7 +139,7 @@ async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[st
         await asyncio.sleep(0.5)
 
 
-class EventLag:
+class DeliveryTiming:
     """Where a delivery's time goes: how far behind the PBX the engine reads events (the PBX's
     timestamp of each event to the moment the desk gets it), the engine's part (the caller
     joins its queue, by the PBX's clock, to the engine's choice of an agent) and the PBX's
@@ -190,7 +190,7 @@ def cpu_now(pbx: LocalPbx) -> tuple[float, float, float, float]:
 
 
 async def step(engine, pbx, settings, work, number: str, rate: float, seconds: float,
-               least: int, lag: EventLag) -> dict:
+               least: int, lag: DeliveryTiming) -> dict:
     calls = max(least, round(rate * seconds))
     since = utcnow()
     started = time.monotonic()
@@ -222,7 +222,7 @@ async def step(engine, pbx, settings, work, number: str, rate: float, seconds: f
 
 
 async def climb(engine, pbx, settings, work, numbers: list[str], paths: list[str],
-                rates: list[float], seconds: float, least: int, lag: EventLag,
+                rates: list[float], seconds: float, least: int, lag: DeliveryTiming,
                 idle: dict[str, float]) -> dict:
     """Both paths climb the rates in turn, each step of one beside the same step of the other:
     the host's speed drifts over minutes, and a path climbed alone after the other met a
@@ -307,7 +307,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         async with app.router.lifespan_context(app):
             engine = app.state.engine
             await engine.ami.wait_connected(timeout=10)
-            lag = EventLag(engine)
+            lag = DeliveryTiming(engine)
             paths = args.paths.split(",")
             for n in range(1, args.runs + 1):
                 idle = {"static": await idle_cores(pbx)}
