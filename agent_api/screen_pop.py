@@ -11,14 +11,14 @@ from agent_api.ordering import recent_orders
 from agent_api.routes.retailers import retailer_out
 from agent_api.work_orders import open_cases
 from models import BusinessType, Campaign, Contact, IvrStep, Retailer
+from models.ivr import steps_of
 
 
 async def build(session: AsyncSession, server: str, offer: CallOffered,
                 unsaved: Iterable[Any] = ()) -> dict[str, Any]:
     """`unsaved`: rows not written yet; the IVR's steps of this call among them count too."""
     bt = await session.scalar(select(BusinessType).where(BusinessType.code == offer.business_type))
-    steps = {row.seq: row for row in unsaved if isinstance(row, IvrStep)
-             and row.pbx_server == server and row.linkedid == offer.call_id}
+    steps = {row.seq: row for row in steps_of(unsaved, server, offer.call_id)}
     if 1 not in steps:  # some or all of the call's steps are written already
         steps |= {s.seq: s for s in await session.scalars(select(IvrStep).where(
             IvrStep.pbx_server == server, IvrStep.linkedid == offer.call_id))}

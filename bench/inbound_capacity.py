@@ -262,21 +262,23 @@ async def log_in(engine, numbers: list[str]) -> None:
         await asyncio.sleep(0.1)
 
 
+async def pbx_cores(pbx: LocalPbx, seconds: float) -> float:
+    """The PBX's CPU over the next `seconds`, in cores."""
+    before = cpu_seconds(pbx.pid())
+    await asyncio.sleep(seconds)
+    return (cpu_seconds(pbx.pid()) - before) / seconds
+
+
 async def idle_cores(pbx: LocalPbx) -> float:
     """The PBX's CPU while no call is placed, in cores."""
-    before = cpu_seconds(pbx.pid())
-    await asyncio.sleep(IDLE_SECONDS)
-    return (cpu_seconds(pbx.pid()) - before) / IDLE_SECONDS
+    return await pbx_cores(pbx, IDLE_SECONDS)
 
 
 async def settle(pbx: LocalPbx, idle: float, most_seconds: float = 20.0) -> None:
     """Until the PBX is back near its idle CPU (the agents' legs set up or torn down)."""
     deadline = time.monotonic() + most_seconds
-    while time.monotonic() < deadline:
-        before = cpu_seconds(pbx.pid())
-        await asyncio.sleep(1.0)
-        if cpu_seconds(pbx.pid()) - before <= idle + 0.05:
-            return
+    while time.monotonic() < deadline and await pbx_cores(pbx, 1.0) > idle + 0.05:
+        pass
 
 
 def best(steps: list) -> float:

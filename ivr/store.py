@@ -18,6 +18,7 @@ from models import (
     Branch, BusinessHours, BusinessType, Holiday, IvrStep, Order, Retailer, RetailerPhone,
     SelfServiceAttempt, SelfServiceLock, Voicemail, utcnow,
 )
+from models.ivr import steps_of
 from models.journal import Journal
 from models.retailers import RetailerStatus
 from models.security import verify_pin
@@ -192,9 +193,8 @@ class IvrStore:
         not reuse their numbers."""
         saved = await s.scalar(select(func.max(IvrStep.seq)).where(
             IvrStep.pbx_server == self.server, IvrStep.linkedid == linkedid)) or 0
-        return max([saved, *(row.seq for row in self.journal.unsaved()
-                             if isinstance(row, IvrStep) and row.linkedid == linkedid
-                             and row.pbx_server == self.server)])
+        unsaved = steps_of(self.journal.unsaved(), self.server, linkedid)
+        return max([saved, *(row.seq for row in unsaved)])
 
     def keep_path(self, linkedid: str, first: int, path: Sequence[flow.PathEntry],
                   timings: Sequence[StepTiming]) -> None:

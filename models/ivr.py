@@ -9,6 +9,7 @@ a foreign key: the IVR writes them while the call log may not have the call row 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -101,6 +102,12 @@ class IvrStep(Base):
     result: Mapped[str] = mapped_column(String(32))  # "ok", "invalid", "timeout", "hangup"
     entered_at: Mapped[datetime]
     duration_ms: Mapped[int]
+
+
+def steps_of(rows: Iterable[object], server: str, linkedid: str) -> list[IvrStep]:
+    """The call's IVR steps among `rows` (the journal's unwritten rows, say)."""
+    return [r for r in rows
+            if isinstance(r, IvrStep) and r.pbx_server == server and r.linkedid == linkedid]
 
 
 class SelfServiceAttempt(Base):
