@@ -1,12 +1,12 @@
 """The agent's state as an explicit state machine: events in, transitions out, no I/O.
 
-The engine feeds what happens to an agent (login, the phone leg coming up in its session or
-going, a call reserved, connected, ended, pauses) with the time it happened. Every transition is
+The engine feeds what happens to an agent (login, the phone leg joining or leaving the agent's
+bridge, a call reserved, connected, ended, pauses) with the time it happened. Every transition is
 logged as `state -event-> state` and kept in `history` for the engine to persist; an event the
 state does not allow raises InvalidTransition and changes nothing.
 
-Login opens the session, but calls can only be delivered once the agent's phone leg is up in
-its session: Login -> paused (reason "login"), then SessionUp -> available.
+Login opens the session, but calls can only be delivered once the agent's phone leg is in the
+agent's bridge: Login -> paused (reason "login"), then SessionUp -> available.
 """
 import logging
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ class PauseReason(StrEnum):
     MEETING = "meeting"
     AFTER_CALL_WORK = "after_call_work"
     OTHER = "other"
-    LOGIN = "login"  # set by the machine only: logged in, phone leg not in its session yet
+    LOGIN = "login"  # set by the machine only: logged in, phone leg not in the bridge yet
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ class Logout:
 
 @dataclass(frozen=True, slots=True)
 class SessionUp:
-    """The agent's phone leg is up in its session."""
+    """The agent's phone leg joined the agent's bridge."""
 
 
 @dataclass(frozen=True, slots=True)

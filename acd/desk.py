@@ -1,6 +1,6 @@
 """The ACD at work: callers wait in the PBX's queue (music, position announcements, and voicemail
 after the maximum wait, even while the engine is away); the router picks the agent and the
-caller is taken out by Redirect into that agent's bridge, together with the agent's leg."""
+caller is taken out by Redirect into that agent's bridge."""
 import asyncio
 import logging
 import time
@@ -20,7 +20,7 @@ from acd.queues import FALLBACK_ROUTE, load_policies
 from acd.routing import (
     LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, QueuePolicy, Router, WaitingCall,
 )
-from acd.sessions import AgentSessions, LegGone
+from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
 from asterisk.config import RECORDINGS_DIR
 from asterisk.ami import AmiClient, AmiError, AmiItem
@@ -55,12 +55,12 @@ class LastState:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionMember:
-    """A channel found in an agent's session at resync: the agent's leg or its caller."""
+class BridgeMember:
+    """A channel found in an agent's bridge at resync (ConfbridgeList)."""
 
     agent_id: int
     channel: Channel
-    is_agent_leg: bool
+    is_agent_leg: bool  # the marked user
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,14 +212,13 @@ class Desk:
     async def connect_claimed(self, agent_id: int, call_id: str, channel: str,
                               recording: RecordingPolicy = RecordingPolicy.NEVER,
                               campaign: str | None = None) -> None:
-        """Raises AmiError (the agent is released, or session lost) or InvalidTransition."""
+        """Raises AmiError (the agent is released) or InvalidTransition."""
         try:
             await self.sessions.connect(agent_id, call_id, channel,
                                         self._recorded(call_id, channel, agent_id, campaign,
                                                        recording))
-        except AmiError as exc:
-            self._undelivered(agent_id, call_id, exc)
-            await self._route(self.clock())
+        except AmiError:
+            await self.release(agent_id, call_id)
             raise
 
     async def release(self, agent_id: int, call_id: str) -> None:
@@ -268,10 +267,10 @@ class Desk:
 
     # after an engine restart or a lost link ----------------------------------------------------------
 
-    async def resync(self, members: Iterable[SessionMember], entries: Iterable[QueueEntry]) -> None:
+    async def resync(self, members: Iterable[BridgeMember], entries: Iterable[QueueEntry]) -> None:
         """Rebuild sessions and waiting callers from what the PBX has now: agents whose leg is
-        in their session carry on (in their last stored pause), agents whose leg is gone are
-        session lost, callers being connected to agents are on call, callers in queues wait on with
+        in their bridge carry on (in their last stored pause), agents whose leg is gone are
+        session lost, callers in agents' bridges are on call, callers in queues wait on with
         the time they already waited."""
         now = self.clock()
         legs, callers = {}, {}
@@ -281,8 +280,8 @@ class Desk:
             if agent_id in self.agents and self.sessions.leg_of(agent_id) != leg.uniqueid:
                 self._resume(agent_id, leg, callers.get(agent_id))
         for agent_id, machine in self.sessions.machines.items():
-            # A phone still ringing for its login is not in its session yet: its own events
-            # (the session's start, or the Originate failing) decide.
+            # A phone still ringing for its login is not in the bridge yet: its own events
+            # (the join, or the Originate failing) decide.
             joining = machine.pause_reason == PauseReason.LOGIN
             if (machine.state not in (AgentState.LOGGED_OUT, AgentState.SESSION_LOST)
                     and agent_id not in legs and not joining):
@@ -303,7 +302,7 @@ class Desk:
         now = self.clock()
         machine = self.sessions.machine(agent_id)
         if machine.state != AgentState.LOGGED_OUT:
-            log.warning("a leg in the agent's session context is not the agent's session; left alone",
+            log.warning("a leg in the agent's bridge is not the agent's session; left alone",
                         extra={"agent_id": agent_id, "channel": leg.name})
             return
         self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True, name=leg.name))
@@ -405,7 +404,11 @@ class Desk:
                                                        decision.agent_id, policy.name,
                                                        policy.recording))
         except (AmiError, InvalidTransition) as exc:  # the Redirect failed, or the leg dropped
-            self._undelivered(decision.agent_id, decision.call_id, exc)
+            machine = self.sessions.machine(decision.agent_id)
+            # The caller's hangup may have come before this reply, freed the agent, and the
+            # agent may be reserved for the next call already.
+            if machine.state == AgentState.RESERVED and machine.current_call == decision.call_id:
+                self._apply(self.sessions.release(decision.agent_id, decision.call_id))
             if decision.call_id not in self._joined or _gone(exc):
                 # The caller hung up meanwhile (its Hangup event may still be on its way: a
                 # call put back now would be tried again at every event until then).
@@ -415,18 +418,6 @@ class Desk:
                         exc, extra={"call_id": decision.call_id, "agent_id": decision.agent_id})
             self._waiting[decision.call_id] = channel
             self.router.requeue_front(decision.call)
-
-    def _undelivered(self, agent_id: int, call_id: str, exc: Exception) -> None:
-        """The agent of a refused delivery: session lost when its leg is gone, else free again."""
-        if isinstance(exc, LegGone):
-            if self.sessions.forget_leg(agent_id) is not None:  # its Hangup not seen yet
-                self._apply(self.sessions.lost(agent_id, self.clock()))
-            return
-        # The caller's hangup may have come before the PBX's reply, freed the agent, and the
-        # agent may be reserved for the next call already.
-        machine = self.sessions.machine(agent_id)
-        if machine.state == AgentState.RESERVED and machine.current_call == call_id:
-            self._apply(self.sessions.release(agent_id, call_id))
 
     def _recorded(self, call_id: str, channel: str, agent_id: int, queue: str | None,
                   policy: RecordingPolicy) -> str:
@@ -481,5 +472,4 @@ GONE = ("Channel does not exist", "No such channel", "channel not up")
 
 
 def _gone(exc: Exception) -> bool:
-    return (isinstance(exc, AmiError) and not isinstance(exc, LegGone)
-            and any(words in str(exc) for words in GONE))
+    return isinstance(exc, AmiError) and any(words in str(exc) for words in GONE)

@@ -1,30 +1,34 @@
-"""Reads back from the PBX what the ACD needs after a restart or a lost link: the agents' legs
-and their callers (from the PBX's channels) and who waits in the queues (QueueStatus)."""
+"""Reads back from the PBX what the ACD needs after a restart or a lost link: who is in each
+agent's bridge (ConfbridgeList) and who waits in the queues (QueueStatus)."""
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from acd.desk import QueueEntry, SessionMember
+from acd.desk import BridgeMember, QueueEntry
 from asterisk import dialplan as dp
-from asterisk.ami import AmiClient
+from asterisk.ami import AmiActionFailed, AmiClient
 from asterisk.events import Channel, channel_from
 
 log = logging.getLogger("hotline.acd.resync")
-UP = "6"  # ChannelState
 
 
-def session_members(channels: Iterable[Mapping[str, str]]) -> list[SessionMember]:
-    """`channels`: the fields of each CoreShowChannel. An agent's leg is in its session context
-    (waiting, or in the agent's bridge), a caller being connected or connected to the agent is
-    in the connect context; both have the agent's id as their extension."""
+async def bridge_members(ami: AmiClient) -> list[BridgeMember]:
+    try:
+        rooms = await ami.action_list("ConfbridgeListRooms", timeout=10)
+    except AmiActionFailed:  # "No active conferences."
+        return []
     members = []
-    for fields in channels:
-        context, agent = fields.get("Context"), fields.get("Exten", "")
-        if not agent.isdigit():
+    for room in rooms.events:
+        name = room.fields.get("Conference", "")
+        agent = name.removeprefix(dp.AGENT_BRIDGE_PREFIX)
+        if name == agent or not agent.isdigit():
             continue
-        if context == dp.CTX_SESSION and fields.get("ChannelState") == UP:  # not still ringing
-            members.append(SessionMember(int(agent), channel_from(fields), True))
-        elif context in (dp.CTX_CONNECT, dp.CTX_CONNECT_RECORDED):
-            members.append(SessionMember(int(agent), channel_from(fields), False))
+        try:
+            listed = await ami.action_list("ConfbridgeList", {"Conference": name}, timeout=10)
+        except AmiActionFailed:  # emptied since
+            continue
+        members += [BridgeMember(int(agent), channel_from(m.fields),
+                                 m.fields.get("MarkedUser") == "Yes") for m in listed.events
+                    if m.fields.get("Context") != dp.CTX_MONITOR]  # a supervisor barging in
     return members
 
 

@@ -1,7 +1,6 @@
-"""Agent sessions on the PBX: at login the engine calls the agent's phone, which then stays on
-the line for the shift, waiting outside any bridge; a caller is delivered by one Redirect that
-brings the caller and the agent's leg into the agent's bridge (no ringing). The PBX's events
-drive each agent's state machine (acd/agent_state.py)."""
+"""Agent sessions on the PBX: at login the engine calls the agent's phone into the agent's own
+bridge, where it stays for the shift; a caller is delivered by Redirect into that bridge (no
+ringing). The PBX's events drive each agent's state machine (acd/agent_state.py)."""
 import logging
 import time
 import uuid
@@ -13,14 +12,9 @@ from acd.agent_state import (
 )
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
-from asterisk.events import ConfbridgeJoin, ConfbridgeLeave, Hangup, OriginateResponse, VarSet
+from asterisk.events import ConfbridgeJoin, ConfbridgeLeave, Hangup, OriginateResponse
 
 log = logging.getLogger("hotline.acd.sessions")
-
-
-class LegGone(AmiError):
-    """A delivery the PBX refused because the agent's leg is gone (its Hangup may still be on
-    its way to the engine)."""
 
 
 class AgentSessions:
@@ -37,7 +31,7 @@ class AgentSessions:
         return self.machines.setdefault(agent_id, AgentMachine(agent_id))
 
     async def login(self, agent_id: int, endpoint: str) -> Transition:
-        """Start the shift: the agent's phone rings once and stays on the line."""
+        """Start the shift: the agent's phone rings once and joins the agent's bridge."""
         transition = self.machine(agent_id).feed(Login(), self.clock())
         leg = f"agent-{agent_id}-{uuid.uuid4().hex[:12]}"
         self._legs[leg] = agent_id
@@ -54,7 +48,7 @@ class AgentSessions:
     def adopt_leg(self, agent_id: int, uniqueid: str, resumed: bool = False,
                   name: str | None = None) -> Transition:
         """A phone leg already on the PBX becomes the agent's session: the agent logged in by
-        the feature code, or the engine found the leg in its session after a restart."""
+        the feature code, or the engine found the leg in the agent's bridge after a restart."""
         transition = self.machine(agent_id).feed(Login(resumed), self.clock())
         self._legs[uniqueid] = agent_id
         if name:
@@ -97,27 +91,18 @@ class AgentSessions:
 
     async def connect(self, agent_id: int, call_id: str, channel: str,
                       context: str = dp.CTX_CONNECT) -> None:
-        """The reserved agent's call: one Redirect brings the caller (by way of
-        CTX_CONNECT_RECORDED for a call that is recorded) and the agent's leg into the agent's
-        bridge. The PBX refuses it whole when either channel is gone."""
+        """The reserved agent's call: Redirect its channel into the agent's bridge (by way of
+        CTX_CONNECT_RECORDED for a call that is recorded)."""
         machine = self.machine(agent_id)
         if machine.state != AgentState.RESERVED or machine.current_call != call_id:
             raise InvalidTransition(agent_id, machine.state, ConnectCall(call_id),
                                     "the agent is not reserved for this call")
-        leg = self._leg_names.get(agent_id)
-        if leg is None:
-            raise LegGone("Redirect: the agent's leg is not known")
         self._calls[channel] = (agent_id, call_id)
         try:
-            await self.ami.action("Redirect", {
-                "Channel": channel, "Context": context, "Exten": str(agent_id), "Priority": "1",
-                "ExtraChannel": leg, "ExtraContext": dp.CTX_SESSION,
-                "ExtraExten": str(agent_id), "ExtraPriority": str(dp.SESSION_CALL_PRIORITY)})
-        except AmiError as exc:  # the agent stays reserved: the caller decides (release, or retry)
+            await self.ami.action("Redirect", {"Channel": channel, "Context": context,
+                                               "Exten": str(agent_id), "Priority": "1"})
+        except AmiError:  # the agent stays reserved: the caller decides (release, or retry)
             self._calls.pop(channel, None)
-            # "ExtraChannel does not exist: ...", "Redirect failed, extra channel not up."
-            if "extrachannel" in str(exc).lower().replace(" ", ""):
-                raise LegGone(str(exc)) from exc
             raise
 
     def call_channel(self, agent_id: int) -> str | None:
@@ -138,13 +123,13 @@ class AgentSessions:
         """The PBX's events, in order; the agent transitions they caused."""
         now = self.clock()
         match item:
-            case VarSet(channel=ch, variable=dp.VAR_SESSION) if ch.uniqueid in self._legs:
-                self._leg_names[self._legs[ch.uniqueid]] = ch.name
-                machine = self.machine(self._legs[ch.uniqueid])
-                if machine.pause_reason != PauseReason.LOGIN:
-                    return []  # already up: the engine resumed it from the PBX's own list
-                return [machine.feed(SessionUp(), now)]
             case ConfbridgeJoin(channel=ch, conference=conference):
+                if ch.uniqueid in self._legs:
+                    self._leg_names[self._legs[ch.uniqueid]] = ch.name
+                    machine = self.machine(self._legs[ch.uniqueid])
+                    if machine.pause_reason != PauseReason.LOGIN:
+                        return []  # already up: the engine resumed it from the PBX's own list
+                    return [machine.feed(SessionUp(), now)]
                 agent_call = self._calls.get(ch.name)
                 if agent_call and conference == f"{dp.AGENT_BRIDGE_PREFIX}{agent_call[0]}":
                     agent_id, call_id = agent_call

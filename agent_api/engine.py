@@ -133,7 +133,7 @@ class Engine:
         await self.recorder.sweep(ch.linkedid for ch, _ in live)
         try:
             by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
-            await self.desk.resync(pbx_state.session_members(m.fields for m in reply.events),
+            await self.desk.resync(await pbx_state.bridge_members(self.ami),
                                    await pbx_state.queue_entries(self.ami, by_uniqueid))
         except AmiError:
             log.warning("acd resync failed; waiting for the next link", exc_info=True)

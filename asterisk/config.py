@@ -228,23 +228,22 @@ exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
 exten => {pbx.agent_login_code},1,Answer()
  same => n,AGI({agi_base}/{dp.AGI_SCRIPT_AGENT_LOGIN})
  same => n,GotoIf($["${{{dp.VAR_SESSION_AGENT}}}" = ""]?failed)
- same => n,Goto({dp.CTX_SESSION},${{{dp.VAR_SESSION_AGENT}}},1)
+ same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{{dp.VAR_SESSION_AGENT}}},agent_bridge,agent_user)
  same => n(failed),Hangup()
 
-; The agent's phone leg for the whole shift (exten = agent id). An idle leg waits outside any
-; bridge, costing the PBX nothing; for a call the engine's Redirect brings the caller into the
-; agent's bridge and, in the same action, the leg to priority {dp.SESSION_CALL_PRIORITY}. Both are marked and
-; leave when the other does, so the leg returns to waiting when the call ends.
+; The agent's phone leg for the whole shift (exten = agent id), and a caller delivered to it.
 [{dp.CTX_SESSION}]
-exten => _X!,1,Set({dp.VAR_SESSION}=${{EXTEN}})
- same => {dp.SESSION_IDLE_PRIORITY},Wait(3600)
- same => 3,Goto({dp.SESSION_IDLE_PRIORITY})
- same => {dp.SESSION_CALL_PRIORITY},ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,agent_user)
- same => 5,Goto({dp.SESSION_IDLE_PRIORITY})
+exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,agent_user)
+ same => n,Hangup()
+; The agent's leg may have dropped between the engine's choice and the Redirect: a caller never
+; sits in an empty bridge, it goes back to its queue (the engine keeps its place).
 [{dp.CTX_CONNECT}]
 exten => _X!,1,Set({dp.VAR_AGENT}=${{EXTEN}})
+ same => n,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EXTEN}})}} = 0]?back)
  same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,caller_user)
  same => n,Hangup()
+ same => n(back),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?{dp.CTX_FALLBACK},s,1)
+ same => n,Goto({dp.CTX_ACD},s,1)
 ; A recorded call: MixMonitor records both parties while the caller is in the bridge ("b"),
 ; once per call even when a failed delivery brings the caller back here.
 [{dp.CTX_CONNECT_RECORDED}]
@@ -304,9 +303,8 @@ attach = no
 {dp.FALLBACK_MAILBOX} => 0000,Hotline fallback
 """
 
-# Each agent has a bridge of their own, used while the agent is on a call. Agent and caller are
-# both marked users that end with any marked user: whoever leaves, the other is released (the
-# agent's leg back to waiting), and so is a supervisor barging in.
+# Each agent has a bridge of their own for the shift; the agent is the marked user, so a caller
+# in the bridge is released when the agent's phone leg goes.
 CONFBRIDGE_CONF = """[general]
 
 [agent_bridge]
@@ -318,20 +316,18 @@ mixing_interval = {mixing_ms}
 type = user
 quiet = yes
 marked = yes
-end_marked_any = yes
 announce_join_leave = no
 
 [caller_user]
 type = user
 quiet = yes
-marked = yes
-end_marked_any = yes
+end_marked = yes
 announce_join_leave = no
 
 [supervisor_user]
 type = user
 quiet = yes
-end_marked_any = yes
+end_marked = yes
 announce_join_leave = no
 """
 

@@ -38,11 +38,6 @@ VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (whose bridge
 VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
 # Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
 VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"
-# Set on the agent's leg as it enters its session (the agent's id): the session is up.
-VAR_SESSION = "HOTLINE_SESSION"
-# In CTX_SESSION: where an idle leg waits, and where the engine's Redirect brings it for a call.
-SESSION_IDLE_PRIORITY = 2
-SESSION_CALL_PRIORITY = 4
 # Set by the engine once it has decided where the call goes; without it the dialplan falls back
 # (a crashed handler or an unknown script still ends the AGI with AGISTATUS=SUCCESS).
 VAR_HANDLED = "HOTLINE_HANDLED"

@@ -43,9 +43,10 @@ class PbxSettings(BaseModel):
     agent_login_code: str = "*90"  # dialed from an agent's phone: agent number, PIN, session
     queue_announce_seconds: int = 30  # a waiting caller hears its position this often
     queue_max_wait: int = 300  # seconds in a queue before the caller is offered voicemail
-    # How often an agent's bridge mixes during a call (10, 20, 40 or 80 ms): a longer interval
-    # costs the PBX less CPU a call, for up to that much more delay on the line.
-    bridge_mixing_ms: Literal[10, 20, 40, 80] = 40
+    # How often an agent's bridge mixes (10, 20, 40 or 80 ms). Every agent in session has a
+    # bridge, mixing even while idle: 100 idle agents cost the PBX 0.36 cores at 40 ms and 0.15
+    # at 80 (bench/inbound_capacity.py), for up to 40 ms more delay on the line.
+    bridge_mixing_ms: Literal[10, 20, 40, 80] = 80
     recordings_dir: Path | None = None  # the PBX's recordings as the engine sees them; else run_dir's
     recording_retention_days: int = 365  # the purge removes recordings older than this
     boot_timeout: float = 60.0

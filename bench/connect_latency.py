@@ -1,5 +1,5 @@
-"""Connect latency on the real PBX: from the ACD choosing an agent to the caller and the agent's
-leg both in that agent's bridge, as the engine sees it in the PBX's own events.
+"""Connect latency on the real PBX: from the ACD choosing an agent to the caller in that agent's
+bridge, as the engine sees it in the PBX's own events.
 
     .venv/bin/python bench/connect_latency.py [--agents 20] [--calls 300] [--rate 3] [--keep]
 
@@ -10,11 +10,10 @@ once. Keep the rate under agents / 6 per second, or callers hang up before an ag
 
 Per delivery, in this process (time.perf_counter):
 - decision -> joined: the agent reserved for the call (AgentSessions.reserve, right after the
-  router's choice) -> the second ConfbridgeJoin into that agent's bridge received (one Redirect
-  brings the caller and the agent's leg, in either order);
+  router's choice) -> the caller's ConfbridgeJoin into that agent's bridge received;
 - Redirect sent -> joined: the same, from the AMI Redirect being written;
 and on the PBX's clock (AMI Timestamps): the caller's QueueCallerLeave (the Redirect taking it
-out of the queue) -> the second ConfbridgeJoin. Goal (issue 4): decision -> joined p99 under 50 ms.
+out of the queue) -> its ConfbridgeJoin. Goal (issue 4): decision -> joined p99 under 50 ms.
 Writes bench/out/connect_latency.json.
 """
 import argparse
@@ -39,7 +38,6 @@ from agent_api.app import create_app  # noqa: E402
 from agent_api.demo import seed  # noqa: E402
 from agent_api.provision import local_pbx, pbx_layout  # noqa: E402
 from agent_api.settings import Settings  # noqa: E402
-from asterisk import dialplan as dp  # noqa: E402
 from asterisk.config import SipEndpoint  # noqa: E402
 from asterisk.events import ConfbridgeJoin, QueueCallerLeave  # noqa: E402
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings  # noqa: E402
@@ -98,16 +96,12 @@ class Timing:
         self.decided: dict[str, float] = {}
         self.redirected: dict[str, float] = {}
         self.left_queue: dict[str, float] = {}  # PBX timestamps
-        self.call_in: dict[str, str] = {}  # the chosen agent's bridge -> the call
-        self.joined: dict[str, int] = {}  # the bridge -> parties in it since the choice
         self.samples: list[tuple[float, float, float | None]] = []
         sessions: AgentSessions = engine.desk.sessions
         reserve, connect, feed = sessions.reserve, sessions.connect, engine.desk.on_event
 
         def timed_reserve(agent_id, call_id, *a, **kw):
             self.decided[call_id] = time.perf_counter()
-            bridge = f"{dp.AGENT_BRIDGE_PREFIX}{agent_id}"
-            self.call_in[bridge], self.joined[bridge] = call_id, 0
             return reserve(agent_id, call_id, *a, **kw)
 
         async def timed_connect(agent_id, call_id, *a, **kw):
@@ -118,8 +112,9 @@ class Timing:
             now = time.perf_counter()
             if isinstance(item, QueueCallerLeave) and item.timestamp is not None:
                 self.left_queue[item.channel.linkedid] = item.timestamp
-            elif isinstance(item, ConfbridgeJoin) and self.both_in(item.conference):
-                call = self.call_in.pop(item.conference)
+            elif (isinstance(item, ConfbridgeJoin)
+                  and item.channel.linkedid in self.decided):
+                call = item.channel.linkedid
                 left = self.left_queue.pop(call, None)
                 pbx_ms = ((item.timestamp - left) * 1000
                           if left is not None and item.timestamp is not None else None)
@@ -129,13 +124,6 @@ class Timing:
 
         sessions.reserve, sessions.connect = timed_reserve, timed_connect
         engine.desk.on_event = timed_feed
-
-    def both_in(self, bridge: str) -> bool:
-        """One more party in the bridge of a chosen agent: is it the second?"""
-        if bridge not in self.call_in:
-            return False
-        self.joined[bridge] += 1
-        return self.joined[bridge] == 2
 
 
 async def softphone(work: Path, procs: list) -> int:

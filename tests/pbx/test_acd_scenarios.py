@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from asterisk.events import ConfbridgeJoin
+from asterisk.events import QueueCallerJoin
 from asterisk.sipp_phone import Keys, Pause, Speak
 from models import CallbackRequest
 from tests.pbx.conftest import wait_for_calls
@@ -126,26 +126,26 @@ async def test_a_wrong_pin_from_the_phone_logs_nobody_in(rig, sipp):
     assert (await r.agent("8001"))["state"] == "logged_out"
 
 
-async def test_a_delivery_to_an_agent_whose_leg_just_dropped_leaves_the_caller_in_the_queue(
-        rig, sipp):
+async def test_a_caller_sent_to_an_agent_whose_leg_just_dropped_goes_back_to_the_queue(rig, sipp):
     """The race of the agent's leg dropping between the choice and the Redirect, forced: the
-    engine still holds a leg the PBX no longer has. The PBX refuses the Redirect whole, the
-    agent is session lost, and the caller keeps its place for the next agent."""
-    r = await rig(("8001", "8005"),
-                  {"BJ-order": {"overflow": [{"after_seconds": 0, "branches": ["HQ"]}]}})
-    await r.login("8001", "8005")
-    for number in ("8001", "8005"):
-        await r.post(f"/agents/{number}/pause", json={"reason": "break"})
+    caller is sent into the bridge of an agent who is not there."""
+    r = await rig(("8005",), {"BJ-order": {"overflow": [{"after_seconds": 0, "branches": ["HQ"]}]}})
+    await r.login("8005")
+    await r.post("/agents/8005/pause", json={"reason": "break"})
     call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                          hold_ms=20000, timeout=40))
     await r.queued("13300000001")
     [waiting] = r.engine.desk.router.waiting_calls()
-    r.engine.desk.sessions._leg_names[await r.agent_id("8001")] = "PJSIP/agent-8001-00000fff"
-    await r.post("/agents/8001/unpause")
-    await r.wait_state("8001", "session_lost")
+    channel = r.engine.desk._waiting[waiting.call_id]
+    await r.engine.desk.ami.action("Redirect", {"Channel": channel, "Context": "hotline-connect",
+                                                "Exten": str(await r.agent_id("8001")),
+                                                "Priority": "1"})
+    deadline = time.monotonic() + 10
+    while sum(isinstance(e, QueueCallerJoin) for _, e in r.events) < 2:
+        assert time.monotonic() < deadline, "the caller never came back to the queue"
+        await asyncio.sleep(0.05)
     [again] = r.engine.desk.router.waiting_calls()
     assert again.call_id == waiting.call_id and again.enqueued_at == waiting.enqueued_at
-    assert not any(isinstance(e, ConfbridgeJoin) for _, e in r.events)  # nobody moved
     await r.post("/agents/8005/unpause")
     _, join = await r.joined("13300000001")
     assert join.conference == f"agent-{await r.agent_id('8005')}"

@@ -5,9 +5,8 @@ import dataclasses
 
 import pytest
 
-from acd.agent_state import AgentState, PauseReason
-from acd import pbx_state
-from acd.desk import AgentInfo, Desk, LastState, QueueEntry, SessionMember
+from acd.agent_state import AgentState, Login, PauseReason, SessionUp
+from acd.desk import AgentInfo, BridgeMember, Desk, LastState, QueueEntry
 from acd.notices import AgentChanged, CallOffered
 from acd.routing import OverflowStep, QueuePolicy, Router
 from asterisk.ami import AmiError
@@ -24,12 +23,11 @@ class RecordingAmi:
     def __init__(self) -> None:
         self.actions: list[tuple[str, dict]] = []
         self.fail: set[str] = set()
-        self.refusal = "refused"
 
     async def action(self, name, fields=None, **_):
         self.actions.append((name, dict(fields or {})))
         if name in self.fail:
-            raise AmiError(f"{name}: {self.refusal}")
+            raise AmiError(f"{name} refused")
 
     def names(self) -> list[str]:
         return [name for name, _ in self.actions]
@@ -76,17 +74,10 @@ def desk(clock):
     return d
 
 
-def leg(agent_id: int) -> Channel:
-    return channel(900 + agent_id, name=f"PJSIP/agent-{agent_id}-00000001",
-                   context="hotline-session", exten=str(agent_id))
-
-
 def available(desk: Desk, agent_id: int, at: float) -> None:
-    """Logged in, and the leg up in its session (as the PBX reports it)."""
-    desk.sessions.adopt_leg(agent_id, leg(agent_id).uniqueid)
-    desk.sessions.feed(VarSet(server="s", timestamp=at, channel=leg(agent_id),
-                              variable="HOTLINE_SESSION", value=str(agent_id)))
-    assert desk.sessions.machine(agent_id).state == AgentState.AVAILABLE
+    machine = desk.sessions.machine(agent_id)
+    machine.feed(Login(), at)
+    machine.feed(SessionUp(), at)
     desk._sync(agent_id)
 
 
@@ -106,11 +97,7 @@ async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone(desk,
     assert desk.ami.names() == ["Redirect"]  # the dialplan sets HOTLINE_AGENT from the exten
     assert desk.ami.actions[0][1] == {"Channel": channel(1).name,  # recorded by default
                                       "Context": "hotline-connect-recorded",
-                                      "Exten": "5", "Priority": "1",
-                                      # the agent's leg, from waiting into the bridge
-                                      "ExtraChannel": leg(5).name,
-                                      "ExtraContext": "hotline-session", "ExtraExten": "5",
-                                      "ExtraPriority": "4"}
+                                      "Exten": "5", "Priority": "1"}
     assert desk.sessions.machine(5).state == AgentState.RESERVED
 
 
@@ -207,27 +194,12 @@ async def test_a_failed_redirect_puts_the_call_back_at_the_head(desk, clock):
     assert desk.sessions.machine(1).state == AgentState.AVAILABLE
 
 
-async def test_a_redirect_refused_for_the_agents_leg_loses_the_session_not_the_caller(desk,
-                                                                                       clock):
-    available(desk, 1, clock[0])
-    available(desk, 5, clock[0])
-    desk.ami.fail.add("Redirect")
-    desk.ami.refusal = f"ExtraChannel does not exist: {leg(1).name}"
-    await desk.on_event(join(1))
-    assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
-    assert desk.sessions.leg_of(1) is None  # its Hangup, when it comes, changes nothing
-    assert desk.router.is_waiting("1.1")  # a headquarters agent may not take it yet
-    await desk.on_event(Hangup(server="s", timestamp=None, channel=leg(1), cause=16,
-                               cause_text=""))
-    assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
-
-
 async def test_transitions_are_journaled_with_reason_and_call(desk, clock):
     info = desk.agents[1]
     desk.login_from_phone(info, "9.1")
-    await desk.on_event(VarSet(server="s", timestamp=None,
-                               channel=channel(9, uniqueid="9.1", linkedid="9.1"),
-                               variable="HOTLINE_SESSION", value="1"))
+    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None,
+                                       channel=channel(9, uniqueid="9.1", linkedid="9.1"),
+                                       conference="agent-1"))
     await desk.pause(info, PauseReason.MEAL)
     await desk.unpause(info)
     await desk.on_event(join(1))
@@ -263,8 +235,8 @@ async def test_resync_resumes_sessions_calls_pauses_and_waiting_callers(desk, cl
     desk.agents[3] = AgentInfo(3, "8003", "agent-8003", "BJ", {"order": 3})
     desk.last_states = {1: LastState(AgentState.ON_CALL, None),
                         2: LastState(AgentState.PAUSED, PauseReason.TRAINING)}
-    members = [SessionMember(1, channel(11), True), SessionMember(1, channel(12), False),
-               SessionMember(2, channel(21), True), SessionMember(3, channel(31), True)]
+    members = [BridgeMember(1, channel(11), True), BridgeMember(1, channel(12), False),
+               BridgeMember(2, channel(21), True), BridgeMember(3, channel(31), True)]
     entries = [QueueEntry(channel(4), "BJ-order", 30.0)]
     await desk.resync(members, entries)
     state = {a: desk.sessions.machine(a).state for a in (1, 2, 3)}
@@ -280,6 +252,7 @@ async def test_resync_resumes_sessions_calls_pauses_and_waiting_callers(desk, cl
 
 async def test_resync_marks_agents_whose_leg_is_gone_as_session_lost(desk, clock):
     available(desk, 1, clock[0])
+    desk.sessions._legs["7.7"] = 1
     await desk.resync([], [])
     assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
     assert desk.sessions.leg_of(1) is None
@@ -427,16 +400,3 @@ async def test_a_failed_redirects_late_reply_leaves_the_agents_next_call_alone(c
     await asyncio.wait_for(desk.settled(), 1)
     assert desk.sessions.machine(1).current_call == "1.2"
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
-
-
-def test_the_pbxs_channels_give_each_agent_its_leg_and_its_caller():
-    def shown(name, context, exten, state="6"):
-        return {"Channel": name, "Uniqueid": name, "Linkedid": name, "ChannelState": state,
-                "Context": context, "Exten": exten, "Application": "Wait"}
-    channels = [shown("leg-1", "hotline-session", "1"),  # waiting
-                shown("leg-2", "hotline-session", "2"), shown("caller-2", "hotline-connect", "2"),
-                shown("leg-3", "hotline-session", "3", state="5"),  # still ringing for login
-                shown("caller-q", "hotline-acd", "s"), shown("spy", "hotline-monitor", "barge")]
-    members = {(m.agent_id, m.channel.name, m.is_agent_leg)
-               for m in pbx_state.session_members(channels)}
-    assert members == {(1, "leg-1", True), (2, "leg-2", True), (2, "caller-2", False)}
