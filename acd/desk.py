@@ -1,6 +1,6 @@
 """The ACD at work: callers wait in the PBX's queue (music, position announcements, and voicemail
 after the maximum wait, even while the engine is away); the router picks the agent and the
-caller is taken out by Redirect into that agent's bridge."""
+caller is taken out by Redirect and bridged with that agent's leg."""
 import asyncio
 import logging
 import time
@@ -56,11 +56,11 @@ class LastState:
 
 @dataclass(frozen=True, slots=True)
 class BridgeMember:
-    """A channel found in an agent's bridge at resync (ConfbridgeList)."""
+    """A channel found in an agent's session at resync: the agent's leg or its caller."""
 
     agent_id: int
     channel: Channel
-    is_agent_leg: bool  # the marked user
+    is_agent_leg: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +269,8 @@ class Desk:
 
     async def resync(self, members: Iterable[BridgeMember], entries: Iterable[QueueEntry]) -> None:
         """Rebuild sessions and waiting callers from what the PBX has now: agents whose leg is
-        in their bridge carry on (in their last stored pause), agents whose leg is gone are
-        session lost, callers in agents' bridges are on call, callers in queues wait on with
+        in their session carry on (in their last stored pause), agents whose leg is gone are
+        session lost, callers bridged to agents are on call, callers in queues wait on with
         the time they already waited."""
         now = self.clock()
         legs, callers = {}, {}
@@ -280,8 +280,8 @@ class Desk:
             if agent_id in self.agents and self.sessions.leg_of(agent_id) != leg.uniqueid:
                 self._resume(agent_id, leg, callers.get(agent_id))
         for agent_id, machine in self.sessions.machines.items():
-            # A phone still ringing for its login is not in the bridge yet: its own events
-            # (the join, or the Originate failing) decide.
+            # A phone still ringing for its login is not in its session yet: its own events
+            # (its holding bridge, or the Originate failing) decide.
             joining = machine.pause_reason == PauseReason.LOGIN
             if (machine.state not in (AgentState.LOGGED_OUT, AgentState.SESSION_LOST)
                     and agent_id not in legs and not joining):
@@ -302,7 +302,7 @@ class Desk:
         now = self.clock()
         machine = self.sessions.machine(agent_id)
         if machine.state != AgentState.LOGGED_OUT:
-            log.warning("a leg in the agent's bridge is not the agent's session; left alone",
+            log.warning("a leg in the agent's session context is not the agent's; left alone",
                         extra={"agent_id": agent_id, "channel": leg.name})
             return
         self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True, name=leg.name))

@@ -1,7 +1,7 @@
 """Supervisors on agents' calls: the engine rings the supervisor's phone into ChanSpy on the
-agent's phone leg (listen, or whisper to the agent) or into the agent's bridge (barge: both
-hear), and changes the mode by redirecting the supervisor's channel. The PBX's ChanSpy and
-ConfBridge events say when it is really on."""
+agent's phone leg (listen, or whisper to the agent) or into the call's conference (barge: both
+hear; the engine first moves the call there), and changes the mode by redirecting the
+supervisor's channel. The PBX's ChanSpy and bridge events say when it is really on."""
 import logging
 import uuid
 from dataclasses import dataclass
@@ -10,8 +10,7 @@ from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiItem
 from asterisk.events import (
-    ChanSpyStart, ChanSpyStop, ConfbridgeJoin, ConfbridgeLeave, Hangup, Newchannel,
-    OriginateResponse,
+    BridgeEnter, BridgeLeave, ChanSpyStart, ChanSpyStop, Hangup, Newchannel, OriginateResponse,
 )
 
 log = logging.getLogger("hotline.acd.monitoring")
@@ -40,13 +39,16 @@ class Monitors:
 
     async def start(self, user_id: int, supervisor: str, endpoint: str, agent_id: int,
                     mode: str) -> Monitoring:
-        """Raises LookupError when the agent has no session leg to monitor, ValueError when
-        the supervisor is already on a call of this kind, AmiError when the PBX refuses."""
+        """Raises LookupError when the agent has no session leg to monitor (or no call to
+        barge into), ValueError when the supervisor is already on a call of this kind,
+        AmiError when the PBX refuses."""
         target = self.sessions.leg_channel(agent_id)
         if target is None:
             raise LookupError("the agent has no session on the PBX")
         if any(m.user_id == user_id for m in self.active.values()):
             raise ValueError("the supervisor is already monitoring; change the mode or stop")
+        if mode == "barge":
+            await self.sessions.conference(agent_id)
         m = Monitoring(f"monitor-{uuid.uuid4().hex[:16]}", user_id, supervisor, agent_id, mode)
         self.active[m.id] = m
         try:
@@ -62,9 +64,15 @@ class Monitors:
         return m
 
     async def switch(self, m: Monitoring, mode: str) -> None:
-        """Raises ValueError until the supervisor's phone has answered."""
+        """Raises ValueError until the supervisor's phone has answered, and for barging while
+        the agent has no call."""
         if m.channel is None:
             raise ValueError("the supervisor's phone has not answered yet")
+        if mode == "barge":
+            try:
+                await self.sessions.conference(m.agent_id)
+            except LookupError as exc:
+                raise ValueError(str(exc)) from None
         await self.ami.action("Redirect", {"Channel": m.channel, "Context": dp.CTX_MONITOR,
                                            "Exten": mode, "Priority": "1"})
         m.mode, m.on = mode, False
@@ -78,11 +86,11 @@ class Monitors:
         match item:
             case Newchannel(channel=ch) if ch.uniqueid in self.active:
                 self.active[ch.uniqueid].channel = ch.name
-            case ChanSpyStart(spyer=ch) | ConfbridgeJoin(channel=ch) if ch.uniqueid in self.active:
+            case ChanSpyStart(spyer=ch) | BridgeEnter(channel=ch) if ch.uniqueid in self.active:
                 m = self.active[ch.uniqueid]
                 m.channel, m.on = ch.name, True
                 m.mode = ch.exten if ch.exten in dp.MONITOR_MODES else m.mode
-            case ChanSpyStop(spyer=ch) | ConfbridgeLeave(channel=ch) if ch.uniqueid in self.active:
+            case ChanSpyStop(spyer=ch) | BridgeLeave(channel=ch) if ch.uniqueid in self.active:
                 self.active[ch.uniqueid].on = False
             case Hangup(channel=ch) if ch.uniqueid in self.active:
                 m = self.active.pop(ch.uniqueid)

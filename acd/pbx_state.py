@@ -1,34 +1,30 @@
-"""Reads back from the PBX what the ACD needs after a restart or a lost link: who is in each
-agent's bridge (ConfbridgeList) and who waits in the queues (QueueStatus)."""
+"""Reads back from the PBX what the ACD needs after a restart or a lost link: the agents' legs
+and the callers bridged to them (from the PBX's channel list) and who waits in the queues
+(QueueStatus)."""
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from acd.desk import BridgeMember, QueueEntry
 from asterisk import dialplan as dp
-from asterisk.ami import AmiActionFailed, AmiClient
+from asterisk.ami import AmiClient
 from asterisk.events import Channel, channel_from
 
 log = logging.getLogger("hotline.acd.resync")
+STATE_UP = 6
 
 
-async def bridge_members(ami: AmiClient) -> list[BridgeMember]:
-    try:
-        rooms = await ami.action_list("ConfbridgeListRooms", timeout=10)
-    except AmiActionFailed:  # "No active conferences."
-        return []
+def session_members(live: Iterable[Channel]) -> list[BridgeMember]:
+    """An agent's leg is in the session context (waiting, or bridged to a caller) once its
+    phone answered; a caller being connected or connected to the agent is in a connect
+    context. Both have the agent's id as their extension."""
     members = []
-    for room in rooms.events:
-        name = room.fields.get("Conference", "")
-        agent = name.removeprefix(dp.AGENT_BRIDGE_PREFIX)
-        if name == agent or not agent.isdigit():
+    for ch in live:
+        if not ch.exten.isdigit():
             continue
-        try:
-            listed = await ami.action_list("ConfbridgeList", {"Conference": name}, timeout=10)
-        except AmiActionFailed:  # emptied since
-            continue
-        members += [BridgeMember(int(agent), channel_from(m.fields),
-                                 m.fields.get("MarkedUser") == "Yes") for m in listed.events
-                    if m.fields.get("Context") != dp.CTX_MONITOR]  # a supervisor barging in
+        if ch.context == dp.CTX_SESSION and ch.state == STATE_UP:  # not still ringing
+            members.append(BridgeMember(int(ch.exten), ch, True))
+        elif ch.context in (dp.CTX_CONNECT, dp.CTX_CONNECT_RECORDED):
+            members.append(BridgeMember(int(ch.exten), ch, False))
     return members
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from asterisk import dialplan as dp
 from asterisk.ami import AmiItem
 from asterisk.config import RECORDINGS_DIR
-from asterisk.events import ConfbridgeJoin, Hangup, MixMonitorMute, VarSet
+from asterisk.events import BridgeEnter, Hangup, MixMonitorMute, VarSet
 from models import Recording, RecordingPolicy, RecordingStatus
 
 log = logging.getLogger("hotline.acd.recorder")
@@ -122,7 +122,7 @@ class Recorder:
                     take.file = path.removeprefix(RECORDINGS_DIR + "/")
                     take.started_at = self.clock()
                     self._jobs.put_nowait(("open", take))
-            case ConfbridgeJoin(channel=ch) if ch.linkedid in self.takes:
+            case BridgeEnter(channel=ch) if ch.linkedid in self.takes:
                 self.takes[ch.linkedid].connected |= ch.name == self.takes[ch.linkedid].channel
             case MixMonitorMute(channel=ch, muted=muted):
                 take = self.takes.get(ch.linkedid)

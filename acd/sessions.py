@@ -1,6 +1,7 @@
-"""Agent sessions on the PBX: at login the engine calls the agent's phone into the agent's own
-bridge, where it stays for the shift; a caller is delivered by Redirect into that bridge (no
-ringing). The PBX's events drive each agent's state machine (acd/agent_state.py)."""
+"""Agent sessions on the PBX: at login the engine calls the agent's phone, which stays on the
+line for the shift, waiting in a silent holding bridge of its own; a caller is delivered by a
+Redirect to the dialplan that bridges it with the agent's leg (no ringing). The PBX's events
+drive each agent's state machine (acd/agent_state.py)."""
 import logging
 import time
 import uuid
@@ -12,7 +13,7 @@ from acd.agent_state import (
 )
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
-from asterisk.events import ConfbridgeJoin, ConfbridgeLeave, Hangup, OriginateResponse
+from asterisk.events import BridgeEnter, BridgeLeave, Hangup, OriginateResponse, QueueCallerJoin
 
 log = logging.getLogger("hotline.acd.sessions")
 
@@ -26,12 +27,14 @@ class AgentSessions:
         self._calls: dict[str, tuple[int, str]] = {}  # caller's channel name -> (agent, call id)
         self._wrap_up: dict[str, float] = {}  # call id -> the queue's wrap-up seconds
         self._leg_names: dict[int, str] = {}  # agent -> the phone leg's channel name
+        self._conferences: set[str] = set()  # callers whose call was moved into a conference
+        self._moving: set[str] = set()  # of those, the ones on their way there
 
     def machine(self, agent_id: int) -> AgentMachine:
         return self.machines.setdefault(agent_id, AgentMachine(agent_id))
 
     async def login(self, agent_id: int, endpoint: str) -> Transition:
-        """Start the shift: the agent's phone rings once and joins the agent's bridge."""
+        """Start the shift: the agent's phone rings once and waits in its holding bridge."""
         transition = self.machine(agent_id).feed(Login(), self.clock())
         leg = f"agent-{agent_id}-{uuid.uuid4().hex[:12]}"
         self._legs[leg] = agent_id
@@ -48,7 +51,7 @@ class AgentSessions:
     def adopt_leg(self, agent_id: int, uniqueid: str, resumed: bool = False,
                   name: str | None = None) -> Transition:
         """A phone leg already on the PBX becomes the agent's session: the agent logged in by
-        the feature code, or the engine found the leg in the agent's bridge after a restart."""
+        the feature code, or the engine found the leg in its session after a restart."""
         transition = self.machine(agent_id).feed(Login(resumed), self.clock())
         self._legs[uniqueid] = agent_id
         if name:
@@ -68,7 +71,7 @@ class AgentSessions:
 
     async def deliver(self, agent_id: int, call_id: str, channel: str,
                       wrap_up_seconds: float | None = None) -> None:
-        """Move a waiting caller into the agent's bridge. On failure the agent is free again and
+        """Bring a waiting caller to the agent's leg. On failure the agent is free again and
         the caller stays where it was: the router puts the call back at the head."""
         self.reserve(agent_id, call_id, wrap_up_seconds)
         try:
@@ -91,8 +94,8 @@ class AgentSessions:
 
     async def connect(self, agent_id: int, call_id: str, channel: str,
                       context: str = dp.CTX_CONNECT) -> None:
-        """The reserved agent's call: Redirect its channel into the agent's bridge (by way of
-        CTX_CONNECT_RECORDED for a call that is recorded)."""
+        """The reserved agent's call: Redirect its channel to CTX_CONNECT, which bridges it
+        with the agent's leg (by way of CTX_CONNECT_RECORDED for a call that is recorded)."""
         machine = self.machine(agent_id)
         if machine.state != AgentState.RESERVED or machine.current_call != call_id:
             raise InvalidTransition(agent_id, machine.state, ConnectCall(call_id),
@@ -105,6 +108,29 @@ class AgentSessions:
             self._calls.pop(channel, None)
             raise
 
+    async def conference(self, agent_id: int) -> None:
+        """Move the agent's call, caller and leg together, into a conference of the agent's
+        that a supervisor can join: a two-party bridge ends when any of its channels hangs up,
+        so it cannot take a third party. Once per call. Raises LookupError (no call to move)
+        or AmiError."""
+        channel, leg = self.call_channel(agent_id), self._leg_names.get(agent_id)
+        if channel is None or leg is None or self.machine(agent_id).state != AgentState.ON_CALL:
+            raise LookupError("the agent has no call to barge into")
+        if channel in self._conferences:
+            return
+        self._conferences.add(channel)
+        self._moving.add(channel)
+        exten = str(agent_id)
+        try:
+            await self.ami.action("Redirect", {
+                "Channel": channel, "Context": dp.CTX_CONNECT, "Exten": exten,
+                "Priority": dp.BARGE_LABEL, "ExtraChannel": leg, "ExtraContext": dp.CTX_SESSION,
+                "ExtraExten": exten, "ExtraPriority": dp.BARGE_LABEL})
+        except AmiError:
+            self._conferences.discard(channel)
+            self._moving.discard(channel)
+            raise
+
     def call_channel(self, agent_id: int) -> str | None:
         """The customer's channel of the agent's current call."""
         return next((ch for ch, (a, _) in self._calls.items() if a == agent_id), None)
@@ -113,7 +139,7 @@ class AgentSessions:
         return self._leg_names.get(agent_id)
 
     def adopt_call(self, agent_id: int, call_id: str, channel: str) -> list[Transition]:
-        """A caller found in the agent's bridge after a restart: the agent is on that call."""
+        """A caller found bridged to the agent after a restart: the agent is on that call."""
         machine = self.machine(agent_id)
         self._calls[channel] = (agent_id, call_id)
         now = self.clock()
@@ -123,26 +149,38 @@ class AgentSessions:
         """The PBX's events, in order; the agent transitions they caused."""
         now = self.clock()
         match item:
-            case ConfbridgeJoin(channel=ch, conference=conference):
-                if ch.uniqueid in self._legs:
-                    self._leg_names[self._legs[ch.uniqueid]] = ch.name
-                    machine = self.machine(self._legs[ch.uniqueid])
-                    if machine.pause_reason != PauseReason.LOGIN:
-                        return []  # already up: the engine resumed it from the PBX's own list
-                    return [machine.feed(SessionUp(), now)]
-                agent_call = self._calls.get(ch.name)
-                if agent_call and conference == f"{dp.AGENT_BRIDGE_PREFIX}{agent_call[0]}":
-                    agent_id, call_id = agent_call
-                    wrap_up = self._wrap_up.pop(call_id, None)
-                    return [self.machine(agent_id).feed(ConnectCall(call_id, wrap_up), now)]
-            case ConfbridgeLeave(channel=ch) if ch.name in self._calls:
-                agent_id, call_id = self._calls.pop(ch.name)
+            case BridgeEnter(channel=ch) if ch.uniqueid in self._legs:
+                # Into its holding bridge at the start (the session is up), and again after
+                # every call; into a caller's bridge for each call.
+                self._leg_names[self._legs[ch.uniqueid]] = ch.name
+                machine = self.machine(self._legs[ch.uniqueid])
+                if machine.pause_reason != PauseReason.LOGIN:
+                    return []  # already up: the engine resumed it from the PBX's own list
+                return [machine.feed(SessionUp(), now)]
+            case BridgeEnter(channel=ch) if ch.name in self._calls:
+                agent_id, call_id = self._calls[ch.name]
+                machine = self.machine(agent_id)
+                if machine.state != AgentState.RESERVED or machine.current_call != call_id:
+                    return []
+                wrap_up = self._wrap_up.pop(call_id, None)
+                return [machine.feed(ConnectCall(call_id, wrap_up), now)]
+            case QueueCallerJoin(channel=ch) if ch.name in self._calls:
+                # The dialplan sent the caller back: the agent's leg was gone or busy.
+                agent_id, call_id = self._pop_call(ch.name)
+                self._wrap_up.pop(call_id, None)
+                machine = self.machine(agent_id)
+                if machine.state == AgentState.RESERVED and machine.current_call == call_id:
+                    return [machine.feed(ReleaseReservation(call_id), now)]
+            case BridgeLeave(channel=ch) if ch.name in self._moving:
+                self._moving.discard(ch.name)  # into the conference: still on the call
+            case BridgeLeave(channel=ch) if ch.name in self._calls:
+                agent_id, call_id = self._pop_call(ch.name)
                 return [self.machine(agent_id).feed(CallEnded(call_id), now)]
             case Hangup(channel=ch) if ch.uniqueid in self._legs:
                 return [self.lost(self._legs.pop(ch.uniqueid), now)]
             case Hangup(channel=ch) if ch.name in self._calls:
-                # The PBX may report the caller's hangup before its ConfbridgeLeave.
-                agent_id, call_id = self._calls.pop(ch.name)
+                # The PBX may report the caller's hangup before its BridgeLeave.
+                agent_id, call_id = self._pop_call(ch.name)
                 self._wrap_up.pop(call_id, None)
                 machine = self.machine(agent_id)
                 if machine.current_call != call_id:
@@ -161,5 +199,10 @@ class AgentSessions:
         self._leg_names.pop(agent_id, None)
         for channel, (owner, _) in list(self._calls.items()):
             if owner == agent_id:  # the bridge released the caller with the agent's leg
-                del self._calls[channel]
+                self._pop_call(channel)
         return self.machine(agent_id).feed(SessionLost(), now)
+
+    def _pop_call(self, channel: str) -> tuple[int, str]:
+        self._conferences.discard(channel)
+        self._moving.discard(channel)
+        return self._calls.pop(channel)

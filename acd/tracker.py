@@ -9,7 +9,7 @@ from typing import Any
 from asterisk import dialplan as dp
 from asterisk.ami import AmiItem
 from asterisk.events import (
-    AmiEvent, BridgeEnter, Channel, DialBegin, DialEnd, Hangup, Newchannel, Newstate,
+    AmiEvent, BridgeEnter, BridgeLeave, Channel, DialBegin, DialEnd, Hangup, Newchannel, Newstate,
     QueueCallerAbandon, QueueCallerJoin, QueueCallerLeave, VarSet,
 )
 
@@ -27,7 +27,7 @@ VARIABLE_COLUMNS = {
     dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction",
 }
 IVR_DONE = "done"
-ANNOUNCER = "CBAnn/"
+ANNOUNCER = "CBAnn/"  # the announcer ConfBridge adds to a conference: not a call
 INT_COLUMNS = {"retailer_id", "branch_id", "agent_id"}
 DIRECTIONS = {"inbound", "outbound", "internal"}
 
@@ -72,7 +72,7 @@ class CallTracker:
     def __init__(self, clock=time.time) -> None:
         self.calls: dict[tuple[str, str], LiveCall] = {}
         self._clock = clock
-        self._announced: set[str] = set()  # bridges with a ConfBridge announcer in them
+        self._bridged: dict[str, set[tuple[str, str]]] = {}  # bridge -> calls with a channel in it
 
     def feed(self, item: AmiItem) -> list[CallDelta]:
         handler = _HANDLERS.get(type(item))
@@ -85,7 +85,7 @@ class CallTracker:
     def _newchannel(self, ev: Newchannel) -> list[CallDelta]:
         ch = ev.channel
         if ch.name.startswith(ANNOUNCER):
-            return []  # ConfBridge's own announcer, not a call
+            return []
         call = self.calls.get((ev.server, ch.linkedid))
         if call is not None:
             call.channels.add(ch.uniqueid)
@@ -138,19 +138,31 @@ class CallTracker:
                             {"variable": name, "value": ev.value})]
 
     def _bridge_enter(self, ev: BridgeEnter) -> list[CallDelta]:
-        if ev.channel.name.startswith(ANNOUNCER):
-            self._announced.add(ev.bridge_id)
-            return []
         call = self._call_of(ev)
         if call is None:
             return []
-        fields = {}
-        parties = ev.bridge_num_channels - (ev.bridge_id in self._announced)
-        if call.connected_at is None and parties >= 2:
-            call.connected_at = self._at(ev)
-            fields["connected_at"] = call.connected_at
-        return [self._delta(call, fields, ev, "BridgeEnter", ev.channel,
-                            {"bridge": ev.bridge_id, "members": ev.bridge_num_channels})]
+        members = self._bridged.setdefault(ev.bridge_id, set())
+        members.add((call.server, call.linkedid))
+        data = {"bridge": ev.bridge_id, "members": ev.bridge_num_channels}
+        if ev.bridge_num_channels < 2:
+            return [self._delta(call, {}, ev, "BridgeEnter", ev.channel, data)]
+        # The second party: every call in the bridge is connected now, whichever came first.
+        deltas = []
+        for other in filter(None, map(self.calls.get, members)):
+            fields = {}
+            if other.connected_at is None:
+                other.connected_at = fields["connected_at"] = self._at(ev)
+            if fields or other is call:
+                deltas.append(self._delta(other, fields, ev, "BridgeEnter", ev.channel, data))
+        return deltas
+
+    def _bridge_leave(self, ev: BridgeLeave) -> list[CallDelta]:
+        members = self._bridged.get(ev.bridge_id)
+        if members is not None:
+            members.discard((ev.server, ev.channel.linkedid))
+            if not ev.bridge_num_channels:
+                del self._bridged[ev.bridge_id]
+        return []
 
     def _dial(self, ev: DialBegin | DialEnd) -> list[CallDelta]:
         call = self._call_of(ev)
@@ -270,6 +282,7 @@ def _channel_data(ch: Channel) -> dict[str, Any]:
 _HANDLERS = {
     Newchannel: CallTracker._newchannel, Newstate: CallTracker._newstate,
     VarSet: CallTracker._varset, BridgeEnter: CallTracker._bridge_enter,
+    BridgeLeave: CallTracker._bridge_leave,
     DialBegin: CallTracker._dial, DialEnd: CallTracker._dial, Hangup: CallTracker._hangup,
     QueueCallerJoin: CallTracker._queue, QueueCallerLeave: CallTracker._queue,
     QueueCallerAbandon: CallTracker._queue,

@@ -17,6 +17,7 @@ from asterisk import dialplan as dp
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
 from asterisk.events import channel_from
+from asterisk.linkedids import LinkedIds
 from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
 from ivr.prompts import say_digits
@@ -49,6 +50,7 @@ class Engine:
         self.ivr = IvrApp(IvrStore(sessions, self.journal, settings.ivr,
                                    settings.ami.server_name),
                           settings.ivr, settings.voicemail_dir)
+        self.linkedids = LinkedIds()
         self.tracker = CallTracker()
         self.call_log = CallLog(sessions)
         self.hub = LiveHub()
@@ -88,7 +90,7 @@ class Engine:
 
     async def _dispatch(self) -> None:
         while True:
-            item = await self.ami.queue.get()
+            item = self.linkedids.pin(await self.ami.queue.get())
             if isinstance(item, LinkUp):
                 await self._resync(item)
             self.call_log.submit(self.tracker.feed(item))
@@ -127,13 +129,14 @@ class Engine:
             log.warning("resync failed; waiting for the next link", exc_info=True)
             return
         now = time.time()
-        live = [(channel_from(m.fields), now - _seconds(m.fields.get("Duration", "")))
-                for m in reply.events]
+        channels = self.linkedids.resync(channel_from(m.fields) for m in reply.events)
+        live = [(ch, now - _seconds(m.fields.get("Duration", "")))
+                for ch, m in zip(channels, reply.events)]
         self.call_log.submit(self.tracker.resync(up.server, live))
         await self.recorder.sweep(ch.linkedid for ch, _ in live)
         try:
             by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
-            await self.desk.resync(await pbx_state.bridge_members(self.ami),
+            await self.desk.resync(pbx_state.session_members(channels),
                                    await pbx_state.queue_entries(self.ami, by_uniqueid))
         except AmiError:
             log.warning("acd resync failed; waiting for the next link", exc_info=True)

@@ -68,7 +68,7 @@ class AgiSession:
     """One call's FastAGI conversation, over any reader/writer pair (a socket, or memory in tests).
 
     ``timeout`` of a command: None takes the session's ``command_timeout``; ``math.inf`` waits
-    for ever (EXEC of Dial or ConfBridge lasts as long as the call).
+    for ever (EXEC of Dial or Bridge lasts as long as the call).
 
     One command per round trip: Asterisk (22.10) reads the socket through a stdio buffer after
     poll(), so a second command written with the first waits there until more bytes arrive.

@@ -22,7 +22,7 @@ MODULES = (
     "codec_ulaw", "codec_alaw", "codec_gsm", "codec_resample", "format_gsm", "format_wav",
     "format_pcm", "format_sln", "format_wav_gsm", "res_musiconhold", "res_timing_timerfd",
     # bridges
-    "bridge_simple", "bridge_native_rtp", "bridge_softmix", "bridge_holding",
+    "bridge_simple", "bridge_native_rtp", "bridge_holding", "bridge_softmix",
     # applications and functions
     "pbx_config", "res_speech", "res_agi", "app_dial", "app_playback", "app_queue", "app_confbridge",
     "app_voicemail", "app_mixmonitor", "app_chanspy", "app_read", "app_echo", "app_verbose",
@@ -66,7 +66,7 @@ def render_all(
         "queues.conf": render_queues_conf(endpoints, queues, pbx.queue_announce_seconds),
         "voicemail.conf": VOICEMAIL_CONF,
         "musiconhold.conf": f"[default]\nmode=files\ndirectory={PBX_MOUNT}/moh\n",
-        "confbridge.conf": CONFBRIDGE_CONF.format(mixing_ms=pbx.bridge_mixing_ms),
+        "confbridge.conf": CONFBRIDGE_CONF,
         "cdr.conf": "[general]\nenable=no\n",
         "cel.conf": "[general]\nenable=no\n",
         "amd.conf": AMD_CONF,
@@ -228,22 +228,36 @@ exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
 exten => {pbx.agent_login_code},1,Answer()
  same => n,AGI({agi_base}/{dp.AGI_SCRIPT_AGENT_LOGIN})
  same => n,GotoIf($["${{{dp.VAR_SESSION_AGENT}}}" = ""]?failed)
- same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{{dp.VAR_SESSION_AGENT}}},agent_bridge,agent_user)
+ same => n,Goto({dp.CTX_SESSION},${{{dp.VAR_SESSION_AGENT}}},1)
  same => n(failed),Hangup()
 
-; The agent's phone leg for the whole shift (exten = agent id), and a caller delivered to it.
+; The agent's phone leg for the whole shift (exten = agent id). Idle, it waits alone in a
+; holding bridge of its own that sends nothing and mixes nothing (100 idle legs: no CPU; in
+; ConfBridges they cost the PBX 0.22 cores). Bridge() moves it out into a two-party bridge with
+; the caller; when the call ends it comes back to the next priority, and so to waiting. A call
+; a supervisor barges into moves, caller and leg together, into a conference of the agent's.
 [{dp.CTX_SESSION}]
-exten => _X!,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,agent_user)
- same => n,Hangup()
-; The agent's leg may have dropped between the engine's choice and the Redirect: a caller never
-; sits in an empty bridge, it goes back to its queue (the engine keeps its place).
+exten => _X!,1,Set(GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})=${{CHANNEL}})
+ same => n(idle),BridgeWait({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},participant,e(n))
+ same => n,Goto(idle)
+ same => n({dp.BARGE_LABEL}),ConfBridge({dp.BARGE_PREFIX}${{EXTEN}},barge,barge_party)
+ same => n,Goto(idle)
+; A caller delivered to the agent. The agent's leg may be gone, or (never by the engine's
+; choice) on another call: the caller never waits alone, it goes back to its queue and the
+; engine keeps its place. When the agent's leg hangs up, the caller is hung up.
 [{dp.CTX_CONNECT}]
 exten => _X!,1,Set({dp.VAR_AGENT}=${{EXTEN}})
- same => n,GotoIf($[${{CONFBRIDGE_INFO(parties,{dp.AGENT_BRIDGE_PREFIX}${{EXTEN}})}} = 0]?back)
- same => n,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},agent_bridge,caller_user)
+ same => n,Set(LEG=${{GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})}})
+ same => n,GotoIf($["${{LEG}}" = ""]?back)
+ same => n,GotoIf($["${{IMPORT(${{LEG}},BRIDGEPEER)}}" != ""]?back)
+ same => n,Bridge(${{LEG}})
+ same => n,GotoIf($["${{BRIDGERESULT}}" != "SUCCESS"]?back)
  same => n,Hangup()
  same => n(back),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?{dp.CTX_FALLBACK},s,1)
  same => n,Goto({dp.CTX_ACD},s,1)
+; A supervisor barges into the call: the engine moves caller and agent's leg here together.
+ same => n({dp.BARGE_LABEL}),ConfBridge({dp.BARGE_PREFIX}${{EXTEN}},barge,barge_party)
+ same => n,Hangup()
 ; A recorded call: MixMonitor records both parties while the caller is in the bridge ("b"),
 ; once per call even when a failed delivery brings the caller back here.
 [{dp.CTX_CONNECT_RECORDED}]
@@ -265,15 +279,18 @@ exten => answered,1,GotoIf($["${{{dp.VAR_DETECT_MACHINE}}}" != "1"]?live)
  same => n,Hangup()
 
 ; A supervisor's phone on an agent's call: listen and whisper (the agent alone hears) spy on
-; the agent's leg; barging joins the agent's bridge, so agent and caller both hear. The engine
-; changes the mode by redirecting the supervisor's channel between these.
+; the agent's leg; barging joins the call's conference (the engine moved the call there), so
+; agent and caller both hear, and so does the call's recording. After a barged call the
+; supervisor listens on. The engine changes the mode by redirecting the supervisor's channel.
 [{dp.CTX_MONITOR}]
 exten => listen,1,ChanSpy(${{{dp.VAR_MONITOR_TARGET}}},qE)
  same => n,Hangup()
 exten => whisper,1,ChanSpy(${{{dp.VAR_MONITOR_TARGET}}},qEw)
  same => n,Hangup()
-exten => barge,1,ConfBridge({dp.AGENT_BRIDGE_PREFIX}${{{dp.VAR_MONITOR_AGENT}}},agent_bridge,supervisor_user)
- same => n,Hangup()
+exten => barge,1,Set(CONFERENCE={dp.BARGE_PREFIX}${{{dp.VAR_MONITOR_AGENT}}})
+ same => n,GotoIf($[${{CONFBRIDGE_INFO(parties,${{CONFERENCE}})}} = 0]?listen,1)
+ same => n,ConfBridge(${{CONFERENCE}},barge,supervisor_party)
+ same => n,Goto(listen,1)
 """
 
 
@@ -303,31 +320,25 @@ attach = no
 {dp.FALLBACK_MAILBOX} => 0000,Hotline fallback
 """
 
-# Each agent has a bridge of their own for the shift; the agent is the marked user, so a caller
-# in the bridge is released when the agent's phone leg goes.
+# A barged call's conference: caller and agent are marked and each leaves with the other (the
+# leg back to waiting); the supervisor leaves with them, and may leave alone.
 CONFBRIDGE_CONF = """[general]
 
-[agent_bridge]
+[barge]
 type = bridge
 max_members = 10
-mixing_interval = {mixing_ms}
 
-[agent_user]
+[barge_party]
 type = user
 quiet = yes
 marked = yes
+end_marked_any = yes
 announce_join_leave = no
 
-[caller_user]
+[supervisor_party]
 type = user
 quiet = yes
-end_marked = yes
-announce_join_leave = no
-
-[supervisor_user]
-type = user
-quiet = yes
-end_marked = yes
+end_marked_any = yes
 announce_join_leave = no
 """
 

@@ -10,7 +10,14 @@ CTX_CONNECT_RECORDED = "hotline-connect-recorded"  # the same, with the call rec
 CTX_MONITOR = "hotline-monitor"  # a supervisor's phone listening, whispering or barging
 CTX_MAX_WAIT = "hotline-max-wait"
 CTX_OUTBOUND = "hotline-outbound"  # where an originated call goes once the customer answers
-AGENT_BRIDGE_PREFIX = "agent-"
+AGENT_BRIDGE_PREFIX = "agent-"  # the holding bridge where an agent's idle leg waits
+# A global variable per agent (AGENT_LEG_<id>): the agent's leg, set by the leg itself as it
+# enters its session; the connect context bridges the caller with it. Its VarSet is filtered out.
+AGENT_LEG_GLOBAL = "AGENT_LEG_"
+# Barging: the call (caller and agent's leg) moves into a conference of the agent's, which the
+# supervisor joins. The label is a priority in CTX_CONNECT and CTX_SESSION.
+BARGE_PREFIX = "barge-"
+BARGE_LABEL = "barge"
 FALLBACK_QUEUE = "hotline-fallback"
 VOICEMAIL_CONTEXT = "hotline"
 FALLBACK_MAILBOX = "9000"
@@ -34,7 +41,7 @@ VAR_IVR_PATH = "HOTLINE_IVR_PATH"
 VAR_DIRECTION = "HOTLINE_DIRECTION"
 VAR_FALLBACK = "HOTLINE_FALLBACK"
 VAR_MONITOR_TARGET = "HOTLINE_MONITOR_TARGET"  # the agent leg a supervisor monitors
-VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (whose bridge barging joins)
+VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (whose conference barging joins)
 VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
 # Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
 VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"

@@ -108,6 +108,7 @@ class BridgeEnter(ChannelEvent):
     bridge_id: str
     bridge_type: str
     bridge_num_channels: int
+    bridge_name: str = ""  # BridgeWait's holding bridges are named; Bridge()'s are not
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,16 +138,6 @@ class QueueCallerLeave(ChannelEvent):
 class QueueCallerAbandon(ChannelEvent):
     queue: str
     hold_time: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConfbridgeJoin(ChannelEvent):
-    conference: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConfbridgeLeave(ChannelEvent):
-    conference: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,7 +235,7 @@ BUILDERS: dict[str, Builder] = {
     ),
     "BridgeEnter": _channel_event(
         BridgeEnter, bridge_id=_get("BridgeUniqueid"), bridge_type=_get("BridgeType"),
-        bridge_num_channels=_get_int("BridgeNumChannels"),
+        bridge_num_channels=_get_int("BridgeNumChannels"), bridge_name=_get("BridgeName"),
     ),
     "BridgeLeave": _channel_event(
         BridgeLeave, bridge_id=_get("BridgeUniqueid"),
@@ -258,8 +249,6 @@ BUILDERS: dict[str, Builder] = {
     "QueueCallerAbandon": _channel_event(
         QueueCallerAbandon, queue=_get("Queue"), hold_time=_get_int("HoldTime")
     ),
-    "ConfbridgeJoin": _channel_event(ConfbridgeJoin, conference=_get("Conference")),
-    "ConfbridgeLeave": _channel_event(ConfbridgeLeave, conference=_get("Conference")),
     "MixMonitorStart": _channel_event(MixMonitorStart),
     "MixMonitorStop": _channel_event(MixMonitorStop),
     "MixMonitorMute": _channel_event(

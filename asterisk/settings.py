@@ -1,6 +1,5 @@
 """Settings groups for everything that speaks to the PBX (composed by agent_api.settings)."""
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -20,10 +19,12 @@ class AmiSettings(BaseModel):
     # reporting (RTCP reports of every channel), log, verbose, security, and the Newexten of
     # every dialplan step: the engine uses none of them, and they are most of the traffic.
     read: str = "system,call,agent,dialplan,originate,user"
-    # Of the classes read, events the engine does not use either (about 8 a call).
+    # Of the classes read, events the engine does not use either (about 12 a call: a delivery
+    # makes a two-party bridge and, for the agent's leg, a new holding bridge).
     exclude_events: tuple[str, ...] = (
         "Newexten", "HangupRequest", "SoftHangupRequest", "NewCallerid", "NewConnectedLine",
-        "DialState", "MusicOnHoldStart", "MusicOnHoldStop")
+        "DialState", "MusicOnHoldStart", "MusicOnHoldStop", "BridgeCreate", "BridgeDestroy",
+        "ConfbridgeStart", "ConfbridgeEnd", "ConfbridgeJoin", "ConfbridgeLeave")
 
 
 class AgiSettings(BaseModel):
@@ -43,10 +44,6 @@ class PbxSettings(BaseModel):
     agent_login_code: str = "*90"  # dialed from an agent's phone: agent number, PIN, session
     queue_announce_seconds: int = 30  # a waiting caller hears its position this often
     queue_max_wait: int = 300  # seconds in a queue before the caller is offered voicemail
-    # How often an agent's bridge mixes (10, 20, 40 or 80 ms). Every agent in session has a
-    # bridge, mixing even while idle: 100 idle agents cost the PBX 0.36 cores at 40 ms and 0.15
-    # at 80 (bench/inbound_capacity.py), for up to 40 ms more delay on the line.
-    bridge_mixing_ms: Literal[10, 20, 40, 80] = 80
     recordings_dir: Path | None = None  # the PBX's recordings as the engine sees them; else run_dir's
     recording_retention_days: int = 365  # the purge removes recordings older than this
     boot_timeout: float = 60.0

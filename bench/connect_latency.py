@@ -1,5 +1,5 @@
-"""Connect latency on the real PBX: from the ACD choosing an agent to the caller in that agent's
-bridge, as the engine sees it in the PBX's own events.
+"""Connect latency on the real PBX: from the ACD choosing an agent to the caller bridged with that
+agent's leg, as the engine sees it in the PBX's own events.
 
     .venv/bin/python bench/connect_latency.py [--agents 20] [--calls 300] [--rate 3] [--keep]
 
@@ -10,10 +10,10 @@ once. Keep the rate under agents / 6 per second, or callers hang up before an ag
 
 Per delivery, in this process (time.perf_counter):
 - decision -> joined: the agent reserved for the call (AgentSessions.reserve, right after the
-  router's choice) -> the caller's ConfbridgeJoin into that agent's bridge received;
+  router's choice) -> the caller's BridgeEnter into the bridge with that agent's leg received;
 - Redirect sent -> joined: the same, from the AMI Redirect being written;
 and on the PBX's clock (AMI Timestamps): the caller's QueueCallerLeave (the Redirect taking it
-out of the queue) -> its ConfbridgeJoin. Goal (issue 4): decision -> joined p99 under 50 ms.
+out of the queue) -> its BridgeEnter. Goal (issue 4): decision -> joined p99 under 50 ms.
 Writes bench/out/connect_latency.json.
 """
 import argparse
@@ -39,7 +39,7 @@ from agent_api.demo import seed  # noqa: E402
 from agent_api.provision import local_pbx, pbx_layout  # noqa: E402
 from agent_api.settings import Settings  # noqa: E402
 from asterisk.config import SipEndpoint  # noqa: E402
-from asterisk.events import ConfbridgeJoin, QueueCallerLeave  # noqa: E402
+from asterisk.events import BridgeEnter, QueueCallerLeave  # noqa: E402
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
 from migrations import runner  # noqa: E402
@@ -112,8 +112,7 @@ class Timing:
             now = time.perf_counter()
             if isinstance(item, QueueCallerLeave) and item.timestamp is not None:
                 self.left_queue[item.channel.linkedid] = item.timestamp
-            elif (isinstance(item, ConfbridgeJoin)
-                  and item.channel.linkedid in self.decided):
+            elif isinstance(item, BridgeEnter) and item.channel.linkedid in self.decided:
                 call = item.channel.linkedid
                 left = self.left_queue.pop(call, None)
                 pbx_ms = ((item.timestamp - left) * 1000
@@ -239,7 +238,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     ok = (d.get("p99", float("inf")) < GOAL_MS and result["sipp_exit_code"] == 0
           and result["delivered"] == args.calls)
-    print(f"decision -> caller in the agent's bridge: p50 {d.get('p50')} ms, p99 {d.get('p99')} "
+    print(f"decision -> caller bridged with the agent: p50 {d.get('p50')} ms, p99 {d.get('p99')} "
           f"ms over {d.get('n')} deliveries (goal p99 < {GOAL_MS} ms): {'PASS' if ok else 'FAIL'}")
     sys.exit(0 if ok else 1)
 

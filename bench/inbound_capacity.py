@@ -8,15 +8,16 @@ run with a static dialplan doing the same work without the engine.
 Both paths share one PBX, one sipp caller script (1.5 s, key 1, 1.5 s, a Beijing card and #,
 then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent) and agents that answer at once (sipp UAS):
 - engine: 4000 -> the IVR over FastAGI (menu, card lookup, routing facts) -> queue BJ-order ->
-  the ACD delivers into the sessions of `--agents` logged-in agents (ConfBridge, by Redirect);
+  the ACD delivers to the sessions of `--agents` logged-in agents (by Redirect, then Bridge()
+  with the agent's leg, which waits idle in a silent holding bridge);
 - static: 4001 -> Answer, Read(menu key) and Read(card) over the same prompts, Playback of the
   transfer prompt, Queue() with `--agents` static members rung rrmemory, autofill on as in
   every queue of the project (no engine involved).
 The paths climb the rates in turn, a step of one beside the same step of the other (the host's
 speed drifts over minutes); the agents log out for the static path's steps, so their idle
-sessions (each a ConfBridge; the PBX's idle CPU is measured with and without them) do not load
-it. `--runs N` climbs N times. A step is `--seconds` of calls at one rate (at least `--calls`
-calls); it is complete when sipp reports no failed call and every call's row (from the PBX's
+sessions (the PBX's idle CPU is measured with and without them) do not load it. `--runs N`
+climbs N times. A step is `--seconds` of calls at one rate (at least `--calls` calls); it is
+complete when sipp reports no failed call and every call's row (from the PBX's
 own events) shows it connected to an agent. A path stops at its first incomplete step.
 Writes bench/out/inbound_capacity.json.
 """
@@ -42,7 +43,7 @@ from asterisk.pbx import LocalPbx  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
 from connect_latency import free_port, prepare, run  # noqa: E402
 from ivr_load import cpu_seconds, machine_busy  # noqa: E402
-from asterisk.events import ConfbridgeJoin, QueueCallerJoin  # noqa: E402
+from asterisk.events import BridgeEnter, QueueCallerJoin  # noqa: E402
 from models import Call, utcnow  # noqa: E402
 
 ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
@@ -143,7 +144,7 @@ class DeliveryTiming:
     """Where a delivery's time goes: how far behind the PBX the engine reads events (the PBX's
     timestamp of each event to the moment the desk gets it), the engine's part (the caller
     joins its queue, by the PBX's clock, to the engine's choice of an agent) and the PBX's
-    part (that choice to the caller in the agent's bridge, by the PBX's clock)."""
+    part (that choice to the caller bridged with the agent's leg, by the PBX's clock)."""
 
     def __init__(self, engine) -> None:
         self.seconds: list[float] = []
@@ -159,7 +160,7 @@ class DeliveryTiming:
                 self.seconds.append(time.time() - ts)
                 if isinstance(item, QueueCallerJoin):
                     self.queued.setdefault(item.channel.linkedid, ts)
-                elif isinstance(item, ConfbridgeJoin) and item.channel.linkedid in self.chosen:
+                elif isinstance(item, BridgeEnter) and item.channel.linkedid in self.chosen:
                     self.to_bridge.append(ts - self.chosen.pop(item.channel.linkedid))
             await feed(item)
 

@@ -29,7 +29,7 @@ from acd.routing import AgentProfile
 from acd.notices import OutboundOffered
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
-from asterisk.events import ConfbridgeJoin, Hangup, OriginateResponse, VarSet
+from asterisk.events import BridgeEnter, Hangup, OriginateResponse, VarSet
 from dialer.figures import AttemptCounts, attempt_counts
 from dialer.outcomes import from_hangup_cause, from_originate_reason
 from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView, Predictive, Preview, Progressive
@@ -137,7 +137,7 @@ class Dialer:
             case VarSet(channel=ch, variable=dp.VAR_OUTBOUND, value=value) if (
                     ch.uniqueid in self.dials):
                 await self._answered(self.dials[ch.uniqueid], value, ch.name)
-            case ConfbridgeJoin(channel=ch) if ch.uniqueid in self.dials:
+            case BridgeEnter(channel=ch) if ch.uniqueid in self.dials:
                 dial = self.dials[ch.uniqueid]
                 dial.connected = self.clock()
                 dial.times["connected_at"] = at = utcnow()

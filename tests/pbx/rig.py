@@ -12,9 +12,13 @@ from sqlalchemy import select
 from agent_api.app import create_app
 from agent_api.provision import local_pbx, pbx_layout
 from asterisk.config import SipEndpoint
-from asterisk.events import ConfbridgeJoin, QueueCallerJoin
+from asterisk.dialplan import CTX_CONNECT, CTX_CONNECT_RECORDED, CTX_SESSION
+from asterisk.events import BridgeEnter, QueueCallerJoin
 from models import Agent, Branch, BusinessType, QueueSettings
 from tests.pbx.conftest import api_client, free_port
+
+
+CONNECT_CONTEXTS = (CTX_CONNECT, CTX_CONNECT_RECORDED)
 
 
 class Rig:
@@ -83,16 +87,20 @@ class Rig:
         async with self.database() as s:
             return await s.scalar(select(Agent.id).where(Agent.number == number))
 
-    async def joined(self, caller: str, timeout: float = 30.0) -> tuple[float, ConfbridgeJoin]:
-        """The caller's ConfbridgeJoin into an agent's bridge, as the PBX reported it."""
+    async def joined(self, caller: str, timeout: float = 30.0) -> tuple[float, int]:
+        """When the caller was bridged with an agent's leg, and whose, as the PBX's own
+        BridgeEnter events tell (an agent's leg has its agent's id as its extension)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for at, e in self.events:
-                if (isinstance(e, ConfbridgeJoin) and e.channel.caller_num == caller
-                        and e.channel.context != "hotline-agents"):
-                    return at, e
+            entered = [(at, e) for at, e in self.events if isinstance(e, BridgeEnter)]
+            for at, e in entered:
+                if e.channel.caller_num == caller and e.channel.context in CONNECT_CONTEXTS:
+                    legs = [leg.channel.exten for _, leg in entered
+                            if leg.bridge_id == e.bridge_id and leg.channel.context == CTX_SESSION]
+                    if legs:
+                        return at, int(legs[0])
             await asyncio.sleep(0.05)
-        raise AssertionError(f"{caller} never joined an agent's bridge")
+        raise AssertionError(f"{caller} never reached an agent's leg")
 
     async def queued(self, caller: str, timeout: float = 30.0) -> float:
         deadline = time.monotonic() + timeout

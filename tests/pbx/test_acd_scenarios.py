@@ -1,7 +1,7 @@
 """The ACD on the real PBX, end to end through the IVR: three agents with different skills and
 branches, overflow after its wait, the maximum wait's callback, login from the phone, an agent
 leg gone between the choice and the connect, and an engine restart while callers wait.
-Where a call went is asserted from the PBX's own ConfbridgeJoin events."""
+Where a call went is asserted from the PBX's own BridgeEnter events."""
 import asyncio
 import re
 import time
@@ -32,13 +32,13 @@ async def test_three_agents_each_call_reaches_the_agent_qualified_for_it(rig, si
     # 5); orders in Shanghai: 8003, the only Shanghai agent.
     expected = {"13300000001": "8001", "13300000002": "8002", "13300000003": "8003"}
     for caller, number in expected.items():
-        _, join = await r.joined(caller)
-        assert join.conference == f"agent-{await r.agent_id(number)}", (caller, number)
+        _, agent = await r.joined(caller)
+        assert agent == await r.agent_id(number), (caller, number)
     for number in expected.values():
         assert (await r.agent(number))["state"] == "on_call"
     await done
     for number in expected.values():
-        await r.wait_state(number, "wrap_up")  # from the ConfbridgeLeave, before the Hangup
+        await r.wait_state(number, "wrap_up")  # from the BridgeLeave, before the Hangup
     await wait_for_calls(r.engine, 3)  # the three callers' rows, ended
     figures = {q["queue"]: q for q in (await r.engine.http.get("/queues")).json()}
     for queue in ("BJ-order", "BJ-complaint", "SH-order"):
@@ -74,8 +74,8 @@ async def test_a_branch_call_overflows_to_headquarters_after_the_configured_wait
     call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                          hold_ms=12000, timeout=40))
     queued = await r.queued("13300000001")
-    at, join = await r.joined("13300000001")
-    assert join.conference == f"agent-{await r.agent_id('8005')}"
+    at, agent = await r.joined("13300000001")
+    assert agent == await r.agent_id("8005")
     assert 3.0 <= at - queued < 3.0 + 1.5  # the engine's timer runs every second
     await call
 
@@ -112,8 +112,8 @@ async def test_an_agent_logs_in_from_the_phone_and_takes_a_call_on_that_line(rig
         caller="agent-8001", hold_ms=30000, timeout=45))
     await r.wait_state("8001", "available")
     await sipp.call("4000", script=ORDER_BJ, caller="13300000001", hold_ms=8000, timeout=40)
-    _, join = await r.joined("13300000001")
-    assert join.conference == f"agent-{await r.agent_id('8001')}"
+    _, agent = await r.joined("13300000001")
+    assert agent == await r.agent_id("8001")
     assert (await r.agent("8001"))["calls_handled_today"] == 1
     await r.post("/agents/8001/logout")  # hangs up the phone's call
     await phone
@@ -147,8 +147,8 @@ async def test_a_caller_sent_to_an_agent_whose_leg_just_dropped_goes_back_to_the
     [again] = r.engine.desk.router.waiting_calls()
     assert again.call_id == waiting.call_id and again.enqueued_at == waiting.enqueued_at
     await r.post("/agents/8005/unpause")
-    _, join = await r.joined("13300000001")
-    assert join.conference == f"agent-{await r.agent_id('8005')}"
+    _, agent = await r.joined("13300000001")
+    assert agent == await r.agent_id("8005")
     await call
 
 
@@ -174,11 +174,11 @@ async def test_an_engine_restart_while_callers_wait_loses_nobody(rig, sipp):
     assert set(waiting) == {"BJ-order", "HQ-operator"}
     assert time.monotonic() - waiting["BJ-order"].enqueued_at > 3  # it keeps the time it waited
     await r.post("/agents/8001/unpause")
-    _, join = await r.joined("13300000001")
-    assert join.conference == f"agent-{await r.agent_id('8001')}"
+    _, agent = await r.joined("13300000001")
+    assert agent == await r.agent_id("8001")
     await r.post("/agents/8005/unpause")
-    _, join = await r.joined("13300000002")
-    assert join.conference == f"agent-{await r.agent_id('8005')}"
+    _, agent = await r.joined("13300000002")
+    assert agent == await r.agent_id("8005")
     for call in (first, second):
         call.cancel()
     await asyncio.gather(first, second, return_exceptions=True)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from asterisk import dialplan as dp
-from asterisk.events import ConfbridgeJoin, VarSet
+from asterisk.events import BridgeEnter, VarSet
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import SPEECH
 from dialer.schedule import WEEKDAYS
@@ -145,7 +145,7 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     # live answer (the dialplan's VarSet) never joined to an agent's bridge.
     live = {e.channel.uniqueid for _, e in r.events
             if isinstance(e, VarSet) and e.variable == dp.VAR_OUTBOUND and e.value == "live"}
-    joined = {e.channel.uniqueid for _, e in r.events if isinstance(e, ConfbridgeJoin)}
+    joined = {e.channel.uniqueid for _, e in r.events if isinstance(e, BridgeEnter)}
     pbx_abandoned = len(live - joined)
     progress = (await r.engine.http.get(f"/campaigns/{campaign['id']}")).json()["progress"]
     assert progress["answered"] == outcomes["answered"] == len(live)

@@ -1,14 +1,14 @@
 """Live monitoring on the real PBX: a supervisor's sipp phone (playing a 2500 Hz tone) joins an
 agent's call in each mode, asserted from the PBX's ChanSpy events (listen, whisper) and its
-ConfbridgeJoin into the agent's bridge (barge); the caller's recording
-proves who heard the supervisor: nobody on the caller's side while whispering, the caller
-while barging. Agents and ops are refused."""
+BridgeEnter into the caller's bridge (barge: the call was moved into a conference of the
+agent's); the caller's recording proves who heard the supervisor: nobody on the caller's side
+while whispering, the caller while barging. Agents and ops are refused."""
 import asyncio
 import time
 
 import pytest
 
-from asterisk.events import ChanSpyStart, ChanSpyStop, ConfbridgeJoin
+from asterisk.events import BridgeEnter, ChanSpyStart, ChanSpyStop
 from asterisk.sipp_phone import Tone
 from tests.pbx.audio import band_db
 from tests.pbx.conftest import DEMO_PASSWORD
@@ -33,10 +33,11 @@ async def spy_event(rig, kind: type, mode: str | None, after: float,
         for at, e in rig.events:
             if at <= after or not isinstance(e, kind):
                 continue
-            spyer, target = ((e.channel, e.conference) if isinstance(e, ConfbridgeJoin)
-                             else (e.spyer, e.spyee.name))
-            wanted = mode or spyer.exten
-            if target.startswith(("PJSIP/agent-8001", "agent-")) and spyer.exten == wanted:
+            bridged = isinstance(e, BridgeEnter)
+            spyer = e.channel if bridged else e.spyer
+            on_agent = bridged or e.spyee.name.startswith("PJSIP/agent-8001")
+            if on_agent and spyer.context == "hotline-monitor" and spyer.exten == (
+                    mode or spyer.exten):
                 return at, e
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {kind.__name__} in mode {mode}")
@@ -70,9 +71,10 @@ async def test_a_supervisor_listens_whispers_and_barges_and_others_may_not(rig, 
 
     reply = await http.put(f"/monitor/{monitor}", json={"mode": "barge"}, headers=sup)
     assert reply.status_code == 200, reply.text
-    barge_at, joined_bridge = await spy_event(r, ConfbridgeJoin, "barge", whisper_at)
-    assert joined_bridge.conference == f"agent-{await r.agent_id('8001')}"
-    assert joined_bridge.channel.uniqueid == monitor
+    barge_at, barging = await spy_event(r, BridgeEnter, "barge", whisper_at)
+    assert barging.channel.uniqueid == monitor
+    assert any(e.bridge_id == barging.bridge_id and e.channel.caller_num == CALLER
+               for _, e in r.events if isinstance(e, BridgeEnter)), "not in the caller's bridge"
     await asyncio.sleep(3)
 
     reply = await http.put(f"/monitor/{monitor}", json={"mode": "listen"}, headers=sup)
@@ -84,11 +86,13 @@ async def test_a_supervisor_listens_whispers_and_barges_and_others_may_not(rig, 
     assert (await http.delete(f"/monitor/{monitor}", headers=sup)).status_code == 204
     await spy_event(r, ChanSpyStop, None, listen_at)
     await call
+    reply = await http.post("/monitor", json={"agent": "8001", "mode": "barge"}, headers=sup)
+    assert reply.status_code == 409 and "no call" in reply.text, reply.text
 
     # What the caller heard (the recording is on the caller's channel, from the bridge on).
     path = r.settings.recordings_dir / (await finished(r)).file
-    # Each window leaves a margin after the switch: the bridge's mixing and the events' own
-    # delay (seconds, on a loaded machine) blur the edges.
+    # Each window leaves a margin after the switch: the events' own delay (seconds, on a
+    # loaded machine) blurs the edges.
     whisper = band_db(path, SUPERVISOR_HZ, whisper_at - joined + 0.5, barge_at - whisper_at - 1)
     barge = band_db(path, SUPERVISOR_HZ, barge_at - joined + 1.0, listen_at - barge_at - 1.5)
     listen = band_db(path, SUPERVISOR_HZ, listen_at - joined + 1.5, 1.0)

@@ -11,7 +11,7 @@ from acd.notices import AgentChanged, CallOffered
 from acd.routing import OverflowStep, QueuePolicy, Router
 from asterisk.ami import AmiError
 from asterisk.events import (
-    Channel, ConfbridgeJoin, ConfbridgeLeave, Hangup, QueueCallerJoin, VarSet,
+    BridgeEnter, BridgeLeave, Channel, Hangup, QueueCallerJoin, VarSet,
 )
 
 BJ_ORDER = QueuePolicy("BJ-order", "BJ", "order", overflow=(OverflowStep(60.0, branches=("HQ",)),),
@@ -46,6 +46,16 @@ def channel(n: int, **kw) -> Channel:
                 caller_num=f"139{n}", caller_name="", connected_num="", connected_name="",
                 context="hotline-acd", exten="s", language="zh")
     return Channel(**base | kw)
+
+
+def enter(ch: Channel, bridge: str = "b-1") -> BridgeEnter:
+    return BridgeEnter(server="s", timestamp=None, channel=ch, bridge_id=bridge,
+                       bridge_type="basic", bridge_num_channels=2)
+
+
+def leave(ch: Channel, bridge: str = "b-1") -> BridgeLeave:
+    return BridgeLeave(server="s", timestamp=None, channel=ch, bridge_id=bridge,
+                       bridge_num_channels=1)
 
 
 def join(n: int, queue: str = "BJ-order") -> QueueCallerJoin:
@@ -129,12 +139,10 @@ async def test_the_queue_wrap_up_time_applies_after_the_call(desk, clock):
     available(desk, 1, clock[0])
     await desk.on_event(join(1))
     ch = channel(1)
-    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None, channel=ch,
-                                       conference="agent-1"))
+    await desk.on_event(enter(ch))
     machine = desk.sessions.machine(1)
     assert machine.state == AgentState.ON_CALL
-    await desk.on_event(ConfbridgeLeave(server="s", timestamp=None, channel=ch,
-                                        conference="agent-1"))
+    await desk.on_event(leave(ch))
     assert machine.state == AgentState.WRAP_UP
     clock[0] += 14.9
     await desk.tick()
@@ -147,14 +155,29 @@ async def test_the_queue_wrap_up_time_applies_after_the_call(desk, clock):
 async def test_the_callers_hangup_reported_before_its_leave_still_ends_the_call(desk, clock):
     available(desk, 1, clock[0])
     await desk.on_event(join(1))
-    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None, channel=channel(1),
-                                       conference="agent-1"))
+    await desk.on_event(enter(channel(1)))
     await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
                                cause_text=""))
     assert desk.sessions.machine(1).state == AgentState.WRAP_UP
-    await desk.on_event(ConfbridgeLeave(server="s", timestamp=None, channel=channel(1),
-                                        conference="agent-1"))
+    await desk.on_event(leave(channel(1)))
     assert desk.sessions.machine(1).state == AgentState.WRAP_UP
+
+
+async def test_a_caller_the_dialplan_sends_back_frees_the_agent_and_keeps_its_place(desk, clock):
+    """The connect context found the agent's leg gone or busy: the caller is back in its queue,
+    the agent is not left reserved for it, and the caller goes before a later one."""
+    available(desk, 1, clock[0])
+    await desk.on_event(join(1))
+    clock[0] += 5
+    await desk.on_event(join(2))
+    assert desk.sessions.machine(1).current_call == "1.1"
+    clock[0] += 1
+    await desk.on_event(join(1))  # back from hotline-connect
+    assert redirected_to(desk) == [(channel(1).name, "1")] * 2
+    assert desk.sessions.machine(1).current_call == "1.1"
+    assert [c.call_id for c in desk.router.waiting_calls()] == ["1.2"]
+    assert [(r.event, r.to_state) for r in desk.journal.rows][-2:] == [
+        ("ReleaseReservation", "available"), ("Reserve", "reserved")]
 
 
 async def test_the_maximum_wait_is_offered_once_and_a_caller_who_stays_keeps_the_place(desk, clock):
@@ -197,9 +220,7 @@ async def test_a_failed_redirect_puts_the_call_back_at_the_head(desk, clock):
 async def test_transitions_are_journaled_with_reason_and_call(desk, clock):
     info = desk.agents[1]
     desk.login_from_phone(info, "9.1")
-    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None,
-                                       channel=channel(9, uniqueid="9.1", linkedid="9.1"),
-                                       conference="agent-1"))
+    await desk.on_event(enter(channel(9, uniqueid="9.1", linkedid="9.1")))
     await desk.pause(info, PauseReason.MEAL)
     await desk.unpause(info)
     await desk.on_event(join(1))
@@ -326,10 +347,8 @@ async def test_the_desk_tells_whom_a_call_is_offered_to_with_the_callers_facts(d
     await desk.on_event(join(1))
     clock[0] += 2
     ch = channel(1)
-    await desk.on_event(ConfbridgeJoin(server="s", timestamp=None, channel=ch,
-                                       conference="agent-1"))
-    await desk.on_event(ConfbridgeLeave(server="s", timestamp=None, channel=ch,
-                                        conference="agent-1"))
+    await desk.on_event(enter(ch))
+    await desk.on_event(leave(ch))
     [offer] = [n for n in notices if isinstance(n, CallOffered)]
     assert (offer.agent_id, offer.call_id, offer.queue, offer.retailer_id, offer.retailer_class,
             offer.caller_number, offer.waited_seconds) == (1, "1.1", "BJ-order", 42, "A",
@@ -400,3 +419,25 @@ async def test_a_failed_redirects_late_reply_leaves_the_agents_next_call_alone(c
     await asyncio.wait_for(desk.settled(), 1)
     assert desk.sessions.machine(1).current_call == "1.2"
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_barged_call_moves_into_a_conference_and_stays_on_until_it_ends(desk, clock):
+    available(desk, 1, clock[0])
+    with pytest.raises(LookupError):
+        await desk.sessions.conference(1)  # no call to barge into
+    desk.sessions._leg_names[1] = "PJSIP/agent-8001-00000001"
+    await desk.on_event(join(1))
+    await desk.on_event(enter(channel(1)))
+    await desk.sessions.conference(1)
+    await desk.sessions.conference(1)  # once per call
+    moves = [f for name, f in desk.ami.actions if name == "Redirect" and "ExtraChannel" in f]
+    assert moves == [{"Channel": channel(1).name, "Context": "hotline-connect", "Exten": "1",
+                      "Priority": "barge", "ExtraChannel": "PJSIP/agent-8001-00000001",
+                      "ExtraContext": "hotline-session", "ExtraExten": "1",
+                      "ExtraPriority": "barge"}]
+    machine = desk.sessions.machine(1)
+    await desk.on_event(leave(channel(1)))  # out of the two-party bridge, on its way
+    await desk.on_event(enter(channel(1), bridge="conference"))
+    assert machine.state == AgentState.ON_CALL
+    await desk.on_event(leave(channel(1), bridge="conference"))
+    assert machine.state == AgentState.WRAP_UP

@@ -7,7 +7,7 @@ from pathlib import Path
 from acd.recorder import Recorder, Take, file_name
 from agent_api import recording_links
 from agent_api.settings import Settings
-from asterisk.events import Channel, ConfbridgeJoin, Hangup, MixMonitorMute, VarSet
+from asterisk.events import BridgeEnter, Channel, Hangup, MixMonitorMute, VarSet
 
 CALLER = Channel(name="PJSIP/anonymous-00000001", uniqueid="7.1", linkedid="7.1", state=6,
                  caller_num="139", caller_name="", connected_num="", connected_name="",
@@ -45,8 +45,9 @@ def test_a_connected_call_is_opened_paused_and_finished():
     r, clock = recorder()
     r.expect("7.1", CALLER.name, 3, "BJ-order", "always")
     r.feed(ev(VarSet, variable="MIXMONITOR_FILENAME", value=FILE))
-    r.feed(ev(ConfbridgeJoin, conference="agent-3"))
-    r.feed(ev(ConfbridgeJoin, ch=AGENT_LEG, conference="agent-3"))  # someone else's channel
+    r.feed(ev(BridgeEnter, bridge_id="b-1", bridge_type="basic", bridge_num_channels=2))
+    r.feed(ev(BridgeEnter, ch=AGENT_LEG, bridge_id="b-1", bridge_type="basic",
+              bridge_num_channels=2))  # someone else's channel
     clock.now += 5
     r.feed(ev(MixMonitorMute, direction="both", muted=True))
     r.feed(ev(MixMonitorMute, direction="both", muted=True))  # already paused: no new mark
@@ -68,7 +69,7 @@ def test_a_hangup_while_paused_closes_the_pause():
     r, clock = recorder()
     r.expect("7.1", CALLER.name, 3, "BJ-order", "always")
     r.feed(ev(VarSet, variable="MIXMONITOR_FILENAME", value=FILE))
-    r.feed(ev(ConfbridgeJoin, conference="agent-3"))
+    r.feed(ev(BridgeEnter, bridge_id="b-1", bridge_type="basic", bridge_num_channels=2))
     r.feed(ev(MixMonitorMute, direction="both", muted=True))
     clock.now += 4
     r.feed(ev(Hangup, cause=16, cause_text=""))

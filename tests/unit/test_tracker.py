@@ -3,7 +3,7 @@ from pathlib import Path
 from acd.tracker import CallTracker
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import (
-    BridgeEnter, Channel, Hangup, Newchannel, Newstate, VarSet, to_event,
+    BridgeEnter, BridgeLeave, Channel, Hangup, Newchannel, Newstate, VarSet, to_event,
 )
 
 TRANSCRIPT = (Path(__file__).parent / "transcripts" / "fallback_call.ami").read_bytes()
@@ -124,20 +124,31 @@ def test_a_caller_who_hangs_up_in_the_ivr_abandoned_and_one_served_there_complet
         assert merged(out)["outcome"] == expected
 
 
-def test_an_agent_alone_in_a_conference_with_its_announcer_is_not_connected():
+def test_an_agent_leg_alone_in_its_holding_bridge_is_not_connected():
     t = CallTracker()
-    announcer = Channel(name="CBAnn/agent-1-00000001;1", uniqueid="9.1", linkedid="9.1", state=6,
-                        caller_num="", caller_name="", connected_num="", connected_name="",
-                        context="", exten="", language="")
-    out = t.feed(Newchannel(server="s", timestamp=1.0, channel=announcer))
-    out += t.feed(BridgeEnter(server="s", timestamp=1.1, channel=announcer, bridge_id="conf",
-                              bridge_type="base", bridge_num_channels=1))
-    assert out == [] and t.calls == {}
-    out += t.feed(Newchannel(server="s", timestamp=2.0, channel=ch("1")))
-    out += t.feed(BridgeEnter(server="s", timestamp=2.1, channel=ch("1"), bridge_id="conf",
-                              bridge_type="base", bridge_num_channels=2))
+    leg = ch("9", context="hotline-session")
+    t.feed(Newchannel(server="s", timestamp=1.0, channel=leg))
+    out = t.feed(BridgeEnter(server="s", timestamp=1.1, channel=leg, bridge_id="hold",
+                             bridge_type="base", bridge_num_channels=1, bridge_name="agent-1"))
     assert "connected_at" not in merged(out)
-    out += t.feed(Newchannel(server="s", timestamp=3.0, channel=ch("2")))
-    out2 = t.feed(BridgeEnter(server="s", timestamp=3.1, channel=ch("2"), bridge_id="conf",
-                              bridge_type="base", bridge_num_channels=3))
-    assert merged(out2)["connected_at"] == 3.1
+
+
+def test_a_caller_in_the_bridge_first_is_connected_when_the_agents_leg_comes_in():
+    t = CallTracker()
+    caller, leg = ch("1"), ch("2", context="hotline-session")
+    for c in (caller, leg):
+        t.feed(Newchannel(server="s", timestamp=1.0, channel=c))
+    assert t.feed(BridgeEnter(server="s", timestamp=3.0, channel=caller, bridge_id="b",
+                              bridge_type="basic", bridge_num_channels=1))[0].fields == {}
+    out = t.feed(BridgeEnter(server="s", timestamp=3.1, channel=leg, bridge_id="b",
+                             bridge_type="basic", bridge_num_channels=2))
+    assert {d.linkedid: d.fields.get("connected_at") for d in out} == {"1": 3.1, "2": 3.1}
+    # Both leave; a bridge of the same id later holds a new caller alone: not connected.
+    t.feed(BridgeLeave(server="s", timestamp=5.0, channel=caller, bridge_id="b",
+                       bridge_num_channels=1))
+    t.feed(BridgeLeave(server="s", timestamp=5.0, channel=leg, bridge_id="b",
+                       bridge_num_channels=0))
+    t.feed(Newchannel(server="s", timestamp=6.0, channel=ch("3")))
+    out = t.feed(BridgeEnter(server="s", timestamp=7.0, channel=ch("3"), bridge_id="b",
+                             bridge_type="basic", bridge_num_channels=1))
+    assert [d.fields for d in out] == [{}]
