@@ -5,12 +5,12 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from acd.desk import BridgeMember, QueueEntry
+from acd.tracker import STATE_UP
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient
 from asterisk.events import Channel, channel_from
 
 log = logging.getLogger("hotline.acd.resync")
-STATE_UP = 6
 
 
 def session_members(live: Iterable[Channel]) -> list[BridgeMember]:

@@ -167,7 +167,6 @@ class AgentSessions:
             case QueueCallerJoin(channel=ch) if ch.name in self._calls:
                 # The dialplan sent the caller back: the agent's leg was gone or busy.
                 agent_id, call_id = self._pop_call(ch.name)
-                self._wrap_up.pop(call_id, None)
                 machine = self.machine(agent_id)
                 if machine.state == AgentState.RESERVED and machine.current_call == call_id:
                     return [machine.feed(ReleaseReservation(call_id), now)]
@@ -181,7 +180,6 @@ class AgentSessions:
             case Hangup(channel=ch) if ch.name in self._calls:
                 # The PBX may report the caller's hangup before its BridgeLeave.
                 agent_id, call_id = self._pop_call(ch.name)
-                self._wrap_up.pop(call_id, None)
                 machine = self.machine(agent_id)
                 if machine.current_call != call_id:
                     return []
@@ -203,6 +201,9 @@ class AgentSessions:
         return self.machine(agent_id).feed(SessionLost(), now)
 
     def _pop_call(self, channel: str) -> tuple[int, str]:
+        """The call of this caller's channel is over here: forget all that was kept of it."""
         self._conferences.discard(channel)
         self._moving.discard(channel)
-        return self._calls.pop(channel)
+        agent_id, call_id = self._calls.pop(channel)
+        self._wrap_up.pop(call_id, None)
+        return agent_id, call_id

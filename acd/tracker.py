@@ -9,8 +9,8 @@ from typing import Any
 from asterisk import dialplan as dp
 from asterisk.ami import AmiItem
 from asterisk.events import (
-    AmiEvent, BridgeEnter, BridgeLeave, Channel, DialBegin, DialEnd, Hangup, Newchannel, Newstate,
-    QueueCallerAbandon, QueueCallerJoin, QueueCallerLeave, VarSet,
+    AmiEvent, BridgeEnter, BridgeLeave, Channel, DialBegin, DialEnd, Hangup, Newchannel,
+    Newstate, QueueCallerAbandon, QueueCallerJoin, QueueCallerLeave, VarSet,
 )
 
 log = logging.getLogger("hotline.tracker")

@@ -22,7 +22,7 @@ MODULES = (
     "codec_ulaw", "codec_alaw", "codec_gsm", "codec_resample", "format_gsm", "format_wav",
     "format_pcm", "format_sln", "format_wav_gsm", "res_musiconhold", "res_timing_timerfd",
     # bridges
-    "bridge_simple", "bridge_native_rtp", "bridge_holding", "bridge_softmix",
+    "bridge_simple", "bridge_native_rtp", "bridge_softmix", "bridge_holding",
     # applications and functions
     "pbx_config", "res_speech", "res_agi", "app_dial", "app_playback", "app_queue", "app_confbridge",
     "app_voicemail", "app_mixmonitor", "app_chanspy", "app_read", "app_echo", "app_verbose",

@@ -41,7 +41,7 @@ VAR_IVR_PATH = "HOTLINE_IVR_PATH"
 VAR_DIRECTION = "HOTLINE_DIRECTION"
 VAR_FALLBACK = "HOTLINE_FALLBACK"
 VAR_MONITOR_TARGET = "HOTLINE_MONITOR_TARGET"  # the agent leg a supervisor monitors
-VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (whose conference barging joins)
+VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (barging joins its conference)
 VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
 # Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
 VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"

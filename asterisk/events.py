@@ -108,7 +108,6 @@ class BridgeEnter(ChannelEvent):
     bridge_id: str
     bridge_type: str
     bridge_num_channels: int
-    bridge_name: str = ""  # BridgeWait's holding bridges are named; Bridge()'s are not
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,7 +234,7 @@ BUILDERS: dict[str, Builder] = {
     ),
     "BridgeEnter": _channel_event(
         BridgeEnter, bridge_id=_get("BridgeUniqueid"), bridge_type=_get("BridgeType"),
-        bridge_num_channels=_get_int("BridgeNumChannels"), bridge_name=_get("BridgeName"),
+        bridge_num_channels=_get_int("BridgeNumChannels"),
     ),
     "BridgeLeave": _channel_event(
         BridgeLeave, bridge_id=_get("BridgeUniqueid"),

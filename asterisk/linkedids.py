@@ -21,7 +21,8 @@ class LinkedIds:
         if isinstance(item, Newchannel):
             self._first[ch.uniqueid] = ch.linkedid
             return item
-        first = (self._first.pop if isinstance(item, Hangup) else self._first.get)(ch.uniqueid, None)
+        forget = isinstance(item, Hangup)
+        first = (self._first.pop if forget else self._first.get)(ch.uniqueid, None)
         if first is None or first == ch.linkedid:
             return item
         return dataclasses.replace(item, channel=dataclasses.replace(ch, linkedid=first))

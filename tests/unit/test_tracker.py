@@ -129,7 +129,7 @@ def test_an_agent_leg_alone_in_its_holding_bridge_is_not_connected():
     leg = ch("9", context="hotline-session")
     t.feed(Newchannel(server="s", timestamp=1.0, channel=leg))
     out = t.feed(BridgeEnter(server="s", timestamp=1.1, channel=leg, bridge_id="hold",
-                             bridge_type="base", bridge_num_channels=1, bridge_name="agent-1"))
+                             bridge_type="base", bridge_num_channels=1))
     assert "connected_at" not in merged(out)
 
 
