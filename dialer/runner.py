@@ -137,7 +137,9 @@ class Dialer:
             case VarSet(channel=ch, variable=dp.VAR_OUTBOUND, value=value) if (
                     ch.uniqueid in self.dials):
                 await self._answered(self.dials[ch.uniqueid], value, ch.name)
-            case BridgeEnter(channel=ch) if ch.uniqueid in self.dials:
+            case BridgeEnter(channel=ch) if (
+                    ch.uniqueid in self.dials and self.dials[ch.uniqueid].connected is None):
+                # Once: a barged call enters the agent's conference as well.
                 dial = self.dials[ch.uniqueid]
                 dial.connected = self.clock()
                 dial.times["connected_at"] = at = utcnow()
