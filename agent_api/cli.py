@@ -4,8 +4,11 @@ import asyncio
 import logging
 import sys
 import tempfile
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
+import uvloop
 from sqlalchemy import desc, select
 
 from agent_api.settings import Settings
@@ -60,12 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     setup_logging(settings.log_level)
     try:
-        return asyncio.run(COMMANDS[args.command](settings, args))
+        return run(COMMANDS[args.command](settings, args))
     except KeyboardInterrupt:
         return 130
     except PbxError as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
+
+
+def run(main: Coroutine[Any, Any, Any]) -> Any:
+    """Runs the engine's event loop: uvloop, whose sockets cost the engine about a tenth less
+    CPU a call than asyncio's own loop under inbound load (bench/README.md)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 async def serve(settings: Settings, _args=None) -> int:

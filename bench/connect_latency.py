@@ -35,6 +35,7 @@ from sqlalchemy import select, update  # noqa: E402
 
 from acd.sessions import AgentSessions  # noqa: E402
 from agent_api.app import create_app  # noqa: E402
+from agent_api.cli import run as run_loop  # noqa: E402
 from agent_api.demo import seed  # noqa: E402
 from agent_api.provision import local_pbx, pbx_layout  # noqa: E402
 from agent_api.settings import Settings  # noqa: E402
@@ -214,10 +215,11 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
 
 
 def run(bench_coro, args: argparse.Namespace, name: str) -> dict:
-    """Runs the bench in a fresh folder (kept with --keep) and writes bench/out/<name>.json."""
+    """Runs the bench in a fresh folder (kept with --keep), on the engine's own event loop, and
+    writes bench/out/<name>.json."""
     work = Path(tempfile.mkdtemp(prefix=f"hotline-{name}-"))
     try:
-        result = asyncio.run(bench_coro(args, work))
+        result = run_loop(bench_coro(args, work))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

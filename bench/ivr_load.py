@@ -49,6 +49,7 @@ from pathlib import Path
 from sqlalchemy import event, select, update
 
 from agent_api.app import create_app
+from agent_api.cli import run as run_loop
 from agent_api.demo import seed
 from agent_api.logs import JsonFormatter
 from agent_api.provision import local_pbx, pbx_layout
@@ -651,7 +652,7 @@ def main() -> None:
             import io
             import pstats
             profiler = cProfile.Profile()
-            result = profiler.runcall(asyncio.run, bench(args, work))
+            result = profiler.runcall(run_loop, bench(args, work))
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)
             stats.sort_stats("tottime").print_stats(40)
@@ -659,7 +660,7 @@ def main() -> None:
             args.profile.write_text(text.getvalue())
             print(f"profile written to {args.profile}")
         else:
-            result = asyncio.run(bench(args, work))
+            result = run_loop(bench(args, work))
         result["run_dir"] = str(work)
         print_report(result)
         ok = passed(result)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import uvloop
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,11 @@ from asterisk import sipp_phone as phones
 from asterisk.sipp_customers import Population, write_customers_scenario
 
 pytestmark = pytest.mark.pbx
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """The engine runs on the event loop it runs on in production (agent_api.cli.run)."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
