@@ -83,6 +83,8 @@ class Monitors:
             await self.ami.action("Hangup", {"Channel": m.channel})
 
     def feed(self, item: AmiItem) -> None:
+        if not self.active:
+            return
         match item:
             case Newchannel(channel=ch) if ch.uniqueid in self.active:
                 self.active[ch.uniqueid].channel = ch.name

@@ -48,6 +48,10 @@ VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"
 # Set by the engine once it has decided where the call goes; without it the dialplan falls back
 # (a crashed handler or an unknown script still ends the AGI with AGISTATUS=SUCCESS).
 VAR_HANDLED = "HOTLINE_HANDLED"
+# The IVR's last prompts (say, "transferring you"), played by the dialplan once the AGI has ended:
+# one round trip fewer a call, and no FastAGI session held open while they play. Not HOTLINE_*:
+# the PBX does not send the engine its VarSet.
+LAST_PROMPT_VAR = "IVR_LAST_PROMPT"
 # Set by MixMonitor itself on the recorded channel: the file it writes (as the PBX sees it).
 VAR_RECORDING_FILE = "MIXMONITOR_FILENAME"
 # Where a call's recording goes, under the PBX's monitor folder: by day, named by the call.

@@ -170,13 +170,14 @@ class _Call:
         return {name: str(value) for name, value in facts.items() if value is not None}
 
     async def _conclude(self, step: flow.Step) -> None:
-        """The decision goes on the channel in one round trip, before the last prompt: a
-        caller who hangs up now is on record, and the dialplan goes on from it."""
-        done = {dp.VAR_STEP: str(flow.State.DONE)}
+        """The decision and the last prompt go on the channel in one round trip, and the AGI
+        ends: the dialplan plays the prompt and goes on from the decision. Always set, so a
+        caller back in the IVR never hears the prompt of its first time."""
+        done = {dp.VAR_STEP: str(flow.State.DONE),
+                dp.LAST_PROMPT_VAR: "&".join(self._file(key) for key in step.say)}
         decision = step.decision
         if isinstance(decision, flow.Route):
             done |= self._routing_facts(decision) | {dp.VAR_QUEUE: decision.queue}
         await self.session.set_variables(done | {dp.VAR_HANDLED: "1"})
-        await self._play(step.say)
         log.info("ivr done", extra={"linkedid": self.linkedid, "decision": repr(decision),
                                     "path": self.flow.trail})

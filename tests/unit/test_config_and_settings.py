@@ -27,7 +27,8 @@ def test_the_pbx_drops_the_varset_of_variables_the_engine_never_reads():
     read = [v for k, v in vars(dp).items() if k.startswith("VAR_") and k != "VAR_PREFIX"]
     assert len(read) > 20 and not [v for v in read if noise.match(v)]
     assert not noise.match("__HOTLINE_DIRECTION") and not noise.match("_HOTLINE_X")
-    dropped = ("READSTATUS", "BRIDGEPEER", "QUEUEWAIT", "IVR_INPUT", "AGISTATUS", "HANGUPCAUSE")
+    dropped = ("READSTATUS", "BRIDGEPEER", "QUEUEWAIT", "IVR_INPUT", "AGISTATUS", "HANGUPCAUSE",
+               dp.LAST_PROMPT_VAR)
     assert all(noise.match(v) for v in dropped)
     conf = render()["manager.conf"]
     assert f"name(VarSet),header(Variable),method(regex)) = {UNREAD_VARIABLES}" in conf
