@@ -40,12 +40,16 @@ async def test_the_contact_policy_holds_across_campaigns(sessions):
                       time_zone="Asia/Shanghai", status=ContactStatus.DONE)
         s.add(old)
         await s.flush()
-        for hours, abandoned, phone, who in ((2, False, "13800010001", retailer.id),
-                                             (1, False, "13800010001", retailer.id),
-                                             (10, True, "13311110002", None)):
+        # Two calls earlier in the local day, whatever the hour the test runs at (hours before
+        # now would fall on the day before just after the local midnight).
+        day_start = local_midnight - timedelta(days=1)
+        for n, (started, abandoned, phone, who) in enumerate((
+                (day_start + (now - day_start) / 4, False, "13800010001", retailer.id),
+                (day_start + (now - day_start) / 2, False, "13800010001", retailer.id),
+                (now - timedelta(hours=10), True, "13311110002", None))):
             s.add(ContactAttempt(campaign_id=first.id, contact_id=old.id, retailer_id=who,
-                                 phone=phone, channel_id=f"old-{hours}", abandoned=abandoned,
-                                 started_at=now - timedelta(hours=hours)))
+                                 phone=phone, channel_id=f"old-{n}", abandoned=abandoned,
+                                 started_at=started))
         s.add(DoNotCall(phone="13311110003"))
         contacts = {
             # the same retailer at another phone: two calls today already, by the other campaign
