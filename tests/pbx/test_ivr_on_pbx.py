@@ -2,7 +2,7 @@
 PBX's own queue events) and what was stored."""
 import asyncio
 import wave
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,10 +44,16 @@ async def branch_id(database, code: str) -> int:
 # recorded digits share their RTP timestamps, so Asterisk drops a repeated digit as a resend.
 @pytest.mark.parametrize("rfc4733", [False, True], ids=["sip-info", "rfc4733"])
 async def test_order_with_a_valid_card_reaches_the_branch_order_queue(engine, sipp, database,
-                                                                      rfc4733):
+                                                                      prompts, rfc4733):
     call, path = await call_and_wait(engine, sipp, [
         Pause(1500), Keys("1", rfc4733=rfc4733), Pause(1500), Keys("110100001#")], hold_ms=5000)
     assert joined_queue(call) == "BJ-order" == call.queue
+    # Once the IVR has decided, the dialplan plays "transferring you" before the queue.
+    decided = (datetime.fromisoformat(path[-1]["entered_at"])
+               + timedelta(milliseconds=path[-1]["duration_ms"]))
+    with wave.open(str(prompts / "zh/transfer.wav")) as w:
+        prompt_seconds = w.getnframes() / w.getframerate()
+    assert prompt_seconds > 1 and (call.queued_at - decided).total_seconds() >= 0.9 * prompt_seconds
     assert call.card_number == "110100001" and call.business_type == "order"
     assert call.branch_id == await branch_id(database, "BJ") and call.retailer_id is not None
     assert [(p["state"], p["keys"]) for p in path[:2]] == [("menu", "1"), ("card", "110100001")]
