@@ -152,9 +152,11 @@ class AmiClient:
         self._pending[action_id] = pending
         try:
             writer.write(data)
-            response = await asyncio.wait_for(
-                pending.future, timeout if timeout is not None else self.settings.action_timeout
-            )
+            # Not wait_for: on Python 3.11 it drops a cancellation that comes as the reply does,
+            # and a ping loop cancelled so went on for ever (the engine never shut down).
+            async with asyncio.timeout(
+                    timeout if timeout is not None else self.settings.action_timeout):
+                response = await pending.future
         except TimeoutError:
             raise AmiTimeout(f"{name}: no reply") from None
         finally:
@@ -205,9 +207,8 @@ class AmiClient:
 
     async def _session(self) -> None:
         s = self.settings
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(s.host, s.port), s.action_timeout
-        )
+        async with asyncio.timeout(s.action_timeout):  # not wait_for: see action()
+            reader, writer = await asyncio.open_connection(s.host, s.port)
         self._writer = writer
         parser = AmiParser()
         try:
