@@ -55,8 +55,8 @@ class IvrApp:
                            branch_id=int(branch) if branch.isdigit() else None,
                            retailer_id=int(retailer) if retailer.isdigit() else None,
                            card_number=card or None)
-        files = "&".join(self.prompt_file(lang, key) for key in ("leave-message", "beep"))
-        await session.exec("Playback", files, timeout=60)
+        await session.exec("Playback", self.prompt_files(lang, ("leave-message", "beep")),
+                           timeout=60)
         await self.record_message(session, linkedid or session.request.uniqueid, route,
                                   self.settings.voicemail_max_seconds)
         await session.set_variable(dp.VAR_HANDLED, "1")
@@ -64,6 +64,10 @@ class IvrApp:
 
     def prompt_file(self, lang: str, key: str) -> str:
         return f"{self.settings.pbx_prompts_dir}/{lang}/{key}"
+
+    def prompt_files(self, lang: str, keys: tuple[str, ...]) -> str:
+        """The prompts as one argument of Read or Playback ('' for none)."""
+        return "&".join(self.prompt_file(lang, key) for key in keys)
 
     async def record_message(self, session: AgiSession, linkedid: str, route: flow.Route | None,
                              seconds: int) -> int:
@@ -136,7 +140,7 @@ class _Call:
 
     async def _collect(self, say: tuple[str, ...], c: flow.Collect) -> flow.Input:
         """Read() plays the prompts and stops at the first key (barge-in); # ends the entry."""
-        files = "&".join(self._file(key) for key in say) or "silence/1"
+        files = self._files(say) or "silence/1"
         options = f"{INPUT_VAR},{files},{c.max_digits},,1,{c.timeout_ms / 1000:g}"
         await self.session.exec("Read", options, timeout=c.timeout_ms / 1000 + 120)
         # One round trip for both: keys that arrive between AGI commands are lost to Asterisk,
@@ -149,11 +153,10 @@ class _Call:
 
     async def _play(self, say: tuple[str, ...]) -> None:
         if say:
-            await self.session.exec("Playback", "&".join(self._file(key) for key in say),
-                                    timeout=120)
+            await self.session.exec("Playback", self._files(say), timeout=120)
 
-    def _file(self, key: str) -> str:
-        return self.app.prompt_file(self.flow.language, key)
+    def _files(self, say: tuple[str, ...]) -> str:
+        return self.app.prompt_files(self.flow.language, say)
 
     async def _record(self, max_seconds: int) -> flow.Input:
         route = self.flow.closed_route
@@ -174,7 +177,7 @@ class _Call:
         ends: the dialplan plays the prompt and goes on from the decision. Always set, so a
         caller back in the IVR never hears the prompt of its first time."""
         done = {dp.VAR_STEP: str(flow.State.DONE),
-                dp.LAST_PROMPT_VAR: "&".join(self._file(key) for key in step.say)}
+                dp.LAST_PROMPT_VAR: self._files(step.say)}
         decision = step.decision
         if isinstance(decision, flow.Route):
             done |= self._routing_facts(decision) | {dp.VAR_QUEUE: decision.queue}
