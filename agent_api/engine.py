@@ -120,7 +120,8 @@ class Engine:
     async def _resync(self, up: LinkUp) -> None:
         """What happened while the link was down is read back from the PBX itself."""
         try:  # a PBX still booting has not registered every module's actions (QueueStatus)
-            await asyncio.wait_for(self.ami.fully_booted.wait(), BOOT_WAIT)
+            async with asyncio.timeout(BOOT_WAIT):
+                await self.ami.fully_booted.wait()
         except TimeoutError:
             log.warning("the PBX did not report FullyBooted; resyncing anyway")
         try:

@@ -207,7 +207,8 @@ class LocalPbx:
                     if time.monotonic() > deadline:
                         raise PbxError(f"Asterisk not fully booted in time: {self._log_tail()}")
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(client.fully_booted.wait(), 0.1)
+                        async with asyncio.timeout(0.1):
+                            await client.fully_booted.wait()
             finally:
                 runner.cancel()
 

@@ -54,7 +54,9 @@ def _agent_for(desk: Desk, user: Principal, number: str | None) -> AgentInfo:
 
 async def _hello(ws: WebSocket) -> Hello:
     try:
-        return Hello.model_validate(await asyncio.wait_for(ws.receive_json(), HELLO_TIMEOUT))
+        async with asyncio.timeout(HELLO_TIMEOUT):
+            first = await ws.receive_json()
+        return Hello.model_validate(first)
     except TimeoutError:
         raise Refused(4400, "no first message with the token") from None
     except (ValidationError, ValueError) as exc:
