@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from acd.tracker import CallDelta, CallEventRecord
 from models import Call, CallEvent, database_busy
@@ -33,6 +33,7 @@ class CallLog:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], flush_interval: float = 0.05,
                  max_batch: int = 2000) -> None:
         self.sessions = sessions
+        self.db = sessions.kw["bind"]
         self.flush_interval = flush_interval
         self.max_batch = max_batch
         self._pending: list[CallDelta] = []
@@ -85,49 +86,97 @@ class CallLog:
                 await self._write([_without_foreign_keys(d) for d in deltas])
 
     async def _write(self, batch: list[CallDelta]) -> None:
-        keys = {(d.server, d.linkedid) for d in batch}
-        async with self.sessions() as session, session.begin():
-            rows: dict[tuple[str, str], Call] = {}
-            events: list[tuple[Call, CallEventRecord]] = []
-            for server in {s for s, _ in keys}:
-                ids = [linkedid for s, linkedid in keys if s == server]
-                found = await session.scalars(
-                    select(Call).where(Call.pbx_server == server, Call.linkedid.in_(ids)))
-                rows.update({(c.pbx_server, c.linkedid): c for c in found})
-            for delta in batch:
-                key = (delta.server, delta.linkedid)
-                call = rows.get(key)
-                if call is not None and _reopens(call, delta):
-                    await _retire_reused_key(session, call)
-                    call = None
-                if call is None:
-                    if "offered_at" not in delta.fields:
-                        continue  # an update for a call that was never opened here
-                    call = rows[key] = Call(pbx_server=delta.server, linkedid=delta.linkedid)
-                    session.add(call)
-                for column, value in delta.fields.items():
-                    setattr(call, column, _column_value(column, value))
-                if delta.event is not None:
-                    events.append((call, delta.event))
-            if events:  # one bulk insert, far cheaper than an ORM object per event
-                await session.flush()  # the new calls get their ids
-                await session.execute(insert(CallEvent), [
-                    {"call_id": call.id, "at": datetime.fromtimestamp(e.at, UTC),
-                     "kind": e.kind, "channel": e.channel, "data": dict(e.data)}
-                    for call, e in events])
+        async with self.db.begin() as conn:
+            start = 0
+            while start < len(batch):
+                start = await _write_until_reopened(conn, batch, start)
 
 
-def _reopens(call: Call, delta: CallDelta) -> bool:
-    """A new call under the key of a finished one: Asterisk's uniqueids are the boot second and
-    a counter, so a PBX restarted within the same second hands out ids already on record."""
-    return "offered_at" in delta.fields and call.outcome != CallOutcome.IN_PROGRESS
+async def _write_until_reopened(conn: AsyncConnection, batch: list[CallDelta], start: int) -> int:
+    """Writes the deltas from `start` on in a few statements (a Core insert or update per set
+    of columns, one insert of the events): the ORM's unit of work cost the event loop several
+    times more. Stops at a delta that opens a new call under the key of a finished one
+    (Asterisk's uniqueids are the boot second and a counter, so a PBX restarted within the same
+    second hands out ids already on record): what came before is written, the finished call's
+    key retired, and the index of that delta returned."""
+    ids, finished = await _known_calls(conn, {(d.server, d.linkedid) for d in batch[start:]})
+    new: dict[tuple[str, str], dict[str, Any]] = {}
+    changed: dict[tuple[str, str], dict[str, Any]] = {}
+    events: list[tuple[tuple[str, str], CallEventRecord]] = []
+    end = len(batch)
+    for i in range(start, len(batch)):
+        delta = batch[i]
+        key = (delta.server, delta.linkedid)
+        if "offered_at" in delta.fields and key in finished:
+            end = i
+            break
+        if key in ids:
+            row = changed.setdefault(key, {})
+        elif key in new or "offered_at" in delta.fields:
+            row = new.setdefault(key, {"pbx_server": delta.server, "linkedid": delta.linkedid})
+        else:
+            continue  # an update for a call that was never opened here
+        row.update((c, _column_value(c, v)) for c, v in delta.fields.items())
+        if row.get("outcome", CallOutcome.IN_PROGRESS) != CallOutcome.IN_PROGRESS:
+            finished.add(key)
+        if delta.event is not None:
+            events.append((key, delta.event))
+    ids |= await _insert_calls(conn, list(new.values()))
+    updates = ({"call_id": ids[key]} | fields for key, fields in changed.items() if fields)
+    for rows in _grouped(updates).values():
+        await conn.execute(_UPDATE_CALL, rows)
+    if events:
+        await conn.execute(insert(CallEvent.__table__), [
+            {"call_id": ids[key], "at": datetime.fromtimestamp(e.at, UTC), "kind": e.kind,
+             "channel": e.channel, "data": dict(e.data)} for key, e in events])
+    if end < len(batch):
+        await _retire_key(conn, ids[(batch[end].server, batch[end].linkedid)])
+    return end
 
 
-async def _retire_reused_key(session: AsyncSession, call: Call) -> None:
+_CALLS = Call.__table__
+_UPDATE_CALL = update(_CALLS).where(_CALLS.c.id == bindparam("call_id"))  # SET: the rows' keys
+
+
+async def _known_calls(conn: AsyncConnection, keys: set[tuple[str, str]]
+                       ) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
+    """The ids of the calls on record under these keys, and which of them are finished."""
+    ids, finished = {}, set()
+    for server in {s for s, _ in keys}:
+        linkedids = [linkedid for s, linkedid in keys if s == server]
+        for call_id, linkedid, outcome in await conn.execute(
+                select(_CALLS.c.id, _CALLS.c.linkedid, _CALLS.c.outcome).where(
+                    _CALLS.c.pbx_server == server, _CALLS.c.linkedid.in_(linkedids))):
+            ids[(server, linkedid)] = call_id
+            if outcome != CallOutcome.IN_PROGRESS:
+                finished.add((server, linkedid))
+    return ids, finished
+
+
+async def _insert_calls(conn: AsyncConnection, rows: list[dict[str, Any]]
+                        ) -> dict[tuple[str, str], int]:
+    ids = {}
+    for same_columns in _grouped(rows).values():
+        for call_id, server, linkedid in await conn.execute(insert(_CALLS).returning(
+                _CALLS.c.id, _CALLS.c.pbx_server, _CALLS.c.linkedid), same_columns):
+            ids[(server, linkedid)] = call_id
+    return ids
+
+
+def _grouped(rows: Iterable[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, Any]]]:
+    """Rows by their set of columns: one statement runs many rows of the same columns."""
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(frozenset(row), []).append(row)
+    return groups
+
+
+async def _retire_key(conn: AsyncConnection, call_id: int) -> None:
+    """The finished call keeps its key with its id as a suffix, freeing it for the new call."""
     log.warning("the PBX reused a linkedid; the earlier call keeps a suffixed key",
-                extra={"linkedid": call.linkedid, "call_id": call.id})
-    call.linkedid = f"{call.linkedid}~{call.id}"
-    await session.flush()  # free the key before the new row takes it
+                extra={"call_id": call_id})
+    await conn.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(
+        linkedid=_CALLS.c.linkedid + f"~{call_id}"))
 
 
 def _without_foreign_keys(delta: CallDelta) -> CallDelta:

@@ -110,3 +110,20 @@ async def test_a_linkedid_reused_by_a_restarted_pbx_starts_a_new_call(sessions):
     assert [c.offered_at.timestamp() for c in calls] == [100.0, 200.0]
     assert calls[0].linkedid == f"9.0~{calls[0].id}" and calls[1].linkedid == "9.0"
     assert [len(c.events) for c in calls] == [2, 2]
+
+
+async def test_a_linkedid_reused_within_one_batch_starts_a_new_call(sessions):
+    log = CallLog(sessions)
+    for offered, card in ((100.0, "110100001"), (200.0, "110100002")):
+        tracker = CallTracker()  # both boots' calls reach the log in the same flush
+        log.submit(tracker.feed(Newchannel(server="s", timestamp=offered, channel=channel("9.0"))))
+        log.submit(tracker.feed(VarSet(server="s", timestamp=offered + 1, channel=channel("9.0"),
+                                       variable="HOTLINE_CARD", value=card)))
+        log.submit(tracker.feed(Hangup(server="s", timestamp=offered + 5, channel=channel("9.0"),
+                                       cause=16, cause_text="")))
+    await log.flush()
+    calls = sorted(await stored_calls(sessions), key=lambda c: c.offered_at)
+    assert [c.linkedid for c in calls] == [f"9.0~{calls[0].id}", "9.0"]
+    assert [(c.card_number, c.ended_at.timestamp()) for c in calls] == [("110100001", 105.0),
+                                                                       ("110100002", 205.0)]
+    assert [len(c.events) for c in calls] == [3, 3]
