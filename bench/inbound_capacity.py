@@ -144,7 +144,8 @@ class DeliveryTiming:
     """Where a delivery's time goes: how far behind the PBX the engine reads events (the PBX's
     timestamp of each event to the moment the desk gets it), the engine's part (the caller
     joins its queue, by the PBX's clock, to the engine's choice of an agent) and the PBX's
-    part (that choice to the caller bridged with the agent's leg, by the PBX's clock)."""
+    part (that choice to the caller bridged with the agent's leg, by the PBX's clock), split
+    where the engine sends the Redirect."""
 
     def __init__(self, engine) -> None:
         self.seconds: list[float] = []
@@ -152,7 +153,20 @@ class DeliveryTiming:
         self.chosen: dict[str, float] = {}
         self.to_choice: list[float] = []
         self.to_bridge: list[float] = []
+        self.channels: dict[str, str] = {}  # a queued caller's channel -> its call
+        self.redirected: dict[str, float] = {}
+        self.to_redirect: list[float] = []
+        self.redirect_to_bridge: list[float] = []
         feed, reserve = engine.desk.on_event, engine.desk.sessions.reserve
+        ami = engine.desk.sessions.ami
+        action = ami.action
+
+        async def timed_action(name, fields=None, **kw):
+            if name == "Redirect" and (call_id := self.channels.pop(
+                    (fields or {}).get("Channel"), None)) in self.chosen:
+                self.redirected[call_id] = time.time()
+                self.to_redirect.append(self.redirected[call_id] - self.chosen[call_id])
+            return await action(name, fields, **kw)
 
         async def timed(item):
             ts = getattr(item, "timestamp", None)
@@ -162,6 +176,10 @@ class DeliveryTiming:
                     self.queued.setdefault(item.channel.linkedid, ts)
                 elif isinstance(item, BridgeEnter) and item.channel.linkedid in self.chosen:
                     self.to_bridge.append(ts - self.chosen.pop(item.channel.linkedid))
+                    if (sent := self.redirected.pop(item.channel.linkedid, None)) is not None:
+                        self.redirect_to_bridge.append(ts - sent)
+                if isinstance(item, QueueCallerJoin):
+                    self.channels[item.channel.name] = item.channel.linkedid
             await feed(item)
 
         def timed_reserve(agent_id, call_id, *a, **kw):
@@ -172,11 +190,17 @@ class DeliveryTiming:
             return reserve(agent_id, call_id, *a, **kw)
 
         engine.desk.on_event, engine.desk.sessions.reserve = timed, timed_reserve
+        ami.action = timed_action
 
     def take(self) -> dict[str, str]:
         taken = {"event_lag_ms": spread(self.seconds), "queue_to_choice_ms":
-                 spread(self.to_choice), "choice_to_bridge_ms": spread(self.to_bridge)}
+                 spread(self.to_choice), "choice_to_bridge_ms": spread(self.to_bridge),
+                 "choice_to_redirect_ms": spread(self.to_redirect),
+                 "redirect_to_bridge_ms": spread(self.redirect_to_bridge)}
         self.seconds, self.to_choice, self.to_bridge = [], [], []
+        self.to_redirect, self.redirect_to_bridge = [], []
+        self.redirected.clear()
+        self.channels.clear()
         self.queued.clear()
         self.chosen.clear()
         return taken
@@ -214,7 +238,8 @@ async def step(engine, pbx, settings, work, number: str, rate: float, seconds: f
           f"{sipp['failed']}: {'complete' if complete else f'INCOMPLETE {lost}'}; ms p50/p99/max"
           f" to queue {timing['to_queue_ms']}, queue to agent {timing['queue_to_agent_ms']},"
           f" event lag {timing['event_lag_ms']}, queue to choice {timing['queue_to_choice_ms']},"
-          f" choice to bridge {timing['choice_to_bridge_ms']};"
+          f" choice to bridge {timing['choice_to_bridge_ms']} (to the Redirect sent"
+          f" {timing['choice_to_redirect_ms']}, then {timing['redirect_to_bridge_ms']});"
           f" CPU s PBX / engine / machine / steal {cpu}", flush=True)
     await asyncio.sleep(3)  # let the last step's channels go
     return {"rate": rate, "placed": placed, "connected": connected, "lost": lost, **timing,
