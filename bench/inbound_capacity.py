@@ -3,7 +3,7 @@ through the IVR and the ACD to sipp agents with every call completed, side by si
 run with a static dialplan doing the same work without the engine.
 
     .venv/bin/python bench/inbound_capacity.py [--rates 5,10,15,20,25,30] [--seconds 10]
-                                               [--calls 60] [--agents 60]
+                                               [--calls 60] [--agents 60] [--runs 1] [--hogs 0]
 
 Both paths share one PBX, one sipp caller script (1.5 s, key 1, 1.5 s, a Beijing card and #,
 then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent) and agents that answer at once (sipp UAS):
@@ -16,7 +16,8 @@ then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent)
 The paths climb the rates in turn, a step of one beside the same step of the other (the host's
 speed drifts over minutes); the agents log out for the static path's steps, so their idle
 sessions (the PBX's idle CPU is measured with and without them) do not load it. `--runs N`
-climbs N times. A step is `--seconds` of calls at one rate (at least `--calls` calls); it is
+climbs N times. `--hogs N` keeps N processes burning CPU throughout, as on a slower or
+busier host. A step is `--seconds` of calls at one rate (at least `--calls` calls); it is
 complete when sipp reports no failed call and every call's row (from the PBX's
 own events) shows it connected to an agent. A path stops at its first incomplete step.
 Writes bench/out/inbound_capacity.json.
@@ -330,7 +331,11 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     await pbx.up()
     rates = [float(r) for r in args.rates.split(",")]
     runs: list[dict] = []
+    hogs = []
     try:
+        for _ in range(args.hogs):
+            hogs.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-c", "while True: pass"))
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             engine = app.state.engine
@@ -353,6 +358,9 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
                       f"{runs[-1]['static']['best_rate']:g}/s, ratio {runs[-1]['ratio']}",
                       flush=True)
     finally:
+        for hog in hogs:
+            hog.kill()
+            await hog.wait()
         await pbx.down()
         await db.dispose()
         if uas.returncode is None:
@@ -360,7 +368,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         await uas.wait()
     ratios = [r["ratio"] for r in runs]
     return {"seconds_per_step": args.seconds, "least_calls_per_step": args.calls,
-            "agents": args.agents, "rates": rates, "runs": runs,
+            "hogs": args.hogs, "agents": args.agents, "rates": rates, "runs": runs,
             "worst_ratio": min(ratios, key=lambda r: -1 if r is None else r),
             "goal_ratio": GOAL_RATIO}
 
@@ -383,6 +391,8 @@ def main() -> None:
     parser.add_argument("--paths", default="static,engine",
                         help="the paths to climb (one alone: to profile it)")
     parser.add_argument("--keep", action="store_true", help="keep the run folder")
+    parser.add_argument("--hogs", type=int, default=0,
+                        help="processes that burn CPU throughout, as a slower or busier host")
     result = run(bench, parser.parse_args(), "inbound_capacity")
     print("highest complete rates (engine / static): " + ", ".join(
         f"{r['engine']['best_rate']:g}/{r['static']['best_rate']:g}" for r in result["runs"])
