@@ -7,7 +7,7 @@ for the command in flight is never read as the reply of a later one.
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from asterisk.agi_protocol import (
@@ -206,6 +206,14 @@ class AgiSession:
     async def exec(self, app: str, options: str = "", *,
                    timeout: float | None = None) -> AgiReply:
         return await self.command("EXEC", app, options, timeout=timeout)
+
+    async def gosub(self, context: str, args: Sequence[str], *, exten: str = "s",
+                    priority: int = 1, timeout: float | None = None) -> None:
+        """Run a dialplan subroutine with its arguments (ARG1, ARG2, ...) and wait for its
+        Return. -1 (the subroutine not found, or the caller gone) raises AgiHangup."""
+        reply = await self.command("GOSUB", context, exten, priority, ",".join(args),
+                                   timeout=timeout)
+        self._check_failure(reply, f"GOSUB {context}")
 
     async def verbose(self, msg: str, level: int = 1) -> None:
         await self.command("VERBOSE", msg, level)

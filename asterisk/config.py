@@ -224,6 +224,14 @@ exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,{pbx.queue_max_wait})
 exten => vm,1,VoiceMail({dp.FALLBACK_MAILBOX}@{dp.VOICEMAIL_CONTEXT},u)
  same => n,Hangup()
 
+; The IVR's keypad input, called by the engine over FastAGI (ARG1 the step when it changes,
+; ARG2 the prompts, ARG3 the digits, ARG4 the timeout): keys pressed between AGI commands are
+; lost, so the step is set and Read starts in one round trip.
+[{dp.CTX_IVR_COLLECT}]
+exten => s,1,ExecIf($["${{ARG1}}" != ""]?Set({dp.VAR_STEP}=${{ARG1}}))
+ same => n,Read({dp.IVR_INPUT_VAR},${{ARG2}},${{ARG3}},,1,${{ARG4}})
+ same => n,Return()
+
 [{dp.CTX_AGENTS}]
 exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
 ; Log in from the phone: agent number and PIN, then this call stays as the agent's session.

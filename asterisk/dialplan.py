@@ -10,6 +10,10 @@ CTX_CONNECT_RECORDED = "hotline-connect-recorded"  # the same, with the call rec
 CTX_MONITOR = "hotline-monitor"  # a supervisor's phone listening, whispering or barging
 CTX_MAX_WAIT = "hotline-max-wait"
 CTX_OUTBOUND = "hotline-outbound"  # where an originated call goes once the customer answers
+# A subroutine the IVR calls over FastAGI: the step (when new) and Read in one round trip.
+CTX_IVR_COLLECT = "hotline-ivr-collect"
+# What the caller keyed in the IVR. Not HOTLINE_*: the tracker stores those, and this holds PINs.
+IVR_INPUT_VAR = "IVR_INPUT"
 AGENT_BRIDGE_PREFIX = "agent-"  # the holding bridge where an agent's idle leg waits
 # A global variable per agent (AGENT_LEG_<id>): the agent's leg, set by the leg itself as it
 # enters its session; the connect context bridges the caller with it. Its VarSet is filtered out.

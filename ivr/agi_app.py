@@ -16,9 +16,6 @@ from models import utcnow
 
 log = logging.getLogger("hotline.ivr")
 
-# Not HOTLINE_*: the call tracker stores those, and this one holds what was keyed (PINs too).
-INPUT_VAR = "IVR_INPUT"
-
 
 class IvrApp:
     def __init__(self, store: IvrStore, settings: IvrSettings, voicemail_dir: Path) -> None:
@@ -97,7 +94,6 @@ class _Call:
     async def run(self) -> None:
         step = self.flow.start()
         while step.decision is None:
-            await self._enter(step.state)
             started, wall = time.monotonic(), utcnow()
             try:
                 event = await self._perform(step)
@@ -118,14 +114,19 @@ class _Call:
                                        step.say[0] if step.say else None))
 
     async def _enter(self, state: flow.State) -> None:
-        if state != self.state:
-            self.state = state
+        if self._entered(state):
             await self.session.set_variable(dp.VAR_STEP, str(state))
+
+    def _entered(self, state: flow.State) -> bool:
+        """True when the call moves into this step (its variable is to be set)."""
+        entered, self.state = state != self.state, state
+        return entered
 
     async def _perform(self, step: flow.Step) -> flow.Input:
         request, store = step.request, self.app.store
         if isinstance(request, flow.Collect):
-            return await self._collect(step.say, request)
+            return await self._collect(step.state, step.say, request)
+        await self._enter(step.state)
         await self._play(step.say)
         match request:
             case flow.LookupCard(card_number=card):
@@ -138,14 +139,19 @@ class _Call:
                 return await self._record(seconds)
         raise ValueError(f"nothing to do for {request!r}")
 
-    async def _collect(self, say: tuple[str, ...], c: flow.Collect) -> flow.Input:
-        """Read() plays the prompts and stops at the first key (barge-in); # ends the entry."""
-        files = self._files(say) or "silence/1"
-        options = f"{INPUT_VAR},{files},{c.max_digits},,1,{c.timeout_ms / 1000:g}"
-        await self.session.exec("Read", options, timeout=c.timeout_ms / 1000 + 120)
-        # One round trip for both: keys that arrive between AGI commands are lost to Asterisk,
-        # so the gap between one Read and the next is kept as short as it can be.
-        reply = await self.session.command("GET FULL VARIABLE", f"${{READSTATUS}}|${{{INPUT_VAR}}}")
+    async def _collect(self, state: flow.State, say: tuple[str, ...],
+                       c: flow.Collect) -> flow.Input:
+        """Read() plays the prompts and stops at the first key (barge-in); # ends the entry.
+        Keys that arrive between AGI commands are lost to Asterisk, so the gap from one Read
+        to the next is kept to two round trips: the subroutine sets the step and reads, and
+        one GET brings back both the status and the keys."""
+        step = str(state) if self._entered(state) else ""
+        await self.session.gosub(dp.CTX_IVR_COLLECT,
+                                 (step, self._files(say) or "silence/1", str(c.max_digits),
+                                  f"{c.timeout_ms / 1000:g}"),
+                                 timeout=c.timeout_ms / 1000 + 120)
+        reply = await self.session.command("GET FULL VARIABLE",
+                                           f"${{READSTATUS}}|${{{dp.IVR_INPUT_VAR}}}")
         status, _, keys = reply.data.partition("|")
         if status == "HANGUP":
             raise AgiHangup("caller hung up during Read")
