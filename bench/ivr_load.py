@@ -107,7 +107,7 @@ class Probe:
         self.live = self.peak = self.started = self.ended = 0
         self.peak_at: float | None = None
         self.ami_events: Counter[str] = Counter()
-        # per session (uniqueid): AGI start, ANSWER done, first SET VARIABLE, first EXEC sent
+        # per session (uniqueid): AGI start, ANSWER done, first SET VARIABLE, first read sent
         self.phases: dict[str, dict[str, float]] = {}
         self.pbx_times: dict[str, dict[str, float]] = {}  # per channel, from AMI Timestamps
         self.trace: defaultdict[str, list] | None = None  # --trace: the channel's key events
@@ -123,7 +123,7 @@ class Probe:
                      f.get("Direction") or f.get("ResultCode") or f.get("Value", "")))
         key = {"Newstate": "up", "DTMFEnd": "first_key", "AGIExecStart": "first_read"}.get(event)
         if key is None or (key == "up" and f.get("ChannelStateDesc") != "Up") or (
-                key == "first_read" and not f.get("Command", "").startswith("EXEC Read")):
+                key == "first_read" and not f.get("Command", "").startswith("GOSUB")):
             return
         marks = self.pbx_times.setdefault(f.get("Uniqueid", ""), {})
         with contextlib.suppress(ValueError):
@@ -134,7 +134,7 @@ class Probe:
         if marks is None:
             return
         key = {("ANSWER", True): "answered", ("SET VARIABLE", False): "first_set",
-               ("EXEC", False): "first_exec"}.get((name, done))
+               ("GOSUB", False): "first_exec"}.get((name, done))
         if key and key not in marks:
             marks[key] = at
 
@@ -187,8 +187,8 @@ class Probe:
                 **{kind: summary_ms(by_kind[kind]) for kind in ROUND_TRIP}}
 
     def setup_report(self) -> dict[str, object]:
-        """Before the caller hears the menu: AGI start -> first prompt (EXEC Read) sent, and of
-        it, ANSWER done -> first SET VARIABLE (the IVR's context: database reads)."""
+        """Before the caller hears the menu: AGI start -> first prompt (the GOSUB that reads)
+        sent, and of it, ANSWER done -> first SET VARIABLE (the IVR's context: database reads)."""
         full = [m["first_exec"] - m["start"] for m in self.phases.values() if "first_exec" in m]
         ctx = [m["first_set"] - m["answered"] for m in self.phases.values()
                if "first_set" in m and "answered" in m]
