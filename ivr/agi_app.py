@@ -145,9 +145,9 @@ class _Call:
         Keys that arrive between AGI commands are lost to Asterisk, so the gap from one Read
         to the next is kept to two round trips: the subroutine sets the step and reads, and
         one GET brings back both the status and the keys."""
-        step = str(state) if self._entered(state) else ""
+        new_step = str(state) if self._entered(state) else ""
         await self.session.gosub(dp.CTX_IVR_COLLECT,
-                                 (step, self._files(say) or "silence/1", str(c.max_digits),
+                                 (new_step, self._files(say) or "silence/1", str(c.max_digits),
                                   f"{c.timeout_ms / 1000:g}"),
                                  timeout=c.timeout_ms / 1000 + 120)
         reply = await self.session.command("GET FULL VARIABLE",
