@@ -9,8 +9,10 @@ Login opens the session, but calls can only be delivered once the agent's phone 
 agent's bridge: Login -> paused (reason "login"), then SessionUp -> available.
 """
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 log = logging.getLogger("hotline.acd")
 
@@ -268,7 +270,8 @@ class AgentMachine:
         return self.wrap_up_deadline is not None and now >= self.wrap_up_deadline
 
 
-_HANDLERS = {
+# each handler takes its own event type; feed() picks it by type(event)
+_HANDLERS: dict[type, Callable[[AgentMachine, Any, float], Change]] = {
     Login: AgentMachine._login, Logout: AgentMachine._logout, SessionUp: AgentMachine._session_up,
     SessionLost: AgentMachine._session_lost, Reserve: AgentMachine._reserve,
     ConnectCall: AgentMachine._connect, ReleaseReservation: AgentMachine._release,

@@ -1,21 +1,20 @@
 """Persists the tracker's deltas: one row per call, its events, batched per flush."""
-import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from acd.tracker import CallDelta, CallEventRecord
-from models import Call, CallEvent, database_busy
+from models import Call, CallEvent
 from models.calls import CallDirection, CallOutcome
+from models.write_behind import WriteBehind
 
 log = logging.getLogger("hotline.call_log")
 
-RETRY_SECONDS = 0.5  # after the database refused a batch (busy)
 TIME_COLUMNS = {"offered_at", "answered_at", "queued_at", "connected_at", "ended_at"}
 FOREIGN_KEYS = ("retailer_id", "branch_id", "agent_id")
 ENUMS = {"direction": CallDirection, "outcome": CallOutcome}
@@ -34,46 +33,28 @@ class CallLog:
                  max_batch: int = 2000) -> None:
         self.sessions = sessions
         self.db = sessions.kw["bind"]
-        self.flush_interval = flush_interval
-        self.max_batch = max_batch
-        self._pending: list[CallDelta] = []
-        self._wake = asyncio.Event()
-        self.written = 0
+        self.writer: WriteBehind[CallDelta] = WriteBehind(
+            lambda batch: self._write(batch),  # looked up at each batch: a test may wrap it
+            "call", flush_interval=flush_interval, max_batch=max_batch,
+            fallback=self._write_one_by_one, logger=log)
 
     def submit(self, deltas: Iterable[CallDelta]) -> None:
-        self._pending.extend(deltas)
-        if self._pending:
-            self._wake.set()
+        self.writer.submit_many(deltas)
+
+    @property
+    def written(self) -> int:
+        return self.writer.written
 
     async def run(self) -> None:
-        try:
-            while True:
-                await self._wake.wait()
-                await asyncio.sleep(self.flush_interval)  # let a burst gather into one transaction
-                await self.flush()
-        finally:
-            await asyncio.shield(self.flush())
+        await self.writer.run()
 
     async def flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
-            self._wake.clear()
-            try:
-                await self._write(batch)
-            except OperationalError as exc:
-                if not database_busy(exc):
-                    raise
-                log.warning("database busy; call batch deferred", extra={"deltas": len(batch)})
-                self._pending[:0] = batch
-                await asyncio.sleep(RETRY_SECONDS)
-                continue
-            except IntegrityError:
-                # One bad reference (say an agent id that does not exist) must not lose the rest.
-                log.warning("call batch refused; writing call by call", exc_info=True)
-                await self._write_one_by_one(batch)
-            self.written += len(batch)
+        """Until every delta submitted so far is stored."""
+        await self.writer.flush()
 
-    async def _write_one_by_one(self, batch: list[CallDelta]) -> None:
+    async def _write_one_by_one(self, batch: list[CallDelta]) -> int:
+        """Call by call: one bad reference (say an agent id that does not exist) must not lose
+        the rest."""
         by_call: dict[tuple[str, str], list[CallDelta]] = {}
         for delta in batch:
             by_call.setdefault((delta.server, delta.linkedid), []).append(delta)
@@ -84,6 +65,7 @@ class CallLog:
                 log.warning("dropping unknown references of a call",
                             extra={"linkedid": deltas[0].linkedid})
                 await self._write([_without_foreign_keys(d) for d in deltas])
+        return len(batch)
 
     async def _write(self, batch: list[CallDelta]) -> None:
         async with self.db.begin() as conn:

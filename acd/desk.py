@@ -11,23 +11,44 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import (
-    AgentState, InvalidTransition, Login, Logout, Pause, PauseReason, SessionUp, Transition,
-    Unpause, WrapUpDone,
+    AgentState,
+    InvalidTransition,
+    Login,
+    Logout,
+    Pause,
+    PauseReason,
+    SessionUp,
+    Transition,
+    Unpause,
+    WrapUpDone,
 )
 from acd.notices import AgentChanged, CallOffered, Notice
-from acd.recorder import Recorder, file_name
 from acd.queues import FALLBACK_ROUTE, load_policies
+from acd.recorder import Recorder, file_name
 from acd.routing import (
-    LANG_PREFIX, AgentProfile, Assignment, MaxWaitReached, QueuePolicy, Router, WaitingCall,
+    LANG_PREFIX,
+    AgentProfile,
+    Assignment,
+    MaxWaitReached,
+    QueuePolicy,
+    Router,
+    WaitingCall,
 )
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
-from asterisk.config import RECORDINGS_DIR
 from asterisk.ami import AmiClient, AmiError, AmiItem
+from asterisk.config import RECORDINGS_DIR
 from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin, VarSet
 from models import (
-    Agent, AgentSkill, AgentTransition, Branch, BusinessType, CallbackRequest, RecordingPolicy,
-    Skill, utcnow,
+    Agent,
+    AgentSkill,
+    AgentTransition,
+    Branch,
+    BusinessType,
+    CallbackRequest,
+    RecordingPolicy,
+    Skill,
+    utcnow,
 )
 from models.journal import Journal
 
@@ -94,7 +115,7 @@ class Desk:
         self._queue_of: dict[str, str] = {}  # call id -> its queue, while in the ACD
         self._connecting: set[asyncio.Task] = set()  # deliveries awaiting the PBX's reply
 
-    # configuration ------------------------------------------------------------------------------
+    # configuration --------------------------------------------------------------------------------
 
     async def load(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Queues, agents and their skills, and each agent's last stored state."""
@@ -189,7 +210,7 @@ class Desk:
             await self.ami.action("MixMonitorMute", {"Channel": channel, "Direction": "both",
                                                      "State": "1" if action == "pause" else "0"})
 
-    # the dialer's interface -------------------------------------------------------------------------
+    # the dialer's interface -----------------------------------------------------------------------
 
     def claim(self, call_id: str, skills: tuple[str, ...], branches: Iterable[str],
               wrap_up_seconds: float | None = None) -> AgentInfo | None:
@@ -225,7 +246,7 @@ class Desk:
         self._apply(self.sessions.release(agent_id, call_id))
         await self._route(self.clock())
 
-    # the PBX's events -------------------------------------------------------------------------------
+    # the PBX's events -----------------------------------------------------------------------------
 
     async def on_event(self, item: AmiItem) -> None:
         changed = False
@@ -265,7 +286,7 @@ class Desk:
                 self._apply(transition)
         await self._route(now)
 
-    # after an engine restart or a lost link ----------------------------------------------------------
+    # after an engine restart or a lost link -------------------------------------------------------
 
     async def resync(self, members: Iterable[BridgeMember], entries: Iterable[QueueEntry]) -> None:
         """Rebuild sessions and waiting callers from what the PBX has now: agents whose leg is
@@ -273,7 +294,8 @@ class Desk:
         session lost, callers bridged to agents are on call, callers in queues wait on with
         the time they already waited."""
         now = self.clock()
-        legs, callers = {}, {}
+        legs: dict[int, Channel] = {}
+        callers: dict[int, Channel] = {}
         for m in members:
             (legs if m.is_agent_leg else callers)[m.agent_id] = m.channel
         for agent_id, leg in legs.items():
@@ -316,7 +338,7 @@ class Desk:
             self._apply(machine.feed(Pause(last.reason), now))
         log.info("agent session resumed", extra={"agent_id": agent_id, "state": machine.state})
 
-    # internals --------------------------------------------------------------------------------------
+    # internals ------------------------------------------------------------------------------------
 
     def _policy(self, queue: str) -> QueuePolicy | None:
         """A caller in the fallback queue (it came while the engine was away) is an operator

@@ -10,11 +10,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState
+from acd.desk import AgentInfo, Desk
 from acd.routing import QueuePolicy, WaitingCall
 from models import AgentTransition, Call, CallOutcome
 
@@ -94,11 +96,11 @@ async def load_since(sessions: async_sessionmaker[AsyncSession], server: str,
                    Call.outcome)
             .where(Call.pbx_server == server, Call.queued_at >= since,
                    Call.queue.is_not(None)))).all()
-        handled = dict((await s.execute(
+        handled = cast(dict[int, int], dict((await s.execute(  # agent_id IS NOT NULL
             select(Call.agent_id, func.count())
             .where(Call.pbx_server == server, Call.connected_at >= since,
                    Call.agent_id.is_not(None))
-            .group_by(Call.agent_id))).all())
+            .group_by(Call.agent_id))).all()))
         wraps = (await s.execute(
             select(AgentTransition.call_linkedid, AgentTransition.from_state,
                    AgentTransition.to_state, AgentTransition.at)
@@ -109,6 +111,7 @@ async def load_since(sessions: async_sessionmaker[AsyncSession], server: str,
     started: dict[str, datetime] = {}
     wrap_up: dict[str, float] = defaultdict(float)
     for linkedid, before, after, at in wraps:
+        assert linkedid is not None  # call_linkedid IS NOT NULL in the query
         if after == AgentState.WRAP_UP:
             started[linkedid] = at
         elif before == AgentState.WRAP_UP and linkedid in started:
@@ -117,3 +120,13 @@ async def load_since(sessions: async_sessionmaker[AsyncSession], server: str,
                         r.outcome == CallOutcome.ABANDONED, wrap_up.get(r.linkedid, 0.0))
              for r in rows]
     return calls, dict(handled)
+
+
+def session_status(desk: Desk, agent: AgentInfo) -> dict[str, Any]:
+    """The agent's session as the desk holds it now (the live feed's snapshot too)."""
+    m = desk.sessions.machine(agent.id)
+    return {"id": agent.id, "number": agent.number, "branch": agent.branch, "state": m.state,
+            "pause_reason": m.pause_reason if m.state == AgentState.PAUSED else None,
+            "time_in_state_seconds": round(m.time_in_state(desk.clock()), 1)
+            if m.state != AgentState.LOGGED_OUT else 0.0,
+            "current_call": m.current_call}

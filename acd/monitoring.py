@@ -10,7 +10,13 @@ from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiItem
 from asterisk.events import (
-    BridgeEnter, BridgeLeave, ChanSpyStart, ChanSpyStop, Hangup, Newchannel, OriginateResponse,
+    BridgeEnter,
+    BridgeLeave,
+    ChanSpyStart,
+    ChanSpyStop,
+    Hangup,
+    Newchannel,
+    OriginateResponse,
 )
 
 log = logging.getLogger("hotline.acd.monitoring")

@@ -113,6 +113,7 @@ class Recorder:
     # the PBX's events -------------------------------------------------------------------------
 
     def feed(self, item: AmiItem) -> None:
+        take: Take | None
         match item:
             case VarSet(channel=ch, variable=dp.VAR_RECORDING_FILE, value=path) if path:
                 take = self.takes.get(ch.linkedid) or self.takes.setdefault(

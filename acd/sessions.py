@@ -8,8 +8,18 @@ import uuid
 from collections.abc import Callable
 
 from acd.agent_state import (
-    AgentMachine, AgentState, CallEnded, ConnectCall, InvalidTransition, Login, PauseReason,
-    ReleaseReservation, Reserve, SessionLost, SessionUp, Transition,
+    AgentMachine,
+    AgentState,
+    CallEnded,
+    ConnectCall,
+    InvalidTransition,
+    Login,
+    PauseReason,
+    ReleaseReservation,
+    Reserve,
+    SessionLost,
+    SessionUp,
+    Transition,
 )
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem

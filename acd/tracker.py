@@ -2,15 +2,26 @@
 touched it, and its times are the PBX's. Pure: events in, deltas out; acd.call_log persists them."""
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from asterisk import dialplan as dp
 from asterisk.ami import AmiItem
 from asterisk.events import (
-    AmiEvent, BridgeEnter, BridgeLeave, Channel, DialBegin, DialEnd, Hangup, Newchannel,
-    Newstate, QueueCallerAbandon, QueueCallerJoin, QueueCallerLeave, VarSet,
+    AmiEvent,
+    BridgeEnter,
+    BridgeLeave,
+    Channel,
+    DialBegin,
+    DialEnd,
+    Hangup,
+    Newchannel,
+    Newstate,
+    QueueCallerAbandon,
+    QueueCallerJoin,
+    QueueCallerLeave,
+    VarSet,
 )
 
 log = logging.getLogger("hotline.tracker")
@@ -173,11 +184,13 @@ class CallTracker:
             data["status"] = ev.dial_status
         return [self._delta(call, {}, ev, type(ev).__name__, ev.channel, data)]
 
-    def _queue(self, ev: QueueCallerJoin | QueueCallerLeave | QueueCallerAbandon) -> list[CallDelta]:
+    def _queue(
+        self, ev: QueueCallerJoin | QueueCallerLeave | QueueCallerAbandon,
+    ) -> list[CallDelta]:
         call = self._call_of(ev)
         if call is None:
             return []
-        fields = {}
+        fields: dict[str, Any] = {}
         if isinstance(ev, QueueCallerJoin) and call.queued_at is None:
             call.queued_at = fields["queued_at"] = self._at(ev)
             if call.queue is None:
@@ -214,6 +227,7 @@ class CallTracker:
         by_linkedid: dict[str, list[tuple[Channel, float]]] = {}
         for ch, started in live:
             by_linkedid.setdefault(ch.linkedid, []).append((ch, started))
+        call: LiveCall | None
         for (srv, linkedid), call in list(self.calls.items()):
             if srv != server or linkedid in by_linkedid:
                 continue
@@ -279,7 +293,8 @@ def _channel_data(ch: Channel) -> dict[str, Any]:
             "context": ch.context}
 
 
-_HANDLERS = {
+# each handler takes its own event type; feed() picks it by type(item)
+_HANDLERS: dict[type, Callable[[CallTracker, Any], list[CallDelta]]] = {
     Newchannel: CallTracker._newchannel, Newstate: CallTracker._newstate,
     VarSet: CallTracker._varset, BridgeEnter: CallTracker._bridge_enter,
     BridgeLeave: CallTracker._bridge_leave,

@@ -1,6 +1,4 @@
-"""The composition root: the FastAPI app whose lifespan runs the engine in one task group."""
-import asyncio
-import gc
+"""The FastAPI app: its routes, its error replies, and a lifespan that runs the engine."""
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,39 +6,49 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from agent_api.engine import Engine
+from agent_api.errors import domain_error_reply
 from agent_api.routes import (
-    agents, auth, calls, campaigns, do_not_call, health, knowledge, live, monitoring, opinions,
-    orders, outbound, pages, quality, queues, recordings, retailers, voicemails, wallboard,
+    agents,
+    auth,
+    calls,
+    campaigns,
+    do_not_call,
+    health,
+    knowledge,
+    live,
+    monitoring,
+    opinions,
+    orders,
+    outbound,
+    pages,
+    quality,
+    queues,
+    recordings,
+    retailers,
+    voicemails,
+    wallboard,
 )
-from agent_api.settings import Settings
-from models import database_busy, make_engine, make_sessionmaker
+from models import database_busy
+from runtime.engine import running_engine
+from runtime.settings import Settings
+from services.errors import DomainError
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, telephony: bool = True) -> FastAPI:
+    """The API with the engine behind it. Without telephony the engine starts no AMI link,
+    FastAGI server, dialer or timers: the API on its database alone (the database tier)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = make_engine(settings.db.url, echo=settings.db.echo, pool_size=settings.db.pool_size)
-        sessions = make_sessionmaker(db)
-        engine = Engine(settings, sessions)
-        app.state.settings, app.state.sessions, app.state.engine = settings, sessions, engine
-        try:
-            async with asyncio.TaskGroup() as tg:
-                running = tg.create_task(engine.run())
-                await engine.started.wait()
-                # What is loaded by now lives as long as the process: kept out of the cyclic
-                # collector, whose full passes over it stalled every request for ~100 ms.
-                gc.collect()
-                gc.freeze()
-                yield
-                running.cancel()
-        finally:
-            await db.dispose()
+        async with running_engine(settings, telephony=telephony) as engine:
+            app.state.settings, app.state.sessions, app.state.engine = (
+                settings, engine.sessions, engine)
+            yield
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     app.add_exception_handler(OperationalError, busy_reply)
+    app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
                    do_not_call, outbound, pages):
@@ -49,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def busy_reply(request: Request, exc: OperationalError) -> JSONResponse:
+async def busy_reply(request: Request, exc: Exception) -> JSONResponse:  # an OperationalError
     """SQLite refuses a second writer after its busy timeout: the request's transaction was
     rolled back, so nothing is half-written; the client may simply try again."""
     if not database_busy(exc):

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -16,26 +15,14 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 
 from agent_api.deps import Session
-from agent_api.settings import AuthSettings
 from models import AuthToken, Role, User, utcnow
 from models.security import verify_pin
+from runtime.settings import AuthSettings
+from services.principal import Principal
 
 log = logging.getLogger("hotline.auth")
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token")
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    user_id: int
-    username: str
-    role: Role
-    branch_id: int | None
-    sees_all_branches: bool
-    agent_id: int | None
-
-    def may_see_branch(self, branch_id: int | None) -> bool:
-        return self.sees_all_branches or (branch_id is not None and branch_id == self.branch_id)
 
 
 class LoginRefused(Exception):

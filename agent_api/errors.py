@@ -1,18 +1,14 @@
-"""Business-rule rejections in the same shape as FastAPI's own validation errors (422 with a
-list of {loc, msg, type}), so a client shows every refusal the same way, naming the field."""
-from dataclasses import dataclass
+"""The one place where the services' domain errors become HTTP replies."""
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
-from fastapi import HTTPException
+from services.errors import Conflict, DomainError, NotAllowed, NotFound, Refused
 
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    rule: str  # e.g. "product_on_supply"
-    loc: tuple[str | int, ...]  # e.g. ("body", "lines", 0, "product_id")
-    msg: str
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (Refused, 422))
 
 
-def refuse(violations: list[Violation], status: int = 422) -> HTTPException:
-    """The exception to raise for one or more broken rules; each names its field and rule."""
-    return HTTPException(status, detail=[{"loc": list(v.loc), "msg": v.msg, "type": f"rule.{v.rule}"}
-                                         for v in violations])
+async def domain_error_reply(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next(code for kind, code in STATUS if isinstance(exc, kind))
+    return JSONResponse({"detail": exc.detail}, status_code=status)

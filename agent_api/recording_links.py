@@ -3,7 +3,7 @@ import hashlib
 import hmac
 import time
 
-from agent_api.settings import Settings
+from runtime.settings import Settings
 
 
 def _signature(settings: Settings, recording_id: int, expires: int) -> str:

@@ -181,14 +181,16 @@ class AmiClient:
         """Always Async; returns the ChannelId, which becomes the new channel's Uniqueid."""
         channel_id = channel_id or f"hotline-{uuid.uuid4().hex}"
         fields: dict[str, str | list[str]] = {
-            "Channel": channel, "Async": "true", "ChannelId": channel_id, "Timeout": str(timeout_ms),
+            "Channel": channel, "Async": "true", "ChannelId": channel_id,
+            "Timeout": str(timeout_ms),
         }
         if application:
             fields["Application"] = application
             if data is not None:
                 fields["Data"] = data
         else:
-            fields.update({"Context": context or "", "Exten": exten or "", "Priority": str(priority)})
+            fields.update({"Context": context or "", "Exten": exten or "",
+                           "Priority": str(priority)})
         if caller_id:
             fields["CallerID"] = caller_id
         if variables:
@@ -221,7 +223,8 @@ class AmiClient:
                 self.connected_since = time.time()
                 self.last_error = None
                 self._up.set()
-                log.info("ami link up", extra={"server": self.server, "generation": self.generation})
+                log.info("ami link up",
+                         extra={"server": self.server, "generation": self.generation})
                 self.queue.put_nowait(LinkUp(self.server, self.generation, self.banner))
                 for event in self._before_link_up:  # sent with the login reply: after LinkUp
                     self.queue.put_nowait(event)
@@ -245,7 +248,8 @@ class AmiClient:
         while data := await reader.read(65536):
             for item in parser.feed(data):
                 if isinstance(item, AmiJunk):
-                    log.warning("ami junk skipped", extra={"reason": item.reason, "raw": item.raw[:80]})
+                    log.warning("ami junk skipped",
+                                extra={"reason": item.reason, "raw": item.raw[:80]})
                 else:
                     self._dispatch(item)
         raise EOFError("AMI connection closed by the PBX")
@@ -253,7 +257,7 @@ class AmiClient:
     def _dispatch(self, message: AmiMessage) -> None:
         action_id = message.action_id
         pending = self._pending.get(action_id) if action_id else None
-        if pending is not None:
+        if action_id and pending is not None:  # pending implies an action id
             if pending.feed(message):
                 self._pending.pop(action_id, None)
             return
@@ -278,7 +282,8 @@ class AmiClient:
             try:
                 await self.action("Ping", timeout=s.ping_timeout)
             except AmiTimeout:
-                raise AmiTimeout(f"no ping reply within {s.ping_timeout}s: link presumed dead") from None
+                raise AmiTimeout(
+                    f"no ping reply within {s.ping_timeout}s: link presumed dead") from None
 
     def _note_failure(self, exc: BaseException) -> None:
         self.last_error = f"{type(exc).__name__}: {exc}"

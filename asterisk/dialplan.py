@@ -1,4 +1,5 @@
-"""Dialplan context names and channel-variable names shared by the renderer, the IVR and the tracker."""
+"""Dialplan context names and channel-variable names shared by the renderer, the IVR and the
+tracker."""
 
 CTX_INBOUND = "hotline-inbound"
 CTX_FALLBACK = "hotline-fallback"

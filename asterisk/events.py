@@ -280,5 +280,6 @@ def to_event(message: AmiMessage, server: str) -> AmiEvent:
     ts = _timestamp(fields)
     builder = BUILDERS.get(name)
     if builder is None:
-        return OtherEvent(server=server, timestamp=ts, name=name, fields=MappingProxyType(dict(fields)))
+        return OtherEvent(server=server, timestamp=ts, name=name,
+                          fields=MappingProxyType(dict(fields)))
     return builder(fields, server, ts)

@@ -196,14 +196,16 @@ class LocalPbx:
                                   "ami_port": self.ami.port})
 
     async def _wait_booted(self, proc: subprocess.Popen) -> None:
-        client = AmiClient(self.ami.model_copy(update={"reconnect_min": 0.05, "reconnect_max": 0.2}))
+        client = AmiClient(self.ami.model_copy(
+            update={"reconnect_min": 0.05, "reconnect_max": 0.2}))
         deadline = time.monotonic() + self.settings.boot_timeout
         async with asyncio.TaskGroup() as tg:
             runner = tg.create_task(client.run())
             try:
                 while not client.fully_booted.is_set():
                     if proc.poll() is not None:
-                        raise PbxError(f"Asterisk exited with {proc.returncode}: {self._log_tail()}")
+                        raise PbxError(
+                            f"Asterisk exited with {proc.returncode}: {self._log_tail()}")
                     if time.monotonic() > deadline:
                         raise PbxError(f"Asterisk not fully booted in time: {self._log_tail()}")
                     with contextlib.suppress(TimeoutError):

@@ -1,4 +1,4 @@
-"""Settings groups for everything that speaks to the PBX (composed by agent_api.settings)."""
+"""Settings groups for everything that speaks to the PBX (composed by runtime.settings)."""
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
@@ -44,7 +44,9 @@ class PbxSettings(BaseModel):
     agent_login_code: str = "*90"  # dialed from an agent's phone: agent number, PIN, session
     queue_announce_seconds: int = 30  # a waiting caller hears its position this often
     queue_max_wait: int = 300  # seconds in a queue before the caller is offered voicemail
-    recordings_dir: Path | None = None  # the PBX's recordings as the engine sees them; else run_dir's
+    # the PBX's recordings as the engine sees them; else run_dir's
+    recordings_dir: Path | None = None
     recording_retention_days: int = 365  # the purge removes recordings older than this
     boot_timeout: float = 60.0
-    mirror: str | None = Field(default=None, description="Debian mirror; read from apt sources when unset")
+    mirror: str | None = Field(
+        default=None, description="Debian mirror; read from apt sources when unset")

@@ -23,10 +23,11 @@ from array import array
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from record_transcript import DEFAULT_TRANSCRIPT, event_messages
+
 from acd.tracker import CallTracker
 from asterisk.ami import AmiClient, LinkDown, LinkUp
 from asterisk.settings import AmiSettings
-from record_transcript import DEFAULT_TRANSCRIPT, event_messages
 
 OUT = Path(__file__).parent / "out"
 GOAL_EPS = 20_000

@@ -23,13 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 from acd.call_log import CallLog  # noqa: E402
 from acd.tracker import CallTracker  # noqa: E402
-from agent_api.cli import run as run_loop  # noqa: E402
-from agent_api.demo import seed  # noqa: E402
 from asterisk.ami_protocol import AmiParser  # noqa: E402
 from asterisk.events import to_event  # noqa: E402
+from cli.main import run as run_loop  # noqa: E402
 from migrations import runner  # noqa: E402
 from models import AgentTransition, IvrStep, make_engine, make_sessionmaker, utcnow  # noqa: E402
 from models.journal import Journal  # noqa: E402
+from services.demo import seed  # noqa: E402
 
 TRANSCRIPT = ROOT / "tests/unit/transcripts/fallback_call.ami"
 OUT = Path(__file__).parent / "out"

@@ -35,29 +35,32 @@ from sqlalchemy import select, update  # noqa: E402
 
 from acd.sessions import AgentSessions  # noqa: E402
 from agent_api.app import create_app  # noqa: E402
-from agent_api.cli import run as run_loop  # noqa: E402
-from agent_api.demo import seed  # noqa: E402
-from agent_api.provision import local_pbx, pbx_layout  # noqa: E402
-from agent_api.settings import Settings  # noqa: E402
 from asterisk.config import SipEndpoint  # noqa: E402
 from asterisk.events import BridgeEnter, QueueCallerLeave  # noqa: E402
+from asterisk.ports import free_port  # noqa: E402
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
+from cli.main import run as run_loop  # noqa: E402
 from migrations import runner  # noqa: E402
 from models import (  # noqa: E402
-    Agent, AgentSkill, Branch, BusinessHours, BusinessType, QueueSettings, RecordingPolicy, Skill,
-    make_engine, make_sessionmaker,
+    Agent,
+    AgentSkill,
+    Branch,
+    BusinessHours,
+    BusinessType,
+    QueueSettings,
+    RecordingPolicy,
+    Skill,
+    make_engine,
+    make_sessionmaker,
 )
 from models.security import hash_pin  # noqa: E402
+from runtime.provision import local_pbx, pbx_layout  # noqa: E402
+from runtime.settings import Settings  # noqa: E402
+from services.demo import seed  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 GOAL_MS = 50.0
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def summary_ms(values: list[float]) -> dict[str, float | int]:

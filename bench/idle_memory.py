@@ -14,20 +14,16 @@ import urllib.request
 from pathlib import Path
 
 from asterisk.pbx import LocalPbx
+from asterisk.ports import free_port
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from migrations import runner
 
 GOAL_MB = 150
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def memory_mb(pid: int) -> dict[str, float]:
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines())
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
 
 

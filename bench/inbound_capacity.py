@@ -6,7 +6,8 @@ run with a static dialplan doing the same work without the engine.
                                                [--calls 60] [--agents 60] [--runs 1] [--hogs 0]
 
 Both paths share one PBX, one sipp caller script (1.5 s, key 1, 1.5 s, a Beijing card and #,
-then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent) and agents that answer at once (sipp UAS):
+then on the line 5 s more: the transfer prompt, then about 1.5 s with the agent) and agents
+that answer at once (sipp UAS):
 - engine: 4000 -> the IVR over FastAGI (menu, card lookup, routing facts) -> queue BJ-order ->
   the ACD delivers to the sessions of `--agents` logged-in agents (by Redirect, then Bridge()
   with the agent's leg, which waits idle in a silent holding bridge);
@@ -25,27 +26,27 @@ Writes bench/out/inbound_capacity.json.
 import argparse
 import asyncio
 import os
-from collections import Counter
 import socket
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from connect_latency import free_port, prepare, run  # noqa: E402
+from ivr_load import cpu_seconds, machine_busy  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from agent_api.app import create_app  # noqa: E402
-from agent_api.provision import pbx_layout  # noqa: E402
-from agent_api.settings import Settings  # noqa: E402
 from asterisk.config import SipEndpoint  # noqa: E402
+from asterisk.events import BridgeEnter, QueueCallerJoin  # noqa: E402
 from asterisk.pbx import LocalPbx  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
-from connect_latency import free_port, prepare, run  # noqa: E402
-from ivr_load import cpu_seconds, machine_busy  # noqa: E402
-from asterisk.events import BridgeEnter, QueueCallerJoin  # noqa: E402
 from models import Call, utcnow  # noqa: E402
+from runtime.provision import pbx_layout  # noqa: E402
+from runtime.settings import Settings  # noqa: E402
 
 ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
 GOAL_RATIO = 0.9
@@ -115,7 +116,8 @@ def spread(seconds: list[float]) -> str:
     if not seconds:
         return "-"
     ms = sorted(s * 1000 for s in seconds)
-    return f"{ms[len(ms) // 2]:.0f} / {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.0f} / {ms[-1]:.0f}"
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    return f"{ms[len(ms) // 2]:.0f} / {p99:.0f} / {ms[-1]:.0f}"
 
 
 async def connected_calls(engine, number: str, since) -> tuple[int, int, dict[str, int], dict]:

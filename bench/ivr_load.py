@@ -49,20 +49,21 @@ from pathlib import Path
 from sqlalchemy import event, select, update
 
 from agent_api.app import create_app
-from agent_api.cli import run as run_loop
-from agent_api.demo import seed
-from agent_api.logs import JsonFormatter
-from agent_api.provision import local_pbx, pbx_layout
-from agent_api.settings import Settings
 from asterisk.agi import AgiServer, AgiSession
 from asterisk.ami import AmiClient
+from asterisk.ports import free_port
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from asterisk.sipp_phone import Keys, Pause, write_scenario
+from cli.main import run as run_loop
 from ivr.settings import IvrSettings
 from ivr.speech import build_prompts
 from migrations import runner
 from models import BusinessHours, Call, CallEvent, IvrStep, make_engine, make_sessionmaker
 from models.calls import CallDirection
+from runtime.logs import JsonFormatter
+from runtime.provision import local_pbx, pbx_layout
+from runtime.settings import Settings
+from services.demo import seed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,12 +78,6 @@ GOAL_P99_MS = 5.0
 SAMPLE_EVERY = 0.25  # s, the live-session timeline and loop-lag probe
 TRACED = {"Newstate", "DTMFBegin", "DTMFEnd", "AGIExecStart", "AGIExecEnd", "Hangup"}
 DRAIN_TIMEOUT = 60.0  # s after sipp ends for rows, AGI sessions and channels to settle
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -418,7 +413,8 @@ def _message(line: str) -> str:
 def log_summary(path: Path, pattern: str) -> dict[str, object]:
     """Lines matching pattern, with the most frequent messages (numbers blanked)."""
     try:
-        lines = [line for line in path.read_text(errors="replace").splitlines() if re.search(pattern, line)]
+        lines = [line for line in path.read_text(errors="replace").splitlines()
+                 if re.search(pattern, line)]
     except OSError:
         return {"lines": 0}
     kinds = Counter(re.sub(r"\d+", "N", _message(line))[:160] for line in lines)
@@ -517,7 +513,8 @@ async def bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
         "calls_check": checks,
         "counts": {"placed": placed, "completed": checks["completed"],
                    "failed": int(sipp.get("failed", -1)),
-                   "stalled": max(0, placed - checks["completed"]) if placed else checks["stalled"]},
+                   "stalled": (max(0, placed - checks["completed"]) if placed
+                               else checks["stalled"])},
         "engine_log": log_summary(work / "engine.log", r'"level": "(warning|error|critical)"'),
         "asterisk_log": log_summary(work / "pbx/log/messages.log", r"WARNING|ERROR"),
         "timeline_live_agi": timeline[::4],  # every second: (s, live sessions, AGI tasks)

@@ -21,7 +21,6 @@ import gc
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,18 +35,13 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from agent_api.demo import DEMO_PASSWORD, seed  # noqa: E402
+from asterisk.ports import free_port  # noqa: E402
 from migrations import runner  # noqa: E402
 from models import Branch, Retailer, RetailerPhone, make_engine, make_sessionmaker  # noqa: E402
 from models.catalogue import Product, ProductSupply  # noqa: E402
+from services.demo import DEMO_PASSWORD, seed  # noqa: E402
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -86,7 +80,8 @@ async def populate(url: str, retailers: int) -> tuple[list[int], list[int], list
 async def serve(url: str, work: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = os.environ | {"HOTLINE_DB__URL": url, "HOTLINE_HTTP__PORT": str(port),
-                        "HOTLINE_AMI__PORT": str(free_port()), "HOTLINE_AGI__PORT": str(free_port()),
+                        "HOTLINE_AMI__PORT": str(free_port()),
+                        "HOTLINE_AGI__PORT": str(free_port()),
                         "HOTLINE_DATA_DIR": str(work), "HOTLINE_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/hotline"), "serve"], env=env, cwd=work,
                               stdout=open(work / "server.log", "wb"), stderr=subprocess.STDOUT)

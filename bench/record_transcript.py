@@ -16,20 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from asterisk.sipp_phone import write_scenario
-
 from asterisk.pbx import LocalPbx
+from asterisk.ports import free_port
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from asterisk.sipp_phone import write_scenario
 
 OUT = Path(__file__).parent / "out"
 DEFAULT_TRANSCRIPT = OUT / "transcript.ami"
 MAX_BATCHES = 4  # bounded: each batch is sized from the events per call seen so far
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def event_messages(data: bytes) -> list[bytes]:

@@ -21,7 +21,13 @@ import time
 from pathlib import Path
 
 from acd.routing import (
-    AgentProfile, Assignment, MaxWaitReached, OverflowStep, QueuePolicy, Router, WaitingCall,
+    AgentProfile,
+    Assignment,
+    MaxWaitReached,
+    OverflowStep,
+    QueuePolicy,
+    Router,
+    WaitingCall,
 )
 
 OUT = Path(__file__).parent / "out"

@@ -29,17 +29,17 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 import websockets  # noqa: E402
+from order_capture import free_port, percentile  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from acd.agent_state import AgentState  # noqa: E402
 from acd.notices import AgentChanged, CallOffered  # noqa: E402
 from agent_api.app import create_app  # noqa: E402
-from agent_api.demo import DEMO_PASSWORD, seed  # noqa: E402
-from agent_api.settings import Settings  # noqa: E402
 from migrations import runner  # noqa: E402
 from models import Agent, Branch, Retailer, make_engine, make_sessionmaker  # noqa: E402
 from models.security import hash_pin  # noqa: E402
-from order_capture import free_port, percentile  # noqa: E402
+from runtime.settings import Settings  # noqa: E402
+from services.demo import DEMO_PASSWORD, seed  # noqa: E402
 
 
 async def prepare(url: str, agents: int) -> tuple[list[tuple[int, str]], int]:

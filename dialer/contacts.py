@@ -9,14 +9,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import available_timezones
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
 from models import (
-    Branch, Contact, ContactStatus, DoNotCall, Order, Retailer, RetailerStatus, utcnow,
+    Branch,
+    Contact,
+    ContactStatus,
+    DoNotCall,
+    Order,
+    Retailer,
+    RetailerStatus,
+    utcnow,
 )
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -158,7 +166,7 @@ async def _import_batch(sessions, campaign_id: int, batch: list[Row], seen: dict
             .where(Retailer.card_number.in_(cards)))}
         for row, result in checked:
             reason = result if isinstance(result, str) else None
-            if reason is None:
+            if not isinstance(result, str):
                 phone, zone = result
                 reason = _refusal(row, phone, seen, blocked, present, retailers)
             if reason is not None:
@@ -229,7 +237,7 @@ async def block_number(session: AsyncSession, phone: str, reason: str) -> tuple[
     if row is None:
         row = DoNotCall(phone=phone, reason=reason)
         session.add(row)
-    withdrawn = await session.execute(
+    withdrawn = cast(CursorResult[Any], await session.execute(  # an UPDATE: a cursor result
         update(Contact).where(Contact.phone == phone, Contact.status == ContactStatus.PENDING)
-        .values(status=ContactStatus.DO_NOT_CALL))
+        .values(status=ContactStatus.DO_NOT_CALL)))
     return row, withdrawn.rowcount

@@ -18,15 +18,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal, overload
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState, InvalidTransition
 from acd.desk import Desk
-from acd.routing import AgentProfile
 from acd.notices import OutboundOffered
+from acd.routing import AgentProfile
 from asterisk import dialplan as dp
 from asterisk.ami import AmiClient, AmiError, AmiItem
 from asterisk.events import BridgeEnter, Hangup, OriginateResponse, VarSet
@@ -37,9 +37,17 @@ from dialer.plan import Plan
 from dialer.schedule import ContactPolicy, PastCall, retry_at
 from dialer.settings import DialerSettings
 from models import (
-    AttemptOutcome, Campaign, CampaignState, Contact, ContactAttempt, ContactStatus, DialingMode,
-    DoNotCall, database_busy, utcnow,
+    AttemptOutcome,
+    Campaign,
+    CampaignState,
+    Contact,
+    ContactAttempt,
+    ContactStatus,
+    DialingMode,
+    DoNotCall,
+    utcnow,
 )
+from models.write_behind import WriteBehind
 
 log = logging.getLogger("hotline.dialer")
 
@@ -91,7 +99,8 @@ class Dialer:
         self.plans: dict[int, Plan] = {}
         self.pacers: dict[int, Pacer] = {}
         self.dials: dict[str, Dial] = {}  # channel id -> the call
-        self._writes: asyncio.Queue[Write] = asyncio.Queue()
+        self._writes: WriteBehind[Write] = WriteBehind(self._write, "outbound outcome",
+                                                       logger=log)
         self._loaded_at = -math.inf
         self._counts: dict[int, AttemptCounts] = {}  # running campaigns' attempts
         self._today = utcnow().date()
@@ -101,7 +110,7 @@ class Dialer:
     async def run(self) -> None:
         await self._recover()
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(self._write_loop())
+            tg.create_task(self._writes.run())
             while True:
                 try:
                     await self.tick()
@@ -128,11 +137,12 @@ class Dialer:
 
     async def flush(self) -> None:
         """Until every outcome so far is stored."""
-        await self._writes.join()
+        await self._writes.flush()
 
     # what the PBX says -----------------------------------------------------------------------
 
     async def on_event(self, item: AmiItem) -> None:
+        dial: Dial | None
         match item:
             case VarSet(channel=ch, variable=dp.VAR_OUTBOUND, value=value) if (
                     ch.uniqueid in self.dials):
@@ -172,6 +182,7 @@ class Dialer:
     async def _connect(self, dial: Dial) -> None:
         """To the agent claimed before dialing (a callback's, a preview's), or the free agent of
         the campaign with the best skill, then the longest idle."""
+        assert dial.answered is not None  # only a call answered live is connected
         if self.clock() - dial.answered > self.settings.grace_seconds:
             return  # the PBX is telling the customer we will call back
         if dial.pinned_agent_id is not None:
@@ -188,6 +199,7 @@ class Dialer:
 
     async def _hand_over(self, dial: Dial) -> None:
         """The claimed agent gets the call and its screen-pop."""
+        assert dial.agent_id is not None and dial.channel is not None  # claimed, and answered
         plan = dial.plan
         self.desk.notify(OutboundOffered(dial.agent_id, dial.channel_id, plan.id, plan.name,
                                          dial.attempt_id, dial.contact_id, dial.phone))
@@ -202,6 +214,7 @@ class Dialer:
 
     async def _release(self, dial: Dial) -> None:
         """The agent claimed before dialing, for a call that did not reach them."""
+        assert dial.pinned_agent_id is not None  # only called for a pinned agent
         machine = self.desk.sessions.machine(dial.pinned_agent_id)
         if machine.state == AgentState.RESERVED and machine.current_call == dial.channel_id:
             await self.desk.release(dial.pinned_agent_id, dial.channel_id)
@@ -244,13 +257,13 @@ class Dialer:
                             .values(status=status, next_attempt_at=next_at))
             await s.execute(update(Contact).where(Contact.id == dial.contact_id)
                             .values(last_outcome=outcome))
-        self._writes.put_nowait(write)
+        self._writes.submit(write)
 
     def _store(self, attempt_id: int, **values) -> None:
         async def write(s: AsyncSession) -> None:
             await s.execute(update(ContactAttempt).where(ContactAttempt.id == attempt_id)
                             .values(**values))
-        self._writes.put_nowait(write)
+        self._writes.submit(write)
 
     # pacing and dialing ----------------------------------------------------------------------
 
@@ -298,6 +311,14 @@ class Dialer:
         if wanted > 0:
             for dial in await self._take_contacts(plan, wanted):
                 await self._originate(dial)
+
+    @overload
+    async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
+                             peek: Literal[False] = False) -> list[Dial]: ...
+
+    @overload
+    async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
+                             *, peek: Literal[True]) -> list[Contact]: ...
 
     async def _take_contacts(self, plan: Plan, wanted: int, contact_id: int | None = None,
                              peek: bool = False) -> list[Dial] | list[Contact]:
@@ -409,6 +430,7 @@ class Dialer:
     async def _claim_pinned(self, plan: Plan, taken: list[Dial]) -> list[Dial]:
         claimed = []
         for dial in taken:  # once the attempts are stored: no agent is held for a failed write
+            assert dial.pinned_agent_id is not None  # every caller pins an agent first
             if self.desk.claim_agent(dial.channel_id, dial.pinned_agent_id,
                                      plan.wrap_up_seconds):
                 dial.agent_id = dial.pinned_agent_id
@@ -523,20 +545,8 @@ class Dialer:
             await s.execute(update(Contact).where(Contact.status == ContactStatus.DIALING)
                             .values(status=ContactStatus.PENDING))
 
-    async def _write_loop(self) -> None:
-        while True:
-            write = await self._writes.get()
-            try:
-                for delay in (0.1, 0.5, 1, 2, 5, None):
-                    try:
-                        async with self.sessions() as s, s.begin():
-                            await write(s)
-                        break
-                    except OperationalError as exc:
-                        if delay is None or not database_busy(exc):
-                            raise
-                        await asyncio.sleep(delay)
-            except Exception:
-                log.exception("an outbound outcome could not be stored")
-            finally:
-                self._writes.task_done()
+    async def _write(self, batch: list[Write]) -> None:
+        """The outcomes, in the order they came, in one transaction."""
+        async with self.sessions() as s, s.begin():
+            for write in batch:
+                await write(s)

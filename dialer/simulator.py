@@ -76,7 +76,8 @@ class Customers:
     """The seed's stream of customers, drawn in order, the same for every pacer."""
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
-        self.s, self.rng, self.drawn = scenario, random.Random(seed), []
+        self.s, self.rng = scenario, random.Random(seed)
+        self.drawn: list[Customer] = []
 
     def __getitem__(self, k: int) -> Customer:
         while len(self.drawn) <= k:
@@ -232,7 +233,7 @@ class Simulation:
             return
         agent.phase, agent.since, agent.free_at = AgentPhase.FREE, self.now, None
         if self.waiting:  # the longest-waiting live answer takes this agent
-            k = min(self.waiting, key=self.waiting.get)
+            k = min(self.waiting, key=self.waiting.__getitem__)
             del self.waiting[k]
             self._connect(agent, k)
         self._pace()

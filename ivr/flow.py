@@ -229,7 +229,7 @@ class IvrFlow:
             self.language = "en" if self.language == "zh" else "zh"
             self.strikes = 0
             return self._ask_menu()
-        choice = dict((key, code) for code, key in self.ctx.menu).get(_digits(event))
+        choice = {key: code for code, key in self.ctx.menu}.get(_digits(event))
         if choice is None:
             return self._strike(event, self._ask_menu)
         self.business_type, self.strikes = choice, 0

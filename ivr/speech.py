@@ -101,7 +101,8 @@ def link_pbx_sounds(dest: Path) -> None:
     to be shown to the PBX as its sounds in that language."""
     for lang, names in PBX_SOUNDS.items():
         for name, key in names.items():
-            source, target = prompt_path(dest, lang, key), pbx_sounds_dir(dest, lang) / f"{name}.wav"
+            source = prompt_path(dest, lang, key)
+            target = pbx_sounds_dir(dest, lang) / f"{name}.wav"
             if not source.is_file():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)

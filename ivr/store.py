@@ -15,14 +15,23 @@ from ivr import flow
 from ivr.hours import is_open
 from ivr.settings import IvrSettings
 from models import (
-    Branch, BusinessHours, BusinessType, Holiday, IvrStep, Order, Retailer, RetailerPhone,
-    SelfServiceAttempt, SelfServiceLock, Voicemail, utcnow,
+    Branch,
+    BusinessHours,
+    BusinessType,
+    Holiday,
+    IvrStep,
+    Order,
+    Retailer,
+    RetailerPhone,
+    SelfServiceAttempt,
+    SelfServiceLock,
+    Voicemail,
+    utcnow,
 )
 from models.ivr import steps_of
 from models.journal import Journal
 from models.retailers import RetailerStatus
 from models.security import verify_pin
-
 
 log = logging.getLogger("hotline.ivr")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -120,8 +129,9 @@ class IvrStore:
                     BusinessHours.closes))).all():
                 hours.setdefault(bid, []).append((w, o, c))
             holidays: dict[int | None, tuple] = {}
-            for bid, day in (await s.execute(select(Holiday.branch_id, Holiday.day))).all():
-                holidays[bid] = holidays.get(bid, ()) + (day,)
+            for holiday_bid, day in (await s.execute(
+                    select(Holiday.branch_id, Holiday.day))).all():
+                holidays[holiday_bid] = holidays.get(holiday_bid, ()) + (day,)
         hq = next((b for b in branches if b.is_headquarters), None)
         self._org = _Organisation(time.monotonic(), tuple((c, k) for c, k in menu), branches,
                                   hours, holidays, hq.id if hq else None)
@@ -157,6 +167,8 @@ class IvrStore:
         """Three failures in a row lock self-service for a while; every attempt is on record."""
         async with self.sessions() as s, s.begin():
             retailer = await s.get(Retailer, retailer_id)
+            if retailer is None:  # the flow asks only for a retailer it found (never deleted)
+                raise LookupError(f"retailer {retailer_id} not found")
             lock = await s.get(SelfServiceLock, retailer_id, with_for_update=True)
             if lock is None:
                 lock = SelfServiceLock(retailer_id=retailer_id, failures=0)
@@ -164,7 +176,8 @@ class IvrStore:
             now = utcnow()
             if lock.locked_until is not None and lock.locked_until > now:
                 outcome, reason = flow.PinOutcome.LOCKED, "locked"
-            elif retailer.pin_hash and await asyncio.to_thread(verify_pin, pin, retailer.pin_hash):
+            elif bool(retailer.pin_hash) and await asyncio.to_thread(verify_pin, pin,
+                                                                     retailer.pin_hash):
                 lock.failures, lock.locked_until = 0, None
                 outcome, reason = flow.PinOutcome.OK, "ok"
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from logging.config import fileConfig
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -30,7 +30,7 @@ def _url() -> str:
     return url
 
 
-def _render_item(type_: str, obj: Any, _ctx: AutogenContext) -> str | bool:
+def _render_item(type_: str, obj: Any, _ctx: AutogenContext) -> str | Literal[False]:
     # Migrations must not import model code that may change later.
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

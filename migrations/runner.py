@@ -6,8 +6,8 @@ sync connection handed to env.py through config.attributes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from alembic import command
 from alembic.config import Config

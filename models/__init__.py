@@ -1,20 +1,33 @@
-"""SQLAlchemy tables and the session factory. Importing this package registers the history events."""
+"""SQLAlchemy tables and the session factory. Importing this package registers the history
+events."""
 
-from models import history as _history  # noqa: F401  (registers the retailer-history events)
-from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
-from models.agents import Agent, AgentSkill, Skill
-from models.base import Base, UtcDateTime, utcnow
-from models.campaigns import (
-    AttemptOutcome, Campaign, CampaignPurpose, CampaignState, Contact, ContactAttempt,
-    ContactStatus, DialingMode, DoNotCall,
-)
-from models.calls import (
-    Call, CallDirection, CallDisposition, CallEvent, CallOutcome, Disposition,
-)
 from models import catalogue as _catalogue  # noqa: F401
+from models import history as _history  # noqa: F401  (registers the retailer-history events)
 from models import knowledge as _knowledge  # noqa: F401
 from models import opinions as _opinions  # noqa: F401
 from models import quality as _quality  # noqa: F401
+from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
+from models.agents import Agent, AgentSkill, Skill
+from models.base import Base, UtcDateTime, utcnow
+from models.calls import (
+    Call,
+    CallDirection,
+    CallDisposition,
+    CallEvent,
+    CallOutcome,
+    Disposition,
+)
+from models.campaigns import (
+    AttemptOutcome,
+    Campaign,
+    CampaignPurpose,
+    CampaignState,
+    Contact,
+    ContactAttempt,
+    ContactStatus,
+    DialingMode,
+    DoNotCall,
+)
 from models.db import database_busy, make_engine, make_sessionmaker
 from models.ivr import (
     BusinessHours,
@@ -25,10 +38,10 @@ from models.ivr import (
     Voicemail,
 )
 from models.orders import Order, OrderStatus
-from models.recordings import Recording, RecordingPolicy, RecordingStatus
 from models.org import Branch, BusinessType
-from models.users import AuthToken, Role, User
+from models.recordings import Recording, RecordingPolicy, RecordingStatus
 from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
+from models.users import AuthToken, Role, User
 
 __all__ = [
     "database_busy",

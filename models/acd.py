@@ -36,7 +36,8 @@ class QueueSettings(Base):
     overflow: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     max_wait_seconds: Mapped[int | None]  # then a message or a callback; NULL: never offered
     service_level_seconds: Mapped[int] = mapped_column(default=20)
-    class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)  # retailer class -> priority
+    # retailer class -> priority
+    class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
 
     branch: Mapped[Branch] = relationship(lazy="joined")

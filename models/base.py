@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData
+from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -23,7 +23,7 @@ NAMING_CONVENTION: dict[str, str] = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -41,15 +41,15 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.utcoffset() is None:
             raise ValueError(f"naive datetime {value!r}: give it a time zone (e.g. UTC)")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def enum_values(enum_cls: type[enum.Enum]) -> list[str]:
@@ -57,6 +57,9 @@ def enum_values(enum_cls: type[enum.Enum]) -> list[str]:
 
 
 class Base(AsyncAttrs, DeclarativeBase):
+    if TYPE_CHECKING:  # every model here maps a Table (DeclarativeBase says any FromClause)
+        __table__: ClassVar[Table]
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         datetime: UtcDateTime(),

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, insert, select
+from sqlalchemy import Connection, event, insert, inspect, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 

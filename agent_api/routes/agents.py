@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from acd.agent_state import AgentState, InvalidTransition, PauseReason
 from acd.desk import AgentInfo, Desk
-from acd.figures import load_since, start_of_today
+from acd.figures import load_since, session_status, start_of_today
 from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
 from asterisk.ami import AmiError
@@ -62,16 +62,6 @@ def _acting_on(desk: Desk, number: str, user: Principal,
     if user.agent_id != agent.id and user.role not in roles:
         raise HTTPException(403, f"only agent {number} or a {' or '.join(roles)} may do this")
     return agent
-
-
-def session_status(desk: Desk, agent: AgentInfo) -> dict[str, Any]:
-    """The agent's session as the desk holds it now (the live feed's snapshot too)."""
-    m = desk.sessions.machine(agent.id)
-    return {"id": agent.id, "number": agent.number, "branch": agent.branch, "state": m.state,
-            "pause_reason": m.pause_reason if m.state == AgentState.PAUSED else None,
-            "time_in_state_seconds": round(m.time_in_state(desk.clock()), 1)
-            if m.state != AgentState.LOGGED_OUT else 0.0,
-            "current_call": m.current_call}
 
 
 def _out(desk: Desk, agent: AgentInfo, handled: int) -> AgentOut:

@@ -7,11 +7,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from agent_api.auth import (
-    CurrentUser, LoginRefused, auth_settings, bearer, issue_token, revoke,
+    CurrentUser,
+    LoginRefused,
+    auth_settings,
+    bearer,
+    issue_token,
+    revoke,
 )
 from agent_api.deps import Session
-from agent_api.settings import AuthSettings
 from models import Agent
+from runtime.settings import AuthSettings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

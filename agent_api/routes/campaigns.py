@@ -2,7 +2,7 @@
 reads its settings at every decision), start, pause, resume, stop; contact lists imported from a
 file or a retailer segment, with every rejected row reported."""
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -11,15 +11,25 @@ from sqlalchemy import func, select
 
 from agent_api.auth import require
 from agent_api.deps import Session, get_engine, get_sessions
-from agent_api.errors import Violation, refuse
 from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
 from dialer.contacts import ListError, add_segment, import_contacts, read_rows
 from dialer.figures import AttemptCounts, attempt_counts
 from dialer.schedule import ScheduleError, parse_retries, parse_windows
 from models import (
-    Agent, AttemptOutcome, Branch, BusinessType, Campaign, CampaignPurpose, CampaignState, Contact,
-    ContactStatus, DialingMode, RecordingPolicy, Role,
+    Agent,
+    AttemptOutcome,
+    Branch,
+    BusinessType,
+    Campaign,
+    CampaignPurpose,
+    CampaignState,
+    Contact,
+    ContactStatus,
+    DialingMode,
+    RecordingPolicy,
+    Role,
 )
+from services.errors import Conflict, NotFound, Refused, Violation
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"],
                    dependencies=[Depends(require(Role.OPS, Role.ADMIN, Role.SUPERVISOR))])
@@ -53,10 +63,14 @@ COLUMNS = set(CampaignIn.model_fields) - {"business_type", "branch", "agents"}  
 
 
 # Every field of CampaignIn, optional: only the fields given change, and the result is checked
-# as a whole (as CampaignIn).
-CampaignPatch = create_model(
-    "CampaignPatch", __config__=ConfigDict(extra="forbid"),
-    **{name: (field.annotation | None, None) for name, field in CampaignIn.model_fields.items()})
+# as a whole (as CampaignIn). Built at runtime: to the type checker it is just a model.
+if TYPE_CHECKING:
+    CampaignPatch = BaseModel
+else:
+    CampaignPatch = create_model(
+        "CampaignPatch", __config__=ConfigDict(extra="forbid"),
+        **{name: (field.annotation | None, None)
+           for name, field in CampaignIn.model_fields.items()})
 
 
 class Progress(BaseModel):
@@ -106,8 +120,8 @@ class SegmentIn(BaseModel):
     not_ordered_for_days: int | None = Field(default=None, ge=1, le=3650)
 
 
-def _bad(rule: str, field: str, msg: str) -> HTTPException:
-    return refuse([Violation(rule, ("body", field), msg)])
+def _bad(rule: str, field: str, msg: str) -> Refused:
+    return Refused([Violation(rule, ("body", field), msg)])
 
 
 async def _resolve(session, body: CampaignIn) -> dict[str, Any]:
@@ -179,8 +193,8 @@ async def _campaign(session, campaign_id: int) -> Campaign:
 async def _unique_name(session, name: str, campaign_id: int | None = None) -> None:
     other = await session.scalar(select(Campaign.id).where(Campaign.name == name))
     if other is not None and other != campaign_id:
-        raise refuse([Violation("unique_name", ("body", "name"),
-                                f"a campaign named {name!r} exists (id {other})")], 409)
+        raise Conflict([Violation("unique_name", ("body", "name"),
+                                  f"a campaign named {name!r} exists (id {other})")])
 
 
 @router.get("", response_model=list[CampaignOut])
@@ -289,7 +303,7 @@ async def command(campaign_id: int, command: str, session: Session) -> CampaignO
     try:
         campaign.state = apply_command(campaign.state, command)
     except CommandRefused as exc:
-        raise refuse([Violation("campaign_state", ("path", "command"), str(exc))],
-                     404 if command not in COMMANDS else 409) from None
+        refusal = NotFound if command not in COMMANDS else Conflict
+        raise refusal([Violation("campaign_state", ("path", "command"), str(exc))]) from None
     await session.commit()
     return await _out(session, campaign)

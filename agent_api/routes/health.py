@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_api.deps import get_engine, get_sessions
-from agent_api.engine import Engine
+from runtime.engine import Engine
 
 router = APIRouter(tags=["health"])
 

@@ -8,9 +8,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
-from agent_api.knowledge_search import search
 from models import Role
 from models.knowledge import CATEGORY_NAMES, KnowledgeArticle, KnowledgeCategory
+from services.knowledge_search import search
 
 router = APIRouter(prefix="/knowledge", tags=["knowledge"], dependencies=[Depends(current_user)])
 EDITORS = require(Role.SUPERVISOR, Role.OPS, Role.ADMIN)

@@ -1,10 +1,12 @@
 """The agent's live events over WebSocket.
 
 The client's first message authenticates and says where it stopped:
-    {"token": "...", "agent": "8001" (supervisors; an agent gets its own), "epoch": "...", "after": 41}
-The server answers with one of
-    {"kind": "resumed", "epoch", "seq", "data": {"replayed": n}}  then the n missed events, in order;
-    {"kind": "reset", "epoch", "seq", "data": {"agent": {...}, "current": [...]}}  reload from the API;
+    {"token": "...", "agent": "8001", "epoch": "...", "after": 41}
+("agent" for supervisors: an agent gets its own). The server answers with one of
+    {"kind": "resumed", "epoch", "seq", "data": {"replayed": n}}
+        then the n missed events, in order;
+    {"kind": "reset", "epoch", "seq", "data": {"agent": {...}, "current": [...]}}
+        reload from the API;
 then every live event as {"epoch", "seq", "kind", "at", "data"}. Closes with 4401 (bad token),
 4403 (not allowed), 4404 (no such agent), 4400 (bad first message), 4408 (too slow: resume)."""
 import asyncio
@@ -14,10 +16,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
 from acd.desk import AgentInfo, Desk
+from acd.figures import session_status
 from agent_api.auth import Principal, principal_for
-from agent_api.live import CutOff, LiveEvent, LiveHub, Subscription, agent_topic
-from agent_api.routes.agents import session_status
 from models import Role
+from runtime.live import CutOff, LiveEvent, LiveHub, Subscription, agent_topic
 
 router = APIRouter(tags=["live"])
 log = logging.getLogger("hotline.live")

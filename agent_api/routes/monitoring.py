@@ -8,10 +8,10 @@ from pydantic import BaseModel, Field
 from acd.monitoring import Monitoring, Monitors
 from agent_api.auth import Principal, require
 from agent_api.deps import Session, get_engine
-from agent_api.errors import Violation, refuse
 from agent_api.routes.agents import DeskDep, _agent
 from asterisk.ami import AmiError
 from models import Role, User
+from services.errors import Refused, Violation
 
 router = APIRouter(prefix="/monitor", tags=["monitoring"])
 Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
@@ -68,9 +68,11 @@ async def start_monitoring(body: MonitorIn, session: Session, monitors: Monitors
                            desk: DeskDep, user: Supervisor) -> MonitorOut:
     """Rings the supervisor's phone; once answered, it is on the agent's call in `mode`."""
     agent = _agent(desk, body.agent)
-    endpoint = (await session.get(User, user.user_id)).sip_endpoint
+    me = await session.get(User, user.user_id)
+    assert me is not None  # the token's user, read (and found active) by current_user
+    endpoint = me.sip_endpoint
     if not endpoint:
-        raise refuse([Violation("supervisor_phone", ("body", "agent"),
+        raise Refused([Violation("supervisor_phone", ("body", "agent"),
                                 f"user {user.username} has no phone (sip_endpoint) to ring")])
     try:
         m = await monitors.start(user.user_id, user.username, endpoint, agent.id, body.mode)

@@ -8,14 +8,20 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from agent_api import work_orders as service
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
 from models import Role, utcnow
 from models.opinions import (
-    Department, Opinion, OpinionKind, OpinionSource, OpinionStatus, OpinionSubject, WorkOrder,
+    Department,
+    Opinion,
+    OpinionKind,
+    OpinionSource,
+    OpinionStatus,
+    OpinionSubject,
+    WorkOrder,
     WorkOrderStatus,
 )
+from services import work_orders as service
 
 router = APIRouter(tags=["opinions"], dependencies=[Depends(current_user)])
 Actor = Annotated[Principal, Depends(require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]

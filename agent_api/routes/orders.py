@@ -10,13 +10,19 @@ from sqlalchemy import or_, select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
-from agent_api.errors import Violation, refuse
-from agent_api.ordering import (
-    Line, OrderOut, order_out, priced, read_facts, review, transition_refused,
-)
 from models import Branch, Call, Order, OrderStatus, Retailer, Role, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderLine
+from services.errors import Conflict, Refused, Violation
+from services.ordering import (
+    Line,
+    OrderOut,
+    order_out,
+    priced,
+    read_facts,
+    review,
+    transition_refused,
+)
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(current_user)])
 CAPTURING = require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -89,7 +95,7 @@ async def _retailer(session: Session, user: Principal, retailer_id: int,
     r = await session.get(Retailer, retailer_id)
     if r is None or not user.may_see_branch(r.branch_id):
         if loc:
-            raise refuse([Violation("retailer_in_scope", loc,
+            raise Refused([Violation("retailer_in_scope", loc,
                                     f"retailer {retailer_id} not found")])
         raise HTTPException(404, f"retailer {retailer_id} not found")
     return r
@@ -121,8 +127,8 @@ async def products(session: Session, user: CurrentUser,
              dependencies=[Depends(CATALOGUE_KEEPERS)])
 async def add_product(body: ProductIn, session: Session) -> ProductOut:
     if await session.scalar(select(Product.id).where(Product.code == body.code)):
-        raise refuse([Violation("product_code_unique", ("body", "code"),
-                                f"a product with code {body.code} exists")], 409)
+        raise Conflict([Violation("product_code_unique", ("body", "code"),
+                                  f"a product with code {body.code} exists")])
     p = Product(**body.model_dump())
     session.add(p)
     await session.commit()
@@ -184,7 +190,7 @@ async def set_limit(body: LimitIn, session: Session, user: CurrentUser) -> Limit
     if await session.get(Product, body.product_id) is None:
         broken.append(Violation("product_known", ("body", "product_id"), "no such product"))
     if broken:
-        raise refuse(broken)
+        raise Refused(broken)
     row = await session.get(OrderLimit, (body.retailer_id, body.product_id))
     if row is None:
         session.add(OrderLimit(**body.model_dump()))
@@ -211,7 +217,7 @@ async def capture(body: OrderIn, session: Session,
             broken.append(Violation("call_in_scope", ("body", "call_id"),
                                     f"call {body.call_id} not found"))
     if broken:
-        raise refuse(broken)
+        raise Refused(broken)
     prices = dict((await session.execute(select(Product.id, Product.unit_price).where(
         Product.id.in_([x.product_id for x in lines])))).all())
     rows = priced(lines, prices)
@@ -263,7 +269,7 @@ async def change_status(order_id: int, body: StatusIn, session: Session,
     order = await _order(session, user, order_id)
     refused = transition_refused(order.status, body.status)
     if refused is not None:
-        raise refuse([refused], 409)
+        raise Conflict([refused])
     order.status, order.status_changed_at = body.status, utcnow()
     await session.commit()
     return order_out(await _order(session, user, order_id))

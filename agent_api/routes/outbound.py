@@ -13,7 +13,14 @@ from agent_api.deps import Session, get_engine
 from dialer.contacts import block_number
 from dialer.runner import DialRefused
 from models import (
-    Call, CallDisposition, Contact, ContactAttempt, ContactStatus, Disposition, Role, utcnow,
+    Call,
+    CallDisposition,
+    Contact,
+    ContactAttempt,
+    ContactStatus,
+    Disposition,
+    Role,
+    utcnow,
 )
 
 router = APIRouter(prefix="/outbound", tags=["campaigns"])
@@ -46,6 +53,7 @@ async def set_result(attempt_id: int, body: ResultIn, session: Session,
         raise HTTPException(403, f"only the agent who took attempt {attempt_id} or a supervisor "
                                  "may set its result")
     contact = await session.get(Contact, attempt.contact_id)
+    assert contact is not None  # a foreign key, deleted with its contact
     if body.callback_at is not None:
         if body.callback_at.utcoffset() is None:
             raise HTTPException(422, "callback_at: give a time zone (e.g. +08:00)")

@@ -9,12 +9,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from agent_api import quality as service
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
-from agent_api.errors import refuse
 from models import Role
 from models.quality import CallScore, ScoreForm
+from services import quality as service
+from services.errors import Refused
 
 router = APIRouter(tags=["quality"], dependencies=[Depends(current_user)])
 Scorer = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
@@ -132,7 +132,7 @@ async def create_form(body: FormIn, session: Session, user: Scorer) -> ScoreForm
         await session.commit()
     except IntegrityError:  # the same name created by another request meanwhile
         await session.rollback()
-        raise refuse([service.name_taken(body.name)]) from None
+        raise Refused([service.name_taken(body.name)]) from None
     return form
 
 
@@ -165,7 +165,9 @@ async def score_call(body: ScoreIn, session: Session, user: Scorer) -> ScoreOut:
     score_id = score.id
     await session.commit()
     session.expire_all()  # relationships as committed, not as built in this request
-    return _score(await session.get(CallScore, score_id))
+    scored = await session.get(CallScore, score_id)
+    assert scored is not None  # committed just above
+    return _score(scored)
 
 
 @router.get("/qa/scores", response_model=list[ScoreOut])

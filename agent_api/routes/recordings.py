@@ -12,11 +12,11 @@ from sqlalchemy import and_, select
 from agent_api import recording_links
 from agent_api.auth import CurrentUser, Principal, principal_for, require
 from agent_api.deps import Session
-from agent_api.recording_store import purge
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
 from models import Call, Recording, RecordingStatus, Role
 from models.agents import Agent
+from services.recording_store import purge
 
 router = APIRouter(tags=["recordings"])
 LISTENERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)  # and the agent who took the call

@@ -12,25 +12,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session
 from models import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
+from services.retailers import RetailerOut, retailer_out
 
 router = APIRouter(prefix="/retailers", tags=["retailers"], dependencies=[Depends(current_user)])
 
 CLASSES = ("A", "B", "C", "D", "E")
 NOT_FIELDS = {"version", "updated_at", "pin_changed"}  # bookkeeping of every version
 Phone = Annotated[str, Field(pattern=r"^\d{3,20}$")]
-
-
-class RetailerOut(BaseModel):
-    id: int
-    card_number: str
-    name: str
-    branch_id: int | None
-    branch: str | None
-    retailer_class: str
-    status: RetailerStatus
-    phones: list[str]
-    version: int
-    updated_at: datetime
 
 
 class RetailerPatch(BaseModel):
@@ -47,14 +35,6 @@ class VersionOut(BaseModel):
     changed_by: str | None
     changed: list[str]  # the fields that differ from the version before
     snapshot: dict[str, Any]
-
-
-def retailer_out(r: Retailer) -> RetailerOut:
-    return RetailerOut(id=r.id, card_number=r.card_number, name=r.name, branch_id=r.branch_id,
-                       branch=r.branch.code if r.branch else None,
-                       retailer_class=r.retailer_class, status=r.status,
-                       phones=[p.number for p in r.phones], version=r.version,
-                       updated_at=r.updated_at)
 
 
 def _scoped(query, user: Principal):
@@ -132,7 +112,8 @@ async def history(retailer_id: int, session: Session, user: CurrentUser) -> list
     rows = list(await session.scalars(select(RetailerHistory)
                                       .where(RetailerHistory.retailer_id == retailer_id)
                                       .order_by(RetailerHistory.version)))
-    out, before = [], {}
+    out: list[VersionOut] = []
+    before: dict[str, Any] = {}
     for h in rows:
         changed = {k for k in h.snapshot.keys() | before.keys()
                    if h.snapshot.get(k) != before.get(k) and k not in NOT_FIELDS}

@@ -8,8 +8,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from agent_api.auth import principal_for
 from agent_api.routes.live import Refused, _hello, _until_gone
-from agent_api.wallboard import FRESH_SECONDS
 from models import Role
+from runtime.wallboard import FRESH_SECONDS
 
 router = APIRouter(tags=["live"])
 WATCHERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)

@@ -8,15 +8,15 @@ Enum columns are plain VARCHAR(32) holding the enum values (the models use nativ
 timestamps are DateTime(timezone=True), which models.base.UtcDateTime wraps.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0001"
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def _id() -> sa.Column:

@@ -5,15 +5,15 @@ Revises: 0006
 Create Date: 2026-11-22
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: Union[str, Sequence[str], None] = "0006"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 DEPARTMENTS = [("logistics", "物流部"), ("marketing", "营销部"), ("quality", "质量部"),
                ("sales", "销售部"), ("it", "信息中心")]

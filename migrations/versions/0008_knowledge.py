@@ -9,15 +9,15 @@ table with the trigram tokenizer over the articles (external content, kept in st
 triggers); on PostgreSQL a GIN index with pg_trgm's trigram operator class, which ILIKE uses.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: Union[str, Sequence[str], None] = "0007"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 FTS = "knowledge_fts"
 TRGM_INDEX = "ix_knowledge_articles_trgm"

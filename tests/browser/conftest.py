@@ -6,8 +6,15 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused here)
-    customers, database, prerequisites, prompts, pytest_asyncio_loop_factories, rig, settings,
-    sipp, softphones,
+    customers,
+    database,
+    prerequisites,
+    prompts,
+    pytest_asyncio_loop_factories,
+    rig,
+    settings,
+    sipp,
+    softphones,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -3,7 +3,7 @@ form, a contact list imported with its rejected row reported, started, watched l
 customers answer and the agent talks, then paused. The agent's console: a preview call asked
 for, its screen-pop with the campaign's script, and a callback booked at wrap-up."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.async_api import expect
@@ -74,7 +74,7 @@ async def test_an_agent_previews_a_contact_calls_it_reads_the_script_and_books_a
         "name": "New brand", "purpose": "new_product", "agents": ["8001"], "mode": "preview",
         "script": "Introduce the new brand 新品介绍.", "caller_id": "4008001234",
         "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
-        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1))})).json()
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=1))})).json()
     await r.engine.http.post(f"/campaigns/{campaign['id']}/contacts", files={
         "file": ("l.csv", b"phone,name,card,order\n13300004001,Shop A,110100001,A-9\n")})
     await r.engine.http.post(f"/campaigns/{campaign['id']}/start")

@@ -9,8 +9,8 @@ import pytest
 import websockets
 from playwright.async_api import expect
 
-from asterisk.sipp_phone import Keys, Pause, Tone
 from asterisk.events import ChanSpyStart
+from asterisk.sipp_phone import Keys, Pause, Tone
 from tests.pbx.test_live_events import token
 from tests.pbx.test_monitoring import spy_event
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
+import shutil
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
@@ -25,17 +25,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent_api.app import create_app
-from agent_api.demo import DEMO_PASSWORD, seed
-from agent_api.settings import Settings
-from asterisk.settings import AgiSettings, AmiSettings
 from migrations import runner
 from models import Branch, Call, Voicemail, make_engine, make_sessionmaker, utcnow
 from models.calls import CallDirection
+from runtime.settings import Settings
+from services.demo import DEMO_PASSWORD, seed
 
 # bin/test points this at the server on 127.0.0.1:5432 or at a throwaway cluster it started.
 PG_URL = make_url(os.environ.get("HOTLINE_TEST_PG_URL",
                                  "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
-PG_HOST, PG_PORT, PG_USER, PG_ADMIN_DB = PG_URL.host, PG_URL.port or 5432, PG_URL.username, PG_URL.database
+PG_HOST, PG_PORT = PG_URL.host, PG_URL.port or 5432
+PG_USER, PG_ADMIN_DB = PG_URL.username, PG_URL.database
 
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -64,7 +64,7 @@ def pg_database() -> Iterator[str]:
     name = f"hotline_test_{uuid.uuid4().hex[:12]}"
     try:
         _run(_execute(PG_ADMIN_DB, f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         pytest.fail(
             f"PostgreSQL on {PG_HOST}:{PG_PORT} (user {PG_USER}, database {PG_ADMIN_DB}) "
             f"is required by tests/db and could not be used: {exc!r}",
@@ -75,20 +75,64 @@ def pg_database() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty database of each backend."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'hotline.db'}"
-    name = request.getfixturevalue("pg_database")
-    _run(_execute(name, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
-    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on a database migrated to head."""
-    await runner.upgrade(db_url)
-    engine = make_engine(db_url)
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database of each backend."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'hotline.db'}"
+    name = request.getfixturevalue("pg_database")
+    _run(_execute(name, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
+    return _pg_url(name)
+
+
+def _pg_url(name: str) -> str:
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_at_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "hotline.db"
+    _run(runner.upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_at_head(pg_database: str) -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per session: each test's database is
+    created from it as a template (tens of milliseconds, against a quarter second for the
+    migrations)."""
+    name = f"{pg_database}_head"
+    _run(_execute(PG_ADMIN_DB, f'CREATE DATABASE "{name}"'))
+    _run(runner.upgrade(_pg_url(name)))
+    yield name
+    _run(_execute(PG_ADMIN_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def migrated_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database of each backend at the migrations' head, of this test alone."""
+    if backend == "sqlite":
+        path = tmp_path / "data" / "hotline.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(request.getfixturevalue("sqlite_at_head"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_at_head")
+    name = f"hotline_test_{uuid.uuid4().hex[:12]}"
+    _run(_execute(PG_ADMIN_DB, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_url(name)
+    _run(_execute(PG_ADMIN_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database at the migrations' head."""
+    engine = make_engine(migrated_url)
     yield engine
     await engine.dispose()
 
@@ -98,14 +142,8 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-async def api(db_url, sessions, tmp_path):
+async def api(migrated_url, sessions, tmp_path):
     """The app on a seeded database with one call and one voicemail in each of BJ and SH."""
     await seed(sessions)
     async with sessions() as s, s.begin():
@@ -116,10 +154,9 @@ async def api(db_url, sessions, tmp_path):
             s.add(Voicemail(pbx_server="local", linkedid=f"1.{i}", caller_number="139",
                             branch_id=branch.id, recorded_at=utcnow(), duration_ms=1000,
                             path=str(tmp_path / "none.wav"), size_bytes=100))
-    settings = Settings(data_dir=tmp_path, db={"url": db_url}, pbx={"run_dir": tmp_path / "pbx"},
-                        ami=AmiSettings(port=free_port(), reconnect_min=1, reconnect_max=5),
-                        agi=AgiSettings(port=free_port()))
-    app = create_app(settings)
+    settings = Settings(data_dir=tmp_path, db={"url": migrated_url},
+                        pbx={"run_dir": tmp_path / "pbx"})
+    app = create_app(settings, telephony=False)
     async with app.router.lifespan_context(app):
         async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
             yield client

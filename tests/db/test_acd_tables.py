@@ -6,16 +6,22 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import models.journal
 from acd.agent_state import AgentState, PauseReason
 from acd.desk import Desk
 from acd.figures import load_since
-from models.journal import Journal
-from agent_api.demo import seed
 from models import (
-    Agent, AgentTransition, Branch, BusinessType, Call, CallbackRequest, QueueSettings, utcnow,
+    Agent,
+    AgentTransition,
+    Branch,
+    BusinessType,
+    Call,
+    CallbackRequest,
+    QueueSettings,
+    utcnow,
 )
 from models.calls import CallDirection, CallOutcome
+from models.journal import Journal
+from services.demo import seed
 from tests.db.conftest import busy_once
 
 pytestmark = pytest.mark.db
@@ -79,7 +85,7 @@ async def test_figures_pair_each_call_with_its_wrap_up(sessions):
 async def test_a_journal_batch_the_busy_database_refuses_is_written_later(sessions, monkeypatch):
     await seed(sessions)
     journal, refused = Journal(sessions), []
-    monkeypatch.setattr(models.journal, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(journal.writer, "retry_seconds", 0.01)
     monkeypatch.setattr(journal, "_write", busy_once(journal._write, refused))
     for i in range(3):
         journal.submit(CallbackRequest(pbx_server="local", linkedid=f"7.{i}", caller_number="139",

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from agent_api.demo import DEMO_PASSWORD
 from models import AuthToken, utcnow
+from services.demo import DEMO_PASSWORD
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db

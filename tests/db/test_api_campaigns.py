@@ -135,7 +135,8 @@ async def test_contact_lists_report_every_rejected_row(api):
     assert contacts[0]["fields"] == {"order": "A-1"} and contacts[1]["retailer_id"] is not None
 
     again = await api.post(f"/campaigns/{c['id']}/contacts", headers=ops, files={
-        "file": ("more.xlsx", xlsx([["电话", "姓名"], [13311110001, "dup"], [13311110009, "new"]]))})
+        "file": ("more.xlsx",
+                 xlsx([["电话", "姓名"], [13311110001, "dup"], [13311110009, "new"]]))})
     assert again.status_code == 200, again.text
     assert again.json()["added"] == 1
     assert "already in this campaign" in again.json()["rejected"][0]["reason"]
@@ -189,15 +190,15 @@ async def test_a_number_put_on_the_do_not_call_list_leaves_every_campaign(api):
 
 
 async def test_the_command_line_import_shows_progress_and_writes_the_rejected_rows(
-        api, db_url, tmp_path):
+        api, migrated_url, tmp_path):
     ops = await login(api, "ops")
     c = await create(api, ops)
     lines = ["phone,name"] + [f"1331111{i:04d},Shop {i}" for i in range(1200)] + ["12,bad"]
     listing = tmp_path / "december.csv"
     listing.write_text("\n".join(lines) + "\n")
     run = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent_api.cli", "import-contacts", SURVEY["name"], str(listing),
-        env={**os.environ, "HOTLINE_DB__URL": db_url}, stdout=PIPE, stderr=PIPE)
+        sys.executable, "-m", "cli.main", "import-contacts", SURVEY["name"], str(listing),
+        env={**os.environ, "HOTLINE_DB__URL": migrated_url}, stdout=PIPE, stderr=PIPE)
     out, err = await run.communicate()
     assert run.returncode == 0, err.decode()
     assert "1201 rows: 1200 added to 'December delivery survey', 1 rejected" in out.decode()
@@ -210,7 +211,7 @@ async def test_the_command_line_import_shows_progress_and_writes_the_rejected_ro
     progress = (await api.get(f"/campaigns/{c['id']}", headers=ops)).json()["progress"]
     assert progress["contacts"] == 1200
     missing = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent_api.cli", "import-contacts", "no such", str(listing),
-        env={**os.environ, "HOTLINE_DB__URL": db_url}, stdout=PIPE, stderr=PIPE)
+        sys.executable, "-m", "cli.main", "import-contacts", "no such", str(listing),
+        env={**os.environ, "HOTLINE_DB__URL": migrated_url}, stdout=PIPE, stderr=PIPE)
     _, err = await missing.communicate()
     assert missing.returncode == 2 and "no campaign 'no such'" in err.decode()

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from agent_api.work_orders import newly_overdue, open_cases
 from models import Call, CallbackRequest, Retailer, utcnow
 from models.opinions import Opinion, WorkOrder, WorkOrderStep
+from services.work_orders import newly_overdue, open_cases
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
@@ -211,7 +211,8 @@ async def test_a_work_order_goes_step_by_step_and_then_the_opinion_is_resolved(a
     done = await api.post(resolve, headers=bj, json={
         "outcome": "配送已调整，向零售户致歉", "feedback_call_at": iso(call_back)})
     assert done.status_code == 200, done.text
-    assert (done.json()["status"], done.json()["outcome"]) == ("resolved", "配送已调整，向零售户致歉")
+    assert (done.json()["status"], done.json()["outcome"]) == (
+        "resolved", "配送已调整，向零售户致歉")
     assert datetime.fromisoformat(done.json()["feedback_call_at"]) == call_back
     async with sessions() as s:
         [request] = await s.scalars(select(CallbackRequest))

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from ivr.settings import IvrSettings
 from ivr.store import IvrStore
-from models.journal import Journal
 from models import Branch, Call, Order, Retailer, RetailerStatus
 from models.catalogue import Product
+from models.journal import Journal
 from models.orders import OrderLine
 from tests.db.conftest import login
 
@@ -142,7 +142,8 @@ async def test_ops_keep_supply_and_limits_and_agents_see_them(api, ids):
     assert inverted.json()["detail"][0]["type"] == "rule.limit_order"
     limits = {x["product"]: x for x in (await api.get(
         "/orders/limits", params={"retailer_id": ids["bj"]}, headers=agent)).json()}
-    assert (limits["利群（新版）"]["min_quantity"], limits["利群（新版）"]["max_quantity"]) == (5, 8)
+    liqun = limits["利群（新版）"]
+    assert (liqun["min_quantity"], liqun["max_quantity"]) == (5, 8)
     assert (await api.get("/orders/limits", params={"retailer_id": ids["sh"]},
                           headers=agent)).status_code == 404
     low = await api.post("/orders", headers=agent, json={

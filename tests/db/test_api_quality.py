@@ -99,7 +99,8 @@ async def test_a_form_keeps_its_criteria_in_order_and_is_retired_not_deleted(api
     assert (form["name"], form["description"], form["active"]) == ("热线通话评分", "每月抽检",
                                                                     True)
     assert [(c["position"], c["name"], c["weight"], c["max_points"], c["description"])
-            for c in form["criteria"]] == [(1, "问候", 1, 5, None), (2, "解决问题", 3, 10, "一次解决"),
+            for c in form["criteria"]] == [(1, "问候", 1, 5, None),
+                                           (2, "解决问题", 3, 10, "一次解决"),
                                            (3, "结束语", 1, 2, None)]
     taken = await api.post("/qa/forms", headers=sup, json={"name": " 热线通话评分 ",
                                                            "criteria": CRITERIA})

@@ -4,13 +4,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-import acd.call_log
 from acd.call_log import CallLog
 from acd.tracker import CallTracker
-from agent_api.demo import seed
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import Channel, Hangup, Newchannel, VarSet, to_event
 from models import Agent, Call, CallEvent, Retailer, RetailerHistory
+from services.demo import seed
 from tests.db.conftest import busy_once
 
 pytestmark = pytest.mark.db
@@ -39,7 +38,7 @@ async def test_a_recorded_call_is_written_whole(sessions):
 async def test_a_batch_the_busy_database_refuses_is_written_later_not_lost(sessions,
                                                                              monkeypatch):
     log, tracker, refusals = CallLog(sessions), CallTracker(), []
-    monkeypatch.setattr(acd.call_log, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(log.writer, "retry_seconds", 0.01)
     monkeypatch.setattr(log, "_write", busy_once(log._write, refusals))
     for message in AmiParser().feed(TRANSCRIPT.read_bytes()):
         if message.event:

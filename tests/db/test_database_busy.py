@@ -7,12 +7,12 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import func, select
 
 from agent_api.app import create_app
-from agent_api.demo import seed
-from agent_api.settings import Settings
 from migrations import runner
 from models import Order, Retailer, make_engine, make_sessionmaker
 from models.catalogue import Product
-from tests.db.conftest import free_port, login
+from runtime.settings import Settings
+from services.demo import seed
+from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
 
@@ -28,8 +28,7 @@ async def test_an_order_refused_by_a_busy_sqlite_is_a_503_and_saves_nothing(tmp_
         retailer = await s.scalar(select(Retailer.id).where(Retailer.card_number == "110100001"))
         product = await s.scalar(select(Product.id).where(Product.name == "玉溪（软）"))
         before = await s.scalar(select(func.count()).select_from(Order))
-    app = create_app(Settings(data_dir=tmp_path, db={"url": url},
-                              ami={"port": free_port()}, agi={"port": free_port()}))
+    app = create_app(Settings(data_dir=tmp_path, db={"url": url}), telephony=False)
     async with app.router.lifespan_context(app):
         async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as api:
             headers = await login(api, "8001")

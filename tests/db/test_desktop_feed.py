@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select, update
 
 from acd.notices import CallOffered
-from agent_api import screen_pop
-from agent_api.desktop_feed import DesktopFeed
-from agent_api.live import LiveHub, agent_topic
 from models import Agent, IvrStep, Retailer, utcnow
 from models.journal import Journal
 from models.opinions import WorkOrderStep
+from runtime.desktop_feed import DesktopFeed
+from runtime.live import LiveHub, agent_topic
+from services import screen_pop
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db

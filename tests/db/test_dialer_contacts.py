@@ -1,20 +1,26 @@
 """Which contacts the dialer takes, on SQLite and PostgreSQL: the contact policy across every
 campaign (calls per retailer per local day, quiet time after an abandoned call), the
 do-not-call list, and a contact outside its window; what it takes becomes an attempt."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from agent_api.demo import seed
 from dialer.plan import Plan
 from dialer.runner import Dialer
 from dialer.schedule import WEEKDAYS
 from dialer.settings import DialerSettings
 from models import (
-    Campaign, Contact, ContactAttempt, ContactStatus, DoNotCall, Retailer, utcnow,
+    Campaign,
+    Contact,
+    ContactAttempt,
+    ContactStatus,
+    DoNotCall,
+    Retailer,
+    utcnow,
 )
+from services.demo import seed
 
 pytestmark = pytest.mark.db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -99,4 +105,4 @@ async def test_nobody_is_taken_outside_their_window(sessions):
     tomorrow = datetime.combine(now.astimezone(SHANGHAI).date() + timedelta(days=1), time(0),
                                 SHANGHAI)
     assert contact.status == "pending" and contact.next_attempt_at == tomorrow
-    assert tomorrow.astimezone(timezone.utc) > now
+    assert tomorrow.astimezone(UTC) > now

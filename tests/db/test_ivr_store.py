@@ -5,14 +5,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent_api.demo import seed
 from ivr import flow
 from ivr.settings import IvrSettings
 from ivr.store import IvrStore, StepTiming
-from models.journal import Journal
 from models import (
-    Branch, BusinessHours, Holiday, Order, Retailer, RetailerPhone, SelfServiceAttempt, utcnow,
+    Branch,
+    BusinessHours,
+    Holiday,
+    Order,
+    Retailer,
+    RetailerPhone,
+    SelfServiceAttempt,
+    utcnow,
 )
+from models.journal import Journal
+from services.demo import seed
 
 pytestmark = pytest.mark.db
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -178,7 +178,7 @@ async def test_ivr_step_seq_unique_per_call(sessions: Sessions) -> None:
         (2, "card", "1100001", "ask-card"),
     ]
     assert steps[0].pbx_server == "local"
-    assert steps[0].entered_at == T0 and steps[0].entered_at.tzinfo is timezone.utc
+    assert steps[0].entered_at == T0 and steps[0].entered_at.tzinfo is UTC
 
 
 async def test_naive_step_time_is_refused(sessions: Sessions) -> None:
@@ -212,7 +212,7 @@ async def test_voicemail_round_trip(sessions: Sessions) -> None:
                 Voicemail(  # an unknown caller: nothing but the number
                     linkedid="1700000000.6",
                     caller_number="",
-                    recorded_at=datetime(2025, 1, 6, 14, 20, tzinfo=timezone.utc),
+                    recorded_at=datetime(2025, 1, 6, 14, 20, tzinfo=UTC),
                     duration_ms=3_000,
                     path="/var/spool/hotline/voicemail/1700000000.6.wav",
                     size_bytes=48_044,
@@ -229,8 +229,8 @@ async def test_voicemail_round_trip(sessions: Sessions) -> None:
         assert [v.linkedid for v in unhandled] == ["1700000000.5", "1700000000.6"]
         first = unhandled[0]
         assert first.pbx_server == "local"
-        assert first.recorded_at == datetime(2025, 1, 6, 14, 15, tzinfo=timezone.utc)
-        assert first.recorded_at.tzinfo is timezone.utc
+        assert first.recorded_at == datetime(2025, 1, 6, 14, 15, tzinfo=UTC)
+        assert first.recorded_at.tzinfo is UTC
         assert unhandled[1].retailer_id is None and unhandled[1].branch_id is None
         first.handled_at = datetime(2025, 1, 7, 9, 5, tzinfo=BEIJING)
         first.handled_by = "8001"
@@ -238,8 +238,8 @@ async def test_voicemail_round_trip(sessions: Sessions) -> None:
         await session.commit()
     async with sessions() as session:
         handled = await session.get_one(Voicemail, first.id)
-        assert handled.handled_at == datetime(2025, 1, 7, 1, 5, tzinfo=timezone.utc)
-        assert handled.handled_at.tzinfo is timezone.utc
+        assert handled.handled_at == datetime(2025, 1, 7, 1, 5, tzinfo=UTC)
+        assert handled.handled_at.tzinfo is UTC
         assert handled.note == "回电已处理 (called back)"
         assert await session.scalar(
             select(func.count()).select_from(Voicemail).where(Voicemail.handled_at.is_(None))
@@ -265,8 +265,8 @@ async def test_one_lock_row_per_retailer(sessions: Sessions) -> None:
     async with sessions() as session:
         lock = await session.get_one(SelfServiceLock, retailer_id)
         assert lock.failures == 3
-        assert lock.locked_until == datetime(2025, 1, 6, 1, 30, tzinfo=timezone.utc)
-        assert lock.locked_until.tzinfo is timezone.utc
+        assert lock.locked_until == datetime(2025, 1, 6, 1, 30, tzinfo=UTC)
+        assert lock.locked_until.tzinfo is UTC
         lock.failures = -1
         with pytest.raises(IntegrityError):
             await session.commit()
@@ -325,7 +325,7 @@ async def test_locks_and_attempts_write_no_retailer_history(sessions: Sessions) 
         ("unknown_card", False, None, "local"),
         ("locked", False, retailer_id, "local"),
     ]
-    assert all(a.at.tzinfo is timezone.utc for a in attempts)
+    assert all(a.at.tzinfo is UTC for a in attempts)
 
 
 # Orders
@@ -389,9 +389,9 @@ async def test_order_defaults_and_recent_first(sessions: Sessions) -> None:
         now, delivered, first = orders
         assert first.status is OrderStatus.SUBMITTED and first.channel == "phone"
         assert delivered.status is OrderStatus.DELIVERED and delivered.channel == "ivr"
-        assert first.created_at == datetime(2025, 1, 6, 1, 0, tzinfo=timezone.utc)
-        assert now.created_at.tzinfo is timezone.utc
-        assert now.created_at > datetime.now(timezone.utc) - timedelta(minutes=5)
+        assert first.created_at == datetime(2025, 1, 6, 1, 0, tzinfo=UTC)
+        assert now.created_at.tzinfo is UTC
+        assert now.created_at > datetime.now(UTC) - timedelta(minutes=5)
         raw = await session.scalar(text(f"SELECT status FROM orders WHERE id = {delivered.id}"))
         assert raw == "delivered"
 

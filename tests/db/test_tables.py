@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
@@ -71,15 +71,15 @@ async def test_call_unique_per_pbx_server(sessions: Sessions) -> None:
 
 async def test_datetimes_come_back_aware_utc(sessions: Sessions) -> None:
     async with sessions() as session:
-        call = _call("1700000000.2", answered_at=datetime(2025, 1, 1, 12, 0, 5, tzinfo=timezone.utc))
+        call = _call("1700000000.2", answered_at=datetime(2025, 1, 1, 12, 0, 5, tzinfo=UTC))
         session.add(call)
         await session.commit()
         call_id = call.id
     async with sessions() as session:
         loaded = await session.get_one(Call, call_id)
-        assert loaded.offered_at.tzinfo is timezone.utc
-        assert loaded.offered_at == datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
-        assert loaded.answered_at is not None and loaded.answered_at.tzinfo is timezone.utc
+        assert loaded.offered_at.tzinfo is UTC
+        assert loaded.offered_at == datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+        assert loaded.answered_at is not None and loaded.answered_at.tzinfo is UTC
         assert loaded.outcome is CallOutcome.IN_PROGRESS
         # Comparisons against aware values work on both backends (SQLite compares text).
         found = await session.scalar(

@@ -5,40 +5,34 @@ import os
 import random
 import shutil
 import socket
-import time
 from pathlib import Path
 
 import pytest
 import uvloop
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete
 
 from agent_api.app import create_app
-from agent_api.settings import Settings
-from agent_api.demo import DEMO_PASSWORD, seed
-from agent_api.provision import local_pbx, pbx_layout
+from asterisk import sipp_phone as phones
 from asterisk.pbx import LocalPbx
+from asterisk.ports import free_port
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from asterisk.sipp_customers import Population, write_customers_scenario
 from ivr.settings import IvrSettings
 from ivr.speech import build_prompts
 from migrations import runner
-from models import BusinessHours, Call, make_engine, make_sessionmaker
-from asterisk import sipp_phone as phones
-from asterisk.sipp_customers import Population, write_customers_scenario
+from models import BusinessHours, make_engine, make_sessionmaker
+from runtime.provision import local_pbx, pbx_layout
+from runtime.settings import Settings
+from services.demo import seed
+from tests.pbx.helpers import api_client
+from tests.pbx.rig import rig  # noqa: F401  (the fixture, for every PBX test)
 
 pytestmark = pytest.mark.pbx
 
 
 def pytest_asyncio_loop_factories(config, item):
-    """The engine runs on the event loop it runs on in production (agent_api.cli.run)."""
+    """The engine runs on the event loop it runs on in production (cli.main.run)."""
     return {"uvloop": uvloop.new_event_loop}
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -113,16 +107,6 @@ async def engine(settings: Settings, pbx: LocalPbx):
             await asyncio.sleep(0.01)
         engine.http = await api_client(app)
         yield engine
-
-
-async def api_client(app, username: str = "admin") -> AsyncClient:
-    """An HTTP client of the app, logged in as a demo user."""
-    client = AsyncClient(transport=ASGITransport(app), base_url="http://test")
-    reply = await client.post("/auth/token",
-                              data={"username": username, "password": DEMO_PASSWORD})
-    assert reply.status_code == 200, reply.text
-    client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
-    return client
 
 
 class Sipp:
@@ -207,20 +191,3 @@ async def customers(tmp_path):
 @pytest.fixture
 def sipp(settings: Settings, tmp_path: Path) -> Sipp:
     return Sipp(settings, tmp_path)
-
-
-async def wait_for_calls(engine, count: int, *, closed: bool = True, timeout: float = 5.0):
-    """The call rows once `count` of them are written (and ended, when closed)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        await engine.call_log.flush()
-        async with engine.call_log.sessions() as session:
-            rows = list(await session.scalars(
-                select(Call).options(selectinload(Call.events)).order_by(Call.offered_at)))
-        done = [c for c in rows if c.ended_at is not None and c.outcome != "in_progress"]
-        if len(done if closed else rows) >= count:
-            return rows
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected {count} call rows, have {rows}")
-        await asyncio.sleep(0.05)
-from tests.pbx.rig import rig  # noqa: E402,F401  (the fixture, for every PBX test)

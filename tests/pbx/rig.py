@@ -10,13 +10,13 @@ import uvicorn
 from sqlalchemy import select
 
 from agent_api.app import create_app
-from agent_api.provision import local_pbx, pbx_layout
 from asterisk.config import SipEndpoint
 from asterisk.dialplan import CTX_CONNECT, CTX_CONNECT_RECORDED, CTX_SESSION
 from asterisk.events import BridgeEnter, QueueCallerJoin
+from asterisk.ports import free_port
 from models import Agent, Branch, BusinessType, QueueSettings
-from tests.pbx.conftest import api_client, free_port
-
+from runtime.provision import local_pbx, pbx_layout
+from tests.pbx.helpers import api_client
 
 CONNECT_CONTEXTS = (CTX_CONNECT, CTX_CONNECT_RECORDED)
 

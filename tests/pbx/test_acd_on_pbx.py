@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from agent_api.app import create_app
-from agent_api.provision import local_pbx, pbx_layout
 from asterisk.sipp_phone import Keys, Pause
 from models import Agent
-from tests.pbx.conftest import api_client, wait_for_calls
+from runtime.provision import local_pbx, pbx_layout
+from tests.pbx.helpers import api_client, wait_for_calls
 
 pytestmark = pytest.mark.pbx
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from asterisk.events import QueueCallerJoin
 from asterisk.sipp_phone import Keys, Pause, Speak
 from models import CallbackRequest
-from tests.pbx.conftest import wait_for_calls
+from tests.pbx.helpers import wait_for_calls
 
 pytestmark = pytest.mark.pbx
 

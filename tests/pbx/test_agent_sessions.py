@@ -36,7 +36,8 @@ class Watch:
                     return at, item
             await asyncio.sleep(0.01)
         kinds = [(type(i).__name__, getattr(getattr(i, "channel", None), "name", ""),
-                  getattr(i, "name", ""), getattr(i, "bridge_num_channels", "")) for _, i in self.seen]
+                  getattr(i, "name", ""), getattr(i, "bridge_num_channels", ""))
+                 for _, i in self.seen]
         raise AssertionError(f"the PBX never reported it: {kinds[-40:]}")
 
 

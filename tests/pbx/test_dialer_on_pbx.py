@@ -3,8 +3,8 @@ three sipp agents in their sessions, and the engine dialing, connecting, retryin
 import asyncio
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,9 +15,9 @@ from asterisk.events import BridgeEnter, VarSet
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import SPEECH
 from dialer.schedule import WEEKDAYS
-from models import ContactAttempt, Contact
-from agent_api.live import agent_topic
-from tests.pbx.conftest import DEMO_PASSWORD
+from models import Contact, ContactAttempt
+from runtime.live import agent_topic
+from services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.pbx
 
@@ -74,7 +74,7 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
         "name": "Delivery survey", "purpose": "delivery_survey", "agents": list(AGENTS),
         "script": "Ask how the last delivery went.", "caller_id": "4008001234",
         "windows": windows_open_except_today_in(CLOSED_ZONE),
-        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=2)),
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=2)),
         "mode": "predictive", "ring_seconds": 15, "wrap_up_seconds": 1,
         "retries": {"busy": RETRY, "no_answer": RETRY, "failed": RETRY}})
     assert reply.status_code == 201, reply.text
@@ -84,7 +84,7 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     upload = await r.engine.http.post(f"/campaigns/{campaign['id']}/contacts", files={
         "file": ("list.csv", "\n".join(rows).encode(), "text/csv")})
     assert upload.json()["added"] == 110, upload.text
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     assert (await r.engine.http.post(f"/campaigns/{campaign['id']}/start")).status_code == 200
 
     async def dialing():
@@ -95,7 +95,7 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
 
     async def open_contacts_settled():
         """Done, out of attempts, or abandoned (called again after the quiet time)."""
-        later = datetime.now(timezone.utc) + timedelta(hours=71)
+        later = datetime.now(UTC) + timedelta(hours=71)
         async with r.database() as s:
             statuses = Counter(
                 "abandoned" if c.status == "pending" and c.last_outcome == "answered"
@@ -122,7 +122,7 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
     # Outside its window nobody is called: the far contacts wait for their next local day.
     far = [c for c in contacts.values() if c.time_zone == CLOSED_ZONE]
     assert all(c.attempts == 0 and c.status == "pending" for c in far)
-    assert all(c.next_attempt_at > datetime.now(timezone.utc) for c in far)
+    assert all(c.next_attempt_at > datetime.now(UTC) for c in far)
     # Retries as configured: after busy, no answer or a failure only, a minute later at the
     # earliest, two attempts at most; an answered contact is not called again.
     for contact_id, tries in by_contact.items():
@@ -170,7 +170,7 @@ async def test_the_agent_sees_the_campaign_and_the_callback_comes_back_to_the_sa
         "name": "Follow-up", "purpose": "service_follow_up", "agents": ["8001", "8002"],
         "script": "Ask whether the new display fridge works.", "caller_id": "4008001234",
         "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
-        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1)),
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=1)),
         "mode": "progressive", "ring_seconds": 15, "wrap_up_seconds": 1})
     campaign = reply.json()
     await r.engine.http.post(f"/campaigns/{campaign['id']}/contacts", files={
@@ -186,7 +186,7 @@ async def test_the_agent_sees_the_campaign_and_the_callback_comes_back_to_the_sa
 
     http = r.engine.http
     agent = await headers(http, taker)
-    callback_at = datetime.now(timezone.utc) + timedelta(seconds=8)
+    callback_at = datetime.now(UTC) + timedelta(seconds=8)
     result = await http.post(f"/outbound/attempts/{pop['attempt_id']}/result", headers=agent,
                              json={"disposition": "callback_needed",
                                    "callback_at": callback_at.isoformat()})
@@ -224,7 +224,7 @@ async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settin
         "script": "Introduce the new brand.", "caller_id": "4008001234", "mode": "preview",
         "wrap_up_seconds": 1,
         "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
-        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1))})).json()
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=1))})).json()
     await http.post(f"/campaigns/{campaign['id']}/contacts", files={
         "file": ("l.csv", b"phone,name\n13300003001,First\n13300003002,Second\n", "text/csv")})
     await http.post(f"/campaigns/{campaign['id']}/start")
@@ -260,7 +260,7 @@ async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settin
 
 async def test_the_abandon_message_names_the_hotline_and_the_number_in_existing_prompts(
         settings, prompts):
-    from agent_api.engine import Engine
+    from runtime.engine import Engine
     message = Engine._abandon_message(SimpleNamespace(settings=settings), "400-800-1234")
     files = message.split("&")
     assert [f.rsplit("/", 1)[1] for f in files] == [
@@ -282,7 +282,7 @@ async def test_answering_machines_are_told_apart_and_retried_by_their_rule(rig, 
         "name": "Machines", "purpose": "promotion", "agents": ["8001"], "mode": "progressive",
         "caller_id": "4008001234", "detect_machines": True,
         "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
-        "starts_on": str(datetime.now(timezone.utc).date() - timedelta(days=1)),
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=1)),
         "retries": {"machine": {"delay_minutes": 30, "max_attempts": 2}}})).json()
     await http.post(f"/campaigns/{campaign['id']}/contacts", files={
         "file": ("l.csv", b"phone\n13300005001\n13300005002\n", "text/csv")})
@@ -303,6 +303,6 @@ async def test_answering_machines_are_told_apart_and_retried_by_their_rule(rig, 
         contacts = list(await s.scalars(select(Contact)))
     for c in contacts:
         assert c.status == "pending" and c.last_outcome == "machine"
-        wait = c.next_attempt_at - datetime.now(timezone.utc)
+        wait = c.next_attempt_at - datetime.now(UTC)
         assert timedelta(minutes=29) < wait <= timedelta(minutes=30)
     assert (await r.agent("8001"))["state"] == "available"  # nobody was bothered

@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from tests.pbx.conftest import wait_for_calls
 from asterisk.sipp_phone import Keys, Pause
+from tests.pbx.helpers import wait_for_calls
 
 pytestmark = pytest.mark.pbx
 
@@ -45,7 +45,8 @@ async def test_engine_unreachable_the_dialplan_falls_back_to_a_queue(engine, sip
     [call] = await wait_for_calls(engine, 1)
     assert call.queue == "hotline-fallback" and call.answered_at is not None
     assert call.outcome == "abandoned"  # nobody was logged in to the fallback queue
-    fallback = [e.data["value"] for e in call.events if e.data.get("variable") == "HOTLINE_FALLBACK"]
+    fallback = [e.data["value"] for e in call.events
+                if e.data.get("variable") == "HOTLINE_FALLBACK"]
     assert fallback == ["FAILURE:"]
 
 
@@ -59,7 +60,8 @@ async def test_a_crashing_ivr_handler_falls_back_instead_of_hanging_up(engine, s
     await sipp.call("4000", hold_ms=1500)
     [call] = await wait_for_calls(engine, 1)
     assert call.queue == "hotline-fallback" and call.last_step == "menu"
-    fallback = [e.data["value"] for e in call.events if e.data.get("variable") == "HOTLINE_FALLBACK"]
+    fallback = [e.data["value"] for e in call.events
+                if e.data.get("variable") == "HOTLINE_FALLBACK"]
     assert fallback == ["SUCCESS:menu"]
 
 

@@ -8,11 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models import (
-    Branch, Holiday, Retailer, SelfServiceAttempt, SelfServiceLock, Voicemail, utcnow,
-)
-from tests.pbx.conftest import wait_for_calls
 from asterisk.sipp_phone import Keys, Pause, Speak
+from models import (
+    Branch,
+    Holiday,
+    Retailer,
+    SelfServiceAttempt,
+    SelfServiceLock,
+    Voicemail,
+    utcnow,
+)
+from tests.pbx.helpers import wait_for_calls
 
 pytestmark = pytest.mark.pbx
 

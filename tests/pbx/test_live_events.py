@@ -8,7 +8,7 @@ import pytest
 import websockets
 
 from asterisk.sipp_phone import Keys, Pause
-from tests.pbx.conftest import DEMO_PASSWORD
+from services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.pbx
 

@@ -10,8 +10,8 @@ import pytest
 
 from asterisk.events import BridgeEnter, ChanSpyStart, ChanSpyStop
 from asterisk.sipp_phone import Tone
+from services.demo import DEMO_PASSWORD
 from tests.pbx.audio import band_db
-from tests.pbx.conftest import DEMO_PASSWORD
 from tests.pbx.test_recording import AGENT_HZ, AUDIBLE_DB, CALLER_HZ, ORDER_BJ, finished
 
 pytestmark = pytest.mark.pbx

@@ -73,6 +73,7 @@ class FakeAmi:
                     f"Response: Failure\r\nReason: 5\r\nUniqueid: {action['ChannelId']}\r\n\r\n"
                     .encode())
         elif name == "Fail":
-            w.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: No such thing\r\n\r\n".encode())
+            w.write(f"Response: Error\r\nActionID: {aid}\r\n"
+                    "Message: No such thing\r\n\r\n".encode())
         else:
             w.write(f"Response: Success\r\nActionID: {aid}\r\nPing: Pong\r\n\r\n".encode())

@@ -5,8 +5,21 @@ import logging
 import pytest
 
 from acd.agent_state import (
-    AgentMachine, AgentState, CallEnded, ConnectCall, InvalidTransition, Login, Logout, Pause,
-    PauseReason, ReleaseReservation, Reserve, SessionLost, SessionUp, Unpause, WrapUpDone,
+    AgentMachine,
+    AgentState,
+    CallEnded,
+    ConnectCall,
+    InvalidTransition,
+    Login,
+    Logout,
+    Pause,
+    PauseReason,
+    ReleaseReservation,
+    Reserve,
+    SessionLost,
+    SessionUp,
+    Unpause,
+    WrapUpDone,
 )
 
 S = AgentState

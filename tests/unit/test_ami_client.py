@@ -4,7 +4,12 @@ import pytest
 from pydantic import SecretStr
 
 from asterisk.ami import (
-    AmiActionFailed, AmiClient, AmiNotConnected, AmiTimeout, LinkDown, LinkUp,
+    AmiActionFailed,
+    AmiClient,
+    AmiNotConnected,
+    AmiTimeout,
+    LinkDown,
+    LinkUp,
 )
 from asterisk.events import FullyBooted, Hangup, OriginateResponse, OtherEvent, channel_from
 from asterisk.settings import AmiSettings

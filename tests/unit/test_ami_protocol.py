@@ -40,7 +40,8 @@ def test_banner_is_read_once():
 def test_list_response_ends_with_complete_event():
     data = (
         b"Asterisk Call Manager/11.0.0\r\n"
-        b"Response: Success\r\nActionID: a-1\r\nEventList: start\r\nMessage: Channels will follow\r\n\r\n"
+        b"Response: Success\r\nActionID: a-1\r\nEventList: start\r\n"
+        b"Message: Channels will follow\r\n\r\n"
         b"Event: CoreShowChannel\r\nActionID: a-1\r\nChannel: PJSIP/x-1\r\nUniqueid: 1.1\r\n\r\n"
         b"Event: CoreShowChannelsComplete\r\nActionID: a-1\r\nEventList: Complete\r\n"
         b"ListItems: 1\r\n\r\n"

@@ -6,18 +6,19 @@ import re
 import pytest
 from pydantic import SecretStr
 
-from agent_api.logs import JsonFormatter
-from agent_api.settings import Settings
-from asterisk.ami import AmiClient, LinkUp
 from asterisk import dialplan as dp
+from asterisk.ami import AmiClient, LinkUp
 from asterisk.config import MODULES, UNREAD_VARIABLES, QueueSpec, SipEndpoint, render_all
 from asterisk.pbx import PbxError, debian_mirror
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
+from runtime.logs import JsonFormatter
+from runtime.settings import Settings
 from tests.unit.fake_ami import FakeAmi
 
 
 def render(**pbx):
-    return render_all(PbxSettings(sip_port=5999, **pbx), AmiSettings(port=5998, secret=SecretStr("x9")),
+    return render_all(PbxSettings(sip_port=5999, **pbx),
+                      AmiSettings(port=5998, secret=SecretStr("x9")),
                       AgiSettings(port=5997), (SipEndpoint("agent-8001"),
                                                SipEndpoint("agent-8002", password="pw")))
 

@@ -11,7 +11,12 @@ from acd.notices import AgentChanged, CallOffered
 from acd.routing import OverflowStep, QueuePolicy, Router
 from asterisk.ami import AmiError
 from asterisk.events import (
-    BridgeEnter, BridgeLeave, Channel, Hangup, QueueCallerJoin, VarSet,
+    BridgeEnter,
+    BridgeLeave,
+    Channel,
+    Hangup,
+    QueueCallerJoin,
+    VarSet,
 )
 
 BJ_ORDER = QueuePolicy("BJ-order", "BJ", "order", overflow=(OverflowStep(60.0, branches=("HQ",)),),

@@ -37,4 +37,4 @@ async def test_a_call_moved_into_a_conference_is_not_connected_again():
     await dialer.on_event(entered("barge-8001"))
     assert (pacer.connections, dial.connected, dial.times["connected_at"]) == (
         1, 100.0, connected_at)
-    assert dialer._writes.qsize() == 1
+    assert dialer._writes.pending() == 1

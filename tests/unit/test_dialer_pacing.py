@@ -6,8 +6,17 @@ import dataclasses
 
 import pytest
 
-from dialer.pacing import (AgentPhase, AgentView, Learned, PacingView, Predictive, Preview,
-                           Progressive, Ratio, _largest)
+from dialer.pacing import (
+    AgentPhase,
+    AgentView,
+    Learned,
+    PacingView,
+    Predictive,
+    Preview,
+    Progressive,
+    Ratio,
+    _largest,
+)
 
 FREE = AgentView(AgentPhase.FREE, 5.0)
 PACERS = [Preview, Progressive, Ratio, Predictive]
@@ -141,4 +150,4 @@ def test_ratio_raises_its_level_while_agents_wait_and_drops_to_one_after_abandon
 def test_largest_allowed_finds_the_edge_from_any_start():
     for edge in (-1, 0, 1, 7, 63, 64, 200):
         for start in (0, 1, 50, 200):
-            assert _largest(lambda n: n <= edge, start, 200) == max(0, edge)
+            assert _largest(lambda n, edge=edge: n <= edge, start, 200) == max(0, edge)

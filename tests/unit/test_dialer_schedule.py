@@ -1,13 +1,20 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialer.schedule import (
-    Calendar, ContactPolicy, PastCall, ScheduleError, parse_retries, parse_windows, retry_at,
+    Calendar,
+    ContactPolicy,
+    PastCall,
+    ScheduleError,
+    parse_retries,
+    parse_windows,
+    retry_at,
 )
 
-UTC = timezone.utc
+UTC = UTC
 SHANGHAI = "Asia/Shanghai"  # UTC+8, no daylight saving
 WINDOWS = parse_windows({"mon": [["09:00", "12:00"], ["13:30", "18:00"]],
                          "tue": [["09:00", "18:00"]], "sat": [["10:00", "12:00"]]})

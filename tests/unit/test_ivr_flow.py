@@ -5,8 +5,24 @@ from decimal import Decimal
 import pytest
 
 from ivr.flow import (
-    CallContext, CardResult, CheckPin, Collect, Digits, FetchOrders, Hangup, IvrFlow, LookupCard,
-    OrderLine, OrdersResult, PinOutcome, PinResult, RecordMessage, Recorded, Retailer, Route, State,
+    CallContext,
+    CardResult,
+    CheckPin,
+    Collect,
+    Digits,
+    FetchOrders,
+    Hangup,
+    IvrFlow,
+    LookupCard,
+    OrderLine,
+    OrdersResult,
+    PinOutcome,
+    PinResult,
+    Recorded,
+    RecordMessage,
+    Retailer,
+    Route,
+    State,
     Timeout,
 )
 

@@ -1,5 +1,5 @@
 """How a knowledge-base query becomes search terms, safely quoted for FTS5 and LIKE."""
-from agent_api.knowledge_search import fts_phrase, like_pattern, snippet, terms
+from services.knowledge_search import fts_phrase, like_pattern, snippet, terms
 
 
 def test_terms_are_the_distinct_space_separated_words_in_order():

@@ -4,9 +4,9 @@ import pytest
 
 from acd.agent_state import AgentState
 from acd.notices import AgentChanged, CallOffered
-from agent_api import live
-from agent_api.desktop_feed import POP, DesktopFeed
-from agent_api.live import CutOff, LiveHub
+from runtime import live
+from runtime.desktop_feed import POP, DesktopFeed
+from runtime.live import CutOff, LiveHub
 
 
 def test_events_are_numbered_per_topic_and_replayed_after_a_given_number():

@@ -1,8 +1,8 @@
 """The order review rules as pure code, table-driven: each broken rule is named with its field."""
 import pytest
 
-from agent_api.ordering import Facts, Limit, Line, review, transition_refused
 from models import OrderStatus, RetailerStatus
+from services.ordering import Facts, Limit, Line, review, transition_refused
 
 FACTS = Facts(RetailerStatus.ACTIVE, active_products={1: "中华", 2: "玉溪", 3: "利群"},
               on_supply=frozenset({1, 2}), limits={1: Limit(2, 10), 2: Limit(0, 5)})

@@ -15,8 +15,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr import prompts, speech
-from ivr.prompts import (LANGUAGES, MAX_NUMBER, PROMPTS, TONES, menu_keys, say_amount, say_date,
-                         say_digits, say_number)
+from ivr.prompts import (
+    LANGUAGES,
+    MAX_NUMBER,
+    PROMPTS,
+    TONES,
+    menu_keys,
+    say_amount,
+    say_date,
+    say_digits,
+    say_number,
+)
 from ivr.speech import PromptBuildError, build_prompts, prompt_path
 from models.orders import OrderStatus
 

@@ -5,8 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent_api.quality import (
-    Criterion, Item, form_refusals, one_decimal, score_refusals, weighted_total,
+from services.quality import (
+    Criterion,
+    Item,
+    form_refusals,
+    one_decimal,
+    score_refusals,
+    weighted_total,
 )
 
 # greeting 1 x 5 points, solution 3 x 10 points, closing 1 x 2 points

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from acd.recorder import Recorder, Take, file_name
 from agent_api import recording_links
-from agent_api.settings import Settings
 from asterisk.events import BridgeEnter, Channel, Hangup, MixMonitorMute, VarSet
+from runtime.settings import Settings
 
 CALLER = Channel(name="PJSIP/anonymous-00000001", uniqueid="7.1", linkedid="7.1", state=6,
                  caller_num="139", caller_name="", connected_num="", connected_name="",

@@ -7,7 +7,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from acd.routing import (
-    AgentProfile, Assignment, OverflowStep, QueuePolicy, Router, WaitingCall,
+    AgentProfile,
+    Assignment,
+    OverflowStep,
+    QueuePolicy,
+    Router,
+    WaitingCall,
 )
 
 BJ_ORDER = QueuePolicy("BJ-order", "BJ", "order", min_level=5, max_wait_seconds=120,

@@ -3,7 +3,14 @@ from pathlib import Path
 from acd.tracker import CallTracker
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import (
-    BridgeEnter, BridgeLeave, Channel, Hangup, Newchannel, Newstate, VarSet, to_event,
+    BridgeEnter,
+    BridgeLeave,
+    Channel,
+    Hangup,
+    Newchannel,
+    Newstate,
+    VarSet,
+    to_event,
 )
 
 TRANSCRIPT = (Path(__file__).parent / "transcripts" / "fallback_call.ami").read_bytes()
@@ -94,7 +101,8 @@ def test_call_closes_only_when_its_last_channel_is_gone():
 
 def test_events_of_unknown_calls_are_ignored():
     t = CallTracker()
-    assert t.feed(Hangup(server="s", timestamp=1.0, channel=ch("77"), cause=16, cause_text="")) == []
+    hangup = Hangup(server="s", timestamp=1.0, channel=ch("77"), cause=16, cause_text="")
+    assert t.feed(hangup) == []
 
 
 def test_resync_closes_vanished_calls_and_adopts_unknown_ones():

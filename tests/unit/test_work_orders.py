@@ -1,13 +1,18 @@
 """The pure rules of work orders: status from the steps, the next step, overdue, step order,
 deadlines and excerpts."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from agent_api.work_orders import (
-    deadline, excerpt, is_overdue, next_step, step_refusal, work_order_status,
-)
 from models.opinions import WorkOrderStatus, WorkOrderStep
+from services.work_orders import (
+    deadline,
+    excerpt,
+    is_overdue,
+    next_step,
+    step_refusal,
+    work_order_status,
+)
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 

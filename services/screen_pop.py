@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from acd.notices import CallOffered, OutboundOffered
-from agent_api.ordering import recent_orders
-from agent_api.routes.retailers import retailer_out
-from agent_api.work_orders import open_cases
 from models import BusinessType, Campaign, Contact, IvrStep, Retailer
 from models.ivr import steps_of
+from services.ordering import recent_orders
+from services.retailers import retailer_out
+from services.work_orders import open_cases
 
 
 async def build(session: AsyncSession, server: str, offer: CallOffered,

@@ -1,14 +1,18 @@
-"""The engine: AMI link, FastAGI server, call tracker and call log in one task group."""
+"""The engine, the composition root: AMI link, FastAGI server, ACD, dialer, call log and live
+feeds in one task group."""
 import asyncio
+import gc
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd import pbx_state
 from acd.call_log import CallLog
 from acd.desk import Desk
-from models.journal import Journal
 from acd.monitoring import Monitors
 from acd.phone_login import PhoneLogin
 from acd.recorder import Recorder
@@ -22,10 +26,12 @@ from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
 from ivr.prompts import say_digits
 from ivr.store import IvrStore
-from agent_api.desktop_feed import DesktopFeed
-from agent_api.live import LiveHub
-from agent_api.settings import Settings
-from agent_api.wallboard import Wallboard
+from models import make_engine, make_sessionmaker
+from models.journal import Journal
+from runtime.desktop_feed import DesktopFeed
+from runtime.live import LiveHub
+from runtime.settings import Settings
+from runtime.wallboard import Wallboard
 
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
@@ -39,6 +45,13 @@ def _seconds(duration: str) -> int:
     except ValueError:
         return 0
     return h * 3600 + m * 60 + s
+
+
+class EngineStatus(TypedDict):
+    ami: dict[str, object]
+    agi: dict[str, object]
+    resynced_generation: int
+    live_calls: int
 
 
 class Engine:
@@ -70,23 +83,28 @@ class Engine:
         self.resynced_generation = 0
         self.resynced_at: float | None = None
 
-    async def run(self) -> None:
+    async def run(self, telephony: bool = True) -> None:
+        """Everything, or without telephony only what serves the API from the database: the
+        desk's state as loaded, the writers and the live feeds."""
         await self.desk.load(self.sessions)
-        await self.agi.start()
+        if telephony:
+            await self.agi.start()
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self.ami.run())
-                tg.create_task(self.agi.serve_forever())
                 tg.create_task(self.call_log.run())
                 tg.create_task(self.journal.run())
-                tg.create_task(self._dispatch())
-                tg.create_task(self._timers())
                 tg.create_task(self.feed.run())
                 tg.create_task(self.recorder.run())
-                tg.create_task(self.dialer.run())
+                if telephony:
+                    tg.create_task(self.ami.run())
+                    tg.create_task(self.agi.serve_forever())
+                    tg.create_task(self._dispatch())
+                    tg.create_task(self._timers())
+                    tg.create_task(self.dialer.run())
                 self.started.set()
         finally:
-            await self.agi.close()
+            if telephony:
+                await self.agi.close()
 
     async def _dispatch(self) -> None:
         while True:
@@ -146,10 +164,29 @@ class Engine:
         log.info("resynced", extra={"server": up.server, "generation": up.generation,
                                     "live_channels": len(live)})
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> EngineStatus:
         return {
             "ami": self.ami.status(),
             "agi": {"listening": self.agi.port},
             "resynced_generation": self.resynced_generation,
             "live_calls": len(self.tracker.calls),
         }
+
+
+@asynccontextmanager
+async def running_engine(settings: Settings, telephony: bool = True) -> AsyncIterator[Engine]:
+    """The database and the engine on it, running until the block ends."""
+    db = make_engine(settings.db.url, echo=settings.db.echo, pool_size=settings.db.pool_size)
+    engine = Engine(settings, make_sessionmaker(db))
+    try:
+        async with asyncio.TaskGroup() as tg:
+            running = tg.create_task(engine.run(telephony))
+            await engine.started.wait()
+            # What is loaded by now lives as long as the process: kept out of the cyclic
+            # collector, whose full passes over it stalled every request for ~100 ms.
+            gc.collect()
+            gc.freeze()
+            yield engine
+            running.cancel()
+    finally:
+        await db.dispose()

@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_api.errors import Violation
 from models import Order, OrderStatus, RetailerStatus
 from models.catalogue import OrderLimit, Product, ProductSupply
+from services.errors import Violation
 
 # status -> the statuses it may move to
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {

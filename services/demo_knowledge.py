@@ -1,7 +1,8 @@
 """Demo knowledge-base articles, one or more in each of the seven categories."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.knowledge import KnowledgeArticle, KnowledgeCategory as C
+from models.knowledge import KnowledgeArticle
+from models.knowledge import KnowledgeCategory as C
 
 ARTICLES = [
     (C.PRODUCT, "中华（硬）产品介绍", "中华（硬）为烤烟型卷烟，焦油量11毫克，每条十盒。批发价每条450元，"

@@ -4,20 +4,19 @@ import asyncio
 import logging
 import sys
 import tempfile
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import uvloop
 from sqlalchemy import desc, select
-
-from agent_api.settings import Settings
 from sqlalchemy.exc import DBAPIError
 
-from agent_api.provision import local_pbx, pbx_layout
 from asterisk.config import render_all
 from asterisk.pbx import PbxError, install_root
 from models import Call, make_engine, make_sessionmaker
+from runtime.provision import local_pbx, pbx_layout
+from runtime.settings import Settings
 
 log = logging.getLogger("hotline.cli")
 
@@ -59,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                           help="where to write the rejected rows (default: FILE.rejected.csv)")
     args = parser.parse_args(argv)
 
-    from agent_api.logs import setup_logging
+    from runtime.logs import setup_logging
     settings = Settings()
     setup_logging(settings.log_level)
     try:
@@ -143,7 +142,7 @@ async def build_prompts_command(settings: Settings, _args=None) -> int:
 
 
 async def seed_demo(settings: Settings, _args=None) -> int:
-    from agent_api.demo import seed
+    from services.demo import seed
     db = make_engine(settings.db.url)
     try:
         added = await seed(make_sessionmaker(db))
@@ -154,8 +153,8 @@ async def seed_demo(settings: Settings, _args=None) -> int:
 
 
 async def demo(settings: Settings, args) -> int:
-    from agent_api.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS
     from migrations import runner
+    from services.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS
     await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
     await runner.upgrade(settings.db.url)
     await seed_demo(settings)
@@ -226,7 +225,7 @@ async def list_calls(settings: Settings, args) -> int:
 
 
 async def purge_recordings(settings: Settings, args) -> int:
-    from agent_api.recording_store import purge
+    from services.recording_store import purge
     days = args.older_than_days or settings.pbx.recording_retention_days
     if days < 1:
         print("hotline: --older-than-days must be at least 1", file=sys.stderr)
@@ -243,7 +242,7 @@ async def purge_recordings(settings: Settings, args) -> int:
 
 
 async def import_contacts_command(settings: Settings, args) -> int:
-    from agent_api.contact_import import import_file
+    from services.contact_import import import_file
     db = make_engine(settings.db.url)
     try:
         return await import_file(make_sessionmaker(db), args.campaign, args.file, args.rejected)
@@ -251,10 +250,11 @@ async def import_contacts_command(settings: Settings, args) -> int:
         await db.dispose()
 
 
-COMMANDS = {"serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
-            "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command,
-            "call": place_call, "purge-recordings": purge_recordings,
-            "import-contacts": import_contacts_command}
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
+    "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command,
+    "call": place_call, "purge-recordings": purge_recordings,
+    "import-contacts": import_contacts_command}
 
 if __name__ == "__main__":
     sys.exit(main())

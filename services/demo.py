@@ -6,14 +6,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import (
-    Agent, AgentSkill, Branch, BusinessHours, BusinessType, Order, Retailer, RetailerPhone, Role,
-    Skill, User,
+    Agent,
+    AgentSkill,
+    Branch,
+    BusinessHours,
+    BusinessType,
+    Order,
+    Retailer,
+    RetailerPhone,
+    Role,
+    Skill,
+    User,
+    utcnow,
 )
-from models import utcnow
-from agent_api.demo_knowledge import seed_knowledge
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderStatus
 from models.security import hash_pin
+from services.demo_knowledge import seed_knowledge
 
 DEMO_PIN = "1234"
 DEMO_PASSWORD = "hotline-demo"  # users: the agents' numbers, supervisor, ops, admin

@@ -5,8 +5,7 @@ import dataclasses
 import time
 from typing import Any
 
-from acd.figures import load_since, queue_figures, start_of_today
-from agent_api.routes.agents import session_status
+from acd.figures import load_since, queue_figures, session_status, start_of_today
 
 FRESH_SECONDS = 1.0
 

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState
 from acd.notices import AgentChanged, CallOffered, Notice, OutboundOffered
-from agent_api import screen_pop
-from agent_api.live import LiveHub, agent_topic
-from agent_api.work_orders import newly_overdue
 from models import utcnow
 from models.journal import Journal
+from runtime.live import LiveHub, agent_topic
+from services import screen_pop
+from services.work_orders import newly_overdue
 
 log = logging.getLogger("hotline.desktop")
 POP = "screen_pop"  # the sticky key of the current call's screen-pop

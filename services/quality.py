@@ -10,14 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from fastapi import HTTPException
 from sqlalchemy import Float, Select, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_api.auth import Principal
-from agent_api.errors import Violation, refuse
 from models import Agent, Call, Recording, RecordingStatus, Role, utcnow
 from models.quality import CallScore, CallScoreItem, ScoreCriterion, ScoreForm
+from services.errors import NotAllowed, NotFound, Refused, Violation
+from services.principal import Principal
 
 WATCHING = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)  # see every agent's scores
 RECENT = 10
@@ -110,7 +109,7 @@ async def create_form(session: AsyncSession, name: str, description: str | None,
     if await session.scalar(select(ScoreForm.id).where(ScoreForm.name == name)) is not None:
         broken.insert(0, name_taken(name))
     if broken:
-        raise refuse(broken)
+        raise Refused(broken)
     form = ScoreForm(name=name, description=description, criteria=[
         ScoreCriterion(position=i, **c) for i, c in enumerate(criteria, start=1)])
     session.add(form)
@@ -125,7 +124,7 @@ def name_taken(name: str) -> Violation:
 async def get_form(session: AsyncSession, form_id: int) -> ScoreForm:
     form = await session.get(ScoreForm, form_id)
     if form is None:
-        raise HTTPException(404, f"score form {form_id} not found")
+        raise NotFound(f"score form {form_id} not found")
     return form
 
 
@@ -135,7 +134,7 @@ async def record_score(session: AsyncSession, scorer: Principal, call_id: int, f
     """The score of the call's agent on the form, or every broken rule at once."""
     call = await session.get(Call, call_id)
     if call is None:
-        raise HTTPException(404, f"call {call_id} not found")
+        raise NotFound(f"call {call_id} not found")
     form = await get_form(session, form_id)
     criteria = [Criterion(c.id, c.name, c.weight, c.max_points) for c in form.criteria]
     recorded = await session.scalar(select(Recording.id).where(
@@ -144,7 +143,7 @@ async def record_score(session: AsyncSession, scorer: Principal, call_id: int, f
     broken = score_refusals([Item(i["criterion_id"], i["points"]) for i in items], criteria,
                             form.active, call.agent_id is not None, recorded is not None)
     if broken:
-        raise refuse(broken)
+        raise Refused(broken)
     by_criterion = {i["criterion_id"]: i for i in items}
     score = CallScore(
         call_id=call.id, agent_id=call.agent_id, form_id=form.id, scorer_id=scorer.user_id,
@@ -162,10 +161,10 @@ async def visible_agent(session: AsyncSession, user: Principal, number: str) -> 
     agent = await session.scalar(select(Agent).where(Agent.number == number))
     if user.role in WATCHING:
         if agent is None:
-            raise HTTPException(404, f"agent {number} not found")
+            raise NotFound(f"agent {number} not found")
         return agent
     if agent is None or user.agent_id != agent.id:
-        raise HTTPException(403, f"only agent {number} or a {' or '.join(WATCHING)} "
+        raise NotAllowed(f"only agent {number} or a {' or '.join(WATCHING)} "
                                  "may see these scores")
     return agent
 

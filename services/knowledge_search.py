@@ -4,11 +4,25 @@ Terms are the query's space-separated parts, all required. A term of three chara
 goes to the trigram index (SQLite FTS5 MATCH; PostgreSQL ILIKE, which pg_trgm's GIN index
 serves); a shorter one (退货, 价格: most Chinese words are two characters, below a trigram) is a
 plain substring match. User input is always quoted or escaped, never query syntax."""
-from sqlalchemy import Select, and_, case, literal_column, select, text
+from typing import cast
+
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.knowledge import (
-    KNOWLEDGE_FTS, SEARCHED_COLUMNS, KnowledgeArticle, KnowledgeCategory,
+    KNOWLEDGE_FTS,
+    SEARCHED_COLUMNS,
+    KnowledgeArticle,
+    KnowledgeCategory,
 )
 
 MAX_TERMS = 8
@@ -48,8 +62,8 @@ def search_query(dialect: str, found: list[str], category: KnowledgeCategory | N
     if not found:
         return query.order_by(a.updated_at.desc(), a.id.desc()).limit(limit)
     # Spelled as the PostgreSQL index's expression, so that the index serves it.
-    searched = literal_column("(" + " || ' ' || ".join(f"{a.__tablename__}.{c}"
-                                                        for c in SEARCHED_COLUMNS) + ")")
+    searched: ColumnClause[str] = literal_column(
+        "(" + " || ' ' || ".join(f"{a.__tablename__}.{c}" for c in SEARCHED_COLUMNS) + ")")
     long_terms = [t for t in found if len(t) >= TRIGRAM]
     if dialect == "sqlite" and long_terms:
         match = " AND ".join(fts_phrase(t) for t in long_terms)
@@ -62,8 +76,10 @@ def search_query(dialect: str, found: list[str], category: KnowledgeCategory | N
     like = searched.ilike if dialect != "sqlite" else searched.like  # SQLite's LIKE: no case
     query = query.where(and_(True, *(like(like_pattern(t), escape="\\")
                                      for t in substring_terms)))
-    in_title = sum(case((a.title.ilike(like_pattern(t), escape="\\"), 1), else_=0)
-                   for t in found)
+    # `found` is not empty here, so the sum is 0 + CASE ... : an SQL expression, never the int 0
+    in_title = cast(ColumnElement[int],
+                    sum(case((a.title.ilike(like_pattern(t), escape="\\"), 1), else_=0)
+                        for t in found))
     return query.order_by(in_title.desc(), a.updated_at.desc(), a.id.desc()).limit(limit)
 
 
@@ -71,6 +87,8 @@ async def search(session: AsyncSession, q: str | None, category: KnowledgeCatego
                  limit: int) -> list[tuple[KnowledgeArticle, str]]:
     """Matching active articles, those with the terms in the title first, each with a snippet."""
     found = terms(q or "")
+    if session.bind is None:
+        raise RuntimeError("the session is not bound to an engine")
     dialect = session.bind.dialect.name
     rows = await session.scalars(search_query(dialect, found, category, limit))
     return [(article, snippet(article.body, found)) for article in rows]

@@ -1,7 +1,6 @@
 """The one Settings object: environment variables prefixed HOTLINE_, groups joined by '__'."""
-from pathlib import Path
-
 import secrets
+from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict

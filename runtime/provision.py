@@ -1,14 +1,16 @@
 """What the PBX needs to know from the database: the agents' phones and the queues."""
+from typing import cast
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.queues import NOT_QUEUED, queue_name
-from agent_api.settings import Settings
 from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
 from ivr.prompts import PBX_SOUNDS
 from ivr.speech import pbx_sounds_dir
 from models import Agent, Branch, BusinessType, User
+from runtime.settings import Settings
 
 
 async def pbx_layout(
@@ -21,8 +23,8 @@ async def pbx_layout(
         agents = list(await s.scalars(select(Agent).where(Agent.active).order_by(Agent.number)))
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
         types = list(await s.scalars(select(BusinessType).order_by(BusinessType.sort_order)))
-        phones = list(await s.scalars(select(User.sip_endpoint).where(
-            User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint)))
+        phones = cast(list[str], list(await s.scalars(select(User.sip_endpoint).where(  # not NULL
+            User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint))))
     endpoints = tuple(SipEndpoint(name=name) for name in
                       [a.sip_endpoint for a in agents] + phones)
     queues = tuple(QueueSpec(queue_name(b.code, bt.code))

@@ -8,16 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import HTTPException
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_api.auth import Principal
-from agent_api.errors import Violation, refuse
 from models import Agent, Branch, Call, CallbackRequest, Retailer, Role, User, utcnow
 from models.opinions import (
-    Department, Opinion, OpinionSource, OpinionStatus, WorkOrder, WorkOrderStatus, WorkOrderStep,
+    Department,
+    Opinion,
+    OpinionSource,
+    OpinionStatus,
+    WorkOrder,
+    WorkOrderStatus,
+    WorkOrderStep,
 )
+from services.errors import NotFound, Refused, Violation
+from services.principal import Principal
 
 SOON = timedelta(hours=1)  # the task bar also shows steps due within the hour
 EXCERPT = 80
@@ -45,6 +50,7 @@ def step_refusal(steps: Sequence[WorkOrderStep], step_no: int) -> Violation | No
         return Violation("step_not_done", loc, f"step {step_no} was done at "
                                                f"{step.done_at.isoformat(timespec='seconds')}")
     first = next_step(steps)
+    assert first is not None  # `step` itself is still open
     if first is not step:
         return Violation("step_order", loc, f"step {first.step_no} comes before step {step_no}")
     return None
@@ -72,7 +78,7 @@ async def visible_opinion(session: AsyncSession, user: Principal, opinion_id: in
     resolved) take turns and each sees the other's result."""
     opinion = await session.get(Opinion, opinion_id, with_for_update=_locked(Opinion, lock))
     if opinion is None or not user.may_see_branch(opinion.branch_id):
-        raise HTTPException(404, f"opinion {opinion_id} not found")
+        raise NotFound(f"opinion {opinion_id} not found")
     return opinion
 
 
@@ -82,9 +88,10 @@ async def visible_work_order(session: AsyncSession, user: Principal, work_order_
                                    with_for_update=_locked(WorkOrder, lock))
     if work_order is not None:
         opinion = await session.get(Opinion, work_order.opinion_id)
+        assert opinion is not None  # a foreign key, deleted with its opinion
         if user.may_see_branch(opinion.branch_id):
             return work_order
-    raise HTTPException(404, f"work order {work_order_id} not found")
+    raise NotFound(f"work order {work_order_id} not found")
 
 
 def _locked(table: type, lock: bool) -> dict[str, Any] | None:
@@ -121,7 +128,7 @@ async def capture(session: AsyncSession, user: Principal, *, source: OpinionSour
             wrong.append(Violation("call_in_scope", ("body", "call_id"),
                                    f"no call {call_id} among your branch's calls"))
     if wrong:
-        raise refuse(wrong)
+        raise Refused(wrong)
     opinion = Opinion(source=source, retailer_id=retailer_id, call_id=call_id,
                       consumer_name=consumer_name.strip() if consumer_name else None,
                       consumer_phone=consumer_phone or None, captured_by=user.user_id,
@@ -156,7 +163,7 @@ async def raise_work_order(session: AsyncSession, user: Principal, opinion: Opin
                                    f"the deadline {due.isoformat(timespec='seconds')} has passed"))
         rows.append((code, step["description"], due))
     if wrong:
-        raise refuse(wrong)
+        raise Refused(wrong)
     work_order = WorkOrder(opinion_id=opinion.id, department=known[department],
                            created_by=user.user_id, created_at=now, steps=[
                                WorkOrderStep(step_no=n, department=known[code],
@@ -171,10 +178,10 @@ async def raise_work_order(session: AsyncSession, user: Principal, opinion: Opin
 async def complete_step(session: AsyncSession, user: Principal, work_order: WorkOrder,
                         step_no: int, outcome: str, now: datetime) -> None:
     if step_no not in {s.step_no for s in work_order.steps}:
-        raise HTTPException(404, f"work order {work_order.id} has no step {step_no}")
+        raise NotFound(f"work order {work_order.id} has no step {step_no}")
     wrong = step_refusal(work_order.steps, step_no)
     if wrong:
-        raise refuse([wrong])
+        raise Refused([wrong])
     step = next(s for s in work_order.steps if s.step_no == step_no)
     step.done_at, step.done_by, step.outcome = now, user.user_id, outcome
     work_order.status = work_order_status(work_order.steps)
@@ -202,10 +209,11 @@ async def resolve(session: AsyncSession, opinion: Opinion, outcome: str,
         wrong.append(Violation("callback_number", ("body", "feedback_call_at"),
                                "no phone number to call the customer back on"))
     if wrong:
-        raise refuse(wrong)
+        raise Refused(wrong)
     opinion.status, opinion.outcome, opinion.feedback_call_at = status, outcome, feedback_call_at
     callback = None
     if feedback_call_at is not None:
+        assert number is not None  # refused above without a number to call
         callback = await _callback(session, opinion, number, feedback_call_at)
         session.add(callback)
     await session.flush()

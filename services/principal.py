@@ -1,0 +1,17 @@
+"""Who is acting: the signed-in user as the business services see them."""
+from dataclasses import dataclass
+
+from models import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    username: str
+    role: Role
+    branch_id: int | None
+    sees_all_branches: bool
+    agent_id: int | None
+
+    def may_see_branch(self, branch_id: int | None) -> bool:
+        return self.sees_all_branches or (branch_id is not None and branch_id == self.branch_id)
