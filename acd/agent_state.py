@@ -2,15 +2,15 @@
 
 The engine feeds what happens to an agent (login, the phone leg joining or leaving the agent's
 bridge, a call reserved, connected, ended, pauses) with the time it happened. Every transition is
-logged as `state -event-> state` and kept in `history` for the engine to persist; an event the
-state does not allow raises InvalidTransition and changes nothing.
+logged as `state -event-> state` and returned for the engine to persist; an event the state does
+not allow raises InvalidTransition and changes nothing.
 
 Login opens the session, but calls can only be delivered once the agent's phone leg is in the
 agent's bridge: Login -> paused (reason "login"), then SessionUp -> available.
 """
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -136,7 +136,6 @@ class AgentMachine:
     wrap_up_deadline: float | None = None
     calls_handled: int = 0
     last_idle_since: float | None = None  # when the agent last became available
-    history: list[Transition] = field(default_factory=list, repr=False)
 
     @property
     def is_routable(self) -> bool:
@@ -153,7 +152,6 @@ class AgentMachine:
         after, released, dropped = handler(self, event, now)  # raises before changing anything
         self.state, self.since = after, now
         tr = Transition(self.agent_id, before, after, event, now, released, dropped)
-        self.history.append(tr)
         log.info("agent %s: %s -%s-> %s", self.agent_id, before, type(event).__name__, after)
         return tr
 

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import (
@@ -23,10 +22,10 @@ from acd.agent_state import (
     WrapUpDone,
 )
 from acd.notices import AgentChanged, CallOffered, Notice
-from acd.queues import FALLBACK_ROUTE, load_policies
-from acd.recorder import Recorder, file_name
+from acd.queues import FALLBACK_ROUTE
+from acd.recorder import Recorder
+from acd.roster import AgentInfo, LastState, load_roster
 from acd.routing import (
-    LANG_PREFIX,
     AgentProfile,
     Assignment,
     MaxWaitReached,
@@ -36,18 +35,13 @@ from acd.routing import (
 )
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
-from asterisk.ami import AmiClient, AmiError, AmiItem
-from asterisk.config import RECORDINGS_DIR
+from asterisk.actions import HangUp, Pbx, Redirect
+from asterisk.ami import AmiError, AmiItem
 from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin, VarSet
 from models import (
-    Agent,
-    AgentSkill,
     AgentTransition,
-    Branch,
-    BusinessType,
     CallbackRequest,
     RecordingPolicy,
-    Skill,
     utcnow,
 )
 from models.journal import Journal
@@ -56,23 +50,6 @@ log = logging.getLogger("hotline.acd")
 
 CALLER_FACTS = {dp.VAR_RETAILER_CLASS: "class", dp.VAR_LANGUAGE: "language",
                 dp.VAR_RETAILER: "retailer"}
-
-
-@dataclass(frozen=True, slots=True)
-class AgentInfo:
-    id: int
-    number: str
-    endpoint: str
-    branch: str
-    skills: dict[str, int]  # business type code or "lang:<code>" -> level
-
-
-@dataclass(frozen=True, slots=True)
-class LastState:
-    """An agent's last stored transition: what a restarted engine resumes."""
-
-    state: AgentState
-    reason: PauseReason | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +71,17 @@ class QueueEntry:
 
 
 class Desk:
-    def __init__(self, ami: AmiClient, journal: Journal | None = None, server: str = "local",
+    def __init__(self, pbx: Pbx, journal: Journal | None = None, server: str = "local",
                  clock: Callable[[], float] = time.monotonic,
                  notify: Callable[[Notice], None] = lambda notice: None,
                  recorder: Recorder | None = None) -> None:
-        self.ami = ami
+        self.pbx = pbx
         self.recorder = recorder
         self.notify = notify
         self.journal = journal
         self.server = server
         self.clock = clock
-        self.sessions = AgentSessions(ami, clock)
+        self.sessions = AgentSessions(pbx, clock)
         self.router = Router([])
         self.agents: dict[int, AgentInfo] = {}
         self.last_states: dict[int, LastState] = {}
@@ -113,37 +90,22 @@ class Desk:
         self._offered: set[str] = set()  # calls offered voicemail or a callback at the max wait
         self._facts: dict[str, dict[str, str]] = {}  # call id -> what the IVR learned
         self._queue_of: dict[str, str] = {}  # call id -> its queue, while in the ACD
+        self._deliveries: asyncio.TaskGroup | None = None  # while the desk runs
         self._connecting: set[asyncio.Task] = set()  # deliveries awaiting the PBX's reply
 
     # configuration --------------------------------------------------------------------------------
 
     async def load(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Queues, agents and their skills, and each agent's last stored state."""
-        self.router = Router(await load_policies(sessions))
-        async with sessions() as s:
-            rows = (await s.execute(
-                select(Agent.id, Agent.number, Agent.sip_endpoint, Branch.code,
-                       BusinessType.code, Skill.language, AgentSkill.level)
-                .join(Branch, Branch.id == Agent.branch_id)
-                .outerjoin(AgentSkill, AgentSkill.agent_id == Agent.id)
-                .outerjoin(Skill, Skill.id == AgentSkill.skill_id)
-                .outerjoin(BusinessType, BusinessType.id == Skill.business_type_id)
-                .where(Agent.active))).all()
-            last = (select(AgentTransition.agent_id, func.max(AgentTransition.id).label("id"))
-                    .group_by(AgentTransition.agent_id).subquery())
-            states = (await s.execute(
-                select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason)
-                .join(last, last.c.id == AgentTransition.id))).all()
-        self.agents = {}
-        for agent_id, number, endpoint, branch, bt, language, level in rows:
-            info = self.agents.setdefault(agent_id, AgentInfo(agent_id, number, endpoint,
-                                                              branch, {}))
-            if bt is not None:
-                info.skills[bt] = level
-            elif language is not None:
-                info.skills[LANG_PREFIX + language] = level
-        self.last_states = {a: LastState(AgentState(st), PauseReason(r) if r else None)
-                            for a, st, r in states}
+        self.configure(*await load_roster(sessions))
+
+    def configure(self, policies: Iterable[QueuePolicy], agents: dict[int, AgentInfo],
+                  last_states: dict[int, LastState] | None = None) -> None:
+        """The queues the desk routes for and the agents it knows (and, at start, the state
+        each agent was last in)."""
+        self.router = Router(list(policies))
+        self.agents = agents
+        self.last_states = last_states or {}
 
     def agent_by_number(self, number: str) -> AgentInfo | None:
         return next((a for a in self.agents.values() if a.number == number), None)
@@ -166,7 +128,7 @@ class Desk:
         leg = self.sessions.forget_leg(agent.id)
         if leg is not None:
             try:
-                await self.ami.action("Hangup", {"Channel": leg})
+                await self.pbx.perform(HangUp(leg))
             except AmiError:
                 log.warning("agent leg already gone", extra={"agent_id": agent.id})
         return machine.state
@@ -186,40 +148,7 @@ class Desk:
         await self._route(self.clock())
         return self.sessions.machine(agent.id).state
 
-    async def recording(self, agent: AgentInfo, action: str) -> None:
-        """The agent's current call: start (on demand), pause, resume or stop its recording.
-        Raises LookupError (no call), ValueError (refused by the call's state) or AmiError."""
-        channel = self.sessions.call_channel(agent.id)
-        take = self.recorder.take_of(channel) if channel and self.recorder else None
-        if channel is None or take is None:
-            raise LookupError("the agent has no call that may be recorded")
-        if action == "start":
-            if take.file is not None:
-                raise ValueError("the call is already being recorded")
-            name = file_name(take.linkedid, time.time())
-            await self.ami.action("MixMonitor", {"Channel": channel, "Options": "b",
-                                                 "File": f"{RECORDINGS_DIR}/{name}"})
-            return
-        if take.file is None:
-            raise ValueError("the call is not being recorded")
-        if action == "stop":
-            if take.policy == RecordingPolicy.ALWAYS:
-                raise ValueError("this queue records every call; pause the recording instead")
-            await self.ami.action("StopMixMonitor", {"Channel": channel})
-        else:
-            await self.ami.action("MixMonitorMute", {"Channel": channel, "Direction": "both",
-                                                     "State": "1" if action == "pause" else "0"})
-
     # the dialer's interface -----------------------------------------------------------------------
-
-    def claim(self, call_id: str, skills: tuple[str, ...], branches: Iterable[str],
-              wrap_up_seconds: float | None = None) -> AgentInfo | None:
-        """Reserve the best available agent for an answered outbound call, or None."""
-        agent_id = self.router.take_agent(skills, branches)
-        if agent_id is None:
-            return None
-        self._record(self.sessions.reserve(agent_id, call_id, wrap_up_seconds))
-        return self.agents[agent_id]
 
     def claim_agent(self, call_id: str, agent_id: int,
                     wrap_up_seconds: float | None = None) -> bool:
@@ -395,19 +324,32 @@ class Desk:
             elif isinstance(decision, Assignment) and (channel := self._reserve(decision)):
                 # The events behind do not wait for the PBX's reply to the Redirect: under
                 # load each reply took tens of ms, and every later delivery waited for them all.
-                task = asyncio.create_task(self._connect(decision, channel))
+                if self._deliveries is None:
+                    raise RuntimeError("the desk delivers calls only while it runs")
+                task = self._deliveries.create_task(self._deliver(decision, channel))
                 self._connecting.add(task)
-                task.add_done_callback(self._connected)
+                task.add_done_callback(self._connecting.discard)
+
+    async def run(self) -> None:
+        """While this runs (the engine's lifetime), deliveries run as tasks of the desk's own
+        group; they end with it."""
+        async with asyncio.TaskGroup() as deliveries:
+            self._deliveries = deliveries
+            try:
+                await asyncio.Future()  # until cancelled
+            finally:
+                self._deliveries = None
 
     async def settled(self) -> None:
         """Returns once every delivery started so far has the PBX's reply."""
         while self._connecting:
             await asyncio.wait(self._connecting)
 
-    def _connected(self, task: asyncio.Task) -> None:
-        self._connecting.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("delivery failed", exc_info=task.exception())
+    async def _deliver(self, decision: Assignment, channel: str) -> None:
+        try:
+            await self._connect(decision, channel)
+        except Exception:  # one failed delivery must not end the others, nor the desk
+            log.exception("delivery failed", extra={"call_id": decision.call_id})
 
     def _reserve(self, decision: Assignment) -> str | None:
         """The chosen agent is reserved and offered the call: the caller's channel."""
@@ -466,8 +408,7 @@ class Desk:
         channel = self._waiting.pop(call_id)
         call = self.router.dequeue(call_id)
         try:
-            await self.ami.action("Redirect", {"Channel": channel, "Context": dp.CTX_MAX_WAIT,
-                                               "Exten": "s", "Priority": "1"})
+            await self.pbx.perform(Redirect(channel, dp.CTX_MAX_WAIT, "s"))
         except AmiError:
             log.warning("max-wait offer failed; the caller keeps waiting",
                         extra={"call_id": call_id})

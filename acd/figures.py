@@ -16,7 +16,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState
-from acd.desk import AgentInfo, Desk
+from acd.desk import Desk
+from acd.roster import AgentInfo
 from acd.routing import QueuePolicy, WaitingCall
 from models import AgentTransition, Call, CallOutcome
 

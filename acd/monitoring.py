@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
-from asterisk.ami import AmiClient, AmiItem
+from asterisk.actions import HangUp, Originate, Pbx, Redirect
+from asterisk.ami import AmiItem
 from asterisk.events import (
     BridgeEnter,
     BridgeLeave,
@@ -38,8 +39,8 @@ class Monitoring:
 
 
 class Monitors:
-    def __init__(self, ami: AmiClient, sessions: AgentSessions) -> None:
-        self.ami = ami
+    def __init__(self, pbx: Pbx, sessions: AgentSessions) -> None:
+        self.pbx = pbx
         self.sessions = sessions
         self.active: dict[str, Monitoring] = {}
 
@@ -58,10 +59,10 @@ class Monitors:
         m = Monitoring(f"monitor-{uuid.uuid4().hex[:16]}", user_id, supervisor, agent_id, mode)
         self.active[m.id] = m
         try:
-            await self.ami.originate(f"PJSIP/{endpoint}", context=dp.CTX_MONITOR, exten=mode,
-                                     caller_id=f"monitor <{agent_id}>", channel_id=m.id,
-                                     variables={dp.VAR_MONITOR_TARGET: target,
-                                                dp.VAR_MONITOR_AGENT: str(agent_id)})
+            await self.pbx.perform(Originate(
+                f"PJSIP/{endpoint}", dp.CTX_MONITOR, mode, m.id,
+                caller_id=f"monitor <{agent_id}>",
+                variables={dp.VAR_MONITOR_TARGET: target, dp.VAR_MONITOR_AGENT: str(agent_id)}))
         except Exception:
             del self.active[m.id]
             raise
@@ -79,14 +80,13 @@ class Monitors:
                 await self.sessions.conference(m.agent_id)
             except LookupError as exc:
                 raise ValueError(str(exc)) from None
-        await self.ami.action("Redirect", {"Channel": m.channel, "Context": dp.CTX_MONITOR,
-                                           "Exten": mode, "Priority": "1"})
+        await self.pbx.perform(Redirect(m.channel, dp.CTX_MONITOR, mode))
         m.mode, m.on = mode, False
 
     async def stop(self, m: Monitoring) -> None:
         self.active.pop(m.id, None)
         if m.channel is not None:
-            await self.ami.action("Hangup", {"Channel": m.channel})
+            await self.pbx.perform(HangUp(m.channel))
 
     def feed(self, item: AmiItem) -> None:
         if not self.active:

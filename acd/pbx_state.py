@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from acd.desk import BridgeMember, QueueEntry
 from acd.tracker import STATE_UP
 from asterisk import dialplan as dp
-from asterisk.ami import AmiClient
-from asterisk.events import Channel, channel_from
+from asterisk.actions import QueuedCaller
+from asterisk.events import Channel
 
 log = logging.getLogger("hotline.acd.resync")
 
@@ -28,15 +28,8 @@ def session_members(live: Iterable[Channel]) -> list[BridgeMember]:
     return members
 
 
-async def queue_entries(ami: AmiClient, live: Mapping[str, Channel]) -> list[QueueEntry]:
-    """`live`: the channels of CoreShowChannels by uniqueid (QueueEntry has no linkedid)."""
-    reply = await ami.action_list("QueueStatus", timeout=10)
-    entries = []
-    for m in reply.events:
-        f = m.fields
-        if f.get("Event") != "QueueEntry":
-            continue
-        wait = f.get("Wait", "0")
-        entries.append(QueueEntry(live.get(f.get("Uniqueid", "")) or channel_from(f),
-                                  f.get("Queue", ""), float(wait) if wait.isdigit() else 0.0))
-    return entries
+def queue_entries(queued: Iterable[QueuedCaller], live: Mapping[str, Channel]
+                  ) -> list[QueueEntry]:
+    """`live`: the channels of CoreShowChannels by uniqueid (QueueStatus gives no linkedid)."""
+    return [QueueEntry(live.get(q.channel.uniqueid) or q.channel, q.queue, q.wait_seconds)
+            for q in queued]

@@ -217,16 +217,6 @@ class Router:
         self._fresh.discard(agent_id)
         return avail.profile
 
-    def take_agent(self, skills: tuple[str, ...], branches: Iterable[str],
-                   min_level: int = MIN_LEVEL) -> int | None:
-        """The best available agent with `skills` in `branches`, taken out of the available set
-        (the dialer's claim for an answered outbound call); None if nobody qualifies."""
-        self._ensure_index(skills)
-        agent_id = self._best_indexed(skills, Step(0, min_level, frozenset(branches)))
-        if agent_id is not None:
-            self.remove_agent(agent_id)
-        return agent_id
-
     def available_agents(self) -> list[AgentProfile]:
         return [a.profile for a in self._agents.values()]
 

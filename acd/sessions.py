@@ -22,15 +22,16 @@ from acd.agent_state import (
     Transition,
 )
 from asterisk import dialplan as dp
-from asterisk.ami import AmiClient, AmiError, AmiItem
+from asterisk.actions import Originate, Pbx, Redirect
+from asterisk.ami import AmiError, AmiItem
 from asterisk.events import BridgeEnter, BridgeLeave, Hangup, OriginateResponse, QueueCallerJoin
 
 log = logging.getLogger("hotline.acd.sessions")
 
 
 class AgentSessions:
-    def __init__(self, ami: AmiClient, clock: Callable[[], float] = time.time) -> None:
-        self.ami = ami
+    def __init__(self, pbx: Pbx, clock: Callable[[], float] = time.time) -> None:
+        self.pbx = pbx
         self.clock = clock
         self.machines: dict[int, AgentMachine] = {}
         self._legs: dict[str, int] = {}  # the phone leg's uniqueid -> agent
@@ -49,9 +50,8 @@ class AgentSessions:
         leg = f"agent-{agent_id}-{uuid.uuid4().hex[:12]}"
         self._legs[leg] = agent_id
         try:
-            await self.ami.originate(f"PJSIP/{endpoint}", context=dp.CTX_SESSION,
-                                     exten=str(agent_id), caller_id=f"hotline <{agent_id}>",
-                                     channel_id=leg)
+            await self.pbx.perform(Originate(f"PJSIP/{endpoint}", dp.CTX_SESSION, str(agent_id),
+                                             leg, caller_id=f"hotline <{agent_id}>"))
         except AmiError:
             self._legs.pop(leg, None)
             self.machine(agent_id).feed(SessionLost(), self.clock())
@@ -79,17 +79,6 @@ class AgentSessions:
         self._leg_names.pop(agent_id, None)
         return leg
 
-    async def deliver(self, agent_id: int, call_id: str, channel: str,
-                      wrap_up_seconds: float | None = None) -> None:
-        """Bring a waiting caller to the agent's leg. On failure the agent is free again and
-        the caller stays where it was: the router puts the call back at the head."""
-        self.reserve(agent_id, call_id, wrap_up_seconds)
-        try:
-            await self.connect(agent_id, call_id, channel)
-        except AmiError:
-            self.release(agent_id, call_id)
-            raise
-
     def reserve(self, agent_id: int, call_id: str, wrap_up_seconds: float | None = None
                 ) -> Transition:
         transition = self.machine(agent_id).feed(Reserve(call_id), self.clock())
@@ -112,8 +101,7 @@ class AgentSessions:
                                     "the agent is not reserved for this call")
         self._calls[channel] = (agent_id, call_id)
         try:
-            await self.ami.action("Redirect", {"Channel": channel, "Context": context,
-                                               "Exten": str(agent_id), "Priority": "1"})
+            await self.pbx.perform(Redirect(channel, context, str(agent_id)))
         except AmiError:  # the agent stays reserved: the caller decides (release, or retry)
             self._calls.pop(channel, None)
             raise
@@ -132,10 +120,9 @@ class AgentSessions:
         self._moving.add(channel)
         exten = str(agent_id)
         try:
-            await self.ami.action("Redirect", {
-                "Channel": channel, "Context": dp.CTX_CONNECT, "Exten": exten,
-                "Priority": dp.BARGE_LABEL, "ExtraChannel": leg, "ExtraContext": dp.CTX_SESSION,
-                "ExtraExten": exten, "ExtraPriority": dp.BARGE_LABEL})
+            await self.pbx.perform(Redirect(
+                channel, dp.CTX_CONNECT, exten, dp.BARGE_LABEL,
+                also=Redirect(leg, dp.CTX_SESSION, exten, dp.BARGE_LABEL)))
         except AmiError:
             self._conferences.discard(channel)
             self._moving.discard(channel)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from acd.desk import AgentInfo
+from acd.roster import AgentInfo
 from dialer.schedule import Calendar, RetryRule, parse_retries, parse_windows
 from models import Campaign, DialingMode, RecordingPolicy
 

@@ -31,9 +31,11 @@ class IvrApp:
         # The dialplan answered and passes the call's linkedid: two round trips fewer a call.
         linkedid = (req.args[0] if req.args else None) or req.uniqueid
         caller = req.callerid or ""
+        context = await self.store.menu_context(caller)
         # Read while the caller hears the welcome: the first prompt waits for no database.
+        # Awaited below whatever happens to the call: the handler owns it.
         facts = asyncio.create_task(self.store.caller_facts(linkedid, caller))
-        call = _Call(session, self, linkedid, await self.store.menu_context(caller), facts)
+        call = _Call(session, self, linkedid, context, facts)
         try:
             await call.run()
         finally:

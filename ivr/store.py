@@ -80,6 +80,7 @@ class IvrStore:
         self.server = server
         self._org: _Organisation | None = None
         self._reloading: asyncio.Task[None] | None = None
+        self._background: asyncio.TaskGroup | None = None  # while the store runs
 
     async def menu_context(self, caller_number: str, language: str = "zh") -> flow.CallContext:
         """What the flow's first step needs: the organisation (cached), not yet the caller."""
@@ -106,9 +107,21 @@ class IvrStore:
         cached = self._org
         if cached is None:
             return await self._load_organisation()
-        if time.monotonic() - cached.loaded >= ORGANISATION_TTL and self._reloading is None:
-            self._reloading = asyncio.create_task(self._reload_organisation())
+        if time.monotonic() - cached.loaded < ORGANISATION_TTL or self._reloading is not None:
+            return cached
+        if self._background is None:  # not running (a test, a command): read it now
+            return await self._load_organisation()
+        self._reloading = self._background.create_task(self._reload_organisation())
         return cached
+
+    async def run(self) -> None:
+        """While this runs, the organisation is read again beside the calls."""
+        async with asyncio.TaskGroup() as background:
+            self._background = background
+            try:
+                await asyncio.Future()  # until cancelled
+            finally:
+                self._background = None
 
     async def _reload_organisation(self) -> None:
         try:

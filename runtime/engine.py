@@ -14,13 +14,15 @@ from acd import pbx_state
 from acd.call_log import CallLog
 from acd.desk import Desk
 from acd.monitoring import Monitors
+from acd.outbound import OutboundDesk
 from acd.phone_login import PhoneLogin
 from acd.recorder import Recorder
+from acd.recording_control import RecordingControl
 from acd.tracker import CallTracker
 from asterisk import dialplan as dp
+from asterisk.actions import AmiPbx
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, LinkUp
-from asterisk.events import channel_from
 from asterisk.linkedids import LinkedIds
 from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
@@ -36,15 +38,6 @@ from runtime.wallboard import Wallboard
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
 BOOT_WAIT = 10.0  # seconds a resync waits for the PBX's FullyBooted
-
-
-def _seconds(duration: str) -> int:
-    """'HH:MM:SS' as CoreShowChannel reports it."""
-    try:
-        h, m, s = (int(part) for part in duration.split(":"))
-    except ValueError:
-        return 0
-    return h * 3600 + m * 60 + s
 
 
 class EngineStatus(TypedDict):
@@ -69,10 +62,13 @@ class Engine:
         self.hub = LiveHub()
         self.feed = DesktopFeed(self.hub, sessions, settings.ami.server_name, self.journal)
         self.recorder = Recorder(sessions, settings.recordings_dir, settings.ami.server_name)
-        self.desk = Desk(self.ami, self.journal, settings.ami.server_name,
+        self.pbx = pbx = AmiPbx(self.ami)
+        self.desk = Desk(pbx, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder)
-        self.monitors = Monitors(self.ami, self.desk.sessions)
-        self.dialer = Dialer(self.ami, self.desk, sessions, settings.dialer, self._abandon_message)
+        self.monitors = Monitors(pbx, self.desk.sessions)
+        self.recording_control = RecordingControl(pbx, self.desk.sessions, self.recorder)
+        self.dialer = Dialer(pbx, OutboundDesk(self.desk), sessions, settings.dialer,
+                             self._abandon_message)
         self.wallboard = Wallboard(self)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
@@ -95,6 +91,8 @@ class Engine:
                 tg.create_task(self.journal.run())
                 tg.create_task(self.feed.run())
                 tg.create_task(self.recorder.run())
+                tg.create_task(self.desk.run())
+                tg.create_task(self.ivr.store.run())
                 if telephony:
                     tg.create_task(self.ami.run())
                     tg.create_task(self.agi.serve_forever())
@@ -143,20 +141,20 @@ class Engine:
         except TimeoutError:
             log.warning("the PBX did not report FullyBooted; resyncing anyway")
         try:
-            reply = await self.ami.action_list("CoreShowChannels", timeout=10)
+            listed = await self.pbx.live_channels()
         except AmiError:
             log.warning("resync failed; waiting for the next link", exc_info=True)
             return
         now = time.time()
-        channels = self.linkedids.resync(channel_from(m.fields) for m in reply.events)
-        live = [(ch, now - _seconds(m.fields.get("Duration", "")))
-                for ch, m in zip(channels, reply.events)]
+        channels = self.linkedids.resync(c.channel for c in listed)
+        live = [(ch, now - c.seconds_up) for ch, c in zip(channels, listed)]
         self.call_log.submit(self.tracker.resync(up.server, live))
         await self.recorder.sweep(ch.linkedid for ch, _ in live)
         try:
             by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
             await self.desk.resync(pbx_state.session_members(channels),
-                                   await pbx_state.queue_entries(self.ami, by_uniqueid))
+                                   pbx_state.queue_entries(await self.pbx.queued_callers(),
+                                                           by_uniqueid))
         except AmiError:
             log.warning("acd resync failed; waiting for the next link", exc_info=True)
             return

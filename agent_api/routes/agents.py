@@ -6,8 +6,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from acd.agent_state import AgentState, InvalidTransition, PauseReason
-from acd.desk import AgentInfo, Desk
+from acd.desk import Desk
 from acd.figures import load_since, session_status, start_of_today
+from acd.roster import AgentInfo
 from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
 from asterisk.ami import AmiError

@@ -15,8 +15,9 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
-from acd.desk import AgentInfo, Desk
+from acd.desk import Desk
 from acd.figures import session_status
+from acd.roster import AgentInfo
 from agent_api.auth import Principal, principal_for
 from models import Role
 from runtime.live import CutOff, LiveEvent, LiveHub, Subscription, agent_topic

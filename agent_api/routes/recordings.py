@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 
 from agent_api import recording_links
 from agent_api.auth import CurrentUser, Principal, principal_for, require
-from agent_api.deps import Session
+from agent_api.deps import Session, get_engine
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
 from models import Call, Recording, RecordingStatus, Role
@@ -162,11 +162,11 @@ async def _bearer_user(request: Request, session) -> Principal:
 
 @router.post("/agents/{number}/recording")
 async def control_recording(number: str, body: RecordingAction, desk: DeskDep,
-                            user: CurrentUser) -> dict[str, str]:
+                            user: CurrentUser, request: Request) -> dict[str, str]:
     """On the agent's current call; by the agent, or a supervisor or admin."""
     agent = _acting_on(desk, number, user)
     try:
-        await desk.recording(agent, body.action)
+        await get_engine(request).recording_control.apply(agent.id, body.action)
     except LookupError as exc:
         raise HTTPException(409, str(exc)) from None
     except ValueError as exc:

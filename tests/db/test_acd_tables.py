@@ -48,7 +48,7 @@ async def test_the_desk_reads_queue_settings_and_the_last_state_of_each_agent(se
                                    queue="BJ-order"))
     await journal.flush()
     assert journal.written == 4
-    desk = Desk(ami=None)
+    desk = Desk(pbx=None)
     await desk.load(sessions)
     policy = desk.router.policies["BJ-order"]
     assert (policy.wrap_up_seconds, policy.min_level, policy.max_wait_seconds) == (25, 3, None)

@@ -71,7 +71,7 @@ async def test_the_contact_policy_holds_across_campaigns(sessions):
         plan = Plan.of(await s.get(Campaign, second.id))
     dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "")
 
-    taken = await dialer._take_contacts(plan, 10)
+    taken = await dialer.contacts.due(plan, 10, set())
 
     assert [d.phone for d in taken] == ["13311110004"]
     async with sessions() as s:
@@ -84,7 +84,7 @@ async def test_the_contact_policy_holds_across_campaigns(sessions):
     assert rows["13311110003"].status == "do_not_call"
     assert (rows["13311110004"].status, rows["13311110004"].attempts) == ("dialing", 1)
     assert attempt.contact_id == rows["13311110004"].id and attempt.outcome is None
-    assert await dialer._take_contacts(plan, 10) == []  # nothing else is due now
+    assert await dialer.contacts.due(plan, 10, set()) == []  # nothing else is due now
 
 
 async def test_nobody_is_taken_outside_their_window(sessions):
@@ -99,7 +99,7 @@ async def test_nobody_is_taken_outside_their_window(sessions):
     async with sessions() as s:
         plan = Plan.of(await s.get(Campaign, c.id))
     dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "")
-    assert await dialer._take_contacts(plan, 5) == []
+    assert await dialer.contacts.due(plan, 5, set()) == []
     async with sessions() as s:
         contact = await s.scalar(select(Contact))
     tomorrow = datetime.combine(now.astimezone(SHANGHAI).date() + timedelta(days=1), time(0),

@@ -137,9 +137,9 @@ async def test_a_caller_sent_to_an_agent_whose_leg_just_dropped_goes_back_to_the
     await r.queued("13300000001")
     [waiting] = r.engine.desk.router.waiting_calls()
     channel = r.engine.desk._waiting[waiting.call_id]
-    await r.engine.desk.ami.action("Redirect", {"Channel": channel, "Context": "hotline-connect",
-                                                "Exten": str(await r.agent_id("8001")),
-                                                "Priority": "1"})
+    await r.engine.ami.action("Redirect", {"Channel": channel, "Context": "hotline-connect",
+                                           "Exten": str(await r.agent_id("8001")),
+                                           "Priority": "1"})
     deadline = time.monotonic() + 10
     while sum(isinstance(e, QueueCallerJoin) for _, e in r.events) < 2:
         assert time.monotonic() < deadline, "the caller never came back to the queue"

@@ -8,6 +8,7 @@ import pytest
 
 from acd.agent_state import AgentState
 from acd.sessions import AgentSessions
+from asterisk.actions import AmiPbx, HangUp
 from asterisk.ami import AmiClient, AmiError
 from asterisk.config import SipEndpoint
 from asterisk.events import BridgeEnter, Hangup, QueueCallerJoin
@@ -47,7 +48,7 @@ async def linked(settings, softphones):
     pbx = LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=(endpoint,))
     await pbx.up()
     ami = AmiClient(settings.ami)
-    sessions = AgentSessions(ami, clock=time.monotonic)
+    sessions = AgentSessions(AmiPbx(ami), clock=time.monotonic)
     watch = Watch(ami, sessions)
     try:
         async with asyncio.TaskGroup() as tg:
@@ -60,6 +61,17 @@ async def linked(settings, softphones):
         await pbx.down()
 
 
+async def deliver(sessions: AgentSessions, agent_id: int, call_id: str, channel: str) -> None:
+    """What the desk does with a waiting caller: reserve the agent, redirect the caller to the
+    agent's leg, and free the agent again when the PBX refuses."""
+    sessions.reserve(agent_id, call_id)
+    try:
+        await sessions.connect(agent_id, call_id, channel)
+    except AmiError:
+        sessions.release(agent_id, call_id)
+        raise
+
+
 async def test_login_delivery_by_redirect_and_a_dropped_leg(linked, sipp):
     sessions, watch = linked
     await sessions.login(7, "agent-8001")
@@ -68,7 +80,7 @@ async def test_login_delivery_by_redirect_and_a_dropped_leg(linked, sipp):
     caller = asyncio.create_task(sipp.call("4000", hold_ms=20_000, timeout=40))
     _, joined = await watch.wait(lambda e: isinstance(e, QueueCallerJoin))
     sent = time.monotonic()
-    await sessions.deliver(7, joined.channel.linkedid, joined.channel.name)
+    await deliver(sessions, 7, joined.channel.linkedid, joined.channel.name)
     at, entered = await watch.wait(lambda e: isinstance(e, BridgeEnter)
                                    and e.channel.name == joined.channel.name
                                    and e.bridge_num_channels == 2)
@@ -78,7 +90,7 @@ async def test_login_delivery_by_redirect_and_a_dropped_leg(linked, sipp):
     assert connect_ms < 50
     # The agent's phone leg drops: the agent stops receiving calls and the caller is released.
     leg = next(u for u, a in sessions._legs.items() if a == 7)
-    await sessions.ami.action("Hangup", {"Channel": leg})
+    await sessions.pbx.perform(HangUp(leg))
     await watch.wait(lambda e: isinstance(e, Hangup) and e.channel.name == joined.channel.name)
     assert sessions.machine(7).state == AgentState.SESSION_LOST
     await caller
@@ -89,5 +101,5 @@ async def test_a_failed_redirect_frees_the_agent(linked):
     await sessions.login(7, "agent-8001")
     await watch.wait(lambda e: sessions.machine(7).state == AgentState.AVAILABLE)
     with pytest.raises(AmiError):
-        await sessions.deliver(7, "gone-call", "PJSIP/nobody-00000001")
+        await deliver(sessions, 7, "gone-call", "PJSIP/nobody-00000001")
     assert sessions.machine(7).state == AgentState.AVAILABLE

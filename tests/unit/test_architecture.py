@@ -54,11 +54,32 @@ def test_every_import_keeps_to_the_table():
     assert not broken, "\n".join(broken)
 
 
+AMI_CALLS = {"action", "action_list", "originate"}  # AmiClient's: the PBX spoken to directly
+
+
+def ami_calls(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in AMI_CALLS):
+            yield node.lineno, node.func.attr
+
+
+def test_only_asterisk_speaks_ami():
+    """Everyone else hands typed actions to a Pbx (asterisk/actions.py)."""
+    spoken = [f"{path.relative_to(ROOT)}:{line} calls .{name}()"
+              for package in rules() if package != "asterisk"
+              for path in sorted((ROOT / package).rglob("*.py"))
+              for line, name in ami_calls(path)]
+    assert not spoken, "\n".join(spoken)
+
+
 def test_the_rules_catch_what_they_forbid(tmp_path):
     """The checks themselves: a web import in a service and a route import in the runtime."""
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from fastapi import HTTPException\n"
                    "from agent_api.routes.agents import x\n")
+    bad.write_text(bad.read_text() + "async def g(ami):\n    await ami.action('Hangup')\n")
     found = {name for _, name in imports(bad)}
+    assert [name for _, name in ami_calls(bad)] == ["action"]
     assert {"fastapi", "agent_api.routes.agents"} <= found
     assert "web" not in rules()["services"] and "agent_api" not in rules()["runtime"]

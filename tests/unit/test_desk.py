@@ -6,9 +6,12 @@ import dataclasses
 import pytest
 
 from acd.agent_state import AgentState, Login, PauseReason, SessionUp
-from acd.desk import AgentInfo, BridgeMember, Desk, LastState, QueueEntry
-from acd.notices import AgentChanged, CallOffered
-from acd.routing import OverflowStep, QueuePolicy, Router
+from acd.desk import BridgeMember, Desk, QueueEntry
+from acd.notices import AgentChanged, CallOffered, OutboundOffered
+from acd.outbound import OutboundDesk
+from acd.roster import AgentInfo, LastState
+from acd.routing import OverflowStep, QueuePolicy
+from asterisk.actions import AmiPbx
 from asterisk.ami import AmiError
 from asterisk.events import (
     BridgeEnter,
@@ -18,6 +21,7 @@ from asterisk.events import (
     QueueCallerJoin,
     VarSet,
 )
+from models import RecordingPolicy
 
 BJ_ORDER = QueuePolicy("BJ-order", "BJ", "order", overflow=(OverflowStep(60.0, branches=("HQ",)),),
                        wrap_up_seconds=15, max_wait_seconds=180,
@@ -81,12 +85,27 @@ class SettledDesk(Desk):
 
 
 @pytest.fixture
-def desk(clock):
-    d = SettledDesk(RecordingAmi(), Rows(), clock=lambda: clock[0])
-    d.router = Router([BJ_ORDER])
-    d.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
-                5: AgentInfo(5, "8005", "agent-8005", "HQ", {"order": 5})}
-    return d
+async def start():
+    """Runs the desks a test makes (their deliveries belong to them) for as long as the test."""
+    async with asyncio.TaskGroup() as tg:
+        running = []
+
+        async def run(desk: Desk) -> Desk:
+            running.append(tg.create_task(desk.run()))
+            while desk._deliveries is None:
+                await asyncio.sleep(0)  # a turn of the loop: the desk's run has begun
+            return desk
+        yield run
+        for task in running:
+            task.cancel()
+
+
+@pytest.fixture
+async def desk(clock, start):
+    d = SettledDesk(AmiPbx(RecordingAmi()), Rows(), clock=lambda: clock[0])
+    d.configure([BJ_ORDER], {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
+                             5: AgentInfo(5, "8005", "agent-8005", "HQ", {"order": 5})})
+    return await start(d)
 
 
 def available(desk: Desk, agent_id: int, at: float) -> None:
@@ -97,20 +116,20 @@ def available(desk: Desk, agent_id: int, at: float) -> None:
 
 
 def redirected_to(desk: Desk) -> list[tuple[str, str]]:
-    return [(f["Channel"], f["Exten"]) for name, f in desk.ami.actions if name == "Redirect"]
+    return [(f["Channel"], f["Exten"]) for name, f in desk.pbx.ami.actions if name == "Redirect"]
 
 
 async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone(desk, clock):
     available(desk, 5, clock[0])
     await desk.on_event(join(1))
-    assert desk.ami.actions == []  # a headquarters agent may not take a Beijing call yet
+    assert desk.pbx.ami.actions == []  # a headquarters agent may not take a Beijing call yet
     clock[0] += 59.5
     await desk.tick()
-    assert desk.ami.actions == []
+    assert desk.pbx.ami.actions == []
     clock[0] += 0.5
     await desk.tick()
-    assert desk.ami.names() == ["Redirect"]  # the dialplan sets HOTLINE_AGENT from the exten
-    assert desk.ami.actions[0][1] == {"Channel": channel(1).name,  # recorded by default
+    assert desk.pbx.ami.names() == ["Redirect"]  # the dialplan sets HOTLINE_AGENT from the exten
+    assert desk.pbx.ami.actions[0][1] == {"Channel": channel(1).name,  # recorded by default
                                       "Context": "hotline-connect-recorded",
                                       "Exten": "5", "Priority": "1"}
     assert desk.sessions.machine(5).state == AgentState.RESERVED
@@ -121,10 +140,10 @@ async def test_a_waiting_call_overflows_to_headquarters_on_the_timer_alone(desk,
                                              ("never", "hotline-connect")])
 async def test_the_queues_recording_policy_picks_the_way_into_the_bridge(desk, clock, policy,
                                                                          context):
-    desk.router = Router([dataclasses.replace(BJ_ORDER, recording=policy)])
+    desk.configure([dataclasses.replace(BJ_ORDER, recording=policy)], desk.agents)
     available(desk, 1, clock[0])
     await desk.on_event(join(1))
-    assert [f["Context"] for name, f in desk.ami.actions if name == "Redirect"] == [context]
+    assert [f["Context"] for name, f in desk.pbx.ami.actions if name == "Redirect"] == [context]
 
 
 async def test_a_class_a_retailer_goes_before_callers_who_waited_longer(desk, clock):
@@ -192,7 +211,7 @@ async def test_the_maximum_wait_is_offered_once_and_a_caller_who_stays_keeps_the
     clock[0] += 170
     await desk.tick()
     assert redirected_to(desk) == [(channel(1).name, "s")]
-    assert desk.ami.actions[-1][1]["Context"] == "hotline-max-wait"
+    assert desk.pbx.ami.actions[-1][1]["Context"] == "hotline-max-wait"
     assert not desk.router.is_waiting("1.1")
     clock[0] += 8  # the caller pressed nothing: back in the queue
     await desk.on_event(join(1))
@@ -216,7 +235,7 @@ async def test_a_callback_request_is_kept_with_the_caller_and_queue(desk, clock)
 
 async def test_a_failed_redirect_puts_the_call_back_at_the_head(desk, clock):
     available(desk, 1, clock[0])
-    desk.ami.fail.add("Redirect")
+    desk.pbx.ami.fail.add("Redirect")
     await desk.on_event(join(1))
     assert desk.router.is_waiting("1.1")
     assert desk.sessions.machine(1).state == AgentState.AVAILABLE
@@ -238,21 +257,25 @@ async def test_transitions_are_journaled_with_reason_and_call(desk, clock):
                     ("Reserve", "available", "reserved", None, "1.1")]
 
 
-async def test_the_dialer_claims_the_best_agent_and_releases_it(desk, clock):
+async def test_the_dialer_claims_a_free_agent_and_releases_it(desk, clock):
     available(desk, 1, clock[0])
-    assert desk.claim("out-1", ("order",), ["HQ"]) is None
-    agent = desk.claim("out-1", ("order",), ["BJ", "HQ"])
-    assert agent.id == 1 and desk.sessions.machine(1).state == AgentState.RESERVED
+    outbound = OutboundDesk(desk)
+    assert outbound.free_agents(lambda info: info.branch == "HQ") == []
+    [agent] = outbound.free_agents(lambda info: info.branch in ("BJ", "HQ"))
+    assert outbound.claim("out-1", agent.agent_id, None)
+    assert agent.agent_id == 1 and desk.sessions.machine(1).state == AgentState.RESERVED
     await desk.on_event(join(1))
     assert redirected_to(desk) == []  # the claimed agent takes no inbound call
-    await desk.release(1, "out-1")
+    await outbound.release(1, "out-1")
     assert redirected_to(desk) == [(channel(1).name, "1")]
 
 
 async def test_a_claimed_agent_gets_the_answered_call(desk, clock):
     available(desk, 1, clock[0])
-    desk.claim("out-1", ("order",), ["BJ"])
-    await desk.connect_claimed(1, "out-1", "PJSIP/customer-1")
+    outbound = OutboundDesk(desk)
+    assert outbound.claim("out-1", 1, None)
+    offer = OutboundOffered(1, "out-1", 3, "Survey", 7, 9, "13311110001")
+    await outbound.hand_over(offer, "PJSIP/customer-1", RecordingPolicy.NEVER)
     assert redirected_to(desk) == [("PJSIP/customer-1", "1")]
 
 
@@ -292,7 +315,7 @@ async def test_resync_drops_callers_no_longer_waiting(desk, clock):
 
 
 async def test_a_caller_in_the_fallback_queue_is_an_operator_call_for_headquarters(desk, clock):
-    desk.router = Router([BJ_ORDER, QueuePolicy("HQ-operator", "HQ", "operator")])
+    desk.configure([BJ_ORDER, QueuePolicy("HQ-operator", "HQ", "operator")], desk.agents)
     desk.agents[5].skills["operator"] = 5
     available(desk, 5, clock[0])
     await desk.on_event(join(1, queue="hotline-fallback"))
@@ -301,7 +324,7 @@ async def test_a_caller_in_the_fallback_queue_is_an_operator_call_for_headquarte
 
 async def test_a_caller_requeued_after_a_failed_delivery_leaves_when_it_hangs_up(desk, clock):
     available(desk, 1, clock[0])
-    desk.ami.fail.add("Redirect")
+    desk.pbx.ami.fail.add("Redirect")
     await desk.on_event(join(1))
     assert desk.router.is_waiting("1.1")
     await desk.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
@@ -320,18 +343,18 @@ async def test_a_caller_whose_channel_is_gone_is_not_tried_again(desk, clock, me
     available(desk, 1, clock[0])
 
     async def gone(name, fields=None, **_):
-        desk.ami.actions.append((name, dict(fields or {})))
+        desk.pbx.ami.actions.append((name, dict(fields or {})))
         raise AmiError(message)
-    desk.ami.action = gone
+    desk.pbx.ami.action = gone
     await desk.on_event(join(1))
     await desk.on_event(join(2))  # another event: the first caller is not tried again
-    assert [f["Channel"] for _, f in desk.ami.actions] == [channel(1).name, channel(2).name]
+    assert [f["Channel"] for _, f in desk.pbx.ami.actions] == [channel(1).name, channel(2).name]
     assert not desk.router.is_waiting("1.1")
     assert desk.sessions.machine(1).state == AgentState.AVAILABLE
 
 
 async def test_a_failed_max_wait_offer_leaves_the_caller_waiting_in_its_place(desk, clock):
-    desk.ami.fail.add("Redirect")
+    desk.pbx.ami.fail.add("Redirect")
     await desk.on_event(join(1))
     clock[0] += 181
     await desk.tick()
@@ -339,7 +362,7 @@ async def test_a_failed_max_wait_offer_leaves_the_caller_waiting_in_its_place(de
     assert call.call_id == "1.1" and call.enqueued_at == 1000.0
     clock[0] += 1
     await desk.tick()  # offered once only
-    assert desk.ami.names() == ["Redirect"]
+    assert desk.pbx.ami.names() == ["Redirect"]
 
 
 async def test_the_desk_tells_whom_a_call_is_offered_to_with_the_callers_facts(desk, clock):
@@ -366,7 +389,7 @@ async def test_the_desk_tells_whom_a_call_is_offered_to_with_the_callers_facts(d
     assert notices.index(offer) == 1  # right after the reservation, before the connect
 
 
-async def test_the_events_behind_a_delivery_do_not_wait_for_the_pbxs_reply(clock):
+async def test_the_events_behind_a_delivery_do_not_wait_for_the_pbxs_reply(clock, start):
     """Under load each Redirect's reply took tens of ms: the dispatcher goes on meanwhile."""
     ami, reply = RecordingAmi(), asyncio.Event()
 
@@ -376,10 +399,9 @@ async def test_the_events_behind_a_delivery_do_not_wait_for_the_pbxs_reply(clock
         raise AmiError("Redirect: Channel does not exist")
 
     ami.action = slow_redirect
-    desk = Desk(ami, Rows(), clock=lambda: clock[0])
-    desk.router = Router([BJ_ORDER])
-    desk.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
-                   2: AgentInfo(2, "8002", "agent-8002", "BJ", {"order": 5})}
+    desk = await start(Desk(AmiPbx(ami), Rows(), clock=lambda: clock[0]))
+    desk.configure([BJ_ORDER], {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5}),
+                                2: AgentInfo(2, "8002", "agent-8002", "BJ", {"order": 5})})
     available(desk, 1, 900)
     available(desk, 2, 950)
     await asyncio.wait_for(desk.on_event(join(1)), 1)
@@ -393,7 +415,8 @@ async def test_the_events_behind_a_delivery_do_not_wait_for_the_pbxs_reply(clock
     assert not desk.router.is_waiting("1.1") and not desk.router.is_waiting("1.2")
 
 
-async def test_a_failed_redirects_late_reply_leaves_the_agents_next_call_alone(clock, caplog):
+async def test_a_failed_redirects_late_reply_leaves_the_agents_next_call_alone(clock, caplog,
+                                                                              start):
     """The caller hung up while its Redirect was on the way: the Hangup freed the agent, who
     was reserved for the next caller before the failure's reply came."""
     ami, replies = RecordingAmi(), [asyncio.Event(), asyncio.Event()]
@@ -405,9 +428,8 @@ async def test_a_failed_redirects_late_reply_leaves_the_agents_next_call_alone(c
             raise AmiError("Redirect: Channel does not exist")
 
     ami.action = slow_redirect
-    desk = Desk(ami, Rows(), clock=lambda: clock[0])
-    desk.router = Router([BJ_ORDER])
-    desk.agents = {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5})}
+    desk = await start(Desk(AmiPbx(ami), Rows(), clock=lambda: clock[0]))
+    desk.configure([BJ_ORDER], {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5})})
     available(desk, 1, 900)
     await desk.on_event(join(1))
     await desk.on_event(join(2))
@@ -435,7 +457,7 @@ async def test_a_barged_call_moves_into_a_conference_and_stays_on_until_it_ends(
     await desk.on_event(enter(channel(1)))
     await desk.sessions.conference(1)
     await desk.sessions.conference(1)  # once per call
-    moves = [f for name, f in desk.ami.actions if name == "Redirect" and "ExtraChannel" in f]
+    moves = [f for name, f in desk.pbx.ami.actions if name == "Redirect" and "ExtraChannel" in f]
     assert moves == [{"Channel": channel(1).name, "Context": "hotline-connect", "Exten": "1",
                       "Priority": "barge", "ExtraChannel": "PJSIP/agent-8001-00000001",
                       "ExtraContext": "hotline-session", "ExtraExten": "1",

@@ -3,7 +3,8 @@ bridge, which must not count a second connection for the pacer or move the conne
 from types import SimpleNamespace
 
 from asterisk.events import BridgeEnter, Channel
-from dialer.runner import Dial, Dialer
+from dialer.dials import Dial
+from dialer.runner import Dialer
 from dialer.settings import DialerSettings
 
 CUSTOMER = Channel(name="PJSIP/trunk-00000001", uniqueid="out-1", linkedid="out-1", state=6,
@@ -26,8 +27,8 @@ def entered(bridge: str) -> BridgeEnter:
 
 async def test_a_call_moved_into_a_conference_is_not_connected_again():
     now = [100.0]
-    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "")
-    dialer.clock = lambda: now[0]
+    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "",
+                    clock=lambda: now[0])
     pacer = dialer.pacers[1] = Pacer()
     dial = dialer.dials["out-1"] = Dial(SimpleNamespace(id=1), 7, 3, 1, "139", "out-1",
                                         "PJSIP/139@trunk", started=90.0, agent_id=8001)
@@ -37,4 +38,4 @@ async def test_a_call_moved_into_a_conference_is_not_connected_again():
     await dialer.on_event(entered("barge-8001"))
     assert (pacer.connections, dial.connected, dial.times["connected_at"]) == (
         1, 100.0, connected_at)
-    assert dialer._writes.pending() == 1
+    assert dialer.outcomes.pending() == 1

@@ -1,0 +1,56 @@
+"""Who works the call center, as the desk needs it: the queues, each active agent with its
+skills, and the state each agent was last in (what a restarted engine resumes)."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from acd.agent_state import AgentState, PauseReason
+from acd.queues import load_policies
+from acd.routing import LANG_PREFIX, QueuePolicy
+from models import Agent, AgentSkill, AgentTransition, Branch, BusinessType, Skill
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInfo:
+    id: int
+    number: str
+    endpoint: str
+    branch: str
+    skills: dict[str, int]  # business type code or "lang:<code>" -> level
+
+
+@dataclass(frozen=True, slots=True)
+class LastState:
+    """An agent's last stored transition: what a restarted engine resumes."""
+
+    state: AgentState
+    reason: PauseReason | None
+
+
+async def load_roster(sessions: async_sessionmaker[AsyncSession],
+                      ) -> tuple[list[QueuePolicy], dict[int, AgentInfo], dict[int, LastState]]:
+    policies = await load_policies(sessions)
+    async with sessions() as s:
+        rows = (await s.execute(
+            select(Agent.id, Agent.number, Agent.sip_endpoint, Branch.code,
+                   BusinessType.code, Skill.language, AgentSkill.level)
+            .join(Branch, Branch.id == Agent.branch_id)
+            .outerjoin(AgentSkill, AgentSkill.agent_id == Agent.id)
+            .outerjoin(Skill, Skill.id == AgentSkill.skill_id)
+            .outerjoin(BusinessType, BusinessType.id == Skill.business_type_id)
+            .where(Agent.active))).all()
+        last = (select(AgentTransition.agent_id, func.max(AgentTransition.id).label("id"))
+                .group_by(AgentTransition.agent_id).subquery())
+        states = (await s.execute(
+            select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason)
+            .join(last, last.c.id == AgentTransition.id))).all()
+    agents: dict[int, AgentInfo] = {}
+    for agent_id, number, endpoint, branch, bt, language, level in rows:
+        info = agents.setdefault(agent_id, AgentInfo(agent_id, number, endpoint, branch, {}))
+        if bt is not None:
+            info.skills[bt] = level
+        elif language is not None:
+            info.skills[LANG_PREFIX + language] = level
+    return policies, agents, {a: LastState(AgentState(st), PauseReason(r) if r else None)
+                              for a, st, r in states}

@@ -1,0 +1,25 @@
+"""A call the dialer placed and has not yet seen end."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dialer.plan import Plan
+
+
+@dataclass
+class Dial:
+    plan: Plan
+    attempt_id: int
+    contact_id: int
+    attempts: int  # this one included
+    phone: str
+    channel_id: str
+    dial_string: str
+    started: float  # the dialer's clock
+    answered: float | None = None
+    live: bool = False
+    channel: str | None = None  # its name, once it exists
+    agent_id: int | None = None
+    connected: float | None = None
+    refused: float | None = None  # when the PBX said it failed, waiting for the Hangup's cause
+    pinned_agent_id: int | None = None  # claimed before dialing: a callback's, or previewing
+    times: dict[str, datetime] = field(default_factory=dict)  # answered_at, connected_at
