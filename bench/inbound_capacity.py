@@ -161,7 +161,7 @@ class DeliveryTiming:
         self.to_redirect: list[float] = []
         self.redirect_to_bridge: list[float] = []
         feed, reserve = engine.desk.on_event, engine.desk.sessions.reserve
-        ami = engine.desk.sessions.ami
+        ami = engine.ami
         action = ami.action
 
         async def timed_action(name, fields=None, **kw):

@@ -58,6 +58,7 @@ class Dialer:
         self._loaded_at = -math.inf
         self._counts: dict[int, AttemptCounts] = {}  # running campaigns' attempts
         self._today = utcnow().date()
+        self.ticks = 0  # rounds done: what "the dialer looked and placed no call" waits for
 
     @property
     def dials(self) -> dict[str, Dial]:
@@ -86,6 +87,7 @@ class Dialer:
         if self.pbx.connected:
             for plan in list(self.plans.values()):
                 await self._pace(plan, now)
+        self.ticks += 1
 
     async def flush(self) -> None:
         """Until every outcome so far is stored."""

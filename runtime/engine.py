@@ -4,7 +4,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
@@ -22,7 +22,7 @@ from acd.tracker import CallTracker
 from asterisk import dialplan as dp
 from asterisk.actions import AmiPbx
 from asterisk.agi import AgiServer
-from asterisk.ami import AmiClient, AmiError, LinkUp
+from asterisk.ami import AmiClient, AmiError, AmiItem, LinkUp
 from asterisk.linkedids import LinkedIds
 from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
@@ -76,6 +76,8 @@ class Engine:
                              header_timeout=a.header_timeout, command_timeout=a.command_timeout)
         self.sessions = sessions
         self.started = asyncio.Event()
+        self.resynced = asyncio.Event()  # set at each resync, for whoever waits for one
+        self._watchers: list[Callable[[AmiItem], None]] = []
         self.resynced_generation = 0
         self.resynced_at: float | None = None
 
@@ -104,9 +106,17 @@ class Engine:
             if telephony:
                 await self.agi.close()
 
+    def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
+        """`watcher` sees every event from the PBX, in order, before the engine acts on it
+        (a monitor, a test); the function returned stops it."""
+        self._watchers.append(watcher)
+        return lambda: self._watchers.remove(watcher)
+
     async def _dispatch(self) -> None:
         while True:
             item = self.linkedids.pin(await self.ami.queue.get())
+            for watcher in self._watchers:
+                watcher(item)
             if isinstance(item, LinkUp):
                 await self._resync(item)
             self.call_log.submit(self.tracker.feed(item))
@@ -159,6 +169,7 @@ class Engine:
             log.warning("acd resync failed; waiting for the next link", exc_info=True)
             return
         self.resynced_generation, self.resynced_at = up.generation, now
+        self.resynced.set()
         log.info("resynced", extra={"server": up.server, "generation": up.generation,
                                     "live_channels": len(live)})
 

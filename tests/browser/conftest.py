@@ -8,6 +8,7 @@ from playwright.async_api import async_playwright
 from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused here)
     customers,
     database,
+    demo_database,
     prerequisites,
     prompts,
     pytest_asyncio_loop_factories,

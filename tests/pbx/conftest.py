@@ -71,18 +71,36 @@ def prompts() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and seeded once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("demo") / "hotline.db"
+
+    async def build() -> None:
+        url = f"sqlite+aiosqlite:///{path}"
+        await runner.upgrade(url)
+        db = make_engine(url)
+        sessions = make_sessionmaker(db)
+        await seed(sessions)
+        async with sessions() as s, s.begin():
+            await s.execute(delete(BusinessHours))
+        await db.dispose()
+    loop = asyncio.new_event_loop()  # a private loop: the tests' own loops come later
+    try:
+        loop.run_until_complete(build())
+    finally:
+        loop.close()
+    return path
+
+
 @pytest.fixture
-async def database(settings: Settings):
+async def database(settings: Settings, demo_database: Path):
     """Migrated, with the demo's branches, agents, retailers and orders; every branch open
     around the clock, so no test depends on the hour it runs at (a test of closed hours adds a
     holiday)."""
-    await runner.upgrade(settings.db.url)
+    shutil.copyfile(demo_database, settings.data_dir / "hotline.db")
     db = make_engine(settings.db.url)
-    sessions = make_sessionmaker(db)
-    await seed(sessions)
-    async with sessions() as s, s.begin():
-        await s.execute(delete(BusinessHours))
-    yield sessions
+    yield make_sessionmaker(db)
     await db.dispose()
 
 
@@ -103,8 +121,8 @@ async def engine(settings: Settings, pbx: LocalPbx):
     async with app.router.lifespan_context(app):
         engine = app.state.engine
         await engine.ami.wait_connected(timeout=5)
-        while engine.resynced_generation < 1:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            await engine.resynced.wait()
         engine.http = await api_client(app)
         yield engine
 

@@ -7,6 +7,9 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from asterisk.actions import AmiPbx
+from asterisk.ami import AmiClient
+from asterisk.settings import AmiSettings
 from models import Call
 from services.demo import DEMO_PASSWORD
 
@@ -35,3 +38,20 @@ async def wait_for_calls(engine, count: int, *, closed: bool = True, timeout: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"expected {count} call rows, have {rows}")
         await asyncio.sleep(0.05)
+
+
+async def wait_in_queue(settings: AmiSettings, caller: str, queue: str,
+                        timeout: float = 30.0) -> None:
+    """Until the PBX lists `caller` waiting in `queue`, read over an AMI link of the test's
+    own (for while no engine runs)."""
+    ami = AmiClient(settings)
+    async with asyncio.TaskGroup() as tg:
+        link = tg.create_task(ami.run())
+        try:
+            await ami.wait_connected(5)
+            async with asyncio.timeout(timeout):
+                while not any(c.queue == queue and c.channel.caller_num == caller
+                              for c in await AmiPbx(ami).queued_callers()):
+                    await asyncio.sleep(0.1)
+        finally:
+            link.cancel()

@@ -27,6 +27,7 @@ class Rig:
     def __init__(self, settings, database) -> None:
         self.settings, self.database = settings, database
         self.events: list = []
+        self._new_event = asyncio.Event()
         self.engine = None
         self._stack: contextlib.AsyncExitStack | None = None
         self.base_url = ""
@@ -40,17 +41,27 @@ class Rig:
         else:
             await self._stack.enter_async_context(app.router.lifespan_context(app))
         engine = app.state.engine
+        engine.watch(self._seen)
         await engine.ami.wait_connected(timeout=5)
-        while engine.resynced_generation < 1:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            await engine.resynced.wait()
         engine.http = await api_client(app)
-        feed = engine.desk.on_event
-
-        async def tapped(item):
-            self.events.append((time.monotonic(), item))
-            await feed(item)
-        engine.desk.on_event = tapped
         self.engine = engine
+
+    def _seen(self, item) -> None:
+        self.events.append((time.monotonic(), item))
+        self._new_event.set()
+
+    async def _until(self, found, timeout: float, what: str):
+        """What `found()` returns once it is truthy, looked for again at each PBX event."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not (result := found()):
+                    self._new_event.clear()
+                    await self._new_event.wait()
+        except TimeoutError:
+            raise AssertionError(what) from None
+        return result
 
     @property
     def ws_url(self) -> str:
@@ -90,8 +101,7 @@ class Rig:
     async def joined(self, caller: str, timeout: float = 30.0) -> tuple[float, int]:
         """When the caller was bridged with an agent's leg, and whose, as the PBX's own
         BridgeEnter events tell (an agent's leg has its agent's id as its extension)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def bridged() -> tuple[float, int] | None:
             entered = [(at, e) for at, e in self.events if isinstance(e, BridgeEnter)]
             for at, e in entered:
                 if e.channel.caller_num == caller and e.channel.context in CONNECT_CONTEXTS:
@@ -99,17 +109,14 @@ class Rig:
                             if leg.bridge_id == e.bridge_id and leg.channel.context == CTX_SESSION]
                     if legs:
                         return at, int(legs[0])
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{caller} never reached an agent's leg")
+            return None
+        return await self._until(bridged, timeout, f"{caller} never reached an agent's leg")
 
     async def queued(self, caller: str, timeout: float = 30.0) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for at, e in self.events:
-                if isinstance(e, QueueCallerJoin) and e.channel.caller_num == caller:
-                    return at
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{caller} never joined a queue")
+        def joined() -> float | None:
+            return next((at for at, e in self.events if isinstance(e, QueueCallerJoin)
+                         and e.channel.caller_num == caller), None)
+        return await self._until(joined, timeout, f"{caller} never joined a queue")
 
 
 @pytest.fixture

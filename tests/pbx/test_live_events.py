@@ -42,8 +42,8 @@ async def test_a_socket_dropped_during_a_call_gets_the_missed_events_in_order(ri
     # dropped: the call arrives while nobody listens
     call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                          hold_ms=6000, timeout=40))
+    # With no console open the screen-pop waits: it is built when a console subscribes.
     await r.wait_state("8001", "on_call", timeout=30)
-    await asyncio.sleep(0.5)  # the screen-pop is read from the database after the offer
     async with websockets.connect(f"{r.ws_url}/ws/agent") as ws:
         await ws.send(json.dumps(hello | {"epoch": epoch, "after": last}))
         resumed = json.loads(await ws.recv())
@@ -72,8 +72,8 @@ async def test_a_late_client_is_reset_with_the_current_screen_pop(rig, sipp):
     await r.login("8001")
     call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                          hold_ms=5000, timeout=40))
+    # With no console open the screen-pop waits: it is built when a console subscribes.
     await r.wait_state("8001", "on_call", timeout=30)
-    await asyncio.sleep(0.5)
     async with websockets.connect(f"{r.ws_url}/ws/agent") as ws:
         await ws.send(json.dumps({"token": await token(r, "supervisor"), "agent": "8001",
                                   "epoch": "from-an-earlier-engine", "after": 3}))
