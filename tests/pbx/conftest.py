@@ -173,9 +173,10 @@ async def softphones(tmp_path: Path):
         port = free_port(socket.SOCK_DGRAM)
         scenario = (["-sf", str(phones.write_answering_scenario(tmp_path, tone)),
                      "-mp", str(free_port(socket.SOCK_DGRAM))] if tone else ["-sn", "uas"])
-        procs.append(await asyncio.create_subprocess_exec(
-            "sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
-            cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
+        with open(tmp_path / f"softphone-{port}.log", "wb") as log:  # kept for a failure
+            procs.append(await asyncio.create_subprocess_exec(
+                "sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+                cwd=tmp_path, stdout=log, stderr=asyncio.subprocess.STDOUT))
         return port
 
     yield start
