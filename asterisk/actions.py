@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from asterisk.ami import AmiClient
+from asterisk.ami import AmiClient, originate_fields
 from asterisk.events import Channel, channel_from
 
 
@@ -86,14 +86,10 @@ def ami_fields(action: PbxAction) -> tuple[str, dict[str, str | list[str]]]:
         case HangUp(channel):
             return "Hangup", {"Channel": channel}
         case Originate():
-            fields = {"Channel": action.dial, "Async": "true", "ChannelId": action.channel_id,
-                      "Timeout": str(action.ring_ms), "Context": action.context,
-                      "Exten": action.exten, "Priority": "1"}
-            if action.caller_id:
-                fields["CallerID"] = action.caller_id
-            if action.variables:
-                fields["Variable"] = [f"{k}={v}" for k, v in action.variables.items()]
-            return "Originate", fields
+            return "Originate", originate_fields(
+                action.dial, action.channel_id, context=action.context, exten=action.exten,
+                caller_id=action.caller_id, timeout_ms=action.ring_ms,
+                variables=action.variables)
         case StartRecording(channel, file):
             return "MixMonitor", {"Channel": channel, "Options": "b", "File": file}
         case StopRecording(channel):

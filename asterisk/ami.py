@@ -180,22 +180,10 @@ class AmiClient:
     ) -> str:
         """Always Async; returns the ChannelId, which becomes the new channel's Uniqueid."""
         channel_id = channel_id or f"hotline-{uuid.uuid4().hex}"
-        fields: dict[str, str | list[str]] = {
-            "Channel": channel, "Async": "true", "ChannelId": channel_id,
-            "Timeout": str(timeout_ms),
-        }
-        if application:
-            fields["Application"] = application
-            if data is not None:
-                fields["Data"] = data
-        else:
-            fields.update({"Context": context or "", "Exten": exten or "",
-                           "Priority": str(priority)})
-        if caller_id:
-            fields["CallerID"] = caller_id
-        if variables:
-            fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
-        await self.action("Originate", fields)
+        await self.action("Originate", originate_fields(
+            channel, channel_id, context=context, exten=exten, priority=priority,
+            application=application, data=data, caller_id=caller_id, timeout_ms=timeout_ms,
+            variables=variables))
         return channel_id
 
     def status(self) -> dict[str, object]:
@@ -307,3 +295,28 @@ class AmiClient:
         s = self.settings
         delay = min(s.reconnect_max, s.reconnect_min * (2 ** min(failures, 16)))
         return delay * random.uniform(0.5, 1.0)
+
+
+def originate_fields(
+    channel: str, channel_id: str, *, context: str | None = None, exten: str | None = None,
+    priority: int | str = 1, application: str | None = None, data: str | None = None,
+    caller_id: str | None = None, timeout_ms: int = 30_000,
+    variables: Mapping[str, str] | None = None,
+) -> dict[str, str | list[str]]:
+    """An Originate's fields: always Async, correlated by the ChannelId given."""
+    fields: dict[str, str | list[str]] = {
+        "Channel": channel, "Async": "true", "ChannelId": channel_id,
+        "Timeout": str(timeout_ms),
+    }
+    if application:
+        fields["Application"] = application
+        if data is not None:
+            fields["Data"] = data
+    else:
+        fields.update({"Context": context or "", "Exten": exten or "",
+                       "Priority": str(priority)})
+    if caller_id:
+        fields["CallerID"] = caller_id
+    if variables:
+        fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
+    return fields
