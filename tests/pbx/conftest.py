@@ -49,9 +49,18 @@ def prerequisites():
         pytest.fail("PBX tier prerequisites missing: " + "; ".join(problems), pytrace=False)
 
 
+def rtp_ports_of_this_worker() -> tuple[int, int]:
+    """A block of RTP ports of this pytest-xdist worker's own, below the kernel's ephemeral
+    range (where free_port finds the SIP, AMI, FastAGI and sipp media ports): PBXs running side
+    by side never share an RTP port."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    start = 10000 + (worker % 10) * 2000
+    return start, start + 2000
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    rtp = random.randrange(30000, 39000, 100)
+    rtp = random.randrange(*rtp_ports_of_this_worker(), 100)
     return Settings(
         data_dir=tmp_path,
         pbx=PbxSettings(run_dir=tmp_path / "pbx", sip_port=free_port(socket.SOCK_DGRAM),
