@@ -25,6 +25,7 @@ from agent_api.routes import (
     queues,
     recordings,
     retailers,
+    users,
     voicemails,
     wallboard,
 )
@@ -46,12 +47,14 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                 settings, engine.sessions, engine)
             yield
 
-    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc are the pages module's: their scripts are served locally, not from a CDN.
+    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, outbound, pages):
+                   do_not_call, outbound, users, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
+from agent_api.app import create_app
 from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused here)
     customers,
     database,
@@ -17,6 +18,7 @@ from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused
     sipp,
     softphones,
 )
+from tests.pbx.helpers import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -35,3 +37,26 @@ async def page():
             yield page
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def office(settings, database):  # noqa: F811  (the imported fixtures)
+    """The pages and the API on a copy of the demo database, without telephony (administration
+    and documents need no PBX): the base URL."""
+    async with served(create_app(settings, telephony=False)) as base_url:
+        yield base_url
+
+
+async def only_local_requests(page) -> list[str]:
+    """Refuses, and lists, every request the page makes beyond this machine."""
+    outside: list[str] = []
+
+    async def guard(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            await route.continue_()
+        else:
+            outside.append(url)
+            await route.abort()
+    await page.route("**/*", guard)
+    return outside

@@ -1,14 +1,18 @@
-"""What PBX tests share besides fixtures: a logged-in HTTP client of the app, and the wait for
-call rows."""
+"""What PBX tests share besides fixtures: a logged-in HTTP client of the app, the app served
+by uvicorn, and the wait for call rows."""
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 
+import uvicorn
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from asterisk.actions import AmiPbx
 from asterisk.ami import AmiClient
+from asterisk.ports import free_port
 from asterisk.settings import AmiSettings
 from models import Call
 from services.demo import DEMO_PASSWORD
@@ -22,6 +26,25 @@ async def api_client(app, username: str = "admin") -> AsyncClient:
     assert reply.status_code == 200, reply.text
     client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
     return client
+
+
+@contextlib.asynccontextmanager
+async def served(app) -> AsyncIterator[str]:
+    """The app served by uvicorn (lifespan and all) on a free port: its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
+                                           log_level="warning", ws="websockets-sansio"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises what stopped it
+                raise AssertionError("uvicorn stopped before it started")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
 
 
 async def wait_for_calls(engine, count: int, *, closed: bool = True, timeout: float = 5.0):

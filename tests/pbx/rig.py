@@ -6,17 +6,15 @@ import dataclasses
 import time
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from agent_api.app import create_app
 from asterisk.config import SipEndpoint
 from asterisk.dialplan import CTX_CONNECT, CTX_CONNECT_RECORDED, CTX_SESSION
 from asterisk.events import BridgeEnter, QueueCallerJoin
-from asterisk.ports import free_port
 from models import Agent, Branch, BusinessType, QueueSettings
 from runtime.provision import local_pbx, pbx_layout
-from tests.pbx.helpers import api_client
+from tests.pbx.helpers import api_client, served
 
 CONNECT_CONTEXTS = (CTX_CONNECT, CTX_CONNECT_RECORDED)
 
@@ -37,7 +35,7 @@ class Rig:
         self._stack = contextlib.AsyncExitStack()
         app = create_app(self.settings)
         if serve:
-            await self._stack.enter_async_context(_served(app, self))
+            self.base_url = await self._stack.enter_async_context(served(app))
         else:
             await self._stack.enter_async_context(app.router.lifespan_context(app))
         engine = app.state.engine
@@ -157,22 +155,3 @@ async def rig(settings, database, prompts, softphones):
         await state["rig"].stop_engine()
     if state.get("pbx"):
         await state["pbx"].down()
-
-
-@contextlib.asynccontextmanager
-async def _served(app, rig: Rig):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning", ws="websockets-sansio"))
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()  # raises what stopped it
-                raise AssertionError("uvicorn stopped before it started")
-            await asyncio.sleep(0.02)
-        rig.base_url = f"http://127.0.0.1:{port}"
-        yield
-    finally:
-        server.should_exit = True
-        await serving
