@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
     sub.add_parser("seed-demo", help="insert the demo branches, agents and retailers")
+    admin = sub.add_parser("create-admin", help="the first administrator of a new installation",
+                           description="The password is asked for twice on a terminal, or read "
+                           "as the first line of standard input.")
+    admin.add_argument("username")
     prompts = sub.add_parser("prompts", help="the IVR prompts (Mandarin and English)")
     prompts.add_argument("action", choices=["build"])
     dial = sub.add_parser("call", help="a sipp phone calls the hotline and walks the IVR",
@@ -152,6 +156,36 @@ async def seed_demo(settings: Settings, _args=None) -> int:
     return 0
 
 
+def read_password() -> str:
+    import getpass
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != password:
+        raise SystemExit("hotline: the two passwords differ")
+    return password
+
+
+async def create_admin(settings: Settings, args) -> int:
+    from models import Role
+    from services import users
+    from services.errors import DomainError
+    db = make_engine(settings.db.url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            await users.create(session, None, users.NewUser(args.username, read_password(),
+                                                            Role.ADMIN))
+    except DomainError as exc:
+        problems = exc.detail if isinstance(exc.detail, str) else "; ".join(
+            d["msg"] for d in exc.detail)
+        print(f"hotline: no administrator created: {problems}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(f"administrator {args.username} created: sign in at /admin")
+    return 0
+
+
 async def demo(settings: Settings, args) -> int:
     from migrations import runner
     from services.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS
@@ -252,7 +286,8 @@ async def import_contacts_command(settings: Settings, args) -> int:
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
-    "seed-demo": seed_demo, "calls": list_calls, "prompts": build_prompts_command,
+    "seed-demo": seed_demo, "create-admin": create_admin, "calls": list_calls,
+    "prompts": build_prompts_command,
     "call": place_call, "purge-recordings": purge_recordings,
     "import-contacts": import_contacts_command}
 

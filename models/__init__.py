@@ -8,6 +8,7 @@ from models import opinions as _opinions  # noqa: F401
 from models import quality as _quality  # noqa: F401
 from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
 from models.agents import Agent, AgentSkill, Skill
+from models.audit import AuditEntry
 from models.base import Base, UtcDateTime, utcnow
 from models.calls import (
     Call,
@@ -49,6 +50,7 @@ __all__ = [
     "AgentSkill",
     "AgentTransition",
     "AttemptOutcome",
+    "AuditEntry",
     "AuthToken",
     "Base",
     "Branch",

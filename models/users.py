@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     OPS = "ops"
+    BRANCH_ADMIN = "branch_admin"  # administers its own branch only
     ADMIN = "admin"
 
 

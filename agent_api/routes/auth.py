@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from agent_api.auth import (
@@ -17,6 +17,7 @@ from agent_api.auth import (
 from agent_api.deps import Session
 from models import Agent
 from runtime.settings import AuthSettings
+from services import users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -63,3 +64,14 @@ async def logout(user: CurrentUser, value: Annotated[str, Depends(bearer)],
                  session: Session) -> None:
     """The token stops working at once."""
     await revoke(session, value)
+
+
+class OwnPasswordIn(BaseModel):
+    current: str = Field(max_length=200)
+    new: str = Field(max_length=200)
+
+
+@router.post("/password", status_code=204)
+async def change_own_password(body: OwnPasswordIn, user: CurrentUser, session: Session) -> None:
+    """Any user changes their own password, giving the current one."""
+    await users.change_own_password(session, user, body.current, body.new)

@@ -14,7 +14,7 @@ from models.knowledge import KNOWLEDGE_FTS, KNOWLEDGE_TRGM_INDEX
 pytestmark = pytest.mark.db
 
 MODEL_TABLES = set(Base.metadata.tables)
-HEAD = "0011"
+HEAD = "0012"
 IVR_TABLES = {  # created by 0002
     "business_hours", "holidays", "voicemails", "ivr_steps", "self_service_attempts",
     "self_service_locks", "orders",
@@ -28,8 +28,9 @@ QUALITY_TABLES = {"score_forms", "score_criteria", "call_scores", "call_score_it
 RECORDING_TABLES = {"recordings"}  # 0010
 CAMPAIGN_TABLES = {"campaigns", "campaign_agents", "contacts", "contact_attempts",
                    "do_not_call"}  # 0011
+ADMINISTRATION_TABLES = {"audit_log"}  # 0012
 AFTER_0002 = (ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
-              | QUALITY_TABLES | RECORDING_TABLES | CAMPAIGN_TABLES)
+              | QUALITY_TABLES | RECORDING_TABLES | CAMPAIGN_TABLES | ADMINISTRATION_TABLES)
 
 
 def _index_table(name: str) -> bool:
