@@ -3,7 +3,7 @@ by uvicorn on a real PBX. A missing browser fails loudly, never skips."""
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import async_playwright, expect
 
 from agent_api.app import create_app
 from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused here)
@@ -21,6 +21,7 @@ from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused
 from tests.pbx.helpers import served
 
 CHROMIUM = Path("/usr/bin/chromium")
+expect.set_options(timeout=15000)  # as the pages' own default below: a busy machine is slow
 
 
 @pytest.fixture

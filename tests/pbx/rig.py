@@ -77,11 +77,14 @@ class Rig:
         assert reply.status_code == 200, reply.text
         return reply.json()
 
-    async def wait_state(self, number: str, state: str, timeout: float = 15.0) -> dict:
+    async def wait_state(self, number: str, state: str | tuple[str, ...],
+                         timeout: float = 15.0) -> dict:
+        """Until the agent is in `state` (or one of them)."""
+        states = (state,) if isinstance(state, str) else state
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             agent = await self.agent(number)
-            if agent["state"] == state:
+            if agent["state"] in states:
                 return agent
             await asyncio.sleep(0.05)
         raise AssertionError(f"agent {number} never {state}: {agent}")

@@ -116,6 +116,7 @@ async def test_an_agent_logs_in_from_the_phone_and_takes_a_call_on_that_line(rig
     _, agent = await r.joined("13300000001")
     assert agent == await r.agent_id("8001")
     assert (await r.agent("8001"))["calls_handled_today"] == 1
+    await r.wait_state("8001", ("wrap_up", "available"))  # the engine has seen the hang-up
     await r.post("/agents/8001/logout")  # hangs up the phone's call
     await phone
 
