@@ -21,7 +21,8 @@ VENDOR = {
     "favicon.png": "swagger-ui-dist/favicon-32x32.png",
     "redoc.js": "redoc/bundles/redoc.standalone.js",
 }
-PAGES = {"console": "console.html", "wallboard": "wallboard.html", "ops": "ops.html"}
+PAGES = {"console": "console.html", "wallboard": "wallboard.html", "ops": "ops.html",
+         "admin": "admin.html"}
 NO_CACHE = {"Cache-Control": "no-cache"}
 # The documents' bundles would fetch a logo from their makers' sites: the browser is told to
 # fetch nothing but from here.

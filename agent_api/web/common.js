@@ -8,7 +8,10 @@ export const el = (tag, text, cls) => {
 };
 
 export class ApiError extends Error {
-  constructor(status, messages) { super(messages.join("; ")); this.status = status; this.messages = messages; }
+  constructor(status, messages, detail) {
+    super(messages.join("; "));
+    this.status = status; this.messages = messages; this.detail = detail;  // detail: as the API said it
+  }
 }
 
 export function messagesOf(detail) {
@@ -32,7 +35,7 @@ export function apiClient(tokenOf, unauthorized) {
     if (reply.status === 204) return null;
     const data = await reply.json().catch(() => ({ detail: reply.statusText }));
     if (reply.status === 401 && path !== "/auth/token") unauthorized();
-    if (!reply.ok) throw new ApiError(reply.status, messagesOf(data.detail));
+    if (!reply.ok) throw new ApiError(reply.status, messagesOf(data.detail), data.detail);
     return data;
   };
 }

@@ -161,3 +161,11 @@ async def test_create_admin_makes_the_first_administrator_of_a_new_installation(
     assert code == 1 and "no administrator created: a password has at least 8" in said
     code, said = await create_admin("chief", "a-long-password")
     assert code == 1 and "username 'chief' is taken" in said
+
+
+async def test_the_branches_are_listed_headquarters_first_to_anyone_signed_in(api):
+    assert (await api.get("/branches")).status_code == 401
+    branches = (await api.get("/branches", headers=await login(api, "8001"))).json()
+    assert [(b["code"], b["is_headquarters"], b["timezone"]) for b in branches] == [
+        ("HQ", True, "Asia/Shanghai"), ("BJ", False, "Asia/Shanghai"),
+        ("SH", False, "Asia/Shanghai")]

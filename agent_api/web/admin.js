@@ -1,0 +1,184 @@
+// Administration: users and roles, and the audit log. Vue 3 and Element Plus (globals loaded by
+// admin.html from /vendor), Chinese first with an English switch.
+import { apiClient } from "./common.js";
+import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
+
+const { createApp, reactive, ref, computed, onMounted } = Vue;
+const { ElMessage, ElMessageBox } = ElementPlus;
+const LOCALES = { zh: ElementPlusLocaleZhCn, en: ElementPlusLocaleEn };
+const ROLES = ["agent", "supervisor", "ops", "branch_admin", "admin"];
+const ADMINS = ["admin", "branch_admin"];
+
+const template = `
+<el-config-provider :locale="locale">
+  <div v-if="!me" class="signin">
+    <el-card>
+      <template #header><strong>hotline · {{ tr('app.admin') }}</strong>
+        <el-button link id="lang" style="float:right" @click="switchLanguage">{{ tr('app.language') }}</el-button></template>
+      <el-form id="signin-form" label-position="top" @submit.prevent="signIn">
+        <el-form-item :label="tr('field.username')"><el-input v-model="signin.username" name="username" autocomplete="username" /></el-form-item>
+        <el-form-item :label="tr('field.password')"><el-input v-model="signin.password" name="password" type="password" autocomplete="current-password" /></el-form-item>
+        <el-alert v-if="signin.error" :title="signin.error" type="error" :closable="false" role="alert" />
+        <el-button type="primary" native-type="submit" style="margin-top:12px">{{ tr('app.signin') }}</el-button>
+      </el-form>
+    </el-card>
+  </div>
+  <div v-else>
+    <header class="bar">
+      <strong>hotline · {{ tr('app.admin') }}</strong>
+      <span id="who">{{ me.username }} · {{ tr('role.' + me.role) }}</span>
+      <span class="spacer"></span>
+      <el-button link id="lang" @click="switchLanguage">{{ tr('app.language') }}</el-button>
+      <el-button id="signout" @click="signOut">{{ tr('app.signout') }}</el-button>
+    </header>
+    <div class="page">
+      <el-alert v-if="!mayAdminister" :title="tr('msg.no_rights')" type="warning" :closable="false" role="alert" />
+      <el-tabs v-else v-model="tab" @tab-change="load">
+        <el-tab-pane :label="tr('tab.users')" name="users">
+          <el-button type="primary" id="new-user" @click="openNew">{{ tr('btn.new_user') }}</el-button>
+          <el-table :data="users" id="users" style="margin-top:12px" :row-class-name="rowName">
+            <el-table-column prop="username" :label="tr('field.username')" />
+            <el-table-column :label="tr('field.role')"><template #default="{ row }">{{ tr('role.' + row.role) }}</template></el-table-column>
+            <el-table-column :label="tr('field.branch')"><template #default="{ row }">{{ branchName(row.branch) }}</template></el-table-column>
+            <el-table-column prop="agent" :label="tr('field.agent')" />
+            <el-table-column prop="sip_endpoint" :label="tr('field.sip_endpoint')" />
+            <el-table-column :label="tr('field.active')"><template #default="{ row }">
+              <el-tag :type="row.active ? 'success' : 'info'" class="status">{{ tr(row.active ? 'state.active' : 'state.disabled') }}</el-tag></template></el-table-column>
+            <el-table-column :label="tr('field.created_at')" width="180"><template #default="{ row }">{{ when(row.created_at) }}</template></el-table-column>
+            <el-table-column width="260"><template #default="{ row }">
+              <el-button size="small" @click="openEdit(row)">{{ tr('btn.edit') }}</el-button>
+              <el-button size="small" @click="toggle(row)">{{ tr(row.active ? 'btn.disable' : 'btn.enable') }}</el-button>
+              <el-button size="small" @click="resetPassword(row)">{{ tr('btn.reset_password') }}</el-button>
+            </template></el-table-column>
+          </el-table>
+        </el-tab-pane>
+        <el-tab-pane :label="tr('tab.audit')" name="audit">
+          <div class="filters">
+            <el-select v-model="filters.action" clearable :placeholder="tr('field.action')" style="width:180px" id="audit-action">
+              <el-option v-for="a in actions" :key="a" :value="a" :label="tr('action.' + a)" />
+            </el-select>
+            <el-input v-model="filters.user" clearable :placeholder="tr('field.who')" style="width:180px" />
+            <el-button @click="loadAudit">{{ tr('btn.search') }}</el-button>
+          </div>
+          <el-table :data="audit" id="audit">
+            <el-table-column :label="tr('field.at')" width="180"><template #default="{ row }">{{ when(row.at) }}</template></el-table-column>
+            <el-table-column prop="username" :label="tr('field.who')" width="140" />
+            <el-table-column :label="tr('field.action')" width="140"><template #default="{ row }">{{ tr('action.' + row.action) }}</template></el-table-column>
+            <el-table-column :label="tr('field.entity')" width="140"><template #default="{ row }">{{ tr('entity.' + row.entity) }} {{ row.entity_id }}</template></el-table-column>
+            <el-table-column :label="tr('field.before')"><template #default="{ row }"><span class="change">{{ shown(row.before) }}</span></template></el-table-column>
+            <el-table-column :label="tr('field.after')"><template #default="{ row }"><span class="change">{{ shown(row.after) }}</span></template></el-table-column>
+          </el-table>
+        </el-tab-pane>
+      </el-tabs>
+    </div>
+    <el-dialog v-model="form.open" :title="form.id ? tr('btn.edit') + ' ' + form.username : tr('btn.new_user')" width="460px">
+      <el-form id="user-form" label-width="110px" @submit.prevent="save">
+        <el-form-item :label="tr('field.username')"><el-input v-model="form.username" name="username" :disabled="!!form.id" /></el-form-item>
+        <el-form-item v-if="!form.id" :label="tr('field.password')"><el-input v-model="form.password" name="password" type="password" /></el-form-item>
+        <el-form-item :label="tr('field.role')">
+          <el-select v-model="form.role" id="form-role"><el-option v-for="r in roles" :key="r" :value="r" :label="tr('role.' + r)" /></el-select></el-form-item>
+        <el-form-item :label="tr('field.branch')">
+          <el-select v-model="form.branch" id="form-branch" clearable><el-option v-for="b in branches" :key="b.code" :value="b.code" :label="b.name" /></el-select></el-form-item>
+        <el-form-item :label="tr('field.agent')"><el-input v-model="form.agent" name="agent" /></el-form-item>
+        <el-form-item :label="tr('field.sip_endpoint')"><el-input v-model="form.sip_endpoint" name="sip_endpoint" /></el-form-item>
+        <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
+      </el-form>
+      <template #footer>
+        <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
+        <el-button type="primary" id="save-user" @click="save">{{ tr('btn.save') }}</el-button>
+      </template>
+    </el-dialog>
+  </div>
+</el-config-provider>`;
+
+createApp({
+  template,
+  setup() {
+    const lang = ref(language());
+    const token = ref(sessionStorage.getItem("hotline.token"));
+    const me = ref(null);
+    const tab = ref("users");
+    const users = ref([]), audit = ref([]), branches = ref([]);
+    const signin = reactive({ username: "", password: "", error: "" });
+    const filters = reactive({ action: "", user: "" });
+    const blank = { open: false, id: null, username: "", password: "", role: "agent", branch: "", agent: "", sip_endpoint: "", problems: [] };
+    const form = reactive({ ...blank });
+    const api = apiClient(() => token.value, () => { token.value = null; me.value = null; });
+
+    const tr = (key) => t(key, lang.value);  // reactive on the language
+    const locale = computed(() => LOCALES[lang.value]);
+    const mayAdminister = computed(() => me.value && ADMINS.includes(me.value.role));
+    const roles = computed(() => me.value?.role === "admin" ? ROLES : ["agent", "supervisor"]);
+    const actions = ["create", "update", "reset_password", "change_password"];
+    const failure = (status) => (tr(`error.${status}`) === `error.${status}` ? tr("error.other") : tr(`error.${status}`));
+    const said = (e) => (Array.isArray(e.detail) ? e.detail.map(refusal) : [failure(e.status)]);
+    const when = (iso) => localTime(iso);
+    const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
+      : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x) : x);
+    const shown = (v) => (v ? Object.entries(v).map(([k, x]) => `${tr("field." + k)}: ${word(k, x)}`).join("\n") : "");
+    const branchName = (code) => (code ? branches.value.find((b) => b.code === code)?.name ?? code : tr("hq"));
+    const rowName = ({ row }) => `user-${row.username}`;
+
+    function switchLanguage() { setLanguage(lang.value === "zh" ? "en" : "zh"); lang.value = language(); }
+    async function loadUsers() { users.value = await api("GET", "/users"); }
+    async function loadAudit() {
+      const q = new URLSearchParams();
+      if (filters.action) q.set("action", filters.action);
+      if (filters.user) q.set("user", filters.user);
+      audit.value = await api("GET", `/audit?${q}`);
+    }
+    async function load() { if (mayAdminister.value) await (tab.value === "users" ? loadUsers() : loadAudit()); }
+    async function start() {
+      me.value = await api("GET", "/auth/me");
+      branches.value = await api("GET", "/branches");
+      await load();
+    }
+    async function signIn() {
+      try {
+        const reply = await api("POST", "/auth/token", { username: signin.username, password: signin.password }, true);
+        token.value = reply.access_token;
+        sessionStorage.setItem("hotline.token", token.value);
+        signin.error = "";
+        await start();
+      } catch (e) { signin.error = failure(e.status); }
+    }
+    async function signOut() {
+      await api("POST", "/auth/logout").catch(() => {});
+      sessionStorage.removeItem("hotline.token");
+      token.value = null; me.value = null;
+    }
+    function openNew() { Object.assign(form, blank, { open: true }); }
+    function openEdit(row) {
+      Object.assign(form, blank, { open: true, id: row.id, username: row.username, role: row.role,
+        branch: row.branch ?? "", agent: row.agent ?? "", sip_endpoint: row.sip_endpoint ?? "" });
+    }
+    async function save() {
+      const body = { role: form.role, branch: form.branch || null, agent: form.agent || null, sip_endpoint: form.sip_endpoint || null };
+      try {
+        if (form.id) await api("PATCH", `/users/${form.id}`, body);
+        else await api("POST", "/users", { ...body, username: form.username, password: form.password });
+        form.open = false;
+        ElMessage.success(tr(form.id ? "msg.saved" : "msg.created"));
+        await loadUsers();
+      } catch (e) { form.problems = said(e); }
+    }
+    async function toggle(row) {
+      try {
+        if (row.active) await ElMessageBox.confirm(tr("msg.confirm_disable"), row.username, { type: "warning" });
+        await api("PATCH", `/users/${row.id}`, { active: !row.active });
+        ElMessage.success(tr("msg.saved"));
+        await loadUsers();
+      } catch (e) { if (e !== "cancel") ElMessage.error(said(e).join("; ")); }
+    }
+    async function resetPassword(row) {
+      try {
+        const { value } = await ElMessageBox.prompt(tr("field.new"), `${tr("btn.reset_password")} · ${row.username}`, { inputType: "password" });
+        await api("POST", `/users/${row.id}/password`, { password: value });
+        ElMessage.success(tr("msg.password_reset"));
+      } catch (e) { if (e !== "cancel") ElMessage.error(said(e).join("; ")); }
+    }
+    onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
+    return { lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, roles, actions,
+      when, shown, branchName, rowName, switchLanguage, load, loadAudit, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
+  },
+}).use(ElementPlus).mount("#app");

@@ -1,0 +1,90 @@
+"""The administration page in Chromium, Chinese first: an administrator signs in, creates a
+supervisor, is told in Chinese why a duplicate is refused, disables the user, and reads each
+change in the audit log at Beijing time; then the same page in English after the switch."""
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import expect
+from sqlalchemy import select
+
+from models import AuditEntry
+from services.demo import DEMO_PASSWORD
+from tests.browser.conftest import only_local_requests
+
+pytestmark = pytest.mark.browser
+
+
+async def sign_in(page, base_url: str, username: str = "admin") -> None:
+    await page.goto(f"{base_url}/admin")
+    await page.locator("#signin-form input[name=username]").fill(username)
+    await page.locator("#signin-form input[name=password]").fill(DEMO_PASSWORD)
+    await page.locator("#signin-form button[type=submit]").click()
+
+
+async def choose(page, select_id: str, option: str) -> None:
+    await page.locator(f"#{select_id}").click(force=True)  # the select's own label covers it
+    await page.locator(".el-select-dropdown__item:visible", has_text=option).click()
+    await expect(page.locator(".el-select-dropdown:visible")).to_have_count(0)  # closed
+
+
+async def new_user(page, username: str) -> None:
+    await page.locator("#new-user").click()
+    form = page.locator("#user-form")
+    await form.locator("input[name=username]").fill(username)
+    await form.locator("input[name=password]").fill("long-enough")
+    await choose(page, "form-role", "班长")
+    await choose(page, "form-branch", "北京分公司")
+    await page.locator("#save-user").click()
+
+
+async def test_an_administrator_manages_users_in_chinese_and_english(office, page, database):
+    page = await page.context.browser.new_page(timezone_id="Asia/Shanghai")
+    outside = await only_local_requests(page)
+    await sign_in(page, office)
+    await expect(page.locator("#who")).to_have_text("admin · 系统管理员")
+    await new_user(page, "sup-bj")
+    row = page.locator("#users tr.user-sup-bj")
+    await expect(row).to_contain_text("班长")
+    await expect(row).to_contain_text("北京分公司 Beijing")
+    await expect(row.locator(".status")).to_have_text("启用")
+
+    await new_user(page, "sup-bj")  # again: refused, said in Chinese, naming the field
+    await expect(page.locator("#user-form .problem")).to_have_text("用户名: 用户名已被占用")
+    await page.get_by_role("button", name="取消").click()
+
+    await row.get_by_role("button", name="停用").click()
+    await page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    await expect(row.locator(".status")).to_have_text("停用")
+
+    await page.get_by_role("tab", name="审计日志").click()
+    entries = page.locator("#audit .el-table__body tr")
+    await expect(entries).to_have_count(2)
+    await expect(entries.nth(0)).to_contain_text("修改")
+    await expect(entries.nth(0)).to_contain_text("状态: 启用")  # before
+    await expect(entries.nth(0)).to_contain_text("状态: 停用")  # after
+    await expect(entries.nth(1)).to_contain_text("新建")
+    async with database() as s:
+        created = (await s.scalars(select(AuditEntry).order_by(AuditEntry.id))).first()
+    beijing = created.at.astimezone(ZoneInfo("Asia/Shanghai"))
+    await expect(entries.nth(1)).to_contain_text(beijing.strftime("%Y-%m-%d %H:%M:%S"))
+
+    await page.locator("#lang").click()
+    await expect(page.get_by_role("tab", name="Audit log")).to_be_visible()
+    await expect(entries.nth(1)).to_contain_text("created")
+    await expect(entries.nth(0)).to_contain_text("Status: Disabled")
+    await page.get_by_role("tab", name="Users").click()
+    await expect(row).to_contain_text("Supervisor")
+    await expect(row.locator(".status")).to_have_text("Disabled")
+    await page.reload()  # the choice is kept
+    await expect(page.locator("#who")).to_have_text("admin · Administrator")
+    assert outside == []
+
+
+async def test_a_user_who_is_no_administrator_is_told_so(office, page):
+    await sign_in(page, office, "supervisor")
+    await expect(page.get_by_role("alert")).to_have_text("无权访问此页面")
+    await page.locator("#signout").click()
+    await page.locator("#signin-form input[name=username]").fill("admin")
+    await page.locator("#signin-form input[name=password]").fill("wrong")
+    await page.locator("#signin-form button[type=submit]").click()
+    await expect(page.get_by_role("alert")).to_have_text("用户名或密码不正确")
