@@ -25,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the engine: API, AMI and FastAGI in one process")
-    sub.add_parser("demo", help="PBX, database with demo data and engine, ready for a call")
+    demo_args = sub.add_parser("demo", help="PBX, database with demo data and engine, ready for a "
+                               "call")
+    demo_args.add_argument("--open-all-hours", action="store_true",
+                           help="every branch open at any hour: the agents' path tried at night")
     pbx = sub.add_parser("pbx", help="the local Asterisk for development and tests")
     pbx.add_argument("action", choices=["install", "up", "down", "status", "render"])
     pbx.add_argument("--out", type=Path, help="render: the folder to write the configs into")
@@ -188,7 +191,8 @@ async def create_admin(settings: Settings, args) -> int:
 
 async def demo(settings: Settings, args) -> int:
     from migrations import runner
-    from services.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS
+    from services.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS, opening_now
+    settings.ivr.open_around_the_clock = args.open_all_hours
     await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
     await runner.upgrade(settings.db.url)
     await seed_demo(settings)
@@ -197,10 +201,21 @@ async def demo(settings: Settings, args) -> int:
     await pbx.down()  # a PBX left over from an interrupted demo
     await pbx.up()
     http = f"http://{settings.http.host}:{settings.http.port}"
+    db = make_engine(settings.db.url)
+    try:
+        opening = await opening_now(make_sessionmaker(db), args.open_all_hours)
+    finally:
+        await db.dispose()
+    branches = "\n               ".join(opening)
+    closed = "" if not any(" closed " in line for line in opening) else (
+        "\n               closed: calls go to voicemail; to reach an agent at any hour, run"
+        "\n               hotline demo --open-all-hours")
     print(f"""
 hotline is ready.
   API          {http}   (docs {http}/docs, health {http}/health)
-  console      {http}/console   (the agents' page: sign in as 8001 .. 8005)
+  pages        {http}/console (agents: sign in as 8001 .. 8005), {http}/ops (campaigns),
+               {http}/wallboard, {http}/admin (users and the audit log)
+  branches     {branches}{closed}
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
   agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN}; log in from the
                phone with {settings.pbx.agent_login_code})

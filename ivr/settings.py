@@ -15,3 +15,6 @@ class IvrSettings(BaseModel):
     pin_failures_before_lock: int = 3
     pin_lock_minutes: int = 30
     voicemail_max_seconds: int = 120
+    # Every branch open at every hour, hours and holidays aside: to try the agents' path at any
+    # hour (`hotline demo --open-all-hours`). Never for production.
+    open_around_the_clock: bool = False

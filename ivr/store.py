@@ -88,8 +88,9 @@ class IvrStore:
         now = utcnow()
         open_codes = frozenset(
             b.code for b in org.branches
-            if is_open(now, b.timezone, org.hours.get(b.id, ()),
-                       org.holidays.get(b.id, ()) + org.holidays.get(None, ())))
+            if self.settings.open_around_the_clock or is_open(
+                now, b.timezone, org.hours.get(b.id, ()),
+                org.holidays.get(b.id, ()) + org.holidays.get(None, ())))
         return flow.CallContext(caller_number=caller_number, menu=org.menu,
                                 open_branches=open_codes, hq_branch_id=org.hq_branch_id,
                                 language=language)

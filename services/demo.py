@@ -1,16 +1,19 @@
 """Demo data: a headquarters, two branches, business types, skills, agents and retailers."""
 from datetime import time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ivr.hours import is_open
 from models import (
     Agent,
     AgentSkill,
     Branch,
     BusinessHours,
     BusinessType,
+    Holiday,
     Order,
     Retailer,
     RetailerPhone,
@@ -129,3 +132,25 @@ async def _seed_catalogue(session: AsyncSession, branches: dict[str, Branch],
         session.add_all(OrderLimit(retailer_id=r.id, product_id=product.id, min_quantity=1,
                                    max_quantity=CLASS_LIMITS[r.retailer_class])
                         for r in retailers.values())
+
+
+async def opening_now(sessions: async_sessionmaker[AsyncSession],
+                      around_the_clock: bool = False) -> list[str]:
+    """A line per branch: open or closed now, at its own clock, and why (its hours today)."""
+    now = utcnow()
+    async with sessions() as s:
+        branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
+        hours = list(await s.scalars(select(BusinessHours)))
+        holidays = list(await s.scalars(select(Holiday)))
+    lines = []
+    for b in branches:
+        local = now.astimezone(ZoneInfo(b.timezone))
+        mine = [(h.weekday, h.opens, h.closes) for h in hours if h.branch_id == b.id]
+        off = [h.day for h in holidays if h.branch_id in (b.id, None)]
+        today = ", ".join(f"{o:%H:%M}-{c:%H:%M}" for d, o, c in sorted(mine)
+                          if d == local.weekday()) or ("around the clock" if not mine else "closed")
+        state = ("open (all hours, demo)" if around_the_clock
+                 else "open" if is_open(now, b.timezone, mine, off) else "closed")
+        lines.append(f"{b.code:<4} {state:<22} {local:%H:%M} {b.timezone}; today {today}"
+                     + (" (holiday)" if local.date() in off else ""))
+    return lines

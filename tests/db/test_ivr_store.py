@@ -19,7 +19,7 @@ from models import (
     utcnow,
 )
 from models.journal import Journal
-from services.demo import seed
+from services.demo import opening_now, seed
 
 pytestmark = pytest.mark.db
 
@@ -84,6 +84,9 @@ async def test_open_branches_follow_hours_and_holidays(store, sessions):
     ctx = await store.menu_context("1")
     assert not {"BJ", "SH", "HQ"} & ctx.open_branches
 
+    demo = IvrStore(sessions, Journal(sessions), IvrSettings(open_around_the_clock=True))
+    assert (await demo.menu_context("1")).open_branches == {"BJ", "SH", "HQ"}  # holiday or not
+
 
 async def test_three_wrong_pins_lock_and_every_attempt_is_kept(store, sessions):
     rid = await ids(sessions, Retailer, card_number="110100003")
@@ -107,3 +110,20 @@ async def test_last_orders_are_dated_in_the_branch_time_zone(store, sessions):
     [order] = await store.last_orders(rid, 3)
     assert (order.day.isoformat(), order.amount, order.status) == ("2026-03-02",
                                                                   Decimal("12.30"), "accepted")
+
+
+async def test_the_demo_says_which_branches_are_open_now_and_why(store, sessions):
+    bj, sh = await ids(sessions, Branch, code="BJ"), await ids(sessions, Branch, code="SH")
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    async with sessions() as s, s.begin():
+        for h in await s.scalars(select(BusinessHours).where(BusinessHours.branch_id == bj)):
+            await s.delete(h)
+        s.add_all(BusinessHours(branch_id=bj, weekday=d, opens=time(0, 0),
+                                closes=time(23, 59, 59)) for d in range(7))
+        s.add(Holiday(branch_id=sh, day=today, name="branch outing"))
+    bj_line, hq_line, sh_line = await opening_now(sessions)
+    assert bj_line.startswith("BJ   open ") and "today 00:00-23:59" in bj_line
+    assert hq_line.startswith("HQ   open ") and "today around the clock" in hq_line
+    assert sh_line.startswith("SH   closed ") and sh_line.endswith("(holiday)")
+    assert all("open (all hours, demo)" in line
+               for line in await opening_now(sessions, around_the_clock=True))
