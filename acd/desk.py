@@ -107,6 +107,22 @@ class Desk:
         self.agents = agents
         self.last_states = last_states or {}
 
+    def update_agent(self, info: AgentInfo | None, agent_id: int) -> None:
+        """An agent an administrator created, changed (`info`) or retired (None): known, or
+        forgotten, at once; a routable agent is routed with its new branch and skills."""
+        if info is None:
+            self.agents.pop(agent_id, None)
+        else:
+            self.agents[agent_id] = info
+        self.router.remove_agent(agent_id)
+        self._sync(agent_id)
+
+    def on_a_call(self, agent_id: int) -> bool:
+        return self.sessions.machine(agent_id).current_call is not None
+
+    def logged_in(self, agent_id: int) -> bool:
+        return self.sessions.machine(agent_id).state != AgentState.LOGGED_OUT
+
     def agent_by_number(self, number: str) -> AgentInfo | None:
         return next((a for a in self.agents.values() if a.number == number), None)
 

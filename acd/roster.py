@@ -28,23 +28,17 @@ class LastState:
     reason: PauseReason | None
 
 
-async def load_roster(sessions: async_sessionmaker[AsyncSession],
-                      ) -> tuple[list[QueuePolicy], dict[int, AgentInfo], dict[int, LastState]]:
-    policies = await load_policies(sessions)
-    async with sessions() as s:
-        rows = (await s.execute(
-            select(Agent.id, Agent.number, Agent.sip_endpoint, Branch.code,
+def _agents_query(*where):
+    return (select(Agent.id, Agent.number, Agent.sip_endpoint, Branch.code,
                    BusinessType.code, Skill.language, AgentSkill.level)
             .join(Branch, Branch.id == Agent.branch_id)
             .outerjoin(AgentSkill, AgentSkill.agent_id == Agent.id)
             .outerjoin(Skill, Skill.id == AgentSkill.skill_id)
             .outerjoin(BusinessType, BusinessType.id == Skill.business_type_id)
-            .where(Agent.active))).all()
-        last = (select(AgentTransition.agent_id, func.max(AgentTransition.id).label("id"))
-                .group_by(AgentTransition.agent_id).subquery())
-        states = (await s.execute(
-            select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason)
-            .join(last, last.c.id == AgentTransition.id))).all()
+            .where(Agent.active, *where))
+
+
+def _agents(rows) -> dict[int, AgentInfo]:
     agents: dict[int, AgentInfo] = {}
     for agent_id, number, endpoint, branch, bt, language, level in rows:
         info = agents.setdefault(agent_id, AgentInfo(agent_id, number, endpoint, branch, {}))
@@ -52,5 +46,26 @@ async def load_roster(sessions: async_sessionmaker[AsyncSession],
             info.skills[bt] = level
         elif language is not None:
             info.skills[LANG_PREFIX + language] = level
-    return policies, agents, {a: LastState(AgentState(st), PauseReason(r) if r else None)
+    return agents
+
+
+async def load_agent(sessions: async_sessionmaker[AsyncSession], agent_id: int
+                     ) -> AgentInfo | None:
+    """One agent as the desk needs it; None when it is inactive or gone."""
+    async with sessions() as s:
+        return _agents((await s.execute(_agents_query(Agent.id == agent_id))).all()).get(
+            agent_id)
+
+
+async def load_roster(sessions: async_sessionmaker[AsyncSession],
+                      ) -> tuple[list[QueuePolicy], dict[int, AgentInfo], dict[int, LastState]]:
+    policies = await load_policies(sessions)
+    async with sessions() as s:
+        rows = (await s.execute(_agents_query())).all()
+        last = (select(AgentTransition.agent_id, func.max(AgentTransition.id).label("id"))
+                .group_by(AgentTransition.agent_id).subquery())
+        states = (await s.execute(
+            select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason)
+            .join(last, last.c.id == AgentTransition.id))).all()
+    return policies, _agents(rows), {a: LastState(AgentState(st), PauseReason(r) if r else None)
                               for a, st, r in states}

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from agent_api.errors import domain_error_reply
 from agent_api.routes import (
+    agent_accounts,
     agents,
     auth,
     calls,
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, outbound, users, pages):
+                   do_not_call, outbound, users, agent_accounts, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

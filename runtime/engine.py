@@ -18,6 +18,7 @@ from acd.outbound import OutboundDesk
 from acd.phone_login import PhoneLogin
 from acd.recorder import Recorder
 from acd.recording_control import RecordingControl
+from acd.roster import load_agent
 from acd.tracker import CallTracker
 from asterisk import dialplan as dp
 from asterisk.actions import AmiPbx
@@ -105,6 +106,10 @@ class Engine:
         finally:
             if telephony:
                 await self.agi.close()
+
+    async def agent_changed(self, agent_id: int) -> None:
+        """An administrator created, changed or retired an agent: the desk knows at once."""
+        self.desk.update_agent(await load_agent(self.sessions, agent_id), agent_id)
 
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it
