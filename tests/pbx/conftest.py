@@ -24,6 +24,7 @@ from models import BusinessHours, make_engine, make_sessionmaker
 from runtime.provision import local_pbx, pbx_layout
 from runtime.settings import Settings
 from services.demo import seed
+from tests.conftest import RTP_BLOCK
 from tests.pbx.helpers import api_client
 from tests.pbx.rig import rig  # noqa: F401  (the fixture, for every PBX test)
 
@@ -49,18 +50,9 @@ def prerequisites():
         pytest.fail("PBX tier prerequisites missing: " + "; ".join(problems), pytrace=False)
 
 
-def rtp_ports_of_this_worker() -> tuple[int, int]:
-    """A block of RTP ports of this pytest-xdist worker's own, below the kernel's ephemeral
-    range (where free_port finds the SIP, AMI, FastAGI and sipp media ports): PBXs running side
-    by side never share an RTP port."""
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-    start = 10000 + (worker % 10) * 2000
-    return start, start + 2000
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    rtp = random.randrange(*rtp_ports_of_this_worker(), 100)
+    rtp = random.randrange(*RTP_BLOCK, 100)  # this worker's own (tests/conftest.py)
     return Settings(
         data_dir=tmp_path,
         pbx=PbxSettings(run_dir=tmp_path / "pbx", sip_port=free_port(socket.SOCK_DGRAM),
@@ -146,11 +138,14 @@ class Sipp:
 
     async def call(self, number: str, *, hold_ms: int = 1000, timeout: float = 20.0,
                    calls: int = 1, rate: float = 10, caller: str = "13800010001",
-                   script: list[phones.Action] = ()) -> int:
+                   script: list[phones.Action] = (), secret: str | None = None) -> int:
         """Calls `number`, does the script (keys, speech, pauses), then hangs up after hold_ms
-        unless the PBX hangs up first."""
-        scenario = phones.write_scenario(self.workdir, list(script), hold_ms)
+        unless the PBX hangs up first. With a secret, the caller is a phone with an account
+        (named `caller`) and answers the PBX's challenge."""
+        scenario = phones.write_scenario(self.workdir, list(script), hold_ms, secret is not None)
+        credentials = ["-au", caller, "-ap", secret] if secret is not None else []
         args = ["sipp", "-sf", str(scenario), "-s", number, "-key", "caller", caller, self.target,
+                *credentials,
                 "-i", "127.0.0.1",
                 "-p", str(free_port(socket.SOCK_DGRAM)), "-mp", str(free_port(socket.SOCK_DGRAM)),
                 "-m", str(calls), "-r", str(rate),

@@ -1,0 +1,12 @@
+"""What every tier shares: each pytest-xdist worker draws its loopback ports from a block of its
+own, below the kernel's ephemeral range, so that neither another worker nor an outgoing
+connection takes a port between its draw and its use."""
+import os
+
+from asterisk.ports import PORT_BLOCK
+
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+# Below the ephemeral range (32768 on): RTP in 10000-29999, 2000 a worker; the rest in
+# 30000-32767, 340 a worker, for up to eight workers.
+RTP_BLOCK = (10000 + (WORKER % 10) * 2000, 12000 + (WORKER % 10) * 2000)
+os.environ[PORT_BLOCK] = f"{30000 + (WORKER % 8) * 340}-{30340 + (WORKER % 8) * 340}"
