@@ -61,7 +61,15 @@ class MuteRecording:
     muted: bool
 
 
-PbxAction = Redirect | HangUp | Originate | StartRecording | StopRecording | MuteRecording
+@dataclass(frozen=True, slots=True)
+class ReloadModule:
+    """Reread a module's configuration (res_pjsip.so: the phones' accounts); calls stay up."""
+
+    module: str
+
+
+PbxAction = (Redirect | HangUp | Originate | StartRecording | StopRecording | MuteRecording
+             | ReloadModule)
 
 
 class Pbx(Protocol):
@@ -97,6 +105,8 @@ def ami_fields(action: PbxAction) -> tuple[str, dict[str, str | list[str]]]:
         case MuteRecording(channel, muted):
             return "MixMonitorMute", {"Channel": channel, "Direction": "both",
                                       "State": "1" if muted else "0"}
+        case ReloadModule(module):
+            return "Reload", {"Module": module}
     raise TypeError(f"not a PBX action: {action!r}")
 
 

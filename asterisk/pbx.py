@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from asterisk.ami import AmiClient
-from asterisk.config import PBX_MOUNT, SOUNDS_DIR, QueueSpec, SipEndpoint, render_all
+from asterisk.config import (
+    PBX_MOUNT,
+    SOUNDS_DIR,
+    QueueSpec,
+    SipEndpoint,
+    render_all,
+    render_pjsip_conf,
+)
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
 log = logging.getLogger("hotline.pbx")
@@ -149,6 +156,12 @@ class LocalPbx:
             target.write_text(text)
             target.chmod(0o600)
         write_hold_music(self.run_dir / "moh" / "hotline-chime.wav")
+
+    def write_sip_accounts(self) -> None:
+        """pjsip.conf alone, for a reload of the running PBX (the rest is unchanged)."""
+        target = self.run_dir / "etc" / "pjsip.conf"
+        target.write_text(render_pjsip_conf(self.settings, self.endpoints))
+        target.chmod(0o600)
 
     def pid(self) -> int | None:
         try:

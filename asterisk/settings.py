@@ -48,5 +48,9 @@ class PbxSettings(BaseModel):
     recordings_dir: Path | None = None
     recording_retention_days: int = 365  # the purge removes recordings older than this
     boot_timeout: float = 60.0
+    # Phones at a fixed address (endpoint -> sip URI), for development and tests: called there
+    # rather than where they registered, identified by name without a password; an endpoint
+    # named here and not in the database (a trunk of test customers) is added.
+    static_contacts: dict[str, str] = Field(default_factory=dict)
     mirror: str | None = Field(
         default=None, description="Debian mirror; read from apt sources when unset")

@@ -49,6 +49,30 @@ INVITE = """  <send retrans="500">
   </send>
 """
 
+# A phone with an account: the PBX challenges its first INVITE (401), the phone acknowledges
+# that and sends the INVITE again with its credentials (sipp -au ACCOUNT -ap SECRET).
+CHALLENGED = """  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+{head}
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="401" auth="true"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: "Retailer" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Content-Length: 0
+    ]]>
+  </send>
+"""
+
 INFO = """  <send retrans="500">
     <![CDATA[
       INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -118,15 +142,22 @@ class Tone:
 Action = Pause | Keys | Speak | Tone
 
 
-def scenario(script: list[Action], hold_ms: int, folder: Path = Path(".")) -> str:
-    """The caller dials, does the script, then waits up to hold_ms for the PBX to hang up."""
+def scenario(script: list[Action], hold_ms: int, folder: Path = Path("."),
+             account: bool = False) -> str:
+    """The caller dials, does the script, then waits up to hold_ms for the PBX to hang up.
+    With `account`, the phone answers the PBX's challenge with its credentials."""
     cseq = 1
 
     def head(method: str, dialog: bool = True) -> str:
         return HEAD.format(to_tag="[peer_tag_param]" if dialog else "", cseq=cseq, method=method)
 
-    out = ['<?xml version="1.0" encoding="UTF-8" ?>', '<scenario name="hotline caller">',
-           INVITE.format(head=head("INVITE", dialog=False), ack_head=head("ACK"))]
+    out = ['<?xml version="1.0" encoding="UTF-8" ?>', '<scenario name="hotline caller">']
+    invite_head = head("INVITE", dialog=False)
+    if account:
+        out.append(CHALLENGED.format(head=invite_head))
+        cseq += 1
+        invite_head = head("INVITE", dialog=False) + "\n      [authentication]"
+    out.append(INVITE.format(head=invite_head, ack_head=head("ACK")))
     for action in script:
         match action:
             case Pause(ms=ms):
@@ -154,9 +185,10 @@ def scenario(script: list[Action], hold_ms: int, folder: Path = Path(".")) -> st
     return "\n".join(out)
 
 
-def write_scenario(folder: Path, script: list[Action], hold_ms: int) -> Path:
-    path = folder / f"caller-{abs(hash((tuple(script), hold_ms)))}.xml"
-    path.write_text(scenario(script, hold_ms, folder))
+def write_scenario(folder: Path, script: list[Action], hold_ms: int,
+                   account: bool = False) -> Path:
+    path = folder / f"caller-{abs(hash((tuple(script), hold_ms, account)))}.xml"
+    path.write_text(scenario(script, hold_ms, folder, account))
     return path
 
 
@@ -252,4 +284,37 @@ def tone_pcap(folder: Path, hz: int, ms: int) -> Path:
         out.append(struct.pack("<IIII", usec // 1_000_000, usec % 1_000_000, len(frame),
                                len(frame)) + frame)
     path.write_bytes(b"".join(out))
+    return path
+
+
+REGISTER = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="hotline phone registers">
+{attempts}</scenario>
+"""
+REGISTER_ATTEMPT = """  <send retrans="500">
+    <![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[service]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: {cseq} REGISTER
+      Contact: <sip:[service]@[local_ip]:[contact_port]>
+      {auth}Max-Forwards: 70
+      Expires: 300
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="{expect}"{challenge}/>
+"""
+
+
+def write_registering_scenario(folder: Path) -> Path:
+    """A phone registers its account (sipp -s ACCOUNT -au ACCOUNT -ap SECRET) with digest
+    auth, naming as its contact the port in `-key contact_port N`: where a softphone answers."""
+    attempts = (REGISTER_ATTEMPT.format(cseq=1, auth="", expect=401, challenge=' auth="true"')
+                + REGISTER_ATTEMPT.format(cseq=2, auth="[authentication]\n      ", expect=200,
+                                          challenge=""))
+    path = folder / "register.xml"
+    path.write_text(REGISTER.format(attempts=attempts))
     return path

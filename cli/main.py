@@ -191,7 +191,7 @@ async def create_admin(settings: Settings, args) -> int:
 
 async def demo(settings: Settings, args) -> int:
     from migrations import runner
-    from services.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS, opening_now
+    from services.demo import DEMO_PASSWORD, DEMO_PIN, RETAILERS, opening_now, sip_accounts
     settings.ivr.open_around_the_clock = args.open_all_hours
     await asyncio.to_thread(install_root, settings.pbx.root, settings.pbx.mirror)
     await runner.upgrade(settings.db.url)
@@ -204,6 +204,8 @@ async def demo(settings: Settings, args) -> int:
     db = make_engine(settings.db.url)
     try:
         opening = await opening_now(make_sessionmaker(db), args.open_all_hours)
+        accounts = "\n               ".join(
+            f"{name} {secret}" for name, secret in await sip_accounts(make_sessionmaker(db)))
     finally:
         await db.dispose()
     branches = "\n               ".join(opening)
@@ -217,8 +219,9 @@ hotline is ready.
                {http}/wallboard, {http}/admin (users and the audit log)
   branches     {branches}{closed}
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
-  agents       PJSIP endpoints agent-8001 .. agent-8005 (PIN {DEMO_PIN}; log in from the
-               phone with {settings.pbx.agent_login_code})
+  agents       PJSIP accounts (user password), PIN {DEMO_PIN}; log in from the phone
+               with {settings.pbx.agent_login_code}:
+               {accounts}
   API users    8001 .. 8005 (agents), supervisor, ops, admin: password {DEMO_PASSWORD}
   retailers    cards {', '.join(r[0] for r in RETAILERS[:3])} ... (PIN {DEMO_PIN})
   try a call   hotline call 2s 1 2s 110100001#   (order, Beijing card: to queue BJ-order)

@@ -30,6 +30,9 @@ class Agent(Base):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     sip_endpoint: Mapped[str] = mapped_column(String(64), unique=True)  # PJSIP endpoint name
     pin_hash: Mapped[str] = mapped_column(String(255))  # models.security.hash_pin
+    # The phone's SIP password (digest auth on REGISTER and calls). Generated, and readable
+    # by administrators: they set up the agent's phone with it.
+    sip_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 
     branch: Mapped[Branch] = relationship()

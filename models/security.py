@@ -46,3 +46,8 @@ def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def new_sip_secret() -> str:
+    """A phone account's password: 24 URL-safe characters (144 random bits)."""
+    return secrets.token_urlsafe(18)

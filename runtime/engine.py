@@ -33,6 +33,7 @@ from models import make_engine, make_sessionmaker
 from models.journal import Journal
 from runtime.desktop_feed import DesktopFeed
 from runtime.live import LiveHub
+from runtime.provision import refresh_sip_accounts
 from runtime.settings import Settings
 from runtime.wallboard import Wallboard
 
@@ -51,6 +52,7 @@ class EngineStatus(TypedDict):
 class Engine:
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
+        self.telephony = False  # until run() says
         self.ami = AmiClient(settings.ami)
         a = settings.agi
         self.journal = Journal(sessions)
@@ -85,6 +87,7 @@ class Engine:
     async def run(self, telephony: bool = True) -> None:
         """Everything, or without telephony only what serves the API from the database: the
         desk's state as loaded, the writers and the live feeds."""
+        self.telephony = telephony
         await self.desk.load(self.sessions)
         if telephony:
             await self.agi.start()
@@ -108,8 +111,15 @@ class Engine:
                 await self.agi.close()
 
     async def agent_changed(self, agent_id: int) -> None:
-        """An administrator created, changed or retired an agent: the desk knows at once."""
+        """An administrator created, changed or retired an agent: the desk knows at once, and
+        the PBX has the phones' accounts anew (a new agent's phone may register)."""
         self.desk.update_agent(await load_agent(self.sessions, agent_id), agent_id)
+        if not self.telephony:
+            return
+        try:
+            await refresh_sip_accounts(self.settings, self.sessions, self.pbx)
+        except AmiError as exc:  # the file is written: the PBX reads it when it comes back
+            log.warning("phones' accounts not reloaded", extra={"error": str(exc)})
 
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it

@@ -1,10 +1,13 @@
 """What the PBX needs to know from the database: the agents' phones and the queues."""
+import asyncio
+from collections.abc import Mapping
 from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.queues import NOT_QUEUED, queue_name
+from asterisk.actions import Pbx, ReloadModule
 from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
 from ivr.prompts import PBX_SOUNDS
@@ -14,22 +17,37 @@ from runtime.settings import Settings
 
 
 async def pbx_layout(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], static_contacts: Mapping[str, str] | None = None,
 ) -> tuple[tuple[SipEndpoint, ...], tuple[QueueSpec, ...]]:
-    """Agents' and supervisors' phones; one queue per (branch, business type). Callers wait
-    there; the engine delivers them to agents' sessions, so the queues have no static members
-    (they would ring session phones)."""
+    """Agents' and supervisors' phones (an agent's with its SIP secret); one queue per (branch,
+    business type). Callers wait there; the engine delivers them to agents' sessions, so the
+    queues have no static members (they would ring session phones)."""
+    contacts = dict(static_contacts or {})
     async with sessions() as s:
-        agents = list(await s.scalars(select(Agent).where(Agent.active).order_by(Agent.number)))
+        agents = list(await s.execute(select(Agent.sip_endpoint, Agent.sip_secret)
+                                      .where(Agent.active).order_by(Agent.number)))
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
         types = list(await s.scalars(select(BusinessType).order_by(BusinessType.sort_order)))
         phones = cast(list[str], list(await s.scalars(select(User.sip_endpoint).where(  # not NULL
             User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint))))
-    endpoints = tuple(SipEndpoint(name=name) for name in
-                      [a.sip_endpoint for a in agents] + phones)
+    accounts = [(name, secret) for name, secret in agents] + [(p, None) for p in phones]
+    endpoints = tuple(SipEndpoint(name, contact=contacts.get(name),
+                                  password=None if name in contacts else secret)
+                      for name, secret in accounts)
+    named = {e.name for e in endpoints}
+    endpoints += tuple(SipEndpoint(n, contact=c) for n, c in contacts.items() if n not in named)
     queues = tuple(QueueSpec(queue_name(b.code, bt.code))
                    for b in branches for bt in types if bt.code not in NOT_QUEUED)
     return endpoints, queues
+
+
+async def refresh_sip_accounts(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                               pbx: Pbx) -> None:
+    """The phones' accounts rendered anew from the database and the PBX's SIP stack reloaded:
+    a new agent's phone registers at once, and calls in progress stay up."""
+    endpoints, queues = await pbx_layout(sessions, settings.pbx.static_contacts)
+    await asyncio.to_thread(local_pbx(settings, endpoints, queues).write_sip_accounts)
+    await pbx.perform(ReloadModule("res_pjsip.so"))
 
 
 def local_pbx(settings: Settings, endpoints: tuple[SipEndpoint, ...] = (),

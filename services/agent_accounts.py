@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from models import Agent, AgentSkill, Branch, Skill
-from models.security import hash_pin
+from models.security import hash_pin, new_sip_secret
 from services import audit
 from services.errors import Conflict, NotAllowed, NotFound, Refused, Violation
 from services.principal import Principal
@@ -72,7 +72,7 @@ async def create(session: AsyncSession, actor: Principal, new: AgentFields) -> A
     endpoint = new.sip_endpoint or f"agent-{new.number}"
     await _unique(session, None, number=new.number, sip_endpoint=endpoint)
     agent = Agent(number=new.number, name=new.name, branch=branch, sip_endpoint=endpoint,
-                  pin_hash=await asyncio.to_thread(hash_pin, new.pin))
+                  pin_hash=await asyncio.to_thread(hash_pin, new.pin), sip_secret=new_sip_secret())
     agent.skills = []
     await _set_skills(session, agent, new.skills or ())
     session.add(agent)

@@ -24,7 +24,7 @@ from models import (
 )
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderStatus
-from models.security import hash_pin
+from models.security import hash_pin, new_sip_secret
 from services.demo_knowledge import seed_knowledge
 
 DEMO_PIN = "1234"
@@ -91,7 +91,8 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
         pin, password = hash_pin(DEMO_PIN), hash_pin(DEMO_PASSWORD)
         for number, name, branch, levels in AGENTS:
             agent = Agent(number=number, name=name, branch=branches[branch],
-                          sip_endpoint=f"agent-{number}", pin_hash=pin)
+                          sip_endpoint=f"agent-{number}", pin_hash=pin,
+                          sip_secret=new_sip_secret())
             agent.skills = [AgentSkill(skill=skills[c], level=lvl) for c, lvl in levels.items()]
             session.add_all([agent, User(username=number, password_hash=password,
                                          role=Role.AGENT, branch=branches[branch],
@@ -154,3 +155,11 @@ async def opening_now(sessions: async_sessionmaker[AsyncSession],
         lines.append(f"{b.code:<4} {state:<22} {local:%H:%M} {b.timezone}; today {today}"
                      + (" (holiday)" if local.date() in off else ""))
     return lines
+
+
+async def sip_accounts(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str]]:
+    """The active agents' phone accounts: (user, password), for setting up a softphone."""
+    async with sessions() as s:
+        rows = await s.execute(select(Agent.sip_endpoint, Agent.sip_secret)
+                               .where(Agent.active).order_by(Agent.number))
+        return [(name, secret or "(none)") for name, secret in rows]

@@ -47,6 +47,7 @@ class AgentAccountOut(BaseModel):
     name: str
     branch: str
     sip_endpoint: str
+    sip_secret: str | None = Field(description="the phone's SIP password (digest auth)")
     active: bool
     skills: dict[str, int]
 
@@ -59,7 +60,7 @@ class SkillOut(BaseModel):
 
 
 def account_out(agent: Agent) -> AgentAccountOut:
-    return AgentAccountOut(id=agent.id, **accounts.view(agent))
+    return AgentAccountOut(id=agent.id, sip_secret=agent.sip_secret, **accounts.view(agent))
 
 
 def _fields(body: AgentIn | AgentPatch) -> accounts.AgentFields:

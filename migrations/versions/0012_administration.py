@@ -1,10 +1,11 @@
-"""Administration: the audit log of every administrative change.
+"""Administration: the audit log of every administrative change; agents' SIP secrets.
 
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03
 """
 
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -38,7 +39,17 @@ def upgrade() -> None:
     op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"])
     op.create_index(op.f("ix_audit_log_branch_id"), "audit_log", ["branch_id"])
     op.create_index("ix_audit_log_entity_entity_id", "audit_log", ["entity", "entity_id"])
+    with op.batch_alter_table("agents") as batch:
+        batch.add_column(sa.Column("sip_secret", sa.String(64), nullable=True))
+    # Every phone account gets a secret, the agents already there too.
+    agents = sa.table("agents", sa.column("id", sa.Integer), sa.column("sip_secret", sa.String))
+    bind = op.get_bind()
+    for (agent_id,) in bind.execute(sa.select(agents.c.id)).all():
+        bind.execute(agents.update().where(agents.c.id == agent_id)
+                     .values(sip_secret=secrets.token_urlsafe(18)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("agents") as batch:
+        batch.drop_column("sip_secret")
     op.drop_table("audit_log")

@@ -2,14 +2,12 @@
 served over HTTP by uvicorn (for WebSocket clients and the browser)."""
 import asyncio
 import contextlib
-import dataclasses
 import time
 
 import pytest
 from sqlalchemy import select
 
 from agent_api.app import create_app
-from asterisk.config import SipEndpoint
 from asterisk.dialplan import CTX_CONNECT, CTX_CONNECT_RECORDED, CTX_SESSION
 from asterisk.events import BridgeEnter, QueueCallerJoin
 from models import Agent, Branch, BusinessType, QueueSettings
@@ -95,6 +93,10 @@ class Rig:
         for n in numbers:
             await self.wait_state(n, "available")
 
+    async def sip_secret(self, number: str) -> str:
+        async with self.database() as s:
+            return await s.scalar(select(Agent.sip_secret).where(Agent.number == number))
+
     async def agent_id(self, number: str) -> int:
         async with self.database() as s:
             return await s.scalar(select(Agent.id).where(Agent.number == number))
@@ -143,10 +145,10 @@ async def rig(settings, database, prompts, softphones):
                   for n in numbers}
         for name, tone in (extra_phones or {}).items():
             phones[name] = f"sip:phone@127.0.0.1:{await softphones(tone)}"
-        endpoints, queues = await pbx_layout(database)
-        endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
-        endpoints += tuple(SipEndpoint(name, contact=contact)
-                           for name, contact in (trunks or {}).items())
+        # The engine renders the phones' accounts again after an administrator's change: the
+        # sipp phones' addresses are settings, so they survive it.
+        settings.pbx.static_contacts = {**phones, **(trunks or {})}
+        endpoints, queues = await pbx_layout(database, settings.pbx.static_contacts)
         state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
         await pbx.up()
         state["rig"] = r = Rig(settings, database)

@@ -108,9 +108,9 @@ async def test_at_the_maximum_wait_the_caller_leaves_a_message_with_the_call_fac
 
 async def test_an_agent_logs_in_from_the_phone_and_takes_a_call_on_that_line(rig, sipp):
     r = await rig()
-    phone = asyncio.create_task(sipp.call(
+    phone = asyncio.create_task(sipp.call(  # the agent's own phone, with its account
         "*90", script=[Pause(1500), Keys("8001#"), Pause(2500), Keys("1234#")],
-        caller="agent-8001", hold_ms=30000, timeout=45))
+        caller="agent-8001", secret=await r.sip_secret("8001"), hold_ms=30000, timeout=45))
     await r.wait_state("8001", "available")
     await sipp.call("4000", script=ORDER_BJ, caller="13300000001", hold_ms=8000, timeout=40)
     _, agent = await r.joined("13300000001")
@@ -124,7 +124,8 @@ async def test_an_agent_logs_in_from_the_phone_and_takes_a_call_on_that_line(rig
 async def test_a_wrong_pin_from_the_phone_logs_nobody_in(rig, sipp):
     r = await rig()
     await sipp.call("*90", script=[Pause(1500), Keys("8001#"), Pause(2500), Keys("9999#")],
-                    caller="agent-8001", hold_ms=3000, timeout=20)
+                    caller="agent-8001", secret=await r.sip_secret("8001"), hold_ms=3000,
+                    timeout=20)
     assert (await r.agent("8001"))["state"] == "logged_out"
 
 

@@ -1,0 +1,66 @@
+"""Administration live on the real PBX: an agent created over the API gets a SIP account with a
+generated secret at once; a sipp phone registers with it (and not with a wrong one), the agent
+logs in and takes a call, all without a restart; and the PBX's reload of the accounts while
+that call is connected leaves it up."""
+import asyncio
+import socket
+import time
+
+import pytest
+
+from asterisk import sipp_phone as phones
+from asterisk.ports import free_port
+from asterisk.sipp_phone import Keys, Pause
+from tests.pbx.helpers import wait_for_calls
+
+pytestmark = pytest.mark.pbx
+
+ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]
+AGENT = {"number": "8101", "name": "赵敏", "branch": "BJ", "pin": "4321",
+         "skills": [{"skill": "order-zh", "level": 9}]}
+
+
+async def register(settings, tmp_path, account: str, secret: str, contact_port: int) -> int:
+    """sipp's exit status: 0 when the PBX accepted the registration."""
+    proc = await asyncio.create_subprocess_exec(
+        "sipp", f"127.0.0.1:{settings.pbx.sip_port}", "-sf",
+        str(phones.write_registering_scenario(tmp_path)), "-s", account, "-au", account,
+        "-ap", secret, "-key", "contact_port", str(contact_port), "-i", "127.0.0.1",
+        "-p", str(free_port(socket.SOCK_DGRAM)), "-m", "1", "-nostdin", "-timeout", "10s",
+        "-recv_timeout", "5000", cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    return await proc.wait()
+
+
+async def test_a_new_agent_registers_with_its_secret_logs_in_and_takes_a_call_live(
+        rig, sipp, softphones, settings, tmp_path):
+    r = await rig()  # no agent's phone yet: the new agent brings its own
+    created_at = time.monotonic()
+    made = await r.engine.http.post("/agent-accounts", json=AGENT)
+    assert made.status_code == 201, made.text
+    agent = made.json()
+    assert len(agent["sip_secret"]) >= 20
+
+    answering = await softphones()
+    assert await register(settings, tmp_path, "agent-8101", "not-the-secret", answering) != 0
+    assert await register(settings, tmp_path, "agent-8101", agent["sip_secret"], answering) == 0
+    await r.post("/agents/8101/login")
+    await r.wait_state("8101", "available")
+    print(f"agent created -> logged in and available: {time.monotonic() - created_at:.2f} s")
+
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=12000, timeout=45))
+    connected, agent_id = await r.joined("13300000001")
+    assert agent_id == agent["id"]
+    # Another agent is created while they talk: the PBX reloads the phones' accounts.
+    other = await r.engine.http.post("/agent-accounts", json={**AGENT, "number": "8102"})
+    assert other.status_code == 201, other.text
+    reloaded = time.monotonic()
+    await call
+    [row] = [c for c in await wait_for_calls(r.engine, 1)
+             if c.caller_number == "13300000001"]
+    # The caller, not the reload, ended the call: connected about 4 s after the keys, it
+    # stayed so until the caller's 12 s were up (a dropped call would end at the reload).
+    assert row.agent_id == agent["id"] and row.hangup_cause == 16
+    assert (row.ended_at - row.connected_at).total_seconds() >= 7.0
+    assert time.monotonic() - reloaded >= 6.0
