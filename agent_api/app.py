@@ -18,6 +18,7 @@ from agent_api.routes import (
     knowledge,
     live,
     monitoring,
+    opening_hours,
     opinions,
     orders,
     outbound,
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, outbound, users, agent_accounts, pages):
+                   do_not_call, outbound, users, agent_accounts, opening_hours, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

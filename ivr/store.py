@@ -102,6 +102,10 @@ class IvrStore:
         async with self.db.connect() as c:
             return await self._last_seq(c, linkedid), await self._recognize(c, caller_number)
 
+    def forget(self) -> None:
+        """The organisation changed (an administrator's change): the next call reads it anew."""
+        self._org = None
+
     async def _organisation(self) -> "_Organisation":
         """Menu, branches, hours and holidays change rarely: a burst of calls reads them once,
         and once known they are read again beside the calls, not in their way."""

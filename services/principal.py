@@ -17,8 +17,8 @@ class Principal:
         return self.sees_all_branches or (branch_id is not None and branch_id == self.branch_id)
 
     def administers(self, branch_id: int | None) -> bool:
-        """A headquarters administrator administers everything; a branch's administrator (or
-        a branch's admin) its own branch."""
+        """A headquarters administrator administers everything (`branch_id` None: what is
+        every branch's); a branch's administrator (or a branch's admin) its own branch."""
         if self.role == Role.ADMIN and self.sees_all_branches:
             return True
         return (self.role in (Role.ADMIN, Role.BRANCH_ADMIN) and branch_id is not None

@@ -1,5 +1,6 @@
 // Administration: users and roles, and the audit log. Vue 3 and Element Plus (globals loaded by
 // admin.html from /vendor), Chinese first with an English switch.
+import { AgentsPane } from "./admin_agents.js";
 import { apiClient } from "./common.js";
 import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
 
@@ -52,6 +53,9 @@ const template = `
             </template></el-table-column>
           </el-table>
         </el-tab-pane>
+        <el-tab-pane :label="tr('tab.agents')" name="agents" lazy>
+          <agents-pane :api="api" :tr="tr" :branches="branches" :said="said" />
+        </el-tab-pane>
         <el-tab-pane :label="tr('tab.audit')" name="audit">
           <div class="filters">
             <el-select v-model="filters.action" clearable :placeholder="tr('field.action')" style="width:180px" id="audit-action">
@@ -93,6 +97,7 @@ const template = `
 
 createApp({
   template,
+  components: { AgentsPane },
   setup() {
     const lang = ref(language());
     const token = ref(sessionStorage.getItem("hotline.token"));
@@ -110,11 +115,13 @@ createApp({
     const mayAdminister = computed(() => me.value && ADMINS.includes(me.value.role));
     const roles = computed(() => me.value?.role === "admin" ? ROLES : ["agent", "supervisor"]);
     const actions = ["create", "update", "reset_password", "change_password"];
+    const skillList = (v) => Object.entries(v).map(([code, level]) => `${code} ${level}`).join(", ");
     const failure = (status) => (tr(`error.${status}`) === `error.${status}` ? tr("error.other") : tr(`error.${status}`));
     const said = (e) => (Array.isArray(e.detail) ? e.detail.map(refusal) : [failure(e.status)]);
     const when = (iso) => localTime(iso);
     const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
-      : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x) : x);
+      : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x)
+      : typeof x === "object" ? skillList(x) : x);
     const shown = (v) => (v ? Object.entries(v).map(([k, x]) => `${tr("field." + k)}: ${word(k, x)}`).join("\n") : "");
     const branchName = (code) => (code ? branches.value.find((b) => b.code === code)?.name ?? code : tr("hq"));
     const rowName = ({ row }) => `user-${row.username}`;
@@ -127,7 +134,11 @@ createApp({
       if (filters.user) q.set("user", filters.user);
       audit.value = await api("GET", `/audit?${q}`);
     }
-    async function load() { if (mayAdminister.value) await (tab.value === "users" ? loadUsers() : loadAudit()); }
+    async function load() {
+      if (!mayAdminister.value) return;
+      if (tab.value === "users") await loadUsers();
+      else if (tab.value === "audit") await loadAudit();  // the agents' pane loads itself
+    }
     async function start() {
       me.value = await api("GET", "/auth/me");
       branches.value = await api("GET", "/branches");
@@ -178,7 +189,7 @@ createApp({
       } catch (e) { if (e !== "cancel") ElMessage.error(said(e).join("; ")); }
     }
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
-    return { lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, roles, actions,
+    return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, roles, actions,
       when, shown, branchName, rowName, switchLanguage, load, loadAudit, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
   },
 }).use(ElementPlus).mount("#app");

@@ -8,7 +8,13 @@ const WORDS = {
     "field.created_at": "创建时间", "field.locked_until": "锁定至", "field.current": "当前密码",
     "field.new": "新密码", "field.at": "时间", "field.who": "操作人", "field.action": "操作",
     "field.entity": "对象", "field.before": "修改前", "field.after": "修改后",
-    "tab.users": "用户", "tab.audit": "审计日志",
+    "tab.users": "用户", "tab.audit": "审计日志", "tab.agents": "座席",
+    "field.number": "工号", "field.name": "姓名", "field.pin": "话机登录 PIN", "field.skills": "技能",
+    "field.level": "等级", "field.sip_secret": "话机密码", "btn.new_agent": "新建座席",
+    "btn.sip_account": "话机账号", "msg.sip_account": "座席话机用此账号注册到 PBX（SIP 摘要认证）",
+    "entity.agent": "座席", "rule.number_taken": "工号已存在", "rule.unknown_skill": "没有这个技能",
+    "rule.skill_twice": "技能重复", "rule.agent_on_call": "座席正在通话，通话结束后再调动",
+    "rule.agent_logged_in": "座席已登录，请先签出",
     "btn.new_user": "新建用户", "btn.save": "保存", "btn.cancel": "取消", "btn.edit": "修改",
     "btn.disable": "停用", "btn.enable": "启用", "btn.reset_password": "重置密码", "btn.search": "查询",
     "state.active": "启用", "state.disabled": "停用", "hq": "总部",
@@ -35,7 +41,13 @@ const WORDS = {
     "field.created_at": "Created", "field.locked_until": "Locked until", "field.current": "Current password",
     "field.new": "New password", "field.at": "Time", "field.who": "By", "field.action": "Action",
     "field.entity": "Record", "field.before": "Before", "field.after": "After",
-    "tab.users": "Users", "tab.audit": "Audit log",
+    "tab.users": "Users", "tab.audit": "Audit log", "tab.agents": "Agents",
+    "field.number": "Number", "field.name": "Name", "field.pin": "Phone login PIN", "field.skills": "Skills",
+    "field.level": "Level", "field.sip_secret": "Phone password", "btn.new_agent": "New agent",
+    "btn.sip_account": "Phone account", "msg.sip_account": "The agent's phone registers to the PBX with this account (SIP digest)",
+    "entity.agent": "agent", "rule.number_taken": "That number is taken", "rule.unknown_skill": "No such skill",
+    "rule.skill_twice": "A skill given twice", "rule.agent_on_call": "The agent is on a call: move it afterwards",
+    "rule.agent_logged_in": "The agent is logged in: log it out first",
     "btn.new_user": "New user", "btn.save": "Save", "btn.cancel": "Cancel", "btn.edit": "Edit",
     "btn.disable": "Disable", "btn.enable": "Enable", "btn.reset_password": "Reset password", "btn.search": "Search",
     "state.active": "Active", "state.disabled": "Disabled", "hq": "Headquarters",
@@ -74,13 +86,15 @@ export function t(key, reader = lang) {
 
 // One refusal of the API ({loc, msg, type}) in the reader's words: the field, then the rule.
 export function refusal(problem) {
-  const field = (problem.loc || []).filter((p) => p !== "body").join(".");
+  // ["body", "skills", 1, "skill"]: the field, and which one of a list ("技能 2")
+  const [name, index] = (problem.loc || []).filter((p) => p !== "body");
+  const field = name === undefined ? "" : t(`field.${name}`) + (Number.isInteger(index) ? ` ${index + 1}` : "");
   const type = problem.type || "";
   let said;
   if (type.startsWith("rule.")) said = t(type);
   else if (type === "string_pattern_mismatch") said = t("error.pattern");
   else said = problem.msg;
-  return field ? `${t(`field.${field}`)}: ${said}` : said;
+  return field ? `${field}: ${said}` : said;
 }
 
 // A point in time as the reader's clock shows it (or a given zone's): 2026-12-03 08:05:09.

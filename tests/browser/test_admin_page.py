@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from models import AuditEntry
+from models import Agent, AuditEntry
 from services.demo import DEMO_PASSWORD
 from tests.browser.conftest import only_local_requests
 
@@ -88,3 +88,33 @@ async def test_a_user_who_is_no_administrator_is_told_so(office, page):
     await page.locator("#signin-form input[name=password]").fill("wrong")
     await page.locator("#signin-form button[type=submit]").click()
     await expect(page.get_by_role("alert")).to_have_text("用户名或密码不正确")
+
+
+async def test_an_administrator_creates_an_agent_with_skills_and_reads_its_phone_account(
+        office, page, database):
+    await sign_in(page, office)
+    await page.get_by_role("tab", name="座席").click()
+    await page.locator("#new-agent").click()
+    form = page.locator("#agent-form")
+    await form.locator("input[name=number]").fill("8101")
+    await form.locator("input[name=name]").fill("赵敏")
+    await choose(page, "agent-branch", "北京分公司")
+    await form.locator("input[name=pin]").fill("4321")
+    await form.get_by_text("电话订货（普通话）").click()
+    await page.locator("#save-agent").click()
+
+    account = page.locator("#sip-account")
+    await expect(account.locator(".sip-user")).to_have_text("agent-8101")
+    async with database() as s:
+        secret = await s.scalar(select(Agent.sip_secret).where(Agent.number == "8101"))
+    await expect(account.locator(".sip-secret")).to_have_text(secret)
+    await page.keyboard.press("Escape")
+    row = page.locator("#agents tr.agent-8101")
+    await expect(row).to_contain_text("电话订货（普通话） 5")
+
+    await page.locator("#new-agent").click()  # the same number again: refused, in Chinese
+    await form.locator("input[name=number]").fill("8101")
+    await form.locator("input[name=name]").fill("重复")
+    await form.locator("input[name=pin]").fill("4321")
+    await page.locator("#save-agent").click()
+    await expect(page.locator("#agent-form .problem")).to_have_text("工号: 工号已存在")
