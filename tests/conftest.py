@@ -7,6 +7,6 @@ from asterisk.ports import PORT_BLOCK
 
 WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 # Below the ephemeral range (32768 on): RTP in 10000-29999, 2000 a worker; the rest in
-# 30000-32767, 340 a worker, for up to eight workers.
+# 30000-32759, 690 a worker (172 ports handed out in turn), for up to four workers.
 RTP_BLOCK = (10000 + (WORKER % 10) * 2000, 12000 + (WORKER % 10) * 2000)
-os.environ[PORT_BLOCK] = f"{30000 + (WORKER % 8) * 340}-{30340 + (WORKER % 8) * 340}"
+os.environ[PORT_BLOCK] = f"{30000 + (WORKER % 4) * 690}-{30690 + (WORKER % 4) * 690}"
