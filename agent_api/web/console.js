@@ -11,6 +11,7 @@ const desk = {
   retailer: null,     // the retailer of that call, or one looked up by hand
   epoch: null,
   seq: null,
+  fed: 0,             // states the live feed has set: a reply still on its way is older
   socket: null,
   retry: 500,
 };
@@ -82,9 +83,12 @@ for (const button of document.querySelectorAll("button[data-action]")) {
     const action = button.dataset.action;
     const body = action === "pause" ? { reason: $("#pause-reason").value } : undefined;
     try {
+      const fed = desk.fed;
       const agent = await api("POST", `/agents/${desk.me.agent_number}/${action}`, body);
       $("#desk-error").textContent = "";
-      setState(agent.state, agent.time_in_state_seconds);
+      // The feed may have told a later state already (the phone answered the login before
+      // this reply came): the reply must not take the page back to "paused".
+      if (desk.fed === fed) setState(agent.state, agent.time_in_state_seconds);
     } catch (e) {
       $("#desk-error").textContent = e.message;
     }
@@ -125,6 +129,7 @@ function handle(frame) {
   const d = frame.data;
   switch (frame.kind) {
     case "reset":
+      desk.fed += 1;
       setState(d.agent.state, d.agent.time_in_state_seconds);
       if (!d.agent.current_call) clearPop();
       for (const f of d.current) handle(f);
@@ -132,6 +137,7 @@ function handle(frame) {
       refreshHistory();
       break;
     case "state":
+      desk.fed += 1;
       setState(d.state);
       if (["available", "paused", "logged_out", "session_lost"].includes(d.state)) clearPop();
       break;

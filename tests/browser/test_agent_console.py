@@ -84,3 +84,26 @@ async def test_a_wrong_password_is_told_and_keeps_the_sign_in_form(rig, page):
     await page.click("#signin-form button[type=submit]")
     await expect(page.locator("#signin-error")).to_contain_text("incorrect")
     await expect(page.locator("#desk")).to_be_hidden()
+
+
+async def test_a_login_reply_slower_than_the_live_feed_does_not_undo_available(rig, page):
+    """A login's reply made before the phone answered ("paused", for the login) reaches the page
+    after the feed's "available" (a busy machine): the page keeps the later state."""
+    r = await rig(("8001",), serve=True)
+    await sign_in(page, r.base_url)
+    sent = asyncio.Event()
+
+    async def late_reply(route):
+        reply = await route.fetch()
+        made_before_the_answer = {**await reply.json(), "state": "paused",
+                                  "pause_reason": "login"}
+        await expect(page.locator("#state")).to_have_text("available", timeout=30000)  # fed
+        await page.evaluate("document.querySelector('#desk-error').textContent = 'waiting'")
+        await route.fulfill(response=reply, json=made_before_the_answer)
+        sent.set()
+    await page.route("**/agents/8001/login", late_reply)
+    await page.click("#btn-login")
+    await sent.wait()
+    await expect(page.locator("#desk-error")).to_have_text("")  # the reply was handled
+    await expect(page.locator("#state")).to_have_text("available")
+    assert (await r.agent("8001"))["state"] == "available"
