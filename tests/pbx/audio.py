@@ -1,7 +1,9 @@
 """Listening to recordings in tests: how loud a tone is in a file (sox), and where it is
 silent, so a test can tell the caller's voice from the agent's and find a pause."""
+import math
 import re
 import subprocess
+import tempfile
 import wave
 from array import array
 from pathlib import Path
@@ -17,6 +19,24 @@ def band_db(path: Path, hz: int, start: float = 0.0, seconds: float | None = Non
     level = RMS_DB.search(out)
     assert level, out
     return float("-inf") if level.group(1) == "-inf" else float(level.group(1))
+
+
+def heard(path: Path, hz: int, floor_db: float, window: float = 0.25) -> list[tuple[float, float]]:
+    """(start, seconds) of each stretch of the file where the tone at `hz` is louder than
+    `floor_db`, measured on the file's own timeline (which on a loaded machine may not follow
+    the wall clock: a late recording start or lost frames shift it)."""
+    with tempfile.NamedTemporaryFile(suffix=".wav") as band:
+        subprocess.run(["sox", str(path), band.name, "sinc", f"{hz - 60}-{hz + 60}"], check=True)
+        loud = [level > 0 and 20 * math.log10(level) > floor_db
+                for level in levels(Path(band.name), window)]
+    stretches, start = [], None
+    for i, on in enumerate(loud + [False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            stretches.append((start * window, (i - start) * window))
+            start = None
+    return stretches
 
 
 def levels(path: Path, window: float = 0.1) -> list[float]:
@@ -40,3 +60,8 @@ def longest_silence(path: Path, window: float = 0.1, floor: float = 0.003) -> tu
                 best = (start * window, (i - start) * window)
             start = None
     return best
+
+
+def soundfile_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as w:
+        return w.getnframes() / w.getframerate()
