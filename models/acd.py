@@ -24,6 +24,8 @@ class QueueSettings(Base):
         CheckConstraint("min_level BETWEEN 1 AND 10", name="min_level_range"),
         CheckConstraint("wrap_up_seconds >= 0", name="wrap_up_not_negative"),
         CheckConstraint("service_level_seconds > 0", name="service_level_positive"),
+        CheckConstraint("service_level_target BETWEEN 1 AND 100",
+                        name="service_level_target_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +38,8 @@ class QueueSettings(Base):
     overflow: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     max_wait_seconds: Mapped[int | None]  # then a message or a callback; NULL: never offered
     service_level_seconds: Mapped[int] = mapped_column(default=20)
+    # the share (%) of calls to answer within service_level_seconds
+    service_level_target: Mapped[int] = mapped_column(default=80, server_default="80")
     # retailer class -> priority
     class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
