@@ -107,6 +107,11 @@ class Desk:
         self.agents = agents
         self.last_states = last_states or {}
 
+    def use_policies(self, policies: Iterable[QueuePolicy]) -> None:
+        """Queues added or changed by an administrator: calls that join from now on are routed
+        by them; calls waiting keep the settings they joined with."""
+        self.router.use_policies(policies)
+
     def update_agent(self, info: AgentInfo | None, agent_id: int) -> None:
         """An agent an administrator created, changed (`info`) or retired (None): known, or
         forgotten, at once; a routable agent is routed with its new branch and skills."""

@@ -195,6 +195,11 @@ class Router:
         self._seq = 0
         self._now = float("-inf")
 
+    def use_policies(self, policies: Iterable[QueuePolicy]) -> None:
+        """New and changed queues for the calls that join from now on (a waiting call keeps
+        the policy it joined with)."""
+        self.policies = {p.name: p for p in policies}
+
     # agents ---------------------------------------------------------------------------------
 
     def add_agent(self, profile: AgentProfile) -> None:

@@ -11,6 +11,7 @@ from agent_api.routes import (
     agent_accounts,
     agents,
     auth,
+    business_types,
     calls,
     campaigns,
     do_not_call,
@@ -24,6 +25,7 @@ from agent_api.routes import (
     outbound,
     pages,
     quality,
+    queue_settings,
     queues,
     recordings,
     retailers,
@@ -56,7 +58,8 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, outbound, users, agent_accounts, opening_hours, pages):
+                   do_not_call, outbound, users, agent_accounts, opening_hours, business_types,
+                   queue_settings, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

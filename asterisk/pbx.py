@@ -12,7 +12,7 @@ import struct
 import subprocess
 import time
 import wave
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from asterisk.ami import AmiClient
@@ -22,7 +22,6 @@ from asterisk.config import (
     QueueSpec,
     SipEndpoint,
     render_all,
-    render_pjsip_conf,
 )
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
@@ -108,29 +107,45 @@ def _terminate_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def link_tree(source: Path, dest: Path) -> None:
-    """Show source's files under dest (inside the PBX's mount): hard links, or copies across
-    file systems. A symbolic link would point outside the chroot."""
+def link_tree(sources: Sequence[Path], dest: Path) -> None:
+    """Show the sources' files under dest (inside the PBX's mount), a later source's file
+    replacing an earlier one of the same name: hard links, or copies across file systems. A
+    symbolic link would point outside the chroot."""
     if dest.exists():
         shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for source in sources:
+        if source.is_dir():
+            shutil.copytree(source, dest, copy_function=show_file, dirs_exist_ok=True)
+
+
+def show_file(source: Path | str, target: Path | str) -> None:
+    """`target` becomes `source`'s content at once (a player never sees half a file)."""
+    part = Path(f"{target}.part")
+    part.unlink(missing_ok=True)
     try:
-        shutil.copytree(source, dest, copy_function=os.link)
+        os.link(source, part)
     except OSError:
-        shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(source, dest)
+        shutil.copyfile(source, part)
+    os.replace(part, target)
+
+
+LIVE_CONFIG = ("pjsip.conf", "queues.conf")  # what an administrator's change may reload
 
 
 class LocalPbx:
     def __init__(
         self, pbx: PbxSettings, ami: AmiSettings, agi: AgiSettings, run_dir: Path | None = None,
         endpoints: tuple[SipEndpoint, ...] = (), queues: tuple[QueueSpec, ...] = (),
-        media: Mapping[str, Path] | None = None, sounds: Mapping[str, Path] | None = None,
+        media: Mapping[str, Sequence[Path]] | None = None,
+        sounds: Mapping[str, Path] | None = None,
         die_with_parent: bool = True,
     ) -> None:
         self.settings, self.ami, self.agi = pbx, ami, agi
         self.run_dir = (run_dir or pbx.run_dir).resolve()
         self.endpoints, self.queues = endpoints, queues
-        self.media = dict(media or {})  # run-folder subfolder -> folder whose files it shows
+        # run-folder subfolder -> the folders whose files it shows, a later one's first
+        self.media = dict(media or {})
         # language -> folder shown as the PBX's own sounds in that language (Asterisk ships none
         # in Mandarin)
         self.sounds = {lang: folder for lang, folder in (sounds or {}).items() if folder.is_dir()}
@@ -146,10 +161,10 @@ class LocalPbx:
         for sub in ("etc", "run", "log", "spool", "lib", "cache", "moh", "recordings", "prompts",
                     "voicemail"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
-        for sub, source in self.media.items():
-            link_tree(source, self.run_dir / sub)
+        for sub, sources in self.media.items():
+            link_tree(sources, self.run_dir / sub)
         for lang, source in self.sounds.items():
-            link_tree(source, self.run_dir / "sounds" / lang)
+            link_tree((source,), self.run_dir / "sounds" / lang)
         files = render_all(self.settings, self.ami, self.agi, self.endpoints, self.queues)
         for name, text in files.items():
             target = self.run_dir / "etc" / name
@@ -157,11 +172,22 @@ class LocalPbx:
             target.chmod(0o600)
         write_hold_music(self.run_dir / "moh" / "hotline-chime.wav")
 
-    def write_sip_accounts(self) -> None:
-        """pjsip.conf alone, for a reload of the running PBX (the rest is unchanged)."""
-        target = self.run_dir / "etc" / "pjsip.conf"
-        target.write_text(render_pjsip_conf(self.settings, self.endpoints))
-        target.chmod(0o600)
+    def write_live_config(self) -> None:
+        """pjsip.conf and queues.conf alone, for a reload of the running PBX (the rest is
+        unchanged): the phones' accounts and the queues."""
+        files = render_all(self.settings, self.ami, self.agi, self.endpoints, self.queues)
+        for name in LIVE_CONFIG:
+            target = self.run_dir / "etc" / name
+            part = target.with_name(f".{name}.part")
+            part.write_text(files[name])
+            part.chmod(0o600)
+            os.replace(part, target)  # the PBX never reads half a file
+
+    def show_media(self, sub: str, folder: Path) -> None:
+        """Files added to `folder` (one of media[sub]) shown to the running PBX."""
+        if folder.is_dir():
+            shutil.copytree(folder, self.run_dir / sub, copy_function=show_file,
+                            dirs_exist_ok=True)
 
     def pid(self) -> int | None:
         try:

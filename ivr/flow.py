@@ -5,7 +5,7 @@ The binding (ivr/agi_app.py) plays what a Step says, performs the one thing it a
 back. Every transition is logged as `state -input-> state` and kept as the call's IVR path.
 """
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -65,6 +65,8 @@ class CallContext:
     recognized: Retailer | None = None  # the one retailer whose phone the caller ID is
     hq_branch_id: int | None = None
     language: str = "zh"
+    # language -> business types with a prompt of their own (added by an administrator)
+    own_prompts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 # Inputs
@@ -346,7 +348,8 @@ class IvrFlow:
         return Step(state, say=say, request=collect)
 
     def _ask_menu(self, before: tuple[str, ...] = ()) -> Step:
-        menu = tuple(menu_keys(self.ctx.menu, self.language))
+        menu = tuple(menu_keys(self.ctx.menu, self.language,
+                                self.ctx.own_prompts.get(self.language, frozenset())))
         extra = ("for-english",) if self.language == "zh" else ()
         return self._ask(State.MENU, before + menu + extra, Collect(1, MENU_TIMEOUT_MS))
 

@@ -4,7 +4,7 @@ A prompt is a key naming one sound file per language (ivr/speech.py builds them)
 functions are pure: they turn a value into the list of keys to play one after the other.
 """
 import logging
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -159,16 +159,20 @@ def say_date(d: date, lang: str) -> list[str]:
     return [f"month-{d.month}", *say_number(d.day, lang), *say_number(d.year, lang)]
 
 
-def menu_keys(items: Sequence[tuple[str, str]], lang: str) -> list[str]:
+def menu_keys(items: Sequence[tuple[str, str]], lang: str,
+              own_prompts: Container[str] = ()) -> list[str]:
     """The menu read out: for each (business type code, key) "<business type> press <key>".
 
-    The menu comes from the database: an item that cannot be said (a business type without a
-    bt- prompt, a key that is not a digit) is left out and logged rather than failing the call.
+    The menu comes from the database: a business type is said by its prompt of the catalogue
+    (bt-<code>) or, for one an administrator added, by its own (`own_prompts`: the codes that
+    have one in this language). An item that cannot be said (no prompt, a key that is not a
+    digit) is left out and logged rather than failing the call.
     """
     _check_lang(lang)
     keys: list[str] = []
     for code, key in items:
-        if f"bt-{code}" not in PROMPTS or len(key) != 1 or key not in _DIGITS:
+        said = f"bt-{code}" in PROMPTS or code in own_prompts
+        if not said or len(key) != 1 or key not in _DIGITS:
             log.warning("menu item %r (key %r) has no prompt; not announced", code, key)
             continue
         keys += [f"bt-{code}", "press", f"digit-{key}"]

@@ -30,6 +30,7 @@ _TRIM = ("silence", "1", "0.02", "0.5%")
 SPEECH_EFFECTS = (*_TRIM, "reverse", *_TRIM, "reverse", "rate", "8000", "gain", "-n", "-3")
 SENTENCE_PAUSE_S = 0.25  # after a sentence, so prompts played back to back do not run together
 FORMAT_VERSION = 2  # bump to rebuild everything
+MAX_RECORDING_S = 60.0  # an uploaded prompt
 
 
 class PromptBuildError(RuntimeError):
@@ -90,6 +91,29 @@ def build_prompts(dest: Path, custom: Path | None = None, force: bool = False,
         raise error
     link_pbx_sounds(dest)
     return counts
+
+
+def speak(dest: Path, lang: str, key: str, text: str) -> Path:
+    """One prompt outside the catalogue (a business type an administrator added), spoken by the
+    language's voice into dest/<lang>/<key>.wav."""
+    voice = VOICES[lang]
+    _make(_Job(lang, key, "tts", _digest("tts", text, voice), text=text), dest)
+    return prompt_path(dest, lang, key)
+
+
+def convert(dest: Path, lang: str, key: str, recording: Path,
+            max_seconds: float = MAX_RECORDING_S) -> Path:
+    """An uploaded recording (WAV or MP3, any rate) as the PBX plays it; PromptBuildError when
+    it is not audio or longer than `max_seconds`, and then nothing is written."""
+    out = subprocess.run(["soxi", "-D", str(recording)], capture_output=True, text=True)
+    try:
+        seconds = float(out.stdout)
+    except ValueError:
+        raise PromptBuildError("the file is not a sound sox can read (WAV or MP3)") from None
+    if not 0 < seconds <= max_seconds:
+        raise PromptBuildError(f"the recording lasts {seconds:.1f} s: at most {max_seconds:.0f} s")
+    _make(_Job(lang, key, "custom", "", source=recording), dest)
+    return prompt_path(dest, lang, key)
 
 
 def pbx_sounds_dir(dest: Path, lang: str) -> Path:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from ivr import flow
 from ivr.hours import is_open
+from ivr.prompts import LANGUAGES
 from ivr.settings import IvrSettings
 from models import (
     Branch,
@@ -61,6 +62,7 @@ class _Organisation:
     hours: dict[int, list]
     holidays: dict[int | None, tuple]
     hq_branch_id: int | None
+    own_prompts: dict[str, frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +74,10 @@ class StepTiming:
 
 class IvrStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], journal: Journal,
-                 settings: IvrSettings, server: str = "local") -> None:
+                 settings: IvrSettings, server: str = "local",
+                 menu_prompts_dir: Path | None = None) -> None:
         self.sessions = sessions
+        self.menu_prompts_dir = menu_prompts_dir  # <lang>/bt-<code>.wav an administrator gave
         self.db = sessions.kw["bind"]
         self.journal = journal
         self.settings = settings
@@ -93,7 +97,7 @@ class IvrStore:
                 org.holidays.get(b.id, ()) + org.holidays.get(None, ())))
         return flow.CallContext(caller_number=caller_number, menu=org.menu,
                                 open_branches=open_codes, hq_branch_id=org.hq_branch_id,
-                                language=language)
+                                language=language, own_prompts=org.own_prompts)
 
     async def caller_facts(self, linkedid: str,
                            caller_number: str) -> tuple[int, flow.Retailer | None]:
@@ -152,8 +156,16 @@ class IvrStore:
                 holidays[holiday_bid] = holidays.get(holiday_bid, ()) + (day,)
         hq = next((b for b in branches if b.is_headquarters), None)
         self._org = _Organisation(time.monotonic(), tuple((c, k) for c, k in menu), branches,
-                                  hours, holidays, hq.id if hq else None)
+                                  hours, holidays, hq.id if hq else None,
+                                  await asyncio.to_thread(self._own_prompts))
         return self._org
+
+    def _own_prompts(self) -> dict[str, frozenset[str]]:
+        folder = self.menu_prompts_dir
+        if folder is None or not folder.is_dir():
+            return {}
+        return {lang.name: frozenset(f.stem.removeprefix("bt-") for f in lang.glob("bt-*.wav"))
+                for lang in folder.iterdir() if lang.name in LANGUAGES}
 
     async def _recognize(self, c: AsyncConnection, caller_number: str) -> flow.Retailer | None:
         number = "".join(ch for ch in caller_number if ch.isdigit())

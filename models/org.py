@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -28,3 +28,5 @@ class BusinessType(Base):
     name_en: Mapped[str] = mapped_column(String(100))
     menu_key: Mapped[str] = mapped_column(String(1), unique=True)  # the IVR keypad digit
     sort_order: Mapped[int] = mapped_column(default=0)
+    # languages whose menu prompt is a recording an administrator uploaded (not spoken by TTS)
+    uploaded_prompts: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")

@@ -16,6 +16,7 @@ from acd.desk import Desk
 from acd.monitoring import Monitors
 from acd.outbound import OutboundDesk
 from acd.phone_login import PhoneLogin
+from acd.queues import load_policies
 from acd.recorder import Recorder
 from acd.recording_control import RecordingControl
 from acd.roster import load_agent
@@ -33,7 +34,7 @@ from models import make_engine, make_sessionmaker
 from models.journal import Journal
 from runtime.desktop_feed import DesktopFeed
 from runtime.live import LiveHub
-from runtime.provision import refresh_sip_accounts
+from runtime.provision import refresh_pbx
 from runtime.settings import Settings
 from runtime.wallboard import Wallboard
 
@@ -57,7 +58,7 @@ class Engine:
         a = settings.agi
         self.journal = Journal(sessions)
         self.ivr = IvrApp(IvrStore(sessions, self.journal, settings.ivr,
-                                   settings.ami.server_name),
+                                   settings.ami.server_name, settings.menu_prompts_dir),
                           settings.ivr, settings.voicemail_dir)
         self.linkedids = LinkedIds()
         self.tracker = CallTracker()
@@ -114,12 +115,23 @@ class Engine:
         """An administrator created, changed or retired an agent: the desk knows at once, and
         the PBX has the phones' accounts anew (a new agent's phone may register)."""
         self.desk.update_agent(await load_agent(self.sessions, agent_id), agent_id)
+        await self._refresh_pbx()
+
+    async def organisation_changed(self) -> None:
+        """An administrator changed the menu (business types), a queue's settings, or the
+        branches: the PBX has its queues and prompts first, then the desk routes with the new
+        queues and the IVR reads the organisation anew for the next call."""
+        await self._refresh_pbx()
+        self.desk.use_policies(await load_policies(self.sessions))
+        self.ivr.store.forget()
+
+    async def _refresh_pbx(self) -> None:
         if not self.telephony:
             return
         try:
-            await refresh_sip_accounts(self.settings, self.sessions, self.pbx)
-        except AmiError as exc:  # the file is written: the PBX reads it when it comes back
-            log.warning("phones' accounts not reloaded", extra={"error": str(exc)})
+            await refresh_pbx(self.settings, self.sessions, self.pbx)
+        except AmiError as exc:  # the files are written: the PBX reads them when it comes back
+            log.warning("the PBX's configuration not reloaded", extra={"error": str(exc)})
 
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it

@@ -41,19 +41,24 @@ async def pbx_layout(
     return endpoints, queues
 
 
-async def refresh_sip_accounts(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                               pbx: Pbx) -> None:
-    """The phones' accounts rendered anew from the database and the PBX's SIP stack reloaded:
-    a new agent's phone registers at once, and calls in progress stay up."""
+async def refresh_pbx(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                      pbx: Pbx) -> None:
+    """The phones' accounts and the queues rendered anew from the database, the business types'
+    own prompts shown to the PBX, and its SIP stack and queues reloaded: a new agent's phone
+    registers at once, a new menu key's queue exists for the next call, and calls in progress
+    (waiting or connected) stay up."""
     endpoints, queues = await pbx_layout(sessions, settings.pbx.static_contacts)
-    await asyncio.to_thread(local_pbx(settings, endpoints, queues).write_sip_accounts)
-    await pbx.perform(ReloadModule("res_pjsip.so"))
+    local = local_pbx(settings, endpoints, queues)
+    await asyncio.to_thread(local.write_live_config)
+    await asyncio.to_thread(local.show_media, "prompts", settings.menu_prompts_dir)
+    for module in ("res_pjsip.so", "app_queue.so"):
+        await pbx.perform(ReloadModule(module))
 
 
 def local_pbx(settings: Settings, endpoints: tuple[SipEndpoint, ...] = (),
               queues: tuple[QueueSpec, ...] = (), die_with_parent: bool = True) -> LocalPbx:
     prompts = settings.ivr.prompts_dir
     return LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
-                    media={"prompts": prompts},
+                    media={"prompts": (prompts, settings.menu_prompts_dir)},
                     sounds={lang: pbx_sounds_dir(prompts, lang) for lang in PBX_SOUNDS},
                     die_with_parent=die_with_parent)

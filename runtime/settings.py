@@ -45,5 +45,11 @@ class Settings(BaseSettings):
         return self.ivr.voicemail_dir or self.pbx.run_dir / "voicemail"
 
     @property
+    def menu_prompts_dir(self) -> Path:
+        """The business types' own prompts (<lang>/bt-<code>.wav), spoken or uploaded by an
+        administrator; shown to the PBX over the built ones."""
+        return self.data_dir / "menu-prompts"
+
+    @property
     def recordings_dir(self) -> Path:
         return self.pbx.recordings_dir or self.pbx.run_dir / "recordings"

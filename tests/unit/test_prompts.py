@@ -157,6 +157,12 @@ def test_menu_is_said_from_data():
     assert en(menu_keys(menu[:1], "en")) == "For orders, press one"
 
 
+def test_an_added_business_type_is_said_by_its_own_prompt():
+    menu = (("order", "1"), ("recycling", "6"))
+    assert menu_keys(menu, "zh", own_prompts={"recycling"})[3:] == ["bt-recycling", "press",
+                                                                    "digit-6"]
+
+
 def test_menu_items_that_cannot_be_said_are_left_out(caplog):
     menu = (("order", "1"), ("recycling", "6"), ("complaint", "*"))
     assert menu_keys(menu, "en") == ["bt-order", "press", "digit-1"]
