@@ -11,6 +11,7 @@ from agent_api.routes import (
     agent_accounts,
     agents,
     auth,
+    branches,
     business_types,
     calls,
     campaigns,
@@ -58,8 +59,8 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, outbound, users, agent_accounts, opening_hours, business_types,
-                   queue_settings, pages):
+                   do_not_call, outbound, users, agent_accounts, opening_hours, branches,
+                   business_types, queue_settings, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -45,13 +45,17 @@ def _view(w: Week) -> dict[str, Any]:
             "hours": {d: [f"{o:%H:%M}-{c:%H:%M}" for o, c in w.hours[d]] for d in WEEKDAYS}}
 
 
-def _problems(timezone: str, hours: Intervals) -> list[Violation]:
-    problems = []
+def timezone_problems(timezone: str) -> list[Violation]:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(Violation("unknown_timezone", ("body", "timezone"),
-                                  f"{timezone!r} is not a time zone (e.g. Asia/Shanghai)"))
+        return [Violation("unknown_timezone", ("body", "timezone"),
+                          f"{timezone!r} is not a time zone (e.g. Asia/Shanghai)")]
+    return []
+
+
+def _problems(timezone: str, hours: Intervals) -> list[Violation]:
+    problems = timezone_problems(timezone)
     for day, intervals in hours.items():
         if day not in WEEKDAYS:
             problems.append(Violation("not_a_weekday", ("body", "hours", day),

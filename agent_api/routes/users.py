@@ -1,15 +1,13 @@
-"""Users and roles, the branches they belong to, and the audit log of every administrative
-change."""
+"""Users and roles, and the audit log of every administrative change."""
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from agent_api.auth import CurrentUser, require
+from agent_api.auth import require
 from agent_api.deps import Session
-from models import Branch, Role, User
+from models import Role, User
 from services import audit, users
 from services.principal import Principal
 
@@ -105,19 +103,3 @@ async def audit_log(session: Session, admin: Administrator,
     query = audit.AuditQuery(entity, entity_id, user, action, since, until, limit)
     return [AuditOut.model_validate(e, from_attributes=True)
             for e in await audit.entries(session, admin, query)]
-
-
-class BranchOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    is_headquarters: bool
-    timezone: str
-
-
-@router.get("/branches", response_model=list[BranchOut])
-async def list_branches(session: Session, user: CurrentUser) -> list[BranchOut]:
-    """The branches, headquarters first: what a page offers to choose from."""
-    rows = await session.scalars(select(Branch).order_by(Branch.is_headquarters.desc(),
-                                                         Branch.code))
-    return [BranchOut.model_validate(b, from_attributes=True) for b in rows]
