@@ -66,13 +66,7 @@ class ImportReport:
 
 def read_rows(name: str, data: bytes) -> Iterator[Row]:
     """Rows of a .csv (UTF-8, with or without BOM, or GB18030) or .xlsx file, blank rows skipped."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        lines = _csv_lines(data)
-    elif suffix == ".xlsx":
-        lines = _xlsx_lines(data)
-    else:
-        raise ListError(f"{name}: a contact list is a .csv or .xlsx file")
+    lines = sheet_lines(name, data)
     header = next(lines, None)
     if header is None:
         raise ListError(f"{name}: empty")
@@ -83,6 +77,17 @@ def read_rows(name: str, data: bytes) -> Iterator[Row]:
     for line, cells in enumerate(lines, start=2):
         if any(c.strip() for c in cells):
             yield Row(line, {col: cell.strip() for col, cell in zip(columns, cells) if col})
+
+
+def sheet_lines(name: str, data: bytes) -> Iterator[list[str]]:
+    """The cells of each line, as text, of a .csv or .xlsx file (its first sheet); also read
+    by the retailers' import (services/retailer_import.py)."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".csv":
+        return _csv_lines(data)
+    if suffix == ".xlsx":
+        return _xlsx_lines(data)
+    raise ListError(f"{name}: not a .csv or .xlsx file")
 
 
 def _csv_lines(data: bytes) -> Iterator[list[str]]:
