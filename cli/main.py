@@ -63,6 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     contacts.add_argument("file", type=Path)
     contacts.add_argument("--rejected", type=Path,
                           help="where to write the rejected rows (default: FILE.rejected.csv)")
+    retailers = sub.add_parser("import-retailers",
+                               help="create and update retailers from a CSV or XLSX file",
+                               description="Columns: card_number (required), name, branch, "
+                               "retailer_class, phones, address, business_format, shop_area, "
+                               "trade_area. A known card updates its retailer (empty cells "
+                               "leave a field as it is), a new card creates one. Every rejected "
+                               "row is written, with its row, field and reason, to the "
+                               "rejected-rows file.")
+    retailers.add_argument("file", type=Path)
+    retailers.add_argument("--rejected", type=Path,
+                           help="where to write the rejected rows (default: FILE.rejected.csv)")
     args = parser.parse_args(argv)
 
     from runtime.logs import setup_logging
@@ -302,12 +313,38 @@ async def import_contacts_command(settings: Settings, args) -> int:
         await db.dispose()
 
 
+async def import_retailers_command(settings: Settings, args) -> int:
+    from services import retailer_import
+    from services.errors import DomainError
+    db = make_engine(settings.db.url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            report = await retailer_import.import_file(session, None, args.file.name,
+                                                       args.file.read_bytes())
+    except (OSError, DomainError) as exc:
+        problems = exc.detail if isinstance(exc, DomainError) else exc
+        if isinstance(problems, list):
+            problems = "; ".join(d["msg"] for d in problems)
+        print(f"hotline: nothing imported: {problems}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    rejected = sorted({r.row for r in report.rejected})
+    print(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {len(rejected)} rejected")
+    if report.rejected:
+        path = args.rejected or args.file.with_name(args.file.name + ".rejected.csv")
+        retailer_import.write_rejected(report, path)
+        print(f"rejected rows and why: {path}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
     "seed-demo": seed_demo, "create-admin": create_admin, "calls": list_calls,
     "prompts": build_prompts_command,
     "call": place_call, "purge-recordings": purge_recordings,
-    "import-contacts": import_contacts_command}
+    "import-contacts": import_contacts_command, "import-retailers": import_retailers_command}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -24,6 +24,7 @@ class RetailerStatus(enum.StrEnum):
 
 class Retailer(Base):
     __tablename__ = "retailers"
+    __table_args__ = (CheckConstraint("shop_area > 0", name="shop_area_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_number: Mapped[str] = mapped_column(String(32), unique=True)  # digits on the card
@@ -32,6 +33,12 @@ class Retailer(Base):
     retailer_class: Mapped[str] = mapped_column(String(8))  # "A".."E"
     status: Mapped[RetailerStatus] = mapped_column(default=RetailerStatus.ACTIVE)
     pin_hash: Mapped[str | None] = mapped_column(String(255))  # models.security.hash_pin
+    # The profile (seed 002): where the shop is, what kind of shop (业态: 便利店, 超市, 烟酒店...),
+    # its floor area in m² and its trade area (商圈).
+    address: Mapped[str | None] = mapped_column(String(300))
+    business_format: Mapped[str | None] = mapped_column(String(32))
+    shop_area: Mapped[float | None] = mapped_column(Float)
+    trade_area: Mapped[str | None] = mapped_column(String(100))
     # Set by models.history; the ORM also checks it on UPDATE (optimistic locking), so a
     # concurrent edit fails with StaleDataError instead of overwriting.
     version: Mapped[int] = mapped_column()

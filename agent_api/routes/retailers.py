@@ -1,32 +1,71 @@
-"""Retailer records: looked up by card, phone or name, edited with a version check, and every
-version kept and listed (models.history writes it whatever the code path)."""
+"""Retailer records: looked up by card, phone or name, created and edited with a version check,
+suspended and reactivated, imported from a CSV or XLSX file; every version kept and listed
+(models.history writes it whatever the code path) and every change in the audit log.
+
+Status: `POST /retailers/{id}/suspend` and `/reactivate` say it in one word; the status may also
+still be set in a PATCH (with the version), as the agents' console does."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from agent_api.auth import CurrentUser, Principal, current_user
+from agent_api.auth import CurrentUser, current_user, require
 from agent_api.deps import Session
-from models import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
-from services.retailers import RetailerOut, retailer_out
+from models import Retailer, RetailerHistory, RetailerPhone, RetailerStatus, Role
+from services import retailer_import
+from services import retailers as service
+from services.principal import Principal
+from services.retailers import (
+    Address,
+    BranchCode,
+    BusinessFormat,
+    Card,
+    Name,
+    Phones,
+    Pin,
+    RetailerClass,
+    RetailerOut,
+    ShopArea,
+    TradeArea,
+    retailer_out,
+)
 
 router = APIRouter(prefix="/retailers", tags=["retailers"], dependencies=[Depends(current_user)])
 
-CLASSES = ("A", "B", "C", "D", "E")
+Administrator = Annotated[Principal, Depends(require(Role.ADMIN, Role.BRANCH_ADMIN))]
 NOT_FIELDS = {"version", "updated_at", "pin_changed"}  # bookkeeping of every version
-Phone = Annotated[str, Field(pattern=r"^\d{3,20}$")]
+
+
+class RetailerIn(BaseModel):
+    card_number: Card
+    name: Name
+    branch: BranchCode | None = Field(None, description="a branch's code; default: a branch "
+                                      "administrator's own, none for headquarters")
+    retailer_class: RetailerClass
+    phones: Phones = Field(default_factory=list)
+    pin: Pin | None = None
+    address: Address | None = None
+    business_format: BusinessFormat | None = None
+    shop_area: ShopArea | None = None
+    trade_area: TradeArea | None = None
 
 
 class RetailerPatch(BaseModel):
+    """An agent or supervisor changes name, class, status and phones; an administrator also the
+    branch (within those it administers), the PIN and the profile (null clears these)."""
     version: int = Field(description="the version you read: a stale one is refused (409)")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    retailer_class: str | None = Field(default=None, pattern=f"^[{''.join(CLASSES)}]$")
+    name: Name | None = None
+    retailer_class: RetailerClass | None = None
     status: RetailerStatus | None = None
-    phones: list[Phone] | None = Field(default=None, max_length=10)
+    phones: Phones | None = None
+    branch: BranchCode | None = None
+    pin: Pin | None = None
+    address: Address | None = None
+    business_format: BusinessFormat | None = None
+    shop_area: ShopArea | None = None
+    trade_area: TradeArea | None = None
 
 
 class VersionOut(BaseModel):
@@ -37,16 +76,24 @@ class VersionOut(BaseModel):
     snapshot: dict[str, Any]
 
 
-def _scoped(query, user: Principal):
-    query = query.options(selectinload(Retailer.branch))
-    return query if user.sees_all_branches else query.where(Retailer.branch_id == user.branch_id)
+class RejectedRowOut(BaseModel):
+    row: int  # the line in the file, the header being line 1
+    field: str
+    reason: str
 
 
-async def _retailer(session: Session, user: Principal, retailer_id: int) -> Retailer:
-    r = await session.scalar(_scoped(select(Retailer).where(Retailer.id == retailer_id), user))
-    if r is None:
-        raise HTTPException(404, f"retailer {retailer_id} not found")
-    return r
+class ImportOut(BaseModel):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRowOut]
+    ignored_columns: list[str]  # headers that name no field of a retailer
+
+
+def _fields(body: RetailerIn | RetailerPatch) -> service.RetailerFields:
+    data = body.model_dump(exclude={"version"})
+    return service.RetailerFields(**data, given=frozenset(body.model_fields_set - {"version"}))
 
 
 def digit_prefix(column, prefix: str):
@@ -72,12 +119,36 @@ async def find(session: Session, user: CurrentUser,
     else:
         match = Retailer.name.contains(q, autoescape=True)
     query = select(Retailer).where(match).order_by(Retailer.card_number).limit(limit)
-    return [retailer_out(r) for r in await session.scalars(_scoped(query, user))]
+    return [retailer_out(r) for r in await session.scalars(service.scoped(query, user))]
 
 
 @router.get("/{retailer_id}", response_model=RetailerOut)
 async def get_one(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
-    return retailer_out(await _retailer(session, user, retailer_id))
+    return retailer_out(await service.get(session, user, retailer_id))
+
+
+@router.post("", response_model=RetailerOut, status_code=201)
+async def create(body: RetailerIn, session: Session, admin: Administrator) -> RetailerOut:
+    """A new retailer; its card number must be no other's (409)."""
+    r = await service.create(session, admin, _fields(body))
+    return retailer_out(await service.get(session, admin, r.id))
+
+
+@router.post("/import", response_model=ImportOut)
+async def import_file(file: UploadFile, session: Session, admin: Administrator) -> ImportOut:
+    """A CSV or XLSX file, one retailer a row: a card already known updates that retailer (its
+    empty cells leave fields as they are), a new card creates one. The good rows are written
+    together; every rejected row is listed with its line and field."""
+    data = await file.read(retailer_import.MAX_BYTES + 1)
+    if len(data) > retailer_import.MAX_BYTES:
+        raise HTTPException(413, [{"loc": ["body", "file"], "type": "rule.file_too_large",
+                                   "msg": f"a file is at most "
+                                          f"{retailer_import.MAX_BYTES >> 20} MiB"}])
+    report = await retailer_import.import_file(session, admin, file.filename or "", data)
+    return ImportOut(rows=report.rows, created=report.created, updated=report.updated,
+                     unchanged=report.unchanged, ignored_columns=report.ignored_columns,
+                     rejected=[RejectedRowOut(row=r.row, field=r.field, reason=r.reason)
+                               for r in report.rejected])
 
 
 @router.patch("/{retailer_id}", response_model=RetailerOut)
@@ -85,30 +156,28 @@ async def update(retailer_id: int, body: RetailerPatch, session: Session,
                  user: CurrentUser) -> RetailerOut:
     """Changes what is given; the version must be the current one, so nobody overwrites an
     edit they have not seen. Each change becomes a new version in the history."""
-    r = await _retailer(session, user, retailer_id)
-    if body.version != r.version:
-        raise HTTPException(409, f"version: retailer {retailer_id} is at version {r.version}, "
-                                 f"not {body.version}; reload it")
-    session.info["actor"] = user.username
-    for field in ("name", "retailer_class", "status"):
-        value = getattr(body, field)
-        if value is not None:
-            setattr(r, field, value)
-    if body.phones is not None:
-        kept = {p.number: p for p in r.phones}
-        r.phones = [kept.get(n) or RetailerPhone(number=n) for n in dict.fromkeys(body.phones)]
-    try:
-        await session.commit()
-    except StaleDataError:  # changed by someone else between our read and our write
-        raise HTTPException(409, f"version: retailer {retailer_id} changed meanwhile; "
-                                 "reload it") from None
-    return retailer_out(await _retailer(session, user, retailer_id))
+    await service.change(session, user, retailer_id, body.version, _fields(body))
+    return retailer_out(await service.get(session, user, retailer_id))
+
+
+@router.post("/{retailer_id}/suspend", response_model=RetailerOut)
+async def suspend(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
+    """An active retailer suspended (409 if it is not active)."""
+    await service.set_status(session, user, retailer_id, RetailerStatus.SUSPENDED)
+    return retailer_out(await service.get(session, user, retailer_id))
+
+
+@router.post("/{retailer_id}/reactivate", response_model=RetailerOut)
+async def reactivate(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
+    """A suspended or closed retailer active again (409 if it is active)."""
+    await service.set_status(session, user, retailer_id, RetailerStatus.ACTIVE)
+    return retailer_out(await service.get(session, user, retailer_id))
 
 
 @router.get("/{retailer_id}/history", response_model=list[VersionOut])
 async def history(retailer_id: int, session: Session, user: CurrentUser) -> list[VersionOut]:
     """Every version, newest first, with what changed from the one before."""
-    await _retailer(session, user, retailer_id)
+    await service.get(session, user, retailer_id)
     rows = list(await session.scalars(select(RetailerHistory)
                                       .where(RetailerHistory.retailer_id == retailer_id)
                                       .order_by(RetailerHistory.version)))
