@@ -1,6 +1,7 @@
 // Administration: users and roles, and the audit log. Vue 3 and Element Plus (globals loaded by
 // admin.html from /vendor), Chinese first with an English switch.
 import { AgentsPane } from "./admin_agents.js";
+import { BranchesPane, MenuPane, QueuesPane } from "./admin_organisation.js";
 import { apiClient } from "./common.js";
 import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
 
@@ -56,6 +57,15 @@ const template = `
         <el-tab-pane :label="tr('tab.agents')" name="agents" lazy>
           <agents-pane :api="api" :tr="tr" :branches="branches" :said="said" />
         </el-tab-pane>
+        <el-tab-pane :label="tr('tab.branches')" name="branches" lazy>
+          <branches-pane :api="api" :tr="tr" :said="said" :reload="loadBranches" />
+        </el-tab-pane>
+        <el-tab-pane v-if="me.role === 'admin'" :label="tr('tab.menu')" name="menu" lazy>
+          <menu-pane :api="api" :tr="tr" :said="said" />
+        </el-tab-pane>
+        <el-tab-pane :label="tr('tab.queues')" name="queues" lazy>
+          <queues-pane :api="api" :tr="tr" :said="said" />
+        </el-tab-pane>
         <el-tab-pane :label="tr('tab.audit')" name="audit">
           <div class="filters">
             <el-select v-model="filters.action" clearable :placeholder="tr('field.action')" style="width:180px" id="audit-action">
@@ -97,7 +107,7 @@ const template = `
 
 createApp({
   template,
-  components: { AgentsPane },
+  components: { AgentsPane, BranchesPane, MenuPane, QueuesPane },
   setup() {
     const lang = ref(language());
     const token = ref(sessionStorage.getItem("hotline.token"));
@@ -114,14 +124,14 @@ createApp({
     const locale = computed(() => LOCALES[lang.value]);
     const mayAdminister = computed(() => me.value && ADMINS.includes(me.value.role));
     const roles = computed(() => me.value?.role === "admin" ? ROLES : ["agent", "supervisor"]);
-    const actions = ["create", "update", "reset_password", "change_password"];
+    const actions = ["create", "update", "delete", "reset_password", "change_password", "upload_prompt", "speak_prompt"];
     const skillList = (v) => Object.entries(v).map(([code, level]) => `${code} ${level}`).join(", ");
     const failure = (status) => (tr(`error.${status}`) === `error.${status}` ? tr("error.other") : tr(`error.${status}`));
     const said = (e) => (Array.isArray(e.detail) ? e.detail.map(refusal) : [failure(e.status)]);
     const when = (iso) => localTime(iso);
     const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
       : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x)
-      : typeof x === "object" ? skillList(x) : x);
+      : Array.isArray(x) ? x.join(", ") : typeof x === "object" ? skillList(x) : x);
     const shown = (v) => (v ? Object.entries(v).map(([k, x]) => `${tr("field." + k)}: ${word(k, x)}`).join("\n") : "");
     const branchName = (code) => (code ? branches.value.find((b) => b.code === code)?.name ?? code : tr("hq"));
     const rowName = ({ row }) => `user-${row.username}`;
@@ -137,11 +147,12 @@ createApp({
     async function load() {
       if (!mayAdminister.value) return;
       if (tab.value === "users") await loadUsers();
-      else if (tab.value === "audit") await loadAudit();  // the agents' pane loads itself
+      else if (tab.value === "audit") await loadAudit();  // the other panes load themselves
     }
+    async function loadBranches() { branches.value = await api("GET", "/branches"); }
     async function start() {
       me.value = await api("GET", "/auth/me");
-      branches.value = await api("GET", "/branches");
+      await loadBranches();
       await load();
     }
     async function signIn() {
@@ -190,6 +201,6 @@ createApp({
     }
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
     return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, roles, actions,
-      when, shown, branchName, rowName, switchLanguage, load, loadAudit, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
+      when, shown, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
   },
 }).use(ElementPlus).mount("#app");
