@@ -1,5 +1,7 @@
-// The agent console: one page, kept current by the agent's live events (no polling).
-import { $, ApiError, apiClient, el, onSignIn } from "./common.js";
+// The agent console: one page, kept current by the agent's live events (no polling). Every word
+// from the dictionary (i18n.js), Chinese first; times at the reader's clock, durations as mm:ss.
+import { $, Said, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
+import { language, localTime, mmss, t, tf, word } from "./i18n.js";
 
 const desk = {
   token: sessionStorage.getItem("hotline.token"),
@@ -20,8 +22,14 @@ const desk = {
 const api = apiClient(() => desk.token, () => signOut());
 
 function showErrors(list, error) {
-  list.replaceChildren(...(error.messages || [String(error)]).map((m) => el("li", m)));
+  show(list, () => reasons(error));
 }
+
+function deskError(error) {
+  show($("#desk-error"), () => reasons(error).join("; "));
+}
+
+const minutes = (iso) => localTime(iso).slice(0, 16);  // 2026-03-02 07:30
 
 // --- signing in and out -------------------------------------------------------------------------
 onSignIn(api, async (token) => {
@@ -44,7 +52,7 @@ $("#btn-signout").addEventListener("click", async () => {
 
 async function start() {
   desk.me = await api("GET", "/auth/me");
-  if (!desk.me.agent_number) throw new ApiError(403, ["this console is for agents"]);
+  if (!desk.me.agent_number) throw new Said("msg.console_for_agents");
   $("#who").textContent = `${desk.me.agent_number} · ${desk.me.username}`;
   $("#signin").hidden = true;
   $("#desk").hidden = false;
@@ -69,13 +77,13 @@ function setState(state, seconds = 0) {
   desk.state = state;
   desk.since = Date.now() - seconds * 1000;
   const badge = $("#state");
-  badge.textContent = state;
+  show(badge, () => word("agent_state", state));
   badge.dataset.state = state;
   for (const [id, states] of Object.entries(ALLOWED)) $(`#${id}`).disabled = !states.includes(state);
 }
 
 setInterval(() => {
-  $("#state-time").textContent = `${Math.round((Date.now() - desk.since) / 1000)} s`;
+  $("#state-time").textContent = mmss((Date.now() - desk.since) / 1000);
 }, 1000);
 
 for (const button of document.querySelectorAll("button[data-action]")) {
@@ -85,12 +93,12 @@ for (const button of document.querySelectorAll("button[data-action]")) {
     try {
       const fed = desk.fed;
       const agent = await api("POST", `/agents/${desk.me.agent_number}/${action}`, body);
-      $("#desk-error").textContent = "";
+      show($("#desk-error"), null);
       // The feed may have told a later state already (the phone answered the login before
       // this reply came): the reply must not take the page back to "paused".
       if (desk.fed === fed) setState(agent.state, agent.time_in_state_seconds);
     } catch (e) {
-      $("#desk-error").textContent = e.message;
+      deskError(e);
     }
   });
 }
@@ -122,7 +130,7 @@ function connect() {
 function setLink(up) {
   const link = $("#link");
   link.dataset.up = String(up);
-  link.textContent = up ? "live" : "reconnecting…";
+  show(link, () => t(up ? "link.live" : "link.reconnecting"));
 }
 
 function handle(frame) {
@@ -158,42 +166,43 @@ function offered(d) {
   $("#pop-empty").hidden = true;
   $("#pop-body").hidden = false;
   $("#disposition-form").hidden = true;
-  $("#disposition-ok").textContent = "";
-  $("#pop-caller").textContent = d.caller_number || "unknown number";
-  $("#pop-queue").textContent = d.queue;
-  $("#pop-waited").textContent = d.waited_seconds;
-  $("#pop-retailer").textContent = d.retailer_id ? "…" : "unknown retailer 未识别";
-  $("#pop-retailer-facts").textContent = "";
-  $("#pop-ivr").textContent = "";
-  $("#pop-orders tbody").replaceChildren();
-  $("#pop-cases").replaceChildren();
+  show($("#disposition-ok"), null);
+  show($("#pop-caller"), () => d.caller_number || t("pop.unknown_number"));
+  show($("#pop-queue"), () => d.queue);
+  show($("#pop-waited"), () => tf("pop.waited", { time: mmss(d.waited_seconds) }));
+  show($("#pop-retailer"), () => (d.retailer_id ? "…" : t("pop.unknown_retailer")));
+  show($("#pop-retailer-facts"), null);
+  show($("#pop-ivr"), null);
+  show($("#pop-orders tbody"), null);
+  show($("#pop-cases"), null);
 }
 
 function popped(p) {
   if (desk.call !== p.call_id) offered(p);
   const bt = p.business_type;
-  $("#pop-queue").textContent = `${p.queue} · ${bt.name_zh || bt.code}`;
+  const btName = () => (language() === "en" ? bt.name_en : bt.name_zh) || bt.name_zh || bt.code;
+  show($("#pop-queue"), () => `${p.queue} · ${btName()}`);
   if (p.campaign) showCampaign(p);
-  $("#pop-ivr").textContent = p.ivr_path.map((s) => `${s.state}${s.keys ? ` [${s.keys}]` : ""}`).join(" → ");
+  show($("#pop-ivr"), () => p.ivr_path.map((s) => `${word("ivr", s.state)}${s.keys ? ` [${s.keys}]` : ""}`).join(" → "));
   const r = p.retailer;
   if (r) {
-    $("#pop-retailer").textContent = `${r.name} (${r.card_number})`;
-    $("#pop-retailer-facts").textContent =
-      `class ${r.retailer_class} · ${r.branch_name || r.branch || "no branch"} · ${r.status} · ${r.phones.join(", ")}`;
+    show($("#pop-retailer"), () => `${r.name} (${r.card_number})`);
+    show($("#pop-retailer-facts"), () => [tf("retailer.class", { class: r.retailer_class }),
+      r.branch_name || r.branch || t("hq"), word("retailer", r.status), r.phones.join(", ")].join(" · "));
     setRetailer(r);
   }
-  $("#pop-orders tbody").replaceChildren(...p.recent_orders.map((o) => row([
-    o.created_at.slice(0, 10), o.amount, o.status,
+  show($("#pop-orders tbody"), () => p.recent_orders.map((o) => row([
+    minutes(o.created_at), o.amount, word("order", o.status),
     (o.lines || []).map((l) => `${l.product_name || l.product} ×${l.quantity}`).join(", ")])));
-  $("#pop-cases").replaceChildren(...p.open_cases.map((c) => el("li",
-    `#${c.id} ${c.kind} · ${c.subject} · ${c.status} · ${c.text || c.excerpt || ""}`,
+  show($("#pop-cases"), () => p.open_cases.map((c) => el("li",
+    `#${c.id} ${word("opinion", c.kind)} · ${word("subject", c.subject)} · ${word("case", c.status)} · ${c.text || c.excerpt || ""}`,
     (c.work_orders || []).some((w) => w.overdue) ? "overdue" : "")));
 }
 
 function showCampaign(p) {
-  $("#pop-queue").textContent = p.campaign.name;
+  show($("#pop-queue"), () => p.campaign.name);
   $("#pop-campaign-name").textContent = p.campaign.name;
-  $("#pop-contact").textContent = `${p.contact.name || ""} ${p.contact.phone} · attempt ${p.contact.attempts}`;
+  show($("#pop-contact"), () => `${p.contact.name || ""} ${p.contact.phone} · ${tf("pop.attempt", { n: p.contact.attempts })}`);
   $("#pop-contact-fields").replaceChildren(...Object.entries(p.contact.fields).flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
   $("#pop-script").textContent = p.campaign.script;
 }
@@ -223,10 +232,10 @@ $("#disposition-form").addEventListener("submit", async (ev) => {
       const id = await callRowId(desk.call);
       await api("POST", `/calls/${id}/dispositions`, { disposition: form.get("disposition"), note: form.get("note") || null });
     }
-    $("#disposition-ok").textContent = "saved";
+    show($("#disposition-ok"), () => t("msg.saved"));
   } catch (e) {
-    $("#disposition-ok").textContent = "";
-    $("#desk-error").textContent = e.message;
+    show($("#disposition-ok"), null);
+    deskError(e);
   }
 });
 
@@ -250,19 +259,20 @@ $("#btn-preview").addEventListener("click", async () => {
   try {
     const next = await api("GET", `/outbound/preview?campaign_id=${$("#preview-campaign").value}`);
     desk.preview = next;
-    $("#preview-contact").textContent = next
-      ? `${next.name} ${next.phone} · attempts ${next.attempts} · ${Object.entries(next.fields).map(([k, v]) => `${k}: ${v}`).join(", ")}`
-      : "nobody to call now 暂无";
+    show($("#preview-contact"), () => (next
+      ? `${next.name} ${next.phone} · ${tf("preview.attempts", { n: next.attempts })} · ${Object.entries(next.fields).map(([k, v]) => `${k}: ${v}`).join(", ")}`
+      : t("preview.nobody")));
     $("#btn-preview-dial").hidden = !next;
-  } catch (e) { $("#desk-error").textContent = e.message; }
+  } catch (e) { deskError(e); }
 });
 
 $("#btn-preview-dial").addEventListener("click", async () => {
   try {
     await api("POST", "/outbound/preview/dial", { campaign_id: desk.preview.campaign_id, contact_id: desk.preview.contact_id });
-    $("#preview-contact").textContent = `calling ${desk.preview.phone} …`;
+    const phone = desk.preview.phone;
+    show($("#preview-contact"), () => tf("preview.calling", { phone }));
     $("#btn-preview-dial").hidden = true;
-  } catch (e) { $("#desk-error").textContent = e.message; }
+  } catch (e) { deskError(e); }
 });
 
 // --- orders -------------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ async function setRetailer(r) {
 function fillProducts(select) {
   const chosen = select.value;
   select.replaceChildren(...products.map((p) => {
-    const o = el("option", `${p.name} · ${p.unit_price}/${p.unit}${p.on_supply === false ? " (断货)" : ""}`);
+    const o = el("option", `${p.name} · ${p.unit_price}/${p.unit}${p.on_supply === false ? ` (${t("product.off_supply")})` : ""}`);
     o.value = p.id;
     return o;
   }));
@@ -290,13 +300,15 @@ function newOrderLine() {
   const line = el("div", null, "line");
   const select = el("select");
   select.name = "product_id";
-  select.setAttribute("aria-label", "product");
+  select.dataset.tLabel = "field.product";
+  select.setAttribute("aria-label", t("field.product"));
   const qty = el("input");
   qty.name = "quantity";
   qty.type = "number";
   qty.min = "1";
   qty.value = "1";
-  qty.setAttribute("aria-label", "quantity");
+  qty.dataset.tLabel = "field.quantity";
+  qty.setAttribute("aria-label", t("field.quantity"));
   fillProducts(select);
   line.append(select, qty);
   $("#order-lines").append(line);
@@ -306,16 +318,16 @@ $("#order-add-line").addEventListener("click", newOrderLine);
 
 $("#order-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  $("#order-errors").replaceChildren();
-  $("#order-ok").textContent = "";
-  if (!desk.retailer) return showErrors($("#order-errors"), { messages: ["retailer: no caller identified yet"] });
+  show($("#order-errors"), null);
+  show($("#order-ok"), null);
+  if (!desk.retailer) return show($("#order-errors"), () => [`${t("field.retailer")}: ${t("order.no_retailer")}`]);
   const lines = [...document.querySelectorAll("#order-lines .line")].map((l) => ({
     product_id: Number(l.querySelector("select").value),
     quantity: Number(l.querySelector("input").value),
   }));
   try {
     const order = await api("POST", "/orders", { retailer_id: desk.retailer.id, call_id: await callRowId(desk.call), lines });
-    $("#order-ok").textContent = `order #${order.id} ${order.status} · ${order.amount}`;
+    show($("#order-ok"), () => tf("order.done", { id: order.id, status: word("order", order.status), amount: order.amount }));
   } catch (e) {
     showErrors($("#order-errors"), e);
   }
@@ -324,15 +336,15 @@ $("#order-form").addEventListener("submit", async (ev) => {
 // --- opinions -----------------------------------------------------------------------------------
 $("#opinion-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  $("#opinion-errors").replaceChildren();
-  $("#opinion-ok").textContent = "";
+  show($("#opinion-errors"), null);
+  show($("#opinion-ok"), null);
   const form = new FormData(ev.target);
   const body = { kind: form.get("kind"), subject: form.get("subject"), text: form.get("text"),
                  source: "retailer", retailer_id: desk.retailer ? desk.retailer.id : null,
                  call_id: await callRowId(desk.call).catch(() => null) };
   try {
     const opinion = await api("POST", "/opinions", body);
-    $("#opinion-ok").textContent = `opinion #${opinion.id} recorded`;
+    show($("#opinion-ok"), () => tf("opinion.done", { id: opinion.id }));
     ev.target.reset();
   } catch (e) {
     showErrors($("#opinion-errors"), e);
@@ -345,13 +357,13 @@ $("#kb-form").addEventListener("submit", async (ev) => {
   const q = new FormData(ev.target).get("q");
   try {
     const found = await api("GET", `/knowledge?q=${encodeURIComponent(q)}&limit=10`);
-    $("#kb-results").replaceChildren(...(found.length ? found.map((a) => {
+    show($("#kb-results"), () => (found.length ? found.map((a) => {
       const li = el("li");
-      li.append(el("strong", a.title), el("span", ` · ${a.category} · `), el("span", a.snippet || ""));
+      li.append(el("strong", a.title), el("span", ` · ${word("kb", a.category)} · `), el("span", a.snippet || ""));
       return li;
-    }) : [el("li", "nothing found 无结果", "muted")]));
+    }) : [el("li", t("kb.nothing"), "muted")]));
   } catch (e) {
-    $("#kb-results").replaceChildren(el("li", e.message, "error"));
+    show($("#kb-results"), () => reasons(e).map((m) => el("li", m, "error")));
   }
 });
 
@@ -359,16 +371,17 @@ $("#kb-form").addEventListener("submit", async (ev) => {
 async function refreshTasks() {
   const tasks = await api("GET", "/tasks").catch(() => []);
   $("#task-count").textContent = String(tasks.length);
-  $("#task-list").replaceChildren(...tasks.map((t) => el("li",
-    `WO#${t.work_order_id} step ${t.step_no ?? t.step ?? ""} · ${t.department_name || t.department || ""} · due ${t.due_at} · ${t.retailer_name || ""} ${t.description || ""}`,
-    t.overdue ? "overdue" : "")));
+  show($("#task-list"), () => tasks.map((task) => el("li",
+    `${tf("tasks.item", { id: task.work_order_id, step: task.step_no, department: task.department_name || task.department,
+      due: minutes(task.due_at) })} · ${task.retailer_name || task.consumer_name || ""} ${task.description || ""}`,
+    task.overdue ? "overdue" : "")));
 }
 
 async function refreshHistory() {
   if (!desk.me) return;
   const calls = await api("GET", `/calls?agent_id=${desk.me.agent_id}&limit=20`).catch(() => []);
-  $("#history-table tbody").replaceChildren(...calls.map((c) => row([
-    c.offered_at.slice(0, 16).replace("T", " "), c.caller_number, c.queue || "", c.outcome])));
+  show($("#history-table tbody"), () => calls.map((c) => row([
+    minutes(c.offered_at), c.caller_number, c.queue || "", word("outcome", c.outcome)])));
 }
 
 // a manual lookup, for a caller not identified by the IVR
@@ -378,5 +391,8 @@ window.hotlineLookup = async (q) => {
   return r;
 };
 
+languages(() => { for (const select of document.querySelectorAll("#order-lines select")) fillProducts(select); });
+show($("#state"), () => word("agent_state", desk.state));
+show($("#link"), () => t("link.offline"));
 if (desk.token) start().catch(signOut);
 else setState("logged_out");

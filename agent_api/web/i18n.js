@@ -137,6 +137,187 @@ const WORDS = {
   },
 };
 
+// The words of the console, the operations page and the wallboard: each key with its Chinese and
+// its English side by side, so neither is forgotten. Placeholders in braces: {name}.
+const PAGE_WORDS = {
+  "title.console": ["hotline · 座席工作台", "hotline · Agent console"],
+  "title.ops": ["hotline · 外呼活动", "hotline · Campaigns"],
+  "title.wallboard": ["hotline · 监控墙", "hotline · Wallboard"],
+  "app.console": ["座席工作台", "Agent console"], "app.ops": ["外呼活动", "Campaigns"],
+  "app.wallboard": ["监控墙", "Wallboard"],
+  "link.live": ["在线", "live"], "link.offline": ["离线", "offline"],
+  "link.reconnecting": ["重新连接…", "reconnecting…"], "msg.updated": ["更新于 {time}", "updated {time}"],
+  "msg.console_for_agents": ["此页面供座席使用", "This console is for agents"],
+  "ws.4401": ["登录已过期，请重新登录", "Signed out: sign in again"],
+  "ws.4403": ["监控墙仅供班长、运营和管理员使用", "The wallboard is for supervisors, operations and administrators"],
+
+  // an agent's states, pause reasons and actions
+  "agent_state.logged_out": ["未上线", "Logged out"], "agent_state.available": ["就绪", "Available"],
+  "agent_state.reserved": ["振铃中", "Ringing"], "agent_state.on_call": ["通话中", "On a call"],
+  "agent_state.wrap_up": ["话后整理", "Wrap-up"], "agent_state.paused": ["暂停", "Paused"],
+  "agent_state.session_lost": ["话机断开", "Phone lost"],
+  "pause.break": ["小休", "Break"], "pause.meal": ["用餐", "Meal"], "pause.training": ["培训", "Training"],
+  "pause.meeting": ["会议", "Meeting"], "pause.after_call_work": ["事后处理", "After-call work"],
+  "pause.other": ["其他", "Other"], "pause.login": ["等待话机接通", "Phone connecting"],
+  "btn.login": ["上线", "Start session"], "btn.available": ["就绪", "Available"],
+  "btn.pause": ["暂停", "Pause"], "btn.end_wrap_up": ["结束整理", "End wrap-up"],
+  "btn.logout": ["下线", "End session"], "field.pause_reason": ["暂停原因", "Pause reason"],
+
+  // the screen-pop
+  "pop.title": ["来电信息", "Screen-pop"], "pop.no_call": ["无来电", "No call"],
+  "pop.waited": ["等待 {time}", "waited {time}"], "pop.unknown_number": ["未知号码", "unknown number"],
+  "pop.unknown_retailer": ["未识别零售店", "Retailer not identified"], "pop.ivr": ["语音导航", "IVR"],
+  "pop.campaign": ["外呼活动", "Campaign"], "pop.attempt": ["第 {n} 次拨打", "attempt {n}"],
+  "pop.recent_orders": ["近期订单", "Recent orders"], "pop.open_cases": ["未结意见", "Open cases"],
+  "retailer.class": ["{class} 类", "class {class}"], "retailer.active": ["正常", "active"],
+  "retailer.suspended": ["已暂停", "suspended"], "retailer.closed": ["已关闭", "closed"],
+  "ivr.menu": ["主菜单", "menu"], "ivr.confirm_store": ["确认门店", "store confirmed"],
+  "ivr.card": ["输入卡号", "card number"], "ivr.pin": ["输入密码", "PIN"], "ivr.orders": ["订单查询", "orders"],
+  "ivr.voicemail": ["留言", "voicemail"], "ivr.done": ["结束", "done"],
+  "order.submitted": ["待审核", "submitted"], "order.accepted": ["已受理", "accepted"],
+  "order.rejected": ["已拒绝", "rejected"], "order.delivered": ["已配送", "delivered"],
+  "order.cancelled": ["已取消", "cancelled"],
+  "case.open": ["待处理", "open"], "case.in_progress": ["处理中", "in progress"],
+  "case.resolved": ["已解决", "resolved"], "case.closed": ["已关闭", "closed"],
+
+  // the wrap-up
+  "wrap.title": ["话后处理", "Wrap-up"], "field.disposition": ["处理结果", "Disposition"],
+  "field.note": ["备注", "Note"], "field.callback_at": ["回拨时间", "Call back at"],
+  "field.do_not_call": ["勿再拨打", "Do not call again"], "btn.save_disposition": ["保存", "Save"],
+  "disposition.order_taken": ["已下单", "Order taken"],
+  "disposition.complaint_recorded": ["已记录投诉", "Complaint recorded"],
+  "disposition.information_given": ["已答复咨询", "Information given"],
+  "disposition.callback_needed": ["需回拨", "Callback needed"], "disposition.transferred": ["已转接", "Transferred"],
+  "disposition.wrong_number": ["打错电话", "Wrong number"], "disposition.other": ["其他", "Other"],
+
+  // preview calls, tasks, orders, opinions, knowledge, history
+  "preview.title": ["预览外呼", "Preview calls"], "field.campaign": ["外呼活动", "Campaign"],
+  "btn.next_contact": ["下一个联系人", "Next contact"], "btn.dial": ["拨打", "Call"],
+  "preview.attempts": ["已拨 {n} 次", "attempts {n}"],
+  "preview.nobody": ["暂无可拨的联系人", "Nobody to call now"], "preview.calling": ["正在拨打 {phone} …", "calling {phone} …"],
+  "tasks.title": ["任务", "Tasks"],
+  "tasks.item": ["工单 #{id} 第 {step} 步 · {department} · 截止 {due}", "Work order #{id} step {step} · {department} · due {due}"],
+  "order.title": ["电话订货", "Phone order"], "field.retailer": ["零售店", "Retailer"],
+  "btn.add_line": ["+ 加一行", "+ line"], "btn.submit_order": ["提交订单", "Submit order"],
+  "order.done": ["订单 #{id} {status} · {amount}", "Order #{id} {status} · {amount}"],
+  "order.no_retailer": ["尚未识别来电的零售店", "no caller identified yet"],
+  "product.off_supply": ["断货", "off supply"], "field.product": ["商品", "Product"],
+  "field.lines": ["订货行", "Line"], "field.product_id": ["商品", "Product"], "field.quantity": ["数量", "Quantity"],
+  "field.retailer_id": ["零售店", "Retailer"], "field.call_id": ["通话", "Call"],
+  "opinion.title": ["客户意见", "Opinion"], "field.kind": ["类型", "Kind"], "field.subject": ["方面", "Subject"],
+  "field.text": ["内容", "Text"], "opinion.text_placeholder": ["客户反映的内容", "What the customer said"],
+  "btn.record_opinion": ["记录意见", "Record opinion"], "opinion.done": ["意见 #{id} 已记录", "Opinion #{id} recorded"],
+  "opinion.complaint": ["投诉", "complaint"], "opinion.suggestion": ["建议", "suggestion"],
+  "opinion.praise": ["表扬", "praise"], "subject.commerce": ["商流", "commerce"],
+  "subject.logistics": ["物流", "logistics"],
+  "field.consumer_name": ["消费者姓名", "Consumer's name"], "field.consumer_phone": ["消费者电话", "Consumer's phone"],
+  "kb.title": ["知识库", "Knowledge"], "kb.placeholder": ["搜索知识库", "Search the knowledge base"],
+  "kb.nothing": ["无结果", "Nothing found"],
+  "kb.product": ["产品", "product"], "kb.brand": ["品牌", "brand"], "kb.marketing": ["营销", "marketing"],
+  "kb.logistics": ["物流", "logistics"], "kb.system_operation": ["系统操作", "system operation"],
+  "kb.business": ["业务", "business"], "kb.faq": ["常见问题", "FAQ"],
+  "history.title": ["通话记录", "Call history"], "field.caller": ["主叫", "Caller"], "field.queue": ["队列", "Queue"],
+  "field.outcome": ["结果", "Outcome"],
+  "outcome.in_progress": ["进行中", "in progress"], "outcome.completed": ["已完成", "completed"],
+  "outcome.abandoned": ["放弃", "abandoned"], "outcome.no_answer": ["未接", "no answer"],
+  "outcome.busy": ["忙", "busy"], "outcome.failed": ["失败", "failed"],
+
+  // campaigns
+  "campaign.draft": ["草稿", "Draft"], "campaign.running": ["进行中", "Running"],
+  "campaign.paused": ["已暂停", "Paused"], "campaign.stopped": ["已停止", "Stopped"],
+  "campaign.finished": ["已结束", "Finished"],
+  "command.start": ["开始", "Start"], "command.pause": ["暂停", "Pause"], "command.resume": ["继续", "Resume"],
+  "command.stop": ["停止", "Stop"],
+  "mode.preview": ["预览式", "Preview"], "mode.progressive": ["渐进式", "Progressive"],
+  "mode.predictive": ["预测式", "Predictive"],
+  "purpose.delivery_survey": ["配送回访", "Delivery survey"], "purpose.arrival_notice": ["到货通知", "Arrival-time notice"],
+  "purpose.service_follow_up": ["服务回访", "Service follow-up"], "purpose.promotion": ["促销", "Promotion"],
+  "purpose.new_product": ["新品推广", "New product"], "purpose.other": ["其他", "Other"],
+  "day.mon": ["周一", "Mon"], "day.tue": ["周二", "Tue"], "day.wed": ["周三", "Wed"], "day.thu": ["周四", "Thu"],
+  "day.fri": ["周五", "Fri"], "day.sat": ["周六", "Sat"], "day.sun": ["周日", "Sun"],
+  "col.campaign": ["活动", "Campaign"], "col.state": ["状态", "State"], "col.mode": ["方式", "Mode"],
+  "col.remaining": ["待拨", "To dial"], "col.dialed": ["已拨", "Dialed"], "col.answered": ["接通", "Answered"],
+  "col.abandoned_24h": ["放弃 · 放弃率（24 小时）", "Abandoned · rate (24 h)"], "col.ringing": ["振铃", "Ringing"],
+  "col.agents_busy": ["忙碌座席", "Agents busy"], "col.actions": ["操作", "Actions"], "col.contacts": ["名单", "Contact list"],
+  "campaign.period": ["{from} 起 · 创建于 {created}", "from {from} · created {created}"],
+  "campaign.period_to": ["{from} 至 {to} · 创建于 {created}", "{from} to {to} · created {created}"],
+  "campaign.new": ["新建活动", "New campaign"], "campaign.created": ["{name} 已新建（草稿）", "{name} created (draft)"],
+  "campaign.now": ["{name}: {state}", "{name}: {state}"], "campaign.imported": ["{name}: 名单已导入", "{name}: list imported"],
+  "import.report": ["共 {rows} 行：导入 {added} 行，拒绝 {rejected} 行", "{rows} rows: {added} added, {rejected} rejected"],
+  "import.line": ["第 {line} 行: {reason}", "line {line}: {reason}"],
+  "import.phone_missing": ["电话: 缺少号码", "phone: missing"],
+  "import.not_a_phone": ["电话: “{value}” 不是电话号码", "phone: '{value}' is not a phone number"],
+  "import.unknown_zone": ["时区: “{value}” 不是已知时区", "time zone: '{value}' is not known"],
+  "import.repeats": ["电话: {value} 与第 {line} 行重复", "phone: {value} repeats line {line}"],
+  "import.in_campaign": ["电话: {value} 已在本活动中", "phone: {value} is already in this campaign"],
+  "import.do_not_call": ["电话: {value} 在勿扰名单上", "phone: {value} is on the do-not-call list"],
+  "import.unknown_card": ["卡号: 没有卡号为 {value} 的零售店", "card: no retailer has card {value}"],
+  "import.closed_card": ["卡号: 零售店 {value} 已关闭", "card: retailer {value} is closed"],
+  "field.campaign.name": ["活动名称", "Name"], "field.purpose": ["目的", "Purpose"], "field.mode": ["拨号方式", "Mode"],
+  "field.agents": ["座席工号", "Agents (numbers)"], "field.business_type": ["或按技能", "or by skill"],
+  "field.campaign.branch": ["限分公司", "in branch"], "field.caller_id": ["主叫号码", "Caller ID"],
+  "field.windows": ["拨打时段", "Calling hours"], "field.days": ["拨打日", "Days"], "field.from": ["从", "From"],
+  "field.to": ["到", "To"], "field.starts_on": ["开始日期", "Starts"], "field.ends_on": ["结束日期", "Ends"],
+  "field.abandon_target": ["放弃率目标 %", "Abandon target %"], "field.ring_seconds": ["振铃秒数", "Ring seconds"],
+  "field.script": ["话术", "Script"], "field.retries": ["重拨规则", "Retries"], "field.file": ["名单文件", "List file"],
+  "field.command": ["操作", "Command"], "btn.create": ["新建", "Create"],
+  "rule.calling_windows": ["拨打时段不正确", "The calling hours are not right"],
+  "rule.retry_rules": ["重拨规则不正确", "The retry rules are not right"],
+  "rule.dates": ["结束日期早于开始日期", "It ends before it starts"],
+  "rule.who_works_it": ["请填写座席工号或技能", "Give the agents or the skill"],
+  "rule.known_agents": ["没有这个座席工号", "No agent with that number"],
+  "rule.known_business_type": ["没有这个技能", "No such skill"], "rule.known_branch": ["没有这个分公司", "No such branch"],
+  "rule.unique_name": ["名称已被占用", "That name is taken"],
+  "rule.list_size": ["名单文件太大", "The list file is too large"],
+  "rule.contact_list": ["名单文件无法读取（须为带电话列的 .csv 或 .xlsx）", "The list cannot be read (a .csv or .xlsx with a phone column)"],
+  "rule.campaign_state": ["活动当前状态不允许此操作", "Not possible in the campaign's state"],
+
+  // ordering and opinions' rules
+  "rule.retailer_active": ["该零售店不在正常状态", "The retailer is not active"],
+  "rule.product_once": ["该商品已在前面的行中", "The product is on an earlier line"],
+  "rule.product_active": ["商品不在目录中", "The product is not in the catalogue"],
+  "rule.product_on_supply": ["该商品在本分公司断货", "The product is not on supply in the branch"],
+  "rule.retailer_lower_limit": ["低于该零售店的订货下限", "Below the retailer's lower limit"],
+  "rule.retailer_upper_limit": ["超过该零售店的订货上限", "Above the retailer's upper limit"],
+  "rule.retailer_in_scope": ["该零售店不属于您的分公司", "The retailer is not of your branch"],
+  "rule.retailer_required": ["请先识别零售店", "Identify the retailer first"],
+  "rule.consumer_contact": ["消费者须留姓名", "A consumer's name is needed"],
+  "rule.consumer_phone": ["消费者须留电话", "A consumer's phone is needed"],
+  "rule.call_in_scope": ["不是您的通话", "Not a call of yours"],
+
+  // the wallboard and monitoring
+  "board.queues": ["队列", "Queues"], "board.agents": ["座席", "Agents"], "board.no_calls": ["今天还没有来电", "No calls today"],
+  "col.queue": ["队列", "Queue"], "col.waiting": ["等待", "Waiting"], "col.longest": ["最长等待", "Longest wait"],
+  "col.service_level": ["服务水平", "Service level"], "col.offered": ["呼入", "Offered"],
+  "col.abandoned": ["放弃", "Abandoned"], "col.asa": ["平均应答", "Avg. answer"], "col.aht": ["平均处理", "Avg. handle"],
+  "col.agent": ["座席", "Agent"], "col.branch": ["分公司", "Branch"], "col.in_state": ["持续", "In state"],
+  "col.calls": ["今日通话", "Calls today"], "col.monitor": ["监听", "Monitor"],
+  "monitor.listen": ["监听", "Listen"], "monitor.whisper": ["耳语", "Whisper"], "monitor.barge": ["强插", "Barge"],
+  "monitor.ringing": ["振铃中", "ringing"], "monitor.stop": ["停止", "Stop"], "monitor.stopped": ["已停止监听", "Stopped"],
+  "monitor.now": ["{agent}: {mode} · {state}", "{agent}: {mode} · {state}"],
+  "field.supervisor_phone": ["班长话机", "Supervisor's phone"],
+  "rule.supervisor_phone": ["您没有登记话机，无法监听", "You have no phone to listen on"],
+  "rule.branch_scope": ["该座席不属于您的分公司", "That agent is of another branch"],
+
+  // refusals without a rule: the API's status, or the validation's type
+  "error.400": ["请求有误", "Bad request"], "error.409": ["当前状态不允许此操作", "Not possible in the present state"],
+  "error.422": ["输入不正确", "Not accepted"], "error.503": ["电话系统暂时无法执行", "The phone system could not do it"],
+  "error.missing": ["必填", "required"], "error.greater_than_equal": ["不能小于 {ge}", "at least {ge}"],
+  "error.less_than_equal": ["不能大于 {le}", "at most {le}"], "error.greater_than": ["须大于 {gt}", "more than {gt}"],
+  "error.less_than": ["须小于 {lt}", "less than {lt}"],
+  "error.string_too_short": ["至少 {min_length} 个字符", "at least {min_length} characters"],
+  "error.string_too_long": ["最多 {max_length} 个字符", "at most {max_length} characters"],
+  "error.too_long": ["最多 {max_length} 项", "at most {max_length} items"],
+  "error.int_parsing": ["须为整数", "a whole number"], "error.float_parsing": ["须为数字", "a number"],
+  "error.enum": ["不是可选的值", "not one of the choices"], "error.date_parsing": ["日期格式不正确", "not a date"],
+  "error.datetime_parsing": ["时间格式不正确", "not a time"], "error.datetime_from_date_parsing": ["时间格式不正确", "not a time"],
+  "error.value_error": ["取值不正确", "not a right value"],
+};
+for (const [key, [zh, en]] of Object.entries(PAGE_WORDS)) {
+  WORDS.zh[key] ??= zh;  // the administration page's own words stay as they are
+  WORDS.en[key] ??= en;
+}
+
 export const LANGUAGES = ["zh", "en"];
 let lang = localStorage.getItem("hotline.lang") || "zh";
 
@@ -152,17 +333,36 @@ export function t(key, reader = lang) {
   return WORDS[reader][key] ?? WORDS.zh[key] ?? key;
 }
 
-// One refusal of the API ({loc, msg, type}) in the reader's words: the field, then the rule.
-export function refusal(problem) {
+// Whether the dictionary has a word for `key`.
+export const known = (key) => key in WORDS.zh;
+
+// The name of a code of some kind: word("agent_state", "on_call") is "通话中"; a code the
+// dictionary does not know yet shows as itself.
+export const word = (kind, code) => (known(`${kind}.${code}`) ? t(`${kind}.${code}`) : String(code ?? ""));
+
+// The word for `key` with its placeholders filled: tf("pop.attempt", {n: 2}) is "第 2 次拨打".
+export function tf(key, params = {}, reader = lang) {
+  return t(key, reader).replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+
+// One refusal of the API ({loc, msg, type, ctx}) in the reader's words: the field, then the rule.
+// `scope` names a page's own words for a field ("campaign": field.campaign.name before field.name).
+export function refusal(problem, scope) {
   // ["body", "skills", 1, "skill"]: the field, and which one of a list ("技能 2")
-  const [name, index] = (problem.loc || []).filter((p) => p !== "body");
-  const field = name === undefined ? "" : t(`field.${name}`) + (Number.isInteger(index) ? ` ${index + 1}` : "");
+  const [name, index] = (problem.loc || []).filter((p) => !["body", "path", "query"].includes(p));
+  const field = name === undefined ? "" : fieldName(name, scope) + (Number.isInteger(index) ? ` ${index + 1}` : "");
   const type = problem.type || "";
   let said;
-  if (type.startsWith("rule.")) said = t(type);
+  if (type.startsWith("rule.") && known(type)) said = t(type);
   else if (type === "string_pattern_mismatch") said = t("error.pattern");
+  else if (known(`error.${type}`)) said = tf(`error.${type}`, problem.ctx || {});
   else said = problem.msg;
   return field ? `${field}: ${said}` : said;
+}
+
+function fieldName(name, scope) {
+  if (scope && known(`field.${scope}.${name}`)) return t(`field.${scope}.${name}`);
+  return known(`field.${name}`) ? t(`field.${name}`) : String(name);
 }
 
 // A point in time as the reader's clock shows it (or a given zone's): 2026-12-03 08:05:09.

@@ -1,32 +1,55 @@
 // Operations' campaign page: every campaign with its progress and what it is doing now (read
 // again every two seconds), the commands its state allows, contact-list import with the report
-// of rejected rows, and a form for a new campaign.
-import { $, apiClient, el, onSignIn } from "./common.js";
+// of rejected rows, and a form for a new campaign. Every word from the dictionary (i18n.js).
+import { $, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
+import { localTime, t, tf, word } from "./i18n.js";
 
-const ops = { token: sessionStorage.getItem("hotline.token"), timer: null };
+const ops = { token: sessionStorage.getItem("hotline.token"), timer: null, campaigns: [] };
 const api = apiClient(() => ops.token, () => signOut());
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const COMMANDS = { draft: ["start"], running: ["pause", "stop"], paused: ["resume", "stop"],
                    stopped: ["start"], finished: ["start"] };
 const percent = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
 
+// `done(result)` gives the words that say it worked (a function of the language, said again).
 async function act(work, done) {
-  $("#ops-error").textContent = "";
-  $("#ops-ok").textContent = "";
+  show($("#ops-error"), null);
+  show($("#ops-ok"), null);
   try {
     const result = await work();
-    $("#ops-ok").textContent = done(result);
+    show($("#ops-ok"), done(result));
     await refresh();
-  } catch (e) { $("#ops-error").textContent = `${e.status}: ${e.message}`; }
+  } catch (e) { show($("#ops-error"), () => reasons(e, "campaign").join("; ")); }
+}
+
+// The import's reasons for a rejected row are sentences of dialer/contacts.py: the known ones
+// in the reader's words, any other as it came (until the import gives a code per reason).
+const REJECTIONS = [
+  [/^phone: missing$/, "import.phone_missing"],
+  [/^phone: '(?<value>.*)' is not a phone number/, "import.not_a_phone"],
+  [/^time_zone: '(?<value>.*)' is not a known time zone/, "import.unknown_zone"],
+  [/^phone: (?<value>\S+) repeats line (?<line>\d+)$/, "import.repeats"],
+  [/^phone: (?<value>\S+) is already in this campaign$/, "import.in_campaign"],
+  [/^phone: (?<value>\S+) is on the do-not-call list$/, "import.do_not_call"],
+  [/^card: no retailer has card (?<value>.*)$/, "import.unknown_card"],
+  [/^card: retailer (?<value>.*) is closed$/, "import.closed_card"],
+];
+function rejection(reason) {
+  for (const [pattern, key] of REJECTIONS) {
+    const found = pattern.exec(reason);
+    if (found) return tf(key, found.groups || {});
+  }
+  return reason;
 }
 
 function commandButtons(c) {
   const td = el("td");
   for (const command of COMMANDS[c.state] || []) {
-    const b = el("button", command);
+    const b = el("button", word("command", command));
     b.dataset.action = `${command}-${c.id}`;
+    b.dataset.command = command;
     b.addEventListener("click", () => act(() => api("POST", `/campaigns/${c.id}/${command}`),
-                                          (r) => `${r.name}: ${r.state}`));
+                                          (r) => () => tf("campaign.now", { name: r.name, state: word("campaign", r.state) })));
     td.append(b);
   }
   return td;
@@ -38,10 +61,11 @@ function importCell(c) {
   input.type = "file";
   input.accept = ".csv,.xlsx";
   input.dataset.upload = c.id;
+  input.setAttribute("aria-label", t("col.contacts"));
   input.addEventListener("change", () => act(() => upload(c.id, input.files[0]), (r) => {
-    $("#import-report").textContent = [`${r.rows} rows: ${r.added} added, ${r.rejected.length} rejected`,
-      ...r.rejected.map((x) => `line ${x.line}: ${x.reason}`)].join("\n");
-    return `${c.name}: list imported`;
+    show($("#import-report"), () => [tf("import.report", { rows: r.rows, added: r.added, rejected: r.rejected.length }),
+      ...r.rejected.map((x) => tf("import.line", { line: x.line, reason: rejection(x.reason) }))].join("\n"));
+    return () => tf("campaign.imported", { name: c.name });
   }));
   td.append(input);
   return td;
@@ -53,16 +77,25 @@ function upload(id, file) {
   return api("POST", `/campaigns/${id}/contacts`, body);
 }
 
+function nameCell(c) {
+  const td = el("td");
+  const at = { from: c.starts_on, to: c.ends_on, created: localTime(c.created_at).slice(0, 16) };
+  td.append(el("strong", c.name), el("br"),
+            el("small", tf(c.ends_on ? "campaign.period_to" : "campaign.period", at), "muted when"));
+  return td;
+}
+
 function render(campaigns) {
+  ops.campaigns = campaigns;
   $("#campaigns tbody").replaceChildren(...campaigns.map((c) => {
     const p = c.progress, live = c.live;
     const tr = el("tr");
     tr.dataset.campaign = c.name;
-    const state = el("span", c.state, "state");
+    const state = el("span", word("campaign", c.state), "state");
     state.dataset.state = c.state;
     const stateCell = el("td");
     stateCell.append(state);
-    tr.append(el("td", c.name), stateCell, el("td", c.mode), el("td", p.remaining),
+    tr.append(nameCell(c), stateCell, el("td", word("mode", c.mode)), el("td", p.remaining),
               el("td", p.attempts), el("td", p.answered),
               el("td", `${p.abandoned} · ${percent(p.abandon_rate)} (${percent(p.abandon_rate_24h)})`),
               el("td", live ? live.ringing : "–"),
@@ -71,11 +104,12 @@ function render(campaigns) {
     if (p.abandon_rate_24h !== null && p.abandon_rate_24h > c.abandon_target) tr.className = "overdue";
     return tr;
   }));
-  $("#updated").textContent = new Date().toLocaleTimeString();
+  const time = localTime(new Date().toISOString()).slice(11);
+  show($("#updated"), () => tf("msg.updated", { time }));
 }
 
 async function refresh() {
-  try { render(await api("GET", "/campaigns")); } catch (e) { $("#ops-error").textContent = e.message; }
+  try { render(await api("GET", "/campaigns")); } catch (e) { show($("#ops-error"), () => reasons(e).join("; ")); }
 }
 
 $("#create-form").addEventListener("submit", (ev) => {
@@ -91,19 +125,19 @@ $("#create-form").addEventListener("submit", (ev) => {
     abandon_target: Number(f.get("abandon_target")) / 100, ring_seconds: Number(f.get("ring_seconds")),
     script: f.get("script"),
   };
-  act(() => api("POST", "/campaigns", body), (c) => `${c.name} created (draft)`);
+  act(() => api("POST", "/campaigns", body), (c) => () => tf("campaign.created", { name: c.name }));
 });
 
-function signOut(reason = "") {
+function signOut() {
   ops.token = null;
   sessionStorage.removeItem("hotline.token");
   clearInterval(ops.timer);
   $("#ops").hidden = true;
   $("#signin").hidden = false;
-  $("#signin-error").textContent = reason;
+  show($("#signin-error"), null);
 }
 
-function show(username) {
+function showPage(username) {
   $("#who").textContent = username;
   $("#signin").hidden = true;
   $("#ops").hidden = false;
@@ -112,17 +146,21 @@ function show(username) {
 }
 
 $("#days").append(...DAYS.map((d, i) => {
-  const label = el("label", ` ${d}`);
+  const label = el("label");
+  const name = el("span", t(`day.${d}`));
+  name.dataset.t = `day.${d}`;
+  label.append(" ", name);
   const box = el("input");
   Object.assign(box, { type: "checkbox", name: "day", value: d, checked: i < 5 });
   label.prepend(box);
   return label;
 }));
-document.querySelector("input[name=starts_on]").valueAsDate = new Date();
+document.querySelector("input[name=starts_on]").value = localTime(new Date().toISOString()).slice(0, 10);
+languages(() => render(ops.campaigns));
 onSignIn(api, (token, username) => {
   ops.token = token;
-  show(username);
+  showPage(username);
 });
 $("#btn-signout").addEventListener("click", () => signOut());
 
-if (ops.token) api("GET", "/auth/me").then((me) => show(me.username)).catch(() => signOut());
+if (ops.token) api("GET", "/auth/me").then((me) => showPage(me.username)).catch(() => signOut());

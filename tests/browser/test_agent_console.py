@@ -23,7 +23,7 @@ async def sign_in(page, base_url: str, user: str = "8001") -> None:
     await page.fill("input[name=password]", "hotline-demo")
     await page.click("#signin-form button[type=submit]")
     await expect(page.locator("#who")).to_contain_text(user)
-    await expect(page.locator("#link")).to_have_text("live")
+    await expect(page.locator("#link")).to_have_attribute("data-up", "true")
 
 
 async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, sipp, page,
@@ -32,13 +32,16 @@ async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, s
     await sign_in(page, r.base_url)
     await page.click("#btn-login")
     # 30 s: as the first test of a fresh clone in CI, the phone's login once took over 15 s.
-    await expect(page.locator("#state")).to_have_text("available", timeout=30000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available",
+                                                           timeout=30000)
+    await expect(page.locator("#state")).to_have_text("就绪")
 
     call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                          hold_ms=15000, timeout=60))
-    await expect(page.locator("#state")).to_have_text("on_call", timeout=30000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "on_call", timeout=30000)
+    await expect(page.locator("#state")).to_have_text("通话中")
     await expect(page.locator("#pop-retailer")).to_have_text("朝阳便利店 (110100001)")
-    await expect(page.locator("#pop-retailer-facts")).to_contain_text("class A")
+    await expect(page.locator("#pop-retailer-facts")).to_contain_text("A 类")
     await expect(page.locator("#pop-orders tr")).not_to_have_count(0)
     await expect(page.locator("#order-retailer")).to_contain_text("朝阳便利店")
 
@@ -51,13 +54,13 @@ async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, s
                               .where(Order.channel == "phone", Order.amount > 5000)) == 0
     await page.fill("#order-lines .line input", "2")
     await page.click("#order-form button[type=submit]")
-    await expect(page.locator("#order-ok")).to_contain_text("order #")
+    await expect(page.locator("#order-ok")).to_contain_text("订单 #")
 
     await page.select_option("#opinion-form select[name=kind]", "complaint")
     await page.select_option("#opinion-form select[name=subject]", "logistics")
     await page.fill("#opinion-form textarea[name=text]", "上周的货晚到了两天")
     await page.click("#opinion-form button[type=submit]")
-    await expect(page.locator("#opinion-ok")).to_contain_text("recorded")
+    await expect(page.locator("#opinion-ok")).to_contain_text("已记录")
 
     await page.fill("#kb-form input[name=q]", "退货")
     await page.click("#kb-form button[type=submit]")
@@ -70,9 +73,9 @@ async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, s
         assert order.channel == "phone" and order.amount > 0
 
     await expect(page.locator("#disposition-form")).to_be_visible(timeout=30000)  # call ended
-    await expect(page.locator("#state")).to_have_text("wrap_up")
+    await expect(page.locator("#state")).to_have_text("话后整理")
     await page.click("#disposition-form button[type=submit]")
-    await expect(page.locator("#disposition-ok")).to_have_text("saved")
+    await expect(page.locator("#disposition-ok")).to_have_text("已保存")
     await call
 
 
@@ -82,7 +85,7 @@ async def test_a_wrong_password_is_told_and_keeps_the_sign_in_form(rig, page):
     await page.fill("input[name=username]", "8001")
     await page.fill("input[name=password]", "wrong")
     await page.click("#signin-form button[type=submit]")
-    await expect(page.locator("#signin-error")).to_contain_text("incorrect")
+    await expect(page.locator("#signin-error")).to_have_text("用户名或密码不正确")
     await expect(page.locator("#desk")).to_be_hidden()
 
 
@@ -97,7 +100,8 @@ async def test_a_login_reply_slower_than_the_live_feed_does_not_undo_available(r
         reply = await route.fetch()
         made_before_the_answer = {**await reply.json(), "state": "paused",
                                   "pause_reason": "login"}
-        await expect(page.locator("#state")).to_have_text("available", timeout=30000)  # fed
+        await expect(page.locator("#state")).to_have_attribute(  # fed
+            "data-state", "available", timeout=30000)
         await page.evaluate("document.querySelector('#desk-error').textContent = 'waiting'")
         await route.fulfill(response=reply, json=made_before_the_answer)
         sent.set()
@@ -105,5 +109,5 @@ async def test_a_login_reply_slower_than_the_live_feed_does_not_undo_available(r
     await page.click("#btn-login")
     await sent.wait()
     await expect(page.locator("#desk-error")).to_have_text("")  # the reply was handled
-    await expect(page.locator("#state")).to_have_text("available")
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
     assert (await r.agent("8001"))["state"] == "available"

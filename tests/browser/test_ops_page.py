@@ -40,26 +40,26 @@ async def test_ops_create_import_start_watch_and_pause_a_campaign(rig, customers
     await form.locator("input[name=ring_seconds]").fill("15")
     await form.locator("textarea[name=script]").fill("Tell them the truck comes at 3 pm.")
     await form.locator("button[type=submit]").click()
-    await expect(page.locator("#ops-ok")).to_have_text("Arrival notice created (draft)")
+    await expect(page.locator("#ops-ok")).to_have_text("Arrival notice 已新建（草稿）")
     row = page.locator("#campaigns tr[data-campaign='Arrival notice']")
-    await expect(row.locator(".state")).to_have_text("draft")
+    await expect(row.locator(".state")).to_have_text("草稿")
 
     listing = tmp_path / "arrivals.csv"
     listing.write_text("phone,name\n13300002001,Shop A\n13300002002,Shop B\nnope,Shop C\n"
                        "13300002003,Shop D\n")
     await row.locator("input[type=file]").set_input_files(listing)
-    await expect(page.locator("#import-report")).to_contain_text("4 rows: 3 added, 1 rejected")
+    await expect(page.locator("#import-report")).to_contain_text("共 4 行：导入 3 行，拒绝 1 行")
     await expect(page.locator("#import-report")).to_contain_text(
-        "line 4: phone: 'nope' is not a phone number")
+        "第 4 行: 电话: “nope” 不是电话号码")
     await expect(row.locator("td").nth(3)).to_have_text("3")  # remaining
 
-    await row.locator("button", has_text="start").click()
-    await expect(row.locator(".state")).to_have_text("running")
+    await row.locator("button[data-command=start]").click()
+    await expect(row.locator(".state")).to_have_attribute("data-state", "running")
     await expect(row.locator("td").nth(8)).to_have_text("1/1", timeout=15000)  # agent busy
     await expect(row.locator("td").nth(5)).not_to_have_text("0", timeout=15000)  # answered
-    await row.locator("button", has_text="pause").click()
-    await expect(row.locator(".state")).to_have_text("paused")
-    await expect(row.locator("button", has_text="resume")).to_be_visible()
+    await row.locator("button[data-command=pause]").click()
+    await expect(row.locator(".state")).to_have_text("已暂停")
+    await expect(row.locator("button[data-command=resume]")).to_have_text("继续")
     dialed = int(await row.locator("td").nth(4).inner_text())
     assert 1 <= dialed <= 3
 
@@ -82,13 +82,15 @@ async def test_an_agent_previews_a_contact_calls_it_reads_the_script_and_books_a
         await asyncio.sleep(0.1)
     await sign_in(page, r.base_url)
     await page.click("#btn-login")
-    await expect(page.locator("#state")).to_have_text("available", timeout=15000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available",
+                                                           timeout=15000)
     await expect(page.locator("#preview")).to_be_visible()
 
     await page.click("#btn-preview")
     await expect(page.locator("#preview-contact")).to_contain_text("Shop A 13300004001")
     await page.click("#btn-preview-dial")
-    await expect(page.locator("#state")).to_have_text("on_call", timeout=20000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "on_call",
+                                                           timeout=20000)
     await expect(page.locator("#pop-campaign-name")).to_have_text("New brand")
     await expect(page.locator("#pop-script")).to_have_text("Introduce the new brand 新品介绍.")
     await expect(page.locator("#pop-contact-fields")).to_contain_text("A-9")
@@ -99,11 +101,11 @@ async def test_an_agent_previews_a_contact_calls_it_reads_the_script_and_books_a
     await form.locator("select[name=disposition]").select_option("callback_needed")
     await form.locator("input[name=callback_at]").fill("2099-01-01T10:00")
     await form.locator("button[type=submit]").click()
-    await expect(page.locator("#desk-error")).to_contain_text("callback_at: between now and 60")
+    await expect(page.locator("#desk-error")).to_have_text("回拨时间: 输入不正确")
     later = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
     await form.locator("input[name=callback_at]").fill(later)
     await form.locator("button[type=submit]").click()
-    await expect(page.locator("#disposition-ok")).to_have_text("saved")
+    await expect(page.locator("#disposition-ok")).to_have_text("已保存")
     async with r.database() as s:
         booked = await s.scalar(select(Contact))
     assert booked.callback_agent_id == await r.agent_id("8001")
