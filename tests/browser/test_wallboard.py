@@ -26,15 +26,17 @@ async def test_the_wallboard_shows_calls_live_and_listens_from_an_agents_row(rig
     await page.fill("input[name=username]", "supervisor")
     await page.fill("input[name=password]", "hotline-demo")
     await page.click("#signin-form button[type=submit]")
-    await expect(page.locator("#link")).to_have_text("live")
+    await expect(page.locator("#link")).to_have_attribute("data-up", "true")
     agent_row = page.locator("#agents tr[data-agent='8001']")
-    await expect(agent_row.locator(".state")).to_have_text("logged_out")
+    await expect(agent_row.locator(".state")).to_have_text("未上线")
 
     await r.login("8001")
-    await expect(agent_row.locator(".state")).to_have_text("available")
+    await expect(agent_row.locator(".state")).to_have_attribute("data-state", "available")
     first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                           hold_ms=20000, timeout=60))
-    await expect(agent_row.locator(".state")).to_have_text("on_call", timeout=30000)
+    await expect(agent_row.locator(".state")).to_have_attribute("data-state", "on_call",
+                                                                timeout=30000)
+    await expect(agent_row.locator(".state")).to_have_text("通话中")
     second = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000002",
                                            hold_ms=12000, timeout=60))
     queue_row = page.locator("#queues tr[data-queue='BJ-order']")
@@ -42,9 +44,9 @@ async def test_the_wallboard_shows_calls_live_and_listens_from_an_agents_row(rig
 
     started = asyncio.get_running_loop().time()
     await agent_row.locator("button[data-action='listen-8001']").click()
-    await expect(page.locator("#board-ok")).to_contain_text("8001: listen")
+    await expect(page.locator("#board-ok")).to_contain_text("8001: 监听")
     await spy_event(r, ChanSpyStart, "listen", 0)
-    await expect(agent_row.locator(".badge")).to_have_text("supervisor: listen ")
+    await expect(agent_row.locator(".badge")).to_have_text("supervisor: 监听 ")
     assert asyncio.get_running_loop().time() - started < 10
     await agent_row.locator("button[data-action='stop-8001']").click()
     await expect(agent_row.locator(".badge")).to_have_count(0)
