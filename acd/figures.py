@@ -35,6 +35,7 @@ class QueuedCall:
 @dataclass(frozen=True, slots=True)
 class QueueFigures:
     queue: str
+    branch: str  # the queue's branch code
     waiting: int
     longest_wait_seconds: float
     offered: int
@@ -67,7 +68,7 @@ def queue_figures(policies: Mapping[str, QueuePolicy], calls: Iterable[QueuedCal
         handled = [(c.ended_at - c.connected_at).total_seconds() + c.wrap_up_seconds
                    for c in rows if c.connected_at and c.ended_at]
         out.append(QueueFigures(
-            queue=name, waiting=len(waits[name]),
+            queue=name, branch=policies[name].branch, waiting=len(waits[name]),
             longest_wait_seconds=round(max(waits[name], default=0.0), 1),
             offered=len(rows), answered=len(answered), abandoned=len(abandoned),
             service_level=(sum(1 for s in answered if s <= threshold) / counted

@@ -78,7 +78,8 @@ async def principal_for(session, token: str) -> Principal | None:
     user = row.user
     hq = user.branch is None or user.branch.is_headquarters
     return Principal(user.id, user.username, user.role, user.branch_id,
-                     sees_all_branches=hq, agent_id=user.agent_id)
+                     sees_all_branches=hq, agent_id=user.agent_id,
+                     branch_code=user.branch.code if user.branch else None)
 
 
 async def current_user(token: Annotated[str, Depends(bearer)], session: Session) -> Principal:

@@ -12,9 +12,13 @@ class Principal:
     branch_id: int | None
     sees_all_branches: bool
     agent_id: int | None
+    branch_code: str | None = None  # the live desk names branches by code
 
     def may_see_branch(self, branch_id: int | None) -> bool:
         return self.sees_all_branches or (branch_id is not None and branch_id == self.branch_id)
+
+    def may_see_branch_code(self, code: str | None) -> bool:
+        return self.sees_all_branches or (code is not None and code == self.branch_code)
 
     def administers(self, branch_id: int | None) -> bool:
         """A headquarters administrator administers everything (`branch_id` None: what is

@@ -13,6 +13,7 @@ from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
 from asterisk.ami import AmiError
 from models import AgentTransition, Role
+from services import branch_scope
 
 router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_user)])
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
@@ -49,17 +50,11 @@ def get_desk(request: Request) -> Desk:
 DeskDep = Annotated[Desk, Depends(get_desk)]
 
 
-def _agent(desk: Desk, number: str) -> AgentInfo:
-    agent = desk.agent_by_number(number)
-    if agent is None:
-        raise HTTPException(404, f"agent {number} not found")
-    return agent
-
-
 def _acting_on(desk: Desk, number: str, user: Principal,
                roles: tuple[Role, ...] = SUPERVISING) -> AgentInfo:
-    """The agent itself, or a user of `roles`, may act on an agent's session."""
-    agent = _agent(desk, number)
+    """The agent itself, or a user of `roles` who sees the agent's branch, may act on an
+    agent's session."""
+    agent = branch_scope.agent(desk, user, number)
     if user.agent_id != agent.id and user.role not in roles:
         raise HTTPException(403, f"only agent {number} or a {' or '.join(roles)} may do this")
     return agent
@@ -79,15 +74,16 @@ async def _one(request: Request, desk: Desk, agent: AgentInfo) -> AgentOut:
 
 
 @router.get("", response_model=list[AgentOut])
-async def list_agents(request: Request, desk: DeskDep) -> list[AgentOut]:
+async def list_agents(request: Request, desk: DeskDep, user: CurrentUser) -> list[AgentOut]:
+    """The agents of the user's branch; a user of headquarters sees all."""
     handled = await _handled(request, desk)
-    return [_out(desk, a, handled.get(a.id, 0))
-            for a in sorted(desk.agents.values(), key=lambda a: a.number)]
+    return [_out(desk, a, handled.get(a.id, 0)) for a in branch_scope.agents(desk, user)]
 
 
 @router.get("/{number}", response_model=AgentOut)
-async def get_agent(number: str, request: Request, desk: DeskDep) -> AgentOut:
-    return await _one(request, desk, _agent(desk, number))
+async def get_agent(number: str, request: Request, desk: DeskDep,
+                    user: CurrentUser) -> AgentOut:
+    return await _one(request, desk, branch_scope.agent(desk, user, number))
 
 
 @router.post("/{number}/login", response_model=AgentOut)

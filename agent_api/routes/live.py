@@ -2,7 +2,8 @@
 
 The client's first message authenticates and says where it stopped:
     {"token": "...", "agent": "8001", "epoch": "...", "after": 41}
-("agent" for supervisors: an agent gets its own). The server answers with one of
+("agent" for supervisors, of their branch unless of headquarters: an agent gets its own). The
+server answers with one of
     {"kind": "resumed", "epoch", "seq", "data": {"replayed": n}}
         then the n missed events, in order;
     {"kind": "reset", "epoch", "seq", "data": {"agent": {...}, "current": [...]}}
@@ -21,6 +22,8 @@ from acd.roster import AgentInfo
 from agent_api.auth import Principal, principal_for
 from models import Role
 from runtime.live import CutOff, LiveEvent, LiveHub, Subscription, agent_topic
+from services import branch_scope
+from services.errors import NotFound
 
 router = APIRouter(tags=["live"])
 log = logging.getLogger("hotline.live")
@@ -47,9 +50,10 @@ def _agent_for(desk: Desk, user: Principal, number: str | None) -> AgentInfo:
         if agent is None:
             raise Refused(4400, "agent: this user is not an agent; name the agent to watch")
         return agent
-    agent = desk.agent_by_number(number)
-    if agent is None:
-        raise Refused(4404, f"agent: {number} not found")
+    try:
+        agent = branch_scope.agent(desk, user, number)
+    except NotFound:
+        raise Refused(4404, f"agent: {number} not found") from None
     if agent.id != user.agent_id and user.role not in WATCHING:
         raise Refused(4403, f"agent: only agent {number} or a supervisor may follow it")
     return agent

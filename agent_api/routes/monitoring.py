@@ -1,16 +1,19 @@
 """Live monitoring: a supervisor listens to, whispers to, or barges into an agent's call on the
-supervisor's own phone, changes the mode during the call, and stops. Agents and ops may not."""
+supervisor's own phone, changes the mode during the call, and stops. Agents and ops may not; a
+supervisor of a branch monitors that branch's agents only."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from acd.desk import Desk
 from acd.monitoring import Monitoring, Monitors
 from agent_api.auth import Principal, require
 from agent_api.deps import Session, get_engine
-from agent_api.routes.agents import DeskDep, _agent
+from agent_api.routes.agents import DeskDep
 from asterisk.ami import AmiError
 from models import Role, User
+from services import branch_scope
 from services.errors import Refused, Violation
 
 router = APIRouter(prefix="/monitor", tags=["monitoring"])
@@ -48,10 +51,8 @@ def _out(desk, m: Monitoring) -> MonitorOut:
                       mode=m.mode, state=m.state)
 
 
-def _own(monitors: Monitors, monitor_id: str, user: Principal) -> Monitoring:
-    m = monitors.active.get(monitor_id)
-    if m is None:
-        raise HTTPException(404, f"monitoring {monitor_id} is not active")
+def _own(monitors: Monitors, desk: Desk, monitor_id: str, user: Principal) -> Monitoring:
+    m = branch_scope.monitoring(monitors, desk, user, monitor_id)
     if m.user_id != user.user_id and user.role != Role.ADMIN:
         raise HTTPException(403, "another supervisor's monitoring")
     return m
@@ -60,14 +61,16 @@ def _own(monitors: Monitors, monitor_id: str, user: Principal) -> Monitoring:
 @router.get("", response_model=list[MonitorOut])
 async def list_monitoring(monitors: MonitorsDep, desk: DeskDep, user: Supervisor
                           ) -> list[MonitorOut]:
-    return [_out(desk, m) for m in monitors.active.values()]
+    """Who monitors the agents of the user's branch (every agent for headquarters)."""
+    return [_out(desk, m) for m in branch_scope.monitorings(monitors, desk, user)]
 
 
 @router.post("", response_model=MonitorOut)
 async def start_monitoring(body: MonitorIn, session: Session, monitors: MonitorsDep,
                            desk: DeskDep, user: Supervisor) -> MonitorOut:
-    """Rings the supervisor's phone; once answered, it is on the agent's call in `mode`."""
-    agent = _agent(desk, body.agent)
+    """Rings the supervisor's phone; once answered, it is on the agent's call in `mode`. An
+    agent of another branch is refused (403, rule.branch_scope) before anything rings."""
+    agent = branch_scope.agent_to_monitor(desk, user, body.agent)
     me = await session.get(User, user.user_id)
     assert me is not None  # the token's user, read (and found active) by current_user
     endpoint = me.sip_endpoint
@@ -88,7 +91,7 @@ async def start_monitoring(body: MonitorIn, session: Session, monitors: Monitors
 @router.put("/{monitor_id}", response_model=MonitorOut)
 async def change_mode(monitor_id: str, body: ModeIn, monitors: MonitorsDep, desk: DeskDep,
                       user: Supervisor) -> MonitorOut:
-    m = _own(monitors, monitor_id, user)
+    m = _own(monitors, desk, monitor_id, user)
     try:
         await monitors.switch(m, body.mode)
     except ValueError as exc:
@@ -99,8 +102,9 @@ async def change_mode(monitor_id: str, body: ModeIn, monitors: MonitorsDep, desk
 
 
 @router.delete("/{monitor_id}", status_code=204)
-async def stop_monitoring(monitor_id: str, monitors: MonitorsDep, user: Supervisor) -> None:
-    m = _own(monitors, monitor_id, user)
+async def stop_monitoring(monitor_id: str, monitors: MonitorsDep, desk: DeskDep,
+                          user: Supervisor) -> None:
+    m = _own(monitors, desk, monitor_id, user)
     try:
         await monitors.stop(m)
     except AmiError:

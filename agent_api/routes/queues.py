@@ -2,19 +2,22 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from acd.figures import QueueFigures, load_since, queue_figures, start_of_today
-from agent_api.auth import current_user
+from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import get_engine, get_sessions
+from services import branch_scope
 
 router = APIRouter(prefix="/queues", tags=["queues"], dependencies=[Depends(current_user)])
 
 
 @router.get("", response_model=list[QueueFigures])
-async def list_queues(request: Request) -> list[QueueFigures]:
-    """Each queue now (waiting, longest wait) and since midnight (offered, answered, abandoned,
-    service level, average speed of answer, average handle time)."""
+async def list_queues(request: Request, user: CurrentUser) -> list[QueueFigures]:
+    """Each queue of the user's branch (of every branch for headquarters) now (waiting,
+    longest wait) and since midnight (offered, answered, abandoned, service level, average
+    speed of answer, average handle time)."""
     desk = get_engine(request).desk
     calls, _ = await load_since(get_sessions(request), desk.server, start_of_today())
-    return queue_figures(desk.router.policies, calls, desk.router.waiting_calls(), desk.clock())
+    return queue_figures(branch_scope.queue_policies(desk.router.policies, user), calls,
+                         desk.router.waiting_calls(), desk.clock())
 
 
 class OverflowOut(BaseModel):
@@ -36,9 +39,9 @@ class QueueSettingsOut(BaseModel):
 
 
 @router.get("/settings", response_model=list[QueueSettingsOut])
-async def queue_settings(request: Request) -> list[QueueSettingsOut]:
-    """How each queue routes, as the ACD applies it now."""
-    policies = get_engine(request).desk.router.policies
+async def queue_settings(request: Request, user: CurrentUser) -> list[QueueSettingsOut]:
+    """How each queue of the user's branch routes, as the ACD applies it now."""
+    policies = branch_scope.queue_policies(get_engine(request).desk.router.policies, user)
     return [QueueSettingsOut(
         name=p.name, branch=p.branch, business_type=p.business_type, min_level=p.min_level,
         overflow=[OverflowOut(after_seconds=s.after_seconds, min_level=s.min_level,

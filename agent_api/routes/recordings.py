@@ -1,13 +1,13 @@
 """Call recordings: listed by call, agent and retailer; streamed with Range for the browser's
-player (supervisors, ops and the agent who took the call); recording control on the agent's
-current call; the retention purge; calls flagged for a missing recording."""
+player (supervisors, ops and the agent who took the call; a branch's users its calls'
+recordings); recording control on the agent's current call; the retention purge; calls
+flagged for a missing recording."""
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, select
 
 from agent_api import recording_links
 from agent_api.auth import CurrentUser, Principal, principal_for, require
@@ -16,10 +16,9 @@ from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
 from models import Call, Recording, RecordingStatus, Role
 from models.agents import Agent
-from services.recording_store import purge
+from services.recording_store import found, listed, purge, visible
 
 router = APIRouter(tags=["recordings"])
-LISTENERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)  # and the agent who took the call
 
 
 class RecordingOut(BaseModel):
@@ -52,26 +51,14 @@ class PurgeIn(BaseModel):
                                                                 "not given")
 
 
-def _query():
-    return (select(Recording, Call.id, Call.retailer_id, Call.caller_number, Agent.number)
-            .outerjoin(Call, and_(Call.pbx_server == Recording.pbx_server,
-                                  Call.linkedid == Recording.linkedid))
-            .outerjoin(Agent, Agent.id == Recording.agent_id))
-
-
 def _out(row) -> RecordingOut:
-    rec, call_id, retailer_id, caller, agent = row
+    rec, call_id, retailer_id, caller, agent, _ = row
     return RecordingOut(id=rec.id, linkedid=rec.linkedid, call_id=call_id, agent=agent,
                         queue=rec.queue, retailer_id=retailer_id, caller_number=caller,
                         policy=rec.policy, status=rec.status, started_at=rec.started_at,
                         ended_at=rec.ended_at, duration_seconds=rec.duration_seconds,
                         size_bytes=rec.size_bytes, sha256=rec.sha256,
                         paused_seconds=rec.paused_seconds, problem=rec.problem)
-
-
-def _check_listener(user: Principal, rec: Recording) -> None:
-    if user.role not in LISTENERS and (user.agent_id is None or user.agent_id != rec.agent_id):
-        raise HTTPException(403, "only supervisors, ops and the agent who took the call")
 
 
 @router.get("/recordings", response_model=list[RecordingOut])
@@ -83,12 +70,9 @@ async def list_recordings(
     since: datetime | None = None, until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RecordingOut]:
-    """Newest first. An agent sees the recordings of the calls they took."""
-    q = _query()
-    if user.role not in LISTENERS:
-        if user.agent_id is None:
-            raise HTTPException(403, "only supervisors, ops and agents may list recordings")
-        q = q.where(Recording.agent_id == user.agent_id)
+    """Newest first. An agent sees the recordings of the calls they took; a user of a branch
+    those of its branch's calls."""
+    q = listed(user)
     for wanted, column in ((agent, Agent.number), (retailer_id, Call.retailer_id),
                            (call_id, Call.id), (linkedid, Recording.linkedid),
                            (status, Recording.status)):
@@ -103,18 +87,9 @@ async def list_recordings(
     return [_out(r) for r in rows]
 
 
-async def _recording(session, recording_id: int) -> tuple:
-    row = (await session.execute(_query().where(Recording.id == recording_id))).first()
-    if row is None:
-        raise HTTPException(404, f"recording {recording_id} not found")
-    return row
-
-
 @router.get("/recordings/{recording_id}", response_model=RecordingOut)
 async def get_recording(recording_id: int, session: Session, user: CurrentUser) -> RecordingOut:
-    row = await _recording(session, recording_id)
-    _check_listener(user, row[0])
-    return _out(row)
+    return _out(await visible(session, user, recording_id))
 
 
 @router.get("/recordings/{recording_id}/link")
@@ -122,8 +97,7 @@ async def recording_link(recording_id: int, request: Request, session: Session,
                          user: CurrentUser) -> dict[str, str]:
     """A short-lived address of the audio for the browser's <audio> element, which cannot send
     the bearer token."""
-    row = await _recording(session, recording_id)
-    _check_listener(user, row[0])
+    await visible(session, user, recording_id)
     return {"url": recording_links.sign(request.app.state.settings, recording_id)}
 
 
@@ -136,13 +110,12 @@ async def recording_audio(
 ) -> FileResponse:
     """The WAV file, with Range support. Bearer token, or a signed link from /link."""
     settings = request.app.state.settings
-    rec = (await _recording(session, recording_id))[0]
-    if signature is not None:
-        if not recording_links.valid(settings, recording_id, expires, signature):
-            raise HTTPException(403, "the link is invalid or has expired")
+    if signature is None:
+        rec = (await visible(session, await _bearer_user(request, session), recording_id))[0]
+    elif recording_links.valid(settings, recording_id, expires, signature):
+        rec = (await found(session, recording_id))[0]
     else:
-        user = await _bearer_user(request, session)
-        _check_listener(user, rec)
+        raise HTTPException(403, "the link is invalid or has expired")
     if rec.status == RecordingStatus.PURGED:
         raise HTTPException(410, "the recording was purged by the retention policy")
     path = settings.recordings_dir / rec.file if rec.file else None

@@ -1,6 +1,7 @@
 """The wallboard's live feed over WebSocket: the first message is {"token": "..."}; then a
 snapshot every second: {"kind": "wallboard", "at", "data": {"queues": [...], "agents": [...]}}.
-Supervisors, ops and admins may watch (close 4401 bad token, 4403 role, 4400 bad message)."""
+Supervisors, ops and admins may watch (close 4401 bad token, 4403 role, 4400 bad message); one
+of a branch sees its branch's queues and agents, one of headquarters all."""
 import asyncio
 from datetime import UTC, datetime
 
@@ -34,7 +35,7 @@ async def wallboard_feed(ws: WebSocket) -> None:
     try:
         while not gone.done():
             await ws.send_json({"kind": "wallboard", "at": datetime.now(UTC).isoformat(),
-                                "role": user.role, "data": await wallboard.snapshot()})
+                                "role": user.role, "data": await wallboard.snapshot(user)})
             await asyncio.wait((gone,), timeout=FRESH_SECONDS)
     except WebSocketDisconnect:
         pass
