@@ -15,6 +15,7 @@ from agent_api.routes import (
     business_types,
     calls,
     campaigns,
+    departments,
     do_not_call,
     health,
     knowledge,
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
                    knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
                    do_not_call, outbound, users, agent_accounts, opening_hours, branches,
-                   business_types, queue_settings, pages):
+                   business_types, queue_settings, departments, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -50,6 +50,27 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+
+
+class StepTemplate(Base):
+    """One step of the steps an opinion of this kind and subject is dispatched in when no steps
+    are given: its department, its deadline in hours from the dispatch, what to do."""
+
+    __tablename__ = "step_templates"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "step_no"),
+        CheckConstraint("due_in_hours > 0", name="due_in_hours_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OpinionKind]
+    subject: Mapped[OpinionSubject]
+    step_no: Mapped[int]  # 1, 2, ...: done in this order
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    due_in_hours: Mapped[float]
+    instruction: Mapped[str] = mapped_column(Text)
+
+    department: Mapped[Department] = relationship(lazy="joined")
 
 
 class Opinion(Base):

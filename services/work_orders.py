@@ -17,6 +17,7 @@ from models.opinions import (
     Opinion,
     OpinionSource,
     OpinionStatus,
+    StepTemplate,
     WorkOrder,
     WorkOrderStatus,
     WorkOrderStep,
@@ -173,6 +174,25 @@ async def raise_work_order(session: AsyncSession, user: Principal, opinion: Opin
     opinion.status = OpinionStatus.IN_PROGRESS
     await session.flush()
     return work_order
+
+
+async def raise_from_template(session: AsyncSession, user: Principal, opinion: Opinion,
+                              department: str | None, now: datetime) -> WorkOrder:
+    """Dispatch in the steps of the template of the opinion's kind and subject, each due its
+    default hours from now; to `department`, else to the first step's."""
+    templated = await session.scalars(
+        select(StepTemplate).where(StepTemplate.kind == opinion.kind,
+                                   StepTemplate.subject == opinion.subject)
+        .order_by(StepTemplate.step_no))
+    steps: list[dict[str, Any]] = [
+        {"department": t.department.code, "description": t.instruction, "due_at": None,
+         "due_in_hours": t.due_in_hours} for t in templated]
+    if not steps:
+        raise Refused(_opinion_active(opinion) + [Violation(
+            "template_exists", ("path", "opinion_id"),
+            f"no step template for a {opinion.kind} about {opinion.subject}: give the steps")])
+    return await raise_work_order(session, user, opinion, department or steps[0]["department"],
+                                  steps, now)
 
 
 async def complete_step(session: AsyncSession, user: Principal, work_order: WorkOrder,

@@ -29,7 +29,7 @@ QUALITY_TABLES = {"score_forms", "score_criteria", "call_scores", "call_score_it
 RECORDING_TABLES = {"recordings"}  # 0010
 CAMPAIGN_TABLES = {"campaigns", "campaign_agents", "contacts", "contact_attempts",
                    "do_not_call"}  # 0011
-ADMINISTRATION_TABLES = {"audit_log"}  # 0012
+ADMINISTRATION_TABLES = {"audit_log", "step_templates"}  # 0012, 0015
 AFTER_0002 = (ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
               | QUALITY_TABLES | RECORDING_TABLES | CAMPAIGN_TABLES | ADMINISTRATION_TABLES)
 
