@@ -1,7 +1,10 @@
-// Administration: users and roles, and the audit log. Vue 3 and Element Plus (globals loaded by
-// admin.html from /vendor), Chinese first with an English switch.
+// Administration: users and roles, agents, the organisation, retailers, the catalogue and the
+// audit log. Vue 3 and Element Plus (globals loaded by admin.html from /vendor), Chinese first
+// with an English switch. Each tab shows to the roles the API lets use it.
 import { AgentsPane } from "./admin_agents.js";
+import { DoNotCallPane, KnowledgePane, LimitsPane, ProductsPane } from "./admin_catalogue.js";
 import { BranchesPane, MenuPane, QueuesPane } from "./admin_organisation.js";
+import { RetailersPane } from "./admin_retailers.js";
 import { apiClient } from "./common.js";
 import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
 
@@ -10,6 +13,7 @@ const { ElMessage, ElMessageBox } = ElementPlus;
 const LOCALES = { zh: ElementPlusLocaleZhCn, en: ElementPlusLocaleEn };
 const ROLES = ["agent", "supervisor", "ops", "branch_admin", "admin"];
 const ADMINS = ["admin", "branch_admin"];
+const CATALOGUE_KEEPERS = ["ops", "admin"];  // products, limits, knowledge, do-not-call
 
 const template = `
 <el-config-provider :locale="locale">
@@ -34,9 +38,9 @@ const template = `
       <el-button id="signout" @click="signOut">{{ tr('app.signout') }}</el-button>
     </header>
     <div class="page">
-      <el-alert v-if="!mayAdminister" :title="tr('msg.no_rights')" type="warning" :closable="false" role="alert" />
+      <el-alert v-if="!mayUse" :title="tr('msg.no_rights')" type="warning" :closable="false" role="alert" />
       <el-tabs v-else v-model="tab" @tab-change="load">
-        <el-tab-pane :label="tr('tab.users')" name="users">
+        <el-tab-pane v-if="mayAdminister" :label="tr('tab.users')" name="users">
           <el-button type="primary" id="new-user" @click="openNew">{{ tr('btn.new_user') }}</el-button>
           <el-table :data="users" id="users" style="margin-top:12px" :row-class-name="rowName">
             <el-table-column prop="username" :label="tr('field.username')" />
@@ -54,19 +58,36 @@ const template = `
             </template></el-table-column>
           </el-table>
         </el-tab-pane>
-        <el-tab-pane :label="tr('tab.agents')" name="agents" lazy>
+        <el-tab-pane v-if="mayAdminister" :label="tr('tab.agents')" name="agents" lazy>
           <agents-pane :api="api" :tr="tr" :branches="branches" :said="said" />
         </el-tab-pane>
-        <el-tab-pane :label="tr('tab.branches')" name="branches" lazy>
+        <el-tab-pane v-if="mayAdminister" :label="tr('tab.branches')" name="branches" lazy>
           <branches-pane :api="api" :tr="tr" :said="said" :reload="loadBranches" />
         </el-tab-pane>
         <el-tab-pane v-if="me.role === 'admin'" :label="tr('tab.menu')" name="menu" lazy>
           <menu-pane :api="api" :tr="tr" :said="said" />
         </el-tab-pane>
-        <el-tab-pane :label="tr('tab.queues')" name="queues" lazy>
+        <el-tab-pane v-if="mayAdminister" :label="tr('tab.queues')" name="queues" lazy>
           <queues-pane :api="api" :tr="tr" :said="said" />
         </el-tab-pane>
-        <el-tab-pane :label="tr('tab.audit')" name="audit">
+        <el-tab-pane v-if="mayAdminister" :label="tr('tab.retailers')" name="retailers" lazy>
+          <retailers-pane :api="api" :tr="tr" :said="said" :branches="branches" />
+        </el-tab-pane>
+        <template v-if="keepsCatalogue">
+          <el-tab-pane :label="tr('tab.products')" name="products" lazy>
+            <products-pane :api="api" :tr="tr" :said="said" :branches="branches" />
+          </el-tab-pane>
+          <el-tab-pane :label="tr('tab.limits')" name="limits" lazy>
+            <limits-pane :api="api" :tr="tr" :said="said" />
+          </el-tab-pane>
+          <el-tab-pane :label="tr('tab.knowledge')" name="knowledge" lazy>
+            <knowledge-pane :api="api" :tr="tr" :said="said" :lang="lang" />
+          </el-tab-pane>
+          <el-tab-pane :label="tr('tab.do_not_call')" name="do_not_call" lazy>
+            <do-not-call-pane :api="api" :tr="tr" :said="said" />
+          </el-tab-pane>
+        </template>
+        <el-tab-pane v-if="mayAdminister" :label="tr('tab.audit')" name="audit">
           <div class="filters">
             <el-select v-model="filters.action" clearable :placeholder="tr('field.action')" style="width:180px" id="audit-action">
               <el-option v-for="a in actions" :key="a" :value="a" :label="tr('action.' + a)" />
@@ -107,7 +128,8 @@ const template = `
 
 createApp({
   template,
-  components: { AgentsPane, BranchesPane, MenuPane, QueuesPane },
+  components: { AgentsPane, BranchesPane, MenuPane, QueuesPane, RetailersPane, ProductsPane, LimitsPane, KnowledgePane,
+    DoNotCallPane },
   setup() {
     const lang = ref(language());
     const token = ref(sessionStorage.getItem("hotline.token"));
@@ -123,14 +145,29 @@ createApp({
     const tr = (key) => t(key, lang.value);  // reactive on the language
     const locale = computed(() => LOCALES[lang.value]);
     const mayAdminister = computed(() => me.value && ADMINS.includes(me.value.role));
+    const keepsCatalogue = computed(() => me.value && CATALOGUE_KEEPERS.includes(me.value.role));
+    const mayUse = computed(() => mayAdminister.value || keepsCatalogue.value);
     const roles = computed(() => me.value?.role === "admin" ? ROLES : ["agent", "supervisor"]);
-    const actions = ["create", "update", "delete", "reset_password", "change_password", "upload_prompt", "speak_prompt"];
+    const actions = ["create", "update", "delete", "suspend", "reactivate", "import", "reset_password", "change_password",
+      "upload_prompt", "speak_prompt"];
     const skillList = (v) => Object.entries(v).map(([code, level]) => `${code} ${level}`).join(", ");
     const failure = (status) => (tr(`error.${status}`) === `error.${status}` ? tr("error.other") : tr(`error.${status}`));
-    const said = (e) => (Array.isArray(e.detail) ? e.detail.map(refusal) : [failure(e.status)]);
+    const known = (key) => tr(key) !== key;
+    const fieldWord = (name, scope) => [`field.${scope}.${name}`, `field.${name}`].filter(known).map(tr)[0];
+    // Why the API refused, in the reader's words: each rule with its field (a pane's `scope` picks
+    // its own field names), a stale version as such, else the status named with the field it gives.
+    const said = (e, scope) => {
+      if (Array.isArray(e.detail)) return e.detail.map((p) => refusal(p, scope));
+      const text = typeof e.detail === "string" ? e.detail : "";
+      if (e.status === 409 && text.startsWith("version:")) return [tr("msg.stale")];
+      const [, field] = /^([a-z_]+): /.exec(text) || [];
+      const name = field && fieldWord(field, scope);
+      return [name ? `${name}: ${failure(e.status)}` : failure(e.status)];
+    };
     const when = (iso) => localTime(iso);
     const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
       : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x)
+      : k === "status" ? tr(`retailer_status.${x}`)
       : Array.isArray(x) ? x.join(", ") : typeof x === "object" ? skillList(x) : x);
     const shown = (v) => (v ? Object.entries(v).map(([k, x]) => `${tr("field." + k)}: ${word(k, x)}`).join("\n") : "");
     const branchName = (code) => (code ? branches.value.find((b) => b.code === code)?.name ?? code : tr("hq"));
@@ -152,6 +189,7 @@ createApp({
     async function loadBranches() { branches.value = await api("GET", "/branches"); }
     async function start() {
       me.value = await api("GET", "/auth/me");
+      tab.value = ADMINS.includes(me.value.role) ? "users" : "products";  // operations: the catalogue
       await loadBranches();
       await load();
     }
@@ -200,7 +238,8 @@ createApp({
       } catch (e) { if (e !== "cancel") ElMessage.error(said(e).join("; ")); }
     }
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
-    return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, roles, actions,
+    return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, keepsCatalogue,
+      mayUse, roles, actions,
       when, shown, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
   },
 }).use(ElementPlus).mount("#app");
