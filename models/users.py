@@ -33,6 +33,8 @@ class User(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), unique=True)
     # A supervisor's phone (PJSIP endpoint name): where listening, whispering and barging ring.
     sip_endpoint: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # the phone's SIP password (digest), generated with the phone; administrators read it
+    sip_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)  # in a row
     locked_until: Mapped[datetime | None]

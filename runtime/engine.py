@@ -117,6 +117,10 @@ class Engine:
         self.desk.update_agent(await load_agent(self.sessions, agent_id), agent_id)
         await self._refresh_pbx()
 
+    async def phones_changed(self) -> None:
+        """A supervisor's phone added, moved or retired: the PBX has the accounts anew."""
+        await self._refresh_pbx()
+
     async def organisation_changed(self) -> None:
         """An administrator changed the menu (business types), a queue's settings, or the
         branches: the PBX has its queues and prompts first, then the desk routes with the new

@@ -28,9 +28,9 @@ async def pbx_layout(
                                       .where(Agent.active).order_by(Agent.number)))
         branches = list(await s.scalars(select(Branch).order_by(Branch.code)))
         types = list(await s.scalars(select(BusinessType).order_by(BusinessType.sort_order)))
-        phones = cast(list[str], list(await s.scalars(select(User.sip_endpoint).where(  # not NULL
-            User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint))))
-    accounts = [(name, secret) for name, secret in agents] + [(p, None) for p in phones]
+        phones = list(await s.execute(select(User.sip_endpoint, User.sip_secret).where(
+            User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint)))
+    accounts = [(cast(str, name), secret) for name, secret in [*agents, *phones]]
     endpoints = tuple(SipEndpoint(name, contact=contacts.get(name),
                                   password=None if name in contacts else secret)
                       for name, secret in accounts)

@@ -98,7 +98,8 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
                                          role=Role.AGENT, branch=branches[branch],
                                          agent=agent)])
         session.add_all(User(username=role.value, password_hash=password, role=role,
-                             sip_endpoint=SUPERVISOR_PHONE if role == Role.SUPERVISOR else None)
+                             sip_endpoint=SUPERVISOR_PHONE if role == Role.SUPERVISOR else None,
+                             sip_secret=new_sip_secret() if role == Role.SUPERVISOR else None)
                         for role in (Role.SUPERVISOR, Role.OPS, Role.ADMIN))
         retailers = {card: Retailer(card_number=card, name=name, retailer_class=klass,
                                     pin_hash=pin, branch=branches[branch] if branch else None,
@@ -158,8 +159,11 @@ async def opening_now(sessions: async_sessionmaker[AsyncSession],
 
 
 async def sip_accounts(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str]]:
-    """The active agents' phone accounts: (user, password), for setting up a softphone."""
+    """The active agents' and supervisors' phone accounts: (user, password), for setting up a
+    softphone."""
     async with sessions() as s:
-        rows = await s.execute(select(Agent.sip_endpoint, Agent.sip_secret)
-                               .where(Agent.active).order_by(Agent.number))
-        return [(name, secret or "(none)") for name, secret in rows]
+        agents = await s.execute(select(Agent.sip_endpoint, Agent.sip_secret)
+                                 .where(Agent.active).order_by(Agent.number))
+        supervisors = await s.execute(select(User.sip_endpoint, User.sip_secret).where(
+            User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint))
+        return [(name, secret or "(none)") for name, secret in [*agents, *supervisors]]

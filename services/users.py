@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from models import Agent, AuthToken, Branch, Role, User, utcnow
-from models.security import hash_pin, verify_pin
+from models.security import hash_pin, new_sip_secret, verify_pin
 from services import audit
 from services.errors import Conflict, NotAllowed, NotFound, Refused, Violation
 from services.principal import Principal
@@ -134,6 +134,7 @@ async def create(session: AsyncSession, actor: Principal | None, new: NewUser) -
     await _unique(session, None, username=new.username, sip_endpoint=new.sip_endpoint)
     user = User(username=new.username, role=new.role, branch=branch, agent=agent,
                 sip_endpoint=new.sip_endpoint,
+                sip_secret=new_sip_secret() if new.sip_endpoint else None,
                 password_hash=await asyncio.to_thread(hash_pin, new.password))
     session.add(user)
     await _flush(session)
@@ -155,6 +156,8 @@ async def change(session: AsyncSession, actor: Principal, user_id: int, ch: User
         user.role = ch.role
     if "sip_endpoint" in ch.fields:
         await _unique(session, user.id, sip_endpoint=ch.sip_endpoint)
+        if ch.sip_endpoint != user.sip_endpoint:  # another phone: a secret of its own
+            user.sip_secret = new_sip_secret() if ch.sip_endpoint else None
         user.sip_endpoint = ch.sip_endpoint
     if "active" in ch.fields and ch.active is not None:
         if not ch.active and user.id == actor.user_id:

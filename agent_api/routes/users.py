@@ -2,11 +2,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from agent_api.auth import require
-from agent_api.deps import Session
+from agent_api.deps import Session, get_engine
 from models import Role, User
 from services import audit, users
 from services.principal import Principal
@@ -45,6 +45,7 @@ class UserOut(BaseModel):
     branch: str | None
     agent: str | None
     sip_endpoint: str | None
+    sip_secret: str | None = Field(description="the phone's SIP password (digest auth)")
     active: bool
     locked_until: datetime | None
     created_at: datetime
@@ -52,7 +53,7 @@ class UserOut(BaseModel):
 
 def user_out(user: User) -> UserOut:
     return UserOut(id=user.id, locked_until=user.locked_until, created_at=user.created_at,
-                   **users.view(user))
+                   sip_secret=user.sip_secret, **users.view(user))
 
 
 class AuditOut(BaseModel):
@@ -72,16 +73,21 @@ async def list_users(session: Session, admin: Administrator) -> list[UserOut]:
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-async def create_user(body: UserIn, session: Session, admin: Administrator) -> UserOut:
+async def create_user(body: UserIn, session: Session, admin: Administrator,
+                      request: Request) -> UserOut:
     user = await users.create(session, admin, users.NewUser(**body.model_dump()))
+    if user.sip_endpoint:  # a supervisor's phone: its account on the PBX at once
+        await get_engine(request).phones_changed()
     return user_out(await users.get(session, admin, user.id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def change_user(user_id: int, body: UserPatch, session: Session,
-                      admin: Administrator) -> UserOut:
+                      admin: Administrator, request: Request) -> UserOut:
     change = users.UserChange(fields=frozenset(body.model_fields_set), **body.model_dump())
     user = await users.change(session, admin, user_id, change)
+    if change.fields & {"sip_endpoint", "active"}:
+        await get_engine(request).phones_changed()
     return user_out(await users.get(session, admin, user.id))
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEntry, User
+from runtime.provision import pbx_layout
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
@@ -169,3 +170,23 @@ async def test_the_branches_are_listed_headquarters_first_to_anyone_signed_in(ap
     assert [(b["code"], b["is_headquarters"], b["timezone"]) for b in branches] == [
         ("HQ", True, "Asia/Shanghai"), ("BJ", False, "Asia/Shanghai"),
         ("SH", False, "Asia/Shanghai")]
+
+
+async def test_a_supervisors_phone_has_a_secret_the_pbx_asks_for(api, sessions):
+    admin = await login(api, "admin")
+    made = await api.post("/users", headers=admin, json={
+        "username": "sup-sh", "password": "long-enough", "role": "supervisor", "branch": "SH",
+        "sip_endpoint": "supervisor-2"})
+    assert made.status_code == 201, made.text
+    secret = made.json()["sip_secret"]
+    assert secret and len(secret) >= 20
+    endpoints, _ = await pbx_layout(sessions)
+    phones = {e.name: e.password for e in endpoints}
+    assert phones["supervisor-2"] == secret
+    assert phones["supervisor-1"], "the demo's supervisor phone has no secret"
+
+    moved = await api.patch(f"/users/{made.json()['id']}", headers=admin,
+                            json={"sip_endpoint": "supervisor-3"})
+    assert moved.json()["sip_secret"] not in (None, secret)  # another phone, another secret
+    log = (await api.get("/audit", headers=admin, params={"entity": "user"})).json()
+    assert all(secret not in str(e) for e in log), "a phone's secret was written in the log"
