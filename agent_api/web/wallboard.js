@@ -2,10 +2,10 @@
 // row a supervisor listens, whispers or barges on their own phone. Every word from the dictionary
 // (i18n.js), durations as mm:ss, the time at the reader's clock.
 import { $, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
-import { localTime, mmss, t, tf, word } from "./i18n.js";
+import { language, localTime, mmss, t, tf, word } from "./i18n.js";
 
 const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500,
-                frame: null, branches: {} };
+                frame: null, branches: {}, types: {} };
 const MODES = ["listen", "whisper", "barge"];
 
 const api = apiClient(() => board.token, () => signOut());
@@ -13,11 +13,19 @@ const api = apiClient(() => board.token, () => signOut());
 const duration = (s) => (s === null || s === undefined ? "–" : mmss(s));
 const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
 
+// "BJ-order" as the reader says it: 北京分公司 · 订货 (the queue's code when either is unknown).
+function queueName(queue) {
+  const cut = queue.indexOf("-");
+  const branch = board.branches[queue.slice(0, cut)], type = board.types[queue.slice(cut + 1)];
+  if (!branch || !type) return queue;
+  return `${branch} · ${language() === "zh" ? type.name_zh : type.name_en}`;
+}
+
 function renderQueues(queues) {
   const rows = queues.filter((q) => q.waiting > 0 || q.offered > 0).map((q) => {
     const tr = el("tr");
     tr.dataset.queue = q.queue;
-    for (const v of [q.queue, q.waiting, duration(q.longest_wait_seconds), percent(q.service_level),
+    for (const v of [queueName(q.queue), q.waiting, duration(q.longest_wait_seconds), percent(q.service_level),
                      q.offered, q.abandoned, duration(q.average_speed_of_answer_seconds),
                      duration(q.average_handle_seconds)]) tr.append(el("td", v));
     if (q.waiting > 0) tr.className = "overdue";
@@ -124,6 +132,8 @@ async function showBoard(username) {
   $("#board").hidden = false;
   const branches = await api("GET", "/branches").catch(() => []);
   board.branches = Object.fromEntries(branches.map((b) => [b.code, b.name]));
+  const types = await api("GET", "/business-types").catch(() => []);
+  board.types = Object.fromEntries(types.map((bt) => [bt.code, bt]));
   connect();
 }
 

@@ -130,6 +130,7 @@ async def test_the_wallboard_speaks_chinese_then_english_in_minutes_and_seconds(
     await expect(agent.locator("td").nth(1)).to_have_text("北京分公司 Beijing")
     await expect(agent.locator("td").nth(3)).to_have_text("00:00")
     queue = page.locator("#queues tr[data-queue='BJ-order']")
+    await expect(queue.locator("td").nth(0)).to_have_text("北京分公司 Beijing · 电话订货")
     await expect(queue.locator("td").nth(6)).to_have_text("00:20")  # the speed of answer
     await expect(queue.locator("td").nth(7)).to_have_text("02:05")  # the handling time
     await expect(page.locator("#updated")).to_have_text(re.compile(r"^更新于 \d\d:\d\d:\d\d$"))
@@ -137,6 +138,7 @@ async def test_the_wallboard_speaks_chinese_then_english_in_minutes_and_seconds(
 
     await page.locator("#lang").click()
     await expect(agent.locator(".state")).to_have_text("Logged out")
+    await expect(queue.locator("td").nth(0)).to_have_text("北京分公司 Beijing · Order")
     await expect(page.get_by_role("columnheader", name="Avg. handle")).to_be_visible()
     await expect(page.locator("#updated")).to_have_text(re.compile(r"^updated \d\d:\d\d:\d\d$"))
     assert outside == []
