@@ -1,10 +1,14 @@
 """A retailer's phone for development and tests: sipp scenarios written from a script of what
 the caller does: pauses, keys (SIP INFO, or RFC 4733 by sipp's pcap play) and speech."""
+import asyncio
+import socket
 import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from asterisk.ports import free_port
 
 PCAP_DIR = Path("/usr/share/sip-tester")
 SPEECH = PCAP_DIR / "g711a.pcap"  # about 8 s of A-law audio
@@ -318,3 +322,16 @@ def write_registering_scenario(folder: Path) -> Path:
     path = folder / "register.xml"
     path.write_text(REGISTER.format(attempts=attempts))
     return path
+
+
+async def register(sip_port: int, folder: Path, account: str, secret: str,
+                   contact_port: int) -> int:
+    """sipp registers `account` with `secret` to the PBX on 127.0.0.1:`sip_port`, its contact
+    the softphone at `contact_port`: sipp's exit status, 0 when the PBX accepted it."""
+    proc = await asyncio.create_subprocess_exec(
+        "sipp", f"127.0.0.1:{sip_port}", "-sf", str(write_registering_scenario(folder)),
+        "-s", account, "-au", account, "-ap", secret, "-key", "contact_port", str(contact_port),
+        "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)), "-m", "1", "-nostdin",
+        "-timeout", "10s", "-recv_timeout", "5000", cwd=folder,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    return await proc.wait()

@@ -15,7 +15,6 @@ Writes bench/out/admin_live.json.
 """
 import argparse
 import asyncio
-import socket
 import statistics
 import sys
 import time
@@ -29,24 +28,12 @@ from connect_latency import prepare, run, softphone  # noqa: E402
 from httpx import ASGITransport, AsyncClient  # noqa: E402
 
 from agent_api.app import create_app  # noqa: E402
-from asterisk.ports import free_port  # noqa: E402
-from asterisk.sipp_phone import write_registering_scenario  # noqa: E402
+from asterisk.sipp_phone import register  # noqa: E402
 from ivr import flow  # noqa: E402
 from runtime.provision import local_pbx, pbx_layout  # noqa: E402
 from services.demo import DEMO_PASSWORD  # noqa: E402
 
 GOAL_S = 2.0
-
-
-async def register(settings, work: Path, account: str, secret: str, contact_port: int) -> int:
-    proc = await asyncio.create_subprocess_exec(
-        "sipp", f"127.0.0.1:{settings.pbx.sip_port}", "-sf",
-        str(write_registering_scenario(work)), "-s", account, "-au", account, "-ap", secret,
-        "-key", "contact_port", str(contact_port), "-i", "127.0.0.1",
-        "-p", str(free_port(socket.SOCK_DGRAM)), "-m", "1", "-nostdin", "-timeout", "10s",
-        "-recv_timeout", "5000", cwd=work, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL)
-    return await proc.wait()
 
 
 async def until(check, what: str, timeout: float = 10.0) -> None:
@@ -65,7 +52,8 @@ async def agent_round(http, engine, settings, work: Path, procs: list, number: s
         "skills": [{"skill": "order-zh", "level": 5}]})
     made.raise_for_status()
     contact = await softphone(work, procs)
-    if await register(settings, work, f"agent-{number}", made.json()["sip_secret"], contact):
+    if await register(settings.pbx.sip_port, work, f"agent-{number}", made.json()["sip_secret"],
+                      contact):
         raise RuntimeError(f"agent-{number} was not registered")
     registered = time.perf_counter() - started
     (await http.post(f"/agents/{number}/login")).raise_for_status()

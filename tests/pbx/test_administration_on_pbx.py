@@ -5,13 +5,11 @@ that call is connected leaves it up. A business type added over the API is a men
 next call: its caller waits in the new queue through another reload of the PBX's queues and
 reaches the agent given the new skill."""
 import asyncio
-import socket
 import time
 
 import pytest
 
 from asterisk import sipp_phone as phones
-from asterisk.ports import free_port
 from asterisk.sipp_phone import Keys, Pause
 from tests.pbx.helpers import wait_for_calls
 
@@ -23,15 +21,7 @@ AGENT = {"number": "8101", "name": "赵敏", "branch": "BJ", "pin": "4321",
 
 
 async def register(settings, tmp_path, account: str, secret: str, contact_port: int) -> int:
-    """sipp's exit status: 0 when the PBX accepted the registration."""
-    proc = await asyncio.create_subprocess_exec(
-        "sipp", f"127.0.0.1:{settings.pbx.sip_port}", "-sf",
-        str(phones.write_registering_scenario(tmp_path)), "-s", account, "-au", account,
-        "-ap", secret, "-key", "contact_port", str(contact_port), "-i", "127.0.0.1",
-        "-p", str(free_port(socket.SOCK_DGRAM)), "-m", "1", "-nostdin", "-timeout", "10s",
-        "-recv_timeout", "5000", cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL)
-    return await proc.wait()
+    return await phones.register(settings.pbx.sip_port, tmp_path, account, secret, contact_port)
 
 
 async def test_a_new_agent_registers_with_its_secret_logs_in_and_takes_a_call_live(
