@@ -41,6 +41,7 @@ from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin
 from models import (
     AgentTransition,
     CallbackRequest,
+    MaxWaitOffer,
     RecordingPolicy,
     utcnow,
 )
@@ -428,8 +429,11 @@ class Desk:
         self._offered.add(call_id)
         channel = self._waiting.pop(call_id)
         call = self.router.dequeue(call_id)
+        policy = self._policy(call.queue) if call is not None else None
+        offer = policy.max_wait_offer if policy else MaxWaitOffer.MESSAGE_OR_CALLBACK
         try:
-            await self.pbx.perform(Redirect(channel, dp.CTX_MAX_WAIT, "s"))
+            await self.pbx.perform(Redirect(channel, dp.CTX_MAX_WAIT,
+                                            dp.MAX_WAIT_OFFER_EXTENS[offer.value]))
         except AmiError:
             log.warning("max-wait offer failed; the caller keeps waiting",
                         extra={"call_id": call_id})

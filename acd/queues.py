@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.routing import OverflowStep, QueuePolicy
-from models import Branch, BusinessType, QueueSettings
+from models import Branch, BusinessType, MaxWaitOffer, QueueSettings
 
 HQ = "HQ"
 NOT_QUEUED = {"self_service"}  # served by the IVR alone
@@ -38,7 +38,7 @@ def policy_from_row(row: QueueSettings) -> QueuePolicy:
         max_wait_seconds=row.max_wait_seconds, wrap_up_seconds=row.wrap_up_seconds,
         service_level_seconds=row.service_level_seconds,
         class_priority=tuple(sorted((str(k), int(v)) for k, v in row.class_priority.items())),
-        recording=row.recording)
+        recording=row.recording, max_wait_offer=MaxWaitOffer(row.max_wait_offer))
 
 
 async def load_policies(sessions: async_sessionmaker[AsyncSession]) -> list[QueuePolicy]:

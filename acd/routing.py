@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush
 
+from models.acd import MaxWaitOffer
 from models.recordings import RecordingPolicy
 
 log = logging.getLogger("hotline.acd")
@@ -96,6 +97,7 @@ class QueuePolicy:
     service_level_seconds: float = 20.0
     class_priority: tuple[tuple[str, int], ...] = ()  # retailer class -> call priority
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
+    max_wait_offer: MaxWaitOffer = MaxWaitOffer.MESSAGE_OR_CALLBACK
     steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -204,7 +204,8 @@ exten => s,1,Set(CHANNEL(language)=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:z
  same => n,GotoIf($["${{QUEUESTATUS}}" = "TIMEOUT"]?{dp.CTX_FALLBACK},vm,1)
  same => n,Goto({dp.CTX_FALLBACK},s,1)
 
-; At the queue's maximum wait (sent here by the engine): a message, a callback, or wait on.
+; At the queue's maximum wait (sent here by the engine): a message, a callback, or wait on; a
+; queue may offer only one of the two (message-only, callback-only).
 [{dp.CTX_MAX_WAIT}]
 exten => s,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
  same => n,Read(MAX_WAIT_CHOICE,{prompt}/max-wait-offer,1,,2,6)
@@ -217,6 +218,14 @@ exten => s,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en
  same => n(callback),Set({dp.VAR_CALLBACK}=1)
  same => n,Playback({prompt}/callback-booked)
  same => n(done),Hangup()
+exten => message-only,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
+ same => n,Read(MAX_WAIT_CHOICE,{prompt}/max-wait-offer-message,1,,2,6)
+ same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "1"]?s,message)
+ same => n,Goto({dp.CTX_ACD},s,1)
+exten => callback-only,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
+ same => n,Read(MAX_WAIT_CHOICE,{prompt}/max-wait-offer-callback,1,,2,6)
+ same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "2"]?s,callback)
+ same => n,Goto({dp.CTX_ACD},s,1)
 
 [{dp.CTX_FALLBACK}]
 exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,{pbx.queue_max_wait})

@@ -10,6 +10,9 @@ CTX_CONNECT = "hotline-connect"
 CTX_CONNECT_RECORDED = "hotline-connect-recorded"  # the same, with the call recorded
 CTX_MONITOR = "hotline-monitor"  # a supervisor's phone listening, whispering or barging
 CTX_MAX_WAIT = "hotline-max-wait"
+# The max-wait context's extension for each offer (acd's MaxWaitOffer values): both, or one.
+MAX_WAIT_OFFER_EXTENS = {"message_or_callback": "s", "message": "message-only",
+                         "callback": "callback-only"}
 CTX_OUTBOUND = "hotline-outbound"  # where an originated call goes once the customer answers
 # A subroutine the IVR calls over FastAGI: the step (when new) and Read in one round trip.
 CTX_IVR_COLLECT = "hotline-ivr-collect"

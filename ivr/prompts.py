@@ -72,6 +72,12 @@ PROMPTS: dict[str, dict[str, str]] = {
                            "en": "Hello, this is the retailer hotline. Sorry, nobody was free to "
                                  "take this call. Please call us on"},
     "outbound-goodbye": {"zh": "。再见。", "en": ". Goodbye."},
+    "max-wait-offer-message": {"zh": "座席仍然繁忙。留言请按1，继续等待请不要挂机。",
+                               "en": "All our agents are still busy. To leave a message, "
+                                     "press 1. Or stay on the line."},
+    "max-wait-offer-callback": {"zh": "座席仍然繁忙。需要回电请按2，继续等待请不要挂机。",
+                                "en": "All our agents are still busy. To be called back, "
+                                      "press 2. Or stay on the line."},
     "callback-booked": {"zh": "我们已记下您的回电请求，会尽快给您回电。再见。",
                         "en": "We will call you back as soon as we can. Goodbye."},
     "agent-number": {"zh": "请输入工号，以井号键结束。", "en": "Enter your agent number, then hash."},

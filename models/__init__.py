@@ -6,7 +6,13 @@ from models import history as _history  # noqa: F401  (registers the retailer-hi
 from models import knowledge as _knowledge  # noqa: F401
 from models import opinions as _opinions  # noqa: F401
 from models import quality as _quality  # noqa: F401
-from models.acd import AgentTransition, CallbackRequest, CallbackStatus, QueueSettings
+from models.acd import (
+    AgentTransition,
+    CallbackRequest,
+    CallbackStatus,
+    MaxWaitOffer,
+    QueueSettings,
+)
 from models.agents import Agent, AgentSkill, Skill
 from models.audit import AuditEntry
 from models.base import Base, UtcDateTime, utcnow
@@ -73,6 +79,7 @@ __all__ = [
     "DoNotCall",
     "Disposition",
     "Holiday",
+    "MaxWaitOffer",
     "IvrStep",
     "Order",
     "Recording",

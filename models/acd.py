@@ -14,6 +14,14 @@ from models.org import Branch, BusinessType
 from models.recordings import RecordingPolicy
 
 
+class MaxWaitOffer(enum.StrEnum):
+    """What a caller is offered at the queue's maximum wait (or to wait on)."""
+
+    MESSAGE_OR_CALLBACK = "message_or_callback"
+    MESSAGE = "message"
+    CALLBACK = "callback"
+
+
 class QueueSettings(Base):
     """How one queue (branch, business type) routes. A queue without a row gets the defaults
     of acd.desk."""
@@ -37,6 +45,9 @@ class QueueSettings(Base):
     # [{"after_seconds": 30, "min_level": 1, "branches": ["HQ"]}, ...], widening with the wait
     overflow: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     max_wait_seconds: Mapped[int | None]  # then a message or a callback; NULL: never offered
+    max_wait_offer: Mapped[MaxWaitOffer] = mapped_column(
+        String(32), default=MaxWaitOffer.MESSAGE_OR_CALLBACK,
+        server_default=MaxWaitOffer.MESSAGE_OR_CALLBACK.value)
     service_level_seconds: Mapped[int] = mapped_column(default=20)
     # the share (%) of calls to answer within service_level_seconds
     service_level_target: Mapped[int] = mapped_column(default=80, server_default="80")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.queues import NOT_QUEUED, default_policy, policy_from_row, queue_name
 from acd.routing import MIN_LEVEL, QueuePolicy
-from models import Branch, BusinessType, QueueSettings
+from models import Branch, BusinessType, MaxWaitOffer, QueueSettings
 from models.recordings import RecordingPolicy
 from services import audit
 from services.errors import NotAllowed, NotFound, Refused, Violation
@@ -35,6 +35,7 @@ class QueueFields:
     max_wait_seconds: int | None = None
     class_priority: tuple[tuple[str, int], ...] = ()
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
+    max_wait_offer: MaxWaitOffer = MaxWaitOffer.MESSAGE_OR_CALLBACK
 
 
 def view(policy: QueuePolicy, target: int, own: bool) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def view(policy: QueuePolicy, target: int, own: bool) -> dict[str, Any]:
                           "branches": list(s.branches)} for s in policy.overflow],
             "max_wait_seconds": None if policy.max_wait_seconds is None
             else int(policy.max_wait_seconds),
+            "max_wait_offer": policy.max_wait_offer.value,
             "class_priority": dict(policy.class_priority), "recording": policy.recording.value,
             "own_settings": own}
 
@@ -91,6 +93,7 @@ async def put(session: AsyncSession, actor: Principal, queue: str,
     row.max_wait_seconds = fields.max_wait_seconds
     row.class_priority = dict(fields.class_priority)
     row.recording = fields.recording
+    row.max_wait_offer = fields.max_wait_offer
     try:
         after = view(policy_from_row(row), row.service_level_target, True)
     except ValueError as exc:  # the routing's own rules: steps that only widen, levels 1..10

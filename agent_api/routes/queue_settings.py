@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from acd.routing import MAX_LEVEL, MIN_LEVEL
 from agent_api.auth import require
 from agent_api.deps import Session, get_engine
-from models import Role
+from models import MaxWaitOffer, Role
 from models.recordings import RecordingPolicy
 from services import queue_settings
 from services.principal import Principal
@@ -35,7 +35,9 @@ class QueueSettingsIn(BaseModel):
     min_level: int = Field(MIN_LEVEL, ge=MIN_LEVEL, le=MAX_LEVEL)
     overflow: list[OverflowIn] = Field(default_factory=list, max_length=10)
     max_wait_seconds: int | None = Field(None, ge=10, le=DAY, description=(
-        "then the caller is offered a message or a callback; none: never"))
+        "then the caller is offered max_wait_offer; none: never"))
+    max_wait_offer: MaxWaitOffer = Field(MaxWaitOffer.MESSAGE_OR_CALLBACK, description=(
+        "a message (key 1) or a callback (key 2), or only one of them; the caller may wait on"))
     class_priority: dict[str, int] = Field(default_factory=dict, max_length=10,
                                            description='retailer class -> priority, e.g. {"A": 2}')
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
@@ -57,6 +59,7 @@ class QueueSettingsOut(BaseModel):
     min_level: int
     overflow: list[OverflowOut]
     max_wait_seconds: int | None
+    max_wait_offer: MaxWaitOffer
     class_priority: dict[str, int]
     recording: RecordingPolicy
     own_settings: bool = Field(description="false: the defaults")

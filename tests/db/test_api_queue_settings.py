@@ -12,7 +12,8 @@ pytestmark = pytest.mark.db
 SETTINGS = {"wrap_up_seconds": 30, "service_level_seconds": 15, "service_level_target": 90,
             "min_level": 3, "overflow": [{"after_seconds": 20, "min_level": 1},
                                          {"after_seconds": 45, "branches": ["HQ"]}],
-            "max_wait_seconds": 120, "class_priority": {"A": 3}, "recording": "on_demand"}
+            "max_wait_seconds": 120, "max_wait_offer": "callback", "class_priority": {"A": 3},
+            "recording": "on_demand"}
 
 
 def policy(api, queue: str):
@@ -33,6 +34,7 @@ async def test_a_queue_is_routed_by_its_new_settings_at_once(api):
     assert (routed.wrap_up_seconds, routed.min_level, routed.max_wait_seconds) == (30, 3, 120)
     assert [s.branches for s in routed.overflow] == [(), ("HQ",)]
     assert routed.recording == "on_demand" and routed.priority_of("A") == 3
+    assert routed.max_wait_offer == "callback"
 
     assert (await api.delete("/queue-settings/BJ-order", headers=admin)).status_code == 204
     assert policy(api, "BJ-order").wrap_up_seconds == 10  # the default again
@@ -70,7 +72,8 @@ async def test_refused_settings_name_the_field_or_rule_and_change_nothing(api, s
             ({"overflow": [{"after_seconds": 30}, {"after_seconds": 20}]}, ["body", "overflow"]),
             ({"min_level": 1, "overflow": [{"after_seconds": 10, "min_level": 5}]},
              ["body", "overflow"]),
-            ({"recording": "sometimes"}, ["body", "recording"])):
+            ({"recording": "sometimes"}, ["body", "recording"]),
+            ({"max_wait_offer": "sms"}, ["body", "max_wait_offer"])):
         reply = await api.put("/queue-settings/BJ-order", headers=admin,
                               json={**SETTINGS, **change})
         assert reply.status_code == 422, (change, reply.text)

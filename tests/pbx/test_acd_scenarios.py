@@ -94,6 +94,20 @@ async def test_at_the_maximum_wait_the_caller_asks_for_a_callback(rig, sipp, dat
     assert request.retailer_id is not None
 
 
+async def test_a_queue_that_offers_only_messages_keeps_a_caller_who_keys_2_waiting(
+        rig, sipp, database):
+    r = await rig((), {"BJ-order": {"max_wait_seconds": 2, "max_wait_offer": "message"}})
+    # The offer says only "a message: key 1"; key 2 books nothing, and the caller waits again.
+    await sipp.call("4000", script=[*ORDER_BJ, Pause(8000), Keys("2")], caller="13300000001",
+                    hold_ms=6000, timeout=40)
+    joins = [e for _, e in r.events if isinstance(e, QueueCallerJoin)
+             and e.channel.caller_num == "13300000001"]
+    assert [e.queue for e in joins] == ["BJ-order", "BJ-order"], "not back in the queue"
+    await r.engine.journal.flush()
+    async with database() as s:
+        assert list(await s.scalars(select(CallbackRequest))) == []
+
+
 async def test_at_the_maximum_wait_the_caller_leaves_a_message_with_the_call_facts(rig, sipp):
     r = await rig((), {"BJ-order": {"max_wait_seconds": 2}})
     # The offer, key 1, then the "leave a message" prompt and the beep (~4 s), then speech.
