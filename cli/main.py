@@ -40,6 +40,23 @@ def main(argv: list[str] | None = None) -> int:
                            description="The password is asked for twice on a terminal, or read "
                            "as the first line of standard input.")
     admin.add_argument("username")
+    api = sub.add_parser(
+        "admin", help="an administrative call on the running engine (live, audited)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fields: name=text, name:=json, name@file (a file upload). The password is "
+        "HOTLINE_PASSWORD, or asked for. E.g.:\n"
+        "  hotline admin POST /branches code=TJ name=天津分公司\n"
+        "  hotline admin PUT /branches/TJ/hours 'hours:={\"mon\": [[\"08:00\", \"18:00\"]]}'\n"
+        "  hotline admin POST /business-types code=recycling name_zh=回收 name_en=recycling "
+        "menu_key=6\n"
+        "  hotline admin PUT /business-types/recycling/prompts/zh file@menu.mp3\n"
+        "  hotline admin GET /audit")
+    api.add_argument("method", type=str.upper,
+                     choices=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    api.add_argument("path", help="e.g. /agent-accounts")
+    api.add_argument("fields", nargs="*")
+    api.add_argument("--user", default="admin", help="who signs in (default: admin)")
+    api.add_argument("--url", help="the engine (default: the HTTP settings' host and port)")
     prompts = sub.add_parser("prompts", help="the IVR prompts (Mandarin and English)")
     prompts.add_argument("action", choices=["build"])
     dial = sub.add_parser("call", help="a sipp phone calls the hotline and walks the IVR",
@@ -339,10 +356,16 @@ async def import_retailers_command(settings: Settings, args) -> int:
     return 0
 
 
+async def admin_call(settings: Settings, args) -> int:
+    from cli.api_client import admin
+    url = args.url or f"http://{settings.http.host}:{settings.http.port}"
+    return await asyncio.to_thread(admin, url, args.user, args.method, args.path, args.fields)
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "serve": serve, "demo": demo, "pbx": pbx_command, "db": db_command,
     "seed-demo": seed_demo, "create-admin": create_admin, "calls": list_calls,
-    "prompts": build_prompts_command,
+    "prompts": build_prompts_command, "admin": admin_call,
     "call": place_call, "purge-recordings": purge_recordings,
     "import-contacts": import_contacts_command, "import-retailers": import_retailers_command}
 

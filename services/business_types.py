@@ -227,7 +227,7 @@ async def _free_key(session: AsyncSession, key: str, own_id: int | None) -> None
     holder = await session.scalar(select(BusinessType).where(BusinessType.menu_key == key))
     if holder is not None and holder.id != own_id:
         raise Conflict([Violation("menu_key_taken", ("body", "menu_key"),
-                                  f"key {key} is {holder.code!r}'s")])
+                                  f"key {key} is taken by {holder.code!r}")])
 
 
 def _known_language(lang: str) -> None:
