@@ -54,9 +54,9 @@ def snippet(body: str, found: list[str]) -> str:
 
 
 def search_query(dialect: str, found: list[str], category: KnowledgeCategory | None,
-                 limit: int) -> Select:
+                 limit: int, include_withdrawn: bool = False) -> Select:
     a = KnowledgeArticle
-    query = select(a).where(a.active)
+    query = select(a) if include_withdrawn else select(a).where(a.active)
     if category is not None:
         query = query.where(a.category == category)
     if not found:
@@ -84,11 +84,14 @@ def search_query(dialect: str, found: list[str], category: KnowledgeCategory | N
 
 
 async def search(session: AsyncSession, q: str | None, category: KnowledgeCategory | None,
-                 limit: int) -> list[tuple[KnowledgeArticle, str]]:
-    """Matching active articles, those with the terms in the title first, each with a snippet."""
+                 limit: int, include_withdrawn: bool = False
+                 ) -> list[tuple[KnowledgeArticle, str]]:
+    """Matching active articles (withdrawn ones too if asked), those with the terms in the title
+    first, each with a snippet."""
     found = terms(q or "")
     if session.bind is None:
         raise RuntimeError("the session is not bound to an engine")
     dialect = session.bind.dialect.name
-    rows = await session.scalars(search_query(dialect, found, category, limit))
+    rows = await session.scalars(search_query(dialect, found, category, limit,
+                                              include_withdrawn))
     return [(article, snippet(article.body, found)) for article in rows]

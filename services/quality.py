@@ -1,7 +1,8 @@
 """Quality scoring (质量管理评分): the weighted total and the scoring rules as pure code, then
 recording a score, reading an agent's scores within the caller's sight, and their averages.
 
-Every function that writes leaves the commit to its caller, so one request is one transaction."""
+Every function that writes leaves the commit to its caller, so one request is one transaction;
+a change to a form writes its audit entry into that transaction."""
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Agent, Call, Recording, RecordingStatus, Role, utcnow
 from models.quality import CallScore, CallScoreItem, ScoreCriterion, ScoreForm
+from services import audit
 from services.errors import NotAllowed, NotFound, Refused, Violation
 from services.principal import Principal
 
@@ -103,8 +105,8 @@ def form_refusals(criterion_names: Sequence[str]) -> list[Violation]:
 
 
 # --- forms --------------------------------------------------------------------------------------
-async def create_form(session: AsyncSession, name: str, description: str | None,
-                      criteria: list[dict[str, Any]]) -> ScoreForm:
+async def create_form(session: AsyncSession, actor: Principal, name: str,
+                      description: str | None, criteria: list[dict[str, Any]]) -> ScoreForm:
     broken = form_refusals([c["name"] for c in criteria])
     if await session.scalar(select(ScoreForm.id).where(ScoreForm.name == name)) is not None:
         broken.insert(0, name_taken(name))
@@ -114,7 +116,25 @@ async def create_form(session: AsyncSession, name: str, description: str | None,
         ScoreCriterion(position=i, **c) for i, c in enumerate(criteria, start=1)])
     session.add(form)
     await session.flush()
+    audit.record(session, actor, "create", "score_form", form.id, after=form_view(form))
     return form
+
+
+async def retire_form(session: AsyncSession, actor: Principal, form_id: int) -> ScoreForm:
+    """No new scores on it; the scores made on it stay, with the form they were made on."""
+    form = await get_form(session, form_id)
+    if form.active:
+        form.active = False
+        audit.record(session, actor, "retire", "score_form", form.id, before={"active": True},
+                     after={"active": False})
+    return form
+
+
+def form_view(form: ScoreForm) -> dict[str, Any]:
+    """The form as the audit log shows it."""
+    return {"name": form.name, "description": form.description, "active": form.active,
+            "criteria": [{"name": c.name, "weight": c.weight, "max_points": c.max_points,
+                          "description": c.description} for c in form.criteria]}
 
 
 def name_taken(name: str) -> Violation:

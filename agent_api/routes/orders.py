@@ -4,15 +4,16 @@ branch and the retailers' limits."""
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
-from models import Branch, Call, Order, OrderStatus, Retailer, Role, utcnow
+from models import Call, Order, OrderStatus, Retailer, Role, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderLine
+from services import catalogue
 from services.errors import Conflict, Refused, Violation
 from services.ordering import (
     Line,
@@ -27,6 +28,7 @@ from services.ordering import (
 router = APIRouter(tags=["orders"], dependencies=[Depends(current_user)])
 CAPTURING = require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 CATALOGUE_KEEPERS = require(Role.OPS, Role.ADMIN)
+CatalogueKeeper = Annotated[Principal, Depends(CATALOGUE_KEEPERS)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
@@ -56,6 +58,12 @@ class ProductPatch(BaseModel):
 
 class SupplyIn(BaseModel):
     on_supply: bool
+
+
+class SupplyOut(SupplyIn):
+    product_id: int
+    branch: str  # its code
+    branch_id: int
 
 
 class LimitIn(BaseModel):
@@ -123,47 +131,29 @@ async def products(session: Session, user: CurrentUser,
             for p in rows]
 
 
-@router.post("/products", response_model=ProductOut, status_code=201,
-             dependencies=[Depends(CATALOGUE_KEEPERS)])
-async def add_product(body: ProductIn, session: Session) -> ProductOut:
-    if await session.scalar(select(Product.id).where(Product.code == body.code)):
-        raise Conflict([Violation("product_code_unique", ("body", "code"),
-                                  f"a product with code {body.code} exists")])
-    p = Product(**body.model_dump())
-    session.add(p)
-    await session.commit()
+@router.post("/products", response_model=ProductOut, status_code=201)
+async def add_product(body: ProductIn, session: Session, user: CatalogueKeeper) -> ProductOut:
+    p = await catalogue.add_product(session, user, body.code, body.name, body.unit,
+                                    body.unit_price)
     return ProductOut(**body.model_dump(), id=p.id, active=True, on_supply=None)
 
 
-@router.patch("/products/{product_id}", response_model=ProductOut,
-              dependencies=[Depends(CATALOGUE_KEEPERS)])
-async def change_product(product_id: int, body: ProductPatch, session: Session) -> ProductOut:
-    p = await session.get(Product, product_id)
-    if p is None:
-        raise HTTPException(404, f"product {product_id} not found")
-    for field, value in body.model_dump(exclude_none=True).items():
-        setattr(p, field, value)
-    await session.commit()
+@router.patch("/products/{product_id}", response_model=ProductOut)
+async def change_product(product_id: int, body: ProductPatch, session: Session,
+                         user: CatalogueKeeper) -> ProductOut:
+    p = await catalogue.change_product(session, user, product_id,
+                                       body.model_dump(exclude_none=True))
     return ProductOut(id=p.id, code=p.code, name=p.name, unit=p.unit, unit_price=p.unit_price,
                       active=p.active, on_supply=None)
 
 
-@router.put("/products/{product_id}/supply/{branch_id}", response_model=SupplyIn,
-            dependencies=[Depends(CATALOGUE_KEEPERS)])
-async def set_supply(product_id: int, branch_id: int, body: SupplyIn,
-                     session: Session) -> SupplyIn:
-    if await session.get(Product, product_id) is None:
-        raise HTTPException(404, f"product {product_id} not found")
-    if await session.get(Branch, branch_id) is None:
-        raise HTTPException(404, f"branch {branch_id} not found")
-    row = await session.get(ProductSupply, (product_id, branch_id))
-    if row is None:
-        session.add(ProductSupply(product_id=product_id, branch_id=branch_id,
-                                  on_supply=body.on_supply))
-    else:
-        row.on_supply = body.on_supply
-    await session.commit()
-    return body
+@router.put("/products/{product_id}/supply/{branch}", response_model=SupplyOut)
+async def set_supply(product_id: int, branch: Annotated[str, Path(
+                         max_length=16, description="the branch's code (or its id)")],
+                     body: SupplyIn, session: Session, user: CatalogueKeeper) -> SupplyOut:
+    p, b = await catalogue.set_supply(session, user, product_id, branch, body.on_supply)
+    return SupplyOut(on_supply=body.on_supply, product_id=p.id, branch=b.code,
+                     branch_id=b.id)
 
 
 # -- limits -------------------------------------------------------------------------------------
@@ -179,24 +169,11 @@ async def limits(retailer_id: int, session: Session, user: CurrentUser) -> list[
                      max_quantity=lim.max_quantity) for lim, name in rows]
 
 
-@router.put("/orders/limits", response_model=LimitIn, dependencies=[Depends(CATALOGUE_KEEPERS)])
-async def set_limit(body: LimitIn, session: Session, user: CurrentUser) -> LimitIn:
-    broken = []
-    if body.max_quantity < body.min_quantity:
-        broken.append(Violation("limit_order", ("body", "max_quantity"),
-                                "the upper limit is below the lower limit"))
-    if await session.get(Retailer, body.retailer_id) is None:
-        broken.append(Violation("retailer_known", ("body", "retailer_id"), "no such retailer"))
-    if await session.get(Product, body.product_id) is None:
-        broken.append(Violation("product_known", ("body", "product_id"), "no such product"))
-    if broken:
-        raise Refused(broken)
-    row = await session.get(OrderLimit, (body.retailer_id, body.product_id))
-    if row is None:
-        session.add(OrderLimit(**body.model_dump()))
-    else:
-        row.min_quantity, row.max_quantity = body.min_quantity, body.max_quantity
-    await session.commit()
+@router.put("/orders/limits", response_model=LimitIn)
+async def set_limit(body: LimitIn, session: Session, user: CatalogueKeeper) -> LimitIn:
+    """A branch's staff set the limits of their branch's retailers only."""
+    await catalogue.set_limit(session, user, body.retailer_id, body.product_id,
+                              body.min_quantity, body.max_quantity)
     return body
 
 

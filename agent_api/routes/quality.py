@@ -127,7 +127,7 @@ def _score(s: CallScore) -> ScoreOut:
 @router.post("/qa/forms", response_model=FormOut, status_code=201)
 async def create_form(body: FormIn, session: Session, user: Scorer) -> ScoreForm:
     try:
-        form = await service.create_form(session, body.name, body.description,
+        form = await service.create_form(session, user, body.name, body.description,
                                          [c.model_dump() for c in body.criteria])
         await session.commit()
     except IntegrityError:  # the same name created by another request meanwhile
@@ -151,8 +151,7 @@ async def get_form(form_id: int, session: Session) -> ScoreForm:
 @router.post("/qa/forms/{form_id}/retire", response_model=FormOut)
 async def retire_form(form_id: int, session: Session, user: Scorer) -> ScoreForm:
     """No new scores on it; the scores made on it stay, with the form they were made on."""
-    form = await service.get_form(session, form_id)
-    form.active = False
+    form = await service.retire_form(session, user, form_id)
     await session.commit()
     return form
 

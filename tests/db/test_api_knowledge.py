@@ -83,3 +83,22 @@ async def test_agents_read_and_editors_write(api):
     assert [c["code"] for c in cats] == ["product", "brand", "marketing", "logistics",
                                          "system_operation", "business", "faq"]
     assert cats[-1]["name_zh"] == "常见问题"
+
+
+async def test_editors_find_withdrawn_articles_to_put_them_back(api):
+    sup, agent = await login(api, "supervisor"), await login(api, "8001")
+    article = (await api.post("/knowledge", headers=sup, json={
+        "category": "marketing", "title": "春节备货通知", "body": "春节前请提前两周备货。"})).json()
+    assert (await api.delete(f"/knowledge/{article['id']}", headers=sup)).status_code == 204
+    assert await titles(api, sup, q="春节备货") == []
+    found = (await api.get("/knowledge", headers=sup,
+                           params={"q": "春节备货", "include_withdrawn": "true"})).json()
+    assert [(a["title"], a["active"]) for a in found] == [("春节备货通知", False)]
+    newest = (await api.get("/knowledge", headers=sup, params={"include_withdrawn": "true"}))
+    assert newest.json()[0]["id"] == article["id"]
+    refused = await api.get("/knowledge", headers=agent, params={"include_withdrawn": "true"})
+    assert refused.status_code == 403
+    back = await api.patch(f"/knowledge/{article['id']}", headers=sup, json={
+        "version": article["version"] + 1, "active": True})
+    assert back.status_code == 200 and back.json()["active"] is True
+    assert await titles(api, agent, q="春节备货") == ["春节备货通知"]

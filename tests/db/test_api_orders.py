@@ -154,6 +154,40 @@ async def test_ops_keep_supply_and_limits_and_agents_see_them(api, ids):
     assert ok.status_code == 201
 
 
+async def test_supply_is_set_by_the_branchs_code_or_its_id(api, ids):
+    ops = await login(api, "ops")
+    url = f"/products/{ids['liqun']}/supply"
+    by_code = await api.put(f"{url}/BJ", headers=ops, json={"on_supply": True})
+    assert by_code.status_code == 200, by_code.text
+    assert by_code.json() == {"on_supply": True, "product_id": ids["liqun"], "branch": "BJ",
+                              "branch_id": ids["BJ"]}
+    by_id = await api.put(f"{url}/{ids['SH']}", headers=ops, json={"on_supply": False})
+    assert (by_id.status_code, by_id.json()["branch"]) == (200, "SH")
+    supplied = {b: {p["name"]: p["on_supply"] for p in (await api.get(
+        "/products", headers=ops, params={"branch_id": ids[b]})).json()} for b in ("BJ", "SH")}
+    assert (supplied["BJ"]["利群（新版）"], supplied["SH"]["利群（新版）"]) == (True, False)
+    for unknown in ("XX", "999999"):
+        assert (await api.put(f"{url}/{unknown}", headers=ops,
+                              json={"on_supply": True})).status_code == 404
+    assert (await api.put("/products/999999/supply/BJ", headers=ops,
+                          json={"on_supply": True})).status_code == 404
+
+
+async def test_a_branchs_ops_keep_their_branchs_supply_and_retailers_only(api, ids):
+    await api.post("/users", headers=await login(api, "admin"), json={
+        "username": "bj-ops", "password": "long-enough", "role": "ops", "branch": "BJ"})
+    bj_ops = await login(api, "bj-ops", "long-enough")
+    assert (await api.put(f"/products/{ids['liqun']}/supply/BJ", headers=bj_ops,
+                          json={"on_supply": True})).status_code == 200
+    assert (await api.put(f"/products/{ids['liqun']}/supply/SH", headers=bj_ops,
+                          json={"on_supply": False})).status_code == 404
+    limit = {"product_id": ids["liqun"], "min_quantity": 1, "max_quantity": 9}
+    assert (await api.put("/orders/limits", headers=bj_ops,
+                          json=limit | {"retailer_id": ids["bj"]})).status_code == 200
+    other = await api.put("/orders/limits", headers=bj_ops, json=limit | {"retailer_id": ids["sh"]})
+    assert rules(other) == [("rule.retailer_known", ["body", "retailer_id"])]
+
+
 async def test_status_moves_only_along_the_allowed_transitions(api, ids):
     agent = await login(api, "8001")
     order = (await api.post("/orders", headers=agent, json={

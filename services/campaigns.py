@@ -1,0 +1,167 @@
+"""Outbound campaigns as operations keep them: created, changed (a running one too: the dialer
+reads its settings at every decision), started, paused, resumed and stopped. Each change writes
+its audit entry in its own transaction."""
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
+from dialer.schedule import ScheduleError, parse_retries, parse_windows
+from models import (
+    Agent,
+    Branch,
+    BusinessType,
+    Campaign,
+    CampaignPurpose,
+    DialingMode,
+    RecordingPolicy,
+)
+from services import audit
+from services.errors import Conflict, NotFound, Refused, Violation
+from services.principal import Principal
+
+
+class CampaignIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    purpose: CampaignPurpose
+    business_type: str | None = Field(default=None, description="skill that works it (code)")
+    branch: str | None = Field(default=None, description="only that branch's agents (code)")
+    agents: list[str] = Field(default=[], max_length=1000, description="agent numbers")
+    script: str = Field(default="", max_length=20000)
+    windows: dict[str, list[list[str]]] = Field(
+        description='weekday -> [["09:00", "12:00"], ...] in the contact\'s time zone; '
+                    'an end may be "24:00"')
+    starts_on: date
+    ends_on: date | None = None
+    mode: DialingMode = DialingMode.PROGRESSIVE
+    abandon_target: float = Field(default=0.03, gt=0, le=0.1)
+    max_lines_per_agent: float = Field(default=3.0, ge=1, le=10)
+    ring_seconds: int = Field(default=25, ge=15, le=120)
+    wrap_up_seconds: int = Field(default=15, ge=0, le=600)
+    caller_id: str = Field(pattern=r"^\+?\d{3,20}$")
+    retries: dict[str, dict[str, int]] = Field(default=DEFAULT_RETRIES)
+    detect_machines: bool = False
+    recording: RecordingPolicy = RecordingPolicy.ALWAYS
+
+
+Coded = TypeVar("Coded", Branch, BusinessType)
+COLUMNS = set(CampaignIn.model_fields) - {"business_type", "branch", "agents"}  # stored as given
+
+
+def settings(c: Campaign) -> dict[str, Any]:
+    """The campaign's settings as a CampaignIn holds them (codes and numbers, not rows)."""
+    return {**{field: getattr(c, field) for field in COLUMNS},
+            "business_type": c.business_type.code if c.business_type else None,
+            "branch": c.branch.code if c.branch else None, "agents": [a.number for a in c.agents]}
+
+
+def view(c: Campaign) -> dict[str, Any]:
+    """The settings and the state as the audit log shows them."""
+    return to_jsonable_python(settings(c) | {"state": c.state})
+
+
+async def get(session: AsyncSession, campaign_id: int) -> Campaign:
+    c = await session.get(Campaign, campaign_id)
+    if c is None:
+        raise NotFound(f"campaign {campaign_id} not found")
+    return c
+
+
+async def create(session: AsyncSession, actor: Principal, body: CampaignIn) -> Campaign:
+    """A new campaign, in draft until it is started."""
+    await _unique_name(session, body.name)
+    campaign = Campaign(**await _resolve(session, body))
+    session.add(campaign)
+    await session.flush()
+    audit.record(session, actor, "create", "campaign", campaign.id,
+                 branch_id=campaign.branch_id, after=view(campaign))
+    await session.commit()
+    return campaign
+
+
+async def change(session: AsyncSession, actor: Principal, campaign_id: int,
+                 checked: CampaignIn) -> Campaign:
+    """Every setting as `checked` says (the whole of them, checked as one)."""
+    campaign = await get(session, campaign_id)
+    before = view(campaign)
+    await _unique_name(session, checked.name, campaign_id)
+    for field, value in (await _resolve(session, checked)).items():
+        setattr(campaign, field, value)
+    await session.flush()
+    after = view(campaign)
+    if after != before:
+        audit.record(session, actor, "update", "campaign", campaign.id,
+                     branch_id=campaign.branch_id, before=before, after=after)
+    await session.commit()
+    await session.refresh(campaign)
+    return campaign
+
+
+async def command(session: AsyncSession, actor: Principal, campaign_id: int,
+                  name: str) -> Campaign:
+    """start, pause, resume or stop: a Conflict when the campaign's state does not allow it,
+    NotFound for another word."""
+    campaign = await get(session, campaign_id)
+    before = campaign.state
+    try:
+        campaign.state = apply_command(campaign.state, name)
+    except CommandRefused as exc:
+        refusal = NotFound if name not in COMMANDS else Conflict
+        raise refusal([Violation("campaign_state", ("path", "command"), str(exc))]) from None
+    audit.record(session, actor, name, "campaign", campaign.id, branch_id=campaign.branch_id,
+                 before={"state": before.value}, after={"state": campaign.state.value})
+    await session.commit()
+    return campaign
+
+
+def _bad(rule: str, field: str, msg: str) -> Refused:
+    return Refused([Violation(rule, ("body", field), msg)])
+
+
+async def _resolve(session: AsyncSession, body: CampaignIn) -> dict[str, Any]:
+    """The body's codes and numbers as rows, every rule checked; the column values to set."""
+    try:
+        parse_windows(body.windows)
+    except ScheduleError as exc:
+        raise _bad("calling_windows", "windows", str(exc)) from None
+    try:
+        parse_retries(body.retries)
+    except ScheduleError as exc:
+        raise _bad("retry_rules", "retries", str(exc)) from None
+    if body.ends_on is not None and body.ends_on < body.starts_on:
+        raise _bad("dates", "ends_on", f"ends_on {body.ends_on} is before starts_on "
+                                       f"{body.starts_on}")
+    if not body.agents and body.business_type is None:
+        raise _bad("who_works_it", "agents", "give the agents or the skill (business_type) "
+                                             "that work the campaign")
+    values = body.model_dump(exclude={"business_type", "branch", "agents"})
+    values["business_type"] = await _by_code(session, BusinessType, body.business_type,
+                                             "business_type")
+    values["branch"] = await _by_code(session, Branch, body.branch, "branch")
+    agents = list(await session.scalars(select(Agent).where(Agent.number.in_(body.agents))))
+    unknown = sorted(set(body.agents) - {a.number for a in agents})
+    if unknown:
+        raise _bad("known_agents", "agents", f"no agent numbered {', '.join(unknown)}")
+    values["agents"] = agents
+    return values
+
+
+async def _by_code(session: AsyncSession, model: type[Coded], code: str | None,
+                   field: str) -> Coded | None:
+    if code is None:
+        return None
+    row = await session.scalar(select(model).where(model.code == code))
+    if row is None:
+        raise _bad(f"known_{field}", field, f"no {field} with code {code!r}")
+    return row
+
+
+async def _unique_name(session: AsyncSession, name: str, campaign_id: int | None = None) -> None:
+    other = await session.scalar(select(Campaign.id).where(Campaign.name == name))
+    if other is not None and other != campaign_id:
+        raise Conflict([Violation("unique_name", ("body", "name"),
+                                  f"a campaign named {name!r} exists (id {other})")])
