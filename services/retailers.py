@@ -1,6 +1,6 @@
-"""Retailer records: a retailer as the API and the screen-pop show it, looked up within the
-viewer's branches, created, changed with a version check, suspended and reactivated. Every change
-is a new version in the history (models.history) and an entry in the audit log.
+"""Retailer records: a retailer as the API and the screen-pop show it, looked up and listed
+within the viewer's branches, created, changed with a version check, suspended and reactivated.
+Every change is a new version in the history (models.history) and an entry in the audit log.
 
 Who changes what: an administrator (admin everywhere, branch_admin in its own branch only,
 never moving a retailer out of it) every field; an agent or a supervisor, on the phone, the
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -103,6 +103,61 @@ def scoped(query: Select[Any], viewer: Principal | None) -> Select[Any]:
     if viewer is None or viewer.sees_all_branches:
         return query
     return query.where(Retailer.branch_id == viewer.branch_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RetailerQuery:
+    """Which retailers a list shows: all of them by default, found by `q` (a card or phone
+    prefix in digits, else a part of the name) and narrowed by each filter given; a page of
+    `limit` from `offset`, in card order."""
+    q: str | None = None
+    branch: str | None = None  # the branch's code
+    status: RetailerStatus | None = None
+    retailer_class: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def digit_prefix(column: Any, prefix: str) -> Any:
+    """`column` starts with the digits `prefix`, as a range the column's index can serve (LIKE
+    'x%' uses an index on neither backend's default collation)."""
+    stripped = prefix.rstrip("9")
+    if not stripped:
+        return column >= prefix
+    upper = stripped[:-1] + str(int(stripped[-1]) + 1)
+    return (column >= prefix) & (column < upper)
+
+
+async def listed(session: AsyncSession, viewer: Principal, query: RetailerQuery
+                 ) -> tuple[list[Retailer], int]:
+    """The page of retailers the viewer sees (a branch's users their branch's), and how many
+    match in all."""
+    where: list[Any] = []
+    if query.q:
+        if query.q.isdigit():
+            by_phone = select(RetailerPhone.retailer_id).where(
+                digit_prefix(RetailerPhone.number, query.q))
+            where.append(or_(digit_prefix(Retailer.card_number, query.q),
+                             Retailer.id.in_(by_phone)))
+        else:
+            where.append(Retailer.name.contains(query.q, autoescape=True))
+    if query.branch is not None:
+        branch_id = await session.scalar(select(Branch.id).where(Branch.code == query.branch))
+        if branch_id is None:
+            raise Refused([Violation("unknown_branch", ("query", "branch"),
+                                     f"no branch {query.branch!r}")])
+        where.append(Retailer.branch_id == branch_id)
+    if query.status is not None:
+        where.append(Retailer.status == query.status)
+    if query.retailer_class is not None:
+        where.append(Retailer.retailer_class == query.retailer_class)
+    if not viewer.sees_all_branches:
+        where.append(Retailer.branch_id == viewer.branch_id)
+    total = await session.scalar(select(func.count()).select_from(Retailer).where(*where))
+    rows = await session.scalars(
+        select(Retailer).options(selectinload(Retailer.branch)).where(*where)
+        .order_by(Retailer.card_number, Retailer.id).limit(query.limit).offset(query.offset))
+    return list(rows), total or 0
 
 
 async def get(session: AsyncSession, viewer: Principal, retailer_id: int) -> Retailer:

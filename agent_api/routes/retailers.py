@@ -7,13 +7,13 @@ still be set in a PATCH (with the version), as the agents' console does."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from agent_api.auth import CurrentUser, current_user, require
 from agent_api.deps import Session
-from models import Retailer, RetailerHistory, RetailerPhone, RetailerStatus, Role
+from models import RetailerHistory, RetailerStatus, Role
 from services import retailer_import
 from services import retailers as service
 from services.principal import Principal
@@ -36,6 +36,7 @@ router = APIRouter(prefix="/retailers", tags=["retailers"], dependencies=[Depend
 
 Administrator = Annotated[Principal, Depends(require(Role.ADMIN, Role.BRANCH_ADMIN))]
 NOT_FIELDS = {"version", "updated_at", "pin_changed"}  # bookkeeping of every version
+TOTAL_COUNT = "X-Total-Count"  # a list's header: how many match, beyond the page
 
 
 class RetailerIn(BaseModel):
@@ -96,30 +97,24 @@ def _fields(body: RetailerIn | RetailerPatch) -> service.RetailerFields:
     return service.RetailerFields(**data, given=frozenset(body.model_fields_set - {"version"}))
 
 
-def digit_prefix(column, prefix: str):
-    """`column` starts with the digits `prefix`, as a range the column's index can serve (LIKE
-    'x%' uses an index on neither backend's default collation)."""
-    stripped = prefix.rstrip("9")
-    if not stripped:
-        return column >= prefix
-    upper = stripped[:-1] + str(int(stripped[-1]) + 1)
-    return (column >= prefix) & (column < upper)
-
-
 @router.get("", response_model=list[RetailerOut])
-async def find(session: Session, user: CurrentUser,
-               q: Annotated[str, Query(min_length=2, max_length=100,
-                                       description="card number or phone (prefix), or name")],
-               limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[RetailerOut]:
-    """An agent sees the retailers of the agent's own branch; headquarters sees all."""
-    if q.isdigit():
-        by_phone = select(RetailerPhone.retailer_id).where(
-            digit_prefix(RetailerPhone.number, q))
-        match = or_(digit_prefix(Retailer.card_number, q), Retailer.id.in_(by_phone))
-    else:
-        match = Retailer.name.contains(q, autoescape=True)
-    query = select(Retailer).where(match).order_by(Retailer.card_number).limit(limit)
-    return [retailer_out(r) for r in await session.scalars(service.scoped(query, user))]
+async def find(session: Session, user: CurrentUser, response: Response,
+               q: Annotated[str | None, Query(min_length=2, max_length=100, description=(
+                   "card number or phone (prefix), or name; none: every retailer"))] = None,
+               branch: Annotated[str | None, Query(max_length=16,
+                                                   description="a branch's code")] = None,
+               status: RetailerStatus | None = None,
+               retailer_class: Annotated[str | None, Query(
+                   pattern=f"^[{''.join(service.CLASSES)}]$")] = None,
+               limit: Annotated[int, Query(ge=1, le=100)] = 20,
+               offset: Annotated[int, Query(ge=0)] = 0) -> list[RetailerOut]:
+    """A page of retailers in card order, found by `q` and narrowed by the filters given; the
+    `X-Total-Count` header says how many match in all. An agent sees the retailers of the
+    agent's own branch; headquarters sees all."""
+    rows, total = await service.listed(session, user, service.RetailerQuery(
+        q, branch, status, retailer_class, limit, offset))
+    response.headers[TOTAL_COUNT] = str(total)
+    return [retailer_out(r) for r in rows]
 
 
 @router.get("/{retailer_id}", response_model=RetailerOut)

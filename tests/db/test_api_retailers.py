@@ -76,3 +76,32 @@ async def test_an_agent_edits_only_the_retailers_of_the_agents_branch(api):
                             json={"version": sh["version"], "name": "x"})
     assert reply.status_code == 404
     assert (await api.get(f"/retailers/{sh['id']}/history", headers=bj)).status_code == 404
+
+
+async def test_every_retailer_is_browsed_a_page_at_a_time_with_filters(api):
+    hq, bj = await login(api, "admin"), await login(api, "8001")
+
+    async def page(headers, **params) -> tuple[list[str], int]:
+        reply = await api.get("/retailers", params=params, headers=headers)
+        assert reply.status_code == 200, reply.text
+        return [r["card_number"] for r in reply.json()], int(reply.headers["X-Total-Count"])
+
+    everyone, total = await page(hq)
+    assert everyone[:5] == ["110100001", "110100002", "110100003", "310100001", "310100002"]
+    assert total == len(everyone)
+    assert await page(hq, limit=2, offset=1) == (["110100002", "110100003"], total)
+    assert await page(hq, branch="SH") == (["310100001", "310100002"], 2)
+    assert await page(hq, retailer_class="A") == (["110100001", "310100001"], 2)
+    assert await page(hq, branch="BJ", retailer_class="B", q="海淀") == (["110100002"], 1)
+    assert await page(hq, q="1101", limit=1) == (["110100001"], 3)  # the search as it was
+    suspended = await api.post(f"/retailers/{(await find(api, hq, '310100002'))[0]['id']}"
+                               "/suspend", headers=hq)
+    assert suspended.status_code == 200, suspended.text
+    assert await page(hq, status="suspended") == (["310100002"], 1)
+    assert await page(bj) == (["110100001", "110100002", "110100003"], 3)  # its branch's
+    assert await page(bj, branch="SH") == ([], 0)
+    for bad, loc in (({"branch": "XX"}, "branch"), ({"retailer_class": "Z"}, "retailer_class"),
+                     ({"status": "asleep"}, "status"), ({"offset": -1}, "offset"),
+                     ({"limit": 101}, "limit")):
+        reply = await api.get("/retailers", params=bad, headers=hq)
+        assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["query", loc]
