@@ -3,13 +3,14 @@
 // with an English switch. Each tab shows to the roles the API lets use it.
 import { AgentsPane } from "./admin_agents.js";
 import { DoNotCallPane, KnowledgePane, LimitsPane, ProductsPane } from "./admin_catalogue.js";
+import { AdminDialog, useAction, useForm } from "./admin_common.js";
 import { BranchesPane, MenuPane, QueuesPane } from "./admin_organisation.js";
 import { RetailersPane } from "./admin_retailers.js";
 import { apiClient } from "./common.js";
 import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
 
 const { createApp, reactive, ref, computed, onMounted } = Vue;
-const { ElMessage, ElMessageBox } = ElementPlus;
+const { ElMessageBox } = ElementPlus;
 const LOCALES = { zh: ElementPlusLocaleZhCn, en: ElementPlusLocaleEn };
 const ROLES = ["agent", "supervisor", "ops", "branch_admin", "admin"];
 const ADMINS = ["admin", "branch_admin"];
@@ -106,30 +107,24 @@ const template = `
         </el-tab-pane>
       </el-tabs>
     </div>
-    <el-dialog v-model="form.open" :title="form.id ? tr('btn.edit') + ' ' + form.username : tr('btn.new_user')" width="460px">
-      <el-form id="user-form" label-width="110px" @submit.prevent="save">
-        <el-form-item :label="tr('field.username')"><el-input v-model="form.username" name="username" :disabled="!!form.id" /></el-form-item>
-        <el-form-item v-if="!form.id" :label="tr('field.password')"><el-input v-model="form.password" name="password" type="password" /></el-form-item>
-        <el-form-item :label="tr('field.role')">
-          <el-select v-model="form.role" id="form-role"><el-option v-for="r in roles" :key="r" :value="r" :label="tr('role.' + r)" /></el-select></el-form-item>
-        <el-form-item :label="tr('field.branch')">
-          <el-select v-model="form.branch" id="form-branch" clearable><el-option v-for="b in branches" :key="b.code" :value="b.code" :label="b.name" /></el-select></el-form-item>
-        <el-form-item :label="tr('field.agent')"><el-input v-model="form.agent" name="agent" /></el-form-item>
-        <el-form-item :label="tr('field.sip_endpoint')"><el-input v-model="form.sip_endpoint" name="sip_endpoint" /></el-form-item>
-        <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-      </el-form>
-      <template #footer>
-        <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-        <el-button type="primary" id="save-user" @click="save">{{ tr('btn.save') }}</el-button>
-      </template>
-    </el-dialog>
+    <admin-dialog :form="form" :tr="tr" name="user" :title="form.editing ? tr('btn.edit') + ' ' + form.username : tr('btn.new_user')"
+        width="460px" @save="save">
+      <el-form-item :label="tr('field.username')"><el-input v-model="form.username" name="username" :disabled="form.editing" /></el-form-item>
+      <el-form-item v-if="!form.editing" :label="tr('field.password')"><el-input v-model="form.password" name="password" type="password" /></el-form-item>
+      <el-form-item :label="tr('field.role')">
+        <el-select v-model="form.role" id="form-role"><el-option v-for="r in roles" :key="r" :value="r" :label="tr('role.' + r)" /></el-select></el-form-item>
+      <el-form-item :label="tr('field.branch')">
+        <el-select v-model="form.branch" id="form-branch" clearable><el-option v-for="b in branches" :key="b.code" :value="b.code" :label="b.name" /></el-select></el-form-item>
+      <el-form-item :label="tr('field.agent')"><el-input v-model="form.agent" name="agent" /></el-form-item>
+      <el-form-item :label="tr('field.sip_endpoint')"><el-input v-model="form.sip_endpoint" name="sip_endpoint" /></el-form-item>
+    </admin-dialog>
   </div>
 </el-config-provider>`;
 
 createApp({
   template,
-  components: { AgentsPane, BranchesPane, MenuPane, QueuesPane, RetailersPane, ProductsPane, LimitsPane, KnowledgePane,
-    DoNotCallPane },
+  components: { AdminDialog, AgentsPane, BranchesPane, MenuPane, QueuesPane, RetailersPane, ProductsPane,
+    LimitsPane, KnowledgePane, DoNotCallPane },
   setup() {
     const lang = ref(language());
     const token = ref(sessionStorage.getItem("hotline.token"));
@@ -138,8 +133,6 @@ createApp({
     const users = ref([]), audit = ref([]), branches = ref([]);
     const signin = reactive({ username: "", password: "", error: "" });
     const filters = reactive({ action: "", user: "" });
-    const blank = { open: false, id: null, username: "", password: "", role: "agent", branch: "", agent: "", sip_endpoint: "", problems: [] };
-    const form = reactive({ ...blank });
     const api = apiClient(() => token.value, () => { token.value = null; me.value = null; });
 
     const tr = (key) => t(key, lang.value);  // reactive on the language
@@ -164,6 +157,9 @@ createApp({
       const name = field && fieldWord(field, scope);
       return [name ? `${name}: ${failure(e.status)}` : failure(e.status)];
     };
+    const { form, open: openForm, submit } = useForm({ tr, said }, { id: null, username: "", password: "", role: "agent",
+      branch: "", agent: "", sip_endpoint: "" });
+    const act = useAction({ tr, said });
     const when = (iso) => localTime(iso);
     const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
       : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x)
@@ -207,36 +203,22 @@ createApp({
       sessionStorage.removeItem("hotline.token");
       token.value = null; me.value = null;
     }
-    function openNew() { Object.assign(form, blank, { open: true }); }
+    function openNew() { openForm(); }
     function openEdit(row) {
-      Object.assign(form, blank, { open: true, id: row.id, username: row.username, role: row.role,
-        branch: row.branch ?? "", agent: row.agent ?? "", sip_endpoint: row.sip_endpoint ?? "" });
+      openForm({ id: row.id, username: row.username, role: row.role, branch: row.branch ?? "", agent: row.agent ?? "",
+        sip_endpoint: row.sip_endpoint ?? "" }, true);
     }
     async function save() {
       const body = { role: form.role, branch: form.branch || null, agent: form.agent || null, sip_endpoint: form.sip_endpoint || null };
-      try {
-        if (form.id) await api("PATCH", `/users/${form.id}`, body);
-        else await api("POST", "/users", { ...body, username: form.username, password: form.password });
-        form.open = false;
-        ElMessage.success(tr(form.id ? "msg.saved" : "msg.created"));
-        await loadUsers();
-      } catch (e) { form.problems = said(e); }
+      await submit(() => (form.editing ? api("PATCH", `/users/${form.id}`, body)
+        : api("POST", "/users", { ...body, username: form.username, password: form.password })), loadUsers);
     }
-    async function toggle(row) {
-      try {
-        if (row.active) await ElMessageBox.confirm(tr("msg.confirm_disable"), row.username, { type: "warning" });
-        await api("PATCH", `/users/${row.id}`, { active: !row.active });
-        ElMessage.success(tr("msg.saved"));
-        await loadUsers();
-      } catch (e) { if (e !== "cancel") ElMessage.error(said(e).join("; ")); }
-    }
-    async function resetPassword(row) {
-      try {
-        const { value } = await ElMessageBox.prompt(tr("field.new"), `${tr("btn.reset_password")} · ${row.username}`, { inputType: "password" });
-        await api("POST", `/users/${row.id}/password`, { password: value });
-        ElMessage.success(tr("msg.password_reset"));
-      } catch (e) { if (e !== "cancel") ElMessage.error(said(e).join("; ")); }
-    }
+    const toggle = (row) => act(() => api("PATCH", `/users/${row.id}`, { active: !row.active }),
+      { confirm: row.active ? "msg.confirm_disable" : undefined, title: row.username, done: "msg.saved", after: loadUsers });
+    const resetPassword = (row) => act(async () => {
+      const { value } = await ElMessageBox.prompt(tr("field.new"), `${tr("btn.reset_password")} · ${row.username}`, { inputType: "password" });
+      await api("POST", `/users/${row.id}/password`, { password: value });
+    }, { done: "msg.password_reset" });
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
     return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, keepsCatalogue,
       mayUse, roles, actions,

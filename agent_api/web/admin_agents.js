@@ -1,7 +1,8 @@
 // The administration page's agents: number, name, branch, PIN, skills with levels, the phone's
 // account; created and changed live (the PBX reloads the accounts before the reply).
-const { reactive, ref, onMounted } = Vue;
-const { ElMessage, ElMessageBox } = ElementPlus;
+import { AdminDialog, useAction, useForm } from "./admin_common.js";
+
+const { ref, onMounted } = Vue;
 
 const template = `
 <div>
@@ -19,26 +20,20 @@ const template = `
       <el-button size="small" class="sip-account" @click="account = row">{{ tr('btn.sip_account') }}</el-button>
     </template></el-table-column>
   </el-table>
-  <el-dialog v-model="form.open" :title="form.editing ? tr('btn.edit') + ' ' + form.number : tr('btn.new_agent')" width="520px">
-    <el-form id="agent-form" label-width="120px" @submit.prevent="save">
-      <el-form-item :label="tr('field.number')"><el-input v-model="form.number" name="number" :disabled="form.editing" /></el-form-item>
-      <el-form-item :label="tr('field.name')"><el-input v-model="form.name" name="name" /></el-form-item>
-      <el-form-item :label="tr('field.branch')">
-        <el-select v-model="form.branch" id="agent-branch"><el-option v-for="b in branches" :key="b.code" :value="b.code" :label="b.name" /></el-select></el-form-item>
-      <el-form-item :label="tr('field.pin')"><el-input v-model="form.pin" name="pin" type="password" /></el-form-item>
-      <el-form-item :label="tr('field.skills')">
-        <div v-for="s in skills" :key="s.code" class="skill">
-          <el-checkbox v-model="form.levels[s.code].on" :label="s.name" :name="'skill-' + s.code" />
-          <el-input-number v-if="form.levels[s.code].on" v-model="form.levels[s.code].level" :min="1" :max="10" size="small" />
-        </div>
-      </el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-agent" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
+  <admin-dialog :form="form" :tr="tr" name="agent" :title="form.editing ? tr('btn.edit') + ' ' + form.number : tr('btn.new_agent')"
+      width="520px" label-width="120px" @save="save">
+    <el-form-item :label="tr('field.number')"><el-input v-model="form.number" name="number" :disabled="form.editing" /></el-form-item>
+    <el-form-item :label="tr('field.name')"><el-input v-model="form.name" name="name" /></el-form-item>
+    <el-form-item :label="tr('field.branch')">
+      <el-select v-model="form.branch" id="agent-branch"><el-option v-for="b in branches" :key="b.code" :value="b.code" :label="b.name" /></el-select></el-form-item>
+    <el-form-item :label="tr('field.pin')"><el-input v-model="form.pin" name="pin" type="password" /></el-form-item>
+    <el-form-item :label="tr('field.skills')">
+      <div v-for="s in skills" :key="s.code" class="skill">
+        <el-checkbox v-model="form.levels[s.code].on" :label="s.name" :name="'skill-' + s.code" />
+        <el-input-number v-if="form.levels[s.code].on" v-model="form.levels[s.code].level" :min="1" :max="10" size="small" />
+      </div>
+    </el-form-item>
+  </admin-dialog>
   <el-dialog :model-value="!!account" @close="account = null" :title="tr('btn.sip_account') + ' · ' + (account?.number ?? '')" width="460px">
     <p>{{ tr('msg.sip_account') }}</p>
     <el-descriptions :column="1" border id="sip-account">
@@ -50,10 +45,12 @@ const template = `
 
 export const AgentsPane = {
   props: ["api", "tr", "branches", "said"],
+  components: { AdminDialog },
   template,
   setup(props) {
     const agents = ref([]), skills = ref([]), account = ref(null);
-    const form = reactive({ open: false, editing: false, number: "", name: "", branch: "", pin: "", levels: {}, problems: [] });
+    const { form, open, submit } = useForm(props, { number: "", name: "", branch: "", pin: "", levels: {} });
+    const act = useAction(props);
     const skillName = (code) => skills.value.find((s) => s.code === code)?.name ?? code;
     const skillsOf = (levels) => Object.entries(levels).map(([code, level]) => `${skillName(code)} ${level}`).join("，");
     const branchName = (code) => props.branches.find((b) => b.code === code)?.name ?? code;
@@ -64,32 +61,20 @@ export const AgentsPane = {
     function levelsFrom(given) {
       return Object.fromEntries(skills.value.map((s) => [s.code, { on: s.code in given, level: given[s.code] ?? 5 }]));
     }
-    function openNew() {
-      Object.assign(form, { open: true, editing: false, number: "", name: "", branch: props.branches[1]?.code ?? "", pin: "", levels: levelsFrom({}), problems: [] });
-    }
-    function openEdit(row) {
-      Object.assign(form, { open: true, editing: true, number: row.number, name: row.name, branch: row.branch, pin: "", levels: levelsFrom(row.skills), problems: [] });
-    }
+    function openNew() { open({ branch: props.branches[1]?.code ?? "", levels: levelsFrom({}) }); }
+    function openEdit(row) { open({ number: row.number, name: row.name, branch: row.branch, levels: levelsFrom(row.skills) }, true); }
     async function save() {
       const chosen = Object.entries(form.levels).filter(([, v]) => v.on).map(([skill, v]) => ({ skill, level: v.level }));
       const body = { name: form.name, branch: form.branch, skills: chosen };
       if (form.pin) body.pin = form.pin;
-      try {
-        const saved = form.editing
-          ? await props.api("PATCH", `/agent-accounts/${form.number}`, body)
-          : await props.api("POST", "/agent-accounts", { ...body, number: form.number, pin: form.pin });
-        form.open = false;
-        ElMessage.success(props.tr(form.editing ? "msg.saved" : "msg.created"));
+      const creating = !form.editing;
+      await submit(() => (creating ? props.api("POST", "/agent-accounts", { ...body, number: form.number, pin: form.pin })
+        : props.api("PATCH", `/agent-accounts/${form.number}`, body)), async (saved) => {
         await load();
-        if (!form.editing) account.value = saved;  // the new phone's account, to set it up
-      } catch (e) { form.problems = props.said(e); }
+        if (creating) account.value = saved;  // the new phone's account, to set it up
+      });
     }
-    async function toggle(row) {
-      try {
-        await props.api("PATCH", `/agent-accounts/${row.number}`, { active: !row.active });
-        await load();
-      } catch (e) { ElMessage.error(props.said(e).join("; ")); }
-    }
+    const toggle = (row) => act(() => props.api("PATCH", `/agent-accounts/${row.number}`, { active: !row.active }), { after: load });
     onMounted(load);
     return { agents, skills, account, form, skillsOf, branchName, openNew, openEdit, save, toggle };
   },

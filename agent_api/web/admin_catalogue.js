@@ -1,24 +1,17 @@
 // The administration page's catalogue and lists, kept by operations and administrators: the
 // products with their supply in each branch, each retailer's order limits, the knowledge base
 // and the do-not-call list.
+import { AdminDialog, FormProblems, useAction, useForm } from "./admin_common.js";
 import { localTime } from "./i18n.js";
 
 const { computed, reactive, ref, onMounted } = Vue;
-const { ElMessage, ElMessageBox } = ElementPlus;
+const { ElMessage } = ElementPlus;
 
 const when = (iso) => localTime(iso);
 
-function useForm(blank) {
-  const form = reactive({ open: false, editing: false, stale: false, problems: [], ...blank });
-  const open = (values, editing) => Object.assign(form, blank, values, { open: true, editing, stale: false, problems: [] });
-  return { form, open };
-}
-
-// Whether `e` is a stale version (someone saved meanwhile): the form offers to reload.
-const isStale = (e) => e.status === 409 && typeof e.detail === "string" && e.detail.startsWith("version:");
-
 export const ProductsPane = {
   props: ["api", "tr", "said", "branches"],
+  components: { AdminDialog },
   template: `
 <div>
   <div class="filters">
@@ -43,25 +36,20 @@ export const ProductsPane = {
     <el-table-column width="80"><template #default="{ row }">
       <el-button size="small" @click="open({ ...row, unit_price: String(row.unit_price) }, true)">{{ tr('btn.edit') }}</el-button></template></el-table-column>
   </el-table>
-  <el-dialog v-model="form.open" :title="form.editing ? tr('btn.edit') + ' · ' + form.name : tr('btn.new_product')" width="460px">
-    <el-form id="product-form" label-width="110px" size="small" @submit.prevent="save">
-      <el-form-item :label="tr('field.product.code')"><el-input v-model="form.code" name="code" :disabled="form.editing" /></el-form-item>
-      <el-form-item :label="tr('field.product.name')"><el-input v-model="form.name" name="name" /></el-form-item>
-      <el-form-item :label="tr('field.unit')"><el-input v-model="form.unit" name="unit" style="width:100px" /></el-form-item>
-      <el-form-item :label="tr('field.unit_price')"><el-input v-model="form.unit_price" name="unit_price" style="width:140px" /></el-form-item>
-      <el-form-item v-if="form.editing" :label="tr('field.active')">
-        <el-switch v-model="form.active" id="product-active" :active-text="tr('product.on_sale')" :inactive-text="tr('product.withdrawn')" /></el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-product" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
+  <admin-dialog :form="form" :tr="tr" name="product" :title="form.editing ? tr('btn.edit') + ' · ' + form.name : tr('btn.new_product')"
+      width="460px" size="small" @save="save">
+    <el-form-item :label="tr('field.product.code')"><el-input v-model="form.code" name="code" :disabled="form.editing" /></el-form-item>
+    <el-form-item :label="tr('field.product.name')"><el-input v-model="form.name" name="name" /></el-form-item>
+    <el-form-item :label="tr('field.unit')"><el-input v-model="form.unit" name="unit" style="width:100px" /></el-form-item>
+    <el-form-item :label="tr('field.unit_price')"><el-input v-model="form.unit_price" name="unit_price" style="width:140px" /></el-form-item>
+    <el-form-item v-if="form.editing" :label="tr('field.active')">
+      <el-switch v-model="form.active" id="product-active" :active-text="tr('product.on_sale')" :inactive-text="tr('product.withdrawn')" /></el-form-item>
+  </admin-dialog>
 </div>`,
   setup(props) {
     const products = ref([]), supply = ref({}), q = ref(""), withdrawn = ref(false);
-    const { form, open } = useForm({ id: null, code: "", name: "", unit: "条", unit_price: "", active: true });
+    const { form, open, submit } = useForm(props, { id: null, code: "", name: "", unit: "条", unit_price: "", active: true }, "product");
+    const act = useAction(props, "product");
     const query = (extra) => new URLSearchParams({ include_inactive: withdrawn.value, ...(q.value ? { q: q.value } : {}), ...extra });
 
     async function load() {
@@ -71,21 +59,12 @@ export const ProductsPane = {
       supply.value = Object.fromEntries(props.branches.map((b, i) =>
         [b.code, Object.fromEntries(each[i].filter((p) => p.on_supply).map((p) => [p.id, true]))]));
     }
-    async function setSupply(row, branch, on) {
-      try {
-        await props.api("PUT", `/products/${row.id}/supply/${branch.id}`, { on_supply: on });
-        supply.value[branch.code] = { ...supply.value[branch.code], [row.id]: on };
-      } catch (e) { ElMessage.error(props.said(e, "product").join("; ")); }
-    }
+    const setSupply = (row, branch, on) => act(() => props.api("PUT", `/products/${row.id}/supply/${branch.id}`, { on_supply: on }),
+      { after: () => { supply.value[branch.code] = { ...supply.value[branch.code], [row.id]: on }; } });
     async function save() {
       const body = { name: form.name.trim(), unit: form.unit.trim(), unit_price: form.unit_price.trim() };
-      try {
-        if (form.editing) await props.api("PATCH", `/products/${form.id}`, { ...body, active: form.active });
-        else await props.api("POST", "/products", { ...body, code: form.code.trim() });
-        form.open = false;
-        ElMessage.success(props.tr(form.editing ? "msg.saved" : "msg.created"));
-        await load();
-      } catch (e) { form.problems = props.said(e, "product"); }
+      await submit(() => (form.editing ? props.api("PATCH", `/products/${form.id}`, { ...body, active: form.active })
+        : props.api("POST", "/products", { ...body, code: form.code.trim() })), load);
     }
     onMounted(load);
     return { products, supply, q, withdrawn, form, open, load, setSupply, save };
@@ -94,6 +73,7 @@ export const ProductsPane = {
 
 export const LimitsPane = {
   props: ["api", "tr", "said"],
+  components: { AdminDialog },
   template: `
 <div>
   <div class="filters">
@@ -122,24 +102,18 @@ export const LimitsPane = {
         <el-button size="small" @click="open({ ...row }, true)">{{ tr('btn.edit') }}</el-button></template></el-table-column>
     </el-table>
   </template>
-  <el-dialog v-model="form.open" :title="tr('btn.set_limit') + ' · ' + (retailer?.name ?? '')" width="440px">
-    <el-form id="limit-form" label-width="110px" size="small" @submit.prevent="save">
-      <el-form-item :label="tr('field.product')">
-        <el-select v-model="form.product_id" id="limit-product" filterable :disabled="form.editing">
-          <el-option v-for="p in products" :key="p.id" :value="p.id" :label="p.code + ' ' + p.name" /></el-select></el-form-item>
-      <el-form-item :label="tr('field.min_quantity')"><el-input-number v-model="form.min_quantity" class="min-quantity" :min="0" :max="100000" /></el-form-item>
-      <el-form-item :label="tr('field.max_quantity')"><el-input-number v-model="form.max_quantity" class="max-quantity" :min="1" :max="100000" /></el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-limit" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
+  <admin-dialog :form="form" :tr="tr" name="limit" :title="tr('btn.set_limit') + ' · ' + (retailer?.name ?? '')"
+      width="440px" size="small" @save="save">
+    <el-form-item :label="tr('field.product')">
+      <el-select v-model="form.product_id" id="limit-product" filterable :disabled="form.editing">
+        <el-option v-for="p in products" :key="p.id" :value="p.id" :label="p.code + ' ' + p.name" /></el-select></el-form-item>
+    <el-form-item :label="tr('field.min_quantity')"><el-input-number v-model="form.min_quantity" class="min-quantity" :min="0" :max="100000" /></el-form-item>
+    <el-form-item :label="tr('field.max_quantity')"><el-input-number v-model="form.max_quantity" class="max-quantity" :min="1" :max="100000" /></el-form-item>
+  </admin-dialog>
 </div>`,
   setup(props) {
     const q = ref(""), found = ref([]), retailer = ref(null), limits = ref([]), products = ref([]);
-    const { form, open } = useForm({ product_id: null, min_quantity: 1, max_quantity: 10 });
+    const { form, open, submit } = useForm(props, { product_id: null, min_quantity: 1, max_quantity: 10 }, "limit");
 
     async function find() {
       const text = q.value.trim();
@@ -155,13 +129,8 @@ export const LimitsPane = {
     }
     function openNew() { open({}, false); }
     async function save() {
-      try {
-        await props.api("PUT", "/orders/limits", { retailer_id: retailer.value.id, product_id: form.product_id,
-          min_quantity: form.min_quantity, max_quantity: form.max_quantity });
-        form.open = false;
-        ElMessage.success(props.tr("msg.saved"));
-        await loadLimits();
-      } catch (e) { form.problems = props.said(e, "limit"); }
+      await submit(() => props.api("PUT", "/orders/limits", { retailer_id: retailer.value.id, product_id: form.product_id,
+        min_quantity: form.min_quantity, max_quantity: form.max_quantity }), loadLimits);
     }
     onMounted(async () => { products.value = await props.api("GET", "/products"); });
     return { q, found, retailer, limits, products, form, open, find, choose, openNew, save };
@@ -170,6 +139,7 @@ export const LimitsPane = {
 
 export const KnowledgePane = {
   props: ["api", "tr", "said", "lang"],
+  components: { AdminDialog },
   template: `
 <div>
   <div class="filters">
@@ -191,27 +161,22 @@ export const KnowledgePane = {
       <el-button size="small" @click="withdraw(row)">{{ tr('btn.withdraw') }}</el-button>
     </template></el-table-column>
   </el-table>
-  <el-dialog v-model="form.open" :title="form.editing ? tr('btn.edit') + ' · ' + form.title : tr('btn.new_article')" width="680px">
-    <el-form id="article-form" label-width="90px" size="small" @submit.prevent="save">
-      <el-form-item :label="tr('field.category')">
-        <el-select v-model="form.category" id="article-category" style="width:180px">
-          <el-option v-for="c in categories" :key="c.code" :value="c.code" :label="categoryName(c.code)" /></el-select></el-form-item>
-      <el-form-item :label="tr('field.title')"><el-input v-model="form.title" name="title" /></el-form-item>
-      <el-form-item :label="tr('field.tags')"><el-input v-model="form.tags" name="tags" :placeholder="tr('msg.tags_hint')" /></el-form-item>
-      <el-form-item :label="tr('field.body')"><el-input v-model="form.body" name="body" type="textarea" :rows="10" /></el-form-item>
-      <p v-if="form.editing" class="hint">{{ tr('field.updated_by') }}: {{ form.updated_by }} · {{ when(form.updated_at) }}</p>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button v-if="form.stale" id="reload-article" @click="reload">{{ tr('btn.reload') }}</el-button>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-article" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
+  <admin-dialog :form="form" :tr="tr" name="article" :title="form.editing ? tr('btn.edit') + ' · ' + form.title : tr('btn.new_article')"
+      width="680px" label-width="90px" size="small" @save="save" @reload="reload">
+    <el-form-item :label="tr('field.category')">
+      <el-select v-model="form.category" id="article-category" style="width:180px">
+        <el-option v-for="c in categories" :key="c.code" :value="c.code" :label="categoryName(c.code)" /></el-select></el-form-item>
+    <el-form-item :label="tr('field.title')"><el-input v-model="form.title" name="title" /></el-form-item>
+    <el-form-item :label="tr('field.tags')"><el-input v-model="form.tags" name="tags" :placeholder="tr('msg.tags_hint')" /></el-form-item>
+    <el-form-item :label="tr('field.body')"><el-input v-model="form.body" name="body" type="textarea" :rows="10" /></el-form-item>
+    <p v-if="form.editing" class="hint">{{ tr('field.updated_by') }}: {{ form.updated_by }} · {{ when(form.updated_at) }}</p>
+  </admin-dialog>
 </div>`,
   setup(props) {
     const articles = ref([]), categories = ref([]), q = ref(""), category = ref("");
-    const { form, open } = useForm({ id: null, version: 0, category: "", title: "", tags: "", body: "", updated_by: "", updated_at: null });
+    const { form, open, submit } = useForm(props, { id: null, version: 0, category: "", title: "", tags: "", body: "", updated_by: "",
+      updated_at: null }, "article");
+    const act = useAction(props, "article");
     const categoryName = (code) => {
       const c = categories.value.find((x) => x.code === code);
       return c ? (props.lang === "en" ? c.name_en : c.name_zh) : code;
@@ -231,25 +196,11 @@ export const KnowledgePane = {
     }
     async function save() {
       const body = { category: form.category, title: form.title.trim(), tags: form.tags.trim(), body: form.body };
-      try {
-        if (form.editing) await props.api("PATCH", `/knowledge/${form.id}`, { ...body, version: form.version });
-        else await props.api("POST", "/knowledge", body);
-        form.open = false;
-        ElMessage.success(props.tr(form.editing ? "msg.saved" : "msg.created"));
-        await load();
-      } catch (e) {
-        form.stale = isStale(e);
-        form.problems = props.said(e, "article");
-      }
+      await submit(() => (form.editing ? props.api("PATCH", `/knowledge/${form.id}`, { ...body, version: form.version })
+        : props.api("POST", "/knowledge", body)), load);
     }
-    async function withdraw(row) {
-      try {
-        await ElMessageBox.confirm(props.tr("msg.confirm_withdraw"), row.title, { type: "warning" });
-        await props.api("DELETE", `/knowledge/${row.id}`);
-        ElMessage.success(props.tr("msg.withdrawn"));
-        await load();
-      } catch (e) { if (e !== "cancel") ElMessage.error(props.said(e, "article").join("; ")); }
-    }
+    const withdraw = (row) => act(() => props.api("DELETE", `/knowledge/${row.id}`),
+      { confirm: "msg.confirm_withdraw", title: row.title, done: "msg.withdrawn", after: load });
     onMounted(async () => {
       categories.value = await props.api("GET", "/knowledge/categories");
       await load();
@@ -262,13 +213,14 @@ const PAGE = 500;  // numbers a page of the list
 
 export const DoNotCallPane = {
   props: ["api", "tr", "said"],
+  components: { FormProblems },
   template: `
 <div>
   <el-form inline id="dnc-form" size="small" @submit.prevent="add">
     <el-form-item :label="tr('field.phone')"><el-input v-model="form.phone" name="phone" style="width:180px" /></el-form-item>
     <el-form-item :label="tr('field.reason')"><el-input v-model="form.reason" name="reason" style="width:280px" /></el-form-item>
     <el-form-item><el-button type="primary" id="add-dnc" native-type="submit">{{ tr('btn.add') }}</el-button></el-form-item>
-    <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
+    <form-problems :problems="form.problems" />
   </el-form>
   <div class="filters">
     <el-input v-model="filter" id="dnc-filter" clearable style="width:220px" :placeholder="tr('msg.dnc_filter')" />
@@ -286,6 +238,7 @@ export const DoNotCallPane = {
   setup(props) {
     const rows = ref([]), more = ref(false), filter = ref("");
     const form = reactive({ phone: "", reason: "", problems: [] });
+    const act = useAction(props, "dnc");
     const shown = computed(() => rows.value.filter((r) => !filter.value || r.phone.includes(filter.value.trim())
       || r.reason.includes(filter.value.trim())));
     const byPhone = (a, b) => (a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0);
@@ -305,14 +258,9 @@ export const DoNotCallPane = {
         ElMessage.success(`${props.tr("msg.dnc_added")}${row.contacts_withdrawn}`);
       } catch (e) { form.problems = props.said(e, "dnc"); }
     }
-    async function remove(row) {
-      try {
-        await ElMessageBox.confirm(props.tr("msg.confirm_remove_dnc"), row.phone, { type: "warning" });
-        await props.api("DELETE", `/do-not-call/${encodeURIComponent(row.phone)}`);
-        rows.value = rows.value.filter((r) => r.phone !== row.phone);
-        ElMessage.success(props.tr("msg.removed"));
-      } catch (e) { if (e !== "cancel") ElMessage.error(props.said(e, "dnc").join("; ")); }
-    }
+    const remove = (row) => act(() => props.api("DELETE", `/do-not-call/${encodeURIComponent(row.phone)}`),
+      { confirm: "msg.confirm_remove_dnc", title: row.phone, done: "msg.removed",
+        after: () => { rows.value = rows.value.filter((r) => r.phone !== row.phone); } });
     onMounted(load);
     return { rows, shown, more, filter, form, when, add, next, remove };
   },

@@ -1,8 +1,9 @@
 // The administration page's organisation: branches with their hours, the IVR menu (business
 // types and their prompts) and the queues' settings. Every change is live: the reply comes once
 // the PBX and the engine have it.
-const { reactive, ref, onMounted } = Vue;
-const { ElMessage, ElMessageBox } = ElementPlus;
+import { AdminDialog, FormProblems, useAction, useForm } from "./admin_common.js";
+
+const { ref, onMounted } = Vue;
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const hhmm = (t) => t.slice(0, 5);
@@ -10,15 +11,9 @@ const intervalsText = (list) => list.map(([o, c]) => `${hhmm(o)}-${hhmm(c)}`).jo
 const intervalsOf = (text) => text.split(/[,，]/).map((s) => s.trim()).filter(Boolean)
   .map((s) => s.split("-").map((x) => x.trim()));
 
-// Each pane: its list, a form in a dialog, and the API's refusals shown in the form.
-function useForm(blank) {
-  const form = reactive({ open: false, editing: false, problems: [], ...blank });
-  const open = (values, editing) => Object.assign(form, blank, values, { open: true, editing, problems: [] });
-  return { form, open };
-}
-
 export const BranchesPane = {
   props: ["api", "tr", "said", "reload"],
+  components: { AdminDialog },
   template: `
 <div>
   <el-button type="primary" id="new-branch" @click="open({}, false)">{{ tr('btn.new_branch') }}</el-button>
@@ -33,26 +28,21 @@ export const BranchesPane = {
       <el-button size="small" v-if="!row.is_headquarters" @click="remove(row)">{{ tr('btn.delete') }}</el-button>
     </template></el-table-column>
   </el-table>
-  <el-dialog v-model="form.open" :title="form.editing ? tr('btn.hours') + ' · ' + form.name : tr('btn.new_branch')" width="560px">
-    <el-form id="branch-form" label-width="110px" @submit.prevent="save">
-      <template v-if="!form.editing">
-        <el-form-item :label="tr('field.code')"><el-input v-model="form.code" name="code" /></el-form-item>
-        <el-form-item :label="tr('field.name')"><el-input v-model="form.name" name="name" /></el-form-item>
-      </template>
-      <el-form-item :label="tr('field.timezone')"><el-input v-model="form.timezone" name="timezone" /></el-form-item>
-      <el-form-item v-for="d in weekdays" :key="d" :label="tr('day.' + d)">
-        <el-input v-model="form.hours[d]" :name="'hours-' + d" :placeholder="tr('msg.hours_hint')" /></el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-branch" @click="save">{{ tr('btn.save') }}</el-button>
+  <admin-dialog :form="form" :tr="tr" name="branch" :title="form.editing ? tr('btn.hours') + ' · ' + form.name : tr('btn.new_branch')"
+      width="560px" @save="save">
+    <template v-if="!form.editing">
+      <el-form-item :label="tr('field.code')"><el-input v-model="form.code" name="code" /></el-form-item>
+      <el-form-item :label="tr('field.name')"><el-input v-model="form.name" name="name" /></el-form-item>
     </template>
-  </el-dialog>
+    <el-form-item :label="tr('field.timezone')"><el-input v-model="form.timezone" name="timezone" /></el-form-item>
+    <el-form-item v-for="d in weekdays" :key="d" :label="tr('day.' + d)">
+      <el-input v-model="form.hours[d]" :name="'hours-' + d" :placeholder="tr('msg.hours_hint')" /></el-form-item>
+  </admin-dialog>
 </div>`,
   setup(props) {
     const branches = ref([]), weeks = ref({});
-    const { form, open } = useForm({ code: "", name: "", timezone: "Asia/Shanghai", hours: {} });
+    const { form, open, submit } = useForm(props, { code: "", name: "", timezone: "Asia/Shanghai", hours: {} });
+    const act = useAction(props);
     const week = (code) => {
       const w = weeks.value[code];
       if (!w) return "";
@@ -70,26 +60,17 @@ export const BranchesPane = {
     }
     async function save() {
       const hours = Object.fromEntries(WEEKDAYS.filter((d) => (form.hours[d] || "").trim()).map((d) => [d, intervalsOf(form.hours[d])]));
-      try {
+      await submit(async () => {
         if (!form.editing) {
           await props.api("POST", "/branches", { code: form.code, name: form.name, timezone: form.timezone });
           form.editing = true;  // the branch exists: a refusal of its hours is fixed in place
         }
         await props.api("PUT", `/branches/${form.code}/hours`, { timezone: form.timezone, hours });
-        form.open = false;
-        ElMessage.success(props.tr("msg.saved"));
-        await load();
-        await props.reload();
-      } catch (e) { form.problems = props.said(e); }
+      }, reloadAll);
     }
-    async function remove(row) {
-      try {
-        await ElMessageBox.confirm(props.tr("msg.confirm_delete"), row.name, { type: "warning" });
-        await props.api("DELETE", `/branches/${row.code}`);
-        await load();
-        await props.reload();
-      } catch (e) { if (e !== "cancel") ElMessage.error(props.said(e).join("; ")); }
-    }
+    async function reloadAll() { await load(); await props.reload(); }
+    const remove = (row) => act(() => props.api("DELETE", `/branches/${row.code}`),
+      { confirm: "msg.confirm_delete", title: row.name, after: reloadAll });
     onMounted(load);
     return { branches, form, open, weekdays: WEEKDAYS, week, editHours, save, remove };
   },
@@ -97,6 +78,7 @@ export const BranchesPane = {
 
 export const MenuPane = {
   props: ["api", "tr", "said"],
+  components: { AdminDialog, FormProblems },
   template: `
 <div>
   <el-button type="primary" id="new-business-type" @click="open({}, false)">{{ tr('btn.new_menu_item') }}</el-button>
@@ -110,28 +92,22 @@ export const MenuPane = {
     </template></el-table-column>
     <el-table-column width="300"><template #default="{ row }">
       <el-button size="small" @click="open({ ...row }, true)">{{ tr('btn.edit') }}</el-button>
-      <el-button size="small" class="upload-prompt" @click="upload.code = row.code; upload.open = true; upload.problems = []">{{ tr('btn.upload_prompt') }}</el-button>
+      <el-button size="small" class="upload-prompt" @click="openUpload({ code: row.code }, true)">{{ tr('btn.upload_prompt') }}</el-button>
       <el-button size="small" @click="remove(row)">{{ tr('btn.delete') }}</el-button>
     </template></el-table-column>
   </el-table>
-  <el-dialog v-model="form.open" :title="form.editing ? tr('btn.edit') + ' · ' + form.name_zh : tr('btn.new_menu_item')" width="480px">
-    <el-form id="business-type-form" label-width="110px" @submit.prevent="save">
-      <el-form-item :label="tr('field.code')"><el-input v-model="form.code" name="code" :disabled="form.editing" /></el-form-item>
-      <el-form-item :label="tr('field.name_zh')"><el-input v-model="form.name_zh" name="name_zh" /></el-form-item>
-      <el-form-item :label="tr('field.name_en')"><el-input v-model="form.name_en" name="name_en" /></el-form-item>
-      <el-form-item :label="tr('field.menu_key')"><el-input v-model="form.menu_key" name="menu_key" maxlength="1" style="width:80px" /></el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-business-type" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
-  <el-dialog v-model="upload.open" :title="tr('btn.upload_prompt') + ' · ' + upload.code" width="440px">
+  <admin-dialog :form="form" :tr="tr" name="business-type" :title="form.editing ? tr('btn.edit') + ' · ' + form.name_zh : tr('btn.new_menu_item')"
+      @save="save">
+    <el-form-item :label="tr('field.code')"><el-input v-model="form.code" name="code" :disabled="form.editing" /></el-form-item>
+    <el-form-item :label="tr('field.name_zh')"><el-input v-model="form.name_zh" name="name_zh" /></el-form-item>
+    <el-form-item :label="tr('field.name_en')"><el-input v-model="form.name_en" name="name_en" /></el-form-item>
+    <el-form-item :label="tr('field.menu_key')"><el-input v-model="form.menu_key" name="menu_key" maxlength="1" style="width:80px" /></el-form-item>
+  </admin-dialog>
+  <el-dialog v-model="upload.open" :title="tr('btn.upload_prompt') + ' · ' + upload.code" width="440px" destroy-on-close>
     <p>{{ tr('msg.prompt_hint') }}</p>
     <el-radio-group v-model="upload.lang"><el-radio value="zh">{{ tr('lang.zh') }}</el-radio><el-radio value="en">{{ tr('lang.en') }}</el-radio></el-radio-group>
     <p><input type="file" accept=".wav,.mp3,audio/wav,audio/mpeg" id="prompt-file" @change="upload.file = $event.target.files[0]"></p>
-    <el-alert v-for="p in upload.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
+    <form-problems :problems="upload.problems" />
     <template #footer>
       <el-button @click="upload.open = false">{{ tr('btn.cancel') }}</el-button>
       <el-button type="primary" id="send-prompt" :disabled="!upload.file" @click="send">{{ tr('btn.upload') }}</el-button>
@@ -140,43 +116,30 @@ export const MenuPane = {
 </div>`,
   setup(props) {
     const types = ref([]);
-    const { form, open } = useForm({ code: "", name_zh: "", name_en: "", menu_key: "" });
-    const upload = reactive({ open: false, code: "", lang: "zh", file: null, problems: [] });
+    const { form, open, submit } = useForm(props, { code: "", name_zh: "", name_en: "", menu_key: "" });
+    const { form: upload, open: openUpload, submit: submitUpload } = useForm(props, { code: "", lang: "zh", file: null });
+    const act = useAction(props);
     async function load() { types.value = await props.api("GET", "/business-types"); }
     async function save() {
       const body = { name_zh: form.name_zh, name_en: form.name_en, menu_key: form.menu_key };
-      try {
-        if (form.editing) await props.api("PATCH", `/business-types/${form.code}`, body);
-        else await props.api("POST", "/business-types", { ...body, code: form.code });
-        form.open = false;
-        ElMessage.success(props.tr(form.editing ? "msg.saved" : "msg.created"));
-        await load();
-      } catch (e) { form.problems = props.said(e); }
+      await submit(() => (form.editing ? props.api("PATCH", `/business-types/${form.code}`, body)
+        : props.api("POST", "/business-types", { ...body, code: form.code })), load);
     }
     async function send() {
       const data = new FormData();
       data.append("file", upload.file);
-      try {
-        await props.api("PUT", `/business-types/${upload.code}/prompts/${upload.lang}`, data);
-        upload.open = false;
-        ElMessage.success(props.tr("msg.saved"));
-        await load();
-      } catch (e) { upload.problems = props.said(e); }
+      await submitUpload(() => props.api("PUT", `/business-types/${upload.code}/prompts/${upload.lang}`, data), load);
     }
-    async function remove(row) {
-      try {
-        await ElMessageBox.confirm(props.tr("msg.confirm_delete"), row.name_zh, { type: "warning" });
-        await props.api("DELETE", `/business-types/${row.code}`);
-        await load();
-      } catch (e) { if (e !== "cancel") ElMessage.error(props.said(e).join("; ")); }
-    }
+    const remove = (row) => act(() => props.api("DELETE", `/business-types/${row.code}`),
+      { confirm: "msg.confirm_delete", title: row.name_zh, after: load });
     onMounted(load);
-    return { types, form, open, upload, save, send, remove };
+    return { types, form, open, upload, openUpload, save, send, remove };
   },
 };
 
 export const QueuesPane = {
   props: ["api", "tr", "said"],
+  components: { AdminDialog },
   template: `
 <div>
   <el-table :data="queues" id="queues" :row-class-name="({ row }) => 'queue-' + row.queue">
@@ -189,8 +152,7 @@ export const QueuesPane = {
     <el-table-column width="100"><template #default="{ row }">
       <el-button size="small" @click="edit(row)">{{ tr('btn.edit') }}</el-button></template></el-table-column>
   </el-table>
-  <el-dialog v-model="form.open" :title="tr('btn.edit') + ' · ' + form.queue" width="560px">
-    <el-form id="queue-form" label-width="150px" @submit.prevent="save">
+  <admin-dialog :form="form" :tr="tr" name="queue" :title="tr('btn.edit') + ' · ' + form.queue" width="560px" label-width="150px" @save="save">
       <el-form-item :label="tr('field.wrap_up_seconds')"><el-input-number v-model="form.wrap_up_seconds" :min="0" :max="3600" /></el-form-item>
       <el-form-item :label="tr('field.service_level_seconds')"><el-input-number v-model="form.service_level_seconds" :min="1" :max="3600" /></el-form-item>
       <el-form-item :label="tr('field.service_level_target')"><el-input-number v-model="form.service_level_target" :min="1" :max="100" /></el-form-item>
@@ -199,17 +161,11 @@ export const QueuesPane = {
       <el-form-item :label="tr('field.overflow')"><el-input v-model="form.overflowText" name="overflow" :placeholder="tr('msg.overflow_hint')" /></el-form-item>
       <el-form-item :label="tr('field.recording')"><el-select v-model="form.recording">
         <el-option v-for="r in ['always', 'on_demand', 'never']" :key="r" :value="r" :label="tr('recording.' + r)" /></el-select></el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-queue" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
+  </admin-dialog>
 </div>`,
   setup(props) {
     const queues = ref([]);
-    const { form, open } = useForm({ queue: "" });
+    const { form, open, submit } = useForm(props, { queue: "" });
     // "30s L1; 60s HQ" <-> [{after_seconds: 30, min_level: 1, branches: []}, ...]
     const overflowText = (steps) => steps.map((s) => [`${s.after_seconds}s`, s.min_level > 1 ? `L${s.min_level}` : "", ...s.branches].filter(Boolean).join(" ")).join("; ");
     const overflowOf = (text) => text.split(/[;；]/).map((s) => s.trim()).filter(Boolean).map((s) => {
@@ -226,12 +182,7 @@ export const QueuesPane = {
         service_level_target: form.service_level_target, min_level: form.min_level, recording: form.recording,
         class_priority: form.class_priority, max_wait_seconds: form.max_wait === "" ? null : Number(form.max_wait),
         overflow: overflowOf(form.overflowText) };
-      try {
-        await props.api("PUT", `/queue-settings/${form.queue}`, body);
-        form.open = false;
-        ElMessage.success(props.tr("msg.saved"));
-        await load();
-      } catch (e) { form.problems = props.said(e); }
+      await submit(() => props.api("PUT", `/queue-settings/${form.queue}`, body), load);
     }
     onMounted(load);
     return { queues, form, overflowText, edit, save };

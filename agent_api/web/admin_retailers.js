@@ -1,10 +1,11 @@
 // The administration page's retailers: found by card, phone or name, created and edited with
 // their profile (the edit carries the version read, so nobody overwrites a change unseen),
 // suspended and reactivated, and imported from a CSV or XLSX file with a report of every row.
+import { AdminDialog, FormProblems, useAction, useForm } from "./admin_common.js";
 import { localTime } from "./i18n.js";
 
 const { computed, reactive, ref } = Vue;
-const { ElMessage, ElMessageBox } = ElementPlus;
+const { ElMessage } = ElementPlus;
 
 const CLASSES = ["A", "B", "C", "D", "E"];
 const PROFILE = ["address", "business_format", "trade_area"];
@@ -51,9 +52,9 @@ const template = `
     </template></el-table-column>
   </el-table>
 
-  <el-dialog v-model="form.open" :title="form.id ? tr('btn.edit') + ' · ' + form.card_number : tr('btn.new_retailer')" width="620px">
-    <el-form id="retailer-form" label-width="130px" size="small" @submit.prevent="save">
-      <el-form-item :label="tr('field.card_number')"><el-input v-model="form.card_number" name="card_number" :disabled="!!form.id" /></el-form-item>
+  <admin-dialog :form="form" :tr="tr" name="retailer" :title="form.editing ? tr('btn.edit') + ' · ' + form.card_number : tr('btn.new_retailer')"
+      width="620px" label-width="130px" size="small" @save="save" @reload="reload">
+      <el-form-item :label="tr('field.card_number')"><el-input v-model="form.card_number" name="card_number" :disabled="form.editing" /></el-form-item>
       <el-form-item :label="tr('field.retailer.name')"><el-input v-model="form.name" name="name" /></el-form-item>
       <el-form-item :label="tr('field.branch')">
         <el-select v-model="form.branch" id="retailer-branch" :placeholder="tr('msg.unassigned')" clearable>
@@ -63,25 +64,18 @@ const template = `
           <el-radio-button v-for="c in classes" :key="c" :value="c">{{ c }}</el-radio-button></el-radio-group></el-form-item>
       <el-form-item :label="tr('field.phones')"><el-input v-model="form.phones" name="phones" :placeholder="tr('msg.phones_hint')" /></el-form-item>
       <el-form-item :label="tr('field.retailer.pin')"><el-input v-model="form.pin" name="pin" type="password" autocomplete="new-password"
-        :placeholder="tr(form.id ? 'msg.pin_unchanged' : 'msg.pin_hint')" style="width:220px" /></el-form-item>
+        :placeholder="tr(form.editing ? 'msg.pin_unchanged' : 'msg.pin_hint')" style="width:220px" /></el-form-item>
       <el-form-item :label="tr('field.address')"><el-input v-model="form.address" name="address" /></el-form-item>
       <el-form-item :label="tr('field.business_format')"><el-input v-model="form.business_format" name="business_format" :placeholder="tr('msg.business_format_hint')" style="width:220px" /></el-form-item>
       <el-form-item :label="tr('field.shop_area')"><el-input v-model="form.shop_area" name="shop_area" style="width:120px" /></el-form-item>
       <el-form-item :label="tr('field.trade_area')"><el-input v-model="form.trade_area" name="trade_area" style="width:220px" /></el-form-item>
-      <el-alert v-for="p in form.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
-    </el-form>
-    <template #footer>
-      <el-button v-if="form.stale" id="reload-retailer" @click="reload">{{ tr('btn.reload') }}</el-button>
-      <el-button @click="form.open = false">{{ tr('btn.cancel') }}</el-button>
-      <el-button type="primary" id="save-retailer" @click="save">{{ tr('btn.save') }}</el-button>
-    </template>
-  </el-dialog>
+  </admin-dialog>
 
   <el-dialog v-model="upload.open" :title="tr('btn.import')" width="680px" destroy-on-close>
     <p class="hint">{{ tr('msg.import_hint') }}</p>
     <p><input type="file" id="retailer-file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
       @change="upload.file = $event.target.files[0]; upload.report = null; upload.problems = []"></p>
-    <el-alert v-for="p in upload.problems" :key="p" :title="p" type="error" :closable="false" role="alert" class="problem" />
+    <form-problems :problems="upload.problems" />
     <div v-if="upload.report" id="import-report">
       <el-descriptions :column="5" border size="small">
         <el-descriptions-item v-for="k in ['rows', 'created', 'updated', 'unchanged']" :key="k" :label="tr('field.' + k)">
@@ -105,13 +99,14 @@ const template = `
 
 export const RetailersPane = {
   props: ["api", "tr", "said", "branches"],
+  components: { AdminDialog, FormProblems },
   template,
   setup(props) {
     const retailers = ref([]), q = ref(""), searched = ref(false);
-    const blank = { open: false, id: null, version: 0, stale: false, card_number: "", name: "", branch: "",
+    const { form, open, submit } = useForm(props, { id: null, version: 0, card_number: "", name: "", branch: "",
       retailer_class: "C", phones: "", pin: "", address: "", business_format: "", shop_area: "", trade_area: "",
-      was: null, problems: [] };
-    const form = reactive({ ...blank });
+      was: null }, "retailer");
+    const act = useAction(props, "retailer");
     const upload = reactive({ open: false, file: null, report: null, problems: [] });
     const when = (iso) => localTime(iso);
     const branchName = (code) => (code ? props.branches.find((b) => b.code === code)?.name ?? code : props.tr("msg.unassigned"));
@@ -133,17 +128,14 @@ export const RetailersPane = {
       retailers.value = await props.api("GET", `/retailers?${new URLSearchParams({ q: text, limit: 100 })}`);
       searched.value = true;
     }
-    function openNew() { Object.assign(form, blank, { open: true }); }
-    function fillFrom(r) {
-      Object.assign(form, { id: r.id, version: r.version, stale: false, card_number: r.card_number, name: r.name,
-        branch: r.branch ?? "", retailer_class: r.retailer_class, phones: r.phones.join(", "), pin: "",
-        address: r.address ?? "", business_format: r.business_format ?? "",
-        shop_area: r.shop_area === null ? "" : String(r.shop_area), trade_area: r.trade_area ?? "", was: r });
-    }
-    function openEdit(row) { Object.assign(form, blank, { open: true }); fillFrom(row); }
+    function openNew() { open(); }
+    const fields = (r) => ({ id: r.id, version: r.version, card_number: r.card_number, name: r.name,
+      branch: r.branch ?? "", retailer_class: r.retailer_class, phones: r.phones.join(", "), pin: "",
+      address: r.address ?? "", business_format: r.business_format ?? "",
+      shop_area: r.shop_area === null ? "" : String(r.shop_area), trade_area: r.trade_area ?? "", was: r });
+    function openEdit(row) { open(fields(row), true); }
     async function reload() {  // the version someone else saved, to change it again
-      fillFrom(await props.api("GET", `/retailers/${form.id}`));
-      form.problems = [];
+      Object.assign(form, fields(await props.api("GET", `/retailers/${form.id}`)), { stale: false, problems: [] });
     }
     function body() {
       const profile = Object.fromEntries(PROFILE.map((f) => [f, form[f].trim() || null]));
@@ -154,8 +146,8 @@ export const RetailersPane = {
       return b;
     }
     async function save() {
-      try {
-        if (form.id) {
+      await submit(async () => {
+        if (form.editing) {
           const changes = { ...body(), version: form.version };
           if ((form.branch || null) !== form.was.branch) changes.branch = form.branch || null;
           await props.api("PATCH", `/retailers/${form.id}`, changes);
@@ -165,22 +157,12 @@ export const RetailersPane = {
           await props.api("POST", "/retailers", created);
           q.value = created.card_number;
         }
-        form.open = false;
-        ElMessage.success(props.tr(form.id ? "msg.saved" : "msg.created"));
-        await search();
-      } catch (e) {
-        form.stale = e.status === 409 && typeof e.detail === "string";
-        form.problems = props.said(e, "retailer");
-      }
+      }, search);
     }
-    async function setStatus(row) {
+    function setStatus(row) {
       const suspending = row.status === "active";
-      try {
-        if (suspending) await ElMessageBox.confirm(props.tr("msg.confirm_suspend"), row.name, { type: "warning" });
-        await props.api("POST", `/retailers/${row.id}/${suspending ? "suspend" : "reactivate"}`);
-        ElMessage.success(props.tr("msg.saved"));
-        await search();
-      } catch (e) { if (e !== "cancel") ElMessage.error(props.said(e, "retailer").join("; ")); }
+      return act(() => props.api("POST", `/retailers/${row.id}/${suspending ? "suspend" : "reactivate"}`),
+        { confirm: suspending ? "msg.confirm_suspend" : undefined, title: row.name, done: "msg.saved", after: search });
     }
     function openImport() { Object.assign(upload, { open: true, file: null, report: null, problems: [] }); }
     async function send() {
