@@ -2,14 +2,16 @@
 (dialer.contacts.sheet_lines): a row whose card is known updates that retailer (an empty cell
 leaves its field as it is), a new card creates one. Each row is checked by the API's own field
 rules; the good rows are written in one transaction, each retailer's change in its history and
-the audit log, and every rejected row is reported with its line, field and reason."""
+the audit log, and every rejected row is reported with its line, field, rule and reason."""
 import csv
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,11 +78,29 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Why a row is rejected: its field, the rule it breaks (a rule of the import, or the type of
+    the validation error as the API's own 422s say it, e.g. string_pattern_mismatch), the English
+    sentence, and the values the rule's words need."""
+    field: str
+    rule: str
+    reason: str
+    ctx: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RejectedRow:
     row: int
     field: str
     reason: str
     cells: dict[str, str]
+    rule: str = ""
+    ctx: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, line: "Line", problem: Problem) -> "RejectedRow":
+        return cls(line.row, problem.field, problem.reason, line.cells, problem.rule,
+                   problem.ctx)
 
 
 @dataclass
@@ -152,17 +172,18 @@ def check(line: Line, columns: dict[str, str]) -> RetailerRow | list[RejectedRow
     try:
         return RetailerRow.model_validate(given)
     except ValidationError as exc:
-        return [RejectedRow(line.row, str(e["loc"][0]), _reason(e, given), line.cells)
-                for e in exc.errors(include_url=False)]
+        return [RejectedRow.of(line, _problem(e, given)) for e in exc.errors(include_url=False)]
 
 
-def _reason(error: Any, given: dict[str, Any]) -> str:
+def _problem(error: Any, given: dict[str, Any]) -> Problem:
+    field_name = str(error["loc"][0])
     if error["type"] == "missing":
-        return "missing"
+        return Problem(field_name, "missing", "missing")
     value: Any = given
     for step in error["loc"]:
         value = value[step]
-    return f"{error['msg']} (not {value!r})"
+    ctx = to_jsonable_python(error.get("ctx", {}), fallback=str) | {"value": value}
+    return Problem(field_name, error["type"], f"{error['msg']} (not {value!r})", ctx)
 
 
 async def import_file(session: AsyncSession, actor: Principal | None, name: str,
@@ -181,9 +202,10 @@ async def import_file(session: AsyncSession, actor: Principal | None, name: str,
         if isinstance(result, list):
             report.rejected += result
         elif result.card_number in first:
-            report.rejected.append(RejectedRow(line.row, "card_number", f"card "
-                                               f"{result.card_number} repeats row "
-                                               f"{first[result.card_number]}", line.cells))
+            report.rejected.append(RejectedRow.of(line, Problem(
+                "card_number", "card_repeats",
+                f"card {result.card_number} repeats row {first[result.card_number]}",
+                {"row": first[result.card_number]})))
         else:
             first[result.card_number] = line.row
             checked.append((line, result))
@@ -192,7 +214,7 @@ async def import_file(session: AsyncSession, actor: Principal | None, name: str,
     session.info["actor"] = actor.username if actor else audit.COMMAND_LINE
     for line, row in checked:
         problems = _apply(session, actor, row, known.get(row.card_number), branches, report)
-        report.rejected += [RejectedRow(line.row, f, reason, line.cells) for f, reason in problems]
+        report.rejected += [RejectedRow.of(line, p) for p in problems]
     report.rejected.sort(key=lambda r: r.row)
     audit.record(session, actor, "import", "retailer_file", Path(name).name[:64],
                  branch_id=service.default_branch(actor),
@@ -220,27 +242,30 @@ async def _retailers(session: AsyncSession, cards: list[str]) -> dict[str, Retai
 
 def _apply(session: AsyncSession, actor: Principal | None, row: RetailerRow,
            r: Retailer | None, branches: dict[str, Branch], report: ImportReport
-           ) -> list[tuple[str, str]]:
-    """Creates or updates the row's retailer, or says why not (field, reason) and leaves it."""
+           ) -> list[Problem]:
+    """Creates or updates the row's retailer, or says why not and leaves it."""
     given = row.model_fields_set
     branch: Branch | None = None
     if row.branch is not None:
         branch = branches.get(row.branch)
         if branch is None:
-            return [("branch", f"no branch {row.branch!r}")]
+            return [Problem("branch", "unknown_branch", f"no branch {row.branch!r}",
+                            {"branch": row.branch})]
     elif r is None:  # a new retailer without a branch: the branch administrator's own
         default = service.default_branch(actor)
         branch = next((b for b in branches.values() if b.id == default), None)
     if r is not None and actor is not None and not actor.administers(r.branch_id):
-        return [("card_number", f"card {row.card_number} is a retailer of a branch you do "
-                                "not administer")]
+        return [Problem("card_number", "branch_scope", f"card {row.card_number} is a retailer "
+                        "of a branch you do not administer")]
     if actor is not None and (row.branch is not None or r is None) and not actor.administers(
             branch.id if branch else None):
-        return [("branch", f"{row.branch or 'no branch'}: not a branch you administer")]
+        return [Problem("branch", "branch_scope",
+                        f"{row.branch or 'no branch'}: not a branch you administer",
+                        {"branch": row.branch})]
     fields = service.RetailerFields(**row.model_dump(), given=frozenset(given))
     if r is None:
-        missing = [(f, "missing: a new card needs it") for f in ("name", "retailer_class")
-                   if f not in given]
+        missing = [Problem(f, "new_card_needs", "missing: a new card needs it")
+                   for f in ("name", "retailer_class") if f not in given]
         if missing:
             return missing
         assert row.name and row.retailer_class

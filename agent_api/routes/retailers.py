@@ -80,7 +80,11 @@ class VersionOut(BaseModel):
 class RejectedRowOut(BaseModel):
     row: int  # the line in the file, the header being line 1
     field: str
-    reason: str
+    rule: str = Field(description=(
+        "the rule broken: card_repeats, unknown_branch, branch_scope, new_card_needs, or the "
+        "field's own check as the API's 422s name it (missing, string_pattern_mismatch, ...)"))
+    reason: str  # the English sentence
+    ctx: dict[str, Any] = Field(description="the values the rule's words need, e.g. {row: 3}")
 
 
 class ImportOut(BaseModel):
@@ -142,7 +146,8 @@ async def import_file(file: UploadFile, session: Session, admin: Administrator) 
     report = await retailer_import.import_file(session, admin, file.filename or "", data)
     return ImportOut(rows=report.rows, created=report.created, updated=report.updated,
                      unchanged=report.unchanged, ignored_columns=report.ignored_columns,
-                     rejected=[RejectedRowOut(row=r.row, field=r.field, reason=r.reason)
+                     rejected=[RejectedRowOut(row=r.row, field=r.field, rule=r.rule,
+                                              reason=r.reason, ctx=r.ctx)
                                for r in report.rejected])
 
 

@@ -221,6 +221,12 @@ async def test_an_import_applies_the_good_rows_and_names_every_rejected_one(api,
         "rows": 9, "created": 1, "updated": 1, "unchanged": 1, "ignored_columns": ["备注"]}
     assert [{"row": r["row"], "field": r["field"]} for r in report["rejected"]] == FILE_REJECTED
     assert "repeats row 3" in report["rejected"][4]["reason"]
+    assert [(r["row"], r["rule"], r["ctx"]) for r in report["rejected"]] == [
+        (4, "string_pattern_mismatch", {"pattern": "^[ABCDE]$", "value": "Z"}),
+        (5, "new_card_needs", {}), (5, "new_card_needs", {}),
+        (6, "unknown_branch", {"branch": "XX"}), (7, "card_repeats", {"row": 3}),
+        (8, "string_pattern_mismatch", {"pattern": r"^\d{4,20}$", "value": "12ab"}),
+        (9, "greater_than", {"gt": 0.0, "value": "-3"})]
 
     updated = await by_card(api, admin, "110100001")
     assert (updated["address"], updated["shop_area"], updated["name"], updated["version"]) == (
@@ -254,6 +260,7 @@ async def test_a_branch_admin_imports_into_its_own_branch_only(api, sessions):
     assert reply.json()["created"] == 1
     assert [(r["row"], r["field"]) for r in reply.json()["rejected"]] == [
         (3, "branch"), (4, "card_number"), (5, "branch")]
+    assert {r["rule"] for r in reply.json()["rejected"]} == {"branch_scope"}
     assert (await by_card(api, admin, "120100001"))["branch"] == "BJ"
     assert (await by_card(api, admin, "110100002"))["branch"] == "BJ"
     for role in ("ops", "supervisor", "8001"):
