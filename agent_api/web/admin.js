@@ -1,9 +1,11 @@
-// Administration: users and roles, agents, the organisation, retailers, the catalogue and the
-// audit log. Vue 3 and Element Plus (globals loaded by admin.html from /vendor), Chinese first
-// with an English switch. Each tab shows to the roles the API lets use it.
+// Administration: users and roles, agents, the organisation, departments and their work-order
+// templates, retailers, the catalogue and the audit log. Vue 3 and Element Plus (globals loaded
+// by admin.html from /vendor), Chinese first with an English switch. Each tab shows to the roles
+// the API lets use it.
 import { AgentsPane } from "./admin_agents.js";
 import { DoNotCallPane, KnowledgePane, LimitsPane, ProductsPane } from "./admin_catalogue.js";
 import { AdminDialog, useAction, useForm } from "./admin_common.js";
+import { DepartmentsPane } from "./admin_departments.js";
 import { BranchesPane, MenuPane, QueuesPane } from "./admin_organisation.js";
 import { RetailersPane } from "./admin_retailers.js";
 import { apiClient } from "./common.js";
@@ -71,6 +73,9 @@ const template = `
         <el-tab-pane v-if="mayAdminister" :label="tr('tab.queues')" name="queues" lazy>
           <queues-pane :api="api" :tr="tr" :said="said" />
         </el-tab-pane>
+        <el-tab-pane v-if="keepsDepartments" :label="tr('tab.departments')" name="departments" lazy>
+          <departments-pane :api="api" :tr="tr" :said="said" />
+        </el-tab-pane>
         <el-tab-pane v-if="mayAdminister" :label="tr('tab.retailers')" name="retailers" lazy>
           <retailers-pane :api="api" :tr="tr" :said="said" :branches="branches" />
         </el-tab-pane>
@@ -100,9 +105,9 @@ const template = `
             <el-table-column :label="tr('field.at')" width="180"><template #default="{ row }">{{ when(row.at) }}</template></el-table-column>
             <el-table-column prop="username" :label="tr('field.who')" width="140" />
             <el-table-column :label="tr('field.action')" width="140"><template #default="{ row }">{{ tr('action.' + row.action) }}</template></el-table-column>
-            <el-table-column :label="tr('field.entity')" width="140"><template #default="{ row }">{{ tr('entity.' + row.entity) }} {{ row.entity_id }}</template></el-table-column>
-            <el-table-column :label="tr('field.before')"><template #default="{ row }"><span class="change">{{ shown(row.before) }}</span></template></el-table-column>
-            <el-table-column :label="tr('field.after')"><template #default="{ row }"><span class="change">{{ shown(row.after) }}</span></template></el-table-column>
+            <el-table-column :label="tr('field.entity')" width="140"><template #default="{ row }">{{ tr('entity.' + row.entity) }} {{ entityId(row) }}</template></el-table-column>
+            <el-table-column :label="tr('field.before')"><template #default="{ row }"><span class="change">{{ shown(row.before, row.entity) }}</span></template></el-table-column>
+            <el-table-column :label="tr('field.after')"><template #default="{ row }"><span class="change">{{ shown(row.after, row.entity) }}</span></template></el-table-column>
           </el-table>
         </el-tab-pane>
       </el-tabs>
@@ -123,7 +128,7 @@ const template = `
 
 createApp({
   template,
-  components: { AdminDialog, AgentsPane, BranchesPane, MenuPane, QueuesPane, RetailersPane, ProductsPane,
+  components: { AdminDialog, AgentsPane, BranchesPane, MenuPane, QueuesPane, DepartmentsPane, RetailersPane, ProductsPane,
     LimitsPane, KnowledgePane, DoNotCallPane },
   setup() {
     const lang = ref(language());
@@ -139,6 +144,7 @@ createApp({
     const locale = computed(() => LOCALES[lang.value]);
     const mayAdminister = computed(() => me.value && ADMINS.includes(me.value.role));
     const keepsCatalogue = computed(() => me.value && CATALOGUE_KEEPERS.includes(me.value.role));
+    const keepsDepartments = computed(() => me.value?.role === "admin" && me.value.sees_all_branches);  // headquarters'
     const mayUse = computed(() => mayAdminister.value || keepsCatalogue.value);
     const roles = computed(() => me.value?.role === "admin" ? ROLES : ["agent", "supervisor"]);
     const actions = ["create", "update", "delete", "suspend", "reactivate", "import", "reset_password", "change_password",
@@ -164,8 +170,13 @@ createApp({
     const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
       : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x)
       : k === "status" ? tr(`retailer_status.${x}`)
-      : Array.isArray(x) ? x.join(", ") : typeof x === "object" ? skillList(x) : x);
-    const shown = (v) => (v ? Object.entries(v).map(([k, x]) => `${tr("field." + k)}: ${word(k, x)}`).join("\n") : "");
+      : Array.isArray(x) ? x.map(item).join("; ") : typeof x === "object" ? skillList(x) : x);
+    const item = (x) => (x !== null && typeof x === "object" ? Object.values(x).join(" · ") : x);  // a template's step
+    // A change's fields, named as its record's own (a retailer's name is its shop's) where the dictionary says so.
+    const shown = (v, entity) => (v ? Object.entries(v).map(([k, x]) => `${fieldWord(k, entity) ?? k}: ${word(k, x)}`).join("\n") : "");
+    // A step template is kept by kind and subject ("complaint/logistics"): said in words.
+    const entityId = (row) => (row.entity === "step_template"
+      ? row.entity_id.split("/").map((code, i) => tr(`${i ? "subject" : "opinion"}.${code}`)).join(" · ") : row.entity_id);
     const branchName = (code) => (code ? branches.value.find((b) => b.code === code)?.name ?? code : tr("hq"));
     const rowName = ({ row }) => `user-${row.username}`;
 
@@ -221,7 +232,7 @@ createApp({
     }, { done: "msg.password_reset" });
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
     return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, keepsCatalogue,
-      mayUse, roles, actions,
-      when, shown, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
+      keepsDepartments, mayUse, roles, actions,
+      when, shown, entityId, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
   },
 }).use(ElementPlus).mount("#app");

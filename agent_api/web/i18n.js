@@ -380,6 +380,31 @@ const PAGE_WORDS = {
   "rule.consumer_phone": ["消费者须留电话", "A consumer's phone is needed"],
   "rule.call_in_scope": ["不是您的通话", "Not a call of yours"],
 
+  // the administration page's departments and work-order step templates
+  "tab.departments": ["部门与工单模板", "Departments and templates"],
+  "departments.title": ["部门", "Departments"], "templates.title": ["工单步骤模板", "Work-order step templates"],
+  "btn.new_department": ["新建部门", "New department"], "btn.add_step": ["+ 添加步骤", "+ step"],
+  "btn.move_up": ["上移", "Up"], "btn.move_down": ["下移", "Down"], "unit.hours": ["小时", "hours"],
+  "field.department.code": ["部门代码", "Department code"], "field.department.name": ["部门名称", "Department name"],
+  "field.steps": ["步骤", "Steps"], "field.template.steps": ["步骤", "Step"],
+  "field.template.department": ["部门", "Department"], "field.template.due_in_hours": ["期限（小时）", "Deadline (hours)"],
+  "field.template.instruction": ["处理要求", "Instruction"],
+  "msg.department_code_hint": ["小写字母开头，如 logistics", "small letters first, e.g. logistics"],
+  "msg.templates_hint": ["按意见类型和方面，工单派发时依次执行的步骤；期限为派发后的小时数。",
+    "By opinion kind and subject: the steps a work order is dispatched in, in order; each deadline is hours after the dispatch."],
+  "msg.no_template": ["未设模板", "No template"],
+  "entity.department": ["部门", "department"], "entity.step_template": ["工单模板", "step template"],
+  "rule.department_code": ["代码为 2–32 位小写字母、数字、- 或 _，以字母开头", "2 to 32 small letters, digits, - or _, a letter first"],
+  "rule.department_taken": ["部门代码已存在", "That department code exists"],
+  "rule.department_in_work_orders": ["已有工单派往该部门，不能删除", "Work orders went to this department: it stays"],
+  "rule.department_in_templates": ["工单模板中还有该部门，请先修改模板", "A template names this department: change it first"],
+  "rule.department_known": ["没有这个部门", "No such department"],
+  "rule.deadline_hours": ["须大于 0，且不超过 8784（一年）", "more than 0 and at most 8784 (a year)"],
+  "rule.instruction_given": ["请填写要该部门做什么", "Say what the department is to do"],
+  "rule.steps_given": ["模板至少有一个步骤；不需要时请删除模板", "A template has a step at least; delete it to have none"],
+  "rule.template_changed": ["模板或其部门刚被他人修改，请重试", "The template or a department changed meanwhile: try again"],
+  "rule.template_exists": ["该类意见还没有工单模板", "No template for this kind and subject"],
+
   // the wallboard and monitoring
   "board.queues": ["队列", "Queues"], "board.agents": ["座席", "Agents"], "board.no_calls": ["今天还没有来电", "No calls today"],
   "col.queue": ["队列", "Queue"], "col.waiting": ["等待", "Waiting"], "col.longest": ["最长等待", "Longest wait"],
@@ -444,8 +469,10 @@ export function tf(key, params = {}, reader = lang) {
 // `scope` names a page's own words for a field ("campaign": field.campaign.name before field.name).
 export function refusal(problem, scope) {
   // ["body", "skills", 1, "skill"]: the field, and which one of a list ("技能 2")
-  const [name, index] = (problem.loc || []).filter((p) => !["body", "path", "query"].includes(p));
-  const field = name === undefined ? "" : fieldName(name, scope) + (Number.isInteger(index) ? ` ${index + 1}` : "");
+  // ["body", "steps", 0, "due_in_hours"]: and the field within it where the dictionary names it ("步骤 1 · 期限")
+  const [name, index, inner] = (problem.loc || []).filter((p) => !["body", "path", "query"].includes(p));
+  const within = typeof inner === "string" && hasField(inner, scope) ? ` · ${fieldName(inner, scope)}` : "";
+  const field = name === undefined ? "" : fieldName(name, scope) + (Number.isInteger(index) ? ` ${index + 1}${within}` : "");
   const type = problem.type || "";
   let said;
   if (type.startsWith("rule.") && known(type)) said = t(type);
@@ -454,6 +481,8 @@ export function refusal(problem, scope) {
   else said = problem.msg;
   return field ? `${field}: ${said}` : said;
 }
+
+const hasField = (name, scope) => (scope && known(`field.${scope}.${name}`)) || known(`field.${name}`);
 
 function fieldName(name, scope) {
   if (scope && known(`field.${scope}.${name}`)) return t(`field.${scope}.${name}`);
