@@ -33,16 +33,23 @@ async def listed(session: AsyncSession, limit: int, after: str) -> list[DoNotCal
 
 async def add(session: AsyncSession, actor: Principal | None, phone_text: str,
               reason: str) -> tuple[DoNotCall, int]:
-    """(the list's row, how many waiting contacts were withdrawn). A number on the list already
-    keeps its reason; its waiting contacts are withdrawn all the same."""
-    phone = phone_of(phone_text, ("body",))
+    """(the list's row, how many waiting contacts were withdrawn), committed. A number on the
+    list already keeps its reason; its waiting contacts are withdrawn all the same."""
+    row, withdrawn = await block(session, actor, phone_of(phone_text, ("body",)), reason)
+    await session.commit()
+    return row, withdrawn
+
+
+async def block(session: AsyncSession, actor: Principal | None, phone: str,
+                reason: str) -> tuple[DoNotCall, int]:
+    """As `add`, for a number already normalised, inside the caller's transaction (e.g. an
+    agent's call result that asks it): the caller commits."""
     known = await session.scalar(select(DoNotCall.id).where(DoNotCall.phone == phone))
     row, withdrawn = await block_number(session, phone, reason)
     if known is None:
         await session.flush()
         audit.record(session, actor, "create", "do_not_call", phone,
                      after=view(row) | {"contacts_withdrawn": withdrawn})
-    await session.commit()
     return row, withdrawn
 
 
