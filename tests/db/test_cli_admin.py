@@ -47,7 +47,8 @@ async def test_an_administrator_changes_the_call_center_from_the_shell(
 
         code, _, err = await hotline("POST", "/business-types", "code=returns", "name_zh=退货",
                                      "name_en=returns", "menu_key=6")
-        assert code == 1 and "menu_key: key 6 is taken by 'recycling' (rule.menu_key_taken)" in err, err
+        assert code == 1, err
+        assert "menu_key: key 6 is taken by 'recycling' (rule.menu_key_taken)" in err, err
         code, _, err = await hotline("POST", "/branches", "code=TJ", "name")
         assert code == 2 and "a field is name=text" in err
         code, _, err = await hotline("--user", "8001", "POST", "/branches", "code=TJ",
