@@ -103,8 +103,12 @@ AgentEvent = (Login | Logout | SessionUp | SessionLost | Reserve | ConnectCall |
 
 
 class InvalidTransition(Exception):
-    def __init__(self, agent_id: int, state: AgentState, event: AgentEvent, why: str = "") -> None:
-        self.agent_id, self.state, self.event = agent_id, state, event
+    """`rule` names why, as the API's code: the state does not allow the event (agent_state),
+    or the phone has not answered the login yet (session_not_up)."""
+
+    def __init__(self, agent_id: int, state: AgentState, event: AgentEvent, why: str = "",
+                 rule: str = "agent_state") -> None:
+        self.agent_id, self.state, self.event, self.rule = agent_id, state, event, rule
         detail = f" ({why})" if why else ""
         super().__init__(f"agent {agent_id}: {type(event).__name__} not allowed in {state}{detail}")
 
@@ -233,7 +237,8 @@ class AgentMachine:
         if event.reason == PauseReason.LOGIN:
             raise InvalidTransition(self.agent_id, self.state, event, "reason reserved for login")
         if self.state == AgentState.PAUSED and self.pause_reason == PauseReason.LOGIN:
-            raise InvalidTransition(self.agent_id, self.state, event, "session not up yet")
+            raise InvalidTransition(self.agent_id, self.state, event, "session not up yet",
+                                    "session_not_up")
         # Paused -> paused changes the reason code (break -> meal) and is stored like any other.
         self._require(event, {AgentState.AVAILABLE, AgentState.WRAP_UP, AgentState.PAUSED})
         self._clear_call()  # pausing during wrap-up ends the wrap-up: after-call work
@@ -242,7 +247,8 @@ class AgentMachine:
 
     def _unpause(self, event: Unpause, now: float) -> Change:
         if self.pause_reason == PauseReason.LOGIN:
-            raise InvalidTransition(self.agent_id, self.state, event, "session not up yet")
+            raise InvalidTransition(self.agent_id, self.state, event, "session not up yet",
+                                    "session_not_up")
         self._require(event, {AgentState.PAUSED})
         return self._become_available(now), None, None
 

@@ -23,6 +23,15 @@ from asterisk.events import (
 log = logging.getLogger("hotline.acd.monitoring")
 
 
+class MonitorRefused(Exception):
+    """A monitoring that cannot start or change now; `rule` names why (the API's code):
+    agent_no_session, already_monitoring, no_call_to_barge, monitor_not_answered."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
 @dataclass
 class Monitoring:
     id: str  # the supervisor's call (its uniqueid)
@@ -46,16 +55,17 @@ class Monitors:
 
     async def start(self, user_id: int, supervisor: str, endpoint: str, agent_id: int,
                     mode: str) -> Monitoring:
-        """Raises LookupError when the agent has no session leg to monitor (or no call to
-        barge into), ValueError when the supervisor is already on a call of this kind,
-        AmiError when the PBX refuses."""
+        """Raises MonitorRefused when the agent has no session leg to monitor (or no call to
+        barge into) or the supervisor is already on a call of this kind, AmiError when the PBX
+        refuses."""
         target = self.sessions.leg_channel(agent_id)
         if target is None:
-            raise LookupError("the agent has no session on the PBX")
+            raise MonitorRefused("agent_no_session", "the agent has no session on the PBX")
         if any(m.user_id == user_id for m in self.active.values()):
-            raise ValueError("the supervisor is already monitoring; change the mode or stop")
+            raise MonitorRefused("already_monitoring",
+                                 "the supervisor is already monitoring; change the mode or stop")
         if mode == "barge":
-            await self.sessions.conference(agent_id)
+            await self._conference(agent_id)
         m = Monitoring(f"monitor-{uuid.uuid4().hex[:16]}", user_id, supervisor, agent_id, mode)
         self.active[m.id] = m
         try:
@@ -71,17 +81,21 @@ class Monitors:
         return m
 
     async def switch(self, m: Monitoring, mode: str) -> None:
-        """Raises ValueError until the supervisor's phone has answered, and for barging while
-        the agent has no call."""
+        """Raises MonitorRefused until the supervisor's phone has answered, and for barging
+        while the agent has no call."""
         if m.channel is None:
-            raise ValueError("the supervisor's phone has not answered yet")
+            raise MonitorRefused("monitor_not_answered",
+                                 "the supervisor's phone has not answered yet")
         if mode == "barge":
-            try:
-                await self.sessions.conference(m.agent_id)
-            except LookupError as exc:
-                raise ValueError(str(exc)) from None
+            await self._conference(m.agent_id)
         await self.pbx.perform(Redirect(m.channel, dp.CTX_MONITOR, mode))
         m.mode, m.on = mode, False
+
+    async def _conference(self, agent_id: int) -> None:
+        try:
+            await self.sessions.conference(agent_id)
+        except LookupError as exc:
+            raise MonitorRefused("no_call_to_barge", str(exc)) from None
 
     async def stop(self, m: Monitoring) -> None:
         self.active.pop(m.id, None)

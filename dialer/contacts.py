@@ -51,10 +51,24 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a row cannot be used: its column, the rule it breaks (the API's code, said in the
+    reader's words from `ctx`), and the sentence."""
+
+    column: str
+    rule: str
+    text: str
+    ctx: dict[str, str | int]
+
+
+@dataclass(frozen=True)
 class Rejected:
     line: int
     reason: str
     values: dict[str, str]
+    field: str  # the column the reason is about: phone, time_zone or card
+    rule: str  # e.g. "not_a_phone": the dictionary's rule.not_a_phone
+    ctx: dict[str, str | int]  # the values its words need: {"value": "nope"}
 
 
 @dataclass
@@ -121,17 +135,19 @@ def normalise_phone(text: str) -> str | None:
     return digits if _PHONE.match(digits) else None
 
 
-def check(row: Row) -> tuple[str, str | None] | str:
+def check(row: Row) -> tuple[str, str | None] | Reason:
     """(phone, time zone or None) for a row that can be used, else the reason it cannot."""
     raw = row.values.get("phone", "")
     if not raw:
-        return "phone: missing"
+        return Reason("phone", "phone_missing", "phone: missing", {})
     phone = normalise_phone(raw)
     if phone is None:
-        return f"phone: {raw!r} is not a phone number (5 to 20 digits, + allowed first)"
+        return Reason("phone", "not_a_phone", f"phone: {raw!r} is not a phone number (5 to 20 "
+                      "digits, + allowed first)", {"value": raw})
     zone = row.values.get("time_zone") or None
     if zone is not None and zone not in _ZONES:
-        return f"time_zone: {zone!r} is not a known time zone (e.g. Asia/Shanghai)"
+        return Reason("time_zone", "unknown_timezone", f"time_zone: {zone!r} is not a known time "
+                      "zone (e.g. Asia/Shanghai)", {"value": zone})
     return phone, zone
 
 
@@ -170,12 +186,13 @@ async def _import_batch(sessions, campaign_id: int, batch: list[Row], seen: dict
             select(Retailer).options(joinedload(Retailer.branch))
             .where(Retailer.card_number.in_(cards)))}
         for row, result in checked:
-            reason = result if isinstance(result, str) else None
-            if not isinstance(result, str):
+            reason = result if isinstance(result, Reason) else None
+            if not isinstance(result, Reason):
                 phone, zone = result
                 reason = _refusal(row, phone, seen, blocked, present, retailers)
             if reason is not None:
-                report.rejected.append(Rejected(row.line, reason, row.values))
+                report.rejected.append(Rejected(row.line, reason.text, row.values, reason.column,
+                                                reason.rule, reason.ctx))
                 continue
             seen[phone] = row.line
             retailer = retailers.get(row.values.get("card", ""))
@@ -190,20 +207,25 @@ async def _import_batch(sessions, campaign_id: int, batch: list[Row], seen: dict
 
 
 def _refusal(row: Row, phone: str, seen: dict[str, int], blocked: set[str], present: set[str],
-             retailers: dict[str, Retailer]) -> str | None:
+             retailers: dict[str, Retailer]) -> Reason | None:
     if phone in seen:
-        return f"phone: {phone} repeats line {seen[phone]}"
+        return Reason("phone", "phone_repeats", f"phone: {phone} repeats line {seen[phone]}",
+                      {"value": phone, "line": seen[phone]})
     if phone in present:
-        return f"phone: {phone} is already in this campaign"
+        return Reason("phone", "phone_in_campaign", f"phone: {phone} is already in this campaign",
+                      {"value": phone})
     if phone in blocked:
-        return f"phone: {phone} is on the do-not-call list"
+        return Reason("phone", "phone_do_not_call", f"phone: {phone} is on the do-not-call list",
+                      {"value": phone})
     card = row.values.get("card")
     if card:
         retailer = retailers.get(card)
         if retailer is None:
-            return f"card: no retailer has card {card}"
+            return Reason("card", "unknown_card", f"card: no retailer has card {card}",
+                          {"value": card})
         if retailer.status == RetailerStatus.CLOSED:
-            return f"card: retailer {card} is closed"
+            return Reason("card", "retailer_closed", f"card: retailer {card} is closed",
+                          {"value": card})
     return None
 
 

@@ -38,7 +38,12 @@ PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase
 
 
 class DialRefused(Exception):
-    """A call an agent asked for cannot be placed now; the message says why."""
+    """A call an agent asked for cannot be placed now; the message says why, `rule` names it
+    (the API's code) and `ctx` holds its values."""
+
+    def __init__(self, rule: str, message: str, **ctx: int | str) -> None:
+        super().__init__(message)
+        self.rule, self.ctx = rule, ctx
 
 
 class Dialer:
@@ -152,9 +157,13 @@ class Dialer:
     def _preview_plan(self, agent_id: int, campaign_id: int) -> Plan:
         plan = self.plans.get(campaign_id)
         if plan is None or plan.mode != DialingMode.PREVIEW:
-            raise DialRefused(f"campaign {campaign_id} is not running in preview mode")
+            raise DialRefused("campaign_not_preview",
+                              f"campaign {campaign_id} is not running in preview mode",
+                              campaign=campaign_id)
         if not self.desk.works(agent_id, plan.works):
-            raise DialRefused(f"the agent does not work campaign {plan.name!r}")
+            raise DialRefused("campaign_not_worked",
+                              f"the agent does not work campaign {plan.name!r}",
+                              campaign=plan.name)
         return plan
 
     async def preview(self, agent_id: int, campaign_id: int) -> Contact | None:
@@ -168,11 +177,13 @@ class Dialer:
         attempt's id. Raises DialRefused."""
         plan = self._preview_plan(agent_id, campaign_id)
         if agent_id not in {p.agent_id for p in self.desk.free_agents(plan.works)}:
-            raise DialRefused("the agent is not available")
+            raise DialRefused("agent_not_available", "the agent is not available")
         dials = await self.contacts.due(plan, 1, self.calls.phones(), contact_id=contact_id)
         if not dials:
-            raise DialRefused(f"contact {contact_id} may not be called now (not due, outside "
-                              "its window, held by the contact policy, or being called)")
+            raise DialRefused("contact_not_due",
+                              f"contact {contact_id} may not be called now (not due, outside "
+                              "its window, held by the contact policy, or being called)",
+                              contact=contact_id)
         dials[0].pinned_agent_id = agent_id
         for dial in await self.calls.claim_pinned(plan, dials):
             await self.calls.place(dial)

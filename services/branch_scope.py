@@ -23,14 +23,16 @@ def agents(desk: Desk, viewer: Principal) -> list[AgentInfo]:
 def agent(desk: Desk, viewer: Principal, number: str) -> AgentInfo:
     found = desk.agent_by_number(number)
     if found is None or not sees_agent(viewer, found):
-        raise NotFound(f"agent {number} not found")
+        raise NotFound([Violation("unknown_agent", ("path", "number"),
+                                  f"agent {number} not found", {"agent": number})])
     return found
 
 
 def agent_to_monitor(desk: Desk, viewer: Principal, number: str) -> AgentInfo:
     found = desk.agent_by_number(number)
     if found is None:
-        raise NotFound(f"agent {number} not found")
+        raise NotFound([Violation("unknown_agent", ("body", "agent"),
+                                  f"agent {number} not found", {"agent": number})])
     if not sees_agent(viewer, found):
         raise NotAllowed([Violation(
             "branch_scope", ("body", "agent"),
@@ -57,5 +59,6 @@ def monitorings(monitors: Monitors, desk: Desk, viewer: Principal) -> list[Monit
 def monitoring(monitors: Monitors, desk: Desk, viewer: Principal, monitor_id: str) -> Monitoring:
     m = monitors.active.get(monitor_id)
     if m is None or not (m.user_id == viewer.user_id or _on_visible_agent(desk, viewer, m)):
-        raise NotFound(f"monitoring {monitor_id} is not active")
+        raise NotFound([Violation("monitoring_active", ("path", "monitor_id"),
+                                  f"monitoring {monitor_id} is not active")])
     return m

@@ -1,8 +1,9 @@
 """What the business services raise when a request cannot be done. The HTTP face turns each
 kind into its status (agent_api/errors.py); a broken rule is said in the shape of FastAPI's own
-validation errors (a list of {loc, msg, type}), so a client shows every refusal the same way,
-naming the field."""
-from dataclasses import dataclass
+validation errors (a list of {loc, msg, type}, with `ctx` when the rule carries values), so a
+client shows every refusal the same way, naming the field, and says the rule in its reader's
+words from the code."""
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -10,10 +11,15 @@ from typing import Any
 class Violation:
     rule: str  # e.g. "product_on_supply"
     loc: tuple[str | int, ...]  # e.g. ("body", "lines", 0, "product_id")
-    msg: str
+    msg: str  # the English sentence, for API users
+    # the values the rule's words need, as FastAPI's own errors carry them: {"limit": 50}
+    ctx: dict[str, Any] | None = field(default=None, hash=False)
 
     def said(self) -> dict[str, Any]:
-        return {"loc": list(self.loc), "msg": self.msg, "type": f"rule.{self.rule}"}
+        said: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg, "type": f"rule.{self.rule}"}
+        if self.ctx:
+            said["ctx"] = self.ctx
+        return said
 
 
 class DomainError(Exception):
@@ -36,3 +42,7 @@ class Refused(DomainError):
 
 class Conflict(Refused):
     """Refused because of the state the data is in now (a name taken, a stale version)."""
+
+
+class Unavailable(DomainError):
+    """The PBX could not do it now (not connected, or it refused the action)."""

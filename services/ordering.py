@@ -71,10 +71,12 @@ def review(lines: list[Line], facts: Facts) -> list[Violation]:
         limit = facts.limits.get(line.product_id)
         if limit is not None and line.quantity < limit.min_quantity:
             broken.append(Violation("retailer_lower_limit", (*where, "quantity"),
-                                    f"{name}: at least {limit.min_quantity} for this retailer"))
+                                    f"{name}: at least {limit.min_quantity} for this retailer",
+                                    {"limit": limit.min_quantity, "product": name}))
         if limit is not None and line.quantity > limit.max_quantity:
             broken.append(Violation("retailer_upper_limit", (*where, "quantity"),
-                                    f"{name}: at most {limit.max_quantity} for this retailer"))
+                                    f"{name}: at most {limit.max_quantity} for this retailer",
+                                    {"limit": limit.max_quantity, "product": name}))
     return broken
 
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -11,9 +11,11 @@ from acd.figures import load_since, session_status, start_of_today
 from acd.roster import AgentInfo
 from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
+from agent_api.errors import conflict, pbx_failed
 from asterisk.ami import AmiError
 from models import AgentTransition, Role
 from services import branch_scope
+from services.errors import NotAllowed, Refused, Violation
 
 router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_user)])
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
@@ -56,7 +58,9 @@ def _acting_on(desk: Desk, number: str, user: Principal,
     agent's session."""
     agent = branch_scope.agent(desk, user, number)
     if user.agent_id != agent.id and user.role not in roles:
-        raise HTTPException(403, f"only agent {number} or a {' or '.join(roles)} may do this")
+        raise NotAllowed([Violation(
+            "own_session", ("path", "number"),
+            f"only agent {number} or a {' or '.join(roles)} may do this", {"agent": number})])
     return agent
 
 
@@ -93,9 +97,9 @@ async def login(number: str, request: Request, desk: DeskDep, user: CurrentUser)
     try:
         await desk.login(agent)
     except InvalidTransition as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise conflict(exc) from None
     except AmiError as exc:
-        raise HTTPException(503, f"the PBX refused: {exc}") from None
+        raise pbx_failed(exc) from None
     return await _one(request, desk, agent)
 
 
@@ -105,7 +109,7 @@ async def _change(request: Request, desk: Desk, user: Principal, number: str,
     try:
         await change(agent)
     except InvalidTransition as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise conflict(exc) from None
     return await _one(request, desk, agent)
 
 
@@ -119,7 +123,8 @@ async def pause(number: str, body: PauseIn, request: Request, desk: DeskDep,
                 user: CurrentUser) -> AgentOut:
     """Stop taking calls, with a reason code; pausing during wrap-up ends the wrap-up."""
     if body.reason == PauseReason.LOGIN:
-        raise HTTPException(422, "reason: 'login' is set by the engine, not an agent")
+        raise Refused([Violation("pause_reason_login", ("body", "reason"),
+                                 "'login' is set by the engine, not an agent")])
     return await _change(request, desk, user, number, lambda a: desk.pause(a, body.reason))
 
 

@@ -3,18 +3,19 @@ supervisor's own phone, changes the mode during the call, and stops. Agents and 
 supervisor of a branch monitors that branch's agents only."""
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from acd.desk import Desk
-from acd.monitoring import Monitoring, Monitors
+from acd.monitoring import Monitoring, MonitorRefused, Monitors
 from agent_api.auth import Principal, require
 from agent_api.deps import Session, get_engine
+from agent_api.errors import conflict, pbx_failed
 from agent_api.routes.agents import DeskDep
 from asterisk.ami import AmiError
 from models import Role, User
 from services import branch_scope
-from services.errors import Refused, Violation
+from services.errors import NotAllowed, Refused, Violation
 
 router = APIRouter(prefix="/monitor", tags=["monitoring"])
 Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
@@ -54,7 +55,8 @@ def _out(desk, m: Monitoring) -> MonitorOut:
 def _own(monitors: Monitors, desk: Desk, monitor_id: str, user: Principal) -> Monitoring:
     m = branch_scope.monitoring(monitors, desk, user, monitor_id)
     if m.user_id != user.user_id and user.role != Role.ADMIN:
-        raise HTTPException(403, "another supervisor's monitoring")
+        raise NotAllowed([Violation("own_monitoring", ("path", "monitor_id"),
+                                    "another supervisor's monitoring")])
     return m
 
 
@@ -79,12 +81,13 @@ async def start_monitoring(body: MonitorIn, session: Session, monitors: Monitors
                                 f"user {user.username} has no phone (sip_endpoint) to ring")])
     try:
         m = await monitors.start(user.user_id, user.username, endpoint, agent.id, body.mode)
-    except LookupError as exc:
-        raise HTTPException(409, f"agent {body.agent}: {exc}") from None
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from None
+    except MonitorRefused as exc:
+        if exc.rule == "already_monitoring":  # the supervisor's, not the agent's
+            raise conflict(exc) from None
+        raise conflict(exc, ("body", "agent"), f"agent {body.agent}: {exc}",
+                       agent=body.agent) from None
     except AmiError as exc:
-        raise HTTPException(503, f"the PBX refused: {exc}") from None
+        raise pbx_failed(exc) from None
     return _out(desk, m)
 
 
@@ -94,10 +97,10 @@ async def change_mode(monitor_id: str, body: ModeIn, monitors: MonitorsDep, desk
     m = _own(monitors, desk, monitor_id, user)
     try:
         await monitors.switch(m, body.mode)
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from None
+    except MonitorRefused as exc:
+        raise conflict(exc) from None
     except AmiError as exc:
-        raise HTTPException(503, f"the PBX refused: {exc}") from None
+        raise pbx_failed(exc) from None
     return _out(desk, m)
 
 

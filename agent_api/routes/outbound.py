@@ -4,12 +4,13 @@ then dials to this same agent."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
+from agent_api.errors import conflict
 from dialer.contacts import block_number
 from dialer.runner import DialRefused
 from models import (
@@ -22,6 +23,7 @@ from models import (
     Role,
     utcnow,
 )
+from services.errors import NotAllowed, NotFound, Refused, Violation
 
 router = APIRouter(prefix="/outbound", tags=["campaigns"])
 CALLBACK_HORIZON = timedelta(days=60)
@@ -50,20 +52,17 @@ async def set_result(attempt_id: int, body: ResultIn, session: Session, user: Cu
     await get_engine(request).dialer.flush()
     attempt = await session.get(ContactAttempt, attempt_id)
     if attempt is None:
-        raise HTTPException(404, f"attempt {attempt_id} not found")
+        raise NotFound([Violation("unknown_attempt", ("path", "attempt_id"),
+                                  f"attempt {attempt_id} not found")])
     if user.role not in (Role.SUPERVISOR, Role.ADMIN) and (
             user.agent_id is None or user.agent_id != attempt.agent_id):
-        raise HTTPException(403, f"only the agent who took attempt {attempt_id} or a supervisor "
-                                 "may set its result")
+        raise NotAllowed([Violation("own_attempt", ("path", "attempt_id"),
+                                    f"only the agent who took attempt {attempt_id} or a "
+                                    "supervisor may set its result")])
     contact = await session.get(Contact, attempt.contact_id)
     assert contact is not None  # a foreign key, deleted with its contact
     if body.callback_at is not None:
-        if body.callback_at.utcoffset() is None:
-            raise HTTPException(422, "callback_at: give a time zone (e.g. +08:00)")
-        if not utcnow() <= body.callback_at <= utcnow() + CALLBACK_HORIZON:
-            raise HTTPException(422, "callback_at: between now and 60 days from now")
-        if body.do_not_call:
-            raise HTTPException(422, "callback_at: not with do_not_call")
+        _check_callback(body)
         contact.status, contact.next_attempt_at = ContactStatus.PENDING, body.callback_at
         contact.callback_agent_id = attempt.agent_id
     if body.do_not_call:
@@ -77,6 +76,19 @@ async def set_result(attempt_id: int, body: ResultIn, session: Session, user: Cu
     await session.commit()
     return ResultOut(attempt_id=attempt.id, disposition=body.disposition,
                      contact_status=contact.status, callback_at=body.callback_at)
+
+
+def _check_callback(body: ResultIn) -> None:
+    assert body.callback_at is not None
+    at = ("body", "callback_at")
+    if body.callback_at.utcoffset() is None:
+        raise Refused([Violation("callback_time_zone", at, "give a time zone (e.g. +08:00)")])
+    if not utcnow() <= body.callback_at <= utcnow() + CALLBACK_HORIZON:
+        raise Refused([Violation("callback_horizon", at,
+                                 f"between now and {CALLBACK_HORIZON.days} days from now",
+                                 {"days": CALLBACK_HORIZON.days})])
+    if body.do_not_call:
+        raise Refused([Violation("callback_not_with_do_not_call", at, "not with do_not_call")])
 
 
 class MyCampaignOut(BaseModel):
@@ -114,7 +126,8 @@ class PreviewDialOut(BaseModel):
 
 def _agent_of(user) -> int:
     if user.agent_id is None:
-        raise HTTPException(403, "only an agent previews and dials a campaign's calls")
+        raise NotAllowed([Violation("agents_only", (),
+                                    "only an agent previews and dials a campaign's calls")])
     return user.agent_id
 
 
@@ -125,7 +138,7 @@ async def preview(campaign_id: int, request: Request, user: CurrentUser):
     try:
         contact = await get_engine(request).dialer.preview(_agent_of(user), campaign_id)
     except DialRefused as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise conflict(exc) from None
     if contact is None:
         return Response(status_code=204)
     return PreviewOut(campaign_id=campaign_id, contact_id=contact.id, name=contact.name,
@@ -139,5 +152,5 @@ async def dial_preview(body: PreviewDialIn, request: Request, user: CurrentUser)
         attempt_id = await get_engine(request).dialer.dial_preview(
             _agent_of(user), body.campaign_id, body.contact_id)
     except DialRefused as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise conflict(exc) from None
     return PreviewDialOut(attempt_id=attempt_id)

@@ -64,10 +64,18 @@ async def test_each_route_checks_the_role(api):
     assert (await api.get("/voicemails", headers=agent)).status_code == 200
     # An agent acts on its own session only; a supervisor on anyone's.
     reply = await api.post("/agents/8002/pause", headers=agent, json={"reason": "break"})
-    assert reply.status_code == 403 and "8002" in reply.json()["detail"]
+    assert reply.status_code == 403
+    [refused] = reply.json()["detail"]
+    assert (refused["type"], refused["loc"], refused["ctx"]) == (
+        "rule.own_session", ["path", "number"], {"agent": "8002"})
+    assert refused["msg"] == "only agent 8002 or a supervisor or admin may do this"
     for headers, number in ((agent, "8001"), (other, "8002"), (sup, "8002")):
         reply = await api.post(f"/agents/{number}/pause", headers=headers, json={"reason": "meal"})
         assert reply.status_code == 409  # allowed, but nobody is logged in
+        [refused] = reply.json()["detail"]
+        assert (refused["type"], refused["ctx"]) == (
+            "rule.agent_state", {"state": "logged_out", "event": "Pause"})
+        assert "Pause not allowed in logged_out" in refused["msg"]
     assert (await api.post("/agents/8001/login", headers=ops)).status_code == 403
     assert (await api.get("/agents/8002/transitions", headers=agent)).status_code == 403
     assert (await api.get("/agents/8002/transitions", headers=ops)).status_code == 200

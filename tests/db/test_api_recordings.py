@@ -137,7 +137,9 @@ async def test_control_and_monitoring_refusals(api, recs):
     assert no_phone.status_code == 422
     assert no_phone.json()["detail"][0]["type"] == "rule.supervisor_phone"
     not_logged_in = await api.post("/monitor", json=body, headers=await login(api, "supervisor"))
-    assert not_logged_in.status_code == 409 and "no session" in not_logged_in.json()["detail"]
+    assert not_logged_in.status_code == 409
+    [refused] = not_logged_in.json()["detail"]
+    assert refused["type"] == "rule.agent_no_session" and "no session" in refused["msg"]
     wrong_mode = await api.post("/monitor", json=body | {"mode": "hijack"},
                                 headers=await login(api, "supervisor"))
     assert wrong_mode.status_code == 422

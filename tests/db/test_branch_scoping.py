@@ -55,7 +55,9 @@ async def test_agents_and_their_sessions(api, users):
     bj, hq = users["bj"], users["hq"]
     assert (await api.get("/agents/8001", headers=bj)).json()["branch"] == "BJ"
     other = await api.get("/agents/8003", headers=bj)
-    assert other.status_code == 404 and other.json()["detail"] == "agent 8003 not found"
+    assert other.status_code == 404 and other.json()["detail"] == [{
+        "loc": ["path", "number"], "msg": "agent 8003 not found", "type": "rule.unknown_agent",
+        "ctx": {"agent": "8003"}}]
     assert (await api.get("/agents/8003", headers=hq)).json()["branch"] == "SH"
     assert (await api.get("/agents/8001/transitions", headers=bj)).status_code == 200
     assert (await api.get("/agents/8003/transitions", headers=bj)).status_code == 404
@@ -172,11 +174,15 @@ async def test_monitoring_another_branch_is_refused_before_the_pbx(api, users, m
                "branch's agents"}]
     # its own branch's agent passes the rule and reaches the desk (no session on the PBX here)
     own = await api.post("/monitor", headers=bj, json={"agent": "8001", "mode": "listen"})
-    assert own.status_code == 409 and "no session" in own.json()["detail"]
+    assert own.status_code == 409 and own.json()["detail"] == [{
+        "loc": ["body", "agent"], "msg": "agent 8001: the agent has no session on the PBX",
+        "type": "rule.agent_no_session", "ctx": {"agent": "8001"}}]
     elsewhere = await api.post("/monitor", headers=hq, json={"agent": "8003", "mode": "listen"})
-    assert elsewhere.status_code == 409 and "no session" in elsewhere.json()["detail"]
+    assert elsewhere.status_code == 409
+    assert elsewhere.json()["detail"][0]["type"] == "rule.agent_no_session"
     unknown = await api.post("/monitor", headers=bj, json={"agent": "8999", "mode": "listen"})
     assert unknown.status_code == 404
+    assert unknown.json()["detail"][0]["type"] == "rule.unknown_agent"
 
     assert [m["agent"] for m in (await api.get("/monitor", headers=bj)).json()] == ["8001"]
     assert {m["agent"] for m in (await api.get("/monitor", headers=hq)).json()} == {

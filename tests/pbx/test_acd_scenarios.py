@@ -53,14 +53,22 @@ async def test_three_agents_each_call_reaches_the_agent_qualified_for_it(rig, si
 async def test_the_agent_api_refuses_what_the_state_or_the_rules_do_not_allow(rig):
     r = await rig()
     http = r.engine.http
-    assert (await http.post("/agents/8001/pause", json={"reason": "break"})).status_code == 409
+    def rule(reply, status: int) -> str:
+        assert reply.status_code == status, reply.text
+        return reply.json()["detail"][0]["type"]
+
+    reply = await http.post("/agents/8001/pause", json={"reason": "break"})
+    assert rule(reply, 409) == "rule.agent_state"
+    assert reply.json()["detail"][0]["ctx"] == {"state": "logged_out", "event": "Pause"}
     reply = await http.post("/agents/8001/pause", json={"reason": "nap"})
     assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "reason"]
     reply = await http.post("/agents/8001/pause", json={"reason": "login"})
-    assert reply.status_code == 422 and "reason" in reply.json()["detail"]
-    assert (await http.post("/agents/8001/unpause")).status_code == 409
-    assert (await http.post("/agents/8001/wrap-up/end")).status_code == 409
-    assert (await http.post("/agents/9999/pause", json={"reason": "break"})).status_code == 404
+    assert rule(reply, 422) == "rule.pause_reason_login"
+    assert reply.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert rule(await http.post("/agents/8001/unpause"), 409) == "rule.agent_state"
+    assert rule(await http.post("/agents/8001/wrap-up/end"), 409) == "rule.agent_state"
+    assert rule(await http.post("/agents/9999/pause", json={"reason": "break"}),
+                404) == "rule.unknown_agent"
     assert (await http.get("/agents/8001/transitions?limit=0")).status_code == 422
     settings = {q["name"]: q for q in (await http.get("/queues/settings")).json()}
     assert settings["BJ-order"]["overflow"] == [

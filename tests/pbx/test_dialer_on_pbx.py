@@ -259,6 +259,7 @@ async def test_preview_dials_only_what_the_agent_asks_for(rig, customers, settin
     busy = await http.post("/outbound/preview/dial", headers=agent, json={
         "campaign_id": campaign["id"], "contact_id": shown.json()["contact_id"] + 1})
     assert busy.status_code == 409 and "not available" in busy.text
+    assert busy.json()["detail"][0]["type"] == "rule.agent_not_available"
     admin_tries = await http.get("/outbound/preview", params={"campaign_id": campaign["id"]})
     assert admin_tries.status_code == 403
 

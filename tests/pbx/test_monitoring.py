@@ -67,6 +67,7 @@ async def test_a_supervisor_listens_whispers_and_barges_and_others_may_not(rig, 
     assert start.spyer.uniqueid == monitor
     twice = await http.post("/monitor", json={"agent": "8001", "mode": "listen"}, headers=sup)
     assert twice.status_code == 409
+    assert twice.json()["detail"][0]["type"] == "rule.already_monitoring"
     await asyncio.sleep(3)
 
     barge_asked = time.monotonic()
@@ -89,6 +90,7 @@ async def test_a_supervisor_listens_whispers_and_barges_and_others_may_not(rig, 
     await call
     reply = await http.post("/monitor", json={"agent": "8001", "mode": "barge"}, headers=sup)
     assert reply.status_code == 409 and "no call" in reply.text, reply.text
+    assert reply.json()["detail"][0]["type"] == "rule.no_call_to_barge"
 
     # What the caller heard (the recording is on the caller's channel, from the bridge on):
     # the supervisor in one stretch, the barge, with the whisper's silence before it and the

@@ -3,7 +3,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from dialer.contacts import ListError, Row, check, read_rows
+from dialer.contacts import ListError, Reason, Row, check, read_rows
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -54,15 +54,23 @@ def test_unreadable_lists_say_why(name, data, message):
     ({"phone": "133-1111-2222"}, ("13311112222", None)),
     ({"phone": "+86 (10) 6512 3456"}, ("+861065123456", None)),
     ({"phone": "13311112222", "time_zone": "Asia/Urumqi"}, ("13311112222", "Asia/Urumqi")),
-    ({"phone": ""}, "phone: missing"),
-    ({"name": "no phone at all"}, "phone: missing"),
-    ({"phone": "call me"}, "phone: 'call me' is not a phone number"),
-    ({"phone": "1234"}, "phone: '1234' is not a phone number"),
-    ({"phone": "13311112222", "time_zone": "Mars/Base"}, "time_zone: 'Mars/Base' is not a known"),
+    ({"phone": ""}, ("phone", "phone_missing", {}, "phone: missing")),
+    ({"name": "no phone at all"}, ("phone", "phone_missing", {}, "phone: missing")),
+    ({"phone": "call me"}, ("phone", "not_a_phone", {"value": "call me"},
+                            "phone: 'call me' is not a phone number")),
+    ({"phone": "1234"}, ("phone", "not_a_phone", {"value": "1234"},
+                         "phone: '1234' is not a phone number")),
+    ({"phone": "13311112222", "time_zone": "Mars/Base"},
+     ("time_zone", "unknown_timezone", {"value": "Mars/Base"},
+      "time_zone: 'Mars/Base' is not a known")),
 ])
 def test_check(values, expected):
+    """A usable row's phone and zone; else the column, the rule with its values (the pages'
+    words) and the sentence."""
     result = check(Row(2, values))
-    if isinstance(expected, str):
-        assert isinstance(result, str) and result.startswith(expected)
+    if isinstance(result, Reason):
+        column, rule, ctx, text = expected
+        assert (result.column, result.rule, result.ctx) == (column, rule, ctx)
+        assert result.text.startswith(text)
     else:
         assert result == expected

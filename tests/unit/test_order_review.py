@@ -52,3 +52,14 @@ def test_status_transitions(current, wanted, allowed):
     assert (refused is None) == allowed
     if refused is not None:
         assert refused.rule == "status_transition" and refused.loc == ("body", "status")
+
+
+def test_a_limit_rule_carries_its_limit_for_the_readers_words():
+    upper, = review([Line(1, 11)], FACTS)
+    assert upper.said() == {
+        "loc": ["body", "lines", 0, "quantity"], "type": "rule.retailer_upper_limit",
+        "msg": "中华: at most 10 for this retailer", "ctx": {"limit": 10, "product": "中华"}}
+    lower, = review([Line(1, 1)], FACTS)
+    assert lower.ctx == {"limit": 2, "product": "中华"}
+    on_supply, = review([Line(3, 1)], FACTS)
+    assert "ctx" not in on_supply.said()  # a rule without values says none
