@@ -17,7 +17,7 @@ def phone_of(text: str, loc: tuple[str, ...]) -> str:
     phone = normalise_phone(text)
     if phone is None:
         raise Refused([Violation("not_a_phone", (*loc, "phone"),
-                                 f"{text!r} is not a phone number")])
+                                 f"{text!r} is not a phone number", {"value": text})])
     return phone
 
 
