@@ -6,7 +6,7 @@ import { AgentsPane } from "./admin_agents.js";
 import { DoNotCallPane, KnowledgePane, LimitsPane, ProductsPane } from "./admin_catalogue.js";
 import { AdminDialog, useAction, useForm } from "./admin_common.js";
 import { DepartmentsPane } from "./admin_departments.js";
-import { BranchesPane, MenuPane, QueuesPane } from "./admin_organisation.js";
+import { BranchesPane, HolidaysPane, MenuPane, QueuesPane } from "./admin_organisation.js";
 import { RetailersPane } from "./admin_retailers.js";
 import { apiClient } from "./common.js";
 import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
@@ -66,6 +66,7 @@ const template = `
         </el-tab-pane>
         <el-tab-pane v-if="mayAdminister" :label="tr('tab.branches')" name="branches" lazy>
           <branches-pane :api="api" :tr="tr" :said="said" :reload="loadBranches" />
+          <holidays-pane :api="api" :tr="tr" :said="said" :branches="branches" />
         </el-tab-pane>
         <el-tab-pane v-if="me.role === 'admin'" :label="tr('tab.menu')" name="menu" lazy>
           <menu-pane :api="api" :tr="tr" :said="said" />
@@ -98,7 +99,12 @@ const template = `
             <el-select v-model="filters.action" clearable :placeholder="tr('field.action')" style="width:180px" id="audit-action">
               <el-option v-for="a in actions" :key="a" :value="a" :label="tr('action.' + a)" />
             </el-select>
+            <el-select v-model="filters.entity" clearable :placeholder="tr('field.entity')" style="width:180px" id="audit-entity">
+              <el-option v-for="e in entities" :key="e" :value="e" :label="tr('entity.' + e)" />
+            </el-select>
             <el-input v-model="filters.user" clearable :placeholder="tr('field.who')" style="width:180px" />
+            <el-date-picker v-model="filters.days" type="daterange" value-format="YYYY-MM-DD" id="audit-days"
+              :start-placeholder="tr('field.since')" :end-placeholder="tr('field.until')" style="width:260px" />
             <el-button @click="loadAudit">{{ tr('btn.search') }}</el-button>
           </div>
           <el-table :data="audit" id="audit">
@@ -128,7 +134,7 @@ const template = `
 
 createApp({
   template,
-  components: { AdminDialog, AgentsPane, BranchesPane, MenuPane, QueuesPane, DepartmentsPane, RetailersPane, ProductsPane,
+  components: { AdminDialog, AgentsPane, BranchesPane, HolidaysPane, MenuPane, QueuesPane, DepartmentsPane, RetailersPane, ProductsPane,
     LimitsPane, KnowledgePane, DoNotCallPane },
   setup() {
     const lang = ref(language());
@@ -137,7 +143,7 @@ createApp({
     const tab = ref("users");
     const users = ref([]), audit = ref([]), branches = ref([]);
     const signin = reactive({ username: "", password: "", error: "" });
-    const filters = reactive({ action: "", user: "" });
+    const filters = reactive({ action: "", entity: "", user: "", days: null });
     const api = apiClient(() => token.value, () => { token.value = null; me.value = null; });
 
     const tr = (key) => t(key, lang.value);  // reactive on the language
@@ -148,7 +154,10 @@ createApp({
     const mayUse = computed(() => mayAdminister.value || keepsCatalogue.value);
     const roles = computed(() => me.value?.role === "admin" ? ROLES : ["agent", "supervisor"]);
     const actions = ["create", "update", "delete", "suspend", "reactivate", "import", "reset_password", "change_password",
-      "upload_prompt", "speak_prompt"];
+      "upload_prompt", "speak_prompt", "withdraw", "restore", "retire", "start", "pause", "resume", "stop"];
+    const entities = ["user", "agent", "branch", "opening_hours", "holiday", "business_type", "queue_settings",
+      "retailer", "retailer_file", "department", "step_template", "product", "product_supply", "order_limit",
+      "knowledge_article", "do_not_call", "campaign", "score_form"];
     const skillList = (v) => Object.entries(v).map(([code, level]) => `${code} ${level}`).join(", ");
     const failure = (status) => (tr(`error.${status}`) === `error.${status}` ? tr("error.other") : tr(`error.${status}`));
     const known = (key) => tr(key) !== key;
@@ -186,6 +195,13 @@ createApp({
       const q = new URLSearchParams();
       if (filters.action) q.set("action", filters.action);
       if (filters.user) q.set("user", filters.user);
+      if (filters.entity) q.set("entity", filters.entity);
+      if (filters.days) {  // the reader's days, from the first's midnight to the midnight after the last
+        const [from, to] = filters.days.map((d) => new Date(`${d}T00:00:00`));
+        to.setDate(to.getDate() + 1);
+        q.set("since", from.toISOString());
+        q.set("until", to.toISOString());
+      }
       audit.value = await api("GET", `/audit?${q}`);
     }
     async function load() {
@@ -231,7 +247,7 @@ createApp({
       await api("POST", `/users/${row.id}/password`, { password: value });
     }, { done: "msg.password_reset" });
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
-    return { api, said, lang, me, tab, users, audit, branches, signin, filters, form, tr, locale, mayAdminister, keepsCatalogue,
+    return { api, said, lang, me, tab, users, audit, branches, signin, filters, entities, form, tr, locale, mayAdminister, keepsCatalogue,
       keepsDepartments, mayUse, roles, actions,
       when, shown, entityId, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
   },

@@ -76,6 +76,44 @@ export const BranchesPane = {
   },
 };
 
+// Holidays: a day a branch (or every branch) is closed all day; the IVR applies it to the next call.
+export const HolidaysPane = {
+  props: ["api", "tr", "said", "branches"],
+  components: { AdminDialog },
+  template: `
+<div style="margin-top:20px">
+  <h3>{{ tr('section.holidays') }}</h3>
+  <el-button id="new-holiday" @click="open({}, false)">{{ tr('btn.new_holiday') }}</el-button>
+  <el-table :data="holidays" id="holidays" style="margin-top:12px" :row-class-name="({ row }) => 'holiday-' + row.day">
+    <el-table-column prop="day" :label="tr('field.day')" width="140" />
+    <el-table-column prop="name" :label="tr('field.name')" width="200" />
+    <el-table-column :label="tr('field.branch')"><template #default="{ row }">{{ branchOf(row.branch_id) }}</template></el-table-column>
+    <el-table-column width="120"><template #default="{ row }">
+      <el-button size="small" @click="remove(row)">{{ tr('btn.delete') }}</el-button></template></el-table-column>
+  </el-table>
+  <admin-dialog :form="form" :tr="tr" name="holiday" :title="tr('btn.new_holiday')" @save="save">
+    <el-form-item :label="tr('field.day')"><el-date-picker v-model="form.day" type="date" value-format="YYYY-MM-DD" name="day" /></el-form-item>
+    <el-form-item :label="tr('field.name')"><el-input v-model="form.name" name="name" /></el-form-item>
+    <el-form-item :label="tr('field.branch')">
+      <el-select v-model="form.branch" id="holiday-branch" :placeholder="tr('msg.every_branch')" clearable>
+        <el-option v-for="b in branches" :key="b.code" :value="b.code" :label="b.name" /></el-select></el-form-item>
+  </admin-dialog>
+</div>`,
+  setup(props) {
+    const holidays = ref([]);
+    const { form, open, submit } = useForm(props, { day: "", name: "", branch: "" });
+    const act = useAction(props);
+    const branchOf = (id) => (id === null ? props.tr("msg.every_branch") : props.branches.find((b) => b.id === id)?.name ?? id);
+    async function load() { holidays.value = await props.api("GET", "/holidays"); }
+    const save = () => submit(() => props.api("POST", "/holidays",
+      { day: form.day, name: form.name, branch: form.branch || null }), load);
+    const remove = (row) => act(() => props.api("DELETE", `/holidays/${row.id}`),
+      { confirm: "msg.confirm_delete", title: `${row.day} ${row.name}`, after: load });
+    onMounted(load);
+    return { holidays, form, open, branchOf, save, remove };
+  },
+};
+
 export const MenuPane = {
   props: ["api", "tr", "said"],
   components: { AdminDialog, FormProblems },
@@ -146,7 +184,7 @@ export const QueuesPane = {
     <el-table-column prop="queue" :label="tr('field.queue')" width="160" />
     <el-table-column :label="tr('field.wrap_up_seconds')" width="110"><template #default="{ row }">{{ row.wrap_up_seconds }} s</template></el-table-column>
     <el-table-column :label="tr('field.service_level')" width="150"><template #default="{ row }">{{ row.service_level_target }}% / {{ row.service_level_seconds }} s</template></el-table-column>
-    <el-table-column :label="tr('field.max_wait_seconds')" width="120"><template #default="{ row }">{{ row.max_wait_seconds === null ? '—' : row.max_wait_seconds + ' s' }}</template></el-table-column>
+    <el-table-column :label="tr('field.max_wait_seconds')" width="200"><template #default="{ row }">{{ row.max_wait_seconds === null ? '—' : row.max_wait_seconds + ' s · ' + tr('offer.' + row.max_wait_offer) }}</template></el-table-column>
     <el-table-column :label="tr('field.overflow')"><template #default="{ row }">{{ overflowText(row.overflow) }}</template></el-table-column>
     <el-table-column :label="tr('field.recording')" width="110"><template #default="{ row }">{{ tr('recording.' + row.recording) }}</template></el-table-column>
     <el-table-column width="100"><template #default="{ row }">
@@ -159,6 +197,8 @@ export const QueuesPane = {
       <el-form-item :label="tr('field.min_level')"><el-input-number v-model="form.min_level" :min="1" :max="10" /></el-form-item>
       <el-form-item :label="tr('field.max_wait_seconds')"><el-input v-model="form.max_wait" name="max_wait" :placeholder="tr('msg.never')" style="width:120px" /></el-form-item>
       <el-form-item :label="tr('field.overflow')"><el-input v-model="form.overflowText" name="overflow" :placeholder="tr('msg.overflow_hint')" /></el-form-item>
+      <el-form-item :label="tr('field.max_wait_offer')"><el-select v-model="form.max_wait_offer" id="max-wait-offer">
+        <el-option v-for="o in ['message_or_callback', 'message', 'callback']" :key="o" :value="o" :label="tr('offer.' + o)" /></el-select></el-form-item>
       <el-form-item :label="tr('field.recording')"><el-select v-model="form.recording">
         <el-option v-for="r in ['always', 'on_demand', 'never']" :key="r" :value="r" :label="tr('recording.' + r)" /></el-select></el-form-item>
   </admin-dialog>
@@ -180,6 +220,7 @@ export const QueuesPane = {
     async function save() {
       const body = { wrap_up_seconds: form.wrap_up_seconds, service_level_seconds: form.service_level_seconds,
         service_level_target: form.service_level_target, min_level: form.min_level, recording: form.recording,
+        max_wait_offer: form.max_wait_offer,
         class_priority: form.class_priority, max_wait_seconds: form.max_wait === "" ? null : Number(form.max_wait),
         overflow: overflowOf(form.overflowText) };
       await submit(() => props.api("PUT", `/queue-settings/${form.queue}`, body), load);

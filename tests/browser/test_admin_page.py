@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from models import Agent, AuditEntry
+from models import Agent, AuditEntry, Branch, Holiday, QueueSettings
 from services.demo import DEMO_PASSWORD
 from tests.browser.conftest import only_local_requests
 
@@ -118,3 +118,38 @@ async def test_an_administrator_creates_an_agent_with_skills_and_reads_its_phone
     await form.locator("input[name=pin]").fill("4321")
     await page.locator("#save-agent").click()
     await expect(page.locator("#agent-form .problem")).to_have_text("工号: 工号已存在")
+
+
+async def test_an_administrator_adds_a_holiday_and_a_queues_offer_at_the_longest_wait(
+        office, page, database):
+    await sign_in(page, office)
+    await page.get_by_role("tab", name="分公司与营业时间").click()
+    await page.locator("#new-holiday").click()
+    form = page.locator("#holiday-form")
+    await form.locator("input[name=day]").fill("2027-02-06")
+    await page.keyboard.press("Enter")
+    await form.locator("input[name=name]").fill("春节")
+    await choose(page, "holiday-branch", "北京分公司")
+    await page.locator("#save-holiday").click()
+    await expect(page.locator("#holidays tr.holiday-2027-02-06")).to_contain_text("春节")
+    await expect(page.locator("#holidays tr.holiday-2027-02-06")).to_contain_text("北京分公司")
+
+    await page.get_by_role("tab", name="队列设置").click()
+    row = page.locator("#queues tr.queue-BJ-order")
+    await row.get_by_role("button", name="修改").click()
+    await choose(page, "max-wait-offer", "仅回电")
+    await page.locator("#save-queue").click()
+    await expect(row).to_contain_text("仅回电")
+
+    await page.get_by_role("tab", name="审计日志").click()
+    entries = page.locator("#audit .el-table__body tr")
+    await expect(entries).to_have_count(2)
+    await choose(page, "audit-entity", "节假日")
+    await page.get_by_role("button", name="查询").click()
+    await expect(entries).to_have_count(1)
+    await expect(entries.nth(0)).to_contain_text("节假日")
+    async with database() as s:
+        offer = await s.scalar(select(QueueSettings.max_wait_offer).join(Branch).where(
+            Branch.code == "BJ"))
+        day = await s.scalar(select(Holiday.day).where(Holiday.name == "春节"))
+    assert offer == "callback" and str(day) == "2027-02-06"
