@@ -126,6 +126,9 @@ async def test_contact_lists_report_every_rejected_row(api):
     assert [(r["line"], r["reason"].split(":")[0]) for r in report["rejected"]] == [
         (3, "phone"), (4, "phone"), (5, "phone"), (7, "card"), (8, "time_zone")]
     assert "repeats line 2" in report["rejected"][0]["reason"]
+    assert [(r["field"], r["rule"], r["ctx"]) for r in report["rejected"][:2]] == [
+        ("phone", "phone_repeats", {"value": "13311110001", "line": 2}),
+        ("phone", "not_a_phone", {"value": "not a phone"})]
     assert "do-not-call" in report["rejected"][2]["reason"]
     contacts = (await api.get(f"/campaigns/{c['id']}/contacts", headers=ops)).json()
     assert [(x["phone"], x["name"], x["time_zone"], x["status"]) for x in contacts] == [
