@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Call, Recording, RecordingStatus, Role, utcnow
 from models.agents import Agent
+from services import audit
 from services.errors import NotAllowed, NotFound
 from services.principal import Principal
 
@@ -63,9 +64,10 @@ async def visible(session: AsyncSession, viewer: Principal, recording_id: int) -
 
 
 async def purge(sessions: async_sessionmaker[AsyncSession], folder: Path,
-                older_than_days: int) -> list[Recording]:
+                older_than_days: int, actor: Principal | None = None) -> list[Recording]:
     """Remove the files of finished recordings that started more than `older_than_days` ago;
-    each row stays, marked purged. Returns the rows purged; logs each file removed."""
+    each row stays, marked purged. Returns the rows purged; logs each file removed, and the
+    purge in the audit log (by `actor`, or the command line) with the rows marked."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     async with sessions() as s, s.begin():
         rows = list(await s.scalars(
@@ -74,6 +76,9 @@ async def purge(sessions: async_sessionmaker[AsyncSession], folder: Path,
                                                           RecordingStatus.MISSING]))))
         for rec in rows:
             rec.status, rec.purged_at = RecordingStatus.PURGED, utcnow()
+        if rows:
+            audit.record(s, actor, "purge", "recordings", f"older than {older_than_days} days",
+                         after={"recordings": [r.id for r in rows]})
     for rec in rows:  # once the rows say so: a failed commit removes no file
         if rec.file:
             await asyncio.to_thread((folder / rec.file).unlink, missing_ok=True)

@@ -149,12 +149,14 @@ async def control_recording(number: str, body: RecordingAction, desk: DeskDep,
     return {"agent": number, "action": body.action}
 
 
-@router.post("/recordings/purge", dependencies=[Depends(require(Role.OPS, Role.ADMIN))])
-async def purge_recordings(body: PurgeIn, request: Request) -> dict[str, object]:
+@router.post("/recordings/purge")
+async def purge_recordings(body: PurgeIn, request: Request,
+                           user: Annotated[Principal, Depends(require(Role.OPS, Role.ADMIN))]
+                           ) -> dict[str, object]:
     """Remove the files of recordings older than the retention; their rows stay, marked purged,
     and every removal is logged."""
     settings = request.app.state.settings
     days = body.older_than_days or settings.pbx.recording_retention_days
-    removed = await purge(request.app.state.sessions, settings.recordings_dir, days)
+    removed = await purge(request.app.state.sessions, settings.recordings_dir, days, user)
     return {"older_than_days": days, "removed": len(removed),
             "recordings": [r.id for r in removed]}

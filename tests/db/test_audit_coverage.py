@@ -2,10 +2,12 @@
 supply per branch, retailers' limits), the knowledge base, the do-not-call list, campaigns and
 score forms each write an audit entry saying who, what, and the changed fields before and after;
 a refused change writes none, and a branch's administrator reads its own branch's entries."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEntry, Branch, Retailer
+from models import AuditEntry, Branch, Recording, Retailer, utcnow
 from models.catalogue import Product
 from tests.db.conftest import login
 from tests.db.test_api_campaigns import SURVEY
@@ -184,3 +186,17 @@ async def test_a_branch_administrator_reads_its_own_branchs_entries(api, session
     bj = await login(api, "bj-admin", "long-enough")
     seen = (await api.get("/audit", headers=bj, params={"entity": "product_supply"})).json()
     assert [e["entity_id"] for e in seen] == ["6901028412/BJ"]
+
+
+async def test_the_recordings_purge_says_who_purged_which(api, sessions):
+    async with sessions() as s, s.begin():
+        old = Recording(pbx_server="local", linkedid="1.1", queue="SH-order", policy="always",
+                        status="complete", file="2025/10/01/1.1.wav",
+                        started_at=utcnow() - timedelta(days=400))
+        s.add(old)
+    ops = await login(api, "ops")
+    assert (await api.post("/recordings/purge", json={}, headers=ops)).status_code == 200
+    assert (await api.post("/recordings/purge", json={}, headers=ops)).status_code == 200
+    [entry] = await audit(api, "recordings")  # the second purge found nothing: no entry
+    assert said(entry) == ("ops", "purge", "older than 365 days", None,
+                           {"recordings": [old.id]})
