@@ -273,6 +273,12 @@ const PAGE_WORDS = {
   "btn.login": ["上线", "Start session"], "btn.available": ["就绪", "Available"],
   "btn.pause": ["暂停", "Pause"], "btn.end_wrap_up": ["结束整理", "End wrap-up"],
   "btn.logout": ["下线", "End session"], "field.pause_reason": ["暂停原因", "Pause reason"],
+  "rule.agent_state": ["座席当前为“{state:agent_state}”，不能执行此操作", "Not possible while the agent is: {state:agent_state}"],
+  "rule.session_not_up": ["话机尚未接通，请先接听话机", "The phone has not answered the login yet"],
+  "rule.own_session": ["只有座席 {agent} 本人或班长可以执行此操作", "Only agent {agent} or a supervisor may do this"],
+  "rule.pause_reason_login": ["“等待话机接通”由系统设置，不能选择", "'Phone connecting' is set by the engine, not chosen"],
+  "rule.pbx_refused": ["电话系统拒绝了此操作", "The phone system refused it"],
+  "rule.pbx_not_connected": ["电话系统未连接，请稍后再试", "The phone system is not connected: try again shortly"],
 
   // the screen-pop
   "pop.title": ["来电信息", "Screen-pop"], "pop.no_call": ["无来电", "No call"],
@@ -306,6 +312,17 @@ const PAGE_WORDS = {
   "btn.next_contact": ["下一个联系人", "Next contact"], "btn.dial": ["拨打", "Call"],
   "preview.attempts": ["已拨 {n} 次", "attempts {n}"],
   "preview.nobody": ["暂无可拨的联系人", "Nobody to call now"], "preview.calling": ["正在拨打 {phone} …", "calling {phone} …"],
+  "rule.agents_only": ["只有座席可以预览和拨打外呼", "Only an agent previews and dials a campaign's calls"],
+  "rule.campaign_not_preview": ["该活动不在进行中，或不是预览式", "The campaign is not running in preview mode"],
+  "rule.campaign_not_worked": ["您不参与活动 {campaign}", "You do not work campaign {campaign}"],
+  "rule.agent_not_available": ["请先就绪再拨打", "Be available first"],
+  "rule.contact_not_due": ["该联系人现在不能拨打（未到时间、不在拨打时段、受拨打规则限制或正在拨打）",
+    "The contact may not be called now (not due, outside its hours, held by the contact policy, or being called)"],
+  "rule.unknown_attempt": ["没有这次外呼记录", "No such attempt"],
+  "rule.own_attempt": ["只有接听这次外呼的座席或班长可以填写结果", "Only the agent who took the call or a supervisor sets its result"],
+  "rule.callback_time_zone": ["请给出带时区的时间", "Give the time with its time zone"],
+  "rule.callback_horizon": ["须在现在到 {days} 天之内", "between now and {days} days from now"],
+  "rule.callback_not_with_do_not_call": ["已选“勿再拨打”，不能再约回拨", "not with do not call again"],
   "tasks.title": ["任务", "Tasks"],
   "tasks.item": ["工单 #{id} 第 {step} 步 · {department} · 截止 {due}", "Work order #{id} step {step} · {department} · due {due}"],
   "order.title": ["电话订货", "Phone order"], "field.retailer": ["零售店", "Retailer"],
@@ -356,14 +373,15 @@ const PAGE_WORDS = {
   "campaign.now": ["{name}: {state}", "{name}: {state}"], "campaign.imported": ["{name}: 名单已导入", "{name}: list imported"],
   "import.report": ["共 {rows} 行：导入 {added} 行，拒绝 {rejected} 行", "{rows} rows: {added} added, {rejected} rejected"],
   "import.line": ["第 {line} 行: {reason}", "line {line}: {reason}"],
-  "import.phone_missing": ["电话: 缺少号码", "phone: missing"],
-  "import.not_a_phone": ["电话: “{value}” 不是电话号码", "phone: '{value}' is not a phone number"],
-  "import.unknown_zone": ["时区: “{value}” 不是已知时区", "time zone: '{value}' is not known"],
-  "import.repeats": ["电话: {value} 与第 {line} 行重复", "phone: {value} repeats line {line}"],
-  "import.in_campaign": ["电话: {value} 已在本活动中", "phone: {value} is already in this campaign"],
-  "import.do_not_call": ["电话: {value} 在勿扰名单上", "phone: {value} is on the do-not-call list"],
-  "import.unknown_card": ["卡号: 没有卡号为 {value} 的零售店", "card: no retailer has card {value}"],
-  "import.closed_card": ["卡号: 零售店 {value} 已关闭", "card: retailer {value} is closed"],
+  // a rejected row of a contact list: its column, then its rule (with the row's values)
+  "field.import.phone": ["电话", "phone"], "field.import.time_zone": ["时区", "time zone"],
+  "field.import.card": ["卡号", "card"],
+  "rule.phone_missing": ["缺少号码", "missing"],
+  "rule.not_a_phone": ["“{value}” 不是电话号码", "'{value}' is not a phone number"],
+  "rule.phone_repeats": ["{value} 与第 {line} 行重复", "{value} repeats line {line}"],
+  "rule.phone_in_campaign": ["{value} 已在本活动中", "{value} is already in this campaign"],
+  "rule.phone_do_not_call": ["{value} 在勿扰名单上", "{value} is on the do-not-call list"],
+  "rule.unknown_card": ["没有卡号为 {value} 的零售店", "no retailer has card {value}"],
   "field.campaign.name": ["活动名称", "Name"], "field.purpose": ["目的", "Purpose"], "field.mode": ["拨号方式", "Mode"],
   "field.agents": ["座席工号", "Agents (numbers)"], "field.business_type": ["或按技能", "or by skill"],
   "field.campaign.branch": ["限分公司", "in branch"], "field.caller_id": ["主叫号码", "Caller ID"],
@@ -388,8 +406,8 @@ const PAGE_WORDS = {
   "rule.product_once": ["该商品已在前面的行中", "The product is on an earlier line"],
   "rule.product_active": ["商品不在目录中", "The product is not in the catalogue"],
   "rule.product_on_supply": ["该商品在本分公司断货", "The product is not on supply in the branch"],
-  "rule.retailer_lower_limit": ["低于该零售店的订货下限", "Below the retailer's lower limit"],
-  "rule.retailer_upper_limit": ["超过该零售店的订货上限", "Above the retailer's upper limit"],
+  "rule.retailer_lower_limit": ["低于该零售店的订货下限 {limit}", "Below the retailer's lower limit of {limit}"],
+  "rule.retailer_upper_limit": ["超过该零售店的订货上限 {limit}", "Above the retailer's upper limit of {limit}"],
   "rule.retailer_in_scope": ["该零售店不属于您的分公司", "The retailer is not of your branch"],
   "rule.retailer_required": ["请先识别零售店", "Identify the retailer first"],
   "rule.consumer_contact": ["消费者须留姓名", "A consumer's name is needed"],
@@ -434,6 +452,12 @@ const PAGE_WORDS = {
   "field.supervisor_phone": ["班长话机", "Supervisor's phone"],
   "rule.supervisor_phone": ["您没有登记话机，无法监听", "You have no phone to listen on"],
   "rule.branch_scope": ["该座席不属于您的分公司", "That agent is of another branch"],
+  "rule.agent_no_session": ["该座席未上线（话机未接入）", "The agent has no session on the phone system"],
+  "rule.already_monitoring": ["您正在监听，请切换方式或先停止", "You are monitoring already: change the mode or stop"],
+  "rule.no_call_to_barge": ["该座席没有通话，无法强插", "The agent has no call to barge into"],
+  "rule.monitor_not_answered": ["您的话机尚未接听", "Your phone has not answered yet"],
+  "rule.own_monitoring": ["这是其他班长的监听", "Another supervisor's monitoring"],
+  "rule.monitoring_active": ["该监听已结束", "That monitoring is over"],
 
   // refusals without a rule: the API's status, or the validation's type
   "error.400": ["请求有误", "Bad request"], "error.409": ["当前状态不允许此操作", "Not possible in the present state"],
@@ -477,11 +501,18 @@ export const known = (key) => key in WORDS.zh;
 export const word = (kind, code) => (known(`${kind}.${code}`) ? t(`${kind}.${code}`) : String(code ?? ""));
 
 // The word for `key` with its placeholders filled: tf("pop.attempt", {n: 2}) is "第 2 次拨打".
+// A placeholder {name:kind} says a code by its word: {state:agent_state} with state "on_call" is
+// "通话中" (a code the dictionary does not know shows as itself).
 export function tf(key, params = {}, reader = lang) {
-  return t(key, reader).replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+  return t(key, reader).replace(/\{(\w+)(?::(\w+))?\}/g, (all, name, kind) => {
+    if (!(name in params)) return all;
+    const code = String(params[name]);
+    return kind && known(`${kind}.${code}`) ? t(`${kind}.${code}`, reader) : code;
+  });
 }
 
-// One refusal of the API ({loc, msg, type, ctx}) in the reader's words: the field, then the rule.
+// One refusal of the API ({loc, msg, type, ctx}) in the reader's words: the field, then the rule
+// (its words filled from ctx: rule.retailer_upper_limit with {limit: 50}).
 // `scope` names a page's own words for a field ("campaign": field.campaign.name before field.name).
 export function refusal(problem, scope) {
   // ["body", "skills", 1, "skill"]: the field, and which one of a list ("技能 2")
@@ -491,7 +522,7 @@ export function refusal(problem, scope) {
   const field = name === undefined ? "" : fieldName(name, scope) + (Number.isInteger(index) ? ` ${index + 1}${within}` : "");
   const type = problem.type || "";
   let said;
-  if (type.startsWith("rule.") && known(type)) said = t(type);
+  if (type.startsWith("rule.") && known(type)) said = tf(type, problem.ctx || {});
   else if (type === "string_pattern_mismatch") said = t("error.pattern");
   else if (known(`error.${type}`)) said = tf(`error.${type}`, problem.ctx || {});
   else said = problem.msg;

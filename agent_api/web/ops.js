@@ -2,7 +2,7 @@
 // again every two seconds), the commands its state allows, contact-list import with the report
 // of rejected rows, and a form for a new campaign. Every word from the dictionary (i18n.js).
 import { $, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
-import { localTime, t, tf, word } from "./i18n.js";
+import { localTime, refusal, t, tf, word } from "./i18n.js";
 
 const ops = { token: sessionStorage.getItem("hotline.token"), timer: null, campaigns: [] };
 const api = apiClient(() => ops.token, () => signOut());
@@ -22,25 +22,10 @@ async function act(work, done) {
   } catch (e) { show($("#ops-error"), () => reasons(e, "campaign").join("; ")); }
 }
 
-// The import's reasons for a rejected row are sentences of dialer/contacts.py: the known ones
-// in the reader's words, any other as it came (until the import gives a code per reason).
-const REJECTIONS = [
-  [/^phone: missing$/, "import.phone_missing"],
-  [/^phone: '(?<value>.*)' is not a phone number/, "import.not_a_phone"],
-  [/^time_zone: '(?<value>.*)' is not a known time zone/, "import.unknown_zone"],
-  [/^phone: (?<value>\S+) repeats line (?<line>\d+)$/, "import.repeats"],
-  [/^phone: (?<value>\S+) is already in this campaign$/, "import.in_campaign"],
-  [/^phone: (?<value>\S+) is on the do-not-call list$/, "import.do_not_call"],
-  [/^card: no retailer has card (?<value>.*)$/, "import.unknown_card"],
-  [/^card: retailer (?<value>.*) is closed$/, "import.closed_card"],
-];
-function rejection(reason) {
-  for (const [pattern, key] of REJECTIONS) {
-    const found = pattern.exec(reason);
-    if (found) return tf(key, found.groups || {});
-  }
-  return reason;
-}
+// A rejected row of a contact list names its column, rule and values: said as a refusal is
+// ("电话: “nope” 不是电话号码"); a rule the dictionary does not know yet, by the API's sentence.
+const rejection = (row) => refusal({ loc: [row.field], type: `rule.${row.rule}`, ctx: row.ctx, msg: row.reason },
+                                   "import");
 
 function commandButtons(c) {
   const td = el("td");
@@ -64,7 +49,7 @@ function importCell(c) {
   input.setAttribute("aria-label", t("col.contacts"));
   input.addEventListener("change", () => act(() => upload(c.id, input.files[0]), (r) => {
     show($("#import-report"), () => [tf("import.report", { rows: r.rows, added: r.added, rejected: r.rejected.length }),
-      ...r.rejected.map((x) => tf("import.line", { line: x.line, reason: rejection(x.reason) }))].join("\n"));
+      ...r.rejected.map((x) => tf("import.line", { line: x.line, reason: rejection(x) }))].join("\n"));
     return () => tf("campaign.imported", { name: c.name });
   }));
   td.append(input);

@@ -101,7 +101,7 @@ async def test_an_agent_previews_a_contact_calls_it_reads_the_script_and_books_a
     await form.locator("select[name=disposition]").select_option("callback_needed")
     await form.locator("input[name=callback_at]").fill("2099-01-01T10:00")
     await form.locator("button[type=submit]").click()
-    await expect(page.locator("#desk-error")).to_have_text("回拨时间: 输入不正确")
+    await expect(page.locator("#desk-error")).to_have_text("回拨时间: 须在现在到 60 天之内")
     later = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
     await form.locator("input[name=callback_at]").fill(later)
     await form.locator("button[type=submit]").click()
