@@ -53,6 +53,10 @@ CALLER_FACTS = {dp.VAR_RETAILER_CLASS: "class", dp.VAR_LANGUAGE: "language",
                 dp.VAR_RETAILER: "retailer"}
 
 
+class NoCallToControl(Exception):
+    """The agent has no call to act on."""
+
+
 @dataclass(frozen=True, slots=True)
 class BridgeMember:
     """A channel found in an agent's session at resync: the agent's leg or its caller."""
@@ -192,6 +196,16 @@ class Desk:
         except AmiError:
             await self.release(agent_id, call_id)
             raise
+
+    async def hang_up_caller(self, agent: AgentInfo) -> str:
+        """The agent ends the call: the caller's channel is hung up and the agent's phone leg,
+        the session, goes back to waiting (wrap-up, then the next call). The call's id."""
+        channel = self.sessions.call_channel(agent.id)
+        call_id = self.sessions.call_of(channel) if channel else None
+        if channel is None or call_id is None:
+            raise NoCallToControl(agent.number)
+        await self.pbx.perform(HangUp(channel))
+        return call_id
 
     async def release(self, agent_id: int, call_id: str) -> None:
         self._apply(self.sessions.release(agent_id, call_id))

@@ -132,6 +132,11 @@ class AgentSessions:
         """The customer's channel of the agent's current call."""
         return next((ch for ch, (a, _) in self._calls.items() if a == agent_id), None)
 
+    def call_of(self, channel: str) -> str | None:
+        """The id of the call whose customer is on `channel`."""
+        found = self._calls.get(channel)
+        return found[1] if found else None
+
     def leg_channel(self, agent_id: int) -> str | None:
         return self._leg_names.get(agent_id)
 

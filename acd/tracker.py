@@ -103,6 +103,15 @@ class CallTracker:
             return [self._delta(call, {}, ev, "Newchannel", ch)]
         return [self._open(ev.server, ch, self._at(ev), "Newchannel")]
 
+    def note(self, server: str, linkedid: str, kind: str, data: Mapping[str, Any]
+             ) -> list[CallDelta]:
+        """What the engine did to a call (an agent's hang-up, a transfer) among its events."""
+        call = self.calls.get((server, linkedid))
+        if call is None:
+            return []
+        return [CallDelta(server, linkedid, {}, CallEventRecord(self._clock(), kind, None,
+                                                                dict(data)))]
+
     def _open(self, server: str, ch: Channel, at: float, kind: str) -> CallDelta:
         direction = "inbound" if ch.context == dp.CTX_INBOUND else "internal"
         call = LiveCall(server, ch.linkedid, ch.uniqueid, direction, at, {ch.uniqueid})

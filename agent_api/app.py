@@ -13,6 +13,7 @@ from agent_api.routes import (
     auth,
     branches,
     business_types,
+    call_control,
     calls,
     campaigns,
     departments,
@@ -58,10 +59,10 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                   redoc_url=None)
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
-    for module in (health, auth, calls, voicemails, agents, queues, retailers, orders, opinions,
-                   knowledge, quality, recordings, monitoring, live, wallboard, campaigns,
-                   do_not_call, outbound, users, agent_accounts, opening_hours, branches,
-                   business_types, queue_settings, departments, pages):
+    for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,
+                   orders, opinions, knowledge, quality, recordings, monitoring, live, wallboard,
+                   campaigns, do_not_call, outbound, users, agent_accounts, opening_hours,
+                   branches, business_types, queue_settings, departments, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

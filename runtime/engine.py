@@ -19,7 +19,7 @@ from acd.phone_login import PhoneLogin
 from acd.queues import load_policies
 from acd.recorder import Recorder
 from acd.recording_control import RecordingControl
-from acd.roster import load_agent
+from acd.roster import AgentInfo, load_agent
 from acd.tracker import CallTracker
 from asterisk import dialplan as dp
 from asterisk.actions import AmiPbx
@@ -136,6 +136,13 @@ class Engine:
             await refresh_pbx(self.settings, self.sessions, self.pbx)
         except AmiError as exc:  # the files are written: the PBX reads them when it comes back
             log.warning("the PBX's configuration not reloaded", extra={"error": str(exc)})
+
+    async def hang_up_caller(self, agent: AgentInfo, by: str) -> None:
+        """The agent (or a supervisor, `by`) ends the agent's call; the session stays up. The
+        call's events say who."""
+        call_id = await self.desk.hang_up_caller(agent)
+        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
+                                               "AgentHangup", {"by": by}))
 
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it
