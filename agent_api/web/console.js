@@ -69,6 +69,7 @@ const ALLOWED = {  // which buttons make sense in which state
   "btn-login": ["logged_out", "session_lost"],
   "btn-available": ["paused"],
   "btn-pause": ["available", "wrap_up", "paused"],
+  "btn-hangup": ["on_call"],
   "btn-wrapup": ["wrap_up"],
   "btn-logout": ["available", "paused", "wrap_up", "session_lost"],
 };
@@ -102,6 +103,16 @@ for (const button of document.querySelectorAll("button[data-action]")) {
     }
   });
 }
+
+// Hanging up the caller keeps the session: the feed tells the wrap-up that follows.
+$("#btn-hangup").addEventListener("click", async () => {
+  try {
+    await api("POST", `/agents/${desk.me.agent_number}/call/hangup`);
+    show($("#desk-error"), null);
+  } catch (e) {
+    deskError(e);
+  }
+});
 
 // --- live events -------------------------------------------------------------------------------
 function connect() {
