@@ -42,6 +42,7 @@ class Take:
     queue: str | None
     policy: RecordingPolicy
     file: str | None = None
+    starting: bool = False  # asked to start; the PBX has not said its file yet
     started_at: float | None = None
     connected: bool = False  # the customer reached the agent's bridge
     muted_since: float | None = None

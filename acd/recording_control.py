@@ -21,10 +21,16 @@ class RecordingControl:
         if channel is None or take is None:
             raise LookupError("the agent has no call that may be recorded")
         if action == "start":
-            if take.file is not None:
+            # A second start before the PBX says the first one's file would record twice.
+            if take.file is not None or take.starting:
                 raise ValueError("the call is already being recorded")
             name = file_name(take.linkedid, time.time())
-            await self.pbx.perform(StartRecording(channel, f"{RECORDINGS_DIR}/{name}"))
+            take.starting = True
+            try:
+                await self.pbx.perform(StartRecording(channel, f"{RECORDINGS_DIR}/{name}"))
+            except BaseException:
+                take.starting = False
+                raise
             return
         if take.file is None:
             raise ValueError("the call is not being recorded")

@@ -4,8 +4,12 @@ agent; and the signed links to recordings."""
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from acd.recorder import Recorder, Take, file_name
+from acd.recording_control import RecordingControl
 from agent_api import recording_links
+from asterisk.actions import StartRecording
 from asterisk.events import BridgeEnter, Channel, Hangup, MixMonitorMute, VarSet
 from runtime.settings import Settings
 
@@ -101,3 +105,30 @@ def test_signed_links_expire_and_bind_the_recording():
     assert not recording_links.valid(settings, 7, expires + 60, signature, now=1000.0)
     other_secret = Settings(auth={"link_secret": "another"})
     assert not recording_links.valid(other_secret, 7, expires, signature, now=1000.0)
+
+
+class RecordingPbx:
+    def __init__(self) -> None:
+        self.done: list[object] = []
+
+    async def perform(self, action: object) -> None:
+        self.done.append(action)
+
+
+class OnACall:
+    def call_channel(self, agent_id: int) -> str:
+        return CALLER.name
+
+
+async def test_two_starts_before_the_pbx_answers_record_the_call_once():
+    r, _ = recorder()
+    r.expect("7.1", CALLER.name, 3, "BJ-order", "on_demand")
+    pbx = RecordingPbx()
+    control = RecordingControl(pbx, OnACall(), r)  # type: ignore[arg-type]
+    await control.apply(3, "start")
+    with pytest.raises(ValueError, match="already being recorded"):
+        await control.apply(3, "start")  # the PBX has not said the file yet
+    assert [type(a) for a in pbx.done] == [StartRecording]
+    r.feed(ev(VarSet, variable="MIXMONITOR_FILENAME", value=FILE))
+    with pytest.raises(ValueError, match="already being recorded"):
+        await control.apply(3, "start")
