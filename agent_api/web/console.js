@@ -169,6 +169,7 @@ function handle(frame) {
 
 // --- the screen-pop -----------------------------------------------------------------------------
 function offered(d) {
+  if (d.call_id !== desk.call) newCallOnForm();
   desk.call = d.call_id;
   desk.attempt = d.direction === "outbound" ? d.attempt_id : null;
   $("#pop-ivr-line").hidden = Boolean(desk.attempt);
@@ -200,7 +201,7 @@ function popped(p) {
     show($("#pop-retailer"), () => `${r.name} (${r.card_number})`);
     show($("#pop-retailer-facts"), () => [tf("retailer.class", { class: r.retailer_class }),
       r.branch_name || r.branch || t("hq"), word("retailer", r.status), r.phones.join(", ")].join(" · "));
-    setRetailer(r);
+    popRetailerOnForm(r);
   }
   show($("#pop-orders tbody"), () => p.recent_orders.map((o) => row([
     minutes(o.created_at), o.amount, word("order", o.status),
@@ -395,12 +396,136 @@ async function refreshHistory() {
     minutes(c.offered_at), c.caller_number, c.queue || "", word("outcome", c.outcome)])));
 }
 
-// a manual lookup, for a caller not identified by the IVR
-window.hotlineLookup = async (q) => {
-  const [r] = await api("GET", `/retailers?q=${encodeURIComponent(q)}&limit=1`);
-  if (r) await setRetailer(r);
-  return r;
-};
+// --- the retailer on the forms: the screen-pop's, or one found by card, phone or name -----------
+// A caller the IVR did not identify (or a retailer with no call at all) is found here; the one
+// chosen is the order's and the opinion's until the agent goes back to the screen-pop's or a new
+// call comes. The API lists only the retailers the agent's branch may see.
+const FOUND_AT_MOST = 10;
+const onForm = { pop: null, found: null };
+const search = { q: "", results: null, more: false, branches: null };  // no results before one
+
+function newCallOnForm() {
+  onForm.pop = null;
+  onForm.found = null;
+  putOnForm();
+}
+
+function popRetailerOnForm(r) {
+  onForm.pop = r;
+  putOnForm();
+}
+
+function putOnForm() {
+  const r = onForm.found || onForm.pop;
+  const named = r ? `${r.name} (${r.card_number})` : "—";
+  if (r) setRetailer(r);
+  else { desk.retailer = null; $("#order-retailer").textContent = named; }
+  $("#form-retailer-name").textContent = named;
+  $("#opinion-retailer").textContent = named;
+  show($("#form-retailer-from"), r ? () => `· ${t(onForm.found ? "find.from_search" : "find.from_pop")}` : null);
+  const back = $("#btn-pop-retailer");
+  back.hidden = !onForm.found;
+  const pop = onForm.pop;
+  show(back, onForm.found ? () => (pop ? tf("find.back_to_pop", { name: pop.name }) : t("find.clear")) : null);
+  if (!onForm.found) {
+    $("#found-orders-title").hidden = true;
+    show($("#found-orders tbody"), null);
+  }
+  showResults();
+}
+
+// The found retailer's latest orders, as the screen-pop shows a caller's.
+async function foundOrders(r) {
+  const orders = await api("GET", `/orders?retailer_id=${r.id}&limit=3`).catch(() => []);
+  if (onForm.found !== r || orders.length === 0) return;
+  $("#found-orders-title").hidden = false;
+  show($("#found-orders tbody"), () => orders.map((o) => row([
+    minutes(o.created_at), o.amount, word("order", o.status),
+    o.lines.map((l) => `${l.product} ×${l.quantity}`).join(", ")])));
+}
+
+function choose(r) {
+  onForm.found = r;
+  putOnForm();
+  if (r) foundOrders(r);
+}
+
+function branchName(code) {
+  if (!code) return t("hq");
+  const b = (search.branches || []).find((x) => x.code === code);
+  return b ? b.name : code;
+}
+
+function resultItem(r, i) {
+  const li = el("li", null, onForm.found && onForm.found.id === r.id ? "chosen" : "");
+  li.id = `found-${i}`;
+  li.dataset.index = String(i);
+  li.tabIndex = -1;
+  li.setAttribute("role", "option");
+  li.setAttribute("aria-selected", String(li.className === "chosen"));
+  li.append(el("strong", r.name), el("span", ` · ${r.card_number} · ${branchName(r.branch)} · ${
+    tf("retailer.class", { class: r.retailer_class })} · ${word("retailer", r.status)}`),
+  el("span", r.phones.length ? ` · ${r.phones.join(", ")}` : "", "muted"));
+  return li;
+}
+
+function showResults() {
+  const { q, results } = search;
+  show($("#find-results"), results && (() => (results.length
+    ? results.map(resultItem) : [el("li", tf("find.nothing", { q }), "muted")])));
+  show($("#find-more"), search.more ? () => tf("find.more", { n: FOUND_AT_MOST }) : null);
+}
+
+$("#find-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  show($("#find-errors"), null);
+  const q = $("#find-q").value.trim();
+  try {
+    search.branches ??= await api("GET", "/branches").catch(() => []);
+    const found = await api("GET", `/retailers?q=${encodeURIComponent(q)}&limit=${FOUND_AT_MOST + 1}`);
+    search.q = q;
+    search.results = found.slice(0, FOUND_AT_MOST);
+    search.more = found.length > FOUND_AT_MOST;
+  } catch (e) {
+    search.results = null;
+    search.more = false;
+    showErrors($("#find-errors"), e);
+  }
+  showResults();
+});
+
+const options = () => [...document.querySelectorAll("#find-results li[role=option]")];
+
+$("#find-q").addEventListener("keydown", (ev) => {
+  if (ev.key !== "ArrowDown" || options().length === 0) return;
+  ev.preventDefault();
+  options()[0].focus();
+});
+
+$("#find-results").addEventListener("keydown", (ev) => {
+  const all = options();
+  const at = all.indexOf(document.activeElement);
+  if (at < 0) return;
+  if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+    ev.preventDefault();
+    const next = at + (ev.key === "ArrowDown" ? 1 : -1);
+    if (next < 0) $("#find-q").focus();
+    else all[Math.min(next, all.length - 1)].focus();
+  } else if (ev.key === "Enter" || ev.key === " ") {
+    ev.preventDefault();
+    choose(search.results[at]);
+    options()[at].focus();
+  } else if (ev.key === "Escape") {
+    $("#find-q").focus();
+  }
+});
+
+$("#find-results").addEventListener("click", (ev) => {
+  const li = ev.target.closest("li[role=option]");
+  if (li) choose(search.results[Number(li.dataset.index)]);
+});
+
+$("#btn-pop-retailer").addEventListener("click", () => choose(null));
 
 languages(() => { for (const select of document.querySelectorAll("#order-lines select")) fillProducts(select); });
 show($("#state"), () => word("agent_state", desk.state));

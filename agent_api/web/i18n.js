@@ -298,6 +298,16 @@ const PAGE_WORDS = {
   "case.open": ["待处理", "open"], "case.in_progress": ["处理中", "in progress"],
   "case.resolved": ["已解决", "resolved"], "case.closed": ["已关闭", "closed"],
 
+  // finding a retailer for the order and the opinion forms
+  "find.title": ["查找零售店", "Find a retailer"],
+  "find.placeholder": ["卡号、电话或店名", "Card, phone or name"], "field.q": ["查找内容", "Search"],
+  "find.results": ["找到的零售店", "Retailers found"], "find.nothing": ["没有与“{q}”相符的零售店", "No retailer matches '{q}'"],
+  "find.more": ["只列出前 {n} 个：请输入更多内容", "Only the first {n} are listed: type more"],
+  "find.on_form": ["订货和意见的零售店", "Retailer of the order and the opinion"],
+  "find.from_pop": ["来电识别", "the caller's"], "find.from_search": ["查找选定", "chosen from the search"],
+  "find.back_to_pop": ["改回来电零售店：{name}", "Back to the caller's retailer: {name}"],
+  "find.clear": ["取消选定的零售店", "Clear the chosen retailer"],
+
   // the wrap-up
   "wrap.title": ["话后处理", "Wrap-up"], "field.disposition": ["处理结果", "Disposition"],
   "field.note": ["备注", "Note"], "field.callback_at": ["回拨时间", "Call back at"],
@@ -329,7 +339,7 @@ const PAGE_WORDS = {
   "order.title": ["电话订货", "Phone order"], "field.retailer": ["零售店", "Retailer"],
   "btn.add_line": ["+ 加一行", "+ line"], "btn.submit_order": ["提交订单", "Submit order"],
   "order.done": ["订单 #{id} {status} · {amount}", "Order #{id} {status} · {amount}"],
-  "order.no_retailer": ["尚未识别来电的零售店", "no caller identified yet"],
+  "order.no_retailer": ["尚未识别或查找选定零售店", "none identified or found yet"],
   "product.off_supply": ["断货", "off supply"], "field.product": ["商品", "Product"],
   "field.lines": ["订货行", "Line"], "field.product_id": ["商品", "Product"], "field.quantity": ["数量", "Quantity"],
   "field.retailer_id": ["零售店", "Retailer"], "field.call_id": ["通话", "Call"],
