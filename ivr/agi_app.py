@@ -136,7 +136,8 @@ class _Call:
             case flow.CheckPin(retailer_id=rid, pin=pin):
                 return flow.PinResult(await store.check_pin(rid, pin, self.linkedid))
             case flow.FetchOrders(retailer_id=rid, limit=limit):
-                return flow.OrdersResult(await store.last_orders(rid, limit))
+                return flow.OrdersResult(await store.last_orders(rid, limit),
+                                         await store.allowance(rid))
             case flow.RecordMessage(max_seconds=seconds):
                 return await self._record(seconds)
         raise ValueError(f"nothing to do for {request!r}")

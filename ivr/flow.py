@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from ivr.prompts import menu_keys, say_amount, say_date, say_digits
+from ivr.prompts import menu_keys, say_amount, say_date, say_digits, say_number
 
 log = logging.getLogger("hotline.ivr.flow")
 
@@ -58,6 +58,16 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Allowance:
+    """The caller's ordering cycle, told after its orders: what it ordered in it and what it may
+    still order of those products (the sum, each under its upper limit)."""
+
+    last_day: date  # of the cycle, in the branch's time zone
+    ordered: int  # cartons, all its orders of the cycle
+    left: int | None  # None: none of the products ordered has an upper limit (or none ordered)
+
+
+@dataclass(frozen=True, slots=True)
 class CallContext:
     caller_number: str
     menu: tuple[tuple[str, str], ...]  # (business type code, key), in the order spoken
@@ -99,6 +109,7 @@ class PinResult:
 @dataclass(frozen=True, slots=True)
 class OrdersResult:
     orders: tuple[OrderLine, ...]
+    allowance: Allowance | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +203,7 @@ class IvrFlow:
     card_entered: str | None = None
     closed_route: Route | None = None  # where the call would have gone, kept with a voicemail
     orders: tuple[OrderLine, ...] = ()
+    allowance: Allowance | None = None
     path: list[PathEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -275,7 +287,7 @@ class IvrFlow:
                 return self._route_retailer(CONSULTATION, "pin locked", ("pin-locked",))
             return self._ask_pin(("pin-wrong",))
         if isinstance(event, OrdersResult):
-            self.orders = event.orders
+            self.orders, self.allowance = event.orders, event.allowance
             self.state = State.ORDERS
             return self._ask_orders_menu(self._speak_orders())
         keys = _digits(event)
@@ -371,13 +383,22 @@ class IvrFlow:
         return self._ask(State.ORDERS, before + ("self-service-menu",), Collect(1, MENU_TIMEOUT_MS))
 
     def _speak_orders(self) -> tuple[str, ...]:
-        if not self.orders:
-            return ("orders-none",)
-        lang, say = self.language, ["orders-intro"]
+        lang = self.language
+        say = ["orders-intro"] if self.orders else ["orders-none"]
         for order in self.orders:
             say += ["order-date", *say_date(order.day, lang), "order-amount",
                     *say_amount(order.amount, lang), "order-status", f"status-{order.status}"]
-        return tuple(say)
+        return (*say, *self._speak_allowance())
+
+    def _speak_allowance(self) -> tuple[str, ...]:
+        a, lang = self.allowance, self.language
+        if a is None:
+            return ()
+        say = (["cycle-ordered", *say_number(a.ordered, lang), "cartons"] if a.ordered
+               else ["cycle-nothing-ordered"])
+        if a.left is not None:
+            say += ["cycle-left", *say_number(a.left, lang), "cartons"]
+        return (*say, "cycle-ends", *say_date(a.last_day, lang))
 
     def _note(self, state: State, event: Input) -> None:
         if isinstance(event, Digits):

@@ -59,6 +59,13 @@ PROMPTS: dict[str, dict[str, str]] = {
     "status-cancelled": {"zh": "已取消", "en": "cancelled"},
     "self-service-menu": {"zh": "重听请按1，转人工服务请按0，结束请挂机。",
                           "en": "To hear them again, press 1. For an agent, press 0. Or hang up."},
+    # the ordering cycle, after the orders: "ordered 60 cartons, of those 40 more, until <date>"
+    "cycle-ordered": {"zh": "本订货周期您已订购", "en": "In this ordering cycle you have ordered"},
+    "cycle-nothing-ordered": {"zh": "本订货周期您还没有订货。",
+                              "en": "You have not ordered in this ordering cycle yet."},
+    "cartons": {"zh": "条", "en": "cartons"},
+    "cycle-left": {"zh": "这些商品还可订购", "en": "Of those products you may still order"},
+    "cycle-ends": {"zh": "本订货周期截止到", "en": "This ordering cycle runs until"},
     "closed": {"zh": "现在是非工作时间。", "en": "We are closed at the moment."},
     "leave-message": {"zh": "请在提示音后留言，按井号键结束。",
                       "en": "Please leave a message after the tone, then press hash."},

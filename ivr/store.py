@@ -29,8 +29,10 @@ from models import (
     Voicemail,
     utcnow,
 )
+from models.catalogue import OrderLimit
 from models.ivr import steps_of
 from models.journal import Journal
+from models.ordering_cycle import ordered_in, retailer_cycle
 from models.retailers import RetailerStatus
 from models.security import verify_pin
 
@@ -239,6 +241,19 @@ class IvrStore:
                                      .order_by(desc(Order.created_at)).limit(limit))
             return tuple(flow.OrderLine(o.created_at.astimezone(zone).date(), o.amount,
                                         str(o.status)) for o in orders)
+
+    async def allowance(self, retailer_id: int, now: datetime | None = None) -> flow.Allowance:
+        """What the retailer ordered in its ordering cycle, and may still order of those products
+        under their upper limits: counted as the order review counts (models.ordering_cycle)."""
+        async with self.sessions() as s:
+            cycle = await retailer_cycle(s, retailer_id, now or utcnow())
+            ordered = await ordered_in(s, retailer_id, cycle)
+            limits = dict((await s.execute(
+                select(OrderLimit.product_id, OrderLimit.max_quantity).where(
+                    OrderLimit.retailer_id == retailer_id,
+                    OrderLimit.product_id.in_(list(ordered))))).all())
+        left = [max(0, most - ordered[product]) for product, most in limits.items()]
+        return flow.Allowance(cycle.last_day, sum(ordered.values()), sum(left) if left else None)
 
     async def _last_seq(self, c: AsyncConnection, linkedid: str) -> int:
         """The last step the call has on record (a call transferred back into the IVR). The

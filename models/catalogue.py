@@ -1,5 +1,6 @@
 """The product catalogue (货源): products, whether each is on supply in a branch, and each
-retailer's lower and upper limit per product and order (上下限)."""
+retailer's lower and upper limit per product over its ordering cycle (上下限, see
+models.ordering_cycle)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ class ProductSupply(Base):
 
 
 class OrderLimit(Base):
-    """How much of a product one retailer may order at once; no row: no limit."""
+    """How much of a product one retailer orders in one ordering cycle, all its orders of the cycle
+    together whatever their channel: at most max_quantity, and at least min_quantity once it
+    orders the product at all; no row: no limit."""
 
     __tablename__ = "order_limits"
     __table_args__ = (

@@ -1,5 +1,6 @@
 """Orders (电话订货): lines of products for a retailer, captured by an agent on a call, by the
-IVR or on the web; the IVR's self-service reads them back."""
+IVR or on the web, each written by services.ordering.place after the one review; the IVR's
+self-service reads them back."""
 
 from __future__ import annotations
 
@@ -15,11 +16,21 @@ from models.catalogue import Product
 
 
 class OrderStatus(enum.StrEnum):
-    SUBMITTED = "submitted"  # not reviewed yet (an order from another channel)
+    SUBMITTED = "submitted"  # not reviewed yet (services.ordering.place reviews every order)
     ACCEPTED = "accepted"  # passed the review rules
     REJECTED = "rejected"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+
+
+class OrderChannel(enum.StrEnum):
+    PHONE = "phone"  # an agent on a call
+    IVR = "ivr"
+    WEB = "web"
+
+
+# The statuses of an order that counts towards its retailer's limits in its ordering cycle.
+COUNTED = (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
 
 
 class Order(Base):
@@ -32,7 +43,7 @@ class Order(Base):
     # still round-trip exactly, but sums computed by SQLite are float sums.
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # the sum of the lines
     status: Mapped[OrderStatus] = mapped_column(default=OrderStatus.SUBMITTED)
-    channel: Mapped[str] = mapped_column(String(16), default="phone")  # "phone", "ivr", "web"
+    channel: Mapped[str] = mapped_column(String(16), default=OrderChannel.PHONE)  # OrderChannel
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     note: Mapped[str | None] = mapped_column(String(500))

@@ -24,7 +24,8 @@ class RetailerStatus(enum.StrEnum):
 
 class Retailer(Base):
     __tablename__ = "retailers"
-    __table_args__ = (CheckConstraint("shop_area > 0", name="shop_area_positive"),)
+    __table_args__ = (CheckConstraint("shop_area > 0", name="shop_area_positive"),
+                      CheckConstraint("order_day BETWEEN 0 AND 6", name="order_day_range"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_number: Mapped[str] = mapped_column(String(32), unique=True)  # digits on the card
@@ -39,6 +40,9 @@ class Retailer(Base):
     business_format: Mapped[str | None] = mapped_column(String(32))
     shop_area: Mapped[float | None] = mapped_column(Float)
     trade_area: Mapped[str | None] = mapped_column(String(100))
+    # Its own weekly order day (0 = Monday .. 6 = Sunday), where it differs from its branch's
+    # (None: the branch's): its ordering cycle starts on it (models.ordering_cycle).
+    order_day: Mapped[int | None]
     # Set by models.history; the ORM also checks it on UPDATE (optimistic locking), so a
     # concurrent edit fails with StaleDataError instead of overwriting.
     version: Mapped[int] = mapped_column()

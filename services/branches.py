@@ -1,6 +1,6 @@
-"""Branches as headquarters keeps them: code, name, time zone. A new branch gets its queues
-(one per business type); a branch that still has agents, retailers, users or history is not
-deleted."""
+"""Branches as headquarters keeps them: code, name, time zone and the weekly order day its
+retailers' ordering cycle starts on. A new branch gets its queues (one per business type); a
+branch that still has agents, retailers, users or history is not deleted."""
 import re
 from typing import Any
 
@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.schedule import WEEKDAYS
 from models import Agent, Branch, Retailer, User
 from services import audit
 from services.errors import Conflict, NotAllowed, NotFound, Refused, Violation
@@ -19,21 +20,31 @@ CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 
 def view(b: Branch) -> dict[str, Any]:
     return {"code": b.code, "name": b.name, "timezone": b.timezone,
-            "is_headquarters": b.is_headquarters}
+            "is_headquarters": b.is_headquarters, "order_day": WEEKDAYS[b.order_day or 0]}
+
+
+def order_day_problems(day: str | None) -> list[Violation]:
+    """An order day is said as a weekday, "mon" .. "sun" (kept as 0 .. 6: WEEKDAYS.index)."""
+    if day is None or day in WEEKDAYS:
+        return []
+    return [Violation("not_a_weekday", ("body", "order_day"),
+                      f"{day!r} is not a weekday (use {', '.join(WEEKDAYS)})")]
 
 
 async def create(session: AsyncSession, actor: Principal, code: str, name: str,
-                 timezone: str) -> Branch:
+                 timezone: str, order_day_said: str = "mon") -> Branch:
     _headquarters_only(actor)
     problems = timezone_problems(timezone)
     if not CODE.fullmatch(code):
         problems.append(Violation("branch_code", ("body", "code"),
                                   "a code is 2 to 16 capital letters or digits, e.g. TJ"))
+    problems += order_day_problems(order_day_said)
     if problems:
         raise Refused(problems)
     if await session.scalar(select(Branch.id).where(Branch.code == code)):
         raise Conflict([Violation("branch_taken", ("body", "code"), f"branch {code} exists")])
-    branch = Branch(code=code, name=name, timezone=timezone, is_headquarters=False)
+    branch = Branch(code=code, name=name, timezone=timezone, is_headquarters=False,
+                    order_day=WEEKDAYS.index(order_day_said))
     session.add(branch)
     await session.flush()
     audit.record(session, actor, "create", "branch", code, branch_id=branch.id, after=view(branch))
@@ -42,14 +53,18 @@ async def create(session: AsyncSession, actor: Principal, code: str, name: str,
 
 
 async def change(session: AsyncSession, actor: Principal, code: str, name: str | None,
-                 timezone: str | None) -> Branch:
+                 timezone: str | None, order_day_said: str | None = None) -> Branch:
     _headquarters_only(actor)
     branch = await _get(session, code)
-    if timezone is not None and (problems := timezone_problems(timezone)):
+    problems = ((timezone_problems(timezone) if timezone is not None else [])
+                + order_day_problems(order_day_said))
+    if problems:
         raise Refused(problems)
     before = view(branch)
     branch.name = name or branch.name
     branch.timezone = timezone or branch.timezone
+    if order_day_said is not None:
+        branch.order_day = WEEKDAYS.index(order_day_said)
     audit.record(session, actor, "update", "branch", code, branch_id=branch.id, before=before,
                  after=view(branch))
     await session.commit()

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from dialer.schedule import WEEKDAYS
 from models import Branch, Retailer, RetailerPhone, RetailerStatus, Role
 from models.security import hash_pin
 from services import audit
+from services.branches import order_day_problems
 from services.errors import Conflict, NotAllowed, NotFound, Refused, Violation
 from services.principal import Principal
 
@@ -57,6 +59,7 @@ class RetailerOut(BaseModel):
     business_format: str | None
     shop_area: float | None
     trade_area: str | None
+    order_day: str | None  # its own order day (mon .. sun); None: its branch's
     has_pin: bool
     version: int
     updated_at: datetime
@@ -68,7 +71,8 @@ def retailer_out(r: Retailer) -> RetailerOut:
                        retailer_class=r.retailer_class, status=r.status,
                        phones=[p.number for p in r.phones], address=r.address,
                        business_format=r.business_format, shop_area=r.shop_area,
-                       trade_area=r.trade_area, has_pin=r.pin_hash is not None,
+                       trade_area=r.trade_area, order_day=_weekday(r.order_day),
+                       has_pin=r.pin_hash is not None,
                        version=r.version, updated_at=r.updated_at)
 
 
@@ -87,6 +91,7 @@ class RetailerFields:
     business_format: str | None = None
     shop_area: float | None = None
     trade_area: str | None = None
+    order_day: str | None = None  # mon .. sun; None: the branch's
     given: frozenset[str] = frozenset()
 
 
@@ -95,7 +100,11 @@ def view(r: Retailer) -> dict[str, Any]:
     return {"card_number": r.card_number, "name": r.name,
             "branch": r.branch.code if r.branch else None, "retailer_class": r.retailer_class,
             "status": r.status.value, "phones": sorted(p.number for p in r.phones),
-            **{f: getattr(r, f) for f in PROFILE}}
+            **{f: getattr(r, f) for f in PROFILE}, "order_day": _weekday(r.order_day)}
+
+
+def _weekday(day: int | None) -> str | None:
+    return None if day is None else WEEKDAYS[day]
 
 
 def scoped(query: Select[Any], viewer: Principal | None) -> Select[Any]:
@@ -221,6 +230,10 @@ def assign(r: Retailer, ch: RetailerFields) -> None:
             value = value.strip() or None
         if f in ch.given and getattr(r, f) != value:
             setattr(r, f, value)
+    if "order_day" in ch.given:
+        day = None if ch.order_day is None else WEEKDAYS.index(ch.order_day)
+        if r.order_day != day:
+            r.order_day = day
     if "phones" in ch.given and ch.phones is not None:
         wanted = list(dict.fromkeys(ch.phones))
         if sorted(wanted) != sorted(p.number for p in r.phones):
@@ -233,6 +246,8 @@ async def create(session: AsyncSession, actor: Principal | None, new: RetailerFi
     assert new.card_number and new.name and new.retailer_class
     if actor is not None and actor.role not in ADMINISTRATORS:
         raise NotAllowed(f"role {actor.role} may not create retailers")
+    if problems := order_day_problems(new.order_day):
+        raise Refused(problems)
     if "branch" in new.given:
         branch = await find_branch(session, actor, new.branch)
     else:
@@ -255,6 +270,8 @@ async def change(session: AsyncSession, actor: Principal, retailer_id: int, vers
     they have not seen."""
     r = await get(session, actor, retailer_id)
     may_change(actor, r.branch_id, ch.given, f"retailer {retailer_id}")
+    if problems := order_day_problems(ch.order_day):
+        raise Refused(problems)
     if version != r.version:
         raise Conflict(f"version: retailer {retailer_id} is at version {r.version}, "
                        f"not {version}; reload it")

@@ -1,5 +1,5 @@
-"""Branches: code, name and time zone, kept by headquarters; a new branch has its queues at
-once."""
+"""Branches: code, name, time zone and order day, kept by headquarters; a new branch has its
+queues at once."""
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -21,11 +21,14 @@ class BranchIn(BaseModel):
     code: str = Field(min_length=2, max_length=16, description="e.g. TJ")
     name: str = Field(min_length=1, max_length=100)
     timezone: str = Field("Asia/Shanghai", max_length=64)
+    order_day: str = Field("mon", max_length=16, description="mon .. sun")
 
 
 class BranchChange(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100)
     timezone: str | None = Field(None, max_length=64)
+    order_day: str | None = Field(None, max_length=16, description=(
+        "mon .. sun: the weekday its retailers' ordering cycle starts on, in its time zone"))
 
 
 class BranchOut(BaseModel):
@@ -34,10 +37,12 @@ class BranchOut(BaseModel):
     name: str
     is_headquarters: bool
     timezone: str
+    order_day: str  # mon .. sun
 
 
 def _out(b: Branch) -> BranchOut:
-    return BranchOut.model_validate(b, from_attributes=True)
+    return BranchOut(id=b.id, code=b.code, name=b.name, is_headquarters=b.is_headquarters,
+                     timezone=b.timezone, order_day=branches.view(b)["order_day"])
 
 
 @router.get("", response_model=list[BranchOut])
@@ -51,7 +56,8 @@ async def list_branches(session: Session, user: CurrentUser) -> list[BranchOut]:
 @router.post("", response_model=BranchOut, status_code=201)
 async def create_branch(body: BranchIn, session: Session, admin: Administrator,
                         request: Request) -> BranchOut:
-    branch = await branches.create(session, admin, body.code, body.name, body.timezone)
+    branch = await branches.create(session, admin, body.code, body.name, body.timezone,
+                                   body.order_day)
     await get_engine(request).organisation_changed()
     return _out(branch)
 
@@ -59,7 +65,8 @@ async def create_branch(body: BranchIn, session: Session, admin: Administrator,
 @router.patch("/{code}", response_model=BranchOut)
 async def change_branch(code: str, body: BranchChange, session: Session, admin: Administrator,
                         request: Request) -> BranchOut:
-    branch = await branches.change(session, admin, code, body.name, body.timezone)
+    branch = await branches.change(session, admin, code, body.name, body.timezone,
+                                   body.order_day)
     await get_engine(request).organisation_changed()
     return _out(branch)
 

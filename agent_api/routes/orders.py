@@ -1,6 +1,9 @@
 """The catalogue and telephone orders: agents capture orders for the retailers of their branch,
-each checked by the review rules in one transaction; ops keep the catalogue, the supply per
-branch and the retailers' limits."""
+each checked by the review rules in the retailer's ordering cycle in one transaction
+(services.ordering.place, the one way an order is written); the order form reads what the
+retailer may still order in the cycle; ops keep the catalogue, the supply per branch and the
+retailers' limits."""
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,20 +13,13 @@ from sqlalchemy import or_, select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from dialer.schedule import WEEKDAYS
 from models import Call, Order, OrderStatus, Retailer, Role, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
-from models.orders import OrderLine
-from services import catalogue
+from models.orders import OrderChannel
+from services import catalogue, ordering
 from services.errors import Conflict, Refused, Violation
-from services.ordering import (
-    Line,
-    OrderOut,
-    order_out,
-    priced,
-    read_facts,
-    review,
-    transition_refused,
-)
+from services.ordering import Line, OrderOut, order_out, transition_refused
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(current_user)])
 CAPTURING = require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -78,6 +74,34 @@ class LimitOut(BaseModel):
     product: str
     min_quantity: int
     max_quantity: int
+
+
+class CycleOut(BaseModel):
+    order_day: str  # mon .. sun
+    timezone: str
+    first_day: date
+    last_day: date  # included
+    starts_at: datetime
+    ends_at: datetime  # excluded
+
+
+class ProductAllowanceOut(BaseModel):
+    product_id: int
+    product: str
+    unit: str
+    on_supply: bool = Field(description="in the retailer's branch")
+    min_quantity: int | None = Field(description="its limits in a cycle; null: no limit")
+    max_quantity: int | None
+    ordered: int = Field(description="in the cycle so far, all channels, not cancelled or "
+                                     "rejected")
+    allowance: int | None = Field(description="what it may still order in the cycle; null: no "
+                                              "upper limit")
+
+
+class AllowanceOut(BaseModel):
+    retailer_id: int
+    cycle: CycleOut
+    products: list[ProductAllowanceOut]
 
 
 class LineIn(BaseModel):
@@ -177,34 +201,41 @@ async def set_limit(body: LimitIn, session: Session, user: CatalogueKeeper) -> L
     return body
 
 
+@router.get("/orders/allowance", response_model=AllowanceOut)
+async def allowance(retailer_id: int, session: Session, user: CurrentUser) -> AllowanceOut:
+    """The retailer's current ordering cycle and, per product, what it ordered in it, what it may
+    still order and whether the product is on supply in its branch: what the order form shows."""
+    r = await _retailer(session, user, retailer_id)
+    cycle, products = await ordering.allowances(session, r)
+    return AllowanceOut(
+        retailer_id=r.id,
+        cycle=CycleOut(order_day=WEEKDAYS[cycle.order_day], timezone=cycle.timezone,
+                       first_day=cycle.first_day, last_day=cycle.last_day,
+                       starts_at=cycle.starts_at, ends_at=cycle.ends_at),
+        products=[ProductAllowanceOut(
+            product_id=p.product_id, product=p.product, unit=p.unit, on_supply=p.on_supply,
+            min_quantity=p.min_quantity, max_quantity=p.max_quantity, ordered=p.ordered,
+            allowance=p.allowance) for p in products])
+
+
 # -- orders -------------------------------------------------------------------------------------
 
 @router.post("/orders", response_model=OrderOut, status_code=201)
 async def capture(body: OrderIn, session: Session,
                   user: Annotated[Principal, Depends(CAPTURING)]) -> OrderOut:
-    """Accepted when it passes every review rule; otherwise a 422 naming each broken rule and
-    its field, and nothing is written."""
+    """Accepted when it passes every review rule, its limits counted over the retailer's
+    ordering cycle; otherwise a 422 naming each broken rule and its field, and nothing is
+    written."""
     r = await _retailer(session, user, body.retailer_id, loc=("body", "retailer_id"))
-    lines = [Line(x.product_id, x.quantity) for x in body.lines]
-    broken = review(lines, await read_facts(session, r.status, r.branch_id, r.id,
-                                            [x.product_id for x in lines]))
+    refused = []
     if body.call_id is not None:
         call = await session.get(Call, body.call_id)
         if call is None or not user.may_see_branch(call.branch_id):
-            broken.append(Violation("call_in_scope", ("body", "call_id"),
-                                    f"call {body.call_id} not found"))
-    if broken:
-        raise Refused(broken)
-    prices = dict((await session.execute(select(Product.id, Product.unit_price).where(
-        Product.id.in_([x.product_id for x in lines])))).all())
-    rows = priced(lines, prices)
-    order = Order(retailer_id=r.id, amount=sum((amount for *_, amount in rows), Decimal(0)),
-                  status=OrderStatus.ACCEPTED, channel="phone", created_by=user.user_id,
-                  call_id=body.call_id, note=body.note, status_changed_at=utcnow(),
-                  lines=[OrderLine(product_id=x.product_id, quantity=x.quantity,
-                                   unit_price=price, amount=amount) for x, price, amount in rows])
-    session.add(order)
-    await session.commit()
+            refused.append(Violation("call_in_scope", ("body", "call_id"),
+                                     f"call {body.call_id} not found"))
+    order = await ordering.place(session, r, [Line(x.product_id, x.quantity) for x in body.lines],
+                                 channel=OrderChannel.PHONE, created_by=user.user_id,
+                                 call_id=body.call_id, note=body.note, refused=refused)
     return order_out(await _order(session, user, order.id))
 
 

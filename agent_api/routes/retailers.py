@@ -36,6 +36,7 @@ router = APIRouter(prefix="/retailers", tags=["retailers"], dependencies=[Depend
 
 Administrator = Annotated[Principal, Depends(require(Role.ADMIN, Role.BRANCH_ADMIN))]
 NOT_FIELDS = {"version", "updated_at", "pin_changed"}  # bookkeeping of every version
+OrderDay = Annotated[str, Field(max_length=16, description="mon .. sun")]
 TOTAL_COUNT = "X-Total-Count"  # a list's header: how many match, beyond the page
 
 
@@ -51,11 +52,13 @@ class RetailerIn(BaseModel):
     business_format: BusinessFormat | None = None
     shop_area: ShopArea | None = None
     trade_area: TradeArea | None = None
+    order_day: OrderDay | None = None
 
 
 class RetailerPatch(BaseModel):
     """An agent or supervisor changes name, class, status and phones; an administrator also the
-    branch (within those it administers), the PIN and the profile (null clears these)."""
+    branch (within those it administers), the PIN, the profile and the order day (null clears
+    these)."""
     version: int = Field(description="the version you read: a stale one is refused (409)")
     name: Name | None = None
     retailer_class: RetailerClass | None = None
@@ -67,6 +70,8 @@ class RetailerPatch(BaseModel):
     business_format: BusinessFormat | None = None
     shop_area: ShopArea | None = None
     trade_area: TradeArea | None = None
+    order_day: OrderDay | None = Field(None, description=(
+        "mon .. sun: its ordering cycle starts on its own order day; null: on its branch's"))
 
 
 class VersionOut(BaseModel):

@@ -29,10 +29,14 @@ async def test_an_order_above_the_upper_limit_carries_the_limit(api, sessions):
         product = await s.scalar(select(Product.id).where(Product.name == "中华（硬）"))
     reply = await api.post("/orders", headers=await login(api, "8001"), json={
         "retailer_id": retailer, "lines": [{"product_id": product, "quantity": 51}]})
-    assert refusal(reply, 422) == {  # class A: at most 50
+    said = refusal(reply, 422)
+    cycle = {k: said["ctx"].pop(k) for k in ("cycle_start", "cycle_end")}  # this week's
+    assert said == {  # class A: at most 50 in an ordering cycle
         "loc": ["body", "lines", 0, "quantity"], "type": "rule.retailer_upper_limit",
-        "msg": "中华（硬）: at most 50 for this retailer",
-        "ctx": {"limit": 50, "product": "中华（硬）"}}
+        "msg": "中华（硬）: at most 50 in the ordering cycle for this retailer "
+               "(0 ordered, 50 left)",
+        "ctx": {"limit": 50, "product": "中华（硬）", "ordered": 0, "allowance": 50}}
+    assert date.fromisoformat(cycle["cycle_start"]).weekday() == 0  # the branch's Monday
 
 
 async def test_an_agents_session_refusals_name_their_rule(api):

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from ivr.flow import (
+    Allowance,
     CallContext,
     CardResult,
     CheckPin,
@@ -198,3 +199,37 @@ def test_no_input_is_expected_once_done():
     flow, _ = run(ctx(), [Digits("0")])
     with pytest.raises(ValueError):
         flow.feed(Digits("1"))
+
+
+SELF_SERVICE = [Digits("5"), Digits("110100001"), CardResult(BJ), Digits("1234"),
+                PinResult(PinOutcome.OK)]
+CYCLE_ENDS_ZH = ("cycle-ends", "digit-2", "digit-0", "digit-2", "digit-6", "year", "num-10",
+                 "digit-2", "month", "num-10", "digit-3", "day")  # 二零二六年十二月十三日
+
+
+def test_self_service_tells_the_ordering_cycle_after_the_orders_and_again_on_1():
+    told = Allowance(date(2026, 12, 13), ordered=65, left=35)
+    flow, step = run(ctx(), [*SELF_SERVICE, OrdersResult(ORDERS, told)])
+    said = step.say[step.say.index("cycle-ordered"):]
+    assert said == ("cycle-ordered", "digit-6", "num-10", "digit-5", "cartons",
+                    "cycle-left", "digit-3", "num-10", "digit-5", "cartons",
+                    *CYCLE_ENDS_ZH, "self-service-menu")
+    assert step.say.index("cycle-ordered") > step.say.index("status-delivered")
+    again = flow.feed(Digits("1"))
+    assert again.say[again.say.index("cycle-ordered"):] == said
+
+
+def test_self_service_with_nothing_ordered_in_the_cycle_says_so_and_when_it_ends():
+    nothing = Allowance(date(2026, 12, 13), 0, None)
+    _, step = run(ctx(), [*SELF_SERVICE, OrdersResult((), nothing)])
+    assert step.say == ("orders-none", "cycle-nothing-ordered", *CYCLE_ENDS_ZH,
+                        "self-service-menu")
+
+
+def test_self_service_tells_the_cycle_in_english():
+    _, step = run(ctx(language="en"), [*SELF_SERVICE, OrdersResult(ORDERS, Allowance(
+        date(2026, 12, 13), ordered=50, left=0))])
+    said = step.say[step.say.index("cycle-ordered"):]
+    assert said == ("cycle-ordered", "num-50", "cartons", "cycle-left", "digit-0", "cartons",
+                    "cycle-ends", "month-12", "num-13", "digit-2", "num-1000", "num-20",
+                    "digit-6", "self-service-menu")

@@ -1,7 +1,12 @@
-"""The order review rules as pure code, table-driven: each broken rule is named with its field."""
+"""The order review rules as pure code, table-driven: each broken rule is named with its field;
+the limits count what the retailer's ordering cycle holds already."""
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import pytest
 
 from models import OrderStatus, RetailerStatus
+from models.ordering_cycle import cycle_at
 from services.ordering import Facts, Limit, Line, review, transition_refused
 
 FACTS = Facts(RetailerStatus.ACTIVE, active_products={1: "中华", 2: "玉溪", 3: "利群"},
@@ -58,8 +63,30 @@ def test_a_limit_rule_carries_its_limit_for_the_readers_words():
     upper, = review([Line(1, 11)], FACTS)
     assert upper.said() == {
         "loc": ["body", "lines", 0, "quantity"], "type": "rule.retailer_upper_limit",
-        "msg": "中华: at most 10 for this retailer", "ctx": {"limit": 10, "product": "中华"}}
+        "msg": "中华: at most 10 in the ordering cycle for this retailer (0 ordered, 10 left)",
+        "ctx": {"limit": 10, "product": "中华", "ordered": 0, "allowance": 10}}
     lower, = review([Line(1, 1)], FACTS)
-    assert lower.ctx == {"limit": 2, "product": "中华"}
+    assert lower.ctx == {"limit": 2, "product": "中华", "ordered": 0, "allowance": 10}
     on_supply, = review([Line(3, 1)], FACTS)
     assert "ctx" not in on_supply.said()  # a rule without values says none
+
+
+CYCLE = cycle_at(datetime(2026, 12, 9, 2, 0, tzinfo=UTC), 0, "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("ordered, lines, expected", [
+    ({1: 6}, [(1, 4)], []),  # 10 in the cycle: the upper limit reached, not passed
+    ({1: 6}, [(1, 5)], [("retailer_upper_limit", ("body", "lines", 0, "quantity"))]),
+    ({1: 10}, [(1, 1)], [("retailer_upper_limit", ("body", "lines", 0, "quantity"))]),
+    ({1: 1}, [(1, 1)], []),  # the lower limit of 2 reached by the cycle's total
+    ({1: 2}, [(1, 1)], []),  # a top-up once the cycle holds the lower limit
+    ({2: 5}, [(1, 2)], []),  # another product's orders do not count
+])
+def test_the_limits_hold_over_what_the_cycle_holds_already(ordered, lines, expected):
+    assert broken(lines, replace(FACTS, ordered=ordered, cycle=CYCLE)) == expected
+
+
+def test_a_refusal_in_a_cycle_says_what_was_ordered_what_is_left_and_the_cycles_days():
+    upper, = review([Line(1, 5)], replace(FACTS, ordered={1: 7}, cycle=CYCLE))
+    assert upper.ctx == {"limit": 10, "product": "中华", "ordered": 7, "allowance": 3,
+                         "cycle_start": "2026-12-07", "cycle_end": "2026-12-13"}
