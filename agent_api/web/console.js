@@ -289,6 +289,7 @@ $("#btn-preview-dial").addEventListener("click", async () => {
 
 // --- orders -------------------------------------------------------------------------------------
 let products = [];
+let allowance = null;  // the retailer's ordering cycle, per product: GET /orders/allowance
 
 async function setRetailer(r) {
   desk.retailer = r;
@@ -296,7 +297,44 @@ async function setRetailer(r) {
   const branch = r.branch_id ? `?branch_id=${r.branch_id}` : "";
   products = await api("GET", `/products${branch}`).catch(() => []);
   for (const select of document.querySelectorAll("#order-lines select")) fillProducts(select);
+  await refreshAllowance();
 }
+
+// The limits hold over the retailer's ordering cycle, all its orders of the cycle together: each
+// line says, before the order is submitted, what the cycle holds of its product with the line, what
+// may still be ordered and whether it is on supply.
+async function refreshAllowance() {
+  const r = desk.retailer;
+  const got = r ? await api("GET", `/orders/allowance?retailer_id=${r.id}`).catch(() => null) : null;
+  if (desk.retailer !== r) return;  // another retailer was chosen meanwhile
+  allowance = got;
+  show($("#order-cycle"), got ? () => tf("order.cycle", { from: got.cycle.first_day, to: got.cycle.last_day }) : null);
+  for (const line of document.querySelectorAll("#order-lines .line")) showLineAllowance(line);
+}
+
+function showLineAllowance(line) {
+  const said = line.querySelector(".allowance");
+  const ours = allowance && desk.retailer && allowance.retailer_id === desk.retailer.id;
+  const id = Number(line.querySelector("select").value);
+  const p = ours ? allowance.products.find((x) => x.product_id === id) : null;
+  said.classList.remove("error");
+  if (!p) return show(said, null);
+  const quantity = Math.max(0, Number(line.querySelector("input").value) || 0);
+  const total = p.ordered + quantity;
+  const short = p.min_quantity !== null && quantity > 0 && total < p.min_quantity;
+  said.classList.toggle("error", !p.on_supply || short || (p.allowance !== null && quantity > p.allowance));
+  show(said, () => [
+    tf("order.in_cycle", { ordered: p.ordered, total }),
+    p.allowance === null ? t("order.no_limit") : tf("order.allowance", { n: p.allowance }),
+    ...(short ? [tf("order.at_least", { n: p.min_quantity - p.ordered })] : []),
+    t(p.on_supply ? "order.on_supply" : "product.off_supply"),
+  ].join(" · "));
+}
+
+// A retailer taken off the form (a new call without one, the search's choice cleared) takes its
+// cycle with it.
+new MutationObserver(() => { if (!desk.retailer && allowance) refreshAllowance(); })
+  .observe($("#order-retailer"), { childList: true, characterData: true, subtree: true });
 
 function fillProducts(select) {
   const chosen = select.value;
@@ -322,8 +360,13 @@ function newOrderLine() {
   qty.dataset.tLabel = "field.quantity";
   qty.setAttribute("aria-label", t("field.quantity"));
   fillProducts(select);
-  line.append(select, qty);
+  const said = el("span", null, "allowance");
+  said.setAttribute("aria-live", "polite");
+  line.append(select, qty, said);
   $("#order-lines").append(line);
+  select.addEventListener("change", () => showLineAllowance(line));
+  qty.addEventListener("input", () => showLineAllowance(line));
+  showLineAllowance(line);
 }
 
 $("#order-add-line").addEventListener("click", newOrderLine);
@@ -340,6 +383,7 @@ $("#order-form").addEventListener("submit", async (ev) => {
   try {
     const order = await api("POST", "/orders", { retailer_id: desk.retailer.id, call_id: await callRowId(desk.call), lines });
     show($("#order-ok"), () => tf("order.done", { id: order.id, status: word("order", order.status), amount: order.amount }));
+    refreshAllowance();
   } catch (e) {
     showErrors($("#order-errors"), e);
   }
