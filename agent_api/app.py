@@ -16,6 +16,7 @@ from agent_api.routes import (
     call_control,
     calls,
     campaigns,
+    consultations,
     departments,
     do_not_call,
     health,
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,
                    orders, opinions, knowledge, quality, recordings, monitoring, live, wallboard,
                    campaigns, do_not_call, outbound, users, agent_accounts, opening_hours,
-                   branches, business_types, queue_settings, departments, pages):
+                   branches, business_types, queue_settings, departments, consultations,
+                   pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -1,5 +1,6 @@
 """Customer opinions (客户意见) and the work orders that dispatch them to departments, step by
-step, each step with its own deadline."""
+step, each step with its own deadline. A consultation (业务咨询) is an opinion of its own kind:
+a question on a topic and the answer given, which may raise a work order as any opinion."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ class OpinionKind(enum.StrEnum):
     COMPLAINT = "complaint"
     SUGGESTION = "suggestion"
     PRAISE = "praise"
+    CONSULTATION = "consultation"  # 业务咨询: with a topic, and the answer given
+
+
+class ConsultationTopic(enum.StrEnum):
+    PRODUCT = "product"  # 产品信息
+    ORDER = "order"  # 订单处理
+    PROMOTION = "promotion"  # 促销活动
+    POLICY = "policy"
+    OTHER = "other"
 
 
 class OpinionSubject(enum.StrEnum):
@@ -75,7 +85,12 @@ class StepTemplate(Base):
 
 class Opinion(Base):
     __tablename__ = "opinions"
-    __table_args__ = (Index("ix_opinions_branch_id_status", "branch_id", "status"),)
+    __table_args__ = (
+        Index("ix_opinions_branch_id_status", "branch_id", "status"),
+        Index("ix_opinions_kind_created_at", "kind", "created_at"),
+        CheckConstraint("(kind = 'consultation') = (topic IS NOT NULL)",
+                        name="consultation_topic"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OpinionKind]
@@ -85,7 +100,9 @@ class Opinion(Base):
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"), index=True)
     consumer_name: Mapped[str | None] = mapped_column(String(100))
     consumer_phone: Mapped[str | None] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # a consultation's question
+    topic: Mapped[ConsultationTopic | None]  # a consultation's, and only a consultation's
+    answer: Mapped[str | None] = mapped_column(Text)  # given on the call; none: to be found
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     captured_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # The retailer's branch, else the capturer's; NULL is seen by headquarters only.

@@ -29,7 +29,7 @@ Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class OpinionIn(BaseModel):
-    kind: OpinionKind
+    kind: Literal[OpinionKind.COMPLAINT, OpinionKind.SUGGESTION, OpinionKind.PRAISE]
     subject: OpinionSubject
     source: OpinionSource
     retailer_id: int | None = Field(None, description="required from a retailer; for a "
