@@ -407,6 +407,24 @@ $("#opinion-form").addEventListener("submit", async (ev) => {
   }
 });
 
+// --- consultations: the question asked, on a topic, and the answer given (none: a department's) --
+$("#consultation-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  show($("#consultation-errors"), null);
+  show($("#consultation-ok"), null);
+  const form = new FormData(ev.target);
+  const body = { topic: form.get("topic"), question: form.get("question"), answer: form.get("answer") || null,
+                 follow_up: form.get("follow_up") === "on", retailer_id: desk.retailer ? desk.retailer.id : null,
+                 call_id: await callRowId(desk.call).catch(() => null) };
+  try {
+    const made = await api("POST", "/consultations", body);
+    show($("#consultation-ok"), () => tf("consultation.done", { id: made.id, status: made.status }));
+    ev.target.reset();
+  } catch (e) {
+    showErrors($("#consultation-errors"), e);
+  }
+});
+
 // --- knowledge base -----------------------------------------------------------------------------
 $("#kb-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -466,6 +484,7 @@ function putOnForm() {
   else { desk.retailer = null; $("#order-retailer").textContent = named; }
   $("#form-retailer-name").textContent = named;
   $("#opinion-retailer").textContent = named;
+  $("#consultation-retailer").textContent = named;
   show($("#form-retailer-from"), r ? () => `· ${t(onForm.found ? "find.from_search" : "find.from_pop")}` : null);
   const back = $("#btn-pop-retailer");
   back.hidden = !onForm.found;
