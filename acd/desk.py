@@ -57,6 +57,10 @@ class NoCallToControl(Exception):
     """The agent has no call to act on."""
 
 
+class UnknownQueue(Exception):
+    """No queue of that name."""
+
+
 @dataclass(frozen=True, slots=True)
 class BridgeMember:
     """A channel found in an agent's session at resync: the agent's leg or its caller."""
@@ -197,15 +201,48 @@ class Desk:
             await self.release(agent_id, call_id)
             raise
 
-    async def hang_up_caller(self, agent: AgentInfo) -> str:
-        """The agent ends the call: the caller's channel is hung up and the agent's phone leg,
-        the session, goes back to waiting (wrap-up, then the next call). The call's id."""
+    async def hang_up_caller(self, agent: AgentInfo) -> tuple[str, bool]:
+        """The agent ends the call: the caller's channel is hung up, or sent to rate the service
+        when its queue asks, and the agent's phone leg, the session, goes back to waiting
+        (wrap-up, then the next call). The call's id, and whether the caller was surveyed."""
+        channel, call_id = self._current_call(agent)
+        policy = self._policy(self._queue_of.get(call_id, ""))
+        survey = policy is not None and policy.survey
+        await self.pbx.perform(Redirect(channel, dp.CTX_SURVEY, "s") if survey
+                               else HangUp(channel))
+        return call_id, survey
+
+    async def transfer_to_queue(self, agent: AgentInfo, queue: str) -> str:
+        """Blind transfer: the caller leaves the agent (who wraps up) and waits in `queue` with
+        the call's facts, routed by the ACD like any caller there, its waiting counted from
+        now. The call's id."""
+        channel, call_id = self._current_call(agent)
+        if queue not in self.router.policies:
+            raise UnknownQueue(queue)
+        self._joined.pop(call_id, None)
+        self._offered.discard(call_id)
+        await self.pbx.perform(Redirect(channel, dp.CTX_TRANSFER, queue))
+        return call_id
+
+    async def hold(self, agent: AgentInfo) -> str:
+        """The caller on hold with music; the agent stays on the call. The call's id."""
+        channel, call_id = self._current_call(agent)
+        await self.sessions.hold(agent.id, channel)
+        return call_id
+
+    async def resume(self, agent: AgentInfo) -> str:
+        """The held caller back with the agent. The call's id."""
+        channel, call_id = self._current_call(agent)
+        await self.sessions.resume(agent.id, channel)
+        return call_id
+
+    def _current_call(self, agent: AgentInfo) -> tuple[str, str]:
+        """The customer's channel and the call's id of the agent's current call."""
         channel = self.sessions.call_channel(agent.id)
         call_id = self.sessions.call_of(channel) if channel else None
         if channel is None or call_id is None:
             raise NoCallToControl(agent.number)
-        await self.pbx.perform(HangUp(channel))
-        return call_id
+        return channel, call_id
 
     async def release(self, agent_id: int, call_id: str) -> None:
         self._apply(self.sessions.release(agent_id, call_id))

@@ -38,7 +38,8 @@ def policy_from_row(row: QueueSettings) -> QueuePolicy:
         max_wait_seconds=row.max_wait_seconds, wrap_up_seconds=row.wrap_up_seconds,
         service_level_seconds=row.service_level_seconds,
         class_priority=tuple(sorted((str(k), int(v)) for k, v in row.class_priority.items())),
-        recording=row.recording, max_wait_offer=MaxWaitOffer(row.max_wait_offer))
+        recording=row.recording, max_wait_offer=MaxWaitOffer(row.max_wait_offer),
+        survey=row.survey)
 
 
 async def load_policies(sessions: async_sessionmaker[AsyncSession]) -> list[QueuePolicy]:

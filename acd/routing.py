@@ -98,6 +98,7 @@ class QueuePolicy:
     class_priority: tuple[tuple[str, int], ...] = ()  # retailer class -> call priority
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
     max_wait_offer: MaxWaitOffer = MaxWaitOffer.MESSAGE_OR_CALLBACK
+    survey: bool = False  # a call the agent ends goes to the satisfaction survey
     steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -29,6 +29,14 @@ from asterisk.events import BridgeEnter, BridgeLeave, Hangup, OriginateResponse,
 log = logging.getLogger("hotline.acd.sessions")
 
 
+class CallControlRefused(Exception):
+    """The call is not in a state for this (`rule` names why)."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
 class AgentSessions:
     def __init__(self, pbx: Pbx, clock: Callable[[], float] = time.time) -> None:
         self.pbx = pbx
@@ -40,6 +48,7 @@ class AgentSessions:
         self._leg_names: dict[int, str] = {}  # agent -> the phone leg's channel name
         self._conferences: set[str] = set()  # callers whose call was moved into a conference
         self._moving: set[str] = set()  # of those, the ones on their way there
+        self._held: set[str] = set()  # callers the agent put on hold (out of its bridge)
 
     def machine(self, agent_id: int) -> AgentMachine:
         return self.machines.setdefault(agent_id, AgentMachine(agent_id))
@@ -106,6 +115,29 @@ class AgentSessions:
             self._calls.pop(channel, None)
             raise
 
+    async def hold(self, agent_id: int, channel: str) -> None:
+        """The caller waits with music, out of the agent's bridge: the agent hears nothing of it
+        and stays on the call. Raises CallControlRefused or AmiError."""
+        if self.machine(agent_id).state != AgentState.ON_CALL:
+            raise CallControlRefused("call_not_connected", "the call is not connected yet")
+        if channel in self._held:
+            raise CallControlRefused("call_on_hold", "the caller is on hold already")
+        if channel in self._conferences:
+            raise CallControlRefused("call_in_conference", "a supervisor is in this call")
+        self._held.add(channel)
+        try:
+            await self.pbx.perform(Redirect(channel, dp.CTX_HOLD, "s"))
+        except AmiError:
+            self._held.discard(channel)
+            raise
+
+    async def resume(self, agent_id: int, channel: str) -> None:
+        """The held caller back in a bridge with the agent's leg. Raises CallControlRefused or
+        AmiError."""
+        if channel not in self._held:
+            raise CallControlRefused("call_not_on_hold", "the caller is not on hold")
+        await self.pbx.perform(Redirect(channel, dp.CTX_CONNECT, str(agent_id)))
+
     async def conference(self, agent_id: int) -> None:
         """Move the agent's call, caller and leg together, into a conference of the agent's
         that a supervisor can join: a two-party bridge ends when any of its channels hangs up,
@@ -159,6 +191,8 @@ class AgentSessions:
                 if machine.pause_reason != PauseReason.LOGIN:
                     return []  # already up: the engine resumed it from the PBX's own list
                 return [machine.feed(SessionUp(), now)]
+            case BridgeEnter(channel=ch) if ch.name in self._held:
+                self._held.discard(ch.name)  # back with the agent after a hold
             case BridgeEnter(channel=ch) if ch.name in self._calls:
                 agent_id, call_id = self._calls[ch.name]
                 machine = self.machine(agent_id)
@@ -172,6 +206,10 @@ class AgentSessions:
                 machine = self.machine(agent_id)
                 if machine.state == AgentState.RESERVED and machine.current_call == call_id:
                     return [machine.feed(ReleaseReservation(call_id), now)]
+                if machine.state == AgentState.ON_CALL and machine.current_call == call_id:
+                    return [machine.feed(CallEnded(call_id), now)]  # transferred from hold
+            case BridgeLeave(channel=ch) if ch.name in self._held:
+                pass  # on hold: still the agent's call
             case BridgeLeave(channel=ch) if ch.name in self._moving:
                 self._moving.discard(ch.name)  # into the conference: still on the call
             case BridgeLeave(channel=ch) if ch.name in self._calls:
@@ -206,6 +244,7 @@ class AgentSessions:
         """The call of this caller's channel is over here: forget all that was kept of it."""
         self._conferences.discard(channel)
         self._moving.discard(channel)
+        self._held.discard(channel)
         agent_id, call_id = self._calls.pop(channel)
         self._wrap_up.pop(call_id, None)
         return agent_id, call_id

@@ -35,11 +35,11 @@ FAILED_CAUSES = {1, 2, 3, 27, 28, 34, 38, 41, 42, 44, 58, 88}
 VARIABLE_COLUMNS = {
     dp.VAR_CARD: "card_number", dp.VAR_RETAILER: "retailer_id", dp.VAR_BRANCH: "branch_id",
     dp.VAR_BUSINESS_TYPE: "business_type", dp.VAR_QUEUE: "queue", dp.VAR_AGENT: "agent_id",
-    dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction",
+    dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction", dp.VAR_SURVEY: "survey_rating",
 }
 IVR_DONE = "done"
 ANNOUNCER = "CBAnn/"  # the announcer ConfBridge adds to a conference: not a call
-INT_COLUMNS = {"retailer_id", "branch_id", "agent_id"}
+INT_COLUMNS = {"retailer_id", "branch_id", "agent_id", "survey_rating"}
 DIRECTIONS = {"inbound", "outbound", "internal"}
 
 

@@ -227,6 +227,26 @@ exten => callback-only,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}
  same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "2"]?s,callback)
  same => n,Goto({dp.CTX_ACD},s,1)
 
+; A caller on hold: music, out of the agent's bridge, until the engine sends it back.
+[{dp.CTX_HOLD}]
+exten => s,1,MusicOnHold(default)
+ same => n,Goto(s,1)
+
+; An agent's blind transfer: the caller, its facts kept, waits in another queue (exten), whose
+; agents the engine delivers it to as any caller.
+[{dp.CTX_TRANSFER}]
+exten => _[A-Z].,1,Set({dp.VAR_QUEUE}=${{EXTEN}})
+ same => n,Goto({dp.CTX_ACD},s,1)
+
+; The agent ended the call of a queue that asks: the caller rates the service, one key 1..5.
+[{dp.CTX_SURVEY}]
+exten => s,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
+ same => n,Read(RATING,{prompt}/survey-ask,1,,1,8)
+ same => n,GotoIf($["${{RATING}}" = "" | "${{RATING}}" > "5" | "${{RATING}}" < "1"]?done)
+ same => n,Set({dp.VAR_SURVEY}=${{RATING}})
+ same => n,Playback({prompt}/survey-thanks)
+ same => n(done),Hangup()
+
 [{dp.CTX_FALLBACK}]
 exten => s,1,Queue({dp.FALLBACK_QUEUE},,,,{pbx.queue_max_wait})
  same => n,Goto(vm,1)

@@ -50,6 +50,10 @@ VAR_DIRECTION = "HOTLINE_DIRECTION"
 VAR_FALLBACK = "HOTLINE_FALLBACK"
 VAR_MONITOR_TARGET = "HOTLINE_MONITOR_TARGET"  # the agent leg a supervisor monitors
 VAR_MONITOR_AGENT = "HOTLINE_MONITOR_AGENT"  # and that agent's id (barging joins its conference)
+VAR_SURVEY = "HOTLINE_SURVEY"  # the caller's rating (1..5) after the agent ended the call
+CTX_SURVEY = "hotline-survey"
+CTX_TRANSFER = "hotline-transfer"  # exten: the queue a caller is transferred to
+CTX_HOLD = "hotline-hold"  # a caller the agent put on hold: music until the engine resumes it
 VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
 # Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
 VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"

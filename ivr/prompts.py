@@ -85,6 +85,11 @@ PROMPTS: dict[str, dict[str, str]] = {
     "max-wait-offer-callback": {"zh": "座席仍然繁忙。需要回电请按2，继续等待请不要挂机。",
                                 "en": "All our agents are still busy. To be called back, "
                                       "press 2. Or stay on the line."},
+    "survey-ask": {"zh": "请为刚才的服务评分：非常满意请按5，满意请按4，一般请按3，不满意请按2，"
+                         "非常不满意请按1。",
+                   "en": "Please rate our service: press 5 if you were very satisfied, down to 1 "
+                         "if you were not satisfied at all."},
+    "survey-thanks": {"zh": "感谢您的评价，再见。", "en": "Thank you for your rating. Goodbye."},
     "callback-booked": {"zh": "我们已记下您的回电请求，会尽快给您回电。再见。",
                         "en": "We will call you back as soon as we can. Goodbye."},
     "agent-number": {"zh": "请输入工号，以井号键结束。", "en": "Enter your agent number, then hash."},

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -54,6 +54,8 @@ class QueueSettings(Base):
     # retailer class -> priority
     class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
+    # the caller is asked to rate the service when the agent ends the call
+    survey: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     branch: Mapped[Branch] = relationship(lazy="joined")
     business_type: Mapped[BusinessType] = relationship(lazy="joined")

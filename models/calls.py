@@ -54,6 +54,7 @@ class Call(Base):
     hangup_cause: Mapped[int | None]  # Q.850 cause code
     hangup_cause_text: Mapped[str | None] = mapped_column(String(100))
     last_step: Mapped[str | None] = mapped_column(String(64))  # e.g. the IVR state at hangup
+    survey_rating: Mapped[int | None]  # 1..5, keyed by the caller after the agent ended the call
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", cascade="all, delete-orphan", passive_deletes=True,

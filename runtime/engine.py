@@ -140,9 +140,21 @@ class Engine:
     async def hang_up_caller(self, agent: AgentInfo, by: str) -> None:
         """The agent (or a supervisor, `by`) ends the agent's call; the session stays up. The
         call's events say who."""
-        call_id = await self.desk.hang_up_caller(agent)
+        call_id, surveyed = await self.desk.hang_up_caller(agent)
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
-                                               "AgentHangup", {"by": by}))
+                                               "AgentHangup", {"by": by, "survey": surveyed}))
+
+    async def transfer_to_queue(self, agent: AgentInfo, queue: str, by: str) -> None:
+        """The agent's caller waits in `queue` for its agents; the call's events say so."""
+        call_id = await self.desk.transfer_to_queue(agent, queue)
+        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
+                                               "Transfer", {"by": by, "to_queue": queue}))
+
+    async def hold(self, agent: AgentInfo, by: str, resume: bool = False) -> None:
+        """The agent's caller on hold (music), or back with the agent; in the call's events."""
+        call_id = await (self.desk.resume(agent) if resume else self.desk.hold(agent))
+        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
+                                               "Resume" if resume else "Hold", {"by": by}))
 
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it

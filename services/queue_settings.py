@@ -36,6 +36,7 @@ class QueueFields:
     class_priority: tuple[tuple[str, int], ...] = ()
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
     max_wait_offer: MaxWaitOffer = MaxWaitOffer.MESSAGE_OR_CALLBACK
+    survey: bool = False
 
 
 def view(policy: QueuePolicy, target: int, own: bool) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def view(policy: QueuePolicy, target: int, own: bool) -> dict[str, Any]:
                           "branches": list(s.branches)} for s in policy.overflow],
             "max_wait_seconds": None if policy.max_wait_seconds is None
             else int(policy.max_wait_seconds),
-            "max_wait_offer": policy.max_wait_offer.value,
+            "max_wait_offer": policy.max_wait_offer.value, "survey": policy.survey,
             "class_priority": dict(policy.class_priority), "recording": policy.recording.value,
             "own_settings": own}
 
@@ -94,6 +95,7 @@ async def put(session: AsyncSession, actor: Principal, queue: str,
     row.class_priority = dict(fields.class_priority)
     row.recording = fields.recording
     row.max_wait_offer = fields.max_wait_offer
+    row.survey = fields.survey
     try:
         after = view(policy_from_row(row), row.service_level_target, True)
     except ValueError as exc:  # the routing's own rules: steps that only widen, levels 1..10

@@ -1,16 +1,28 @@
 """Call control of an agent's current call: the agent (or a supervisor of its branch) acts on
 the PBX; each action is in the call's events."""
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
-from acd.desk import NoCallToControl
+from acd.desk import Desk, NoCallToControl, UnknownQueue
+from acd.sessions import CallControlRefused
 from agent_api.auth import CurrentUser
 from agent_api.deps import get_engine
 from agent_api.errors import pbx_failed
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
-from services.errors import Conflict, Violation
+from services.errors import Conflict, Refused, Violation
+from services.principal import Principal
 
 router = APIRouter(prefix="/agents/{number}/call", tags=["call control"])
+
+
+class TransferIn(BaseModel):
+    queue: str = Field(max_length=64, description="e.g. SH-complaint, HQ-order")
+
+
+def _no_call(number: str) -> Conflict:
+    return Conflict([Violation("no_call", ("path", "number"), f"agent {number} has no call",
+                               {"agent": number})])
 
 
 @router.post("/hangup", status_code=204)
@@ -20,7 +32,48 @@ async def hang_up(number: str, request: Request, desk: DeskDep, user: CurrentUse
     try:
         await get_engine(request).hang_up_caller(agent, user.username)
     except NoCallToControl:
-        raise Conflict([Violation("no_call", ("path", "number"),
-                                  f"agent {number} has no call", {"agent": number})]) from None
+        raise _no_call(number) from None
+    except AmiError as exc:
+        raise pbx_failed(exc) from None
+
+
+@router.post("/hold", status_code=204)
+async def hold(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
+    """The caller hears music and nothing of the agent; the agent stays on the call."""
+    await _hold(request, desk, user, number, resume=False)
+
+
+@router.post("/resume", status_code=204)
+async def resume(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
+    """The held caller back with the agent."""
+    await _hold(request, desk, user, number, resume=True)
+
+
+async def _hold(request: Request, desk: Desk, user: Principal, number: str, resume: bool) -> None:
+    agent = _acting_on(desk, number, user)
+    try:
+        await get_engine(request).hold(agent, user.username, resume=resume)
+    except NoCallToControl:
+        raise _no_call(number) from None
+    except CallControlRefused as exc:
+        raise Conflict([Violation(exc.rule, ("path", "number"), str(exc),
+                                  {"agent": number})]) from None
+    except AmiError as exc:
+        raise pbx_failed(exc) from None
+
+
+@router.post("/transfer", status_code=204)
+async def transfer(number: str, body: TransferIn, request: Request, desk: DeskDep,
+                   user: CurrentUser) -> None:
+    """Blind transfer: the caller waits in another queue (another branch's, headquarters') with
+    the call's facts and reaches an agent of it with the screen-pop; this agent wraps up."""
+    agent = _acting_on(desk, number, user)
+    try:
+        await get_engine(request).transfer_to_queue(agent, body.queue, user.username)
+    except NoCallToControl:
+        raise _no_call(number) from None
+    except UnknownQueue:
+        raise Refused([Violation("unknown_queue", ("body", "queue"), f"no queue {body.queue!r}",
+                                 {"queue": body.queue})]) from None
     except AmiError as exc:
         raise pbx_failed(exc) from None

@@ -30,6 +30,8 @@ class CallOut(BaseModel):
     ended_at: datetime | None
     outcome: str
     last_step: str | None
+    survey_rating: int | None = Field(description="1..5, keyed by the caller when the agent "
+                                                  "ended a call of a surveyed queue")
 
 
 class IvrStepOut(BaseModel):

@@ -41,6 +41,8 @@ class QueueSettingsIn(BaseModel):
     class_priority: dict[str, int] = Field(default_factory=dict, max_length=10,
                                            description='retailer class -> priority, e.g. {"A": 2}')
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
+    survey: bool = Field(False, description="the caller rates the service (a key 1..5) when the "
+                                            "agent ends the call")
 
 
 class OverflowOut(BaseModel):
@@ -62,6 +64,7 @@ class QueueSettingsOut(BaseModel):
     max_wait_offer: MaxWaitOffer
     class_priority: dict[str, int]
     recording: RecordingPolicy
+    survey: bool
     own_settings: bool = Field(description="false: the defaults")
 
 

@@ -187,6 +187,7 @@ export const QueuesPane = {
     <el-table-column :label="tr('field.max_wait_seconds')" width="200"><template #default="{ row }">{{ row.max_wait_seconds === null ? '—' : row.max_wait_seconds + ' s · ' + tr('offer.' + row.max_wait_offer) }}</template></el-table-column>
     <el-table-column :label="tr('field.overflow')"><template #default="{ row }">{{ overflowText(row.overflow) }}</template></el-table-column>
     <el-table-column :label="tr('field.recording')" width="110"><template #default="{ row }">{{ tr('recording.' + row.recording) }}</template></el-table-column>
+    <el-table-column :label="tr('field.survey')" width="110"><template #default="{ row }">{{ row.survey ? '✓' : '—' }}</template></el-table-column>
     <el-table-column width="100"><template #default="{ row }">
       <el-button size="small" @click="edit(row)">{{ tr('btn.edit') }}</el-button></template></el-table-column>
   </el-table>
@@ -199,6 +200,7 @@ export const QueuesPane = {
       <el-form-item :label="tr('field.overflow')"><el-input v-model="form.overflowText" name="overflow" :placeholder="tr('msg.overflow_hint')" /></el-form-item>
       <el-form-item :label="tr('field.max_wait_offer')"><el-select v-model="form.max_wait_offer" id="max-wait-offer">
         <el-option v-for="o in ['message_or_callback', 'message', 'callback']" :key="o" :value="o" :label="tr('offer.' + o)" /></el-select></el-form-item>
+      <el-form-item :label="tr('field.survey')"><el-checkbox v-model="form.survey" name="survey" :label="tr('msg.survey_hint')" /></el-form-item>
       <el-form-item :label="tr('field.recording')"><el-select v-model="form.recording">
         <el-option v-for="r in ['always', 'on_demand', 'never']" :key="r" :value="r" :label="tr('recording.' + r)" /></el-select></el-form-item>
   </admin-dialog>
@@ -220,7 +222,7 @@ export const QueuesPane = {
     async function save() {
       const body = { wrap_up_seconds: form.wrap_up_seconds, service_level_seconds: form.service_level_seconds,
         service_level_target: form.service_level_target, min_level: form.min_level, recording: form.recording,
-        max_wait_offer: form.max_wait_offer,
+        max_wait_offer: form.max_wait_offer, survey: form.survey,
         class_priority: form.class_priority, max_wait_seconds: form.max_wait === "" ? null : Number(form.max_wait),
         overflow: overflowOf(form.overflowText) };
       await submit(() => props.api("PUT", `/queue-settings/${form.queue}`, body), load);

@@ -138,6 +138,7 @@ async def test_an_administrator_adds_a_holiday_and_a_queues_offer_at_the_longest
     row = page.locator("#queues tr.queue-BJ-order")
     await row.get_by_role("button", name="修改").click()
     await choose(page, "max-wait-offer", "仅回电")
+    await page.locator("#queue-form").get_by_text("座席结束通话后请来电者按键评分").click()
     await page.locator("#save-queue").click()
     await expect(row).to_contain_text("仅回电")
 
@@ -149,7 +150,8 @@ async def test_an_administrator_adds_a_holiday_and_a_queues_offer_at_the_longest
     await expect(entries).to_have_count(1)
     await expect(entries.nth(0)).to_contain_text("节假日")
     async with database() as s:
-        offer = await s.scalar(select(QueueSettings.max_wait_offer).join(Branch).where(
-            Branch.code == "BJ"))
+        offer, survey = (await s.execute(select(
+            QueueSettings.max_wait_offer, QueueSettings.survey).join(Branch).where(
+            Branch.code == "BJ"))).one()
         day = await s.scalar(select(Holiday.day).where(Holiday.name == "春节"))
-    assert offer == "callback" and str(day) == "2027-02-06"
+    assert (offer, survey, str(day)) == ("callback", True, "2027-02-06")

@@ -13,7 +13,7 @@ SETTINGS = {"wrap_up_seconds": 30, "service_level_seconds": 15, "service_level_t
             "min_level": 3, "overflow": [{"after_seconds": 20, "min_level": 1},
                                          {"after_seconds": 45, "branches": ["HQ"]}],
             "max_wait_seconds": 120, "max_wait_offer": "callback", "class_priority": {"A": 3},
-            "recording": "on_demand"}
+            "recording": "on_demand", "survey": True}
 
 
 def policy(api, queue: str):
@@ -34,7 +34,7 @@ async def test_a_queue_is_routed_by_its_new_settings_at_once(api):
     assert (routed.wrap_up_seconds, routed.min_level, routed.max_wait_seconds) == (30, 3, 120)
     assert [s.branches for s in routed.overflow] == [(), ("HQ",)]
     assert routed.recording == "on_demand" and routed.priority_of("A") == 3
-    assert routed.max_wait_offer == "callback"
+    assert routed.max_wait_offer == "callback" and routed.survey
 
     assert (await api.delete("/queue-settings/BJ-order", headers=admin)).status_code == 204
     assert policy(api, "BJ-order").wrap_up_seconds == 10  # the default again

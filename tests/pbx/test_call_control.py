@@ -5,7 +5,10 @@ import time
 
 import pytest
 
+from asterisk.dialplan import CTX_HOLD, CTX_SESSION
+from asterisk.events import BridgeEnter, BridgeLeave
 from asterisk.sipp_phone import Keys, Pause
+from runtime.live import agent_topic
 from tests.pbx.helpers import wait_for_calls
 
 pytestmark = pytest.mark.pbx
@@ -44,4 +47,119 @@ async def test_the_agent_hangs_up_the_caller_and_takes_the_next_call_on_the_same
     rows = {c.caller_number: c for c in await wait_for_calls(r.engine, 2)}
     assert rows["13300000001"].agent_id == agent_id
     hung_up = [e for e in rows["13300000001"].events if e.kind == "AgentHangup"]
-    assert [e.data for e in hung_up] == [{"by": "admin"}], "not in the call's events"
+    assert [e.data for e in hung_up] == [{"by": "admin", "survey": False}], "not in the events"
+
+
+async def test_a_caller_rates_the_service_after_the_agent_ends_the_call(rig, sipp):
+    r = await rig(("8001",), {"BJ-order": {"survey": True}})
+    await r.login("8001")
+    # The caller keys 4 well after the agent will have ended the call (the test ends it as
+    # soon as they are bridged, ~7 s in): the survey's question is asked by then.
+    call = asyncio.create_task(sipp.call(
+        "4000", script=[*ORDER_BJ, Pause(12_000), Keys("4")], caller="13300000001",
+        hold_ms=8000, timeout=60))
+    await r.joined("13300000001")
+    assert (await r.engine.http.post("/agents/8001/call/hangup")).status_code == 204
+    await r.wait_state("8001", ("wrap_up", "available"))  # the agent is free at once
+    await call
+    [row] = [c for c in await wait_for_calls(r.engine, 1) if c.caller_number == "13300000001"]
+    assert (row.survey_rating, row.agent_id) == (4, await r.agent_id("8001"))
+    listed = (await r.engine.http.get(f"/calls/{row.id}")).json()
+    assert listed["survey_rating"] == 4
+
+
+async def bridged_with(r, caller: str, agent_id: int, after: float, timeout: float = 30) -> None:
+    """Until the caller is bridged with that agent's leg (after `after`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entered = [(at, e) for at, e in r.events if isinstance(e, BridgeEnter)]
+        for at, e in entered:
+            if at > after and e.channel.caller_num == caller:
+                legs = {leg.channel.exten for _, leg in entered
+                        if leg.bridge_id == e.bridge_id and leg.channel.context == CTX_SESSION}
+                if str(agent_id) in legs:
+                    return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{caller} never bridged with agent {agent_id}")
+
+
+async def test_a_blind_transfer_to_another_queue_reaches_its_agent_with_the_screen_pop(
+        rig, sipp):
+    r = await rig(("8001", "8002"))  # 8001 takes orders; 8002 complaints, not orders
+    await r.login("8001", "8002")
+    ids = {n: await r.agent_id(n) for n in ("8001", "8002")}
+    feed = r.engine.hub.subscribe(agent_topic(ids["8002"]))
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=14_000, timeout=60))
+    _, first = await r.joined("13300000001")
+    assert first == ids["8001"]
+
+    http = r.engine.http
+    unknown = await http.post("/agents/8001/call/transfer", json={"queue": "BJ-nothing"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "queue"]
+    asked = time.monotonic()
+    moved = await http.post("/agents/8001/call/transfer", json={"queue": "BJ-complaint"})
+    assert moved.status_code == 204, moved.text
+    await bridged_with(r, "13300000001", ids["8002"], asked)
+    print(f"transfer asked -> caller bridged with the next agent: {time.monotonic() - asked:.2f} s")
+    while (event := await asyncio.wait_for(feed.next(), 15)).kind != "screen_pop":
+        pass
+    assert event.data["retailer"]["name"] == "朝阳便利店"  # the call's facts came along
+    await r.wait_state("8001", ("wrap_up", "available"))
+    await call
+    [row] = [c for c in await wait_for_calls(r.engine, 1) if c.caller_number == "13300000001"]
+    assert (row.queue, row.agent_id) == ("BJ-complaint", ids["8002"])
+    assert [e.data for e in row.events if e.kind == "Transfer"] == [
+        {"by": "admin", "to_queue": "BJ-complaint"}]
+
+
+async def test_on_hold_the_caller_hears_music_apart_from_the_agent_who_stays_on_the_call(
+        rig, sipp):
+    r = await rig(("8001",))
+    await r.login("8001")
+    agent_id = await r.agent_id("8001")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=15_000, timeout=60))
+    joined, _ = await r.joined("13300000001")
+    http = r.engine.http
+    assert (await http.post("/agents/8001/call/resume")).json()["detail"][0]["type"] == \
+        "rule.call_not_on_hold"
+
+    held_at = time.monotonic()
+    assert (await http.post("/agents/8001/call/hold")).status_code == 204
+    caller = r.engine.desk.sessions.call_channel(agent_id)
+    await in_hold_music(r, caller)
+    await until(r, lambda e: isinstance(e, BridgeLeave) and e.channel.name == caller, held_at,
+                "the caller is still bridged with the agent")
+    assert (await r.agent("8001"))["state"] == "on_call"  # the agent stays on the call
+    again = await http.post("/agents/8001/call/hold")
+    assert again.json()["detail"][0]["type"] == "rule.call_on_hold"
+
+    resumed_at = time.monotonic()
+    assert (await http.post("/agents/8001/call/resume")).status_code == 204
+    await bridged_with(r, "13300000001", agent_id, resumed_at)
+    await call
+    [row] = [c for c in await wait_for_calls(r.engine, 1) if c.caller_number == "13300000001"]
+    assert row.agent_id == agent_id and row.hangup_cause == 16  # the caller ended it
+    assert [e.kind for e in row.events if e.kind in ("Hold", "Resume")] == ["Hold", "Resume"]
+    await r.wait_state("8001", ("wrap_up", "available"))
+
+
+async def in_hold_music(r, caller: str, timeout: float = 15) -> None:
+    """Until the PBX lists the caller in the hold context (MusicOnHold), out of any bridge."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.channel.name == caller and c.channel.context == CTX_HOLD
+               for c in await r.engine.pbx.live_channels()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{caller} is not in the hold music")
+
+
+async def until(r, matches, after: float, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(at > after and matches(e) for at, e in r.events):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(what)
