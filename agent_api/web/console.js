@@ -14,6 +14,7 @@ const desk = {
   epoch: null,
   seq: null,
   fed: 0,             // states the live feed has set: a reply still on its way is older
+  held: false,        // the caller is on hold
   socket: null,
   retry: 500,
 };
@@ -62,6 +63,7 @@ async function start() {
   refreshHistory();
   refreshPreviewCampaigns();
   setInterval(refreshPreviewCampaigns, 15000);
+  loadQueues().catch(deskError);
 }
 
 // --- the agent's state --------------------------------------------------------------------------
@@ -70,6 +72,9 @@ const ALLOWED = {  // which buttons make sense in which state
   "btn-available": ["paused"],
   "btn-pause": ["available", "wrap_up", "paused"],
   "btn-hangup": ["on_call"],
+  "btn-hold": ["on_call"],
+  "btn-transfer": ["on_call"],
+  "transfer-queue": ["on_call"],
   "btn-wrapup": ["wrap_up"],
   "btn-logout": ["available", "paused", "wrap_up", "session_lost"],
 };
@@ -81,6 +86,8 @@ function setState(state, seconds = 0) {
   show(badge, () => word("agent_state", state));
   badge.dataset.state = state;
   for (const [id, states] of Object.entries(ALLOWED)) $(`#${id}`).disabled = !states.includes(state);
+  if (state !== "on_call") desk.held = false;
+  show($("#btn-hold"), () => t(desk.held ? "btn.resume" : "btn.hold"));
 }
 
 setInterval(() => {
@@ -102,6 +109,41 @@ for (const button of document.querySelectorAll("button[data-action]")) {
       deskError(e);
     }
   });
+}
+
+// Hold: the caller hears music and nothing of the agent, until resumed.
+$("#btn-hold").addEventListener("click", async () => {
+  try {
+    await api("POST", `/agents/${desk.me.agent_number}/call/${desk.held ? "resume" : "hold"}`);
+    desk.held = !desk.held;
+    show($("#btn-hold"), () => t(desk.held ? "btn.resume" : "btn.hold"));
+    show($("#desk-error"), null);
+  } catch (e) {
+    deskError(e);
+  }
+});
+
+// Blind transfer to another queue (any branch's, headquarters'): the caller keeps its facts and
+// reaches an agent of that queue; this agent wraps up, as the feed tells.
+$("#btn-transfer").addEventListener("click", async () => {
+  try {
+    await api("POST", `/agents/${desk.me.agent_number}/call/transfer`, { queue: $("#transfer-queue").value });
+    show($("#desk-error"), null);
+  } catch (e) {
+    deskError(e);
+  }
+});
+
+const queues = { branches: [], types: [] };
+function fillQueues() {
+  const name = (bt) => (language() === "zh" ? bt.name_zh : bt.name_en);
+  $("#transfer-queue").replaceChildren(...queues.branches.flatMap((b) => queues.types
+    .filter((bt) => bt.code !== "self_service")
+    .map((bt) => { const o = el("option", `${b.name} · ${name(bt)}`); o.value = `${b.code}-${bt.code}`; return o; })));
+}
+async function loadQueues() {
+  [queues.branches, queues.types] = await Promise.all([api("GET", "/branches"), api("GET", "/business-types")]);
+  fillQueues();
 }
 
 // Hanging up the caller keeps the session: the feed tells the wrap-up that follows.
@@ -590,7 +632,10 @@ $("#find-results").addEventListener("click", (ev) => {
 
 $("#btn-pop-retailer").addEventListener("click", () => choose(null));
 
-languages(() => { for (const select of document.querySelectorAll("#order-lines select")) fillProducts(select); });
+languages(() => {
+  for (const select of document.querySelectorAll("#order-lines select")) fillProducts(select);
+  fillQueues();
+});
 show($("#state"), () => word("agent_state", desk.state));
 show($("#link"), () => t("link.offline"));
 if (desk.token) start().catch(signOut);

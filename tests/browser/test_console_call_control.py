@@ -30,3 +30,33 @@ async def test_the_agent_hangs_up_from_the_console_and_stays_in_the_session(rig,
     await expect(page.locator("#btn-hangup")).to_be_disabled()
     await r.wait_state("8001", "available", timeout=30)
     await expect(state).to_have_attribute("data-state", "available")
+
+
+async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp, page):
+    r = await rig(("8001", "8002"), serve=True)  # 8002 takes complaints, not orders
+    await r.login("8002")
+    await sign_in(page, r.base_url)
+    state = page.locator("#state")
+    await page.click("#btn-login")
+    await expect(state).to_have_attribute("data-state", "available", timeout=30000)
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=20000, timeout=90))
+    await expect(state).to_have_attribute("data-state", "on_call", timeout=30000)
+
+    hold = page.locator("#btn-hold")
+    await expect(hold).to_have_text("保持")
+    await hold.click()
+    await expect(hold).to_have_text("恢复通话")
+    await expect(state).to_have_attribute("data-state", "on_call")  # still the agent's call
+    await hold.click()
+    await expect(hold).to_have_text("保持")
+
+    await page.select_option("#transfer-queue", "BJ-complaint")
+    await expect(page.locator("#transfer-queue option:checked")).to_have_text(
+        "北京分公司 Beijing · 投诉建议")
+    await page.click("#btn-transfer")
+    await expect(state).to_have_attribute("data-state", "wrap_up")
+    _, taken_by = await r.joined("13300000001")  # the first bridge: this agent
+    await r.wait_state("8002", "on_call", timeout=30)  # the complaint agent has the caller now
+    await call
+    assert taken_by == await r.agent_id("8001")
