@@ -140,6 +140,7 @@ export const MenuPane = {
     <el-form-item :label="tr('field.name_zh')"><el-input v-model="form.name_zh" name="name_zh" /></el-form-item>
     <el-form-item :label="tr('field.name_en')"><el-input v-model="form.name_en" name="name_en" /></el-form-item>
     <el-form-item :label="tr('field.menu_key')"><el-input v-model="form.menu_key" name="menu_key" maxlength="1" style="width:80px" /></el-form-item>
+    <el-form-item :label="tr('field.sort_order')"><el-input-number v-model="form.sort_order" name="sort_order" :min="0" :max="1000" :placeholder="tr('msg.last')" /></el-form-item>
   </admin-dialog>
   <el-dialog v-model="upload.open" :title="tr('btn.upload_prompt') + ' · ' + upload.code" width="440px" destroy-on-close>
     <p>{{ tr('msg.prompt_hint') }}</p>
@@ -154,12 +155,13 @@ export const MenuPane = {
 </div>`,
   setup(props) {
     const types = ref([]);
-    const { form, open, submit } = useForm(props, { code: "", name_zh: "", name_en: "", menu_key: "" });
+    const { form, open, submit } = useForm(props, { code: "", name_zh: "", name_en: "", menu_key: "", sort_order: null });
     const { form: upload, open: openUpload, submit: submitUpload } = useForm(props, { code: "", lang: "zh", file: null });
     const act = useAction(props);
     async function load() { types.value = await props.api("GET", "/business-types"); }
     async function save() {
       const body = { name_zh: form.name_zh, name_en: form.name_en, menu_key: form.menu_key };
+      if (form.sort_order !== null && form.sort_order !== undefined) body.sort_order = form.sort_order;
       await submit(() => (form.editing ? props.api("PATCH", `/business-types/${form.code}`, body)
         : props.api("POST", "/business-types", { ...body, code: form.code })), load);
     }

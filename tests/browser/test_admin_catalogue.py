@@ -154,7 +154,7 @@ async def test_an_administrator_changes_supply_and_a_retailers_limit(office, pag
     await page.locator("#limit-form .min-quantity input").fill("70")
     await page.locator("#limit-form .min-quantity input").press("Tab")
     await page.locator("#save-limit").click()
-    await expect(page.locator("#limit-form .problem")).to_have_text("单次上限: 上限不能低于下限")
+    await expect(page.locator("#limit-form .problem")).to_have_text("每周期上限: 上限不能低于下限")
 
 
 async def test_operations_edit_an_article_and_keep_the_do_not_call_list(office, page, database):
