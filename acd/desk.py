@@ -35,7 +35,7 @@ from acd.routing import (
 )
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
-from asterisk.actions import HangUp, Pbx, Redirect
+from asterisk.actions import HangUp, MuteAudio, Pbx, Redirect, SendDigits
 from asterisk.ami import AmiError, AmiItem
 from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin, VarSet
 from models import (
@@ -234,6 +234,26 @@ class Desk:
         """The held caller back with the agent. The call's id."""
         channel, call_id = self._current_call(agent)
         await self.sessions.resume(agent.id, channel)
+        return call_id
+
+    async def mute(self, agent: AgentInfo, muted: bool) -> str:
+        """The agent's microphone off (or on again): the caller hears nothing of the agent,
+        the agent still hears the caller. The call's id."""
+        _, call_id = self._current_call(agent)
+        leg = self.sessions.leg_channel(agent.id)
+        if leg is None:
+            raise NoCallToControl(agent.number)
+        await self.pbx.perform(MuteAudio(leg, muted))
+        return call_id
+
+    async def send_digits(self, agent: AgentInfo, digits: str) -> str:
+        """DTMF to the far end of the agent's call, as if keyed on the agent's phone. The
+        call's id."""
+        _, call_id = self._current_call(agent)
+        leg = self.sessions.leg_channel(agent.id)
+        if leg is None:
+            raise NoCallToControl(agent.number)
+        await self.pbx.perform(SendDigits(leg, digits))
         return call_id
 
     def _current_call(self, agent: AgentInfo) -> tuple[str, str]:

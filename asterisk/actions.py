@@ -62,6 +62,23 @@ class MuteRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class MuteAudio:
+    """Silence (or not) what a channel sends into the PBX: an agent's microphone, muted."""
+
+    channel: str
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SendDigits:
+    """DTMF digits as if keyed on `channel`'s phone: the bridge carries them to the far end (an
+    outside IVR the agent navigates)."""
+
+    channel: str
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReloadModule:
     """Reread a module's configuration (res_pjsip.so: the phones' accounts); calls stay up."""
 
@@ -69,7 +86,7 @@ class ReloadModule:
 
 
 PbxAction = (Redirect | HangUp | Originate | StartRecording | StopRecording | MuteRecording
-             | ReloadModule)
+             | MuteAudio | SendDigits | ReloadModule)
 
 
 class Pbx(Protocol):
@@ -105,6 +122,12 @@ def ami_fields(action: PbxAction) -> tuple[str, dict[str, str | list[str]]]:
         case MuteRecording(channel, muted):
             return "MixMonitorMute", {"Channel": channel, "Direction": "both",
                                       "State": "1" if muted else "0"}
+        case MuteAudio(channel, muted):
+            return "MuteAudio", {"Channel": channel, "Direction": "in",
+                                 "State": "on" if muted else "off"}
+        case SendDigits(channel, digits):  # one digit: PlayDTMF plays one
+            return "PlayDTMF", {"Channel": channel, "Digit": digits, "Duration": "200",
+                                "Receive": "true"}
         case ReloadModule(module):
             return "Reload", {"Module": module}
     raise TypeError(f"not a PBX action: {action!r}")
@@ -144,6 +167,10 @@ class AmiPbx:
         return self.ami.connected
 
     async def perform(self, action: PbxAction) -> None:
+        if isinstance(action, SendDigits) and len(action.digits) > 1:
+            for digit in action.digits:
+                await self.ami.action(*ami_fields(SendDigits(action.channel, digit)))
+            return
         await self.ami.action(*ami_fields(action))
 
     async def live_channels(self) -> list[LiveChannel]:

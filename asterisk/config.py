@@ -21,6 +21,7 @@ MODULES = (
     # media
     "codec_ulaw", "codec_alaw", "codec_gsm", "codec_resample", "format_gsm", "format_wav",
     "format_pcm", "format_sln", "format_wav_gsm", "res_musiconhold", "res_timing_timerfd",
+    "res_mutestream",  # an agent's microphone muted (AMI MuteAudio)
     # bridges
     "bridge_simple", "bridge_native_rtp", "bridge_softmix", "bridge_holding",
     # applications and functions

@@ -156,6 +156,16 @@ class Engine:
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
                                                "Resume" if resume else "Hold", {"by": by}))
 
+    async def mute(self, agent: AgentInfo, muted: bool, by: str) -> None:
+        call_id = await self.desk.mute(agent, muted)
+        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
+                                               "Mute" if muted else "Unmute", {"by": by}))
+
+    async def send_digits(self, agent: AgentInfo, digits: str, by: str) -> None:
+        call_id = await self.desk.send_digits(agent, digits)
+        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
+                                               "Digits", {"by": by, "digits": digits}))
+
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it
         (a monitor, a test); the function returned stops it."""

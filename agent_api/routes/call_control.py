@@ -1,5 +1,7 @@
 """Call control of an agent's current call: the agent (or a supervisor of its branch) acts on
 the PBX; each action is in the call's events."""
+from collections.abc import Awaitable
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
@@ -29,12 +31,7 @@ def _no_call(number: str) -> Conflict:
 async def hang_up(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The caller is hung up; the agent's session stays up (wrap-up, then the next call)."""
     agent = _acting_on(desk, number, user)
-    try:
-        await get_engine(request).hang_up_caller(agent, user.username)
-    except NoCallToControl:
-        raise _no_call(number) from None
-    except AmiError as exc:
-        raise pbx_failed(exc) from None
+    await _control(number, get_engine(request).hang_up_caller(agent, user.username))
 
 
 @router.post("/hold", status_code=204)
@@ -58,6 +55,39 @@ async def _hold(request: Request, desk: Desk, user: Principal, number: str, resu
     except CallControlRefused as exc:
         raise Conflict([Violation(exc.rule, ("path", "number"), str(exc),
                                   {"agent": number})]) from None
+    except AmiError as exc:
+        raise pbx_failed(exc) from None
+
+
+class MuteIn(BaseModel):
+    muted: bool
+
+
+class DigitsIn(BaseModel):
+    digits: str = Field(pattern=r"^[0-9*#]{1,32}$", description="e.g. 1 or 2#")
+
+
+@router.post("/mute", status_code=204)
+async def mute(number: str, body: MuteIn, request: Request, desk: DeskDep,
+               user: CurrentUser) -> None:
+    """The agent's microphone off (the caller hears nothing of the agent) or on again."""
+    agent = _acting_on(desk, number, user)
+    await _control(number, get_engine(request).mute(agent, body.muted, user.username))
+
+
+@router.post("/digits", status_code=204)
+async def send_digits(number: str, body: DigitsIn, request: Request, desk: DeskDep,
+                      user: CurrentUser) -> None:
+    """DTMF digits to the far end (an outside IVR the agent is navigating)."""
+    agent = _acting_on(desk, number, user)
+    await _control(number, get_engine(request).send_digits(agent, body.digits, user.username))
+
+
+async def _control(number: str, action: Awaitable[None]) -> None:
+    try:
+        await action
+    except NoCallToControl:
+        raise _no_call(number) from None
     except AmiError as exc:
         raise pbx_failed(exc) from None
 

@@ -6,10 +6,12 @@ import time
 import pytest
 
 from asterisk.dialplan import CTX_HOLD, CTX_SESSION
-from asterisk.events import BridgeEnter, BridgeLeave
-from asterisk.sipp_phone import Keys, Pause
+from asterisk.events import BridgeEnter, BridgeLeave, DTMFEnd
+from asterisk.sipp_phone import Keys, Pause, Tone
 from runtime.live import agent_topic
+from tests.pbx.audio import heard
 from tests.pbx.helpers import wait_for_calls
+from tests.pbx.test_recording import AGENT_HZ, AUDIBLE_DB, CALLER_HZ, finished
 
 pytestmark = pytest.mark.pbx
 
@@ -163,3 +165,43 @@ async def until(r, matches, after: float, what: str, timeout: float = 15) -> Non
             return
         await asyncio.sleep(0.05)
     raise AssertionError(what)
+
+
+async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, sipp, settings):
+    # The engine does not read the PBX's DTMF events (the IVR reads keys by AGI): this test
+    # does, to see the digits sent to the caller.
+    settings.ami.read += ",dtmf"
+    r = await rig(("8001",), tones={"8001": Tone(AGENT_HZ, 60_000)})
+    await r.login("8001")
+    # The caller's own tone keeps the recording on the wall clock while the agent is silent.
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ + [Tone(CALLER_HZ, 16_000)],
+                                         caller="13300000001", hold_ms=500, timeout=60))
+    await r.joined("13300000001")
+    http = r.engine.http
+    await asyncio.sleep(2)  # the agent heard for a while: the recording's first stretch
+    muting = time.monotonic()
+    reply = await http.post("/agents/8001/call/mute", json={"muted": True})
+    assert reply.status_code == 204, reply.text
+    muted = time.monotonic()
+    await asyncio.sleep(3)  # a silence long enough to measure in the recording
+    unmuting = time.monotonic()
+    assert (await http.post("/agents/8001/call/mute", json={"muted": False})).status_code == 204
+    unmuted = time.monotonic()
+    sent_at = time.monotonic()
+    assert (await http.post("/agents/8001/call/digits", json={"digits": "12#"})).status_code \
+        == 204
+    bad = await http.post("/agents/8001/call/digits", json={"digits": "12a"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "digits"]
+    caller = r.engine.desk.sessions.call_channel(await r.agent_id("8001"))
+    await until(r, lambda e: isinstance(e, DTMFEnd) and e.channel.name == caller
+                and e.direction == "Sent" and e.digit == "#", sent_at, "the digits were not sent")
+    await call
+
+    # What the caller heard (its recording): the agent, a silence of about the mute, the agent.
+    path = r.settings.recordings_dir / (await finished(r)).file
+    stretches = heard(path, AGENT_HZ, AUDIBLE_DB)
+    assert len(stretches) == 2, stretches
+    (first, length), (second, _) = stretches
+    silence = second - (first + length)
+    # no shorter than the mute surely lasted, no longer than it may have (a window's margin)
+    assert unmuting - muted - 0.5 <= silence <= unmuted - muting + 0.5, stretches
