@@ -15,6 +15,7 @@ const desk = {
   seq: null,
   fed: 0,             // states the live feed has set: a reply still on its way is older
   held: false,        // the caller is on hold
+  muted: false,       // the agent's microphone is off
   socket: null,
   retry: 500,
 };
@@ -73,6 +74,9 @@ const ALLOWED = {  // which buttons make sense in which state
   "btn-pause": ["available", "wrap_up", "paused"],
   "btn-hangup": ["on_call"],
   "btn-hold": ["on_call"],
+  "btn-mute": ["on_call"],
+  "dtmf": ["on_call"],
+  "btn-dtmf": ["on_call"],
   "btn-transfer": ["on_call"],
   "transfer-queue": ["on_call"],
   "btn-wrapup": ["wrap_up"],
@@ -86,8 +90,9 @@ function setState(state, seconds = 0) {
   show(badge, () => word("agent_state", state));
   badge.dataset.state = state;
   for (const [id, states] of Object.entries(ALLOWED)) $(`#${id}`).disabled = !states.includes(state);
-  if (state !== "on_call") desk.held = false;
+  if (state !== "on_call") { desk.held = false; desk.muted = false; }
   show($("#btn-hold"), () => t(desk.held ? "btn.resume" : "btn.hold"));
+  show($("#btn-mute"), () => t(desk.muted ? "btn.unmute" : "btn.mute"));
 }
 
 setInterval(() => {
@@ -122,6 +127,31 @@ $("#btn-hold").addEventListener("click", async () => {
     deskError(e);
   }
 });
+
+// Mute: the caller hears nothing of the agent until unmuted.
+$("#btn-mute").addEventListener("click", async () => {
+  try {
+    await api("POST", `/agents/${desk.me.agent_number}/call/mute`, { muted: !desk.muted });
+    desk.muted = !desk.muted;
+    show($("#btn-mute"), () => t(desk.muted ? "btn.unmute" : "btn.mute"));
+    show($("#desk-error"), null);
+  } catch (e) {
+    deskError(e);
+  }
+});
+
+// Keys to the far end (an outside IVR), as if keyed on the agent's phone.
+async function sendDigits() {
+  try {
+    await api("POST", `/agents/${desk.me.agent_number}/call/digits`, { digits: $("#dtmf").value });
+    $("#dtmf").value = "";
+    show($("#desk-error"), null);
+  } catch (e) {
+    deskError(e);
+  }
+}
+$("#btn-dtmf").addEventListener("click", sendDigits);
+$("#dtmf").addEventListener("keydown", (ev) => { if (ev.key === "Enter") sendDigits(); });
 
 // Blind transfer to another queue (any branch's, headquarters'): the caller keeps its facts and
 // reaches an agent of that queue; this agent wraps up, as the feed tells.

@@ -50,6 +50,15 @@ async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp,
     await expect(state).to_have_attribute("data-state", "on_call")  # still the agent's call
     await hold.click()
     await expect(hold).to_have_text("保持")
+    mute = page.locator("#btn-mute")
+    await mute.click()
+    await expect(mute).to_have_text("取消静音")
+    await mute.click()
+    await expect(mute).to_have_text("静音")
+    await page.fill("#dtmf", "12#")
+    await page.press("#dtmf", "Enter")
+    await expect(page.locator("#dtmf")).to_have_value("")  # sent
+    await expect(page.locator("#desk-error")).to_be_empty()
 
     await page.select_option("#transfer-queue", "BJ-complaint")
     await expect(page.locator("#transfer-queue option:checked")).to_have_text(
