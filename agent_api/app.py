@@ -14,6 +14,7 @@ from agent_api.routes import (
     branches,
     business_types,
     call_control,
+    callbacks,
     calls,
     campaigns,
     consultations,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                    orders, opinions, knowledge, quality, recordings, monitoring, live, wallboard,
                    campaigns, do_not_call, outbound, users, agent_accounts, opening_hours,
                    branches, business_types, queue_settings, departments, consultations,
-                   pages):
+                   callbacks, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app

@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -97,3 +106,8 @@ class CallbackRequest(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[CallbackStatus] = mapped_column(default=CallbackStatus.PENDING, index=True)
+    # Closed from the console's inbox: by whom (the signed-in user), when, and how it went.
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # services.callbacks.OUTCOMES
+    note: Mapped[str | None] = mapped_column(Text)

@@ -9,6 +9,7 @@ from sqlalchemy import desc, select
 from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session
 from models import Role, Voicemail, utcnow
+from services.errors import Conflict, Violation
 
 router = APIRouter(prefix="/voicemails", tags=["voicemails"],
                    dependencies=[Depends(require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))])
@@ -31,7 +32,7 @@ class VoicemailOut(BaseModel):
 
 
 class MarkHandled(BaseModel):
-    handled_by: str = Field(min_length=1, max_length=100)
+    """Who handled it is the signed-in user, never a name the client sends."""
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -64,8 +65,11 @@ async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session,
                        user: CurrentUser) -> Voicemail:
     vm = await _voicemail(session, user, voicemail_id)
     if vm.handled_at is not None:
-        raise HTTPException(409, f"voicemail {voicemail_id} was handled by {vm.handled_by}")
-    vm.handled_at, vm.handled_by, vm.note = utcnow(), body.handled_by, body.note
+        raise Conflict([Violation(
+            "voicemail_already_handled", ("path", "voicemail_id"),
+            f"voicemail {voicemail_id} was handled by {vm.handled_by}",
+            {"voicemail": voicemail_id, "handled_by": vm.handled_by})])
+    vm.handled_at, vm.handled_by, vm.note = utcnow(), user.username, body.note
     await session.commit()
     return vm
 
