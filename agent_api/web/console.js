@@ -1,6 +1,6 @@
 // The agent console: one page, kept current by the agent's live events (no polling). Every word
 // from the dictionary (i18n.js), Chinese first; times at the reader's clock, durations as mm:ss.
-import { $, Said, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
+import { $, ApiError, Said, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
 import { language, localTime, mmss, t, tf, word } from "./i18n.js";
 
 const desk = {
@@ -64,7 +64,7 @@ async function start() {
   refreshHistory();
   refreshPreviewCampaigns();
   setInterval(refreshPreviewCampaigns, 15000);
-  loadQueues().catch(deskError);
+  loadQueues().catch(deskError).then(refreshInbox);
 }
 
 // --- the agent's state --------------------------------------------------------------------------
@@ -234,7 +234,7 @@ function handle(frame) {
       break;
     case "call_offered": offered(d); break;
     case "screen_pop": popped(d); break;
-    case "call_ended": $("#disposition-form").hidden = false; refreshHistory(); break;
+    case "call_ended": $("#disposition-form").hidden = false; refreshHistory(); refreshInbox(); break;
     case "task_overdue": refreshTasks(); break;
   }
 }
@@ -529,6 +529,101 @@ async function refreshHistory() {
   show($("#history-table tbody"), () => calls.map((c) => row([
     minutes(c.offered_at), c.caller_number, c.queue || "", word("outcome", c.outcome)])));
 }
+
+// --- the inbox: voicemails and queue callbacks to handle ----------------------------------------
+// Listed by the API for the agent's branch; each is marked handled here (the API records who).
+// There is no click-to-dial yet: the agent dials the number shown on the phone.
+const inbox = { voicemails: [], callbacks: [] };
+const OUTCOMES = ["reached", "no_answer", "wrong_number", "other"];
+
+function queueWords(branchCode, type) {  // "BJ", "order" -> 北京分公司 · 订货
+  const b = queues.branches.find((x) => x.code === branchCode);
+  const bt = queues.types.find((x) => x.code === type);
+  const typeName = bt ? (language() === "zh" ? bt.name_zh : bt.name_en) : type || "";
+  return [b ? b.name : branchCode, typeName].filter(Boolean).join(" · ");
+}
+const branchCodeOf = (id) => (queues.branches.find((b) => b.id === id) || {}).code || "";
+function queueOf(name) {  // a queue is "<BRANCH>-<type>"
+  const at = name.indexOf("-");
+  return at < 0 ? name : queueWords(name.slice(0, at), name.slice(at + 1));
+}
+
+async function refreshInbox() {
+  try {
+    [inbox.voicemails, inbox.callbacks] = await Promise.all([
+      api("GET", "/voicemails?handled=false"), api("GET", "/callbacks?status=pending")]);
+    show($("#inbox-errors"), null);
+  } catch (e) {
+    showErrors($("#inbox-errors"), e);
+  }
+  $("#inbox-count").textContent = String(inbox.voicemails.length + inbox.callbacks.length);
+  show($("#inbox-voicemails"), () => (inbox.voicemails.length
+    ? inbox.voicemails.map(voicemailItem) : [el("li", t("inbox.no_voicemails"), "muted")]));
+  show($("#inbox-callbacks"), () => (inbox.callbacks.length
+    ? inbox.callbacks.map(callbackItem) : [el("li", t("inbox.no_callbacks"), "muted")]));
+}
+
+function voicemailItem(vm) {
+  const li = el("li");
+  li.dataset.voicemail = String(vm.id);
+  li.append(el("span", tf("inbox.voicemail", {
+    caller: vm.caller_number, retailer: vm.card_number || t("inbox.unknown_retailer"),
+    queue: queueWords(branchCodeOf(vm.branch_id), vm.business_type), at: minutes(vm.recorded_at),
+    duration: mmss(vm.duration_ms / 1000) })), " ", el("strong", tf("inbox.dial", { number: vm.caller_number })));
+  const player = el("audio");
+  player.controls = true;
+  player.hidden = true;
+  const listen = el("button", t("btn.listen"));
+  listen.type = "button";
+  listen.addEventListener("click", () => listenTo(vm, player, listen));
+  const done = el("button", t("btn.mark_handled"));
+  done.type = "button";
+  done.addEventListener("click", () => markHandled(`/voicemails/${vm.id}/handled`, {}));
+  li.append(" ", listen, " ", done, player);
+  return li;
+}
+
+// The audio is fetched with the agent's token (an <audio> cannot send it) and played from memory.
+async function listenTo(vm, player, button) {
+  try {
+    const reply = await fetch(`/voicemails/${vm.id}/audio`, { headers: { Authorization: `Bearer ${desk.token}` } });
+    if (!reply.ok) throw new ApiError(reply.status, [reply.statusText], (await reply.json().catch(() => ({}))).detail);
+    player.src = URL.createObjectURL(await reply.blob());
+    player.hidden = false;
+    button.hidden = true;
+    await player.play().catch(() => {});  // a browser may refuse to start on its own: the controls stay
+  } catch (e) {
+    showErrors($("#inbox-errors"), e);
+  }
+}
+
+function callbackItem(cb) {
+  const li = el("li");
+  li.dataset.callback = String(cb.id);
+  const retailer = cb.retailer_name ? `${cb.retailer_name} (${cb.card_number})` : t("inbox.unknown_retailer");
+  li.append(el("span", tf("inbox.callback", { caller: cb.caller_number, retailer, queue: queueOf(cb.queue),
+    at: minutes(cb.requested_at) })), " ", el("strong", tf("inbox.dial", { number: cb.caller_number })));
+  const outcome = el("select");
+  outcome.setAttribute("aria-label", t("field.callback_outcome"));
+  outcome.append(...OUTCOMES.map((code) => { const o = el("option", t(`callback_outcome.${code}`)); o.value = code; return o; }));
+  const done = el("button", t("btn.mark_handled"));
+  done.type = "button";
+  done.addEventListener("click", () => markHandled(`/callbacks/${cb.id}/handled`, { outcome: outcome.value }));
+  li.append(" ", outcome, " ", done);
+  return li;
+}
+
+async function markHandled(path, body) {
+  try {
+    await api("POST", path, body);
+    show($("#inbox-errors"), null);
+  } catch (e) {
+    showErrors($("#inbox-errors"), e);
+  }
+  await refreshInbox();
+}
+
+$("#btn-inbox-refresh").addEventListener("click", () => refreshInbox());
 
 // --- the retailer on the forms: the screen-pop's, or one found by card, phone or name -----------
 // A caller the IVR did not identify (or a retailer with no call at all) is found here; the one
