@@ -38,6 +38,7 @@ const template = `
       <span id="who">{{ me.username }} · {{ tr('role.' + me.role) }}</span>
       <span class="spacer"></span>
       <el-button link id="lang" @click="switchLanguage">{{ tr('app.language') }}</el-button>
+      <el-button id="own-password" @click="openOwn({}, true)">{{ tr('btn.change_password') }}</el-button>
       <el-button id="signout" @click="signOut">{{ tr('app.signout') }}</el-button>
     </header>
     <div class="page">
@@ -129,6 +130,10 @@ const template = `
       <el-form-item :label="tr('field.agent')"><el-input v-model="form.agent" name="agent" /></el-form-item>
       <el-form-item :label="tr('field.sip_endpoint')"><el-input v-model="form.sip_endpoint" name="sip_endpoint" /></el-form-item>
     </admin-dialog>
+    <admin-dialog :form="own" :tr="tr" name="own-password" :title="tr('btn.change_password')" width="420px" @save="saveOwn">
+      <el-form-item :label="tr('field.current')"><el-input v-model="own.current" name="current" type="password" autocomplete="current-password" /></el-form-item>
+      <el-form-item :label="tr('field.new')"><el-input v-model="own.new" name="new" type="password" autocomplete="new-password" /></el-form-item>
+    </admin-dialog>
   </div>
 </el-config-provider>`;
 
@@ -175,6 +180,9 @@ createApp({
     const { form, open: openForm, submit } = useForm({ tr, said }, { id: null, username: "", password: "", role: "agent",
       branch: "", agent: "", sip_endpoint: "" });
     const act = useAction({ tr, said });
+    // Anyone signed in changes their own password here, administrator or not.
+    const { form: own, open: openOwn, submit: submitOwn } = useForm({ tr, said }, { current: "", new: "" });
+    const saveOwn = () => submitOwn(() => api("POST", "/auth/password", { current: own.current, new: own.new }));
     const when = (iso) => localTime(iso);
     const word = (k, x) => (x === null || x === undefined ? "—" : k === "role" ? tr(`role.${x}`)
       : k === "active" ? tr(x ? "state.active" : "state.disabled") : k === "branch" ? branchName(x)
@@ -247,7 +255,7 @@ createApp({
       await api("POST", `/users/${row.id}/password`, { password: value });
     }, { done: "msg.password_reset" });
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
-    return { api, said, lang, me, tab, users, audit, branches, signin, filters, entities, form, tr, locale, mayAdminister, keepsCatalogue,
+    return { own, openOwn, saveOwn, api, said, lang, me, tab, users, audit, branches, signin, filters, entities, form, tr, locale, mayAdminister, keepsCatalogue,
       keepsDepartments, mayUse, roles, actions,
       when, shown, entityId, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
   },

@@ -83,11 +83,27 @@ async def test_an_administrator_manages_users_in_chinese_and_english(office, pag
 async def test_a_user_who_is_no_administrator_is_told_so(office, page):
     await sign_in(page, office, "supervisor")
     await expect(page.get_by_role("alert")).to_have_text("无权访问此页面")
+    # but changes their own password here
+    await page.locator("#own-password").click()
+    form = page.locator("#own-password-form")
+    await form.locator("input[name=current]").fill("wrong-one")
+    await form.locator("input[name=new]").fill("a new passphrase")
+    await page.locator("#save-own-password").click()
+    await expect(form.locator(".problem")).to_have_text("当前密码: 当前密码不正确")
+    await form.locator("input[name=current]").fill(DEMO_PASSWORD)
+    await page.locator("#save-own-password").click()
+    await expect(form).to_be_hidden()
+    await page.locator("#signout").click()
+    await page.locator("#signin-form input[name=username]").fill("supervisor")
+    await page.locator("#signin-form input[name=password]").fill("a new passphrase")
+    await page.locator("#signin-form button[type=submit]").click()
+    await expect(page.locator("#who")).to_contain_text("supervisor")
     await page.locator("#signout").click()
     await page.locator("#signin-form input[name=username]").fill("admin")
     await page.locator("#signin-form input[name=password]").fill("wrong")
     await page.locator("#signin-form button[type=submit]").click()
-    await expect(page.get_by_role("alert")).to_have_text("用户名或密码不正确")
+    refused = page.locator("#signin-form").get_by_role("alert")
+    await expect(refused).to_have_text("用户名或密码不正确")
 
 
 async def test_an_administrator_creates_an_agent_with_skills_and_reads_its_phone_account(
