@@ -35,7 +35,7 @@ from acd.routing import (
 )
 from acd.sessions import AgentSessions
 from asterisk import dialplan as dp
-from asterisk.actions import HangUp, MuteAudio, Pbx, Redirect, SendDigits
+from asterisk.actions import HangUp, Pbx, Redirect
 from asterisk.ami import AmiError, AmiItem
 from asterisk.events import Channel, Hangup, QueueCallerAbandon, QueueCallerJoin, VarSet
 from models import (
@@ -51,14 +51,6 @@ log = logging.getLogger("hotline.acd")
 
 CALLER_FACTS = {dp.VAR_RETAILER_CLASS: "class", dp.VAR_LANGUAGE: "language",
                 dp.VAR_RETAILER: "retailer"}
-
-
-class NoCallToControl(Exception):
-    """The agent has no call to act on."""
-
-
-class UnknownQueue(Exception):
-    """No queue of that name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,68 +193,15 @@ class Desk:
             await self.release(agent_id, call_id)
             raise
 
-    async def hang_up_caller(self, agent: AgentInfo) -> tuple[str, bool]:
-        """The agent ends the call: the caller's channel is hung up, or sent to rate the service
-        when its queue asks, and the agent's phone leg, the session, goes back to waiting
-        (wrap-up, then the next call). The call's id, and whether the caller was surveyed."""
-        channel, call_id = self._current_call(agent)
-        policy = self._policy(self._queue_of.get(call_id, ""))
-        survey = policy is not None and policy.survey
-        await self.pbx.perform(Redirect(channel, dp.CTX_SURVEY, "s") if survey
-                               else HangUp(channel))
-        return call_id, survey
+    def policy_of_call(self, call_id: str) -> QueuePolicy | None:
+        """The policy of the queue the call came through (while the ACD knows the call)."""
+        return self._policy(self._queue_of.get(call_id, ""))
 
-    async def transfer_to_queue(self, agent: AgentInfo, queue: str) -> str:
-        """Blind transfer: the caller leaves the agent (who wraps up) and waits in `queue` with
-        the call's facts, routed by the ACD like any caller there, its waiting counted from
-        now. The call's id."""
-        channel, call_id = self._current_call(agent)
-        if queue not in self.router.policies:
-            raise UnknownQueue(queue)
+    def waits_afresh(self, call_id: str) -> None:
+        """The call will join another queue (a transfer): it waits there from when it joins,
+        and may be offered that queue's maximum-wait choices."""
         self._joined.pop(call_id, None)
         self._offered.discard(call_id)
-        await self.pbx.perform(Redirect(channel, dp.CTX_TRANSFER, queue))
-        return call_id
-
-    async def hold(self, agent: AgentInfo) -> str:
-        """The caller on hold with music; the agent stays on the call. The call's id."""
-        channel, call_id = self._current_call(agent)
-        await self.sessions.hold(agent.id, channel)
-        return call_id
-
-    async def resume(self, agent: AgentInfo) -> str:
-        """The held caller back with the agent. The call's id."""
-        channel, call_id = self._current_call(agent)
-        await self.sessions.resume(agent.id, channel)
-        return call_id
-
-    async def mute(self, agent: AgentInfo, muted: bool) -> str:
-        """The agent's microphone off (or on again): the caller hears nothing of the agent,
-        the agent still hears the caller. The call's id."""
-        _, call_id = self._current_call(agent)
-        leg = self.sessions.leg_channel(agent.id)
-        if leg is None:
-            raise NoCallToControl(agent.number)
-        await self.pbx.perform(MuteAudio(leg, muted))
-        return call_id
-
-    async def send_digits(self, agent: AgentInfo, digits: str) -> str:
-        """DTMF to the far end of the agent's call, as if keyed on the agent's phone. The
-        call's id."""
-        _, call_id = self._current_call(agent)
-        leg = self.sessions.leg_channel(agent.id)
-        if leg is None:
-            raise NoCallToControl(agent.number)
-        await self.pbx.perform(SendDigits(leg, digits))
-        return call_id
-
-    def _current_call(self, agent: AgentInfo) -> tuple[str, str]:
-        """The customer's channel and the call's id of the agent's current call."""
-        channel = self.sessions.call_channel(agent.id)
-        call_id = self.sessions.call_of(channel) if channel else None
-        if channel is None or call_id is None:
-            raise NoCallToControl(agent.number)
-        return channel, call_id
 
     async def release(self, agent_id: int, call_id: str) -> None:
         self._apply(self.sessions.release(agent_id, call_id))

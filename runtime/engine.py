@@ -11,6 +11,7 @@ from typing import TypedDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd import pbx_state
+from acd.call_control import CallControl
 from acd.call_log import CallLog
 from acd.desk import Desk
 from acd.monitoring import Monitors
@@ -70,6 +71,7 @@ class Engine:
         self.desk = Desk(pbx, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder)
         self.monitors = Monitors(pbx, self.desk.sessions)
+        self.call_control = CallControl(self.desk)
         self.recording_control = RecordingControl(pbx, self.desk.sessions, self.recorder)
         self.dialer = Dialer(pbx, OutboundDesk(self.desk), sessions, settings.dialer,
                              self._abandon_message)
@@ -140,29 +142,29 @@ class Engine:
     async def hang_up_caller(self, agent: AgentInfo, by: str) -> None:
         """The agent (or a supervisor, `by`) ends the agent's call; the session stays up. The
         call's events say who."""
-        call_id, surveyed = await self.desk.hang_up_caller(agent)
+        call_id, surveyed = await self.call_control.hang_up_caller(agent)
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
                                                "AgentHangup", {"by": by, "survey": surveyed}))
 
     async def transfer_to_queue(self, agent: AgentInfo, queue: str, by: str) -> None:
         """The agent's caller waits in `queue` for its agents; the call's events say so."""
-        call_id = await self.desk.transfer_to_queue(agent, queue)
+        call_id = await self.call_control.transfer_to_queue(agent, queue)
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
                                                "Transfer", {"by": by, "to_queue": queue}))
 
     async def hold(self, agent: AgentInfo, by: str, resume: bool = False) -> None:
         """The agent's caller on hold (music), or back with the agent; in the call's events."""
-        call_id = await (self.desk.resume(agent) if resume else self.desk.hold(agent))
+        call_id = await self.call_control.hold(agent, resume)
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
                                                "Resume" if resume else "Hold", {"by": by}))
 
     async def mute(self, agent: AgentInfo, muted: bool, by: str) -> None:
-        call_id = await self.desk.mute(agent, muted)
+        call_id = await self.call_control.mute(agent, muted)
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
                                                "Mute" if muted else "Unmute", {"by": by}))
 
     async def send_digits(self, agent: AgentInfo, digits: str, by: str) -> None:
-        call_id = await self.desk.send_digits(agent, digits)
+        call_id = await self.call_control.send_digits(agent, digits)
         self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
                                                "Digits", {"by": by, "digits": digits}))
 

@@ -5,7 +5,8 @@ from collections.abc import Awaitable
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from acd.desk import Desk, NoCallToControl, UnknownQueue
+from acd.call_control import NoCallToControl, UnknownQueue
+from acd.desk import Desk
 from acd.sessions import CallControlRefused
 from agent_api.auth import CurrentUser
 from agent_api.deps import get_engine

@@ -1,0 +1,79 @@
+"""An agent's control of its current call: hang up (or hand the caller to the satisfaction
+survey), blind transfer to a queue, hold and resume, mute, keys to the far end. Each becomes a
+typed action on the caller's channel or the agent's leg; the agent's session stays up."""
+from acd.desk import Desk
+from acd.roster import AgentInfo
+from asterisk import dialplan as dp
+from asterisk.actions import HangUp, MuteAudio, Redirect, SendDigits
+
+
+class NoCallToControl(Exception):
+    """The agent has no call to act on."""
+
+
+class UnknownQueue(Exception):
+    """No queue of that name."""
+
+
+class CallControl:
+    def __init__(self, desk: Desk) -> None:
+        self.desk, self.sessions, self.pbx = desk, desk.sessions, desk.pbx
+
+    async def hang_up_caller(self, agent: AgentInfo) -> tuple[str, bool]:
+        """The agent ends the call: the caller's channel is hung up, or sent to rate the service
+        when its queue asks, and the agent's phone leg, the session, goes back to waiting
+        (wrap-up, then the next call). The call's id, and whether the caller was surveyed."""
+        channel, call_id = self._current_call(agent)
+        policy = self.desk.policy_of_call(call_id)
+        survey = policy is not None and policy.survey
+        await self.pbx.perform(Redirect(channel, dp.CTX_SURVEY, "s") if survey
+                               else HangUp(channel))
+        return call_id, survey
+
+    async def transfer_to_queue(self, agent: AgentInfo, queue: str) -> str:
+        """Blind transfer: the caller leaves the agent (who wraps up) and waits in `queue` with
+        the call's facts, routed by the ACD like any caller there, its waiting counted from
+        now. The call's id."""
+        channel, call_id = self._current_call(agent)
+        if queue not in self.desk.router.policies:
+            raise UnknownQueue(queue)
+        self.desk.waits_afresh(call_id)
+        await self.pbx.perform(Redirect(channel, dp.CTX_TRANSFER, queue))
+        return call_id
+
+    async def hold(self, agent: AgentInfo, resume: bool = False) -> str:
+        """The caller on hold with music (the agent stays on the call), or back with the agent.
+        The call's id."""
+        channel, call_id = self._current_call(agent)
+        await (self.sessions.resume if resume else self.sessions.hold)(agent.id, channel)
+        return call_id
+
+    async def mute(self, agent: AgentInfo, muted: bool) -> str:
+        """The agent's microphone off (or on again): the caller hears nothing of the agent,
+        the agent still hears the caller. The call's id."""
+        call_id, leg = self._current_leg(agent)
+        await self.pbx.perform(MuteAudio(leg, muted))
+        return call_id
+
+    async def send_digits(self, agent: AgentInfo, digits: str) -> str:
+        """DTMF to the far end of the agent's call, as if keyed on the agent's phone. The
+        call's id."""
+        call_id, leg = self._current_leg(agent)
+        await self.pbx.perform(SendDigits(leg, digits))
+        return call_id
+
+    def _current_call(self, agent: AgentInfo) -> tuple[str, str]:
+        """The customer's channel and the call's id of the agent's current call."""
+        channel = self.sessions.call_channel(agent.id)
+        call_id = self.sessions.call_of(channel) if channel else None
+        if channel is None or call_id is None:
+            raise NoCallToControl(agent.number)
+        return channel, call_id
+
+    def _current_leg(self, agent: AgentInfo) -> tuple[str, str]:
+        """The call's id and the agent's phone leg on it."""
+        _, call_id = self._current_call(agent)
+        leg = self.sessions.leg_channel(agent.id)
+        if leg is None:
+            raise NoCallToControl(agent.number)
+        return call_id, leg
