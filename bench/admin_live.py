@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from connect_latency import prepare, run, softphone  # noqa: E402
+from connect_latency import prepare, run, softphone, stop  # noqa: E402
 from httpx import ASGITransport, AsyncClient  # noqa: E402
 
 from agent_api.app import create_app  # noqa: E402
@@ -95,7 +95,9 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         async with app.router.lifespan_context(app):
             engine = app.state.engine
             await engine.ami.wait_connected(timeout=10)
-            async with AsyncClient(transport=ASGITransport(app), base_url="http://bench") as http:
+            # in process (ASGI): the address is only a name, nothing is fetched
+            client = AsyncClient(transport=ASGITransport(app), base_url="http://127.0.0.1")
+            async with client as http:
                 token = (await http.post("/auth/token", data={
                     "username": "admin", "password": DEMO_PASSWORD})).json()["access_token"]
                 http.headers["Authorization"] = f"Bearer {token}"
@@ -106,12 +108,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
                     available.append(ready)
                     menu.append(await menu_round(http, engine, settings))
     finally:
-        await pbx.down()
-        await db.dispose()
-        for proc in procs:
-            if proc.returncode is None:
-                proc.kill()
-            await proc.wait()
+        await stop(pbx, db, procs)
     return {"rounds": args.rounds, "goal_s": GOAL_S,
             "agent_created_to_registered": summary(registered),
             "agent_created_to_available": summary(available),

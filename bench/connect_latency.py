@@ -156,6 +156,16 @@ async def callers(settings: Settings, work: Path, calls: int, rate: float, limit
             await proc.wait()
 
 
+async def stop(pbx, db, procs: list) -> None:
+    """The PBX down, the database closed, every sipp phone stopped."""
+    await pbx.down()
+    await db.dispose()
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
 async def prepare(work: Path, agents: int, rtp_ports: int):
     """Settings on free ports, and a migrated demo database with `agents` bench agents:
     (settings, database engine, sessions, the agents' numbers)."""
@@ -201,12 +211,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
             await asyncio.sleep(2)
             undelivered = len(timing.decided)
     finally:
-        await pbx.down()
-        await db.dispose()
-        for proc in procs:
-            if proc.returncode is None:
-                proc.kill()
-            await proc.wait()
+        await stop(pbx, db, procs)
     decision, redirect, pbx_side = zip(*timing.samples) if timing.samples else ((), (), ())
     return {"agents": args.agents, "calls": args.calls, "rate": args.rate,
             "sipp_exit_code": exit_code, "delivered": len(timing.samples),
