@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from acd.roster import AgentInfo
 from dialer.schedule import Calendar, RetryRule, parse_retries, parse_windows
+from dialer.standing import STANDING
 from models import Campaign, DialingMode, RecordingPolicy
 
 
@@ -22,9 +23,10 @@ class Plan:
     calendar: Calendar
     detect_machines: bool
     recording: RecordingPolicy
-    skill: str | None  # agents with this skill work it (in `branch`, if set) ...
-    branch: str | None
+    skill: str | None  # agents with this skill work it (in `branch`, if set; all of the
+    branch: str | None  # branch's without a skill) ...
     agent_ids: frozenset[int]  # ... and these agents
+    standing: bool  # a branch's callbacks or own calls: never finished for want of contacts
 
     @classmethod
     def of(cls, c: Campaign) -> Plan:
@@ -33,10 +35,13 @@ class Plan:
                    Calendar(parse_windows(c.windows), c.starts_on, c.ends_on),
                    c.detect_machines, c.recording,
                    c.business_type.code if c.business_type else None,
-                   c.branch.code if c.branch else None, frozenset(a.id for a in c.agents))
+                   c.branch.code if c.branch else None, frozenset(a.id for a in c.agents),
+                   c.purpose in STANDING)
 
     def works(self, agent: AgentInfo) -> bool:
         if agent.id in self.agent_ids:
             return True
-        return (self.skill is not None and self.skill in agent.skills
+        if self.skill is None and self.branch is None:
+            return False
+        return ((self.skill is None or self.skill in agent.skills)
                 and (self.branch is None or agent.branch == self.branch))

@@ -18,6 +18,7 @@ from acd.agent_state import AgentState
 from acd.outbound import OutboundDesk
 from asterisk.actions import Pbx
 from asterisk.ami import AmiItem
+from dialer.callbacks import CallbackIntake
 from dialer.calls import OutboundCalls
 from dialer.dials import Dial
 from dialer.figures import AttemptCounts, attempt_counts
@@ -27,7 +28,17 @@ from dialer.plan import Plan
 from dialer.schedule import ContactPolicy
 from dialer.selection import ContactSelection
 from dialer.settings import DialerSettings
-from models import Campaign, CampaignState, Contact, ContactStatus, DialingMode, utcnow
+from dialer.standing import STANDING, standing_campaign
+from models import (
+    Branch,
+    Campaign,
+    CampaignPurpose,
+    CampaignState,
+    Contact,
+    ContactStatus,
+    DialingMode,
+    utcnow,
+)
 
 log = logging.getLogger("hotline.dialer")
 
@@ -49,8 +60,10 @@ class DialRefused(Exception):
 class Dialer:
     def __init__(self, pbx: Pbx, desk: OutboundDesk, sessions: async_sessionmaker[AsyncSession],
                  settings: DialerSettings, abandon_message: Callable[[str], str],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 caller_id: str, clock: Callable[[], float] = time.monotonic) -> None:
+        """`caller_id`: the number the standing campaigns (callbacks, agents' own calls) show."""
         self.pbx, self.desk, self.sessions, self.settings = pbx, desk, sessions, settings
+        self.caller_id = caller_id
         self.clock = clock
         policy = ContactPolicy(settings.calls_per_retailer_per_day,
                                settings.quiet_hours_after_abandon)
@@ -60,6 +73,8 @@ class Dialer:
         self.contacts = ContactSelection(sessions, policy, settings.trunk, clock)
         self.calls = OutboundCalls(pbx, desk, self.outcomes, self.pacers, settings, policy,
                                    abandon_message, clock)
+        self.callbacks = CallbackIntake(sessions, caller_id)
+        self._standing = asyncio.Lock()  # one maker of a branch's standing campaigns at a time
         self._loaded_at = -math.inf
         self._counts: dict[int, AttemptCounts] = {}  # running campaigns' attempts
         self._today = utcnow().date()
@@ -86,6 +101,8 @@ class Dialer:
     async def tick(self) -> None:
         now = self.clock()
         if now - self._loaded_at >= RELOAD_SECONDS:
+            await self.schedule_callbacks()
+            await self.callbacks.close_finished()
             await self._reload()
             self._loaded_at = now
         await self.calls.check(now)
@@ -93,6 +110,11 @@ class Dialer:
             for plan in list(self.plans.values()):
                 await self._pace(plan, now)
         self.ticks += 1
+
+    async def schedule_callbacks(self) -> None:
+        """Callback requests not yet given to the dialer become contacts of their campaign."""
+        async with self._standing:
+            await self.callbacks.schedule()
 
     async def flush(self) -> None:
         """Until every outcome so far is stored."""
@@ -175,15 +197,70 @@ class Dialer:
     async def dial_preview(self, agent_id: int, campaign_id: int, contact_id: int) -> int:
         """The agent asked for this contact's call: the agent is claimed, the call placed; the
         attempt's id. Raises DialRefused."""
-        plan = self._preview_plan(agent_id, campaign_id)
+        return await self._dial_for(agent_id, self._preview_plan(agent_id, campaign_id),
+                                    contact_id)
+
+    async def call_back(self, agent_id: int, contact_id: int) -> int:
+        """The agent calls a callback's contact now (from the inbox), whatever the campaign's
+        mode: the attempt's id. Raises DialRefused."""
+        async with self.sessions() as s:
+            campaign_id = await s.scalar(select(Contact.campaign_id)
+                                         .where(Contact.id == contact_id))
+        plan = await self._running(campaign_id)
+        if plan is None:
+            raise DialRefused("campaign_not_running", "its campaign is not running",
+                              contact=contact_id)
+        if not self.desk.works(agent_id, plan.works):
+            raise DialRefused("campaign_not_worked",
+                              f"the agent does not work campaign {plan.name!r}",
+                              campaign=plan.name)
+        return await self._dial_for(agent_id, plan, contact_id)
+
+    async def dial_number(self, agent_id: int, branch: str, phone: str,
+                          retailer_id: int | None, name: str, time_zone: str) -> int:
+        """Click-to-dial: the agent's own call to `phone`, as a contact of the branch's own
+        calls campaign, so the do-not-call list and the contact policy apply to it as to any
+        call. The attempt's id. Raises DialRefused."""
+        async with self._standing, self.sessions() as s, s.begin():
+            found = await s.scalar(select(Branch).where(Branch.code == branch))
+            if found is None:
+                raise DialRefused("unknown_branch", f"no branch {branch!r}", branch=branch)
+            campaign = await standing_campaign(s, found, CampaignPurpose.MANUAL, self.caller_id)
+            contact = await s.scalar(select(Contact).where(Contact.campaign_id == campaign.id,
+                                                           Contact.phone == phone))
+            if contact is None:
+                contact = Contact(campaign_id=campaign.id, phone=phone, time_zone=time_zone)
+                s.add(contact)
+            if contact.status != ContactStatus.DIALING:
+                contact.status, contact.next_attempt_at = ContactStatus.PENDING, None
+            contact.retailer_id, contact.name = retailer_id, name
+            await s.flush()
+            campaign_id, contact_id = campaign.id, contact.id
+        plan = await self._running(campaign_id)
+        if plan is None:
+            raise DialRefused("campaign_not_running",
+                              f"the branch's own calls campaign {branch!r} is not running",
+                              campaign=campaign_id)
+        return await self._dial_for(agent_id, plan, contact_id)
+
+    async def _running(self, campaign_id: int | None) -> Plan | None:
+        """The campaign's plan, read now if the dialer's round has not come since it began."""
+        if campaign_id is not None and campaign_id not in self.plans:
+            await self._reload()
+        return self.plans.get(campaign_id) if campaign_id is not None else None
+
+    async def _dial_for(self, agent_id: int, plan: Plan, contact_id: int) -> int:
+        """The agent claimed for this contact's call, the call placed; the attempt's id."""
         if agent_id not in {p.agent_id for p in self.desk.free_agents(plan.works)}:
             raise DialRefused("agent_not_available", "the agent is not available")
-        dials = await self.contacts.due(plan, 1, self.calls.phones(), contact_id=contact_id)
+        phones = self.calls.phones()
+        dials = await self.contacts.due(plan, 1, phones, contact_id=contact_id)
         if not dials:
-            raise DialRefused("contact_not_due",
-                              f"contact {contact_id} may not be called now (not due, outside "
-                              "its window, held by the contact policy, or being called)",
-                              contact=contact_id)
+            held = await self.contacts.why_not(plan, contact_id, phones)
+            ctx: dict[str, int | str] = {"contact": contact_id}
+            if held.until is not None:
+                ctx["until"] = held.until.isoformat(timespec="minutes")
+            raise DialRefused(held.rule, held.message, **ctx)
         dials[0].pinned_agent_id = agent_id
         for dial in await self.calls.claim_pinned(plan, dials):
             await self.calls.place(dial)
@@ -205,7 +282,9 @@ class Dialer:
             yesterday = (utcnow() - timedelta(days=1)).date()  # still today in every zone
             for campaign in running:
                 over = campaign.ends_on is not None and campaign.ends_on < yesterday
-                if (over or campaign.id not in open_ids) and not any(
+                done = over or (campaign.id not in open_ids
+                                and campaign.purpose not in STANDING)
+                if done and not any(
                         d.plan.id == campaign.id for d in self.dials.values()):
                     campaign.state = CampaignState.FINISHED
                     log.info("campaign finished", extra={"campaign": campaign.name})

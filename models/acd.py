@@ -111,3 +111,7 @@ class CallbackRequest(Base):
     handled_by: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(16))  # services.callbacks.OUTCOMES
     note: Mapped[str | None] = mapped_column(Text)
+    # Dialed as a contact of its branch's callback campaign (dialer/callbacks.py); a feedback
+    # call first waits for the agent who took the opinion.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))

@@ -22,6 +22,10 @@ class CampaignPurpose(enum.StrEnum):
     PROMOTION = "promotion"
     NEW_PRODUCT = "new_product"
     OTHER = "other"
+    # Standing campaigns of each branch, made by the dialer when first needed: queue callbacks
+    # and opinion feedback calls, and the agents' own calls (click-to-dial).
+    CALLBACK = "callback"
+    MANUAL = "manual"
 
 
 class DialingMode(enum.StrEnum):

@@ -74,7 +74,7 @@ class Engine:
         self.call_control = CallControl(self.desk)
         self.recording_control = RecordingControl(pbx, self.desk.sessions, self.recorder)
         self.dialer = Dialer(pbx, OutboundDesk(self.desk), sessions, settings.dialer,
-                             self._abandon_message)
+                             self._abandon_message, settings.pbx.hotline_number)
         self.wallboard = Wallboard(self)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}

@@ -1,14 +1,15 @@
-"""Queue callbacks asked for at the maximum wait, as the console's inbox shows and closes them:
+"""Queue callbacks asked for at the maximum wait and opinions' feedback calls, as the console's
+inbox shows and closes them (the dialer calls them: dialer/callbacks.py):
 a branch's users see the requests of its queues ("<BRANCH>-<type>") or of its retailers,
 headquarters' users all of them; closing one records who (the signed-in user), when and how.
 Writes leave the commit to the caller: one request, one transaction."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import CallbackRequest, Retailer, utcnow
+from models import CallbackRequest, Contact, ContactStatus, Retailer, utcnow
 from models.acd import CallbackStatus
 from services.errors import Conflict, NotFound, Violation
 from services.principal import Principal
@@ -20,6 +21,7 @@ OUTCOMES = ("reached", "no_answer", "wrong_number", "other")
 class Listed:
     request: CallbackRequest
     retailer: Retailer | None
+    contact: Contact | None  # the dialer's, once it has scheduled the call
 
 
 def _visible(viewer: Principal) -> ColumnElement[bool] | None:
@@ -37,8 +39,7 @@ async def requests(session: AsyncSession, viewer: Principal, *,
                    until: datetime | None = None, limit: int = 100) -> list[Listed]:
     """Pending first; within each status the oldest request first, the newest last."""
     pending_first = case((CallbackRequest.status == CallbackStatus.PENDING, 0), else_=1)
-    query = (select(CallbackRequest, Retailer)
-             .outerjoin(Retailer, Retailer.id == CallbackRequest.retailer_id)
+    query = (_listed()
              .order_by(pending_first, CallbackRequest.requested_at, CallbackRequest.id)
              .limit(limit))
     if status is not None:
@@ -50,13 +51,18 @@ async def requests(session: AsyncSession, viewer: Principal, *,
     scope = _visible(viewer)
     if scope is not None:
         query = query.where(scope)
-    return [Listed(r, retailer) for r, retailer in (await session.execute(query)).all()]
+    return [Listed(r, retailer, contact)
+            for r, retailer, contact in (await session.execute(query)).all()]
+
+
+def _listed() -> Select[CallbackRequest, Retailer, Contact]:
+    return (select(CallbackRequest, Retailer, Contact)
+            .outerjoin(Retailer, Retailer.id == CallbackRequest.retailer_id)
+            .outerjoin(Contact, Contact.id == CallbackRequest.contact_id))
 
 
 async def request(session: AsyncSession, viewer: Principal, request_id: int) -> Listed:
-    query = (select(CallbackRequest, Retailer)
-             .outerjoin(Retailer, Retailer.id == CallbackRequest.retailer_id)
-             .where(CallbackRequest.id == request_id))
+    query = _listed().where(CallbackRequest.id == request_id)
     scope = _visible(viewer)
     if scope is not None:
         query = query.where(scope)
@@ -65,7 +71,7 @@ async def request(session: AsyncSession, viewer: Principal, request_id: int) -> 
         raise NotFound([Violation("unknown_callback", ("path", "callback_id"),
                                   f"callback request {request_id} not found",
                                   {"callback": request_id})])
-    return Listed(row[0], row[1])
+    return Listed(row[0], row[1], row[2])
 
 
 async def mark_handled(session: AsyncSession, viewer: Principal, request_id: int, *,
@@ -81,4 +87,8 @@ async def mark_handled(session: AsyncSession, viewer: Principal, request_id: int
             {"callback": request_id, "status": r.status.value, "handled_by": r.handled_by})])
     r.status, r.handled_at, r.handled_by = CallbackStatus.DONE, utcnow(), viewer.username
     r.outcome, r.note = outcome, note
+    if r.contact_id is not None:  # handled by hand: the dialer does not call it (again)
+        await session.execute(update(Contact).where(Contact.id == r.contact_id,
+                                                    Contact.status == ContactStatus.PENDING)
+                              .values(status=ContactStatus.DONE))
     return found

@@ -135,9 +135,9 @@ async def _resolve(session: AsyncSession, body: CampaignIn) -> dict[str, Any]:
     if body.ends_on is not None and body.ends_on < body.starts_on:
         raise _bad("dates", "ends_on", f"ends_on {body.ends_on} is before starts_on "
                                        f"{body.starts_on}")
-    if not body.agents and body.business_type is None:
-        raise _bad("who_works_it", "agents", "give the agents or the skill (business_type) "
-                                             "that work the campaign")
+    if not body.agents and body.business_type is None and body.branch is None:
+        raise _bad("who_works_it", "agents", "give the agents, the skill (business_type) or "
+                                             "the branch whose agents work the campaign")
     values = body.model_dump(exclude={"business_type", "branch", "agents"})
     values["business_type"] = await _by_code(session, BusinessType, body.business_type,
                                              "business_type")

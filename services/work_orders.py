@@ -214,7 +214,7 @@ async def resolve(session: AsyncSession, opinion: Opinion, outcome: str,
                   feedback_call_at: datetime | None, status: OpinionStatus, now: datetime
                   ) -> CallbackRequest | None:
     """Record the outcome once every step is done; a feedback call becomes a pending callback
-    request for the dialer, which finds the opinion (and the time to call) by its linkedid."""
+    request, which the dialer calls at its time, first for the agent who took the opinion."""
     wrong = _opinion_active(opinion)
     open_steps = [(w.id, s.step_no) for w in opinion.work_orders for s in w.steps
                   if s.done_at is None]
@@ -266,7 +266,8 @@ async def _callback(session: AsyncSession, opinion: Opinion, number: str, at: da
     queue = call.queue if call and call.queue else f"{branch.code if branch else 'HQ'}-complaint"
     return CallbackRequest(pbx_server=call.pbx_server if call else "",
                            linkedid=f"opinion-{opinion.id}", caller_number=number,
-                           retailer_id=opinion.retailer_id, queue=queue, requested_at=at)
+                           retailer_id=opinion.retailer_id, queue=queue, requested_at=at,
+                           agent_id=opinion.capturer.agent_id)
 
 
 # --- the task bar and overdue notices -----------------------------------------------------------

@@ -1,6 +1,6 @@
 """An agent's side of campaigns: in preview mode, see the next contact and ask for the call;
 after a call, how it went, and a callback at a time the customer asked for, which the campaign
-then dials to this same agent."""
+then dials to this same agent. Click-to-dial: the agent's own call to a retailer or a number."""
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from agent_api.errors import conflict
 from dialer.contacts import block_number
 from dialer.runner import DialRefused
 from models import (
+    Branch,
     Call,
     CallDisposition,
     Contact,
@@ -23,6 +24,7 @@ from models import (
     Role,
     utcnow,
 )
+from services import retailers
 from services.errors import NotAllowed, NotFound, Refused, Violation
 
 router = APIRouter(prefix="/outbound", tags=["campaigns"])
@@ -153,4 +155,35 @@ async def dial_preview(body: PreviewDialIn, request: Request, user: CurrentUser)
             _agent_of(user), body.campaign_id, body.contact_id)
     except DialRefused as exc:
         raise conflict(exc) from None
+    return PreviewDialOut(attempt_id=attempt_id)
+
+
+class DialIn(BaseModel):
+    phone: str = Field(pattern=r"^[0-9]{3,20}$", description="digits only, e.g. 13800010001")
+    retailer_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                    description="the retailer called, if it is one")
+
+
+@router.post("/dial", response_model=PreviewDialOut)
+async def dial(body: DialIn, session: Session, user: CurrentUser,
+               request: Request) -> PreviewDialOut:
+    """Click-to-dial: the signed-in agent, available, calls this number, held for it while it
+    rings and connected with the screen-pop when answered. It counts in the contact policy
+    across campaigns (a retailer called already today by another department waits) and a
+    number on the do-not-call list is refused, each naming its rule."""
+    engine = get_engine(request)
+    info = engine.desk.agents.get(_agent_of(user))
+    if info is None:
+        raise NotAllowed([Violation("agents_only", (), "only an agent places a call")])
+    retailer = (await retailers.get(session, user, body.retailer_id)
+                if body.retailer_id is not None else None)
+    zone = await session.scalar(select(Branch.timezone).where(
+        Branch.id == retailer.branch_id if retailer and retailer.branch_id
+        else Branch.code == info.branch))
+    try:
+        attempt_id = await engine.dialer.dial_number(
+            info.id, info.branch, body.phone, retailer.id if retailer else None,
+            retailer.name if retailer else "", zone or "Asia/Shanghai")
+    except DialRefused as exc:
+        raise conflict(exc, ("body", "phone")) from None
     return PreviewDialOut(attempt_id=attempt_id)

@@ -569,7 +569,11 @@ function voicemailItem(vm) {
   li.append(el("span", tf("inbox.voicemail", {
     caller: vm.caller_number, retailer: vm.card_number || t("inbox.unknown_retailer"),
     queue: queueWords(branchCodeOf(vm.branch_id), vm.business_type), at: minutes(vm.recorded_at),
-    duration: mmss(vm.duration_ms / 1000) })), " ", el("strong", tf("inbox.dial", { number: vm.caller_number })));
+    duration: mmss(vm.duration_ms / 1000) })));
+  const back = el("button", t("btn.call_back"));
+  back.type = "button";
+  back.addEventListener("click", () => callOut("/outbound/dial",
+    { phone: vm.caller_number, retailer_id: vm.retailer_id }, $("#inbox-errors")));
   const player = el("audio");
   player.controls = true;
   player.hidden = true;
@@ -579,7 +583,7 @@ function voicemailItem(vm) {
   const done = el("button", t("btn.mark_handled"));
   done.type = "button";
   done.addEventListener("click", () => markHandled(`/voicemails/${vm.id}/handled`, {}));
-  li.append(" ", listen, " ", done, player);
+  li.append(" ", back, " ", listen, " ", done, player);
   return li;
 }
 
@@ -601,16 +605,33 @@ function callbackItem(cb) {
   const li = el("li");
   li.dataset.callback = String(cb.id);
   const retailer = cb.retailer_name ? `${cb.retailer_name} (${cb.card_number})` : t("inbox.unknown_retailer");
-  li.append(el("span", tf("inbox.callback", { caller: cb.caller_number, retailer, queue: queueOf(cb.queue),
-    at: minutes(cb.requested_at) })), " ", el("strong", tf("inbox.dial", { number: cb.caller_number })));
+  li.append(el("span", tf(`inbox.${cb.kind}`, { caller: cb.caller_number, retailer, queue: queueOf(cb.queue),
+    at: minutes(cb.requested_at) })), " ", el("span", tf("inbox.dialer", {
+    n: cb.attempts, next: cb.next_call_at ? minutes(cb.next_call_at) : "—" }), "muted"));
+  const now = el("button", t("btn.call_back"));
+  now.type = "button";
+  now.addEventListener("click", () => callOut(`/callbacks/${cb.id}/call`, {}, $("#inbox-errors")));
   const outcome = el("select");
   outcome.setAttribute("aria-label", t("field.callback_outcome"));
   outcome.append(...OUTCOMES.map((code) => { const o = el("option", t(`callback_outcome.${code}`)); o.value = code; return o; }));
   const done = el("button", t("btn.mark_handled"));
   done.type = "button";
   done.addEventListener("click", () => markHandled(`/callbacks/${cb.id}/handled`, { outcome: outcome.value }));
-  li.append(" ", outcome, " ", done);
+  li.append(" ", now, " ", outcome, " ", done);
   return li;
+}
+
+// The agent's own call (click-to-dial, a callback now): held for it while it rings, then the
+// screen-pop as for any call; a refusal (do-not-call, the contact policy) in the reader's words.
+async function callOut(path, body, errors) {
+  show(errors, null);
+  try {
+    await api("POST", path, body);
+    return true;
+  } catch (e) {
+    showErrors(errors, e);
+    return false;
+  }
 }
 
 async function markHandled(path, body) {
@@ -657,12 +678,31 @@ function putOnForm() {
   back.hidden = !onForm.found;
   const pop = onForm.pop;
   show(back, onForm.found ? () => (pop ? tf("find.back_to_pop", { name: pop.name }) : t("find.clear")) : null);
+  showCallRetailer(r);
   if (!onForm.found) {
     $("#found-orders-title").hidden = true;
     show($("#found-orders tbody"), null);
   }
   showResults();
 }
+
+// Click-to-dial the retailer on the form, at one of its numbers.
+function showCallRetailer(r) {
+  const form = $("#call-retailer");
+  form.hidden = !(r && r.phones && r.phones.length);
+  show($("#call-errors"), null);
+  show($("#call-status"), null);
+  show($("#call-phone"), form.hidden ? null : () => r.phones.map((p) => { const o = el("option", p); o.value = p; return o; }));
+}
+
+$("#call-retailer").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const r = onForm.found || onForm.pop;
+  const phone = $("#call-phone").value;
+  if (await callOut("/outbound/dial", { phone, retailer_id: r.id }, $("#call-errors"))) {
+    show($("#call-status"), () => tf("preview.calling", { phone }));
+  }
+});
 
 // The found retailer's latest orders, as the screen-pop shows a caller's.
 async function foundOrders(r) {

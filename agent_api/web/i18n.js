@@ -338,6 +338,14 @@ const PAGE_WORDS = {
   "rule.agent_not_available": ["请先就绪再拨打", "Be available first"],
   "rule.contact_not_due": ["该联系人现在不能拨打（未到时间、不在拨打时段、受拨打规则限制或正在拨打）",
     "The contact may not be called now (not due, outside its hours, held by the contact policy, or being called)"],
+  "rule.do_not_call": ["该号码在勿扰名单中，不能拨打", "The number is on the do-not-call list"],
+  "rule.contact_policy": ["按拨打规则，该客户 {until:time} 前不能再拨（同一客户一天内不被多个部门拨打）",
+    "The contact policy holds this customer back until {until:time} (not called by several departments in a day)"],
+  "rule.calling_window": ["不在拨打时段，{until:time} 起可拨", "Outside the calling hours; from {until:time}"],
+  "rule.number_in_call": ["该号码正在通话或拨打中", "The number is being called"],
+  "rule.campaign_over": ["该活动已结束", "The campaign has ended"],
+  "rule.campaign_not_running": ["该活动未在进行中", "The campaign is not running"],
+  "rule.unknown_contact": ["没有这个联系人", "No such contact"],
   "rule.unknown_attempt": ["没有这次外呼记录", "No such attempt"],
   "rule.own_attempt": ["只有接听这次外呼的座席或班长可以填写结果", "Only the agent who took the call or a supervisor sets its result"],
   "rule.callback_time_zone": ["请给出带时区的时间", "Give the time with its time zone"],
@@ -382,9 +390,11 @@ const PAGE_WORDS = {
   "inbox.no_voicemails": ["没有待处理的留言", "No voicemail to handle"],
   "inbox.no_callbacks": ["没有待处理的回拨", "No callback to make"],
   "inbox.voicemail": ["{caller} · {retailer} · {queue} · {at} · 时长 {duration}", "{caller} · {retailer} · {queue} · {at} · {duration} long"],
-  "inbox.callback": ["{caller} · {retailer} · {queue} · 请求于 {at}", "{caller} · {retailer} · {queue} · asked at {at}"],
+  "inbox.queue": ["{caller} · {retailer} · {queue} · 请求于 {at}", "{caller} · {retailer} · {queue} · asked at {at}"],
+  "inbox.feedback": ["意见反馈回访 · {caller} · {retailer} · 约定 {at}", "Feedback call · {caller} · {retailer} · due {at}"],
+  "inbox.dialer": ["· 已拨 {n} 次 · 下次 {next}", "· called {n} times · next {next}"],
+  "btn.call_back": ["立即回拨", "Call back now"], "btn.call_retailer": ["拨打该零售店", "Call this retailer"],
   "inbox.unknown_retailer": ["未识别零售户", "retailer unknown"],
-  "inbox.dial": ["请拨打 {number}", "Dial {number}"],
   "btn.listen": ["收听", "Listen"], "btn.mark_handled": ["标为已处理", "Mark handled"],
   "field.callback_outcome": ["回拨结果", "Callback outcome"],
   "callback_outcome.reached": ["已联系上", "reached"], "callback_outcome.no_answer": ["无人接听", "no answer"],
@@ -409,6 +419,7 @@ const PAGE_WORDS = {
   "purpose.delivery_survey": ["配送回访", "Delivery survey"], "purpose.arrival_notice": ["到货通知", "Arrival-time notice"],
   "purpose.service_follow_up": ["服务回访", "Service follow-up"], "purpose.promotion": ["促销", "Promotion"],
   "purpose.new_product": ["新品推广", "New product"], "purpose.other": ["其他", "Other"],
+  "purpose.callback": ["回拨", "Callbacks"], "purpose.manual": ["座席外呼", "Agents' own calls"],
   "day.mon": ["周一", "Mon"], "day.tue": ["周二", "Tue"], "day.wed": ["周三", "Wed"], "day.thu": ["周四", "Thu"],
   "day.fri": ["周五", "Fri"], "day.sat": ["周六", "Sat"], "day.sun": ["周日", "Sun"],
   "col.campaign": ["活动", "Campaign"], "col.state": ["状态", "State"], "col.mode": ["方式", "Mode"],
@@ -441,7 +452,7 @@ const PAGE_WORDS = {
   "rule.calling_windows": ["拨打时段不正确", "The calling hours are not right"],
   "rule.retry_rules": ["重拨规则不正确", "The retry rules are not right"],
   "rule.dates": ["结束日期早于开始日期", "It ends before it starts"],
-  "rule.who_works_it": ["请填写座席工号或技能", "Give the agents or the skill"],
+  "rule.who_works_it": ["请填写座席工号、技能或分公司", "Give the agents, the skill or the branch"],
   "rule.known_agents": ["没有这个座席工号", "No agent with that number"],
   "rule.known_business_type": ["没有这个技能", "No such skill"], "rule.known_branch": ["没有这个分公司", "No such branch"],
   "rule.unique_name": ["名称已被占用", "That name is taken"],
@@ -554,11 +565,13 @@ export const word = (kind, code) => (known(`${kind}.${code}`) ? t(`${kind}.${cod
 
 // The word for `key` with its placeholders filled: tf("pop.attempt", {n: 2}) is "第 2 次拨打".
 // A placeholder {name:kind} says a code by its word: {state:agent_state} with state "on_call" is
-// "通话中" (a code the dictionary does not know shows as itself).
+// "通话中" (a code the dictionary does not know shows as itself); {until:time} says a moment on the
+// reader's clock.
 export function tf(key, params = {}, reader = lang) {
   return t(key, reader).replace(/\{(\w+)(?::(\w+))?\}/g, (all, name, kind) => {
     if (!(name in params)) return all;
     const code = String(params[name]);
+    if (kind === "time") return localTime(code).slice(0, 16);
     return kind && known(`${kind}.${code}`) ? t(`${kind}.${code}`, reader) : code;
   });
 }

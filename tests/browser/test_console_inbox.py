@@ -67,10 +67,13 @@ async def test_an_agent_handles_the_inbox(office, page, database, left):
     vm = page.locator(f"li[data-voicemail='{left['voicemail']}']")
     await expect(vm).to_contain_text(f"13911112222 · 110100001 · {queue} · ")
     await expect(vm).to_contain_text("时长 01:05")
-    await expect(vm).to_contain_text("请拨打 13911112222")
+    await expect(vm.get_by_role("button", name="立即回拨")).to_be_visible()
     cb = page.locator(f"li[data-callback='{left['callback']}']")
     await expect(cb).to_contain_text(f"13933334444 · 朝阳便利店 (110100001) · {queue} · 请求于 ")
-    await expect(cb).to_contain_text("请拨打 13933334444")
+    await expect(cb).to_contain_text("已拨 0 次 · 下次 ")
+    # Calling back needs the agent available on the phone: refused in the agent's words.
+    await cb.get_by_role("button", name="立即回拨").click()
+    await expect(page.locator("#inbox-errors")).to_contain_text("请先就绪再拨打")
 
     await vm.get_by_role("button", name="收听").click()
     await page.wait_for_function(

@@ -81,6 +81,10 @@ async def test_a_beijing_agent_finds_its_retailers_and_takes_an_order_and_an_opi
     for shown in ("#order-retailer", "#opinion-retailer", "#form-retailer-name"):
         await expect(page.locator(shown)).to_have_text("海淀烟酒行 (110100002)")
     await expect(page.locator("#form-retailer-from")).to_have_text("· 查找选定")
+    # Click-to-dial the retailer found: an agent not on the phone is told to be available first.
+    await expect(page.locator("#call-phone option")).not_to_have_count(0)
+    await page.get_by_role("button", name="拨打该零售店").click()
+    await expect(page.locator("#call-errors")).to_contain_text("请先就绪再拨打")
     last_order = page.locator("#found-orders tr").first
     await expect(last_order).to_contain_text(NEXT_MORNING_BEIJING)  # at the reader's clock
     await expect(last_order).to_contain_text("已配送")

@@ -69,7 +69,7 @@ async def test_the_contact_policy_holds_across_campaigns(sessions):
         s.add_all(contacts.values())
     async with sessions() as s:
         plan = Plan.of(await s.get(Campaign, second.id))
-    dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "")
+    dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "", "4000")
 
     taken = await dialer.contacts.due(plan, 10, set())
 
@@ -98,7 +98,7 @@ async def test_nobody_is_taken_outside_their_window(sessions):
         s.add(Contact(campaign_id=c.id, phone="13311110009", time_zone="Asia/Shanghai"))
     async with sessions() as s:
         plan = Plan.of(await s.get(Campaign, c.id))
-    dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "")
+    dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "", "4000")
     assert await dialer.contacts.due(plan, 5, set()) == []
     async with sessions() as s:
         contact = await s.scalar(select(Contact))

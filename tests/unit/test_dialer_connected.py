@@ -27,7 +27,7 @@ def entered(bridge: str) -> BridgeEnter:
 
 async def test_a_call_moved_into_a_conference_is_not_connected_again():
     now = [100.0]
-    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "",
+    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "", "4000",
                     clock=lambda: now[0])
     pacer = dialer.pacers[1] = Pacer()
     dial = dialer.dials["out-1"] = Dial(SimpleNamespace(id=1), 7, 3, 1, "139", "out-1",
