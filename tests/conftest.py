@@ -5,7 +5,9 @@ import os
 
 from asterisk.ports import PORT_BLOCK
 
-WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+# A run without xdist takes the fourth block: the suite runs three workers, so a single test run
+# beside it never meets one of its PBXs on a port.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw3").removeprefix("gw"))
 # Below the ephemeral range (32768 on): RTP in 10000-29999, 2000 a worker; the rest in
 # 30000-32759, 690 a worker (172 ports handed out in turn), for up to four workers.
 RTP_BLOCK = (10000 + (WORKER % 10) * 2000, 12000 + (WORKER % 10) * 2000)
