@@ -1,10 +1,13 @@
 """An agent's control of its current call: hang up (or hand the caller to the satisfaction
-survey), blind transfer to a queue, hold and resume, mute, keys to the far end. Each becomes a
+survey), blind transfer to a queue, a named agent or an outside number, a consultation before
+transferring (acd/consultation.py), hold and resume, mute, keys to the far end. Each becomes a
 typed action on the caller's channel or the agent's leg; the agent's session stays up."""
+from acd.agent_state import AgentState
+from acd.consultation import Consultations
 from acd.desk import Desk
 from acd.roster import AgentInfo
 from asterisk import dialplan as dp
-from asterisk.actions import HangUp, MuteAudio, Redirect, SendDigits
+from asterisk.actions import HangUp, MuteAudio, Redirect, SendDigits, SetVariable
 
 
 class NoCallToControl(Exception):
@@ -15,9 +18,25 @@ class UnknownQueue(Exception):
     """No queue of that name."""
 
 
+class UnknownAgent(Exception):
+    """No agent of that number."""
+
+
+class TargetNotAvailable(Exception):
+    """The agent to transfer to is not available (`state` says what it is doing)."""
+
+    def __init__(self, number: str, state: AgentState) -> None:
+        super().__init__(f"agent {number} is {state.value}")
+        self.number, self.state = number, state
+
+
 class CallControl:
-    def __init__(self, desk: Desk) -> None:
-        self.desk, self.sessions, self.pbx = desk, desk.sessions, desk.pbx
+    def __init__(self, desk: Desk, trunk: str, caller_id: str) -> None:
+        """`trunk`: the PJSIP endpoint a transfer to an outside number goes out through;
+        `caller_id`: the number a consultation's call shows."""
+        self.desk, self.sessions, self.pbx, self.trunk = desk, desk.sessions, desk.pbx, trunk
+        self.caller_id = caller_id
+        self.consultations = Consultations(desk.sessions)
 
     async def hang_up_caller(self, agent: AgentInfo) -> tuple[str, bool]:
         """The agent ends the call: the caller's channel is hung up, or sent to rate the service
@@ -39,6 +58,44 @@ class CallControl:
             raise UnknownQueue(queue)
         self.desk.waits_afresh(call_id)
         await self.pbx.perform(Redirect(channel, dp.CTX_TRANSFER, queue))
+        return call_id
+
+    async def transfer_to_agent(self, agent: AgentInfo, number: str) -> str:
+        """Blind transfer to a named agent, available now: the caller with its facts and the
+        screen-pop, this agent wrapping up. The call's id."""
+        channel, call_id = self._current_call(agent)
+        target = self.desk.agent_by_number(number)
+        if target is None or target.id == agent.id:
+            raise UnknownAgent(number)
+        if not await self.desk.hand_to_agent(call_id, channel, target.id):
+            raise TargetNotAvailable(number, self.sessions.machine(target.id).state)
+        return call_id
+
+    async def transfer_out(self, agent: AgentInfo, number: str) -> str:
+        """Blind transfer to an outside number through the trunk: the caller leaves the ACD,
+        this agent wraps up. The call's id."""
+        channel, call_id = self._current_call(agent)
+        await self.pbx.perform(SetVariable(channel, dp.OUTSIDE_TRUNK_VAR, self.trunk))
+        await self.desk.send_away(channel, Redirect(channel, dp.CTX_TRANSFER_OUT, number))
+        return call_id
+
+    async def consult(self, agent: AgentInfo, step: str, target: str | None = None) -> str:
+        """Attended transfer, step by step: `start` (the caller on hold, `target` called: a
+        phone's endpoint, or digits for an outside number), then `three_way`, `complete` (the
+        agent wraps up) or `return` (back to the caller). The call's id."""
+        _, call_id = self._current_call(agent)
+        consultations = self.consultations
+        if step == "start":
+            assert target is not None  # the route asks for it
+            dial = (f"PJSIP/{target}@{self.trunk}" if target.isdigit()
+                    else f"PJSIP/{target}")
+            await consultations.start(agent.id, dial, self.caller_id)
+        elif step == "three_way":
+            await consultations.three_way(agent.id)
+        elif step == "complete":
+            self.desk.apply(await consultations.complete(agent.id))
+        else:
+            await consultations.back_to_caller(agent.id)
         return call_id
 
     async def hold(self, agent: AgentInfo, resume: bool = False) -> str:

@@ -193,6 +193,37 @@ class Desk:
             await self.release(agent_id, call_id)
             raise
 
+    async def hand_to_agent(self, call_id: str, channel: str, agent_id: int) -> bool:
+        """Blind transfer to a named agent: if available now, reserved for the call and offered
+        it with its facts (the screen-pop), and the caller moves from its agent's bridge to
+        this agent's leg (back to its queue if that leg is gone meanwhile). False: the agent is
+        not available. Raises AmiError (the agent is released)."""
+        policy = self.policy_of_call(call_id)
+        if not self.claim_agent(call_id, agent_id, policy.wrap_up_seconds if policy else None):
+            return False
+        info = self.agents[agent_id]
+        self.notify(self._offer_of(agent_id, call_id, policy.name if policy else "",
+                                   policy.branch if policy else info.branch,
+                                   policy.business_type if policy else "", 0.0))
+        context = self._recorded(call_id, channel, agent_id, policy.name if policy else None,
+                                 policy.recording if policy else RecordingPolicy.NEVER)
+        try:
+            self.apply(await self.sessions.hand_over(channel, agent_id, context))
+        except AmiError:
+            await self.release(agent_id, call_id)
+            raise
+        return True
+
+    async def send_away(self, channel: str, redirect: Redirect) -> None:
+        """The caller leaves its agent for a place outside the ACD (an outside number); the
+        agent wraps up. Raises AmiError."""
+        self.apply(await self.sessions.send_away(channel, redirect))
+
+    def apply(self, transitions: Iterable[Transition]) -> None:
+        """Agents' transitions made outside the desk's own events (call control's)."""
+        for transition in transitions:
+            self._apply(transition)
+
     def policy_of_call(self, call_id: str) -> QueuePolicy | None:
         """The policy of the queue the call came through (while the ACD knows the call)."""
         return self._policy(self._queue_of.get(call_id, ""))
@@ -423,13 +454,19 @@ class Desk:
         return dp.CTX_CONNECT_RECORDED if policy == RecordingPolicy.ALWAYS else dp.CTX_CONNECT
 
     def _offer(self, decision: Assignment) -> CallOffered:
-        call, facts = decision.call, self._facts.get(decision.call_id, {})
+        call = decision.call
+        waited = self.clock() - self._joined.get(decision.call_id, call.enqueued_at)
+        return self._offer_of(decision.agent_id, decision.call_id, call.queue, call.branch,
+                              call.business_type, waited)
+
+    def _offer_of(self, agent_id: int, call_id: str, queue: str, branch: str,
+                  business_type: str, waited: float) -> CallOffered:
+        facts = self._facts.get(call_id, {})
         retailer = facts.get("retailer", "")
         return CallOffered(
-            decision.agent_id, decision.call_id, call.queue, call.branch, call.business_type,
-            call.language, int(retailer) if retailer.isdigit() else None, facts.get("class"),
-            facts.get("caller", ""), round(self.clock() - self._joined.get(decision.call_id,
-                                                                           call.enqueued_at), 1))
+            agent_id, call_id, queue, branch, business_type, facts.get("language") or "zh",
+            int(retailer) if retailer.isdigit() else None, facts.get("class"),
+            facts.get("caller", ""), round(waited, 1))
 
     async def _offer_after_max_wait(self, call_id: str) -> None:
         """Once per call: voicemail, a callback, or keep waiting (back in the queue, ahead of

@@ -49,6 +49,7 @@ class AgentSessions:
         self._conferences: set[str] = set()  # callers whose call was moved into a conference
         self._moving: set[str] = set()  # of those, the ones on their way there
         self._held: set[str] = set()  # callers the agent put on hold (out of its bridge)
+        self._handoff: dict[str, int] = {}  # callers on their way to another agent (transfer)
 
     def machine(self, agent_id: int) -> AgentMachine:
         return self.machines.setdefault(agent_id, AgentMachine(agent_id))
@@ -138,6 +139,53 @@ class AgentSessions:
             raise CallControlRefused("call_not_on_hold", "the caller is not on hold")
         await self.pbx.perform(Redirect(channel, dp.CTX_CONNECT, str(agent_id)))
 
+    async def hand_over(self, channel: str, agent_id: int, context: str) -> list[Transition]:
+        """Blind transfer to a named agent, reserved for the call already: the caller leaves
+        its agent (who wraps up) for `agent_id`'s leg, by way of `context`. Raises AmiError."""
+        first, call_id = self._calls[channel]
+        ended = self._leave_held(channel)
+        if ended:  # on hold, out of the first agent's bridge already
+            self._calls[channel] = (agent_id, call_id)
+        else:
+            self._handoff[channel] = agent_id
+        try:
+            await self.pbx.perform(Redirect(channel, context, str(agent_id)))
+        except AmiError:
+            self._handoff.pop(channel, None)
+            if ended:
+                self._calls[channel] = (first, call_id)  # the held caller is still the first's
+                self._held.add(channel)
+            raise
+        return [self.machine(first).feed(CallEnded(call_id), self.clock())] if ended else []
+
+    async def send_away(self, channel: str, redirect: Redirect) -> list[Transition]:
+        """The caller leaves its agent for a place outside the ACD (an outside number): the
+        agent wraps up. Raises AmiError."""
+        await self.pbx.perform(redirect)
+        if channel in self._held:  # no BridgeLeave will come: the call ends here
+            return [self.end_call(channel)]
+        return []
+
+    def end_call(self, channel: str) -> Transition:
+        """The caller has left its agent (outside the agent's bridge): the agent wraps up."""
+        agent_id, call_id = self._pop_call(channel)
+        return self.machine(agent_id).feed(CallEnded(call_id), self.clock())
+
+    def is_held(self, channel: str) -> bool:
+        return channel in self._held
+
+    def into_conference(self, channel: str) -> None:
+        """The caller is moving from hold into a conference with its agent (a three-way call):
+        still the agent's call, and not to be held or barged again."""
+        self._held.discard(channel)
+        self._conferences.add(channel)
+
+    def _leave_held(self, channel: str) -> bool:
+        """Whether the caller was on hold (and is not any more)."""
+        held = channel in self._held
+        self._held.discard(channel)
+        return held
+
     async def conference(self, agent_id: int) -> None:
         """Move the agent's call, caller and leg together, into a conference of the agent's
         that a supervisor can join: a two-party bridge ends when any of its channels hangs up,
@@ -213,7 +261,13 @@ class AgentSessions:
             case BridgeLeave(channel=ch) if ch.name in self._moving:
                 self._moving.discard(ch.name)  # into the conference: still on the call
             case BridgeLeave(channel=ch) if ch.name in self._calls:
+                to = self._handoff.pop(ch.name, None)
+                wrap_up = self._wrap_up.get(self._calls[ch.name][1])
                 agent_id, call_id = self._pop_call(ch.name)
+                if to is not None:  # transferred: on its way to the next agent's leg
+                    self._calls[ch.name] = (to, call_id)
+                    if wrap_up is not None:
+                        self._wrap_up[call_id] = wrap_up
                 return [self.machine(agent_id).feed(CallEnded(call_id), now)]
             case Hangup(channel=ch) if ch.uniqueid in self._legs:
                 return [self.lost(self._legs.pop(ch.uniqueid), now)]
@@ -245,6 +299,7 @@ class AgentSessions:
         self._conferences.discard(channel)
         self._moving.discard(channel)
         self._held.discard(channel)
+        self._handoff.pop(channel, None)
         agent_id, call_id = self._calls.pop(channel)
         self._wrap_up.pop(call_id, None)
         return agent_id, call_id

@@ -79,6 +79,16 @@ class SendDigits:
 
 
 @dataclass(frozen=True, slots=True)
+class SetVariable:
+    """A variable on a channel, for the dialplan it goes to next (not HOTLINE_*: those are the
+    call's facts)."""
+
+    channel: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReloadModule:
     """Reread a module's configuration (res_pjsip.so: the phones' accounts); calls stay up."""
 
@@ -86,7 +96,7 @@ class ReloadModule:
 
 
 PbxAction = (Redirect | HangUp | Originate | StartRecording | StopRecording | MuteRecording
-             | MuteAudio | SendDigits | ReloadModule)
+             | MuteAudio | SendDigits | SetVariable | ReloadModule)
 
 
 class Pbx(Protocol):
@@ -128,6 +138,8 @@ def ami_fields(action: PbxAction) -> tuple[str, dict[str, str | list[str]]]:
         case SendDigits(channel, digits):  # one digit: PlayDTMF plays one
             return "PlayDTMF", {"Channel": channel, "Digit": digits, "Duration": "200",
                                 "Receive": "true"}
+        case SetVariable(channel, name, value):
+            return "Setvar", {"Channel": channel, "Variable": name, "Value": value}
         case ReloadModule(module):
             return "Reload", {"Module": module}
     raise TypeError(f"not a PBX action: {action!r}")

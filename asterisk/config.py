@@ -239,6 +239,28 @@ exten => s,1,MusicOnHold(default)
 exten => _[A-Z].,1,Set({dp.VAR_QUEUE}=${{EXTEN}})
  same => n,Goto({dp.CTX_ACD},s,1)
 
+; An agent's consultation (exten = agent id). The person consulted, once answered, talks with
+; the agent's leg while the caller is on hold.
+[{dp.CTX_CONSULT}]
+exten => _X!,1,Bridge(${{GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})}})
+ same => n,Hangup()
+; The three-way call: the caller is marked (its leaving ends the conference for all); the person
+; consulted and the agent's leg may leave and the call goes on.
+[{dp.CTX_CONSULT_JOIN}]
+exten => _X!,1,ConfBridge({dp.CONSULT_PREFIX}${{EXTEN}},barge,barge_party)
+ same => n,Hangup()
+ same => n({dp.CONSULT_PEER_LABEL}),ConfBridge({dp.CONSULT_PREFIX}${{EXTEN}},barge,consult_party)
+ same => n,Hangup()
+; A completed consultation: the caller and the person consulted, either leaving ends it.
+[{dp.CTX_CONSULT_PAIR}]
+exten => _X!,1,ConfBridge(pair-${{EXTEN}},barge,barge_party)
+ same => n,Hangup()
+
+; An agent's blind transfer to an outside number (exten), through the trunk the engine set.
+[{dp.CTX_TRANSFER_OUT}]
+exten => _X.,1,Dial(PJSIP/${{EXTEN}}@${{{dp.OUTSIDE_TRUNK_VAR}}},60)
+ same => n,Hangup()
+
 ; The agent ended the call of a queue that asks: the caller rates the service, one key 1..5.
 [{dp.CTX_SURVEY}]
 exten => s,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en:zh)}})
@@ -281,6 +303,8 @@ exten => _X!,1,Set(GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})=${{CHANNEL}})
  same => n(idle),BridgeWait({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},participant,e(n))
  same => n,Goto(idle)
  same => n({dp.BARGE_LABEL}),ConfBridge({dp.BARGE_PREFIX}${{EXTEN}},barge,barge_party)
+ same => n,Goto(idle)
+ same => n({dp.CONSULT_LABEL}),ConfBridge({dp.CONSULT_PREFIX}${{EXTEN}},barge,consult_party)
  same => n,Goto(idle)
 ; A caller delivered to the agent. The agent's leg may be gone, or (never by the engine's
 ; choice) on another call: the caller never waits alone, it goes back to its queue and the
@@ -376,6 +400,13 @@ end_marked_any = yes
 announce_join_leave = no
 
 [supervisor_party]
+type = user
+quiet = yes
+end_marked_any = yes
+announce_join_leave = no
+
+; In a three-way call, the agent and the person consulted: either may leave, the call goes on.
+[consult_party]
 type = user
 quiet = yes
 end_marked_any = yes

@@ -54,6 +54,18 @@ VAR_SURVEY = "HOTLINE_SURVEY"  # the caller's rating (1..5) after the agent ende
 CTX_SURVEY = "hotline-survey"
 CTX_TRANSFER = "hotline-transfer"  # exten: the queue a caller is transferred to
 CTX_HOLD = "hotline-hold"  # a caller the agent put on hold: music until the engine resumes it
+# A consultation (exten: the consulting agent's id): the person consulted bridged with the
+# agent's leg; the three-way conference (the caller; the person consulted at its label; the
+# agent's leg at CONSULT_LABEL in CTX_SESSION). A completed one's two parties meet in a
+# conference of their own (exten: a number).
+CTX_CONSULT = "hotline-consult"
+CTX_CONSULT_JOIN = "hotline-consult-join"
+CTX_CONSULT_PAIR = "hotline-consult-pair"
+CONSULT_PEER_LABEL = "peer"
+CONSULT_LABEL = "consult"
+CONSULT_PREFIX = "consult-"
+CTX_TRANSFER_OUT = "hotline-transfer-out"  # exten: the outside number a caller is transferred to
+OUTSIDE_TRUNK_VAR = "OUTSIDE_TRUNK"  # the PJSIP endpoint that transfer goes out through
 VAR_CALLBACK = "HOTLINE_CALLBACK"  # 1: the caller asked to be called back at the max wait
 # Set by the agent-login AGI on the agent's own call: the agent whose session that call becomes.
 VAR_SESSION_AGENT = "HOTLINE_SESSION_AGENT"

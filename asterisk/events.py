@@ -108,6 +108,7 @@ class BridgeEnter(ChannelEvent):
     bridge_id: str
     bridge_type: str
     bridge_num_channels: int
+    bridge_name: str = ""  # a named bridge's: an agent's holding bridge (agent-<id>)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,7 +235,7 @@ BUILDERS: dict[str, Builder] = {
     ),
     "BridgeEnter": _channel_event(
         BridgeEnter, bridge_id=_get("BridgeUniqueid"), bridge_type=_get("BridgeType"),
-        bridge_num_channels=_get_int("BridgeNumChannels"),
+        bridge_num_channels=_get_int("BridgeNumChannels"), bridge_name=_get("BridgeName"),
     ),
     "BridgeLeave": _channel_event(
         BridgeLeave, bridge_id=_get("BridgeUniqueid"),

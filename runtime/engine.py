@@ -71,7 +71,8 @@ class Engine:
         self.desk = Desk(pbx, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder)
         self.monitors = Monitors(pbx, self.desk.sessions)
-        self.call_control = CallControl(self.desk)
+        self.call_control = CallControl(self.desk, settings.dialer.trunk,
+                                        settings.pbx.hotline_number)
         self.recording_control = RecordingControl(pbx, self.desk.sessions, self.recorder)
         self.dialer = Dialer(pbx, OutboundDesk(self.desk), sessions, settings.dialer,
                              self._abandon_message, settings.pbx.hotline_number)
@@ -141,32 +142,47 @@ class Engine:
 
     async def hang_up_caller(self, agent: AgentInfo, by: str) -> None:
         """The agent (or a supervisor, `by`) ends the agent's call; the session stays up. The
-        call's events say who."""
+        call's events say who, as they say every call control below."""
         call_id, surveyed = await self.call_control.hang_up_caller(agent)
-        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
-                                               "AgentHangup", {"by": by, "survey": surveyed}))
+        self._note(call_id, "AgentHangup", by, survey=surveyed)
 
-    async def transfer_to_queue(self, agent: AgentInfo, queue: str, by: str) -> None:
-        """The agent's caller waits in `queue` for its agents; the call's events say so."""
-        call_id = await self.call_control.transfer_to_queue(agent, queue)
-        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
-                                               "Transfer", {"by": by, "to_queue": queue}))
+    async def transfer(self, agent: AgentInfo, by: str, *, queue: str | None = None,
+                       to_agent: str | None = None, number: str | None = None) -> None:
+        """Blind transfer of the agent's caller to a queue, a named agent or an outside
+        number (exactly one)."""
+        control = self.call_control
+        if queue is not None:
+            call_id = await control.transfer_to_queue(agent, queue)
+        elif to_agent is not None:
+            call_id = await control.transfer_to_agent(agent, to_agent)
+        else:
+            assert number is not None  # the route asks for exactly one
+            call_id = await control.transfer_out(agent, number)
+        self._note(call_id, "Transfer", by, **{k: v for k, v in (
+            ("to_queue", queue), ("to_agent", to_agent), ("to_number", number)) if v})
 
     async def hold(self, agent: AgentInfo, by: str, resume: bool = False) -> None:
-        """The agent's caller on hold (music), or back with the agent; in the call's events."""
+        """The agent's caller on hold (music), or back with the agent."""
         call_id = await self.call_control.hold(agent, resume)
-        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
-                                               "Resume" if resume else "Hold", {"by": by}))
+        self._note(call_id, "Resume" if resume else "Hold", by)
+
+    async def consult(self, agent: AgentInfo, by: str, step: str,
+                      target: str | None = None) -> None:
+        """A consultation's step (`start` with `target`, `three_way`, `complete`, `return`)."""
+        call_id = await self.call_control.consult(agent, step, target)
+        self._note(call_id, "Consult", by, step=step, **({"to": target} if target else {}))
 
     async def mute(self, agent: AgentInfo, muted: bool, by: str) -> None:
         call_id = await self.call_control.mute(agent, muted)
-        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
-                                               "Mute" if muted else "Unmute", {"by": by}))
+        self._note(call_id, "Mute" if muted else "Unmute", by)
 
     async def send_digits(self, agent: AgentInfo, digits: str, by: str) -> None:
         call_id = await self.call_control.send_digits(agent, digits)
-        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id,
-                                               "Digits", {"by": by, "digits": digits}))
+        self._note(call_id, "Digits", by, digits=digits)
+
+    def _note(self, call_id: str, event: str, by: str, **fields: object) -> None:
+        self.call_log.submit(self.tracker.note(self.settings.ami.server_name, call_id, event,
+                                               {"by": by, **fields}))
 
     def watch(self, watcher: Callable[[AmiItem], None]) -> Callable[[], None]:
         """`watcher` sees every event from the PBX, in order, before the engine acts on it
@@ -186,6 +202,7 @@ class Engine:
                 self.recorder.feed(item)
                 self.monitors.feed(item)
                 await self.desk.on_event(item)
+                await self.call_control.consultations.on_event(item)
                 await self.dialer.on_event(item)
             except Exception:  # one bad event must not stop the engine's dispatcher
                 log.exception("acd failed on an event", extra={"event": type(item).__name__})

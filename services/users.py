@@ -64,6 +64,17 @@ async def get(session: AsyncSession, viewer: Principal, user_id: int) -> User:
     return user
 
 
+async def phones_to_consult(session: AsyncSession, viewer: Principal) -> list[User]:
+    """Supervisors and administrators with a phone whom the viewer's agents may consult:
+    of the viewer's branch and of headquarters."""
+    query = (select(User).where(User.active.is_(True), User.sip_endpoint.is_not(None),
+                                User.role.in_((Role.SUPERVISOR, Role.ADMIN, Role.BRANCH_ADMIN)))
+             .order_by(User.username))
+    if not viewer.sees_all_branches:
+        query = query.where((User.branch_id == viewer.branch_id) | User.branch_id.is_(None))
+    return list(await session.scalars(query))
+
+
 def _password_rule(password: str, loc: tuple[str, ...]) -> list[Violation]:
     if len(password) < MIN_PASSWORD:
         return [Violation("password_too_short", loc,

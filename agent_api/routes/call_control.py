@@ -1,18 +1,22 @@
 """Call control of an agent's current call: the agent (or a supervisor of its branch) acts on
 the PBX; each action is in the call's events."""
 from collections.abc import Awaitable
+from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from acd.call_control import NoCallToControl, UnknownQueue
+from acd.call_control import NoCallToControl, TargetNotAvailable, UnknownAgent, UnknownQueue
 from acd.desk import Desk
+from acd.roster import AgentInfo
 from acd.sessions import CallControlRefused
 from agent_api.auth import CurrentUser
-from agent_api.deps import get_engine
+from agent_api.deps import Session, get_engine
 from agent_api.errors import pbx_failed
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
+from services import users
 from services.errors import Conflict, Refused, Violation
 from services.principal import Principal
 
@@ -20,7 +24,20 @@ router = APIRouter(prefix="/agents/{number}/call", tags=["call control"])
 
 
 class TransferIn(BaseModel):
-    queue: str = Field(max_length=64, description="e.g. SH-complaint, HQ-order")
+    """Exactly one of them."""
+
+    queue: str | None = Field(default=None, max_length=64,
+                              description="e.g. SH-complaint, HQ-order (headquarters')")
+    agent: str | None = Field(default=None, pattern=r"^[0-9]{1,16}$",
+                              description="a named agent, available now, e.g. 8003")
+    number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
+                               description="an outside number, through the trunk")
+
+    @model_validator(mode="after")
+    def one_target(self) -> "TransferIn":
+        if sum(x is not None for x in (self.queue, self.agent, self.number)) != 1:
+            raise PydanticCustomError("one_target", "give one of queue, agent or number")
+        return self
 
 
 def _no_call(number: str) -> Conflict:
@@ -96,15 +113,96 @@ async def _control(number: str, action: Awaitable[None]) -> None:
 @router.post("/transfer", status_code=204)
 async def transfer(number: str, body: TransferIn, request: Request, desk: DeskDep,
                    user: CurrentUser) -> None:
-    """Blind transfer: the caller waits in another queue (another branch's, headquarters') with
-    the call's facts and reaches an agent of it with the screen-pop; this agent wraps up."""
+    """Blind transfer, this agent wrapping up: to a queue (another branch's, headquarters'),
+    where the caller waits with the call's facts and reaches an agent of it with the
+    screen-pop; to a named agent who is available now, with the screen-pop; or to an outside
+    number through the trunk."""
     agent = _acting_on(desk, number, user)
     try:
-        await get_engine(request).transfer_to_queue(agent, body.queue, user.username)
+        await get_engine(request).transfer(agent, user.username, queue=body.queue,
+                                           to_agent=body.agent, number=body.number)
     except NoCallToControl:
         raise _no_call(number) from None
     except UnknownQueue:
         raise Refused([Violation("unknown_queue", ("body", "queue"), f"no queue {body.queue!r}",
                                  {"queue": body.queue})]) from None
+    except UnknownAgent:
+        raise Refused([Violation("unknown_agent", ("body", "agent"),
+                                 f"no other agent numbered {body.agent}",
+                                 {"agent": body.agent})]) from None
+    except TargetNotAvailable as exc:
+        raise Conflict([Violation("target_not_available", ("body", "agent"), str(exc),
+                                  {"agent": exc.number, "state": exc.state.value})]) from None
+    except AmiError as exc:
+        raise pbx_failed(exc) from None
+
+
+class ConsultIn(BaseModel):
+    """Exactly one of them."""
+
+    supervisor: str | None = Field(default=None, max_length=64,
+                                   description="the user name of a supervisor with a phone")
+    number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
+                               description="an outside number, through the trunk")
+
+    @model_validator(mode="after")
+    def one_target(self) -> "ConsultIn":
+        if (self.supervisor is None) == (self.number is None):
+            raise PydanticCustomError("one_target", "give one of supervisor or number")
+        return self
+
+
+class PhoneOut(BaseModel):
+    username: str
+    role: str
+    branch_id: int | None
+
+
+@router.get("/consult/phones", response_model=list[PhoneOut])
+async def phones_to_consult(number: str, desk: DeskDep, session: Session,
+                            user: CurrentUser) -> list[PhoneOut]:
+    """Whom the agent may consult: supervisors with a phone, of its branch and headquarters."""
+    _acting_on(desk, number, user)
+    return [PhoneOut(username=u.username, role=u.role, branch_id=u.branch_id)
+            for u in await users.phones_to_consult(session, user)]
+
+
+@router.post("/consult", status_code=204)
+async def consult(number: str, body: ConsultIn, request: Request, desk: DeskDep,
+                  session: Session, user: CurrentUser) -> None:
+    """The caller on hold with music, and a supervisor's phone (or an outside number) called;
+    once answered, the agent talks with that person alone. Then `three-way`, `complete` or
+    `return`."""
+    agent = _acting_on(desk, number, user)
+    target = body.number
+    if body.supervisor is not None:
+        found = {u.username: u for u in await users.phones_to_consult(session, user)}
+        if body.supervisor not in found:
+            raise Refused([Violation("unknown_phone", ("body", "supervisor"),
+                                     f"no supervisor {body.supervisor!r} with a phone",
+                                     {"supervisor": body.supervisor})])
+        target = found[body.supervisor].sip_endpoint
+    await _consult_step(request, number, agent, user, "start", target)
+
+
+@router.post("/consult/{step}", status_code=204)
+async def consult_step(number: str, step: Literal["three-way", "complete", "return"],
+                       request: Request, desk: DeskDep, user: CurrentUser) -> None:
+    """`three-way`: the caller, the agent and the person consulted together; `complete`: the
+    caller and that person together, the agent wraps up; `return`: that person hung up, the
+    caller back with the agent."""
+    agent = _acting_on(desk, number, user)
+    await _consult_step(request, number, agent, user, step.replace("-", "_"))
+
+
+async def _consult_step(request: Request, number: str, agent: AgentInfo, user: Principal,
+                        step: str, target: str | None = None) -> None:
+    try:
+        await get_engine(request).consult(agent, user.username, step, target)
+    except NoCallToControl:
+        raise _no_call(number) from None
+    except CallControlRefused as exc:
+        raise Conflict([Violation(exc.rule, ("path", "number"), str(exc),
+                                  {"agent": number})]) from None
     except AmiError as exc:
         raise pbx_failed(exc) from None

@@ -65,6 +65,7 @@ async function start() {
   refreshPreviewCampaigns();
   setInterval(refreshPreviewCampaigns, 15000);
   loadQueues().catch(deskError).then(refreshInbox);
+  loadConsultPhones();
 }
 
 // --- the agent's state --------------------------------------------------------------------------
@@ -79,6 +80,9 @@ const ALLOWED = {  // which buttons make sense in which state
   "btn-dtmf": ["on_call"],
   "btn-transfer": ["on_call"],
   "transfer-queue": ["on_call"],
+  "transfer-number": ["on_call"],
+  "consult-to": ["on_call"],
+  "btn-consult": ["on_call"],
   "btn-wrapup": ["wrap_up"],
   "btn-logout": ["available", "paused", "wrap_up", "session_lost"],
 };
@@ -90,7 +94,8 @@ function setState(state, seconds = 0) {
   show(badge, () => word("agent_state", state));
   badge.dataset.state = state;
   for (const [id, states] of Object.entries(ALLOWED)) $(`#${id}`).disabled = !states.includes(state);
-  if (state !== "on_call") { desk.held = false; desk.muted = false; }
+  if (state !== "on_call") { desk.held = false; desk.muted = false; desk.consulting = false; }
+  $("#consult-steps").hidden = !desk.consulting;
   show($("#btn-hold"), () => t(desk.held ? "btn.resume" : "btn.hold"));
   show($("#btn-mute"), () => t(desk.muted ? "btn.unmute" : "btn.mute"));
 }
@@ -153,27 +158,83 @@ async function sendDigits() {
 $("#btn-dtmf").addEventListener("click", sendDigits);
 $("#dtmf").addEventListener("keydown", (ev) => { if (ev.key === "Enter") sendDigits(); });
 
-// Blind transfer to another queue (any branch's, headquarters'): the caller keeps its facts and
-// reaches an agent of that queue; this agent wraps up, as the feed tells.
+// Blind transfer to a queue (any branch's, headquarters'), a named agent or an outside number: the
+// caller keeps its facts and reaches the queue's agent or the agent with the screen-pop; this
+// agent wraps up, as the feed tells. A number typed in wins over the list.
 $("#btn-transfer").addEventListener("click", async () => {
+  const number = $("#transfer-number").value.trim();
+  const [kind, target] = $("#transfer-queue").value.split(":");
   try {
-    await api("POST", `/agents/${desk.me.agent_number}/call/transfer`, { queue: $("#transfer-queue").value });
+    await api("POST", `/agents/${desk.me.agent_number}/call/transfer`, number ? { number } : { [kind]: target });
+    $("#transfer-number").value = "";
     show($("#desk-error"), null);
   } catch (e) {
     deskError(e);
   }
 });
 
-const queues = { branches: [], types: [] };
+const queues = { branches: [], types: [], agents: [] };
 function fillQueues() {
   const name = (bt) => (language() === "zh" ? bt.name_zh : bt.name_en);
-  $("#transfer-queue").replaceChildren(...queues.branches.flatMap((b) => queues.types
-    .filter((bt) => bt.code !== "self_service")
-    .map((bt) => { const o = el("option", `${b.name} · ${name(bt)}`); o.value = `${b.code}-${bt.code}`; return o; })));
+  const option = (label, value) => { const o = el("option", label); o.value = value; return o; };
+  const hq = [...queues.branches].sort((a, b) => Number(b.is_headquarters) - Number(a.is_headquarters));
+  const byQueue = el("optgroup");
+  byQueue.label = t("transfer.queues");
+  byQueue.append(...hq.flatMap((b) => queues.types.filter((bt) => bt.code !== "self_service")
+    .map((bt) => option(`${b.name} · ${name(bt)}`, `queue:${b.code}-${bt.code}`))));
+  const byAgent = el("optgroup");
+  byAgent.label = t("transfer.agents");
+  byAgent.append(...queues.agents.filter((a) => a.number !== desk.me.agent_number)
+    .map((a) => option(`${a.number} · ${word("agent_state", a.state)}`, `agent:${a.number}`)));
+  const chosen = $("#transfer-queue").value;
+  $("#transfer-queue").replaceChildren(byQueue, byAgent);
+  if (chosen) $("#transfer-queue").value = chosen;
 }
 async function loadQueues() {
   [queues.branches, queues.types] = await Promise.all([api("GET", "/branches"), api("GET", "/business-types")]);
+  await loadAgents();
+}
+// The agents and their states as they are when the agent opens the list.
+async function loadAgents() {
+  queues.agents = await api("GET", "/agents").catch(() => queues.agents);
   fillQueues();
+}
+$("#transfer-queue").addEventListener("focus", loadAgents);
+
+// Consultation: the caller on hold, a supervisor (or the number typed in) called; then complete
+// the transfer, make it a three-way call, or go back to the caller.
+$("#btn-consult").addEventListener("click", async () => {
+  const number = $("#transfer-number").value.trim();
+  try {
+    await api("POST", `/agents/${desk.me.agent_number}/call/consult`,
+      number ? { number } : { supervisor: $("#consult-to").value });
+    desk.consulting = true;
+    desk.held = true;
+    $("#consult-steps").hidden = false;
+    show($("#btn-hold"), () => t("btn.resume"));
+    show($("#desk-error"), null);
+  } catch (e) {
+    deskError(e);
+  }
+});
+for (const button of $("#consult-steps").querySelectorAll("button")) {
+  button.addEventListener("click", async () => {
+    const step = button.dataset.step;
+    try {
+      await api("POST", `/agents/${desk.me.agent_number}/call/consult/${step}`);
+      if (step !== "three-way") desk.consulting = false;
+      desk.held = false;
+      $("#consult-steps").hidden = !desk.consulting;
+      show($("#btn-hold"), () => t("btn.hold"));
+      show($("#desk-error"), null);
+    } catch (e) {
+      deskError(e);
+    }
+  });
+}
+async function loadConsultPhones() {
+  const phones = await api("GET", `/agents/${desk.me.agent_number}/call/consult/phones`).catch(() => []);
+  $("#consult-to").replaceChildren(...phones.map((p) => { const o = el("option", p.username); o.value = p.username; return o; }));
 }
 
 // Hanging up the caller keeps the session: the feed tells the wrap-up that follows.

@@ -22,7 +22,11 @@ async def sign_in(page, base_url: str, username: str = "admin") -> None:
 
 
 async def choose(page, select_id: str, option: str) -> None:
-    await page.locator(f"#{select_id}").click(force=True)  # the select's own label covers it
+    # Forced (the select's own label covers it), a click skips Playwright's wait for a still
+    # element: a dialog still opening on a busy machine moved the select from under it.
+    await page.wait_for_function(
+        "() => document.getAnimations().every((a) => a.playState !== 'running')")
+    await page.locator(f"#{select_id}").click(force=True)
     await page.locator(".el-select-dropdown__item:visible", has_text=option).click()
     await expect(page.locator(".el-select-dropdown:visible")).to_have_count(0)  # closed
 

@@ -1,12 +1,15 @@
 """Call control in the console on the real PBX, in Chromium: the agent hangs up the caller with
-the page's button and stays in the session (wrap-up, then available for the next call)."""
+the page's button and stays in the session (wrap-up, then available for the next call); holds,
+mutes, keys digits, consults a supervisor and goes back to the caller, and transfers."""
 import asyncio
+import time
 
 import pytest
 from playwright.async_api import expect
 
 from asterisk.sipp_phone import Keys, Pause
 from tests.browser.test_agent_console import sign_in
+from tests.pbx.test_call_control import bridged_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx]
 
@@ -33,7 +36,8 @@ async def test_the_agent_hangs_up_from_the_console_and_stays_in_the_session(rig,
 
 
 async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp, page):
-    r = await rig(("8001", "8002"), serve=True)  # 8002 takes complaints, not orders
+    # 8002 takes complaints, not orders; the supervisor's phone answers one call
+    r = await rig(("8001", "8002"), serve=True, extra_phones={"supervisor-1": None})
     await r.login("8002")
     await sign_in(page, r.base_url)
     state = page.locator("#state")
@@ -60,7 +64,22 @@ async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp,
     await expect(page.locator("#dtmf")).to_have_value("")  # sent
     await expect(page.locator("#desk-error")).to_be_empty()
 
-    await page.select_option("#transfer-queue", "BJ-complaint")
+    # A consultation with the supervisor, then back to the caller.
+    await expect(page.locator("#consult-to")).to_have_value("supervisor")
+    await page.click("#btn-consult")
+    await expect(page.locator("#btn-consult-return")).to_be_visible()
+    await expect(hold).to_have_text("恢复通话")
+    returning = time.monotonic()
+    await page.click("#btn-consult-return")
+    await expect(page.locator("#consult-steps")).to_be_hidden()
+    await expect(hold).to_have_text("保持")
+    await expect(page.locator("#desk-error")).to_be_empty()
+    await bridged_with(r, "13300000001", await r.agent_id("8001"), returning)
+
+    # The list names the queues and the branch's agents with their states.
+    await expect(page.locator("#transfer-queue optgroup[label='座席'] option")).to_contain_text(
+        ["8002 · 就绪"])
+    await page.select_option("#transfer-queue", "queue:BJ-complaint")
     await expect(page.locator("#transfer-queue option:checked")).to_have_text(
         "北京分公司 Beijing · 投诉建议")
     await page.click("#btn-transfer")

@@ -7,6 +7,7 @@ import pytest
 
 from asterisk.dialplan import CTX_HOLD, CTX_SESSION
 from asterisk.events import BridgeEnter, BridgeLeave, DTMFEnd
+from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause, Tone
 from runtime.live import agent_topic
 from tests.pbx.audio import heard
@@ -205,3 +206,72 @@ async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, si
     silence = second - (first + length)
     # no shorter than the mute surely lasted, no longer than it may have (a window's margin)
     assert unmuting - muted - 0.5 <= silence <= unmuted - muting + 0.5, stretches
+
+
+async def test_a_blind_transfer_to_a_named_agent_brings_the_screen_pop_and_a_busy_one_is_refused(
+        rig, sipp):
+    r = await rig(("8001", "8002", "8003"))  # 8003: Shanghai's, who takes no Beijing call
+    await r.login("8001", "8002", "8003")
+    ids = {n: await r.agent_id(n) for n in ("8001", "8002", "8003")}
+    await r.post("/agents/8002/pause", json={"reason": "meal"})
+    feed = r.engine.hub.subscribe(agent_topic(ids["8003"]))
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=14_000, timeout=60))
+    await r.joined("13300000001")
+
+    http = r.engine.http
+    for body in ({}, {"queue": "BJ-complaint", "agent": "8003"}):
+        bad = await http.post("/agents/8001/call/transfer", json=body)
+        assert bad.status_code == 422 and bad.json()["detail"][0]["type"] == "one_target"
+    paused = await http.post("/agents/8001/call/transfer", json={"agent": "8002"})
+    assert paused.status_code == 409, paused.text
+    assert paused.json()["detail"][0]["type"] == "rule.target_not_available"
+    assert paused.json()["detail"][0]["ctx"] == {"agent": "8002", "state": "paused"}
+    itself = await http.post("/agents/8001/call/transfer", json={"agent": "8001"})
+    assert itself.status_code == 422 and itself.json()["detail"][0]["loc"] == ["body", "agent"]
+
+    asked = time.monotonic()
+    moved = await http.post("/agents/8001/call/transfer", json={"agent": "8003"})
+    assert moved.status_code == 204, moved.text
+    await bridged_with(r, "13300000001", ids["8003"], asked)
+    while (event := await asyncio.wait_for(feed.next(), 15)).kind != "screen_pop":
+        pass
+    assert event.data["retailer"]["name"] == "朝阳便利店"
+    await r.wait_state("8003", "on_call")
+    await r.wait_state("8001", ("wrap_up", "available"))
+    await call
+    [row] = [c for c in await wait_for_calls(r.engine, 1) if c.caller_number == "13300000001"]
+    assert row.agent_id == ids["8003"]
+    assert [e.data for e in row.events if e.kind == "Transfer"] == [
+        {"by": "admin", "to_agent": "8003"}]
+    await r.wait_state("8003", ("wrap_up", "available"))
+
+
+async def test_a_caller_on_hold_is_transferred_to_an_outside_number(rig, sipp, customers):
+    outside = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
+                                         talk_ms=(3000, 3000)))
+    r = await rig(("8001",), trunks={"customers": outside})
+    await r.login("8001")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
+                                         hold_ms=LONG_CALL_MS, timeout=90))
+    await r.joined("13300000001")
+    http = r.engine.http
+    assert (await http.post("/agents/8001/call/hold")).status_code == 204
+    asked = time.monotonic()
+    moved = await http.post("/agents/8001/call/transfer", json={"number": "13911110000"})
+    assert moved.status_code == 204, moved.text
+    await r.wait_state("8001", ("wrap_up", "available"))  # the held call ended for the agent
+
+    async def bridged_outside():
+        while True:
+            entered = [e for at, e in r.events if isinstance(e, BridgeEnter) and at > asked]
+            mine = {e.bridge_id for e in entered if e.channel.caller_num == "13300000001"}
+            if any(e.bridge_id in mine and e.channel.name.startswith("PJSIP/customers")
+                   for e in entered):
+                return
+            await asyncio.sleep(0.05)
+    await asyncio.wait_for(bridged_outside(), 20)
+    await call  # the outside party hung up after its talk: the caller too
+    [row] = [c for c in await wait_for_calls(r.engine, 1) if c.caller_number == "13300000001"]
+    assert [e.data for e in row.events if e.kind == "Transfer"] == [
+        {"by": "admin", "to_number": "13911110000"}]
