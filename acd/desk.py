@@ -4,7 +4,7 @@ caller is taken out by Redirect and bridged with that agent's leg."""
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from acd.agent_state import (
     Unpause,
     WrapUpDone,
 )
+from acd.kept_places import KeptPlace, Turn, stand_in
 from acd.notices import AgentChanged, CallOffered, Notice
 from acd.queues import FALLBACK_ROUTE
 from acd.recorder import Recorder
@@ -75,8 +76,12 @@ class Desk:
     def __init__(self, pbx: Pbx, journal: Journal | None = None, server: str = "local",
                  clock: Callable[[], float] = time.monotonic,
                  notify: Callable[[Notice], None] = lambda notice: None,
-                 recorder: Recorder | None = None) -> None:
+                 recorder: Recorder | None = None,
+                 on_turn: Callable[[Turn], Awaitable[None]] | None = None) -> None:
+        """`on_turn`: calls back a caller whose kept place's turn came (virtual hold); without
+        it, a callback asked for at the maximum wait keeps no place."""
         self.pbx = pbx
+        self.on_turn = on_turn
         self.recorder = recorder
         self.notify = notify
         self.journal = journal
@@ -91,6 +96,7 @@ class Desk:
         self._offered: set[str] = set()  # calls offered voicemail or a callback at the max wait
         self._facts: dict[str, dict[str, str]] = {}  # call id -> what the IVR learned
         self._queue_of: dict[str, str] = {}  # call id -> its queue, while in the ACD
+        self._kept: dict[str, KeptPlace] = {}  # stand-ins for callers called back at their turn
         self._deliveries: asyncio.TaskGroup | None = None  # while the desk runs
         self._connecting: set[asyncio.Task] = set()  # deliveries awaiting the PBX's reply
 
@@ -415,7 +421,14 @@ class Desk:
             log.exception("delivery failed", extra={"call_id": decision.call_id})
 
     def _reserve(self, decision: Assignment) -> str | None:
-        """The chosen agent is reserved and offered the call: the caller's channel."""
+        """The chosen agent is reserved and offered the call: the caller's channel (None for a
+        kept place, whose caller the agent is reserved to be called back for)."""
+        place = self._kept.pop(decision.call_id, None)
+        if place is not None and self.on_turn is not None and self._deliveries is not None:
+            wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
+            self._record(self.sessions.reserve(decision.agent_id, decision.call_id, wrap_up))
+            self._deliveries.create_task(self._call_back(Turn(decision.agent_id, place)))
+            return None
         channel = self._waiting.pop(decision.call_id, None)
         if channel is not None:
             wrap_up = self.router.policies[decision.call.queue].wrap_up_seconds
@@ -489,15 +502,33 @@ class Desk:
                 self.router.enqueue(call)
 
     def _callback_requested(self, ch: Channel) -> None:
+        """The request is stored; with a number to call and the engine calling back, a stand-in
+        keeps the caller's place in the queue (acd/kept_places.py)."""
         facts = self._facts.get(ch.linkedid, {})
         retailer = facts.get("retailer", "")
-        log.info("callback requested", extra={"call_id": ch.linkedid})
+        policy = self.policy_of_call(ch.linkedid)
+        keeps_place = (self.on_turn is not None and policy is not None
+                       and ch.caller_num.isdigit() and ch.linkedid in self._joined)
+        log.info("callback requested", extra={"call_id": ch.linkedid, "keeps_place": keeps_place})
         if self.journal is not None:
             self.journal.submit(CallbackRequest(
                 pbx_server=self.server, linkedid=ch.linkedid, caller_number=ch.caller_num,
                 retailer_id=int(retailer) if retailer.isdigit() else None,
                 queue=self._queue_of.get(ch.linkedid, ""),
-                language=facts.get("language") or "zh"))
+                language=facts.get("language") or "zh", keeps_place=keeps_place))
+        if keeps_place:
+            assert policy is not None
+            place, waiting = stand_in(policy, ch.linkedid, ch.caller_num,
+                                      self._joined[ch.linkedid], facts)
+            self._kept[place.call_id] = place
+            self.router.enqueue(waiting)
+
+    async def _call_back(self, turn: Turn) -> None:
+        assert self.on_turn is not None  # only a desk that calls back keeps places
+        try:
+            await self.on_turn(turn)
+        except Exception:  # the agent is released by whoever failed; the others go on
+            log.exception("call back at its turn failed", extra={"call_id": turn.place.call_id})
 
 
 

@@ -5,6 +5,7 @@ call goes to the agent who took the opinion if that agent is free within CALLBAC
 Once the contact is reached, out of attempts or on the do-not-call list, the request is closed
 with that outcome (an agent may close it from the inbox before, which stops the dialing)."""
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,9 @@ from models import (
 log = logging.getLogger("hotline.dialer")
 
 BATCH = 200  # requests taken in per round
+# A caller who kept its place is called back at its turn by the ACD; if the turn never came (the
+# engine restarted meanwhile), the callback campaign calls it this long after it asked.
+KEPT_PLACE_LIMIT = timedelta(hours=1)
 # How a request ends, by its contact's final status.
 OUTCOMES = {ContactStatus.DONE: "reached", ContactStatus.EXHAUSTED: "no_answer",
             ContactStatus.DO_NOT_CALL: "other"}
@@ -118,19 +122,26 @@ async def _contact(s: AsyncSession, campaign: Campaign, branch: Branch,
     retailer = await s.get(Retailer, request.retailer_id) if request.retailer_id else None
     fields = {"callback": request.id, "queue": request.queue,
               "requested_at": request.requested_at.isoformat(timespec="seconds")}
-    contact = await s.scalar(select(Contact).where(Contact.campaign_id == campaign.id,
-                                                   Contact.phone == request.caller_number))
+    due = request.requested_at + (KEPT_PLACE_LIMIT if request.keeps_place else timedelta())
+    contact = await contact_of(s, campaign, request.caller_number)
     if contact is None:
         contact = Contact(campaign_id=campaign.id, phone=request.caller_number,
                           name=retailer.name if retailer else "",
                           retailer_id=request.retailer_id, time_zone=branch.timezone,
                           fields=fields, status=ContactStatus.PENDING, attempts=0,
-                          next_attempt_at=request.requested_at,
-                          callback_agent_id=request.agent_id)
+                          next_attempt_at=due, callback_agent_id=request.agent_id)
         s.add(contact)
         await s.flush()
-    elif contact.status in (ContactStatus.DONE, ContactStatus.EXHAUSTED):
+    elif contact.status in (ContactStatus.DONE, ContactStatus.EXHAUSTED) and not await s.scalar(
+            select(ContactAttempt.id).where(ContactAttempt.contact_id == contact.id,
+                                            ContactAttempt.started_at >= request.requested_at)
+            .limit(1)):  # not called since it asked (a kept place's turn may have come first)
         contact.status, contact.attempts, contact.last_outcome = ContactStatus.PENDING, 0, None
-        contact.next_attempt_at, contact.fields = request.requested_at, fields
+        contact.next_attempt_at, contact.fields = due, fields
         contact.callback_agent_id = request.agent_id
     return contact
+
+
+async def contact_of(s: AsyncSession, campaign: Campaign, phone: str) -> Contact | None:
+    return await s.scalar(select(Contact).where(Contact.campaign_id == campaign.id,
+                                                Contact.phone == phone))

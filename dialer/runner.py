@@ -11,14 +11,15 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState
+from acd.kept_places import Turn
 from acd.outbound import OutboundDesk
 from asterisk.actions import Pbx
 from asterisk.ami import AmiItem
-from dialer.callbacks import CallbackIntake
+from dialer.callbacks import CallbackIntake, contact_of
 from dialer.calls import OutboundCalls
 from dialer.dials import Dial
 from dialer.figures import AttemptCounts, attempt_counts
@@ -31,6 +32,7 @@ from dialer.settings import DialerSettings
 from dialer.standing import STANDING, standing_campaign
 from models import (
     Branch,
+    CallbackRequest,
     Campaign,
     CampaignPurpose,
     CampaignState,
@@ -242,6 +244,39 @@ class Dialer:
                               f"the branch's own calls campaign {branch!r} is not running",
                               campaign=campaign_id)
         return await self._dial_for(agent_id, plan, contact_id)
+
+    async def call_kept(self, turn: Turn) -> None:
+        """A kept place's turn (virtual hold): the caller called back now for the agent the ACD
+        reserved (the stand-in's id is the call's channel id), as a contact of the branch's
+        callback campaign; the agent is released if the call cannot be placed."""
+        place = turn.place
+        async with self._standing, self.sessions() as s, s.begin():
+            branch = await s.scalar(select(Branch).where(Branch.code == place.branch))
+            assert branch is not None  # the queue's branch
+            campaign = await standing_campaign(s, branch, CampaignPurpose.CALLBACK,
+                                               self.caller_id)
+            contact = await contact_of(s, campaign, place.caller_number)
+            if contact is None:
+                contact = Contact(campaign_id=campaign.id, phone=place.caller_number,
+                                  retailer_id=place.retailer_id, time_zone=branch.timezone,
+                                  fields={"kept_place": place.linkedid})
+                s.add(contact)
+                await s.flush()
+            await s.execute(update(CallbackRequest).where(
+                CallbackRequest.linkedid == place.linkedid,
+                CallbackRequest.contact_id.is_(None)).values(contact_id=contact.id))
+            campaign_id, contact_id = campaign.id, contact.id
+        plan, dial = await self._running(campaign_id), None
+        if plan is not None:
+            async with self.sessions() as s, s.begin():
+                contact = await s.get(Contact, contact_id, with_for_update=True)
+                if contact is not None and contact.status != ContactStatus.DIALING:
+                    dial = await self.contacts.kept(s, plan, contact, place.call_id)
+        if dial is None:  # paused, being called, or on the do-not-call list
+            await self.desk.release(turn.agent_id, place.call_id)
+            return
+        dial.pinned_agent_id = dial.agent_id = turn.agent_id
+        await self.calls.place(dial)
 
     async def _running(self, campaign_id: int | None) -> Plan | None:
         """The campaign's plan, read now if the dialer's round has not come since it began."""

@@ -149,12 +149,22 @@ class ContactSelection:
                         f"{opens.isoformat(timespec='minutes')}", opens)
         return None
 
+    async def kept(self, s: AsyncSession, plan: Plan, contact: Contact,
+                   channel_id: str) -> Dial | None:
+        """A caller who kept its place, called back now that its turn came (it asked minutes
+        ago: no window or policy holds it back), unless its number is on the do-not-call list
+        (None)."""
+        if await s.scalar(select(DoNotCall.id).where(DoNotCall.phone == contact.phone)):
+            contact.status = ContactStatus.DO_NOT_CALL
+            return None
+        return await self._attempt(s, plan, contact, utcnow(), channel_id)
+
     async def _attempt(self, s: AsyncSession, plan: Plan, contact: Contact,
-                       now: datetime) -> Dial:
+                       now: datetime, channel_id: str | None = None) -> Dial:
         """The contact marked dialing, with a new attempt row."""
         contact.status = ContactStatus.DIALING
         contact.attempts += 1
-        channel_id = f"dial-{uuid.uuid4().hex}"
+        channel_id = channel_id or f"dial-{uuid.uuid4().hex}"
         attempt = ContactAttempt(campaign_id=plan.id, contact_id=contact.id,
                                  retailer_id=contact.retailer_id, phone=contact.phone,
                                  channel_id=channel_id, started_at=now)

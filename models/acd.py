@@ -115,3 +115,5 @@ class CallbackRequest(Base):
     # call first waits for the agent who took the opinion.
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    # Asked at the maximum wait: the ACD keeps the caller's place and calls back at its turn.
+    keeps_place: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -69,7 +69,8 @@ class Engine:
         self.recorder = Recorder(sessions, settings.recordings_dir, settings.ami.server_name)
         self.pbx = pbx = AmiPbx(self.ami)
         self.desk = Desk(pbx, self.journal, settings.ami.server_name,
-                         notify=self.feed.on_notice, recorder=self.recorder)
+                         notify=self.feed.on_notice, recorder=self.recorder,
+                         on_turn=lambda turn: self.dialer.call_kept(turn))
         self.monitors = Monitors(pbx, self.desk.sessions)
         self.call_control = CallControl(self.desk, settings.dialer.trunk,
                                         settings.pbx.hotline_number)

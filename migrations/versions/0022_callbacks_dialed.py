@@ -1,5 +1,5 @@
-"""Callbacks are dialed: a request's contact in its branch's callback campaign, and the agent a
-feedback call goes to first.
+"""Callbacks are dialed: a request's contact in its branch's callback campaign, the agent a
+feedback call goes to first, and whether the caller keeps its place in the queue.
 
 Revision ID: 0022
 Revises: 0021
@@ -21,6 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table("callback_requests") as batch:
         batch.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("agent_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("keeps_place", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
         batch.create_foreign_key("fk_callback_requests_contact_id_contacts", "contacts",
                                  ["contact_id"], ["id"])
         batch.create_foreign_key("fk_callback_requests_agent_id_agents", "agents",
@@ -33,5 +35,6 @@ def downgrade() -> None:
         batch.drop_index("ix_callback_requests_contact_id")
         batch.drop_constraint("fk_callback_requests_agent_id_agents", type_="foreignkey")
         batch.drop_constraint("fk_callback_requests_contact_id_contacts", type_="foreignkey")
+        batch.drop_column("keeps_place")
         batch.drop_column("agent_id")
         batch.drop_column("contact_id")

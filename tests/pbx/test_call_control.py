@@ -198,12 +198,13 @@ async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, si
                 and e.direction == "Sent" and e.digit == "#", sent_at, "the digits were not sent")
     await call
 
-    # What the caller heard (its recording): the agent, a silence of about the mute, the agent.
+    # What the caller heard (its recording): the agent, a silence of about the mute, the agent
+    # (with a short gap where the digits, sent just after, took the agent's stream).
     path = r.settings.recordings_dir / (await finished(r)).file
     stretches = heard(path, AGENT_HZ, AUDIBLE_DB)
-    assert len(stretches) == 2, stretches
-    (first, length), (second, _) = stretches
-    silence = second - (first + length)
+    assert len(stretches) >= 2, stretches
+    silence = max(nxt - (start + length)
+                  for (start, length), (nxt, _) in zip(stretches, stretches[1:]))
     # no shorter than the mute surely lasted, no longer than it may have (a window's margin)
     assert unmuting - muted - 0.5 <= silence <= unmuted - muting + 0.5, stretches
 

@@ -2,22 +2,21 @@
 is dialed by the branch's callback campaign and connected to an agent with the screen-pop, and
 the request closes as reached; an agent's click-to-dial reaches the retailer, and is refused for
 a number on the do-not-call list and by the contact policy across campaigns."""
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause
-from dialer.schedule import WEEKDAYS
 from models import CallbackRequest, Campaign, ContactAttempt
 from runtime.live import agent_topic
 from tests.pbx.test_acd_scenarios import ORDER_BJ
-from tests.pbx.test_dialer_on_pbx import first_pop, headers, wait_until
+from tests.pbx.test_dialer_on_pbx import first_pop, headers, rounds, wait_until
 
 pytestmark = pytest.mark.pbx
 
-ALL_DAY = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
 ANSWERING = Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400), talk_ms=(3000, 3000))
 
 
@@ -37,13 +36,12 @@ async def test_a_callback_asked_for_at_the_maximum_wait_is_dialed_and_reaches_an
         return (request, campaign) if request and request.contact_id else None
     request, campaign = await wait_until(scheduled, 20, "scheduled")
     assert campaign.name == "回拨 BJ" and campaign.mode == "progressive"
-    # Operations call back around the clock here, so the test does not hang on the hour.
-    changed = await r.engine.http.patch(f"/campaigns/{campaign.id}", json={"windows": ALL_DAY})
-    assert changed.status_code == 200, changed.text
+    assert request.keeps_place
 
     agent_id = await r.agent_id("8001")
     feed = r.engine.hub.subscribe(agent_topic(agent_id))
-    await r.login("8001")
+    # Its kept place is first in the queue: the agent is taken for it as soon as it is up.
+    await r.post("/agents/8001/login")
     _, pop = await first_pop({"8001": feed}, 30)
     assert pop["direction"] == "outbound" and pop["campaign"]["name"] == "回拨 BJ"
     assert pop["caller_number"] == "13300000001"
@@ -98,3 +96,40 @@ async def test_click_to_dial_reaches_the_retailer_within_the_do_not_call_list_an
     refusal = again.json()["detail"][0]
     assert refusal["type"] == "rule.contact_policy"
     assert datetime.fromisoformat(refusal["ctx"]["until"]) > datetime.now(UTC)
+
+
+async def test_a_caller_who_kept_its_place_is_called_back_at_its_turn_and_no_earlier(
+        rig, sipp, customers, settings):
+    settings.dialer.tick_seconds = 0.2
+    r = await rig(("8001",), {"BJ-order": {"max_wait_seconds": 2, "wrap_up_seconds": 1}},
+                  trunks={"customers": await customers(ANSWERING)})
+    await r.login("8001")
+    first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000011",
+                                          hold_ms=45_000, timeout=90))
+    await r.wait_state("8001", "on_call", timeout=30)
+    # The second caller waits behind, keys 2 at the maximum wait and hangs up.
+    await sipp.call("4000", script=[*ORDER_BJ, Pause(8000), Keys("2")], caller="13300000001",
+                    hold_ms=15000, timeout=40)
+
+    async def kept():
+        async with r.database() as s:
+            found = await s.scalar(select(CallbackRequest).where(CallbackRequest.keeps_place))
+            campaign = await s.scalar(select(Campaign).where(Campaign.purpose == "callback"))
+        return (found, campaign) if found and found.contact_id and campaign else None
+    request, campaign = await wait_until(kept, 20, "kept its place")
+    await rounds(r.engine.dialer, campaign.id)  # the dialer went round: it placed nothing
+    assert r.engine.dialer.dials == {} and (await r.agent("8001"))["state"] == "on_call"
+
+    await first
+    first_ended = datetime.now(UTC)
+    await r.wait_state("8001", "on_call", timeout=30)  # its turn: called back to this agent
+
+    async def attempt():
+        await r.engine.dialer.flush()
+        async with r.database() as s:
+            return await s.scalar(select(ContactAttempt).where(
+                ContactAttempt.connected_at.is_not(None)))
+    called = await wait_until(attempt, 20, "called back")
+    assert called.phone == "13300000001" and called.agent_id == await r.agent_id("8001")
+    assert called.started_at >= first_ended - timedelta(seconds=1)  # not while 8001 was busy
+    assert called.started_at >= request.requested_at

@@ -233,6 +233,41 @@ async def test_a_callback_request_is_kept_with_the_caller_and_queue(desk, clock)
         "1.1", "1391", 42, "BJ-order")
 
 
+async def test_a_caller_called_back_keeps_its_place_and_its_turn_reserves_the_agent(
+        clock, start):
+    turns = []
+
+    async def call_back(turn):
+        turns.append(turn)
+    d = await start(SettledDesk(AmiPbx(RecordingAmi()), Rows(), clock=lambda: clock[0],
+                                on_turn=call_back))
+    d.configure([BJ_ORDER], {1: AgentInfo(1, "8001", "agent-8001", "BJ", {"order": 5})})
+    await d.on_event(join(1))  # the first caller, who will ask for a callback
+    clock[0] += 5
+    await d.on_event(join(2))  # a caller who came after it
+    clock[0] += 175
+    await d.tick()  # the first caller's maximum wait: offered the choice
+    await d.on_event(VarSet(server="s", timestamp=None, channel=channel(1),
+                            variable="HOTLINE_CALLBACK", value="1"))
+    await d.on_event(Hangup(server="s", timestamp=None, channel=channel(1), cause=16,
+                            cause_text=""))
+    [row] = [r for r in d.journal.rows if type(r).__name__ == "CallbackRequest"]
+    assert row.keeps_place
+    [stand_in, second] = d.router.waiting_calls()
+    assert (stand_in.enqueued_at, second.call_id) == (1000.0, "1.2")  # ahead, where it was
+    assert turns == []  # nobody free: no call back yet
+
+    available(d, 1, clock[0])
+    await d._route(clock[0])
+    await asyncio.sleep(0)  # the call back runs as the desk's task
+    [turn] = turns
+    assert (turn.agent_id, turn.place.call_id, turn.place.caller_number) == (
+        1, stand_in.call_id, "1391")
+    machine = d.sessions.machine(1)
+    assert (machine.state, machine.current_call) == (AgentState.RESERVED, stand_in.call_id)
+    assert [c.call_id for c in d.router.waiting_calls()] == ["1.2"]  # the later caller waits
+
+
 async def test_a_failed_redirect_puts_the_call_back_at_the_head(desk, clock):
     available(desk, 1, clock[0])
     desk.pbx.ami.fail.add("Redirect")
