@@ -36,7 +36,7 @@ class CallControl:
         `caller_id`: the number a consultation's call shows."""
         self.desk, self.sessions, self.pbx, self.trunk = desk, desk.sessions, desk.pbx, trunk
         self.caller_id = caller_id
-        self.consultations = Consultations(desk.sessions)
+        self.consultations = Consultations(desk.sessions, desk.apply)
 
     async def hang_up_caller(self, agent: AgentInfo) -> tuple[str, bool]:
         """The agent ends the call: the caller's channel is hung up, or sent to rate the service
@@ -64,9 +64,7 @@ class CallControl:
         """Blind transfer to a named agent, available now: the caller with its facts and the
         screen-pop, this agent wrapping up. The call's id."""
         channel, call_id = self._current_call(agent)
-        target = self.desk.agent_by_number(number)
-        if target is None or target.id == agent.id:
-            raise UnknownAgent(number)
+        target = self._other_agent(agent, number)
         if not await self.desk.hand_to_agent(call_id, channel, target.id):
             raise TargetNotAvailable(number, self.sessions.machine(target.id).state)
         return call_id
@@ -79,16 +77,26 @@ class CallControl:
         await self.desk.send_away(channel, Redirect(channel, dp.CTX_TRANSFER_OUT, number))
         return call_id
 
-    async def consult(self, agent: AgentInfo, step: str, target: str | None = None) -> str:
-        """Attended transfer, step by step: `start` (the caller on hold, `target` called: a
-        phone's endpoint, or digits for an outside number), then `three_way`, `complete` (the
-        agent wraps up) or `return` (back to the caller). The call's id."""
-        _, call_id = self._current_call(agent)
+    async def consult(self, agent: AgentInfo, step: str, *, phone: str | None = None,
+                      to_agent: str | None = None) -> str:
+        """Attended transfer, step by step: `start` (the caller on hold, and `phone` called:
+        a phone's endpoint, or digits for an outside number; or `to_agent`, available now,
+        brought over on its session leg with the call's screen-pop), then `three_way`,
+        `complete` (this agent wraps up) or `return` (back to the caller). The call's id."""
+        channel, call_id = self._current_call(agent)
         consultations = self.consultations
-        if step == "start":
-            assert target is not None  # the route asks for it
-            dial = (f"PJSIP/{target}@{self.trunk}" if target.isdigit()
-                    else f"PJSIP/{target}")
+        if step == "start" and to_agent is not None:
+            other = self._other_agent(agent, to_agent)
+            if not self.desk.offer_to(other.id, call_id):
+                raise TargetNotAvailable(to_agent, self.sessions.machine(other.id).state)
+            try:
+                await consultations.start_with_agent(agent.id, other.id, call_id)
+            except Exception:
+                await self.desk.release(other.id, call_id)
+                raise
+        elif step == "start":
+            assert phone is not None  # the route asks for one of them
+            dial = f"PJSIP/{phone}@{self.trunk}" if phone.isdigit() else f"PJSIP/{phone}"
             await consultations.start(agent.id, dial, self.caller_id)
         elif step == "three_way":
             await consultations.three_way(agent.id)
@@ -97,6 +105,12 @@ class CallControl:
         else:
             await consultations.back_to_caller(agent.id)
         return call_id
+
+    def _other_agent(self, agent: AgentInfo, number: str) -> AgentInfo:
+        other = self.desk.agent_by_number(number)
+        if other is None or other.id == agent.id:
+            raise UnknownAgent(number)
+        return other
 
     async def hold(self, agent: AgentInfo, resume: bool = False) -> str:
         """The caller on hold with music (the agent stays on the call), or back with the agent.

@@ -1,14 +1,16 @@
 """An agent's consultation (attended transfer): the caller waits on hold with music while the
-person consulted (a supervisor's phone, an outside number) is called and, once answered, talks
-with the agent alone; the agent then completes the transfer (the caller and that person
-together, the agent wrapping up), makes it a three-way call, or goes back to the caller (the
-person consulted hung up). Each step is typed actions on the channels; the PBX's events say
-when the person answers or hangs up."""
+person consulted (a supervisor's phone, an outside number, or another agent, whose session leg
+comes over from its holding bridge) is called and, once answered, talks with the agent alone;
+the agent then completes the transfer (the caller and that person together, the agent wrapping
+up), makes it a three-way call, or goes back to the caller (the person consulted hung up). Each
+step is typed actions on the channels; the PBX's events say when the person answers or hangs
+up."""
 import itertools
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from acd.agent_state import Transition
+from acd.agent_state import AgentState, CallEnded, ConnectCall, ReleaseReservation, Transition
 from acd.sessions import AgentSessions, CallControlRefused
 from asterisk import dialplan as dp
 from asterisk.actions import HangUp, Originate, Redirect
@@ -25,11 +27,15 @@ class Consult:
     name: str | None = None  # ... and name, once the PBX has made it
     answered: bool = False  # bridged with the agent's leg
     phase: str = CONSULTING
+    agent: int | None = None  # another agent consulted (its leg), reserved for the call ...
+    call_id: str = ""  # ... for this call
 
 
 class Consultations:
-    def __init__(self, sessions: AgentSessions) -> None:
-        self.sessions, self.pbx = sessions, sessions.pbx
+    def __init__(self, sessions: AgentSessions,
+                 apply: Callable[[Iterable[Transition]], None]) -> None:
+        """`apply`: the desk's, for the transitions of an agent consulted."""
+        self.sessions, self.pbx, self.apply = sessions, sessions.pbx, apply
         self._consults: dict[int, Consult] = {}  # agent -> its consultation
         self._pairs = itertools.count(1)  # completed consultations' conferences
         self._returning: dict[int, str] = {}  # agent -> its caller, once the leg is free
@@ -55,6 +61,24 @@ class Consultations:
             self._consults.pop(agent_id, None)
             raise
 
+    async def start_with_agent(self, agent_id: int, other: int, call_id: str) -> None:
+        """The caller on hold and `other`'s leg, reserved for this call already, brought from
+        its holding bridge to the agent's leg. Raises CallControlRefused or AmiError."""
+        channel, leg = self.sessions.call_channel(agent_id), self.sessions.leg_channel(other)
+        uniqueid = self.sessions.leg_of(other)
+        if channel is None or leg is None or uniqueid is None:
+            raise CallControlRefused("no_call", "the agent has no call")
+        if agent_id in self._consults:
+            raise CallControlRefused("consult_in_progress", "a consultation is in progress")
+        if not self.sessions.is_held(channel):
+            await self.sessions.hold(agent_id, channel)
+        self._consults[agent_id] = Consult(channel, uniqueid, leg, agent=other, call_id=call_id)
+        try:
+            await self.pbx.perform(Redirect(leg, dp.CTX_CONSULT, str(agent_id)))
+        except Exception:
+            self._consults.pop(agent_id, None)
+            raise
+
     async def three_way(self, agent_id: int) -> None:
         """The caller, the agent and the person consulted in one conference; the caller's
         leaving ends it for all, the person consulted may leave (the call goes on)."""
@@ -76,19 +100,22 @@ class Consultations:
         call is over (wrap-up). The agent's transitions."""
         consult = self._answered(agent_id)
         pair = f"{agent_id}{next(self._pairs):06d}"
+        ended = self.sessions.end_call(consult.caller)
+        if consult.agent is not None:  # the caller is the other agent's call from now on
+            self.sessions.take_over(consult.caller, consult.agent, consult.call_id,
+                                    moving=consult.phase == THREE_WAY)
         await self.pbx.perform(Redirect(consult.caller, dp.CTX_CONSULT_PAIR, pair,
                                         also=Redirect(consult.name or "", dp.CTX_CONSULT_PAIR,
                                                       pair)))
         del self._consults[agent_id]
-        return [self.sessions.end_call(consult.caller)]
+        return [ended]
 
     async def back_to_caller(self, agent_id: int) -> None:
         """The person consulted hung up (or is now), and the caller is back with the agent:
         once the agent's leg is back in its holding bridge, if the person was still on."""
         consult = self._consults.pop(agent_id, None)
         if consult is not None and consult.phase == THREE_WAY:
-            if consult.name is not None:
-                await self.pbx.perform(HangUp(consult.name))
+            await self._let_go(consult)
             return  # the caller and the agent stay in their conference
         channel = self.sessions.call_channel(agent_id)
         if channel is None or not self.sessions.is_held(channel):
@@ -97,9 +124,26 @@ class Consultations:
             # Bridged with the leg now, the caller would take it out of the dialplan between
             # the two bridges: the caller goes once the leg is waiting again (on_event).
             self._returning[agent_id] = channel
-            await self.pbx.perform(HangUp(consult.name))
+            await self._let_go(consult)
         else:
             await self._reconnect(agent_id, channel)
+
+    async def _let_go(self, consult: Consult, redirect: bool = True) -> None:
+        """The person consulted leaves: a phone is hung up; an agent's leg goes back to its
+        holding bridge (unless the conference sends it there: `redirect` False) and that agent
+        wraps up."""
+        if consult.agent is None:
+            if consult.name is not None:
+                await self.pbx.perform(HangUp(consult.name))
+            return
+        machine = self.sessions.machine(consult.agent)
+        if machine.current_call == consult.call_id:
+            event = CallEnded(consult.call_id) if machine.state == AgentState.ON_CALL \
+                else ReleaseReservation(consult.call_id)
+            self.apply([machine.feed(event, self.sessions.clock())])
+        if redirect and consult.name is not None:
+            await self.pbx.perform(Redirect(consult.name, dp.CTX_SESSION, str(consult.agent),
+                                            dp.IDLE_LABEL))
 
     async def _reconnect(self, agent_id: int, channel: str) -> None:
         await self.pbx.perform(Redirect(channel, dp.CTX_CONNECT, str(agent_id)))
@@ -128,12 +172,15 @@ class Consultations:
                 self._returning = {a: c for a, c in self._returning.items() if c != ch.name}
             case Hangup(channel=ch) if (c := self._by_caller(ch.name)) is not None:
                 self._forget(c)
-                if c.phase == CONSULTING and c.name is not None:
-                    await self.pbx.perform(HangUp(c.name))
+                await self._let_go(c, redirect=c.phase == CONSULTING)
             case Newchannel(channel=ch) if (c := self._by_uniqueid(ch.uniqueid)) is not None:
                 c.name = ch.name
-            case BridgeEnter(channel=ch) if (c := self._by_uniqueid(ch.uniqueid)) is not None:
+            case BridgeEnter(channel=ch) if (c := self._by_uniqueid(ch.uniqueid)) is not None \
+                    and ch.context == dp.CTX_CONSULT and not c.answered:
                 c.name, c.answered = ch.name, True
+                if c.agent is not None:  # the other agent is on the call now
+                    machine = self.sessions.machine(c.agent)
+                    self.apply([machine.feed(ConnectCall(c.call_id), self.sessions.clock())])
             case Hangup(channel=ch) if (c := self._by_uniqueid(ch.uniqueid)) is not None:
                 self._forget(c)
             case OriginateResponse(uniqueid=u, response="Failure") if (

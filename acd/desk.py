@@ -204,13 +204,9 @@ class Desk:
         it with its facts (the screen-pop), and the caller moves from its agent's bridge to
         this agent's leg (back to its queue if that leg is gone meanwhile). False: the agent is
         not available. Raises AmiError (the agent is released)."""
-        policy = self.policy_of_call(call_id)
-        if not self.claim_agent(call_id, agent_id, policy.wrap_up_seconds if policy else None):
+        if not self.offer_to(agent_id, call_id):
             return False
-        info = self.agents[agent_id]
-        self.notify(self._offer_of(agent_id, call_id, policy.name if policy else "",
-                                   policy.branch if policy else info.branch,
-                                   policy.business_type if policy else "", 0.0))
+        policy = self.policy_of_call(call_id)
         context = self._recorded(call_id, channel, agent_id, policy.name if policy else None,
                                  policy.recording if policy else RecordingPolicy.NEVER)
         try:
@@ -218,6 +214,18 @@ class Desk:
         except AmiError:
             await self.release(agent_id, call_id)
             raise
+        return True
+
+    def offer_to(self, agent_id: int, call_id: str) -> bool:
+        """The agent, if available now, reserved for a call it is handed (a transfer, a
+        consultation) and offered it with its facts (the screen-pop)."""
+        policy = self.policy_of_call(call_id)
+        if not self.claim_agent(call_id, agent_id, policy.wrap_up_seconds if policy else None):
+            return False
+        info = self.agents[agent_id]
+        self.notify(self._offer_of(agent_id, call_id, policy.name if policy else "",
+                                   policy.branch if policy else info.branch,
+                                   policy.business_type if policy else "", 0.0))
         return True
 
     async def send_away(self, channel: str, redirect: Redirect) -> None:

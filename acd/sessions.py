@@ -171,6 +171,13 @@ class AgentSessions:
         agent_id, call_id = self._pop_call(channel)
         return self.machine(agent_id).feed(CallEnded(call_id), self.clock())
 
+    def take_over(self, channel: str, agent_id: int, call_id: str, moving: bool) -> None:
+        """The caller is `agent_id`'s call now (a consultation completed to that agent, already
+        on the call); `moving`: out of a conference, whose leaving is not the call's end."""
+        self._calls[channel] = (agent_id, call_id)
+        if moving:
+            self._moving.add(channel)
+
     def is_held(self, channel: str) -> bool:
         return channel in self._held
 

@@ -240,9 +240,11 @@ exten => _[A-Z].,1,Set({dp.VAR_QUEUE}=${{EXTEN}})
  same => n,Goto({dp.CTX_ACD},s,1)
 
 ; An agent's consultation (exten = agent id). The person consulted, once answered, talks with
-; the agent's leg while the caller is on hold.
+; the agent's leg while the caller is on hold. Another agent's leg (its SESSION_OF set) goes
+; back to its own session after each of these; a phone hangs up.
 [{dp.CTX_CONSULT}]
 exten => _X!,1,Bridge(${{GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})}})
+ same => n,GotoIf($["${{{dp.SESSION_OF_VAR}}}" != ""]?{dp.CTX_SESSION},${{{dp.SESSION_OF_VAR}}},{dp.IDLE_LABEL})
  same => n,Hangup()
 ; The three-way call: the caller is marked (its leaving ends the conference for all); the person
 ; consulted and the agent's leg may leave and the call goes on.
@@ -250,10 +252,12 @@ exten => _X!,1,Bridge(${{GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})}})
 exten => _X!,1,ConfBridge({dp.CONSULT_PREFIX}${{EXTEN}},barge,barge_party)
  same => n,Hangup()
  same => n({dp.CONSULT_PEER_LABEL}),ConfBridge({dp.CONSULT_PREFIX}${{EXTEN}},barge,consult_party)
+ same => n,GotoIf($["${{{dp.SESSION_OF_VAR}}}" != ""]?{dp.CTX_SESSION},${{{dp.SESSION_OF_VAR}}},{dp.IDLE_LABEL})
  same => n,Hangup()
 ; A completed consultation: the caller and the person consulted, either leaving ends it.
 [{dp.CTX_CONSULT_PAIR}]
 exten => _X!,1,ConfBridge(pair-${{EXTEN}},barge,barge_party)
+ same => n,GotoIf($["${{{dp.SESSION_OF_VAR}}}" != ""]?{dp.CTX_SESSION},${{{dp.SESSION_OF_VAR}}},{dp.IDLE_LABEL})
  same => n,Hangup()
 
 ; An agent's blind transfer to an outside number (exten), through the trunk the engine set.
@@ -300,7 +304,8 @@ exten => {pbx.agent_login_code},1,Answer()
 ; a supervisor barges into moves, caller and leg together, into a conference of the agent's.
 [{dp.CTX_SESSION}]
 exten => _X!,1,Set(GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})=${{CHANNEL}})
- same => n(idle),BridgeWait({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},participant,e(n))
+ same => n,Set({dp.SESSION_OF_VAR}=${{EXTEN}})
+ same => n({dp.IDLE_LABEL}),BridgeWait({dp.AGENT_BRIDGE_PREFIX}${{EXTEN}},participant,e(n))
  same => n,Goto(idle)
  same => n({dp.BARGE_LABEL}),ConfBridge({dp.BARGE_PREFIX}${{EXTEN}},barge,barge_party)
  same => n,Goto(idle)

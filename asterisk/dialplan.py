@@ -26,6 +26,8 @@ AGENT_LEG_GLOBAL = "AGENT_LEG_"
 # supervisor joins. The label is a priority in CTX_CONNECT and CTX_SESSION.
 BARGE_PREFIX = "barge-"
 BARGE_LABEL = "barge"
+IDLE_LABEL = "idle"  # the priority in CTX_SESSION where the agent's leg waits in its bridge
+SESSION_OF_VAR = "SESSION_OF"  # on an agent's leg: its agent's id, to come back to the session
 FALLBACK_QUEUE = "hotline-fallback"
 VOICEMAIL_CONTEXT = "hotline"
 FALLBACK_MAILBOX = "9000"

@@ -167,10 +167,12 @@ class Engine:
         call_id = await self.call_control.hold(agent, resume)
         self._note(call_id, "Resume" if resume else "Hold", by)
 
-    async def consult(self, agent: AgentInfo, by: str, step: str,
-                      target: str | None = None) -> None:
-        """A consultation's step (`start` with `target`, `three_way`, `complete`, `return`)."""
-        call_id = await self.call_control.consult(agent, step, target)
+    async def consult(self, agent: AgentInfo, by: str, step: str, *, phone: str | None = None,
+                      to_agent: str | None = None) -> None:
+        """A consultation's step (`start` with `phone` or `to_agent`, `three_way`,
+        `complete`, `return`)."""
+        call_id = await self.call_control.consult(agent, step, phone=phone, to_agent=to_agent)
+        target = to_agent or phone
         self._note(call_id, "Consult", by, step=step, **({"to": target} if target else {}))
 
     async def mute(self, agent: AgentInfo, muted: bool, by: str) -> None:

@@ -101,6 +101,16 @@ async def send_digits(number: str, body: DigitsIn, request: Request, desk: DeskD
     await _control(number, get_engine(request).send_digits(agent, body.digits, user.username))
 
 
+def _agent_refused(exc: UnknownAgent | TargetNotAvailable) -> Refused | Conflict:
+    """The agent to transfer to or consult: unknown (or oneself), or not available now."""
+    if isinstance(exc, UnknownAgent):
+        number = str(exc)
+        return Refused([Violation("unknown_agent", ("body", "agent"),
+                                  f"no other agent numbered {number}", {"agent": number})])
+    return Conflict([Violation("target_not_available", ("body", "agent"), str(exc),
+                               {"agent": exc.number, "state": exc.state.value})])
+
+
 async def _control(number: str, action: Awaitable[None]) -> None:
     try:
         await action
@@ -126,13 +136,8 @@ async def transfer(number: str, body: TransferIn, request: Request, desk: DeskDe
     except UnknownQueue:
         raise Refused([Violation("unknown_queue", ("body", "queue"), f"no queue {body.queue!r}",
                                  {"queue": body.queue})]) from None
-    except UnknownAgent:
-        raise Refused([Violation("unknown_agent", ("body", "agent"),
-                                 f"no other agent numbered {body.agent}",
-                                 {"agent": body.agent})]) from None
-    except TargetNotAvailable as exc:
-        raise Conflict([Violation("target_not_available", ("body", "agent"), str(exc),
-                                  {"agent": exc.number, "state": exc.state.value})]) from None
+    except (UnknownAgent, TargetNotAvailable) as exc:
+        raise _agent_refused(exc) from None
     except AmiError as exc:
         raise pbx_failed(exc) from None
 
@@ -142,13 +147,15 @@ class ConsultIn(BaseModel):
 
     supervisor: str | None = Field(default=None, max_length=64,
                                    description="the user name of a supervisor with a phone")
+    agent: str | None = Field(default=None, pattern=r"^[0-9]{1,16}$",
+                              description="another agent, available now, e.g. 8002")
     number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
                                description="an outside number, through the trunk")
 
     @model_validator(mode="after")
     def one_target(self) -> "ConsultIn":
-        if (self.supervisor is None) == (self.number is None):
-            raise PydanticCustomError("one_target", "give one of supervisor or number")
+        if sum(x is not None for x in (self.supervisor, self.agent, self.number)) != 1:
+            raise PydanticCustomError("one_target", "give one of supervisor, agent or number")
         return self
 
 
@@ -170,19 +177,19 @@ async def phones_to_consult(number: str, desk: DeskDep, session: Session,
 @router.post("/consult", status_code=204)
 async def consult(number: str, body: ConsultIn, request: Request, desk: DeskDep,
                   session: Session, user: CurrentUser) -> None:
-    """The caller on hold with music, and a supervisor's phone (or an outside number) called;
-    once answered, the agent talks with that person alone. Then `three-way`, `complete` or
-    `return`."""
+    """The caller on hold with music, and a supervisor's phone, another agent (available now,
+    with the call's screen-pop) or an outside number called; once answered, the agent talks with
+    that person alone. Then `three-way`, `complete` or `return`."""
     agent = _acting_on(desk, number, user)
-    target = body.number
+    phone = body.number
     if body.supervisor is not None:
         found = {u.username: u for u in await users.phones_to_consult(session, user)}
         if body.supervisor not in found:
             raise Refused([Violation("unknown_phone", ("body", "supervisor"),
                                      f"no supervisor {body.supervisor!r} with a phone",
                                      {"supervisor": body.supervisor})])
-        target = found[body.supervisor].sip_endpoint
-    await _consult_step(request, number, agent, user, "start", target)
+        phone = found[body.supervisor].sip_endpoint
+    await _consult_step(request, number, agent, user, "start", phone=phone, to_agent=body.agent)
 
 
 @router.post("/consult/{step}", status_code=204)
@@ -196,11 +203,15 @@ async def consult_step(number: str, step: Literal["three-way", "complete", "retu
 
 
 async def _consult_step(request: Request, number: str, agent: AgentInfo, user: Principal,
-                        step: str, target: str | None = None) -> None:
+                        step: str, *, phone: str | None = None,
+                        to_agent: str | None = None) -> None:
     try:
-        await get_engine(request).consult(agent, user.username, step, target)
+        await get_engine(request).consult(agent, user.username, step, phone=phone,
+                                          to_agent=to_agent)
     except NoCallToControl:
         raise _no_call(number) from None
+    except (UnknownAgent, TargetNotAvailable) as exc:
+        raise _agent_refused(exc) from None
     except CallControlRefused as exc:
         raise Conflict([Violation(exc.rule, ("path", "number"), str(exc),
                                   {"agent": number})]) from None

@@ -189,6 +189,7 @@ function fillQueues() {
   const chosen = $("#transfer-queue").value;
   $("#transfer-queue").replaceChildren(byQueue, byAgent);
   if (chosen) $("#transfer-queue").value = chosen;
+  fillConsultTargets();
 }
 async function loadQueues() {
   [queues.branches, queues.types] = await Promise.all([api("GET", "/branches"), api("GET", "/business-types")]);
@@ -206,8 +207,8 @@ $("#transfer-queue").addEventListener("focus", loadAgents);
 $("#btn-consult").addEventListener("click", async () => {
   const number = $("#transfer-number").value.trim();
   try {
-    await api("POST", `/agents/${desk.me.agent_number}/call/consult`,
-      number ? { number } : { supervisor: $("#consult-to").value });
+    const [kind, target] = $("#consult-to").value.split(":");
+    await api("POST", `/agents/${desk.me.agent_number}/call/consult`, number ? { number } : { [kind]: target });
     desk.consulting = true;
     desk.held = true;
     $("#consult-steps").hidden = false;
@@ -232,10 +233,23 @@ for (const button of $("#consult-steps").querySelectorAll("button")) {
     }
   });
 }
+// Whom to consult: the supervisors with a phone, then the branch's agents (as the transfer list).
+let consultPhones = [];
 async function loadConsultPhones() {
-  const phones = await api("GET", `/agents/${desk.me.agent_number}/call/consult/phones`).catch(() => []);
-  $("#consult-to").replaceChildren(...phones.map((p) => { const o = el("option", p.username); o.value = p.username; return o; }));
+  consultPhones = await api("GET", `/agents/${desk.me.agent_number}/call/consult/phones`).catch(() => []);
+  fillConsultTargets();
 }
+function fillConsultTargets() {
+  const option = (label, value) => { const o = el("option", label); o.value = value; return o; };
+  const group = (label, options) => { const g = el("optgroup"); g.label = label; g.append(...options); return g; };
+  const chosen = $("#consult-to").value;
+  $("#consult-to").replaceChildren(
+    group(t("consult.supervisors"), consultPhones.map((p) => option(p.username, `supervisor:${p.username}`))),
+    group(t("transfer.agents"), queues.agents.filter((a) => a.number !== desk.me.agent_number)
+      .map((a) => option(`${a.number} · ${word("agent_state", a.state)}`, `agent:${a.number}`))));
+  if (chosen) $("#consult-to").value = chosen;
+}
+$("#consult-to").addEventListener("focus", loadAgents);
 
 // Hanging up the caller keeps the session: the feed tells the wrap-up that follows.
 $("#btn-hangup").addEventListener("click", async () => {

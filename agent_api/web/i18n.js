@@ -278,7 +278,7 @@ const PAGE_WORDS = {
   "field.digits": ["按键", "Keys"], "btn.hold": ["保持", "Hold"], "btn.resume": ["恢复通话", "Resume"], "btn.transfer": ["转接", "Transfer"],
   "field.transfer_queue": ["转接到队列或座席", "Transfer to a queue or an agent"],
   "field.transfer_number": ["或外部号码", "or an outside number"],
-  "field.consult_to": ["咨询班长", "Consult a supervisor"], "btn.consult": ["咨询", "Consult"],
+  "field.consult_to": ["咨询对象", "Whom to consult"], "consult.supervisors": ["班长", "Supervisors"], "btn.consult": ["咨询", "Consult"],
   "btn.consult_complete": ["完成转接", "Complete transfer"], "btn.consult_three_way": ["三方通话", "Three-way call"],
   "btn.consult_return": ["返回来电者", "Back to the caller"],
   "rule.no_consult": ["没有进行中的咨询", "No consultation in progress"],

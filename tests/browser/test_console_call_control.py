@@ -65,7 +65,7 @@ async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp,
     await expect(page.locator("#desk-error")).to_be_empty()
 
     # A consultation with the supervisor, then back to the caller.
-    await expect(page.locator("#consult-to")).to_have_value("supervisor")
+    await expect(page.locator("#consult-to")).to_have_value("supervisor:supervisor")
     await page.click("#btn-consult")
     await expect(page.locator("#btn-consult-return")).to_be_visible()
     await expect(hold).to_have_text("恢复通话")

@@ -258,6 +258,7 @@ async def test_a_caller_on_hold_is_transferred_to_an_outside_number(rig, sipp, c
     await r.joined("13300000001")
     http = r.engine.http
     assert (await http.post("/agents/8001/call/hold")).status_code == 204
+    await in_hold_music(r, r.engine.desk.sessions.call_channel(await r.agent_id("8001")))
     asked = time.monotonic()
     moved = await http.post("/agents/8001/call/transfer", json={"number": "13911110000"})
     assert moved.status_code == 204, moved.text

@@ -12,6 +12,7 @@ from asterisk import dialplan as dp
 from asterisk.events import BridgeEnter
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Tone
+from runtime.live import agent_topic
 from tests.pbx.audio import heard
 from tests.pbx.helpers import wait_for_calls
 from tests.pbx.test_call_control import bridged_with, in_hold_music, until
@@ -47,7 +48,7 @@ async def office(rig, sipp, customers):
     """The supervisor's phone answers one call; the trunk's customers stay on half a minute."""
     outside = await customers(Population(busy=0, failed=0, unanswered=0, ring_ms=(200, 400),
                                          talk_ms=(30_000, 30_000)))
-    r = await rig(("8001",), tones={"8001": Tone(AGENT_HZ, 120_000)},
+    r = await rig(("8001", "8002"), tones={"8001": Tone(AGENT_HZ, 120_000)},
                   extra_phones={"supervisor-1": Tone(SUPERVISOR_HZ, 120_000)},
                   trunks={"customers": outside})
     r.sipp = sipp
@@ -137,3 +138,50 @@ async def test_back_to_the_caller_then_a_three_way_call_that_goes_on_when_the_su
     assert supervisor and any(s <= a_start + a_len and a_start <= s + length
                               for s, length in supervisor for a_start, a_len in agent)
     assert max(a + n for a, n in agent) > max(s + n for s, n in supervisor) + 1
+
+
+async def test_the_agent_consults_another_agent_who_then_takes_the_caller_on_its_own_leg(office):
+    r = office
+    agent_id, caller, call = await consulting(r, 30_000)
+    http = r.engine.http
+    other = await r.agent_id("8002")
+    busy = await http.post("/agents/8001/call/consult", json={"agent": "8002"})
+    assert busy.status_code == 409 and busy.json()["detail"][0]["ctx"]["state"] == "logged_out"
+    await r.login("8002")
+    leg = r.engine.desk.sessions.leg_channel(other)
+    feed = r.engine.hub.subscribe(agent_topic(other))
+
+    asked = time.monotonic()
+    assert (await http.post("/agents/8001/call/consult",
+                            json={"agent": "8002"})).status_code == 204
+    await until(r, lambda e: isinstance(e, BridgeEnter) and e.channel.name == leg
+                and e.channel.context == dp.CTX_CONSULT, asked, "8002 never joined 8001")
+    await r.wait_state("8002", "on_call")  # consulted, with the caller's screen-pop
+    while (event := await asyncio.wait_for(feed.next(), 15)).kind != "screen_pop":
+        pass
+    assert event.data["caller_number"] == CALLER
+    back = time.monotonic()
+    assert (await http.post("/agents/8001/call/consult/return")).status_code == 204
+    await bridged_with(r, CALLER, agent_id, back)  # the caller back with 8001
+    await r.wait_state("8002", ("wrap_up", "available"))
+    assert r.engine.desk.sessions.leg_channel(other) == leg  # 8002's session kept its leg
+    if (await r.agent("8002"))["state"] == "wrap_up":
+        await r.post("/agents/8002/wrap-up/end")
+
+    asked = time.monotonic()
+    assert (await http.post("/agents/8001/call/consult",
+                            json={"agent": "8002"})).status_code == 204
+    await r.wait_state("8002", "on_call")
+    completing = time.monotonic()
+    await until(r, lambda e: isinstance(e, BridgeEnter) and e.channel.name == leg
+                and e.channel.context == dp.CTX_CONSULT, asked, "8002 never joined 8001 again")
+    assert (await http.post("/agents/8001/call/consult/complete")).status_code == 204
+    await until(r, lambda e: isinstance(e, BridgeEnter) and e.channel.name == caller
+                and e.channel.context == dp.CTX_CONSULT_PAIR, completing,
+                "the caller never joined 8002")
+    await r.wait_state("8001", ("wrap_up", "available"))
+    assert (await r.agent("8002"))["state"] == "on_call"  # the caller is 8002's call now
+    await call
+    await r.wait_state("8002", ("wrap_up", "available"))
+    assert r.engine.desk.sessions.leg_channel(other) == leg
+    assert r.engine.desk.sessions.leg_channel(agent_id) is not None
