@@ -180,14 +180,6 @@ async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, si
     await r.joined("13300000001")
     http = r.engine.http
     await asyncio.sleep(2)  # the agent heard for a while: the recording's first stretch
-    muting = time.monotonic()
-    reply = await http.post("/agents/8001/call/mute", json={"muted": True})
-    assert reply.status_code == 204, reply.text
-    muted = time.monotonic()
-    await asyncio.sleep(3)  # a silence long enough to measure in the recording
-    unmuting = time.monotonic()
-    assert (await http.post("/agents/8001/call/mute", json={"muted": False})).status_code == 204
-    unmuted = time.monotonic()
     sent_at = time.monotonic()
     assert (await http.post("/agents/8001/call/digits", json={"digits": "12#"})).status_code \
         == 204
@@ -196,10 +188,19 @@ async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, si
     caller = r.engine.desk.sessions.call_channel(await r.agent_id("8001"))
     await until(r, lambda e: isinstance(e, DTMFEnd) and e.channel.name == caller
                 and e.direction == "Sent" and e.digit == "#", sent_at, "the digits were not sent")
+    await asyncio.sleep(2)  # the agent heard again after the digits
+    muting = time.monotonic()
+    reply = await http.post("/agents/8001/call/mute", json={"muted": True})
+    assert reply.status_code == 204, reply.text
+    muted = time.monotonic()
+    await asyncio.sleep(3)  # a silence long enough to measure in the recording
+    unmuting = time.monotonic()
+    assert (await http.post("/agents/8001/call/mute", json={"muted": False})).status_code == 204
+    unmuted = time.monotonic()
     await call
 
-    # What the caller heard (its recording): the agent, a silence of about the mute, the agent
-    # (with a short gap where the digits, sent just after, took the agent's stream).
+    # What the caller heard (its recording): the agent (with a short gap where the digits took
+    # the agent's stream), a silence of about the mute, the agent.
     path = r.settings.recordings_dir / (await finished(r)).file
     stretches = heard(path, AGENT_HZ, AUDIBLE_DB)
     assert len(stretches) >= 2, stretches

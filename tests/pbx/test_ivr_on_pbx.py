@@ -97,7 +97,7 @@ async def test_self_service_with_the_right_pin_reads_orders_then_an_agent(engine
                                                                           database):
     call, path = await call_and_wait(engine, sipp, [
         Pause(1500), Keys("5"), Pause(2000), Keys("110100001#"), Pause(2000), Keys("1234#"),
-        Pause(3000), Keys("0")], hold_ms=4000)
+        Pause(3000), Keys("0")], hold_ms=10_000)  # time to reach the queue on a busy machine
     assert joined_queue(call) == "BJ-consultation"
     assert [p["keys"] for p in path if p["state"] == "pin" and p["keys"]] == ["****"]
     assert any(p["state"] == "orders" and p["keys"] == "0" for p in path)
