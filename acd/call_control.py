@@ -8,6 +8,8 @@ from acd.desk import Desk
 from acd.roster import AgentInfo
 from asterisk import dialplan as dp
 from asterisk.actions import HangUp, MuteAudio, Redirect, SendDigits, SetVariable
+from asterisk.ami import AmiError
+from models import RecordingPolicy
 
 
 class NoCallToControl(Exception):
@@ -64,17 +66,40 @@ class CallControl:
         """Blind transfer to a named agent, available now: the caller with its facts and the
         screen-pop, this agent wrapping up. The call's id."""
         channel, call_id = self._current_call(agent)
-        target = self._other_agent(agent, number)
-        if not await self.desk.hand_to_agent(call_id, channel, target.id):
-            raise TargetNotAvailable(number, self.sessions.machine(target.id).state)
+        target = self._offered(agent, number, call_id)
+        policy = self.desk.policy_of_call(call_id)
+        context = self.desk.recording_context(
+            call_id, channel, target.id, policy.name if policy else None,
+            policy.recording if policy else RecordingPolicy.NEVER)
+        try:  # the caller moves from this agent's bridge to the other's leg
+            self.desk.apply(await self.sessions.hand_over(channel, target.id, context))
+        except AmiError:
+            await self.desk.release(target.id, call_id)
+            raise
         return call_id
+
+    def _offered(self, agent: AgentInfo, number: str, call_id: str) -> AgentInfo:
+        """Another agent, available now, reserved for the agent's call and offered it with
+        its facts (the screen-pop)."""
+        other = self.desk.agent_by_number(number)
+        if other is None or other.id == agent.id:
+            raise UnknownAgent(number)
+        policy = self.desk.policy_of_call(call_id)
+        if not self.desk.claim_agent(call_id, other.id,
+                                     policy.wrap_up_seconds if policy else None):
+            raise TargetNotAvailable(number, self.sessions.machine(other.id).state)
+        self.desk.notify(self.desk.offer_of(other.id, call_id, policy.name if policy else "",
+                                            policy.branch if policy else other.branch,
+                                            policy.business_type if policy else "", 0.0))
+        return other
 
     async def transfer_out(self, agent: AgentInfo, number: str) -> str:
         """Blind transfer to an outside number through the trunk: the caller leaves the ACD,
         this agent wraps up. The call's id."""
         channel, call_id = self._current_call(agent)
         await self.pbx.perform(SetVariable(channel, dp.OUTSIDE_TRUNK_VAR, self.trunk))
-        await self.desk.send_away(channel, Redirect(channel, dp.CTX_TRANSFER_OUT, number))
+        self.desk.apply(await self.sessions.send_away(
+            channel, Redirect(channel, dp.CTX_TRANSFER_OUT, number)))
         return call_id
 
     async def consult(self, agent: AgentInfo, step: str, *, phone: str | None = None,
@@ -86,9 +111,7 @@ class CallControl:
         channel, call_id = self._current_call(agent)
         consultations = self.consultations
         if step == "start" and to_agent is not None:
-            other = self._other_agent(agent, to_agent)
-            if not self.desk.offer_to(other.id, call_id):
-                raise TargetNotAvailable(to_agent, self.sessions.machine(other.id).state)
+            other = self._offered(agent, to_agent, call_id)
             try:
                 await consultations.start_with_agent(agent.id, other.id, call_id)
             except Exception:
@@ -105,12 +128,6 @@ class CallControl:
         else:
             await consultations.back_to_caller(agent.id)
         return call_id
-
-    def _other_agent(self, agent: AgentInfo, number: str) -> AgentInfo:
-        other = self.desk.agent_by_number(number)
-        if other is None or other.id == agent.id:
-            raise UnknownAgent(number)
-        return other
 
     async def hold(self, agent: AgentInfo, resume: bool = False) -> str:
         """The caller on hold with music (the agent stays on the call), or back with the agent.

@@ -40,19 +40,10 @@ class Consultations:
         self._pairs = itertools.count(1)  # completed consultations' conferences
         self._returning: dict[int, str] = {}  # agent -> its caller, once the leg is free
 
-    def of(self, agent_id: int) -> Consult | None:
-        return self._consults.get(agent_id)
-
     async def start(self, agent_id: int, dial: str, caller_id: str) -> None:
         """The caller on hold (if not yet) and `dial` called (e.g. PJSIP/supervisor-1); once
         answered it is bridged with the agent's leg. Raises CallControlRefused or AmiError."""
-        channel = self.sessions.call_channel(agent_id)
-        if channel is None:
-            raise CallControlRefused("no_call", "the agent has no call")
-        if agent_id in self._consults:
-            raise CallControlRefused("consult_in_progress", "a consultation is in progress")
-        if not self.sessions.is_held(channel):
-            await self.sessions.hold(agent_id, channel)
+        channel = await self._caller_on_hold(agent_id)
         consult = self._consults[agent_id] = Consult(channel, f"consult-{uuid.uuid4().hex[:16]}")
         try:
             await self.pbx.perform(Originate(dial, dp.CTX_CONSULT, str(agent_id), consult.uniqueid,
@@ -64,20 +55,27 @@ class Consultations:
     async def start_with_agent(self, agent_id: int, other: int, call_id: str) -> None:
         """The caller on hold and `other`'s leg, reserved for this call already, brought from
         its holding bridge to the agent's leg. Raises CallControlRefused or AmiError."""
-        channel, leg = self.sessions.call_channel(agent_id), self.sessions.leg_channel(other)
-        uniqueid = self.sessions.leg_of(other)
-        if channel is None or leg is None or uniqueid is None:
-            raise CallControlRefused("no_call", "the agent has no call")
-        if agent_id in self._consults:
-            raise CallControlRefused("consult_in_progress", "a consultation is in progress")
-        if not self.sessions.is_held(channel):
-            await self.sessions.hold(agent_id, channel)
+        leg, uniqueid = self.sessions.leg_channel(other), self.sessions.leg_of(other)
+        if leg is None or uniqueid is None:
+            raise CallControlRefused("agent_not_in_session", "the agent has no phone leg")
+        channel = await self._caller_on_hold(agent_id)
         self._consults[agent_id] = Consult(channel, uniqueid, leg, agent=other, call_id=call_id)
         try:
             await self.pbx.perform(Redirect(leg, dp.CTX_CONSULT, str(agent_id)))
         except Exception:
             self._consults.pop(agent_id, None)
             raise
+
+    async def _caller_on_hold(self, agent_id: int) -> str:
+        """The agent's caller, put on hold if it is not yet: its channel."""
+        channel = self.sessions.call_channel(agent_id)
+        if channel is None:
+            raise CallControlRefused("no_call", "the agent has no call")
+        if agent_id in self._consults:
+            raise CallControlRefused("consult_in_progress", "a consultation is in progress")
+        if not self.sessions.is_held(channel):
+            await self.sessions.hold(agent_id, channel)
+        return channel
 
     async def three_way(self, agent_id: int) -> None:
         """The caller, the agent and the person consulted in one conference; the caller's

@@ -193,45 +193,11 @@ class Desk:
         """Raises AmiError (the agent is released) or InvalidTransition."""
         try:
             await self.sessions.connect(agent_id, call_id, channel,
-                                        self._recorded(call_id, channel, agent_id, campaign,
+                                        self.recording_context(call_id, channel, agent_id, campaign,
                                                        recording))
         except AmiError:
             await self.release(agent_id, call_id)
             raise
-
-    async def hand_to_agent(self, call_id: str, channel: str, agent_id: int) -> bool:
-        """Blind transfer to a named agent: if available now, reserved for the call and offered
-        it with its facts (the screen-pop), and the caller moves from its agent's bridge to
-        this agent's leg (back to its queue if that leg is gone meanwhile). False: the agent is
-        not available. Raises AmiError (the agent is released)."""
-        if not self.offer_to(agent_id, call_id):
-            return False
-        policy = self.policy_of_call(call_id)
-        context = self._recorded(call_id, channel, agent_id, policy.name if policy else None,
-                                 policy.recording if policy else RecordingPolicy.NEVER)
-        try:
-            self.apply(await self.sessions.hand_over(channel, agent_id, context))
-        except AmiError:
-            await self.release(agent_id, call_id)
-            raise
-        return True
-
-    def offer_to(self, agent_id: int, call_id: str) -> bool:
-        """The agent, if available now, reserved for a call it is handed (a transfer, a
-        consultation) and offered it with its facts (the screen-pop)."""
-        policy = self.policy_of_call(call_id)
-        if not self.claim_agent(call_id, agent_id, policy.wrap_up_seconds if policy else None):
-            return False
-        info = self.agents[agent_id]
-        self.notify(self._offer_of(agent_id, call_id, policy.name if policy else "",
-                                   policy.branch if policy else info.branch,
-                                   policy.business_type if policy else "", 0.0))
-        return True
-
-    async def send_away(self, channel: str, redirect: Redirect) -> None:
-        """The caller leaves its agent for a place outside the ACD (an outside number); the
-        agent wraps up. Raises AmiError."""
-        self.apply(await self.sessions.send_away(channel, redirect))
 
     def apply(self, transitions: Iterable[Transition]) -> None:
         """Agents' transitions made outside the desk's own events (call control's)."""
@@ -448,7 +414,7 @@ class Desk:
         try:
             policy = self.router.policies[decision.call.queue]
             await self.sessions.connect(decision.agent_id, decision.call_id, channel,
-                                        self._recorded(decision.call_id, channel,
+                                        self.recording_context(decision.call_id, channel,
                                                        decision.agent_id, policy.name,
                                                        policy.recording))
         except (AmiError, InvalidTransition) as exc:  # the Redirect failed, or the leg dropped
@@ -467,7 +433,7 @@ class Desk:
             self._waiting[decision.call_id] = channel
             self.router.requeue_front(decision.call)
 
-    def _recorded(self, call_id: str, channel: str, agent_id: int, queue: str | None,
+    def recording_context(self, call_id: str, channel: str, agent_id: int, queue: str | None,
                   policy: RecordingPolicy) -> str:
         """The context a delivered call goes through: recorded from the bridge on, or not."""
         if self.recorder is not None and policy != RecordingPolicy.NEVER:
@@ -477,10 +443,10 @@ class Desk:
     def _offer(self, decision: Assignment) -> CallOffered:
         call = decision.call
         waited = self.clock() - self._joined.get(decision.call_id, call.enqueued_at)
-        return self._offer_of(decision.agent_id, decision.call_id, call.queue, call.branch,
+        return self.offer_of(decision.agent_id, decision.call_id, call.queue, call.branch,
                               call.business_type, waited)
 
-    def _offer_of(self, agent_id: int, call_id: str, queue: str, branch: str,
+    def offer_of(self, agent_id: int, call_id: str, queue: str, branch: str,
                   business_type: str, waited: float) -> CallOffered:
         facts = self._facts.get(call_id, {})
         retailer = facts.get("retailer", "")

@@ -53,7 +53,9 @@ class MarkHandled(BaseModel):
 
 def _out(listed: service.Listed) -> CallbackOut:
     r, retailer, contact = listed.request, listed.retailer, listed.contact
-    pending = r.status == CallbackStatus.PENDING
+    next_call_at = None
+    if r.status == CallbackStatus.PENDING:
+        next_call_at = (contact.next_attempt_at if contact else None) or r.requested_at
     return CallbackOut(
         id=r.id, linkedid=r.linkedid, caller_number=r.caller_number, retailer_id=r.retailer_id,
         retailer_name=retailer.name if retailer else None,
@@ -61,9 +63,7 @@ def _out(listed: service.Listed) -> CallbackOut:
         language=r.language, requested_at=r.requested_at, status=r.status,
         handled_at=r.handled_at, handled_by=r.handled_by, outcome=r.outcome, note=r.note,
         kind="feedback" if r.linkedid.startswith("opinion-") else "queue", agent_id=r.agent_id,
-        attempts=contact.attempts if contact else 0,
-        next_call_at=(contact.next_attempt_at or r.requested_at) if contact and pending
-        else r.requested_at if pending else None)
+        attempts=contact.attempts if contact else 0, next_call_at=next_call_at)
 
 
 @router.get("", response_model=list[CallbackOut])

@@ -284,6 +284,7 @@ const PAGE_WORDS = {
   "rule.no_consult": ["没有进行中的咨询", "No consultation in progress"],
   "rule.consult_in_progress": ["咨询正在进行", "A consultation is in progress"],
   "rule.consult_not_answered": ["对方尚未接听", "Not answered yet"],
+  "rule.agent_not_in_session": ["该座席的话机不在线", "That agent's phone is not on the line"],
   "rule.unknown_phone": ["没有这位有话机的班长", "No such supervisor with a phone"],
   "transfer.queues": ["队列", "Queues"], "transfer.agents": ["座席", "Agents"], "rule.call_on_hold": ["来电者已在保持中", "The caller is on hold already"],
   "rule.call_not_on_hold": ["来电者不在保持中", "The caller is not on hold"],
