@@ -10,6 +10,7 @@ from sqlalchemy import select
 from dialer.callbacks import CallbackIntake
 from dialer.plan import Plan
 from dialer.runner import Dialer
+from dialer.schedule import WEEKDAYS
 from dialer.settings import DialerSettings
 from models import (
     Agent,
@@ -65,6 +66,8 @@ async def test_a_queue_callback_becomes_a_contact_of_its_branchs_callback_campai
     beijing = campaigns["回拨 BJ"]
     assert (beijing.purpose, beijing.state, beijing.mode, beijing.branch.code) == (
         "callback", CampaignState.RUNNING, "progressive", "BJ")
+    assert beijing.windows == {day: [["09:00", "20:00"]] for day in WEEKDAYS}
+    assert beijing.retries["no_answer"] == {"delay_minutes": 30, "max_attempts": 3}
     assert contact.campaign_id == beijing.id and contact.status == ContactStatus.PENDING
     assert contact.retailer_id == retailer.id and contact.name == retailer.name
     assert contact.next_attempt_at == rows[first].requested_at
