@@ -41,7 +41,10 @@ TradeArea = Annotated[str, Field(max_length=100, description="商圈")]
 BranchCode = Annotated[str, Field(min_length=1, max_length=16)]
 
 PROFILE = ("address", "business_format", "shop_area", "trade_area")
-DESK_FIELDS = frozenset({"name", "retailer_class", "status", "phones"})
+# What the desk may change, by role: an agent corrects a name or a phone; the class (the queue
+# priority) and the status are a supervisor's to change.
+DESK_FIELDS = {Role.SUPERVISOR: frozenset({"name", "retailer_class", "status", "phones"}),
+               Role.AGENT: frozenset({"name", "phones"})}
 ADMINISTRATORS = (Role.ADMIN, Role.BRANCH_ADMIN)
 DESK_ROLES = (Role.AGENT, Role.SUPERVISOR)
 
@@ -186,10 +189,13 @@ def may_change(actor: Principal | None, branch_id: int | None, fields: Iterable[
         raise NotAllowed(f"{what} is not of a branch you administer")
     if actor.role not in DESK_ROLES:
         raise NotAllowed(f"role {actor.role} may only read retailers")
-    beyond = sorted(set(fields) - DESK_FIELDS)
+    beyond = sorted(set(fields) - DESK_FIELDS[actor.role])
     if beyond:
-        raise NotAllowed([Violation("administrators_only", ("body", f),
-                                    f"only an administrator changes {f}") for f in beyond])
+        rule, who = (("supervisors_only", "a supervisor") if actor.role == Role.AGENT
+                     and set(beyond) <= DESK_FIELDS[Role.SUPERVISOR]
+                     else ("administrators_only", "an administrator"))
+        raise NotAllowed([Violation(rule, ("body", f), f"only {who} changes {f}")
+                          for f in beyond])
 
 
 async def find_branch(session: AsyncSession, actor: Principal | None,

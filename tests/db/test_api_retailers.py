@@ -57,6 +57,22 @@ async def test_an_edit_needs_the_current_version_and_every_version_is_listed(api
     assert (await api.get(f"{url}", headers=headers)).json()["name"] == r["name"]
 
 
+async def test_an_agent_corrects_phones_but_not_the_class_or_status_that_rank_the_caller(api):
+    """The class is the caller's queue priority: a supervisor's to change, not an agent's."""
+    agent = await login(api, "8001")
+    [r] = await find(api, agent, "110100002")
+    url = f"/retailers/{r['id']}"
+    for field, value in (("retailer_class", "A"), ("status", "suspended")):
+        refused = await api.patch(url, headers=agent, json={"version": r["version"], field: value})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["detail"][0] | {"msg": ""} == {
+            "loc": ["body", field], "msg": "", "type": "rule.supervisors_only"}
+    assert (await api.post(f"{url}/suspend", headers=agent)).status_code == 403
+    fixed = await api.patch(url, headers=agent,
+                            json={"version": r["version"], "phones": ["13800010002"]})
+    assert fixed.status_code == 200 and fixed.json()["retailer_class"] == r["retailer_class"]
+
+
 async def test_two_edits_from_the_same_version_one_wins_the_other_is_told(api):
     a, b = await login(api, "supervisor"), await login(api, "admin")
     [r] = await find(api, a, "110100003")

@@ -137,7 +137,7 @@ async def test_a_branch_admin_keeps_its_own_branch_and_ops_only_reads(api, sessi
     assert (await api.post("/retailers", headers=agent,
                            json={**NEW, "card_number": "120100004"})).status_code == 403
     named = await api.patch(f"/retailers/{bj_shop['id']}", headers=agent, json={
-        "version": bj_shop["version"], "name": "朝阳便利", "retailer_class": "B"})
+        "version": bj_shop["version"], "name": "朝阳便利", "phones": ["13800010001"]})
     assert named.status_code == 200 and named.json()["name"] == "朝阳便利"
     async with sessions() as s:
         assert await s.scalar(select(Retailer.card_number).where(
@@ -155,13 +155,13 @@ async def test_suspended_and_reactivated_each_once_on_record(api):
     again = await api.post(f"{url}/suspend", headers=admin)
     assert again.status_code == 409
     assert again.json()["detail"][0]["type"] == "rule.already_suspended"
-    reactivated = await api.post(f"{url}/reactivate", headers=await login(api, "8001"))
+    reactivated = await api.post(f"{url}/reactivate", headers=await login(api, "supervisor"))
     assert reactivated.status_code == 200 and reactivated.json()["status"] == "active"
     assert (await api.post(f"{url}/reactivate", headers=admin)).json()["detail"][0][
         "type"] == "rule.already_active"
     log = await audit_of(api, admin, "110100002")
     assert [(e["action"], e["username"], e["before"], e["after"]) for e in log] == [
-        ("reactivate", "8001", {"status": "suspended"}, {"status": "active"}),
+        ("reactivate", "supervisor", {"status": "suspended"}, {"status": "active"}),
         ("suspend", "admin", {"status": "active"}, {"status": "suspended"})]
     history = (await api.get(f"{url}/history", headers=admin)).json()
     assert [h["snapshot"]["status"] for h in history[:2]] == ["active", "suspended"]
