@@ -162,6 +162,8 @@ class Consultations:
     async def on_event(self, item: AmiItem) -> None:
         """The person consulted answering, hanging up, or never reached; the caller hanging up
         while on hold hangs the person consulted up too (the agent's leg is free again)."""
+        if not self._consults and not self._returning:
+            return  # every event passes here: nothing to look for most of the time
         match item:
             case BridgeEnter(bridge_name=name) if self._returning and (
                     agent_id := self._holding_bridges().get(name)) is not None:

@@ -1,7 +1,7 @@
 """Call control of an agent's current call: the agent (or a supervisor of its branch) acts on
 the PBX; each action is in the call's events."""
 from collections.abc import Awaitable
-from typing import Literal
+from typing import Literal, Self, TypeVar
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, model_validator
@@ -23,6 +23,18 @@ from services.principal import Principal
 router = APIRouter(prefix="/agents/{number}/call", tags=["call control"])
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _one_target(body: M) -> M:
+    """Exactly one of the body's fields is given (the place the call goes)."""
+    given = [name for name in type(body).model_fields if getattr(body, name) is not None]
+    if len(given) != 1:
+        raise PydanticCustomError("one_target", "give one of {fields}",
+                                  {"fields": ", ".join(type(body).model_fields)})
+    return body
+
+
 class TransferIn(BaseModel):
     """Exactly one of them."""
 
@@ -34,10 +46,8 @@ class TransferIn(BaseModel):
                                description="an outside number, through the trunk")
 
     @model_validator(mode="after")
-    def one_target(self) -> "TransferIn":
-        if sum(x is not None for x in (self.queue, self.agent, self.number)) != 1:
-            raise PydanticCustomError("one_target", "give one of queue, agent or number")
-        return self
+    def one_target(self) -> Self:
+        return _one_target(self)
 
 
 def _no_call(number: str) -> Conflict:
@@ -153,10 +163,8 @@ class ConsultIn(BaseModel):
                                description="an outside number, through the trunk")
 
     @model_validator(mode="after")
-    def one_target(self) -> "ConsultIn":
-        if sum(x is not None for x in (self.supervisor, self.agent, self.number)) != 1:
-            raise PydanticCustomError("one_target", "give one of supervisor, agent or number")
-        return self
+    def one_target(self) -> Self:
+        return _one_target(self)
 
 
 class PhoneOut(BaseModel):
