@@ -1,5 +1,6 @@
 """Listening to recordings in tests: how loud a tone is in a file (sox), and where it is
 silent, so a test can tell the caller's voice from the agent's and find a pause."""
+import asyncio
 import math
 import re
 import subprocess
@@ -65,3 +66,25 @@ def longest_silence(path: Path, window: float = 0.1, floor: float = 0.003) -> tu
 def soundfile_seconds(path: Path) -> float:
     with wave.open(str(path), "rb") as w:
         return w.getnframes() / w.getframerate()
+
+
+class Recorded:
+    """How much audio a call's recording holds as MixMonitor writes it (16-bit, 8 kHz; its
+    header is completed only at the end, so the file's size tells)."""
+
+    BYTES_PER_SECOND = 16_000
+
+    def __init__(self, recordings_dir: Path, linkedid: str) -> None:
+        self.recordings_dir, self.linkedid = recordings_dir, linkedid
+
+    def seconds(self) -> float:
+        found = list(self.recordings_dir.rglob(f"{self.linkedid}.wav"))
+        return max(0.0, (found[0].stat().st_size - 44) / self.BYTES_PER_SECOND) if found else 0.0
+
+    async def grown(self, seconds: float, timeout: float = 30.0) -> None:
+        """Until the recording holds `seconds` more than now: the caller heard that long, on the
+        recording's own clock (a busy machine's wall clock runs ahead of it)."""
+        until = self.seconds() + seconds
+        async with asyncio.timeout(timeout):
+            while self.seconds() < until:
+                await asyncio.sleep(0.05)

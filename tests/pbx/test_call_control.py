@@ -10,7 +10,7 @@ from asterisk.events import BridgeEnter, BridgeLeave, DTMFEnd
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause, Tone
 from runtime.live import agent_topic
-from tests.pbx.audio import heard
+from tests.pbx.audio import Recorded, heard
 from tests.pbx.helpers import wait_for_calls
 from tests.pbx.test_recording import AGENT_HZ, AUDIBLE_DB, CALLER_HZ, finished
 
@@ -179,21 +179,23 @@ async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, si
                                          caller="13300000001", hold_ms=500, timeout=60))
     await r.joined("13300000001")
     http = r.engine.http
-    await asyncio.sleep(2)  # the agent heard for a while: the recording's first stretch
+    caller = r.engine.desk.sessions.call_channel(await r.agent_id("8001"))
+    recorded = Recorded(r.settings.recordings_dir, r.engine.desk.sessions.call_of(caller))
+    await recorded.grown(2)  # the agent heard for a while: the recording's first stretch
     sent_at = time.monotonic()
     assert (await http.post("/agents/8001/call/digits", json={"digits": "12#"})).status_code \
         == 204
     bad = await http.post("/agents/8001/call/digits", json={"digits": "12a"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "digits"]
-    caller = r.engine.desk.sessions.call_channel(await r.agent_id("8001"))
     await until(r, lambda e: isinstance(e, DTMFEnd) and e.channel.name == caller
                 and e.direction == "Sent" and e.digit == "#", sent_at, "the digits were not sent")
-    await asyncio.sleep(2)  # the agent heard again after the digits
+    await recorded.grown(2)  # the agent heard again after the digits
     muting = time.monotonic()
     reply = await http.post("/agents/8001/call/mute", json={"muted": True})
     assert reply.status_code == 204, reply.text
     muted = time.monotonic()
-    await asyncio.sleep(3)  # a silence long enough to measure in the recording
+    # A silence long enough to measure, timed on the wall clock that the assertion's bounds use.
+    await asyncio.sleep(3)
     unmuting = time.monotonic()
     assert (await http.post("/agents/8001/call/mute", json={"muted": False})).status_code == 204
     unmuted = time.monotonic()
@@ -258,22 +260,20 @@ async def test_a_caller_on_hold_is_transferred_to_an_outside_number(rig, sipp, c
                                          hold_ms=LONG_CALL_MS, timeout=90))
     await r.joined("13300000001")
     http = r.engine.http
+    caller = r.engine.desk.sessions.call_channel(await r.agent_id("8001"))
     assert (await http.post("/agents/8001/call/hold")).status_code == 204
-    await in_hold_music(r, r.engine.desk.sessions.call_channel(await r.agent_id("8001")))
+    await in_hold_music(r, caller)
     asked = time.monotonic()
     moved = await http.post("/agents/8001/call/transfer", json={"number": "13911110000"})
     assert moved.status_code == 204, moved.text
     await r.wait_state("8001", ("wrap_up", "available"))  # the held call ended for the agent
 
-    async def bridged_outside():
-        while True:
-            entered = [e for at, e in r.events if isinstance(e, BridgeEnter) and at > asked]
-            mine = {e.bridge_id for e in entered if e.channel.caller_num == "13300000001"}
-            if any(e.bridge_id in mine and e.channel.name.startswith("PJSIP/customers")
-                   for e in entered):
-                return
-            await asyncio.sleep(0.05)
-    await asyncio.wait_for(bridged_outside(), 20)
+    def with_the_caller(e) -> bool:  # the outside party in a bridge of the caller's
+        bridges = {x.bridge_id for _, x in r.events
+                   if isinstance(x, BridgeEnter) and x.channel.caller_num == "13300000001"}
+        return (isinstance(e, BridgeEnter) and e.channel.name.startswith("PJSIP/customers")
+                and e.bridge_id in bridges)
+    await until(r, with_the_caller, asked, "the outside number never answered the caller")
     await call  # the outside party hung up after its talk: the caller too
     [row] = [c for c in await wait_for_calls(r.engine, 1) if c.caller_number == "13300000001"]
     assert [e.data for e in row.events if e.kind == "Transfer"] == [

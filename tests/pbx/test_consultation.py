@@ -9,11 +9,11 @@ import time
 import pytest
 
 from asterisk import dialplan as dp
-from asterisk.events import BridgeEnter
+from asterisk.events import BridgeEnter, Hangup
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Tone
 from runtime.live import agent_topic
-from tests.pbx.audio import heard
+from tests.pbx.audio import Recorded, heard
 from tests.pbx.helpers import wait_for_calls
 from tests.pbx.test_call_control import bridged_with, in_hold_music, until
 from tests.pbx.test_recording import AGENT_HZ, AUDIBLE_DB, CALLER_HZ, ORDER_BJ, finished
@@ -67,14 +67,14 @@ async def test_the_agent_consults_a_supervisor_then_hands_the_caller_over(office
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == [
         "body", "supervisor"]
 
-    await asyncio.sleep(2)  # the caller hears the agent a while: the recording's first part
+    recorded = Recorded(r.settings.recordings_dir, r.engine.desk.sessions.call_of(caller))
+    await recorded.grown(2)  # the caller hears the agent a while: the recording's first part
     asked = time.monotonic()
     reply = await http.post("/agents/8001/call/consult", json={"supervisor": "supervisor"})
     assert reply.status_code == 204, reply.text
     await in_hold_music(r, caller)
     await supervisor_answers(r, asked)
     assert (await r.agent("8001"))["state"] == "on_call"
-    await asyncio.sleep(2)  # agent and supervisor talk; the caller hears music only
 
     completing = time.monotonic()
     done = await http.post("/agents/8001/call/consult/complete")
@@ -124,9 +124,13 @@ async def test_back_to_the_caller_then_a_three_way_call_that_goes_on_when_the_su
                 and e.channel.context == dp.CTX_CONSULT_JOIN, joined, "no three-way call")
     held = await http.post("/agents/8001/call/hold")
     assert held.json()["detail"][0]["type"] == "rule.call_in_conference"
-    await asyncio.sleep(3)  # all three heard at once
+    await Recorded(r.settings.recordings_dir, r.engine.desk.sessions.call_of(caller)).grown(
+        3)  # all three heard at once
+    leaving = time.monotonic()
     assert (await http.post("/agents/8001/call/consult/return")).status_code == 204
-    await asyncio.sleep(1)
+    await until(r, lambda e: isinstance(e, Hangup)
+                and e.channel.name.startswith("PJSIP/supervisor-1"), leaving,
+                "the supervisor never left")
     assert (await r.agent("8001"))["state"] == "on_call"  # the call goes on without the supervisor
     await call
     await r.wait_state("8001", ("wrap_up", "available"))
