@@ -46,22 +46,22 @@ class ContactSelection:
     async def due(self, plan: Plan, wanted: int, in_flight: set[str],
                   contact_id: int | None = None, peek: bool = False
                   ) -> list[Dial] | list[Contact]:
-        """Up to `wanted` due contacts (or just `contact_id`, even one waiting for its own
-        agent) whose phone is not in flight, marked dialing with a new attempt each (with
-        `peek`, only shown); those outside their window or held back by the contact policy get
-        the time they may be called."""
+        """Up to `wanted` due contacts (or just `contact_id`, which an agent asks for: even one
+        due later or waiting for its own agent) whose phone is not in flight, marked dialing
+        with a new attempt each (with `peek`, only shown); those outside their window or held
+        back by the contact policy get the time they may be called."""
         now = utcnow()
         query = (select(Contact).where(Contact.campaign_id == plan.id,
-                                       Contact.status == ContactStatus.PENDING,
-                                       or_(Contact.next_attempt_at.is_(None),
-                                           Contact.next_attempt_at <= now))
+                                       Contact.status == ContactStatus.PENDING)
                  .order_by(Contact.next_attempt_at.is_not(None), Contact.next_attempt_at,
                            Contact.id)
                  .limit(wanted * 4).with_for_update(skip_locked=True))
-        if contact_id is not None:
+        if contact_id is not None:  # an agent asks for it: now, whenever it was due
             query = query.where(Contact.id == contact_id)
         else:
-            query = query.where(or_(Contact.callback_agent_id.is_(None),
+            query = query.where(or_(Contact.next_attempt_at.is_(None),
+                                    Contact.next_attempt_at <= now),
+                                or_(Contact.callback_agent_id.is_(None),
                                     Contact.next_attempt_at < now - CALLBACK_PATIENCE))
         async with self.sessions() as s, s.begin():
             return await self._take(s, plan, list(await s.scalars(query)), wanted, in_flight,
@@ -100,9 +100,6 @@ class ContactSelection:
                 DoNotCall.phone == contact.phone)))
             held = self._held(plan, contact, blocked, in_flight,
                               await self._history(s, [contact], now), now)
-        if held is None and contact.next_attempt_at is not None and contact.next_attempt_at > now:
-            held = Held("contact_not_due", f"contact {contact_id} is due later",
-                        contact.next_attempt_at)
         return held or Held("contact_not_due", f"contact {contact_id} is being called")
 
     async def _take(self, s: AsyncSession, plan: Plan, due: list[Contact], wanted: int,

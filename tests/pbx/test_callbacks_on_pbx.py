@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause
+from dialer.standing import ALL_DAY
 from models import CallbackRequest, Campaign, ContactAttempt
 from runtime.live import agent_topic
 from tests.pbx.test_acd_scenarios import ORDER_BJ
@@ -133,3 +134,29 @@ async def test_a_caller_who_kept_its_place_is_called_back_at_its_turn_and_no_ear
     assert called.phone == "13300000001" and called.agent_id == await r.agent_id("8001")
     assert called.started_at >= first_ended - timedelta(seconds=1)  # not while 8001 was busy
     assert called.started_at >= request.requested_at
+
+
+async def test_the_agent_calls_a_callback_back_now_from_the_inbox(rig, customers, settings):
+    settings.dialer.tick_seconds = 0.2
+    r = await rig(("8001",), trunks={"customers": await customers(ANSWERING)})
+    async with r.database() as s, s.begin():  # a feedback call due tomorrow
+        request = CallbackRequest(pbx_server="", linkedid="opinion-1", queue="BJ-complaint",
+                                  caller_number="13300005555",
+                                  requested_at=datetime.now(UTC) + timedelta(days=1))
+        s.add(request)
+    await r.engine.dialer.schedule_callbacks()
+    async with r.database() as s:
+        campaign = await s.scalar(select(Campaign).where(Campaign.purpose == "callback"))
+    # Operations call back around the clock here, so the test does not hang on the hour.
+    changed = await r.engine.http.patch(f"/campaigns/{campaign.id}",
+                                        json={"windows": ALL_DAY})
+    assert changed.status_code == 200, changed.text
+    await r.login("8001")
+    feed = r.engine.hub.subscribe(agent_topic(await r.agent_id("8001")))
+    called = await r.engine.http.post(f"/callbacks/{request.id}/call",
+                                      headers=await headers(r.engine.http, "8001"))
+    assert called.status_code == 200, called.text
+    _, pop = await first_pop({"8001": feed}, 20)
+    assert pop["attempt_id"] == called.json()["attempt_id"]
+    assert pop["caller_number"] == "13300005555" and pop["campaign"]["name"] == "回拨 BJ"
+    await r.wait_state("8001", "on_call", timeout=10)
