@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from acd.tracker import CallDelta, CallEventRecord
+from acd.tracker import CallDelta, CallEventRecord, LiveCall
 from models import Call, CallEvent
 from models.calls import CallDirection, CallOutcome
 from models.write_behind import WriteBehind
@@ -51,6 +51,19 @@ class CallLog:
     async def flush(self) -> None:
         """Until every delta submitted so far is stored."""
         await self.writer.flush()
+
+    async def open_calls(self, server: str) -> list[LiveCall]:
+        """The calls on record as in progress, as the tracker keeps them (once every delta
+        submitted so far is stored: a call that ended in memory must not come back)."""
+        await self.flush()
+        async with self.sessions() as s:
+            rows = await s.scalars(select(Call).where(Call.pbx_server == server,
+                                                      Call.outcome == CallOutcome.IN_PROGRESS))
+            return [LiveCall(server, c.linkedid, c.uniqueid, c.direction.value,
+                             _seconds(c.offered_at), answered_at=_seconds(c.answered_at),
+                             connected_at=_seconds(c.connected_at), queue=c.queue,
+                             queued_at=_seconds(c.queued_at), last_step=c.last_step)
+                    for c in rows]
 
     async def _write_one_by_one(self, batch: list[CallDelta]) -> int:
         """Call by call: one bad reference (say an agent id that does not exist) must not lose
@@ -159,6 +172,13 @@ async def _retire_key(conn: AsyncConnection, call_id: int) -> None:
                 extra={"call_id": call_id})
     await conn.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(
         linkedid=_CALLS.c.linkedid + f"~{call_id}"))
+
+
+def _seconds(at: datetime | None) -> Any:
+    """A stored time as the tracker's epoch seconds (SQLite hands it back without its zone)."""
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
 def _without_foreign_keys(delta: CallDelta) -> CallDelta:

@@ -4,7 +4,7 @@ caller is taken out by Redirect and bridged with that agent's leg."""
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -260,11 +260,13 @@ class Desk:
 
     # after an engine restart or a lost link -------------------------------------------------------
 
-    async def resync(self, members: Iterable[BridgeMember], entries: Iterable[QueueEntry]) -> None:
+    async def resync(self, members: Iterable[BridgeMember], entries: Iterable[QueueEntry],
+                     queue_of: Mapping[str, str] | None = None) -> None:
         """Rebuild sessions and waiting callers from what the PBX has now: agents whose leg is
         in their session carry on (in their last stored pause), agents whose leg is gone are
         session lost, callers bridged to agents are on call, callers in queues wait on with
-        the time they already waited."""
+        the time they already waited. `queue_of`: the queue each call on record came through
+        (the wrap-up of a call taken up is its queue's)."""
         now = self.clock()
         legs: dict[int, Channel] = {}
         callers: dict[int, Channel] = {}
@@ -272,7 +274,7 @@ class Desk:
             (legs if m.is_agent_leg else callers)[m.agent_id] = m.channel
         for agent_id, leg in legs.items():
             if agent_id in self.agents and self.sessions.leg_of(agent_id) != leg.uniqueid:
-                self._resume(agent_id, leg, callers.get(agent_id))
+                self._resume(agent_id, leg, callers.get(agent_id), queue_of or {})
         for agent_id, machine in self.sessions.machines.items():
             # A phone still ringing for its login is not in its session yet: its own events
             # (its holding bridge, or the Originate failing) decide.
@@ -292,7 +294,8 @@ class Desk:
                 self._enqueue(e.channel, e.queue, joined)
         await self._route(now)
 
-    def _resume(self, agent_id: int, leg: Channel, caller: Channel | None) -> None:
+    def _resume(self, agent_id: int, leg: Channel, caller: Channel | None,
+                queue_of: Mapping[str, str]) -> None:
         now = self.clock()
         machine = self.sessions.machine(agent_id)
         if machine.state != AgentState.LOGGED_OUT:
@@ -303,7 +306,9 @@ class Desk:
         self._apply(machine.feed(SessionUp(), now))
         last = self.last_states.get(agent_id)
         if caller is not None:
-            for tr in self.sessions.adopt_call(agent_id, caller.linkedid, caller.name):
+            policy = self.router.policies.get(queue_of.get(caller.linkedid, ""))
+            wrap_up = policy.wrap_up_seconds if policy is not None else None
+            for tr in self.sessions.adopt_call(agent_id, caller.linkedid, caller.name, wrap_up):
                 self._apply(tr)
         elif last and last.state == AgentState.PAUSED and last.reason not in (
                 None, PauseReason.LOGIN):

@@ -33,3 +33,9 @@ def queue_entries(queued: Iterable[QueuedCaller], live: Mapping[str, Channel]
     """`live`: the channels of CoreShowChannels by uniqueid (QueueStatus gives no linkedid)."""
     return [QueueEntry(live.get(q.channel.uniqueid) or q.channel, q.queue, q.wait_seconds)
             for q in queued]
+
+
+def first_channels(live: Iterable[Channel]) -> dict[str, str]:
+    """Each live call's first channel (the one its linkedid names: the customer's, on which a
+    recording runs) by linkedid."""
+    return {ch.linkedid: ch.name for ch in live if ch.uniqueid == ch.linkedid}

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 import wave
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,16 +150,22 @@ class Recorder:
 
     # after a restart: recordings whose call ended while the engine was away ---------------------
 
-    async def sweep(self, live_linkedids: Iterable[str]) -> None:
-        live = set(live_linkedids)
+    async def sweep(self, live: Mapping[str, str]) -> None:
+        """`live`: each live call's customer channel (its first) by linkedid. A recording whose
+        call ended meanwhile is finished now; one whose call goes on is followed to its end."""
         async with self.sessions() as s:
             rows = (await s.execute(select(Recording.linkedid, Recording.file, Recording.agent_id,
                                            Recording.queue, Recording.policy)
                                     .where(Recording.pbx_server == self.server,
                                            Recording.status == RecordingStatus.RECORDING))).all()
         for linkedid, file, agent_id, queue, policy in rows:
-            if linkedid not in live and linkedid not in self.takes:
-                take = Take(linkedid, "", agent_id, queue, policy, file=file, connected=True)
+            if linkedid in self.takes:
+                continue
+            take = Take(linkedid, live.get(linkedid, ""), agent_id, queue, policy, file=file,
+                        connected=True)
+            if linkedid in live:
+                self.takes[linkedid] = take
+            else:
                 self._jobs.put_nowait(("finish", take))
 
     # rows and files, off the event path --------------------------------------------------------

@@ -227,12 +227,15 @@ class AgentSessions:
     def leg_channel(self, agent_id: int) -> str | None:
         return self._leg_names.get(agent_id)
 
-    def adopt_call(self, agent_id: int, call_id: str, channel: str) -> list[Transition]:
-        """A caller found bridged to the agent after a restart: the agent is on that call."""
+    def adopt_call(self, agent_id: int, call_id: str, channel: str,
+                   wrap_up_seconds: float | None = None) -> list[Transition]:
+        """A caller found bridged to the agent after a restart: the agent is on that call, and
+        wraps it up as its queue says."""
         machine = self.machine(agent_id)
         self._calls[channel] = (agent_id, call_id)
         now = self.clock()
-        return [machine.feed(Reserve(call_id), now), machine.feed(ConnectCall(call_id), now)]
+        return [machine.feed(Reserve(call_id), now),
+                machine.feed(ConnectCall(call_id, wrap_up_seconds), now)]
 
     def feed(self, item: AmiItem) -> list[Transition]:
         """The PBX's events, in order; the agent transitions they caused."""

@@ -228,11 +228,16 @@ class CallTracker:
 
     # -- resync after a (re)login ----------------------------------------------------------------
 
-    def resync(self, server: str, live: Iterable[tuple[Channel, float]]) -> list[CallDelta]:
+    def resync(self, server: str, live: Iterable[tuple[Channel, float]],
+               on_record: Iterable[LiveCall] = ()) -> list[CallDelta]:
         """After every (re)login: bring the live calls in line with the PBX's channel list
-        (channel, start time)."""
+        (channel, start time). `on_record`: the calls the call log holds as in progress, which
+        a restarted engine takes up as they were written rather than as the PBX lists them now
+        (a channel listed mid-call is in the agent's context, on the agent's extension)."""
         now = self._clock()
         deltas: list[CallDelta] = []
+        for taken_up in on_record:
+            self.calls.setdefault((taken_up.server, taken_up.linkedid), taken_up)
         by_linkedid: dict[str, list[tuple[Channel, float]]] = {}
         for ch, started in live:
             by_linkedid.setdefault(ch.linkedid, []).append((ch, started))
@@ -256,6 +261,9 @@ class CallTracker:
                 call = self.calls[(server, linkedid)]
                 if first.state == STATE_UP:
                     call.answered_at = started
+            elif not call.channels:  # taken up from the call log
+                deltas.append(CallDelta(server, linkedid, {},
+                                        CallEventRecord(now, "ResumedOnResync", None, {})))
             call.channels = {c.uniqueid for c, _ in channels}
         return deltas
 

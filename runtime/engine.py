@@ -240,13 +240,15 @@ class Engine:
         now = time.time()
         channels = self.linkedids.resync(c.channel for c in listed)
         live = [(ch, now - c.seconds_up) for ch, c in zip(channels, listed)]
-        self.call_log.submit(self.tracker.resync(up.server, live))
-        await self.recorder.sweep(ch.linkedid for ch, _ in live)
+        on_record = await self.call_log.open_calls(up.server)
+        self.call_log.submit(self.tracker.resync(up.server, live, on_record))
+        await self.recorder.sweep(pbx_state.first_channels(ch for ch, _ in live))
         try:
             by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
             await self.desk.resync(pbx_state.session_members(channels),
                                    pbx_state.queue_entries(await self.pbx.queued_callers(),
-                                                           by_uniqueid))
+                                                           by_uniqueid),
+                                   {c.linkedid: c.queue for c in on_record if c.queue})
         except AmiError:
             log.warning("acd resync failed; waiting for the next link", exc_info=True)
             return

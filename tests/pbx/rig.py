@@ -12,6 +12,7 @@ from asterisk.dialplan import CTX_CONNECT, CTX_CONNECT_RECORDED, CTX_SESSION
 from asterisk.events import BridgeEnter, QueueCallerJoin
 from models import Agent, Branch, BusinessType, QueueSettings
 from runtime.provision import local_pbx, pbx_layout
+from tests.pbx.engine_process import EngineProcess
 from tests.pbx.helpers import api_client, served
 
 CONNECT_CONTEXTS = (CTX_CONNECT, CTX_CONNECT_RECORDED)
@@ -27,6 +28,8 @@ class Rig:
         self.engine = None
         self._stack: contextlib.AsyncExitStack | None = None
         self.base_url = ""
+        self.http = None  # the engine's API, logged in as the administrator
+        self.process: EngineProcess | None = None
 
     async def start_engine(self, serve: bool = False) -> None:
         """The engine in the app's lifespan; with `serve`, uvicorn runs it on self.base_url."""
@@ -41,8 +44,18 @@ class Rig:
         await engine.ami.wait_connected(timeout=5)
         async with asyncio.timeout(10):
             await engine.resynced.wait()
-        engine.http = await api_client(app)
+        engine.http = self.http = await api_client(app)
         self.engine = engine
+
+    async def start_engine_process(self) -> None:
+        """The engine in a process of its own (`kill_engine` ends it with SIGKILL)."""
+        if self.process is None:
+            self.process = EngineProcess(self.settings, self.settings.data_dir)
+        self.http = await self.process.start()
+
+    async def kill_engine(self) -> None:
+        await self.process.kill()
+        self.http = None
 
     def _seen(self, item) -> None:
         self.events.append((time.monotonic(), item))
@@ -68,12 +81,12 @@ class Rig:
         self.engine = None
 
     async def agent(self, number: str) -> dict:
-        return (await self.engine.http.get(f"/agents/{number}")).json()
+        return (await self.http.get(f"/agents/{number}")).json()
 
     async def post(self, path: str, **kw) -> dict:
-        reply = await self.engine.http.post(path, **kw)
-        assert reply.status_code == 200, reply.text
-        return reply.json()
+        reply = await self.http.post(path, **kw)
+        assert reply.status_code in (200, 204), (reply.status_code, reply.text)
+        return reply.json() if reply.content else {}
 
     async def wait_state(self, number: str, state: str | tuple[str, ...],
                          timeout: float = 15.0) -> dict:
@@ -129,10 +142,12 @@ async def rig(settings, database, prompts, softphones):
 
     async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None,
                     serve: bool = False, tones: dict | None = None,
-                    extra_phones: dict | None = None, trunks: dict | None = None) -> Rig:
+                    extra_phones: dict | None = None, trunks: dict | None = None,
+                    killable: bool = False) -> Rig:
         """`tones`: agent number -> the Tone its phone plays; `extra_phones`: endpoint name ->
         Tone for other phones on the PBX (supervisors'); `trunks`: endpoint name -> contact,
-        for calls the PBX places (customers)."""
+        for calls the PBX places (customers); `killable`: the engine runs in a process of its
+        own."""
         async with database() as s, s.begin():
             for queue, values in (queue_settings or {}).items():
                 branch, bt = queue.split("-")
@@ -152,11 +167,16 @@ async def rig(settings, database, prompts, softphones):
         state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
         await pbx.up()
         state["rig"] = r = Rig(settings, database)
-        await r.start_engine(serve)
+        if killable:
+            await r.start_engine_process()
+        else:
+            await r.start_engine(serve)
         return r
 
     yield start
     if state.get("rig") and state["rig"].engine is not None:
         await state["rig"].stop_engine()
+    if state.get("rig") and state["rig"].process is not None:
+        await state["rig"].process.stop()
     if state.get("pbx"):
         await state["pbx"].down()

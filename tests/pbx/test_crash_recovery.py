@@ -1,0 +1,59 @@
+"""The engine killed with SIGKILL in each phase of a call, then started again: rows and agents
+are rebuilt from the PBX as they truly are, and nothing is left half-done."""
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import select
+
+from asterisk.sipp_phone import Keys, Pause, Tone
+from models import Call, Recording
+
+pytestmark = pytest.mark.pbx
+
+ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]  # to agent 8001
+CALLER = "13300000001"
+
+
+async def row(rig, model, until, what: str, timeout: float = 30.0):
+    """The first row of `model` for which `until(row)` holds, read again until it does."""
+    deadline = time.monotonic() + timeout
+    found = None
+    while time.monotonic() < deadline:
+        async with rig.database() as s:
+            found = await s.scalar(select(model).order_by(model.id.desc()))
+        if found is not None and until(found):
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what}: {found and vars(found)}")
+
+
+async def test_killed_during_a_recorded_connected_call(rig, sipp):
+    r = await rig(("8001",), tones={"8001": Tone(1000, 120_000)}, killable=True)
+    await r.login("8001")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ + [Tone(400, 3000)],
+                                         caller=CALLER, hold_ms=120_000, timeout=150))
+    await r.wait_state("8001", "on_call", timeout=40)
+    before = await row(r, Call, lambda c: c.connected_at is not None, "never connected")
+    await row(r, Recording, lambda rec: rec.status == "recording", "never recording")
+
+    await r.kill_engine()
+    await r.start_engine_process()
+
+    agent = await r.wait_state("8001", "on_call")
+    after = await row(r, Call, lambda c: c.linkedid == before.linkedid, "call row lost")
+    for column in ("direction", "dialed_number", "caller_number", "offered_at", "answered_at",
+                   "connected_at", "queue", "agent_id", "branch_id"):
+        assert getattr(after, column) == getattr(before, column), column
+    assert after.outcome == "in_progress"
+
+    await r.post("/agents/8001/call/hangup")
+    await r.wait_state("8001", "wrap_up")
+    ended = await row(r, Call, lambda c: c.outcome != "in_progress", "call never ended")
+    assert ended.outcome == "completed" and ended.direction == "inbound"
+    assert ended.offered_at <= ended.answered_at <= ended.connected_at <= ended.ended_at
+    rec = await row(r, Recording, lambda rec: rec.status != "recording", "recording stuck")
+    assert rec.status == "complete", rec.problem
+    assert rec.duration_seconds > 1.0
+    assert agent["state"] == "on_call"
+    await call
