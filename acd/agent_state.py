@@ -168,7 +168,8 @@ class AgentMachine:
     # transitions: check everything first, then change ------------------------------------------
 
     def _login(self, event: Login, now: float) -> Change:
-        self._require(event, {AgentState.LOGGED_OUT})
+        # After a lost session the agent logs in again: the phone is called anew.
+        self._require(event, {AgentState.LOGGED_OUT, AgentState.SESSION_LOST})
         self.pause_reason = PauseReason.LOGIN
         return AgentState.PAUSED, None, None
 

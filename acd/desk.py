@@ -275,6 +275,7 @@ class Desk:
         for agent_id, leg in legs.items():
             if agent_id in self.agents and self.sessions.leg_of(agent_id) != leg.uniqueid:
                 self._resume(agent_id, leg, callers.get(agent_id), queue_of or {})
+        lost = []
         for agent_id, machine in self.sessions.machines.items():
             # A phone still ringing for its login is not in its session yet: its own events
             # (its holding bridge, or the Originate failing) decide.
@@ -283,6 +284,9 @@ class Desk:
                     and agent_id not in legs and not joining):
                 self.sessions.forget_leg(agent_id)
                 self._apply(self.sessions.lost(agent_id, now))
+                lost.append(agent_id)
+        for agent_id in lost:  # the PBX restarted: each phone is called back
+            await self._reconnect(agent_id)
         entries = list(entries)
         present = {e.channel.linkedid for e in entries}
         for call_id in [c for c in self._waiting if c not in present]:
@@ -293,6 +297,15 @@ class Desk:
                 joined = self._joined.setdefault(e.channel.linkedid, now - e.wait_seconds)
                 self._enqueue(e.channel, e.queue, joined)
         await self._route(now)
+
+    async def _reconnect(self, agent_id: int) -> None:
+        info = self.agents.get(agent_id)
+        if info is None:
+            return
+        try:
+            await self.sessions.reconnect(agent_id, info.endpoint)
+        except AmiError:
+            log.warning("agent's phone not called back", extra={"agent_id": agent_id})
 
     def _resume(self, agent_id: int, leg: Channel, caller: Channel | None,
                 queue_of: Mapping[str, str]) -> None:

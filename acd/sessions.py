@@ -57,6 +57,24 @@ class AgentSessions:
     async def login(self, agent_id: int, endpoint: str) -> Transition:
         """Start the shift: the agent's phone rings once and waits in its holding bridge."""
         transition = self.machine(agent_id).feed(Login(), self.clock())
+        self.forget_leg(agent_id)  # a lost session's call back, if one was ringing
+        try:
+            await self._call_phone(agent_id, endpoint)
+        except AmiError:
+            self.machine(agent_id).feed(SessionLost(), self.clock())
+            raise
+        return transition
+
+    async def reconnect(self, agent_id: int, endpoint: str) -> None:
+        """A session the PBX lost (it restarted): the phone is called back, and the agent is
+        where it was (available, or in its pause) once it answers; until then, and if it does
+        not, session lost. Raises AmiError."""
+        if self.machine(agent_id).state != AgentState.SESSION_LOST:
+            raise InvalidTransition(agent_id, self.machine(agent_id).state, SessionUp(),
+                                    "the session is not lost")
+        await self._call_phone(agent_id, endpoint)
+
+    async def _call_phone(self, agent_id: int, endpoint: str) -> None:
         leg = f"agent-{agent_id}-{uuid.uuid4().hex[:12]}"
         self._legs[leg] = agent_id
         try:
@@ -64,9 +82,7 @@ class AgentSessions:
                                              leg, caller_id=f"hotline <{agent_id}>"))
         except AmiError:
             self._legs.pop(leg, None)
-            self.machine(agent_id).feed(SessionLost(), self.clock())
             raise
-        return transition
 
     def adopt_leg(self, agent_id: int, uniqueid: str, resumed: bool = False,
                   name: str | None = None) -> Transition:
@@ -246,7 +262,8 @@ class AgentSessions:
                 # every call; into a caller's bridge for each call.
                 self._leg_names[self._legs[ch.uniqueid]] = ch.name
                 machine = self.machine(self._legs[ch.uniqueid])
-                if machine.pause_reason != PauseReason.LOGIN:
+                if (machine.pause_reason != PauseReason.LOGIN
+                        and machine.state != AgentState.SESSION_LOST):
                     return []  # already up: the engine resumed it from the PBX's own list
                 return [machine.feed(SessionUp(), now)]
             case BridgeEnter(channel=ch) if ch.name in self._held:
@@ -292,7 +309,10 @@ class AgentSessions:
                 if machine.state == AgentState.ON_CALL:
                     return [machine.feed(CallEnded(call_id), now)]
             case OriginateResponse(uniqueid=leg, response="Failure") if leg in self._legs:
-                return [self.lost(self._legs.pop(leg), now)]
+                agent_id = self._legs.pop(leg)
+                if self.machine(agent_id).state == AgentState.SESSION_LOST:
+                    return []  # a call back unanswered: lost it stays
+                return [self.lost(agent_id, now)]
         return []
 
     def lost(self, agent_id: int, now: float) -> Transition:

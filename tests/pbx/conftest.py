@@ -169,18 +169,18 @@ class Sipp:
 
 @pytest.fixture
 async def softphones(tmp_path: Path):
-    """`start(tone=None)` -> the port of a softphone that answers one call and stays on until
-    the PBX hangs up (sipp's uas; with a tone, one that plays it from the answer). All are
-    stopped after the test."""
+    """`start(tone=None, calls=1)` -> the port of a softphone that answers `calls` calls and
+    stays on each until the PBX hangs up (sipp's uas; with a tone, one that plays it from the
+    answer). All are stopped after the test."""
     procs = []
 
-    async def start(tone: phones.Tone | None = None) -> int:
+    async def start(tone: phones.Tone | None = None, calls: int = 1) -> int:
         port = free_port(socket.SOCK_DGRAM)
         scenario = (["-sf", str(phones.write_answering_scenario(tmp_path, tone)),
                      "-mp", str(free_port(socket.SOCK_DGRAM))] if tone else ["-sn", "uas"])
         with open(tmp_path / f"softphone-{port}.log", "wb") as log:  # kept for a failure
             procs.append(await asyncio.create_subprocess_exec(
-                "sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+                "sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", str(calls), "-nostdin",
                 cwd=tmp_path, stdout=log, stderr=asyncio.subprocess.STDOUT))
         return port
 

@@ -30,6 +30,7 @@ class Rig:
         self.base_url = ""
         self.http = None  # the engine's API, logged in as the administrator
         self.process: EngineProcess | None = None
+        self.pbx = None
 
     async def start_engine(self, serve: bool = False) -> None:
         """The engine in the app's lifespan; with `serve`, uvicorn runs it on self.base_url."""
@@ -143,11 +144,11 @@ async def rig(settings, database, prompts, softphones):
     async def start(numbers: tuple[str, ...] = (), queue_settings: dict | None = None,
                     serve: bool = False, tones: dict | None = None,
                     extra_phones: dict | None = None, trunks: dict | None = None,
-                    killable: bool = False) -> Rig:
+                    killable: bool = False, phone_calls: int = 1) -> Rig:
         """`tones`: agent number -> the Tone its phone plays; `extra_phones`: endpoint name ->
         Tone for other phones on the PBX (supervisors'); `trunks`: endpoint name -> contact,
         for calls the PBX places (customers); `killable`: the engine runs in a process of its
-        own."""
+        own; `phone_calls`: how many calls each agent's phone answers."""
         async with database() as s, s.begin():
             for queue, values in (queue_settings or {}).items():
                 branch, bt = queue.split("-")
@@ -156,7 +157,8 @@ async def rig(settings, database, prompts, softphones):
                     business_type=await s.scalar(select(BusinessType)
                                                  .where(BusinessType.code == bt)), **values))
         tones = tones or {}
-        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphones(tones.get(n))}"
+        phones = {f"agent-{n}":
+                  f"sip:agent@127.0.0.1:{await softphones(tones.get(n), phone_calls)}"
                   for n in numbers}
         for name, tone in (extra_phones or {}).items():
             phones[name] = f"sip:phone@127.0.0.1:{await softphones(tone)}"
@@ -167,6 +169,7 @@ async def rig(settings, database, prompts, softphones):
         state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
         await pbx.up()
         state["rig"] = r = Rig(settings, database)
+        r.pbx = pbx
         if killable:
             await r.start_engine_process()
         else:

@@ -6,6 +6,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from asterisk.actions import HangUp
 from asterisk.sipp_phone import Keys, Pause, Tone
 from models import Call, Recording
 
@@ -16,12 +17,15 @@ CALLER = "13300000001"
 
 
 async def row(rig, model, until, what: str, timeout: float = 30.0):
-    """The first row of `model` for which `until(row)` holds, read again until it does."""
+    """The latest row of `model` (a call: the customer's) once `until(row)` holds."""
+    query = select(model).order_by(model.id.desc())
+    if model is Call:
+        query = query.where(Call.caller_number == CALLER)
     deadline = time.monotonic() + timeout
     found = None
     while time.monotonic() < deadline:
         async with rig.database() as s:
-            found = await s.scalar(select(model).order_by(model.id.desc()))
+            found = await s.scalar(query)
         if found is not None and until(found):
             return found
         await asyncio.sleep(0.1)
@@ -57,3 +61,31 @@ async def test_killed_during_a_recorded_connected_call(rig, sipp):
     assert rec.duration_seconds > 1.0
     assert agent["state"] == "on_call"
     await call
+
+
+async def test_after_an_asterisk_restart_each_phone_is_called_back_and_its_agent_resumes(rig,
+                                                                                         sipp):
+    r = await rig(("8001", "8002"), phone_calls=2)
+    await r.login("8001", "8002")
+    await r.post("/agents/8002/pause", json={"reason": "meal"})
+
+    await r.pbx.down(crash=True)  # the agents' legs die with it
+    await r.pbx.up()
+
+    await r.wait_state("8001", "available", timeout=30)
+    paused = await r.wait_state("8002", "paused", timeout=30)
+    assert paused["pause_reason"] == "meal"
+    await sipp.call("4000", script=ORDER_BJ + [Tone(400, 6000)], caller=CALLER, hold_ms=500,
+                    timeout=40)
+    call = await row(r, Call, lambda c: c.outcome != "in_progress", "the call never ended")
+    assert call.connected_at is not None, (call.queue, call.last_step, call.outcome, call.agent_id)
+    assert call.agent_id == await r.agent_id("8001")
+
+
+async def test_an_agent_whose_session_was_lost_logs_in_again(rig):
+    r = await rig(("8001",), phone_calls=2)
+    await r.login("8001")
+    leg = r.engine.desk.sessions.leg_of(await r.agent_id("8001"))
+    await r.engine.pbx.perform(HangUp(leg))  # the phone's call dropped
+    await r.wait_state("8001", "session_lost")
+    await r.login("8001")  # the phone is called anew

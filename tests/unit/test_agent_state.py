@@ -70,6 +70,8 @@ LEGAL = {
     ("paused", "Unpause"): S.AVAILABLE,
     ("session_lost", "Logout"): S.LOGGED_OUT,
     ("session_lost", "SessionUp"): S.AVAILABLE,
+    ("session_lost", "Login"): S.PAUSED,  # logs in again: the phone is called anew
+    ("session_lost_paused", "Login"): S.PAUSED,
     ("session_lost_paused", "Logout"): S.LOGGED_OUT,
     ("session_lost_paused", "SessionUp"): S.PAUSED,
 }
