@@ -334,12 +334,14 @@ async def test_resync_resumes_sessions_calls_pauses_and_waiting_callers(desk, cl
     assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
 
 
-async def test_resync_marks_agents_whose_leg_is_gone_as_session_lost(desk, clock):
+async def test_resync_marks_agents_whose_leg_is_gone_as_session_lost_and_calls_back(desk, clock):
     available(desk, 1, clock[0])
     desk.sessions._legs["7.7"] = 1
     await desk.resync([], [])
     assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
-    assert desk.sessions.leg_of(1) is None
+    assert desk.sessions.leg_of(1) not in (None, "7.7")  # the phone's new call
+    [call_back] = [f for name, f in desk.pbx.ami.actions if name == "Originate"]
+    assert call_back["Channel"] == f"PJSIP/{desk.agents[1].endpoint}"
 
 
 async def test_resync_drops_callers_no_longer_waiting(desk, clock):
