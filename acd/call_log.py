@@ -65,6 +65,15 @@ class CallLog:
                              queued_at=_seconds(c.queued_at), last_step=c.last_step)
                     for c in rows]
 
+    async def unrecorded(self, server: str, linkedids: Iterable[str]) -> set[str]:
+        """Those of `linkedids` that have no row."""
+        wanted = set(linkedids)
+        async with self.sessions() as s:
+            for chunk in _chunks(sorted(wanted), 500):
+                wanted -= set(await s.scalars(select(Call.linkedid).where(
+                    Call.pbx_server == server, Call.linkedid.in_(chunk))))
+        return wanted
+
     async def _write_one_by_one(self, batch: list[CallDelta]) -> int:
         """Call by call: one bad reference (say an agent id that does not exist) must not lose
         the rest."""
@@ -172,6 +181,10 @@ async def _retire_key(conn: AsyncConnection, call_id: int) -> None:
                 extra={"call_id": call_id})
     await conn.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(
         linkedid=_CALLS.c.linkedid + f"~{call_id}"))
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    return (items[i:i + size] for i in range(0, len(items), size))
 
 
 def _seconds(at: datetime | None) -> Any:

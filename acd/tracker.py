@@ -8,6 +8,7 @@ from typing import Any
 
 from asterisk import dialplan as dp
 from asterisk.ami import AmiItem
+from asterisk.cdr import CdrRecord
 from asterisk.events import (
     AmiEvent,
     BridgeEnter,
@@ -41,6 +42,9 @@ IVR_DONE = "done"
 ANNOUNCER = "CBAnn/"  # the announcer ConfBridge adds to a conference: not a call
 INT_COLUMNS = {"retailer_id", "branch_id", "agent_id", "survey_rating"}
 DIRECTIONS = {"inbound", "outbound", "internal"}
+AGENT_PHONE = "PJSIP/agent-"  # an agent's phone's channels
+# A record's disposition as the Q.850 cause `outcome` reads.
+DISPOSITION_CAUSES = {"BUSY": 17, "NO ANSWER": 19, "FAILED": 34, "CONGESTION": 34}
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +233,13 @@ class CallTracker:
     # -- resync after a (re)login ----------------------------------------------------------------
 
     def resync(self, server: str, live: Iterable[tuple[Channel, float]],
-               on_record: Iterable[LiveCall] = ()) -> list[CallDelta]:
+               on_record: Iterable[LiveCall] = (), ended: Mapping[str, float] | None = None
+               ) -> list[CallDelta]:
         """After every (re)login: bring the live calls in line with the PBX's channel list
         (channel, start time). `on_record`: the calls the call log holds as in progress, which
         a restarted engine takes up as they were written rather than as the PBX lists them now
-        (a channel listed mid-call is in the agent's context, on the agent's extension)."""
+        (a channel listed mid-call is in the agent's context, on the agent's extension).
+        `ended`: when calls ended by the PBX's own records, for those that ended meanwhile."""
         now = self._clock()
         deltas: list[CallDelta] = []
         for taken_up in on_record:
@@ -245,8 +251,8 @@ class CallTracker:
         for (srv, linkedid), call in list(self.calls.items()):
             if srv != server or linkedid in by_linkedid:
                 continue
-            # Ended while the link was down: the end time is the best we know.
-            call.ended_at = call.ended_at or now
+            # Ended while the link was down: at the PBX's recorded end, or the best we know.
+            call.ended_at = call.ended_at or (ended or {}).get(linkedid) or now
             fields = {"ended_at": call.ended_at, "outcome": outcome(call)}
             del self.calls[(srv, linkedid)]
             event = CallEventRecord(now, "EndedWhileUnlinked", None, {})
@@ -283,6 +289,43 @@ class CallTracker:
                ch: Channel, data: Mapping[str, Any] | None = None) -> CallDelta:
         record = CallEventRecord(self._at(ev), kind, ch.name, data if data is not None else {})
         return CallDelta(call.server, call.linkedid, fields, record)
+
+
+def records_by_call(records: Iterable[CdrRecord]) -> dict[str, list[CdrRecord]]:
+    """The PBX's records grouped by the call they belong to, as the engine keys calls: a
+    customer's channel is its own call (the PBX gives it the agent's leg's linkedid once
+    bridged with it; the engine pins it to the customer's own)."""
+    by_call: dict[str, list[CdrRecord]] = {}
+    for r in records:
+        key = r.linkedid if r.channel.startswith(AGENT_PHONE) else r.uniqueid
+        by_call.setdefault(key, []).append(r)
+    return by_call
+
+
+def calls_from_records(server: str, by_call: Mapping[str, list[CdrRecord]]) -> list[CallDelta]:
+    """Rows for calls the engine never saw (they came and went while it was away), from the
+    PBX's own records of them: one delta per call, closed."""
+    deltas = []
+    for linkedid, parts in by_call.items():
+        parts = sorted(parts, key=lambda r: (r.uniqueid != linkedid, r.start))
+        first = parts[0]
+        direction = "inbound" if first.dialed else "internal"
+        call = LiveCall(server, linkedid, first.uniqueid, direction, first.start,
+                        answered_at=first.answer, ended_at=max(r.end for r in parts))
+        agents = [r.answer for r in parts if r.answer and r.dst_channel.startswith(AGENT_PHONE)]
+        call.connected_at = min(agents, default=None)
+        if any(r.last_app == "Queue" for r in parts):
+            call.queue = dp.FALLBACK_QUEUE
+        call.cause = DISPOSITION_CAUSES.get(first.disposition)
+        fields = {"uniqueid": first.uniqueid, "direction": direction,
+                  "caller_number": first.caller, "dialed_number": first.dialed,
+                  "offered_at": call.offered_at, "answered_at": call.answered_at,
+                  "connected_at": call.connected_at, "queue": call.queue,
+                  "ended_at": call.ended_at, "outcome": outcome(call)}
+        event = CallEventRecord(first.start, "FromPbxRecords", first.channel,
+                                {"records": len(parts), "disposition": first.disposition})
+        deltas.append(CallDelta(server, linkedid, fields, event, closed=True))
+    return deltas
 
 
 def outcome(call: LiveCall) -> str:

@@ -1,6 +1,7 @@
 """Renders every Asterisk config file the engine relies on, from settings, as text (no I/O)."""
 from dataclasses import dataclass
 
+from asterisk import cdr
 from asterisk import dialplan as dp
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 
@@ -30,6 +31,7 @@ MODULES = (
     "app_stack", "app_exec", "app_senddtmf", "app_record", "app_amd", "app_bridgewait",
     "app_originate", "app_softhangup", "func_callerid", "func_channel", "func_strings",
     "func_logic", "func_cut", "func_global", "func_timeout", "func_math", "func_uri", "func_env",
+    "func_cdr", "res_cdrel_custom", "cdr_custom",
 )
 
 
@@ -68,7 +70,9 @@ def render_all(
         "voicemail.conf": VOICEMAIL_CONF,
         "musiconhold.conf": f"[default]\nmode=files\ndirectory={PBX_MOUNT}/moh\n",
         "confbridge.conf": CONFBRIDGE_CONF,
-        "cdr.conf": "[general]\nenable=no\n",
+        # Records of every call, so that calls the engine did not see still get their rows.
+        "cdr.conf": "[general]\nenable=yes\nunanswered=yes\ncongestion=yes\n",
+        "cdr_custom.conf": cdr.mapping(),
         "cel.conf": "[general]\nenable=no\n",
         "amd.conf": AMD_CONF,
         "acl.conf": "", "udptl.conf": "[general]\n", "pjproject.conf": "", "ccss.conf": "[general]\n",
@@ -185,6 +189,7 @@ writeprotect = yes
 [{dp.CTX_INBOUND}]
 exten => {pbx.hotline_number},1,NoOp(hotline call from ${{CALLERID(num)}})
  same => n,Set(__{dp.VAR_DIRECTION}=inbound)
+ same => n,Set(CDR({cdr.DIALED})=${{EXTEN}})
  same => n,Answer()
  same => n,AGI({agi_url},${{CHANNEL(linkedid)}})
  same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?handled)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from asterisk.ami import AmiClient
+from asterisk.cdr import CDR_FILE
 from asterisk.config import (
     PBX_MOUNT,
     SOUNDS_DIR,
@@ -158,8 +159,8 @@ class LocalPbx:
         return self.run_dir / "log"
 
     def write_config(self) -> None:
-        for sub in ("etc", "run", "log", "spool", "lib", "cache", "moh", "recordings", "prompts",
-                    "voicemail"):
+        for sub in ("etc", "run", "log", str(Path(CDR_FILE).parent), "spool", "lib", "cache", "moh",
+                    "recordings", "prompts", "voicemail"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         for sub, sources in self.media.items():
             link_tree(sources, self.run_dir / sub)

@@ -21,11 +21,13 @@ from acd.queues import load_policies
 from acd.recorder import Recorder
 from acd.recording_control import RecordingControl
 from acd.roster import AgentInfo, load_agent
-from acd.tracker import CallTracker
+from acd.tracker import CallTracker, calls_from_records, records_by_call
 from asterisk import dialplan as dp
 from asterisk.actions import AmiPbx
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, AmiItem, LinkUp
+from asterisk.cdr import read_records
+from asterisk.events import Channel
 from asterisk.linkedids import LinkedIds
 from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
@@ -42,6 +44,7 @@ from runtime.wallboard import Wallboard
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
 BOOT_WAIT = 10.0  # seconds a resync waits for the PBX's FullyBooted
+CDR_LOOKBACK = 86400.0  # seconds of the PBX's call records a resync reads for unseen calls
 
 
 class EngineStatus(TypedDict):
@@ -240,15 +243,15 @@ class Engine:
         now = time.time()
         channels = self.linkedids.resync(c.channel for c in listed)
         live = [(ch, now - c.seconds_up) for ch, c in zip(channels, listed)]
-        on_record = await self.call_log.open_calls(up.server)
-        self.call_log.submit(self.tracker.resync(up.server, live, on_record))
+        await self._take_up_calls(up.server, live)
         await self.recorder.sweep(pbx_state.first_channels(ch for ch, _ in live))
         try:
             by_uniqueid = {ch.uniqueid: ch for ch, _ in live}
             await self.desk.resync(pbx_state.session_members(channels),
                                    pbx_state.queue_entries(await self.pbx.queued_callers(),
                                                            by_uniqueid),
-                                   {c.linkedid: c.queue for c in on_record if c.queue})
+                                   {c.linkedid: c.queue for c in self.tracker.calls.values()
+                                    if c.queue})
         except AmiError:
             log.warning("acd resync failed; waiting for the next link", exc_info=True)
             return
@@ -256,6 +259,19 @@ class Engine:
         self.resynced.set()
         log.info("resynced", extra={"server": up.server, "generation": up.generation,
                                     "live_channels": len(live)})
+
+    async def _take_up_calls(self, server: str, live: list[tuple[Channel, float]]) -> None:
+        """Calls as the call log holds them, ended at the PBX's recorded end if they ended
+        meanwhile; and rows, from the PBX's records, for calls that came and went unseen."""
+        records = records_by_call(await asyncio.to_thread(
+            read_records, self.settings.cdr_file, time.time() - CDR_LOOKBACK))
+        ended = {call_id: max(r.end for r in parts) for call_id, parts in records.items()}
+        seen = {linkedid for _, linkedid in self.tracker.calls}
+        on_record = await self.call_log.open_calls(server)
+        self.call_log.submit(self.tracker.resync(server, live, on_record, ended))
+        seen |= {c.linkedid for c in on_record} | {ch.linkedid for ch, _ in live}
+        unseen = await self.call_log.unrecorded(server, set(records) - seen)
+        self.call_log.submit(calls_from_records(server, {k: records[k] for k in unseen}))
 
     def status(self) -> EngineStatus:
         return {

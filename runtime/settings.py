@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from asterisk.cdr import CDR_FILE
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from dialer.settings import DialerSettings
 from ivr.settings import IvrSettings
@@ -53,3 +54,8 @@ class Settings(BaseSettings):
     @property
     def recordings_dir(self) -> Path:
         return self.pbx.recordings_dir or self.pbx.run_dir / "recordings"
+
+    @property
+    def cdr_file(self) -> Path:
+        """The PBX's own call records (cdr_custom), as the engine sees them."""
+        return self.pbx.run_dir / CDR_FILE

@@ -16,11 +16,11 @@ ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]  # to agent
 CALLER = "13300000001"
 
 
-async def row(rig, model, until, what: str, timeout: float = 30.0):
-    """The latest row of `model` (a call: the customer's) once `until(row)` holds."""
+async def row(rig, model, until, what: str, timeout: float = 30.0, caller: str = CALLER):
+    """The latest row of `model` (a call: the caller's) once `until(row)` holds."""
     query = select(model).order_by(model.id.desc())
     if model is Call:
-        query = query.where(Call.caller_number == CALLER)
+        query = query.where(Call.caller_number == caller)
     deadline = time.monotonic() + timeout
     found = None
     while time.monotonic() < deadline:
@@ -61,6 +61,43 @@ async def test_killed_during_a_recorded_connected_call(rig, sipp):
     assert rec.duration_seconds > 1.0
     assert agent["state"] == "on_call"
     await call
+
+
+async def test_killed_with_callers_in_the_ivr_and_in_a_queue_and_calls_while_away(rig, sipp):
+    queued, in_ivr, unseen = "13300000001", "13300000002", "13300000003"
+    r = await rig(("8001", "8005"), killable=True)
+    await r.login("8001", "8005")
+    await r.post("/agents/8001/pause", json={"reason": "meal"})
+    await r.post("/agents/8005/pause", json={"reason": "break"})
+    first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller=queued,
+                                          hold_ms=90_000, timeout=120))
+    await row(r, Call, lambda c: c.queued_at is not None, "never queued", caller=queued)
+    second = asyncio.create_task(sipp.call("4000", caller=in_ivr, hold_ms=90_000, timeout=120))
+    await row(r, Call, lambda c: c.last_step == "menu", "never in the menu", caller=in_ivr)
+
+    await r.kill_engine()
+    # The IVR's caller falls back to the PBX's own queue; a caller comes and goes unseen.
+    await sipp.call("4000", caller=unseen, hold_ms=1000, timeout=30)
+    await r.start_engine_process()
+
+    await r.post("/agents/8001/unpause")
+    await r.post("/agents/8005/unpause")
+    await r.wait_state("8001", "on_call", timeout=30)
+    await r.wait_state("8005", "on_call", timeout=30)
+    await r.post("/agents/8001/call/hangup")
+    await r.post("/agents/8005/call/hangup")
+    await first
+    await second
+    for caller, agent in ((queued, "8001"), (in_ivr, "8005")):
+        call = await row(r, Call, lambda c: c.outcome != "in_progress", "never ended",
+                         caller=caller)
+        assert call.outcome == "completed" and call.agent_id == await r.agent_id(agent)
+        assert call.direction == "inbound" and call.dialed_number == "4000"
+        assert call.offered_at <= call.answered_at <= call.connected_at <= call.ended_at
+    away = await row(r, Call, lambda c: True, "no row for the call while away", caller=unseen)
+    assert away.direction == "inbound" and away.dialed_number == "4000"
+    assert away.queue == "hotline-fallback" and away.outcome == "abandoned"
+    assert away.offered_at <= away.answered_at < away.ended_at
 
 
 async def test_after_an_asterisk_restart_each_phone_is_called_back_and_its_agent_resumes(rig,

@@ -160,3 +160,25 @@ def test_a_caller_in_the_bridge_first_is_connected_when_the_agents_leg_comes_in(
     out = t.feed(BridgeEnter(server="s", timestamp=7.0, channel=ch("3"), bridge_id="b",
                              bridge_type="basic", bridge_num_channels=1))
     assert [d.fields for d in out] == [{}]
+
+
+def test_calls_from_the_pbx_records_group_by_the_customers_channel_and_skip_garbage(tmp_path):
+    from acd.tracker import calls_from_records, records_by_call
+    from asterisk.cdr import read_records
+    path = tmp_path / "Master.csv"
+    path.write_text(
+        '"L1","U1","PJSIP/anonymous-1","","1330","4000","Queue","100.0","100.5","130.0",'
+        '"ANSWERED"\n'
+        'not,a,record\n'
+        '"A1","U2","PJSIP/anonymous-2","PJSIP/agent-8001-1","1331","4000","Bridge","90.0",'
+        '"90.2","x","ANSWERED"\n'  # a time that does not parse
+        '"A1","U3","PJSIP/anonymous-3","PJSIP/agent-8001-1","1332","4000","Bridge","200.0",'
+        '"200.1","260.0","ANSWERED"\n'
+        '"OLD","U4","PJSIP/anonymous-4","","1333","4000","Queue","1.0","0","2.0","ANSWERED"\n')
+    by_call = records_by_call(read_records(path, since=50.0))
+    assert set(by_call) == {"U1", "U3"}  # the customer's own call, not the agent leg's linkedid
+    rows = {d.linkedid: d.fields for d in calls_from_records("local", by_call)}
+    assert rows["U1"]["outcome"] == "abandoned" and rows["U1"]["queue"] == "hotline-fallback"
+    assert rows["U1"]["direction"] == "inbound" and rows["U1"]["dialed_number"] == "4000"
+    assert rows["U3"]["outcome"] == "completed" and rows["U3"]["connected_at"] == 200.1
+    assert read_records(tmp_path / "absent.csv", 0.0) == []
