@@ -40,6 +40,7 @@ from agent_api.routes import (
 )
 from models import database_busy
 from runtime.engine import running_engine
+from runtime.feed_leases import FeedLeases
 from runtime.settings import Settings
 from services.errors import DomainError
 
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     # /docs and /redoc are the pages module's: their scripts are served locally, not from a CDN.
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
+    app.state.leases = FeedLeases()  # the live feeds' tokens, ended by logout and expiry
+    app.state.login_throttle = settings.auth.login.throttle()
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,

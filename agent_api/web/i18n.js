@@ -122,7 +122,7 @@ const WORDS = {
     "rule.last_admin": "最后一个系统管理员不能降级或停用", "rule.not_yourself": "不能停用自己的账号",
     "rule.current_password_wrong": "当前密码不正确", "error.pattern": "格式不正确",
     "error.401": "用户名或密码不正确", "error.403": "无权执行此操作", "error.404": "未找到",
-    "error.429": "登录失败次数过多，账号暂时锁定", "error.other": "操作失败",
+    "error.429": "登录失败次数过多，请稍后再试", "error.other": "操作失败",
   },
   en: {
     "app.admin": "Administration", "app.signin": "Sign in", "app.signout": "Sign out", "app.language": "中文",
@@ -248,7 +248,7 @@ const WORDS = {
     "rule.last_admin": "The last administrator stays one", "rule.not_yourself": "You may not disable yourself",
     "rule.current_password_wrong": "The current password is not right", "error.pattern": "not in the right form",
     "error.401": "Wrong user name or password", "error.403": "You may not do this", "error.404": "Not found",
-    "error.429": "Too many failed sign-ins: locked for a while", "error.other": "It did not work",
+    "error.429": "Too many failed sign-ins: wait a moment and try again", "error.other": "It did not work",
   },
 };
 
