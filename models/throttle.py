@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+KEY_CHARS = 128
+
 
 @dataclass(frozen=True, slots=True)
 class Limit:
@@ -59,10 +61,11 @@ class LoginThrottle:
             self._counts.popitem(last=False)
 
     def succeeded(self, name: str, source: str) -> None:
-        self._counts.pop(("pair", name, source), None)
+        self._counts.pop(self._keys(name, source)[0], None)
 
     @staticmethod
     def _keys(name: str, source: str) -> tuple[tuple[str, ...], ...]:
+        name, source = name[:KEY_CHARS], source[:KEY_CHARS]  # a megabyte name is no bigger key
         return ("pair", name, source), ("source", source), ("name", name)
 
     def _live(self, key: Hashable, now: float) -> _Count | None:
