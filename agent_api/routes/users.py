@@ -47,12 +47,11 @@ class UserOut(BaseModel):
     sip_endpoint: str | None
     sip_secret: str | None = Field(description="the phone's SIP password (digest auth)")
     active: bool
-    locked_until: datetime | None
     created_at: datetime
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, locked_until=user.locked_until, created_at=user.created_at,
+    return UserOut(id=user.id, created_at=user.created_at,
                    sip_secret=user.sip_secret, **users.view(user))
 
 
