@@ -1,7 +1,9 @@
 """The FastAPI app: its routes, its error replies, and a lifespan that runs the engine."""
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -38,9 +40,11 @@ from agent_api.routes import (
     voicemails,
     wallboard,
 )
+from agent_api.slow_clients import head_deadline
 from models import database_busy
 from runtime.engine import running_engine
-from runtime.settings import Settings
+from runtime.feed_leases import FeedLeases
+from runtime.settings import HttpSettings, Settings
 from services.errors import DomainError
 
 
@@ -59,6 +63,9 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     # /docs and /redoc are the pages module's: their scripts are served locally, not from a CDN.
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
+    app.state.settings = settings
+    app.state.leases = FeedLeases()  # the live feeds' tokens, ended by logout and expiry
+    app.state.login_throttle = settings.auth.login.throttle()
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
     for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,
@@ -69,6 +76,17 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
     return app
+
+
+def server_config(app: FastAPI, **options: Any) -> uvicorn.Config:
+    """How uvicorn serves the app: on `http.host`/`http.port`, closing connections whose
+    request head is slower than `http.header_timeout`, taking WebSocket messages of
+    `http.ws_max_bytes` at most; `options` add to or override uvicorn's."""
+    http: HttpSettings = app.state.settings.http
+    return uvicorn.Config(app, **{
+        "host": http.host, "port": http.port, "lifespan": "on", "log_config": None,
+        "http": head_deadline(http.header_timeout), "ws_max_size": http.ws_max_bytes,
+        **options})
 
 
 async def busy_reply(request: Request, exc: Exception) -> JSONResponse:  # an OperationalError

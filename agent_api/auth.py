@@ -1,10 +1,12 @@
 """Who is asking: bearer tokens from the OAuth2 password flow, roles, and branch scoping.
 
 A token is 32 random bytes handed out once; only its SHA-256 is stored, with an expiry (a
-shift) and a revocation time. Failed logins in a row lock the user for a while."""
+shift) and a revocation time. Failed logins make the next attempts wait (models/throttle.py),
+per user name from one address, per address and per user name."""
 import asyncio
 import hashlib
 import logging
+import math
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,7 +18,8 @@ from sqlalchemy import select
 
 from agent_api.deps import Session
 from models import AuthToken, Role, User, utcnow
-from models.security import verify_pin
+from models.security import verify_pin_or_dummy
+from models.throttle import LoginThrottle
 from runtime.settings import AuthSettings
 from services.principal import Principal
 
@@ -26,44 +29,42 @@ bearer = OAuth2PasswordBearer(tokenUrl="/auth/token")
 
 
 class LoginRefused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, retry_after: int | None = None) -> None:
         super().__init__(detail)
-        self.status, self.detail = status, detail
+        self.status, self.detail, self.retry_after = status, detail, retry_after
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(session, username: str, password: str, settings: AuthSettings
-                      ) -> tuple[str, datetime]:
-    """The token and its expiry; raises LoginRefused (401 wrong, 429 locked)."""
-    now = utcnow()
+async def issue_token(session, username: str, password: str, source: str,
+                      settings: AuthSettings, throttle: LoginThrottle) -> tuple[str, datetime]:
+    """The token and its expiry; raises LoginRefused (401 wrong, 429 wait and retry). A
+    failure is counted by the throttle, never against the account (which would let anyone
+    lock anyone out), and an unknown name is answered as a wrong password, as late."""
+    wait = throttle.retry_after(username, source)
+    if wait > 0:
+        log.warning("login throttled", extra={"username": username, "source": source})
+        raise LoginRefused(429, "too many failed logins: try again later", math.ceil(wait))
     user = await session.scalar(select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise LoginRefused(429, f"too many failed logins: locked until "
-                                f"{user.locked_until.isoformat(timespec='seconds')}")
-    ok = user is not None and user.active and await asyncio.to_thread(
-        verify_pin, password, user.password_hash)  # scrypt: off the event loop
-    if not ok:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.max_failed_logins:
-                user.failed_logins = 0
-                user.locked_until = now + timedelta(minutes=settings.lock_minutes)
-            await session.commit()
-        log.warning("login refused", extra={"username": username})
+    ok = await asyncio.to_thread(  # scrypt: off the event loop
+        verify_pin_or_dummy, password, user.password_hash if user is not None else None)
+    if not ok or user is None or not user.active:
+        throttle.failed(username, source)
+        log.warning("login refused", extra={"username": username, "source": source})
         raise LoginRefused(401, "incorrect username or password")
-    user.failed_logins, user.locked_until = 0, None
+    throttle.succeeded(username, source)
+    now = utcnow()
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.token_hours)
-    session.add(AuthToken(token_hash=_digest(token), user=user, issued_at=now, expires_at=expires))
+    session.add(AuthToken(token_hash=digest(token), user=user, issued_at=now, expires_at=expires))
     await session.commit()
     return token, expires
 
 
 async def revoke(session, token: str) -> None:
-    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == digest(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         await session.commit()
@@ -71,7 +72,13 @@ async def revoke(session, token: str) -> None:
 
 async def principal_for(session, token: str) -> Principal | None:
     """Who holds this token, or None if it is unknown, revoked, expired or the user inactive."""
-    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    held = await holder_of(session, token)
+    return held[0] if held else None
+
+
+async def holder_of(session, token: str) -> tuple[Principal, datetime] | None:
+    """Who holds this token and until when, or None (unknown, revoked, expired, inactive)."""
+    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == digest(token)))
     if (row is None or row.revoked_at is not None or row.expires_at <= utcnow()
             or not row.user.active):
         return None
@@ -79,7 +86,7 @@ async def principal_for(session, token: str) -> Principal | None:
     hq = user.branch is None or user.branch.is_headquarters
     return Principal(user.id, user.username, user.role, user.branch_id,
                      sees_all_branches=hq, agent_id=user.agent_id,
-                     branch_code=user.branch.code if user.branch else None)
+                     branch_code=user.branch.code if user.branch else None), row.expires_at
 
 
 async def current_user(token: Annotated[str, Depends(bearer)], session: Session) -> Principal:

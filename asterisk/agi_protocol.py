@@ -89,6 +89,15 @@ class AgiRequest:
         return self.env.get("agi_channel", "")
 
     @property
+    def endpoint(self) -> str:
+        """The calling phone's PJSIP endpoint, from its channel's name (PJSIP/<endpoint>-<n>):
+        the PBX names it after the account the phone authenticated as, unlike the caller id,
+        which the phone says itself. Empty for any other channel."""
+        tech, _, rest = self.channel.partition("/")
+        name, dash, _ = rest.rpartition("-")
+        return name if tech == "PJSIP" and dash else ""
+
+    @property
     def uniqueid(self) -> str:
         return self.env.get("agi_uniqueid", "")
 

@@ -115,10 +115,8 @@ def run(main: Coroutine[Any, Any, Any]) -> Any:
 async def serve(settings: Settings, _args=None) -> int:
     import uvicorn
 
-    from agent_api.app import create_app
-    config = uvicorn.Config(create_app(settings), host=settings.http.host, port=settings.http.port,
-                            log_config=None, lifespan="on")
-    await uvicorn.Server(config).serve()
+    from agent_api.app import create_app, server_config
+    await uvicorn.Server(server_config(create_app(settings))).serve()
     return 0
 
 

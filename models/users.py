@@ -36,7 +36,9 @@ class User(Base):
     # the phone's SIP password (digest), generated with the phone; administrators read it
     sip_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)  # in a row
+    # Unused since failed logins are throttled, never held against the account
+    # (models/throttle.py); kept until a migration drops them.
+    failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

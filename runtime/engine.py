@@ -81,7 +81,8 @@ class Engine:
         self.dialer = Dialer(pbx, OutboundDesk(self.desk), sessions, settings.dialer,
                              self._abandon_message, settings.pbx.hotline_number)
         self.wallboard = Wallboard(self)
-        login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir)
+        login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir,
+                           settings.auth.phone_login.throttle())
         routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
         self.agi = AgiServer(routes, host=a.host, port=a.port,
                              header_timeout=a.header_timeout, command_timeout=a.command_timeout)

@@ -10,17 +10,44 @@ from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from dialer.settings import DialerSettings
 from ivr.settings import IvrSettings
 from models.settings import DbSettings
+from models.throttle import Limit, LoginThrottle
 
 
 class HttpSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
+    # A connection that has not sent a whole request head this many seconds after it opened
+    # (or after its last response) is closed: slow clients cannot hold connections open.
+    header_timeout: float = 10.0
+    ws_max_bytes: int = 64 * 1024  # a WebSocket message from a client, at most
+
+
+class ThrottleSettings(BaseModel):
+    """Waits after failed password logins (models/throttle.py): per user name from one
+    address, per address, per user name from every address; each limit given whole, e.g.
+    HOTLINE_AUTH__LOGIN__PER_PAIR='{"free": 5, "first_wait": 1, "max_wait": 900}'. A
+    distributed guessing of one name slows its real user by `per_name.max_wait` at most."""
+    per_pair: Limit = Limit(free=5, first_wait=1.0, max_wait=900.0)
+    per_source: Limit = Limit(free=20, first_wait=1.0, max_wait=900.0)
+    per_name: Limit = Limit(free=50, first_wait=1.0, max_wait=30.0)
+    forget_after: float = 900.0  # seconds after a count's last failure
+
+    def throttle(self) -> LoginThrottle:
+        return LoginThrottle(self.per_pair, self.per_source, self.per_name,
+                             forget_after=self.forget_after)
+
+
+class PhoneThrottleSettings(ThrottleSettings):
+    """PIN logins from a phone (*90): per agent number from one phone, per phone, per number."""
+    per_pair: Limit = Limit(free=3, first_wait=5.0, max_wait=900.0)
+    per_source: Limit = Limit(free=10, first_wait=5.0, max_wait=900.0)
+    per_name: Limit = Limit(free=20, first_wait=5.0, max_wait=60.0)
 
 
 class AuthSettings(BaseModel):
     token_hours: float = 12.0  # a shift
-    max_failed_logins: int = 5  # in a row, then the user is locked
-    lock_minutes: int = 15
+    login: ThrottleSettings = ThrottleSettings()
+    phone_login: PhoneThrottleSettings = PhoneThrottleSettings()
     # Signs short-lived links to recordings (the browser's player cannot send a bearer token);
     # random per process unless set, so a restart voids the links given out.
     link_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_hex(32)))

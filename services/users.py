@@ -192,13 +192,12 @@ async def change(session: AsyncSession, actor: Principal, user_id: int, ch: User
 
 async def reset_password(session: AsyncSession, actor: Principal, user_id: int,
                          password: str) -> None:
-    """A new password from an administrator: the user's sessions end and a lock is lifted."""
+    """A new password from an administrator: the user's sessions end."""
     user = await get(session, actor, user_id)
     _may_grant(actor, user.role, user.branch)
     if problems := _password_rule(password, ("body", "password")):
         raise Refused(problems)
     user.password_hash = await asyncio.to_thread(hash_pin, password)
-    user.failed_logins, user.locked_until = 0, None
     await _end_sessions(session, user.id)
     audit.record(session, actor, "reset_password", "user", user.id, branch_id=user.branch_id)
     await session.commit()

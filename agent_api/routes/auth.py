@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -11,10 +11,11 @@ from agent_api.auth import (
     LoginRefused,
     auth_settings,
     bearer,
+    digest,
     issue_token,
     revoke,
 )
-from agent_api.deps import Session
+from agent_api.deps import Leases, Session
 from models import Agent
 from runtime.settings import AuthSettings
 from services import users
@@ -40,12 +41,18 @@ class MeOut(BaseModel):
 
 @router.post("/token", response_model=TokenOut)
 async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Session,
-                settings: Annotated[AuthSettings, Depends(auth_settings)]) -> TokenOut:
-    """OAuth2 password flow: form fields `username` and `password`."""
+                settings: Annotated[AuthSettings, Depends(auth_settings)],
+                request: Request) -> TokenOut:
+    """OAuth2 password flow: form fields `username` and `password`. Failed logins make the next
+    ones wait (429 with Retry-After), counted per user name from this address, per address and
+    per user name; an unknown name is answered as a wrong password."""
+    source = request.client.host if request.client else "unknown"
     try:
-        value, expires = await issue_token(session, form.username, form.password, settings)
+        value, expires = await issue_token(session, form.username, form.password, source,
+                                           settings, request.app.state.login_throttle)
     except LoginRefused as exc:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = ({"WWW-Authenticate": "Bearer"} if exc.status == 401
+                   else {"Retry-After": str(exc.retry_after)})
         raise HTTPException(exc.status, exc.detail, headers=headers) from None
     return TokenOut(access_token=value, expires_at=expires)
 
@@ -61,9 +68,10 @@ async def me(user: CurrentUser, session: Session) -> MeOut:
 
 @router.post("/logout", status_code=204)
 async def logout(user: CurrentUser, value: Annotated[str, Depends(bearer)],
-                 session: Session) -> None:
-    """The token stops working at once."""
+                 session: Session, leases: Leases) -> None:
+    """The token stops working at once, and the live feeds it opened close."""
     await revoke(session, value)
+    leases.token_revoked(digest(value))
 
 
 class OwnPasswordIn(BaseModel):

@@ -9,39 +9,26 @@ server answers with one of
     {"kind": "reset", "epoch", "seq", "data": {"agent": {...}, "current": [...]}}
         reload from the API;
 then every live event as {"epoch", "seq", "kind", "at", "data"}. Closes with 4401 (bad token),
-4403 (not allowed), 4404 (no such agent), 4400 (bad first message), 4408 (too slow: resume)."""
+4403 (not allowed), 4404 (no such agent), 4400 (bad first message), 4408 (too slow: resume),
+1008 when the token ends (logout, expiry, user disabled); agent_api/feeds.py reads the first
+message."""
 import asyncio
-import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field, ValidationError
 
 from acd.desk import Desk
 from acd.figures import session_status
 from acd.roster import AgentInfo
-from agent_api.auth import Principal, principal_for
+from agent_api.feeds import Hello, Refused, end, opened, refuse, until_gone
 from models import Role
+from runtime.feed_leases import Lease
 from runtime.live import CutOff, LiveEvent, LiveHub, Subscription, agent_topic
 from services import branch_scope
 from services.errors import NotFound
+from services.principal import Principal
 
 router = APIRouter(tags=["live"])
-log = logging.getLogger("hotline.live")
-HELLO_TIMEOUT = 10.0
 WATCHING = (Role.SUPERVISOR, Role.ADMIN)
-
-
-class Hello(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
-    agent: str | None = Field(default=None, max_length=16)
-    epoch: str | None = Field(default=None, max_length=32)
-    after: int | None = Field(default=None, ge=0)
-
-
-class Refused(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
 
 
 def _agent_for(desk: Desk, user: Principal, number: str | None) -> AgentInfo:
@@ -59,32 +46,24 @@ def _agent_for(desk: Desk, user: Principal, number: str | None) -> AgentInfo:
     return agent
 
 
-async def _hello(ws: WebSocket) -> Hello:
-    try:
-        async with asyncio.timeout(HELLO_TIMEOUT):
-            first = await ws.receive_json()
-        return Hello.model_validate(first)
-    except TimeoutError:
-        raise Refused(4400, "no first message with the token") from None
-    except (ValidationError, ValueError) as exc:
-        raise Refused(4400, f"first message: {exc}"[:120]) from None
-
-
 @router.websocket("/ws/agent")
 async def agent_events(ws: WebSocket) -> None:
     await ws.accept()
+    try:
+        async with opened(ws) as (hello, user, held):
+            await _follow(ws, hello, _agent_for(ws.app.state.engine.desk, user, hello.agent),
+                          held)
+    except Refused as refused:
+        await refuse(ws, refused)
+    except WebSocketDisconnect:
+        pass
+    except CutOff:
+        await ws.close(4408, "too far behind: reconnect with your last seq")
+
+
+async def _follow(ws: WebSocket, hello: Hello, agent: AgentInfo, held: Lease) -> None:
     engine = ws.app.state.engine
     hub: LiveHub = engine.hub
-    try:
-        hello = await _hello(ws)
-        async with ws.app.state.sessions() as session:
-            user = await principal_for(session, hello.token)
-        if user is None:
-            raise Refused(4401, "token: not logged in, or the token expired")
-        agent = _agent_for(engine.desk, user, hello.agent)
-    except Refused as refused:
-        await ws.close(refused.code, refused.reason)
-        return
     topic = agent_topic(agent.id)
     await engine.feed.watched(agent.id)
     subscription = hub.subscribe(topic)  # with `missed` below in one step: no gap between them
@@ -100,11 +79,7 @@ async def agent_events(ws: WebSocket) -> None:
             await ws.send_json({**head, "kind": "resumed", "data": {"replayed": len(missed)}})
             for event in missed:
                 await _send(ws, hub, event)
-        await _pump(ws, hub, subscription)
-    except WebSocketDisconnect:
-        pass
-    except CutOff:
-        await ws.close(4408, "too far behind: reconnect with your last seq")
+        await _pump(ws, hub, subscription, held)
     finally:
         subscription.close()
 
@@ -113,22 +88,20 @@ async def _send(ws: WebSocket, hub: LiveHub, event: LiveEvent) -> None:
     await ws.send_json({"epoch": hub.epoch, **event.frame()})
 
 
-async def _pump(ws: WebSocket, hub: LiveHub, subscription: Subscription) -> None:
-    """Sends live events until the client goes; what the client sends is read (and ignored)
-    only to notice that it went."""
-    gone = asyncio.create_task(_until_gone(ws))
+async def _pump(ws: WebSocket, hub: LiveHub, subscription: Subscription, held: Lease) -> None:
+    """Sends live events until the client goes or the token ends (then closes with 1008)."""
+    gone = asyncio.create_task(until_gone(ws))
+    ended = asyncio.create_task(held.ended.wait())
     try:
         while True:
             event = asyncio.create_task(subscription.next())
-            await asyncio.wait((gone, event), return_when=asyncio.FIRST_COMPLETED)
-            if gone.done():
+            await asyncio.wait((gone, ended, event), return_when=asyncio.FIRST_COMPLETED)
+            if gone.done() or ended.done():
                 event.cancel()
+                if not gone.done():
+                    await end(ws, held)
                 return
             await _send(ws, hub, event.result())
     finally:
         gone.cancel()
-
-
-async def _until_gone(ws: WebSocket) -> None:
-    while (await ws.receive())["type"] != "websocket.disconnect":
-        pass
+        ended.cancel()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from agent_api.auth import require
-from agent_api.deps import Session, get_engine
+from agent_api.deps import Leases, Session, get_engine
 from models import Role, User
 from services import audit, users
 from services.principal import Principal
@@ -47,12 +47,11 @@ class UserOut(BaseModel):
     sip_endpoint: str | None
     sip_secret: str | None = Field(description="the phone's SIP password (digest auth)")
     active: bool
-    locked_until: datetime | None
     created_at: datetime
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, locked_until=user.locked_until, created_at=user.created_at,
+    return UserOut(id=user.id, created_at=user.created_at,
                    sip_secret=user.sip_secret, **users.view(user))
 
 
@@ -83,9 +82,11 @@ async def create_user(body: UserIn, session: Session, admin: Administrator,
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def change_user(user_id: int, body: UserPatch, session: Session,
-                      admin: Administrator, request: Request) -> UserOut:
+                      admin: Administrator, request: Request, leases: Leases) -> UserOut:
     change = users.UserChange(fields=frozenset(body.model_fields_set), **body.model_dump())
     user = await users.change(session, admin, user_id, change)
+    if change.fields & {"role", "branch", "agent", "active"}:  # its feeds reopen, rechecked
+        leases.sessions_ended(user.id, "the user was changed or disabled")
     if change.fields & {"sip_endpoint", "active"}:
         await get_engine(request).phones_changed()
     return user_out(await users.get(session, admin, user.id))
@@ -93,9 +94,10 @@ async def change_user(user_id: int, body: UserPatch, session: Session,
 
 @router.post("/users/{user_id}/password", status_code=204)
 async def reset_password(user_id: int, body: PasswordIn, session: Session,
-                         admin: Administrator) -> None:
-    """A new password set by an administrator: the user's sessions end, a lock is lifted."""
+                         admin: Administrator, leases: Leases) -> None:
+    """A new password set by an administrator: the user's sessions and live feeds end."""
     await users.reset_password(session, admin, user_id, body.password)
+    leases.sessions_ended(user_id, "the password was reset")
 
 
 @router.get("/audit", response_model=list[AuditOut])

@@ -1,14 +1,14 @@
 """The wallboard's live feed over WebSocket: the first message is {"token": "..."}; then a
 snapshot every second: {"kind": "wallboard", "at", "data": {"queues": [...], "agents": [...]}}.
-Supervisors, ops and admins may watch (close 4401 bad token, 4403 role, 4400 bad message); one
-of a branch sees its branch's queues and agents, one of headquarters all."""
+Supervisors, ops and admins may watch (close 4401 bad token, 4403 role, 4400 bad message, 1008
+when the token ends); one of a branch sees its branch's queues and agents, one of headquarters
+all."""
 import asyncio
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from agent_api.auth import principal_for
-from agent_api.routes.live import Refused, _hello, _until_gone
+from agent_api.feeds import Refused, end, opened, refuse, until_gone
 from models import Role
 from runtime.wallboard import FRESH_SECONDS
 
@@ -20,24 +20,25 @@ WATCHERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN)
 async def wallboard_feed(ws: WebSocket) -> None:
     await ws.accept()
     try:
-        hello = await _hello(ws)
-        async with ws.app.state.sessions() as session:
-            user = await principal_for(session, hello.token)
-        if user is None:
-            raise Refused(4401, "token: not logged in, or the token expired")
-        if user.role not in WATCHERS:
-            raise Refused(4403, "the wallboard is for supervisors, ops and admins")
+        async with opened(ws) as (_, user, held):
+            if user.role not in WATCHERS:
+                raise Refused(4403, "the wallboard is for supervisors, ops and admins")
+            wallboard = ws.app.state.engine.wallboard
+            gone = asyncio.create_task(until_gone(ws))
+            ended = asyncio.create_task(held.ended.wait())
+            try:
+                while not gone.done() and not ended.done():
+                    await ws.send_json({"kind": "wallboard",
+                                        "at": datetime.now(UTC).isoformat(), "role": user.role,
+                                        "data": await wallboard.snapshot(user)})
+                    await asyncio.wait((gone, ended), timeout=FRESH_SECONDS,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                if not gone.done():
+                    await end(ws, held)
+            finally:
+                gone.cancel()
+                ended.cancel()
     except Refused as refused:
-        await ws.close(refused.code, refused.reason)
-        return
-    wallboard = ws.app.state.engine.wallboard
-    gone = asyncio.create_task(_until_gone(ws))
-    try:
-        while not gone.done():
-            await ws.send_json({"kind": "wallboard", "at": datetime.now(UTC).isoformat(),
-                                "role": user.role, "data": await wallboard.snapshot(user)})
-            await asyncio.wait((gone,), timeout=FRESH_SECONDS)
+        await refuse(ws, refused)
     except WebSocketDisconnect:
         pass
-    finally:
-        gone.cancel()

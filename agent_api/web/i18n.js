@@ -95,7 +95,7 @@ const WORDS = {
     "rule.opens_before_closes": "开始时间须早于结束时间", "rule.holiday_taken": "该日已是节假日",
     "field.username": "用户名", "field.password": "密码", "field.role": "角色", "field.branch": "分公司",
     "field.agent": "座席工号", "field.sip_endpoint": "分机", "field.active": "状态",
-    "field.created_at": "创建时间", "field.locked_until": "锁定至", "field.current": "当前密码",
+    "field.created_at": "创建时间", "field.current": "当前密码",
     "field.new": "新密码", "field.at": "时间", "field.who": "操作人", "field.action": "操作",
     "field.entity": "对象", "field.before": "修改前", "field.after": "修改后",
     "tab.users": "用户", "tab.audit": "审计日志", "tab.agents": "座席",
@@ -122,7 +122,7 @@ const WORDS = {
     "rule.last_admin": "最后一个系统管理员不能降级或停用", "rule.not_yourself": "不能停用自己的账号",
     "rule.current_password_wrong": "当前密码不正确", "error.pattern": "格式不正确",
     "error.401": "用户名或密码不正确", "error.403": "无权执行此操作", "error.404": "未找到",
-    "error.429": "登录失败次数过多，账号暂时锁定", "error.other": "操作失败",
+    "error.429": "登录失败次数过多，请稍后再试", "error.other": "操作失败",
   },
   en: {
     "app.admin": "Administration", "app.signin": "Sign in", "app.signout": "Sign out", "app.language": "中文",
@@ -221,7 +221,7 @@ const WORDS = {
     "rule.opens_before_closes": "Opening comes before closing", "rule.holiday_taken": "That day is a holiday already",
     "field.username": "User name", "field.password": "Password", "field.role": "Role", "field.branch": "Branch",
     "field.agent": "Agent number", "field.sip_endpoint": "Phone", "field.active": "Status",
-    "field.created_at": "Created", "field.locked_until": "Locked until", "field.current": "Current password",
+    "field.created_at": "Created", "field.current": "Current password",
     "field.new": "New password", "field.at": "Time", "field.who": "By", "field.action": "Action",
     "field.entity": "Record", "field.before": "Before", "field.after": "After",
     "tab.users": "Users", "tab.audit": "Audit log", "tab.agents": "Agents",
@@ -248,7 +248,7 @@ const WORDS = {
     "rule.last_admin": "The last administrator stays one", "rule.not_yourself": "You may not disable yourself",
     "rule.current_password_wrong": "The current password is not right", "error.pattern": "not in the right form",
     "error.401": "Wrong user name or password", "error.403": "You may not do this", "error.404": "Not found",
-    "error.429": "Too many failed sign-ins: locked for a while", "error.other": "It did not work",
+    "error.429": "Too many failed sign-ins: wait a moment and try again", "error.other": "It did not work",
   },
 };
 

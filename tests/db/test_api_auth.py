@@ -3,11 +3,13 @@ a PBX here: nothing these routes do needs one)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select, update
 
-from models import AuthToken, utcnow
+from models import AuthToken, User, utcnow
 from services.demo import DEMO_PASSWORD
 from tests.db.conftest import login
+from tests.db.sockets import app_of
 
 pytestmark = pytest.mark.db
 
@@ -27,19 +29,53 @@ async def test_a_token_from_the_password_flow_opens_the_api_and_logout_closes_it
     assert (await api.get("/queues", headers=bogus)).status_code == 401
 
 
-async def test_failed_logins_lock_the_user_even_against_the_right_password(api):
-    for _ in range(4):
-        reply = await api.post("/auth/token", data={"username": "8001", "password": "wrong"})
-        assert reply.status_code == 401
-    assert (await api.post("/auth/token", data={"username": "nobody", "password": "x"})
-            ).status_code == 401
-    assert (await api.post("/auth/token", data={"username": "8001", "password": "wrong"})
-            ).status_code == 401  # the fifth in a row
-    reply = await api.post("/auth/token", data={"username": "8001", "password": DEMO_PASSWORD})
-    assert reply.status_code == 429 and "locked until" in reply.json()["detail"]
-    await login(api, "8002")  # others are not affected
+def _from(api, address: str) -> AsyncClient:
+    """A client of the same app from another address."""
+    return AsyncClient(transport=ASGITransport(app_of(api), client=(address, 40000)),
+                       base_url="http://test")
+
+
+async def _try(client: AsyncClient, username: str, password: str = "wrong"):
+    return await client.post("/auth/token", data={"username": username, "password": password})
+
+
+async def test_failed_logins_make_that_address_wait_and_never_lock_the_user_out(api):
+    """Five failures for a name from one address: its next attempts wait (429, Retry-After),
+    even with the right password; the user signs in from another address all the while. An
+    unknown name is answered exactly as a known one."""
+    async with _from(api, "10.0.0.66") as attacker, _from(api, "10.0.0.7") as desk:
+        answers = {}
+        for name in ("8001", "nobody"):
+            for _ in range(5):
+                reply = await _try(attacker, name)
+                assert reply.status_code == 401
+            answers[name] = (reply.status_code, reply.json(), reply.headers["www-authenticate"])
+            throttled = await _try(attacker, name, DEMO_PASSWORD)
+            assert throttled.status_code == 429
+            assert int(throttled.headers["retry-after"]) >= 1
+            answers[name] += (throttled.status_code, throttled.json())
+        assert answers["8001"] == answers["nobody"] == (
+            401, {"detail": "incorrect username or password"}, "Bearer",
+            429, {"detail": "too many failed logins: try again later"})
+        assert (await _try(desk, "8001", DEMO_PASSWORD)).status_code == 200
+        assert (await _try(attacker, "8002", DEMO_PASSWORD)).status_code == 200  # another name
     missing = await api.post("/auth/token", data={"username": "8002"})
     assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "password"]
+
+
+async def test_an_address_guessing_many_names_waits_for_every_name(api):
+    async with _from(api, "10.0.0.99") as guesser, _from(api, "10.0.0.7") as desk:
+        for i in range(20):  # per address: 20 failures, whatever the names
+            assert (await _try(guesser, f"guess-{i}")).status_code == 401
+        assert (await _try(guesser, "8003", DEMO_PASSWORD)).status_code == 429
+        assert (await _try(desk, "8003", DEMO_PASSWORD)).status_code == 200
+
+
+async def test_a_disabled_user_is_answered_as_a_wrong_password(api, sessions):
+    async with sessions() as s, s.begin():
+        await s.execute(update(User).where(User.username == "8004").values(active=False))
+    reply = await _try(api, "8004", DEMO_PASSWORD)
+    assert (reply.status_code, reply.json()) == (401, {"detail": "incorrect username or password"})
 
 
 async def test_an_agent_sees_its_own_branch_and_headquarters_sees_all(api):

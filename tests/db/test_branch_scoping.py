@@ -3,9 +3,7 @@ branch administrator) of Beijing sees Beijing's agents, queues, calls, recording
 monitorings and live feeds only, and another branch's record is not found; headquarters' users
 see every branch. Monitoring another branch's agent is refused, naming the rule, before
 anything reaches the PBX."""
-import asyncio
 import json
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from acd.monitoring import Monitoring
 from models import Agent, Call, Recording, Retailer, Voicemail, utcnow
 from tests.db.conftest import login
+from tests.db.sockets import Socket, app_of, token
 
 pytestmark = pytest.mark.db
 
@@ -39,10 +38,6 @@ async def users(api) -> dict[str, dict]:
             "bj_admin": await login(api, "bj-admin", PASSWORD),
             "hq": await login(api, "hq-supervisor", PASSWORD),
             "demo": await login(api, "supervisor")}
-
-
-def app_of(api) -> Any:
-    return api._transport.app  # the app the conftest's client speaks to, lifespan running
 
 
 async def test_agents_and_their_sessions(api, users):
@@ -196,47 +191,6 @@ async def test_monitoring_another_branch_is_refused_before_the_pbx(api, users, m
         assert gone.status_code == 404, (method, gone.text)
     assert monitorings["8003"].mode == "listen" and sh_monitor in app_of(
         api).state.engine.monitors.active
-
-
-class Socket:
-    """A WebSocket client on the app's own ASGI interface (httpx speaks no WebSocket), in the
-    test's event loop beside the conftest's client."""
-
-    def __init__(self, app, path: str) -> None:
-        self.app, self.path = app, path
-        self.to_app: asyncio.Queue[dict] = asyncio.Queue()
-        self.from_app: asyncio.Queue[dict] = asyncio.Queue()
-
-    async def __aenter__(self) -> "Socket":
-        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws",
-                 "path": self.path, "raw_path": self.path.encode(), "root_path": "",
-                 "query_string": b"", "headers": [(b"host", b"test")], "subprotocols": [],
-                 "client": ("127.0.0.1", 50000), "server": ("test", 80), "state": {}}
-        await self.to_app.put({"type": "websocket.connect"})
-        self.task = asyncio.create_task(self.app(scope, self.to_app.get, self.from_app.put))
-        assert (await self.receive())["type"] == "websocket.accept"
-        return self
-
-    async def send_json(self, data: dict) -> None:
-        await self.to_app.put({"type": "websocket.receive", "text": json.dumps(data)})
-
-    async def receive(self) -> dict:
-        async with asyncio.timeout(10):  # a failing test ends, it does not hang
-            return await self.from_app.get()
-
-    async def receive_json(self) -> dict:
-        message = await self.receive()
-        assert message["type"] == "websocket.send", message
-        return json.loads(message["text"])
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.to_app.put({"type": "websocket.disconnect", "code": 1000})
-        async with asyncio.timeout(10):
-            await self.task
-
-
-def token(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 async def test_the_wallboard_feed_carries_the_branch_only(api, users, monitorings):

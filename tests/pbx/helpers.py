@@ -10,6 +10,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from agent_api.app import server_config
 from asterisk.actions import AmiPbx
 from asterisk.ami import AmiClient
 from asterisk.ports import free_port
@@ -32,8 +33,8 @@ async def api_client(app, username: str = "admin") -> AsyncClient:
 async def served(app) -> AsyncIterator[str]:
     """The app served by uvicorn (lifespan and all) on a free port: its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning", ws="websockets-sansio"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port,
+                                          log_level="warning", ws="websockets-sansio"))
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:

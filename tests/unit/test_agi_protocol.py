@@ -110,6 +110,18 @@ def test_request_is_frozen_and_read_only():
     assert built.channel == "a"
 
 
+@pytest.mark.parametrize(("channel", "endpoint"), [
+    ("PJSIP/agent-8001-0000002a", "agent-8001"),
+    ("PJSIP/supervisor-bj-00000001", "supervisor-bj"),
+    ("PJSIP/anonymous-00000003", "anonymous"),
+    ("Local/8001@agents-00000001;2", ""),
+    ("PJSIP/", ""),
+    ("", ""),
+])
+def test_the_calling_endpoint_is_read_from_the_channel_name(channel, endpoint):
+    assert AgiRequest("agent-login", env={"agi_channel": channel}).endpoint == endpoint
+
+
 @pytest.mark.parametrize("data", [
     b"hello world\n",
     b"GET / HTTP/1.1\n",
