@@ -1,0 +1,114 @@
+"""GET /metrics and the health probes on the app as `hotline serve` builds it (without
+telephony: the database tier), and two engines started from one folder with two data folders."""
+import contextlib
+from pathlib import Path
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
+
+from agent_api.app import create_app
+from asterisk.ami_protocol import AmiParser
+from asterisk.events import to_event
+from migrations import runner
+from models import Branch
+from runtime.settings import Settings
+from services.demo import seed
+from tests.unit.test_metrics_exposition import parse
+
+pytestmark = pytest.mark.db
+
+TRANSCRIPT = Path(__file__).parent.parent / "unit" / "transcripts" / "fallback_call.ami"
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, client: tuple[str, int] = ("127.0.0.1", 40000)):
+    """The app's engine and an HTTP client of the app from `client`'s address."""
+    app = create_app(settings, telephony=False)
+    async with app.router.lifespan_context(app):
+        async with AsyncClient(transport=ASGITransport(app, client=client),
+                               base_url="http://test") as http:
+            yield app.state.engine, http
+
+
+def settings_on(url: str, tmp_path: Path, **kw) -> Settings:
+    return Settings(data_dir=tmp_path, db={"url": url}, pbx={"run_dir": tmp_path / "pbx"}, **kw)
+
+
+async def scrape(http: AsyncClient, **kw) -> dict[tuple[str, tuple], float]:
+    reply = await http.get("/metrics", **kw)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-type"].startswith("text/plain; version=0.0.4")
+    _, samples = parse(reply.text)
+    return {(name, tuple(sorted(labels.items()))): value for name, labels, value in samples}
+
+
+async def test_a_logged_call_moves_the_call_counter_and_the_figures_are_there(
+        migrated_url, sessions, tmp_path):
+    await seed(sessions)
+    async with running(settings_on(migrated_url, tmp_path)) as (engine, http):
+        abandoned = ("hotline_calls_total",
+                     (("direction", "inbound"), ("outcome", "abandoned_queue")))
+        before = await scrape(http)
+        assert abandoned not in before
+        # The dispatcher's own path: the PBX's events through the tracker into the call log.
+        for message in AmiParser().feed(TRANSCRIPT.read_bytes()):
+            if message.event:
+                engine.call_log.submit(engine.tracker.feed(to_event(message, "local")))
+        await engine.call_log.flush()
+        after = await scrape(http)
+    assert after[abandoned] == 1
+    assert after[("hotline_queue_wait_seconds_count",
+                  (("queue", "hotline-fallback"), ("result", "abandoned")))] == 1
+    assert after[("hotline_agents", (("branch", "BJ"), ("state", "logged_out")))] >= 1
+    assert after[("hotline_write_behind_backlog", (("writer", "call"),))] == 0
+    assert after[("hotline_ami_connected", ())] == 0  # no telephony here
+
+
+async def test_only_a_holder_of_the_token_or_this_machine_may_scrape(migrated_url, tmp_path):
+    token = "scrape-7d1e"
+    async with running(settings_on(migrated_url, tmp_path, metrics={"token": token})) as (
+            _, http):
+        refused = await http.get("/metrics")
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert await scrape(http, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == wrong.status_code == 403
+    assert refused.json()["detail"][0]["type"] == "rule.metrics_token"
+    async with running(settings_on(migrated_url, tmp_path), ("10.1.2.3", 40000)) as (_, http):
+        remote = await http.get("/metrics")
+    async with running(settings_on(migrated_url, tmp_path)) as (_, http):
+        proxied = await http.get("/metrics", headers={"X-Forwarded-For": "10.1.2.3"})
+        assert await scrape(http)
+    for reply in (remote, proxied):
+        assert reply.status_code == 403
+        assert reply.json()["detail"][0]["type"] == "rule.metrics_loopback"
+
+
+async def test_live_and_ready_and_not_ready_while_stopping(migrated_url, tmp_path):
+    async with running(settings_on(migrated_url, tmp_path)) as (engine, http):
+        live = await http.get("/health/live")
+        ready = await http.get("/health/ready")
+        engine.stopping = True
+        stopping = await http.get("/health/ready")
+        engine.stopping = False
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    assert ready.status_code == 200 and ready.json() == {"ready": True, "failing": {}}
+    assert stopping.status_code == 503
+    assert list(stopping.json()["failing"]) == ["shutting_down"]
+
+
+async def test_two_engines_from_one_folder_with_two_data_dirs_keep_two_databases(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first, second = Settings(data_dir=Path("a")), Settings(data_dir=Path("b"))
+    for settings in (first, second):
+        await runner.upgrade(settings.db.url)
+    async with running(first) as (one, _), running(second) as (other, _):
+        async with one.sessions() as s, s.begin():
+            s.add(Branch(code="TJ", name="天津"))
+        async with other.sessions() as s:
+            assert await s.scalar(select(Branch).where(Branch.code == "TJ")) is None
+        async with one.sessions() as s:
+            assert await s.scalar(select(Branch.name).where(Branch.code == "TJ")) == "天津"
+    assert (tmp_path / "a" / "hotline.db").exists() and (tmp_path / "b" / "hotline.db").exists()
+    assert not (tmp_path / "var").exists()
