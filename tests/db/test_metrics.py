@@ -1,6 +1,7 @@
 """GET /metrics and the health probes on the app as `hotline serve` builds it (without
 telephony: the database tier), and two engines started from one folder with two data folders."""
 import contextlib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from agent_api.app import create_app
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import to_event
 from migrations import runner
-from models import Branch
+from models import AttemptOutcome, Branch, Campaign, CampaignState, Contact, ContactAttempt
 from runtime.settings import Settings
 from services.demo import seed
 from tests.unit.test_metrics_exposition import parse
@@ -63,6 +64,26 @@ async def test_a_logged_call_moves_the_call_counter_and_the_figures_are_there(
     assert after[("hotline_agents", (("branch", "BJ"), ("state", "logged_out")))] >= 1
     assert after[("hotline_write_behind_backlog", (("writer", "call"),))] == 0
     assert after[("hotline_ami_connected", ())] == 0  # no telephony here
+
+
+async def test_a_running_campaigns_abandon_rate_is_a_gauge(migrated_url, sessions, tmp_path):
+    async with sessions() as s, s.begin():
+        survey = Campaign(name="Survey", purpose="promotion", retries={}, caller_id="4008001234",
+                          windows={}, starts_on=date(2026, 1, 1), state=CampaignState.RUNNING)
+        s.add(survey)
+        await s.flush()
+        contact = Contact(campaign_id=survey.id, phone="13800010001", time_zone="Asia/Shanghai")
+        s.add(contact)
+        await s.flush()
+        s.add_all(ContactAttempt(campaign_id=survey.id, contact_id=contact.id, phone="138",
+                                 channel_id=f"out-{n}", outcome=AttemptOutcome.ANSWERED,
+                                 abandoned=n == 0) for n in range(4))
+    async with running(settings_on(migrated_url, tmp_path)) as (engine, http):
+        await engine.dialer.tick()  # the dialer's round reads the running campaigns anew
+        metrics = await scrape(http)
+    for window in ("24h", "all"):
+        key = ("hotline_dialer_abandon_rate", (("campaign", "Survey"), ("window", window)))
+        assert metrics[key] == 0.25
 
 
 async def test_only_a_holder_of_the_token_or_this_machine_may_scrape(migrated_url, tmp_path):
