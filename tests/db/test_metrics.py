@@ -11,10 +11,21 @@ from sqlalchemy import select
 from agent_api.app import create_app
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import to_event
+from asterisk.ports import free_port
 from migrations import runner
-from models import AttemptOutcome, Branch, Campaign, CampaignState, Contact, ContactAttempt
+from models import (
+    AttemptOutcome,
+    Branch,
+    Campaign,
+    CampaignState,
+    Contact,
+    ContactAttempt,
+    make_engine,
+    make_sessionmaker,
+)
 from runtime.settings import Settings
 from services.demo import seed
+from tests.db.conftest import PG_URL
 from tests.unit.test_metrics_exposition import parse
 
 pytestmark = pytest.mark.db
@@ -105,17 +116,27 @@ async def test_only_a_holder_of_the_token_or_this_machine_may_scrape(migrated_ur
         assert reply.json()["detail"][0]["type"] == "rule.metrics_loopback"
 
 
-async def test_live_and_ready_and_not_ready_while_stopping(migrated_url, tmp_path):
+async def test_live_and_ready_and_not_ready_while_stopping_or_without_database(
+        migrated_url, tmp_path):
     async with running(settings_on(migrated_url, tmp_path)) as (engine, http):
         live = await http.get("/health/live")
         ready = await http.get("/health/ready")
         engine.stopping = True
         stopping = await http.get("/health/ready")
         engine.stopping = False
+        kept, unreachable = engine.sessions, make_engine(f"{PG_URL.set(port=free_port())}")
+        engine.sessions = make_sessionmaker(unreachable)  # a server that is not there
+        try:
+            no_database = await http.get("/health/ready")
+        finally:
+            engine.sessions = kept
+            await unreachable.dispose()
     assert live.status_code == 200 and live.json() == {"status": "ok"}
     assert ready.status_code == 200 and ready.json() == {"ready": True, "failing": {}}
     assert stopping.status_code == 503
     assert list(stopping.json()["failing"]) == ["shutting_down"]
+    assert no_database.status_code == 503
+    assert no_database.json()["failing"] == {"database": "error: ConnectionRefusedError"}
 
 
 async def test_two_engines_from_one_folder_with_two_data_dirs_keep_two_databases(

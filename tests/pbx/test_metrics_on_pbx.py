@@ -1,6 +1,7 @@
 """/metrics and readiness on a real Asterisk: a caller through the IVR to an agent moves the
 call counter, the queue-wait histogram, the agents-by-state gauge and the AMI and AGI timings;
-readiness turns 503 naming the AMI link once the PBX is gone."""
+readiness turns 503 naming FastAGI once it stops listening and the AMI link once the PBX is
+gone."""
 import asyncio
 import dataclasses
 import time
@@ -88,11 +89,14 @@ async def test_a_call_answered_by_an_agent_moves_the_metrics_and_a_lost_pbx_unre
     assert after[("hotline_ami_connected", ())] == 1
     ready = await engine.http.get("/health/ready")
     assert ready.status_code == 200 and ready.json()["failing"] == {}
+    await engine.agi.close()  # FastAGI stops listening
+    no_agi = await engine.http.get("/health/ready")
+    assert no_agi.status_code == 503 and list(no_agi.json()["failing"]) == ["agi"]
     await pbx.down()
     deadline = time.monotonic() + 30
-    while (reply := await engine.http.get("/health/ready")).status_code == 200:
+    while "ami" not in (reply := await engine.http.get("/health/ready")).json()["failing"]:
         assert time.monotonic() < deadline, "readiness never noticed the PBX gone"
         await asyncio.sleep(0.05)
-    assert reply.status_code == 503 and list(reply.json()["failing"]) == ["ami"]
+    assert reply.status_code == 503 and sorted(reply.json()["failing"]) == ["agi", "ami"]
     assert (await engine.http.get("/health/live")).status_code == 200
     assert (await scrape(engine))[("hotline_ami_connected", ())] == 0
