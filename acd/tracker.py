@@ -88,9 +88,9 @@ class CallTracker:
         self._clock = clock
         self._bridged: dict[str, set[tuple[str, str]]] = {}  # bridge -> calls with a channel in it
         self.ended = Counter(
-            "hotline_calls_total", "Calls ended, by direction and how (figure()): answered,"
-            " voicemail, self_service, abandoned_ivr, abandoned_queue, abandoned_ringing,"
-            " completed, busy, no_answer, failed", ("direction", "outcome"))
+            "hotline_calls_total", "Calls ended, by direction and how: answered (by an agent),"
+            " voicemail, self_service (in the IVR), abandoned_ivr, abandoned_queue,"
+            " abandoned_ringing, completed, busy, no_answer, failed", ("direction", "outcome"))
         self.queue_waits = Histogram(
             "hotline_queue_wait_seconds", "Time in a queue until an agent was connected"
             " (answered) or the caller hung up (abandoned), by queue", ("queue", "result"),

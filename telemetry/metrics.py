@@ -51,9 +51,6 @@ class Counter(Metric):
         key = self._key(labels)
         self.values[key] = self.values.get(key, 0.0) + amount
 
-    def value(self, **labels: str) -> float:
-        return self.values.get(self._key(labels), 0.0)
-
     def samples(self) -> Iterator[Sample]:
         for key, value in sorted(self.values.items()):
             yield self.name, self._named(key), value
@@ -94,9 +91,6 @@ class Histogram(Metric):
     def count(self, **labels: str) -> int:
         series = self.series.get(self._key(labels))
         return int(series[-1]) if series else 0
-
-    def total_count(self) -> int:
-        return int(sum(series[-1] for series in self.series.values()))
 
     def samples(self) -> Iterator[Sample]:
         for key, series in sorted(self.series.items()):
