@@ -156,7 +156,8 @@ class AgentMachine:
         after, released, dropped = handler(self, event, now)  # raises before changing anything
         self.state, self.since = after, now
         tr = Transition(self.agent_id, before, after, event, now, released, dropped)
-        log.info("agent %s: %s -%s-> %s", self.agent_id, before, type(event).__name__, after)
+        log.info("agent %s: %s -%s-> %s", self.agent_id, before, type(event).__name__, after,
+                 extra={"agent_id": self.agent_id})
         return tr
 
     def tick(self, now: float) -> Transition | None:

@@ -47,6 +47,7 @@ from models import (
     utcnow,
 )
 from models.journal import Journal
+from telemetry import log_context
 
 log = logging.getLogger("hotline.acd")
 
@@ -141,7 +142,8 @@ class Desk:
     # what agents do -------------------------------------------------------------------------------
 
     async def login(self, agent: AgentInfo) -> AgentState:
-        self._record(await self.sessions.login(agent.id, agent.endpoint))
+        with log_context.bound(agent=agent.id):
+            self._record(await self.sessions.login(agent.id, agent.endpoint))
         return self.sessions.machine(agent.id).state
 
     def login_from_phone(self, agent: AgentInfo, uniqueid: str) -> AgentState:
@@ -151,14 +153,15 @@ class Desk:
 
     async def logout(self, agent: AgentInfo) -> AgentState:
         machine = self.sessions.machine(agent.id)
-        self._record(machine.feed(Logout(), self.clock()))  # refused during a call
-        self.router.remove_agent(agent.id)
-        leg = self.sessions.forget_leg(agent.id)
-        if leg is not None:
-            try:
-                await self.pbx.perform(HangUp(leg))
-            except AmiError:
-                log.warning("agent leg already gone", extra={"agent_id": agent.id})
+        with log_context.bound(agent=agent.id):
+            self._record(machine.feed(Logout(), self.clock()))  # refused during a call
+            self.router.remove_agent(agent.id)
+            leg = self.sessions.forget_leg(agent.id)
+            if leg is not None:
+                try:
+                    await self.pbx.perform(HangUp(leg))
+                except AmiError:
+                    log.warning("agent leg already gone")
         return machine.state
 
     async def pause(self, agent: AgentInfo, reason: PauseReason) -> AgentState:
@@ -172,7 +175,8 @@ class Desk:
 
     async def _agent_event(self, agent: AgentInfo, event: Pause | Unpause | WrapUpDone
                            ) -> AgentState:
-        self._apply(self.sessions.machine(agent.id).feed(event, self.clock()))
+        with log_context.bound(agent=agent.id):
+            self._apply(self.sessions.machine(agent.id).feed(event, self.clock()))
         await self._route(self.clock())
         return self.sessions.machine(agent.id).state
 
@@ -407,10 +411,11 @@ class Desk:
             await asyncio.wait(self._connecting)
 
     async def _deliver(self, decision: Assignment, channel: str) -> None:
-        try:
-            await self._connect(decision, channel)
-        except Exception:  # one failed delivery must not end the others, nor the desk
-            log.exception("delivery failed", extra={"call_id": decision.call_id})
+        with log_context.bound(call=decision.call_id, agent=decision.agent_id):
+            try:
+                await self._connect(decision, channel)
+            except Exception:  # one failed delivery must not end the others, nor the desk
+                log.exception("delivery failed")
 
     def _reserve(self, decision: Assignment) -> str | None:
         """The chosen agent is reserved and offered the call: the caller's channel (None for a

@@ -124,6 +124,18 @@ async def load_since(sessions: async_sessionmaker[AsyncSession], server: str,
     return calls, dict(handled)
 
 
+def agents_by_state(desk: Desk) -> dict[tuple[str, str], int]:
+    """How many of the desk's agents are in each state, per branch: (state, branch) -> count,
+    every state of every branch named (zero too), so a series never vanishes."""
+    counts = {(state.value, branch): 0 for branch in {a.branch for a in desk.agents.values()}
+              for state in AgentState}
+    for agent in desk.agents.values():
+        machine = desk.sessions.machines.get(agent.id)
+        state = machine.state if machine is not None else AgentState.LOGGED_OUT
+        counts[(state.value, agent.branch)] += 1
+    return counts
+
+
 def session_status(desk: Desk, agent: AgentInfo) -> dict[str, Any]:
     """The agent's session as the desk holds it now (the live feed's snapshot too)."""
     m = desk.sessions.machine(agent.id)

@@ -24,6 +24,7 @@ from asterisk.events import (
     QueueCallerLeave,
     VarSet,
 )
+from telemetry.metrics import WAIT_BUCKETS, Counter, Histogram
 
 log = logging.getLogger("hotline.tracker")
 
@@ -39,6 +40,7 @@ VARIABLE_COLUMNS = {
     dp.VAR_STEP: "last_step", dp.VAR_DIRECTION: "direction", dp.VAR_SURVEY: "survey_rating",
 }
 IVR_DONE = "done"
+IVR_VOICEMAIL = "voicemail"
 ANNOUNCER = "CBAnn/"  # the announcer ConfBridge adds to a conference: not a call
 INT_COLUMNS = {"retailer_id", "branch_id", "agent_id", "survey_rating"}
 DIRECTIONS = {"inbound", "outbound", "internal"}
@@ -81,6 +83,7 @@ class LiveCall:
     queued_at: float | None = None
     cause: int | None = None
     last_step: str | None = None
+    voicemail: bool = False  # the IVR took the caller to leave a message
 
 
 class CallTracker:
@@ -88,6 +91,14 @@ class CallTracker:
         self.calls: dict[tuple[str, str], LiveCall] = {}
         self._clock = clock
         self._bridged: dict[str, set[tuple[str, str]]] = {}  # bridge -> calls with a channel in it
+        self.ended = Counter(
+            "hotline_calls_total", "Calls ended, by direction and how: answered (by an agent),"
+            " voicemail, self_service (in the IVR), abandoned_ivr, abandoned_queue,"
+            " abandoned_ringing, completed, busy, no_answer, failed", ("direction", "outcome"))
+        self.queue_waits = Histogram(
+            "hotline_queue_wait_seconds", "Time in a queue until an agent was connected"
+            " (answered) or the caller hung up (abandoned), by queue", ("queue", "result"),
+            WAIT_BUCKETS)
 
     def feed(self, item: AmiItem) -> list[CallDelta]:
         handler = _HANDLERS.get(type(item))
@@ -156,6 +167,7 @@ class CallTracker:
             call.queue = value
         elif column == "last_step":
             call.last_step = value
+            call.voicemail = call.voicemail or value == IVR_VOICEMAIL
         if column:
             fields[column] = value
         return [self._delta(call, fields, ev, "VarSet", ev.channel,
@@ -176,6 +188,7 @@ class CallTracker:
             fields = {}
             if other.connected_at is None:
                 other.connected_at = fields["connected_at"] = self._at(ev)
+                self._left_queue(other, other.connected_at, "answered")
             if fields or other is call:
                 deltas.append(self._delta(other, fields, ev, "BridgeEnter", ev.channel, data))
         return deltas
@@ -226,7 +239,7 @@ class CallTracker:
             if call.ended_at is None:
                 fields["ended_at"] = call.ended_at = at
             fields["outcome"] = outcome(call)
-            del self.calls[(call.server, call.linkedid)]
+            self._ended(call)
         delta = self._delta(call, fields, ev, "Hangup", ch, {"cause": ev.cause})
         return [CallDelta(delta.server, delta.linkedid, delta.fields, delta.event, closed)]
 
@@ -254,7 +267,7 @@ class CallTracker:
             # Ended while the link was down: at the PBX's recorded end, or the best we know.
             call.ended_at = call.ended_at or (ended or {}).get(linkedid) or now
             fields = {"ended_at": call.ended_at, "outcome": outcome(call)}
-            del self.calls[(srv, linkedid)]
+            self._ended(call)
             event = CallEventRecord(now, "EndedWhileUnlinked", None, {})
             deltas.append(CallDelta(server, linkedid, fields, event, closed=True))
         for linkedid, channels in by_linkedid.items():
@@ -274,6 +287,17 @@ class CallTracker:
         return deltas
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _ended(self, call: LiveCall) -> None:
+        del self.calls[(call.server, call.linkedid)]
+        self.ended.inc(direction=call.direction, outcome=figure(call))
+        if call.connected_at is None and call.ended_at is not None:
+            self._left_queue(call, call.ended_at, "abandoned")
+
+    def _left_queue(self, call: LiveCall, at: float, result: str) -> None:
+        if call.queue is not None and call.queued_at is not None:
+            self.queue_waits.observe(max(0.0, at - call.queued_at), queue=call.queue,
+                                     result=result)
 
     def _call_of(self, ev: AmiEvent) -> LiveCall | None:
         ch: Channel = ev.channel  # type: ignore[attr-defined]
@@ -346,6 +370,24 @@ def outcome(call: LiveCall) -> str:
     if call.direction == "outbound" and call.cause in (16, None):
         return "no_answer"
     return "failed"
+
+
+def figure(call: LiveCall) -> str:
+    """How an ended call counts in the figures: finer than its outcome on record, which
+    says `abandoned` of a caller gone in the IVR, in a queue or before the PBX answered, and
+    `completed` of a call the IVR served alone."""
+    if call.connected_at is not None:
+        return "answered"
+    if call.voicemail:
+        return "voicemail"
+    said = outcome(call)
+    if said == "abandoned":
+        if call.answered_at is None:
+            return "abandoned_ringing"
+        return "abandoned_queue" if call.queue else "abandoned_ivr"
+    if said == "completed" and call.last_step == IVR_DONE:
+        return "self_service"
+    return said
 
 
 def _channel_data(ch: Channel) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from agent_api.errors import domain_error_reply
+from agent_api.request_ids import RequestIds
 from agent_api.routes import (
     agent_accounts,
     agents,
@@ -25,6 +26,7 @@ from agent_api.routes import (
     health,
     knowledge,
     live,
+    metrics,
     monitoring,
     opening_hours,
     opinions,
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     app.state.login_throttle = settings.auth.login.throttle()
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
+    app.add_middleware(RequestIds)
+    app.include_router(metrics.router)
     for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,
                    orders, opinions, knowledge, quality, recordings, monitoring, live, wallboard,
                    campaigns, do_not_call, outbound, users, agent_accounts, opening_hours,

@@ -7,6 +7,7 @@ for the command in flight is never read as the reply of a later one.
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -24,6 +25,8 @@ from asterisk.agi_protocol import (
     encode_command,
     is_hangup_line,
 )
+from telemetry import log_context
+from telemetry.metrics import Histogram
 
 __all__ = [
     "AgiCommandError", "AgiError", "AgiHangup", "AgiProtocolError", "AgiReply", "AgiRequest",
@@ -75,8 +78,10 @@ class AgiSession:
     """
 
     def __init__(self, request: AgiRequest, reader: Reader, writer: Writer, *,
-                 command_timeout: float = 60.0) -> None:
+                 command_timeout: float = 60.0, turns: Histogram | None = None) -> None:
         self.request = request
+        self.turns = turns
+        self._asked_at = time.perf_counter()  # the request read, or the last reply
         self.command_timeout = command_timeout
         self.hung_up = False
         self.closed = False
@@ -99,11 +104,15 @@ class AgiSession:
                 raise AgiHangup("channel hung up")
             if self.closed:
                 raise AgiHangup("AGI session closed")
+            if self.turns is not None:
+                self.turns.observe(time.perf_counter() - self._asked_at,
+                                   script=self.request.script)
             try:
                 async with asyncio.timeout(None if math.isinf(limit) else limit):
                     self._writer.write(line)
                     await self._writer.drain()
                     reply = await self._read_reply()
+                    self._asked_at = time.perf_counter()
             except TimeoutError:
                 # A late reply would be read as the next command's: this session is over.
                 self.close()
@@ -236,6 +245,12 @@ class AgiServer:
         self.max_header_bytes = max_header_bytes
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # The engine's turn: how long Asterisk waited for each next command (the PBX's own
+        # time, a prompt played or keys awaited, is not in it).
+        self.turns = Histogram(
+            "hotline_agi_turn_seconds",
+            "FastAGI: from a request (or the reply to a command) to the engine's next command,"
+            " by script", ("script",))
         self._closing = False
         self._stopped = asyncio.Event()
 
@@ -246,6 +261,10 @@ class AgiServer:
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("FastAGI listening on %s:%d", self.host, self.port)
         return self.port
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None and self._server.is_serving()
 
     async def serve_forever(self) -> None:
         if self._server is None:
@@ -332,15 +351,18 @@ class AgiServer:
             log.warning("unknown AGI script %r (uniqueid %s)", request.script,
                         request.uniqueid, extra=fields)
             return
-        session = AgiSession(request, reader, writer, command_timeout=self.command_timeout)
-        log.info("AGI %s started (uniqueid %s)", request.script, request.uniqueid, extra=fields)
-        try:
-            await handler(session)
-        except AgiHangup as exc:
-            log.info("AGI %s ended: %s (uniqueid %s)", request.script, exc, request.uniqueid,
+        session = AgiSession(request, reader, writer, command_timeout=self.command_timeout,
+                             turns=self.turns)
+        with log_context.bound(call=request.uniqueid or None):  # in each of its log lines
+            log.info("AGI %s started (uniqueid %s)", request.script, request.uniqueid,
                      extra=fields)
-        except Exception:
-            log.exception("AGI handler for %s failed (uniqueid %s)", request.script,
-                          request.uniqueid, extra=fields)
-        finally:
-            session.close()
+            try:
+                await handler(session)
+            except AgiHangup as exc:
+                log.info("AGI %s ended: %s (uniqueid %s)", request.script, exc,
+                         request.uniqueid, extra=fields)
+            except Exception:
+                log.exception("AGI handler for %s failed (uniqueid %s)", request.script,
+                              request.uniqueid, extra=fields)
+            finally:
+                session.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from asterisk.ami_protocol import AmiJunk, AmiMessage, AmiParser, encode_action
 from asterisk.events import AmiEvent, FullyBooted, to_event
 from asterisk.settings import AmiSettings
+from telemetry.metrics import Histogram
 
 log = logging.getLogger("hotline.ami")
 
@@ -120,6 +121,10 @@ class AmiClient:
         self._prefix = uuid.uuid4().hex[:8]
         self._up = asyncio.Event()
         self._before_link_up: list[AmiEvent] = []
+        self.round_trips = Histogram(
+            "hotline_ami_action_seconds",
+            "AMI actions from sent to answered (a list action: to its last event), by action",
+            ("action",))
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -150,6 +155,7 @@ class AmiClient:
         pending = _Pending(name, is_list, asyncio.get_running_loop().create_future())
         data = encode_action(name, action_id, fields or {})
         self._pending[action_id] = pending
+        sent = time.perf_counter()
         try:
             writer.write(data)
             # Not wait_for: on Python 3.11 it drops a cancellation that comes as the reply does,
@@ -161,6 +167,7 @@ class AmiClient:
             raise AmiTimeout(f"{name}: no reply") from None
         finally:
             self._pending.pop(action_id, None)
+        self.round_trips.observe(time.perf_counter() - sent, action=name)
         if check and not response.success:
             raise AmiActionFailed(response)
         return response

@@ -43,3 +43,9 @@ class LinkedIds:
         self._first = first
         return [ch if ch.linkedid == first[ch.uniqueid]
                 else dataclasses.replace(ch, linkedid=first[ch.uniqueid]) for ch in live]
+
+
+def linkedid_of(item: object) -> str | None:
+    """The call an event is about (its channel's linkedid), if it is about a channel."""
+    ch = getattr(item, "channel", None)
+    return ch.linkedid if isinstance(ch, Channel) else None

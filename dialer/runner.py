@@ -82,6 +82,12 @@ class Dialer:
         self._today = utcnow().date()
         self.ticks = 0  # rounds done: what "the dialer looked and placed no call" waits for
 
+    def attempts(self) -> dict[str, AttemptCounts]:
+        """The running campaigns' attempts by campaign name, as last read (each round that
+        reloads the campaigns reads them anew)."""
+        return {plan.name: self._counts.get(plan.id, AttemptCounts())
+                for plan in self.plans.values()}
+
     @property
     def dials(self) -> dict[str, Dial]:
         """The calls in flight, by channel id."""

@@ -28,7 +28,7 @@ from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, AmiItem, LinkUp
 from asterisk.cdr import read_records
 from asterisk.events import Channel
-from asterisk.linkedids import LinkedIds
+from asterisk.linkedids import LinkedIds, linkedid_of
 from dialer.runner import Dialer
 from ivr.agi_app import IvrApp
 from ivr.prompts import say_digits
@@ -37,9 +37,11 @@ from models import make_engine, make_sessionmaker
 from models.journal import Journal
 from runtime.desktop_feed import DesktopFeed
 from runtime.live import LiveHub
+from runtime.metrics import EngineMetrics
 from runtime.provision import refresh_pbx
 from runtime.settings import Settings
 from runtime.wallboard import Wallboard
+from telemetry import log_context
 
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
@@ -92,6 +94,8 @@ class Engine:
         self._watchers: list[Callable[[AmiItem], None]] = []
         self.resynced_generation = 0
         self.resynced_at: float | None = None
+        self.metrics = EngineMetrics(self)
+        self.stopping = False  # set as the engine begins to stop: no longer ready
 
     async def run(self, telephony: bool = True) -> None:
         """Everything, or without telephony only what serves the API from the database: the
@@ -108,6 +112,7 @@ class Engine:
                 tg.create_task(self.recorder.run())
                 tg.create_task(self.desk.run())
                 tg.create_task(self.ivr.store.run())
+                tg.create_task(self.metrics.probe())
                 if telephony:
                     tg.create_task(self.ami.run())
                     tg.create_task(self.agi.serve_forever())
@@ -200,6 +205,7 @@ class Engine:
     async def _dispatch(self) -> None:
         while True:
             item = self.linkedids.pin(await self.ami.queue.get())
+            log_context.call_id.set(linkedid_of(item))  # this task's log lines name the call
             for watcher in self._watchers:
                 watcher(item)
             if isinstance(item, LinkUp):
@@ -297,6 +303,7 @@ async def running_engine(settings: Settings, telephony: bool = True) -> AsyncIte
             gc.collect()
             gc.freeze()
             yield engine
+            engine.stopping = True
             running.cancel()
     finally:
         await db.dispose()

@@ -1,8 +1,11 @@
-"""Structured (JSON lines) logging. Fields whose name suggests a secret are masked."""
+"""Structured (JSON lines) logging. Fields whose name suggests a secret are masked. Each line
+carries the request, call and agent ids set while it was logged (telemetry/log_context.py)."""
 import json
 import logging
 import sys
 import time
+
+from telemetry import log_context
 
 SECRET_WORDS = ("secret", "password", "pin", "token", "authorization")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -21,6 +24,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
+            **log_context.current(),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):

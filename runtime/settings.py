@@ -2,7 +2,7 @@
 import secrets
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from asterisk.cdr import CDR_FILE
@@ -11,6 +11,10 @@ from dialer.settings import DialerSettings
 from ivr.settings import IvrSettings
 from models.settings import DbSettings
 from models.throttle import Limit, LoginThrottle
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
 
 
 class HttpSettings(BaseModel):
@@ -54,6 +58,12 @@ class AuthSettings(BaseModel):
     link_minutes: int = 30
 
 
+class MetricsSettings(BaseModel):
+    # A scraper of /metrics sends `Authorization: Bearer <token>`. Unset: only this machine
+    # may scrape (a loopback peer whose request came through no proxy).
+    token: SecretStr | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -61,12 +71,24 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     http: HttpSettings = HttpSettings()
     auth: AuthSettings = AuthSettings()
+    metrics: MetricsSettings = MetricsSettings()
     ami: AmiSettings = AmiSettings()
     agi: AgiSettings = AgiSettings()
     pbx: PbxSettings = PbxSettings()
     db: DbSettings = DbSettings()
     ivr: IvrSettings = IvrSettings()
     dialer: DialerSettings = DialerSettings()
+
+    @model_validator(mode="after")
+    def _in_the_data_dir(self) -> "Settings":
+        """The SQLite database and the PBX's run folder live in the data folder unless set
+        apart (HOTLINE_DB__URL, HOTLINE_PBX__RUN_DIR): two engines started from one folder with
+        two data folders share nothing."""
+        if "url" not in self.db.model_fields_set:
+            self.db = self.db.model_copy(update={"url": sqlite_url(self.data_dir / "hotline.db")})
+        if "run_dir" not in self.pbx.model_fields_set:
+            self.pbx = self.pbx.model_copy(update={"run_dir": self.data_dir / "pbx"})
+        return self
 
     @property
     def voicemail_dir(self):

@@ -499,3 +499,20 @@ async def test_serve_forever_returns_on_close_and_closes_on_cancel():
         await serving
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.1", again.port)
+
+
+async def test_an_agi_sessions_lines_name_its_call_and_its_turns_are_observed(json_lines):
+    async def ivr(session: AgiSession) -> None:
+        await session.answer()
+        logging.getLogger("hotline.test").info("inside the IVR")
+        await session.get_data("custom/card", 3000, 4)
+
+    async with AgiServer({"ivr": ivr}, port=0) as server:
+        await fake_asterisk(server.port, uniqueid="1700000000.7")
+        logging.getLogger("hotline.test").info("after the call")
+        assert server.turns.count(script="ivr") == 2  # ANSWER and GET DATA
+    lines = {line["msg"]: line for line in json_lines()}
+    assert lines["inside the IVR"]["call_id"] == "1700000000.7"
+    started = next(line for msg, line in lines.items() if msg.startswith("AGI ivr started"))
+    assert started["call_id"] == "1700000000.7"
+    assert "call_id" not in lines["after the call"]

@@ -151,3 +151,14 @@ async def test_unreachable_pbx_is_retried_until_it_appears():
         await asyncio.sleep(0.3)
         assert not client.connected and client.last_error
         task.cancel()
+
+
+async def test_each_answered_action_is_timed_by_name_and_a_timeout_is_not(linked):
+    fake, client = linked
+    logins = client.round_trips.count(action="Login")
+    await client.action("Ping")
+    fake.silent_actions.add("Slow")
+    with pytest.raises(AmiTimeout):
+        await client.action("Slow")
+    assert logins == 1 and client.round_trips.count(action="Ping") >= 1
+    assert client.round_trips.count(action="Slow") == 0

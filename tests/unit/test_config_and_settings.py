@@ -2,6 +2,7 @@ import asyncio
 import io
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -124,3 +125,15 @@ async def test_secrets_never_reach_the_logs():
     text = stream.getvalue()
     assert "ami link up" in text and '"pin": "***"' in text
     assert "hunter2-secret" not in text
+
+
+def test_the_data_dir_holds_the_database_and_the_pbx_unless_they_are_set_apart(tmp_path):
+    default = Settings()
+    assert default.db.url == "sqlite+aiosqlite:///var/hotline.db"
+    assert default.pbx.run_dir == Path("var/pbx")
+    moved = Settings(data_dir=tmp_path / "b")
+    assert moved.db.url == f"sqlite+aiosqlite:///{tmp_path / 'b' / 'hotline.db'}"
+    assert moved.pbx.run_dir == tmp_path / "b" / "pbx"
+    apart = Settings(data_dir=tmp_path / "b", db={"url": "postgresql+asyncpg://u@h/db"},
+                     pbx={"run_dir": tmp_path / "pbx"})
+    assert apart.db.url == "postgresql+asyncpg://u@h/db" and apart.pbx.run_dir == tmp_path / "pbx"

@@ -505,3 +505,17 @@ async def test_a_barged_call_moves_into_a_conference_and_stays_on_until_it_ends(
     assert machine.state == AgentState.ON_CALL
     await desk.on_event(leave(channel(1), bridge="conference"))
     assert machine.state == AgentState.WRAP_UP
+
+
+async def test_a_deliverys_lines_name_the_call_and_the_agent(desk, clock, json_lines):
+    available(desk, 1, clock[0])
+    desk.pbx.ami.fail.add("Redirect")
+    await desk.on_event(join(1))
+    failed = next(line for line in json_lines() if line["msg"].startswith("delivery failed"))
+    assert (failed["call_id"], failed["agent_id"]) == ("1.1", 1)
+
+
+async def test_an_agents_action_names_the_agent(desk, json_lines):
+    await desk.login(desk.agents[5])
+    [moved] = [line for line in json_lines() if line["msg"].startswith("agent 5:")]
+    assert moved["agent_id"] == 5

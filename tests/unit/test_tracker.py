@@ -9,6 +9,7 @@ from asterisk.events import (
     Hangup,
     Newchannel,
     Newstate,
+    QueueCallerJoin,
     VarSet,
     to_event,
 )
@@ -182,3 +183,37 @@ def test_calls_from_the_pbx_records_group_by_the_customers_channel_and_skip_garb
     assert rows["U1"]["direction"] == "inbound" and rows["U1"]["dialed_number"] == "4000"
     assert rows["U3"]["outcome"] == "completed" and rows["U3"]["connected_at"] == 200.1
     assert read_records(tmp_path / "absent.csv", 0.0) == []
+
+
+def test_ended_calls_count_by_how_they_ended_and_queue_waits_are_observed():
+    t = CallTracker()
+
+    def call(uid: str, *, step: str | None = None, queued: float | None = None,
+             connected: float | None = None, answered: bool = True, end: float = 40.0):
+        t.feed(Newchannel(server="s", timestamp=1.0, channel=ch(uid)))
+        if answered:
+            t.feed(Newstate(server="s", timestamp=1.0, channel=ch(uid, state=6)))
+        if step:
+            t.feed(VarSet(server="s", timestamp=2.0, channel=ch(uid), variable="HOTLINE_STEP",
+                          value=step))
+        if queued is not None:
+            t.feed(QueueCallerJoin(server="s", timestamp=queued, channel=ch(uid),
+                                   queue="BJ-order", position=1))
+        if connected is not None:
+            t.feed(BridgeEnter(server="s", timestamp=connected, channel=ch(uid), bridge_id=uid,
+                               bridge_type="basic", bridge_num_channels=2))
+        t.feed(Hangup(server="s", timestamp=end, channel=ch(uid), cause=16, cause_text=""))
+
+    call("1", step="done", queued=10.0, connected=22.0)
+    call("2", step="done", queued=10.0, end=70.0)
+    call("3", step="menu")
+    call("4", step="voicemail")
+    call("5", step="done")
+    call("6", answered=False)
+    assert t.ended.values == {("inbound", "answered"): 1, ("inbound", "abandoned_queue"): 1,
+                       ("inbound", "abandoned_ivr"): 1, ("inbound", "voicemail"): 1,
+                       ("inbound", "self_service"): 1, ("inbound", "abandoned_ringing"): 1}
+    waits = t.queue_waits
+    assert waits.count(queue="BJ-order", result="answered") == 1
+    assert waits.count(queue="BJ-order", result="abandoned") == 1
+    assert [series[-2] for series in waits.series.values()] == [12.0, 60.0]
