@@ -89,6 +89,14 @@ class WrapUpDone:
 
 
 @dataclass(frozen=True, slots=True)
+class WrapUpResumed:
+    """After a restart: the agent was wrapping this call up, until `until`."""
+
+    call_id: str
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     reason: PauseReason
 
@@ -99,7 +107,7 @@ class Unpause:
 
 
 AgentEvent = (Login | Logout | SessionUp | SessionLost | Reserve | ConnectCall | ReleaseReservation
-              | CallEnded | WrapUpDone | Pause | Unpause)
+              | CallEnded | WrapUpDone | WrapUpResumed | Pause | Unpause)
 
 
 class InvalidTransition(Exception):
@@ -235,6 +243,14 @@ class AgentMachine:
         self._clear_call()
         return self._become_available(now), None, None
 
+    def _wrap_up_resumed(self, event: WrapUpResumed, now: float) -> Change:
+        if self.pause_reason != PauseReason.LOGIN:  # only as the session is taken up
+            raise InvalidTransition(self.agent_id, self.state, event, "not resuming a session")
+        self._require(event, {AgentState.PAUSED})
+        self.pause_reason, self.current_call = None, event.call_id
+        self.wrap_up_seconds, self.wrap_up_deadline = event.until - now, event.until
+        return AgentState.WRAP_UP, None, None
+
     def _pause(self, event: Pause, now: float) -> Change:
         if event.reason == PauseReason.LOGIN:
             raise InvalidTransition(self.agent_id, self.state, event, "reason reserved for login")
@@ -282,5 +298,6 @@ _HANDLERS: dict[type, Callable[[AgentMachine, Any, float], Change]] = {
     SessionLost: AgentMachine._session_lost, Reserve: AgentMachine._reserve,
     ConnectCall: AgentMachine._connect, ReleaseReservation: AgentMachine._release,
     CallEnded: AgentMachine._call_ended, WrapUpDone: AgentMachine._wrap_up_done,
+    WrapUpResumed: AgentMachine._wrap_up_resumed,
     Pause: AgentMachine._pause, Unpause: AgentMachine._unpause,
 }

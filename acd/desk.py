@@ -20,6 +20,7 @@ from acd.agent_state import (
     Transition,
     Unpause,
     WrapUpDone,
+    WrapUpResumed,
 )
 from acd.kept_places import KeptPlace, Turn, stand_in
 from acd.notices import AgentChanged, CallOffered, Notice
@@ -320,8 +321,12 @@ class Desk:
                         extra={"agent_id": agent_id, "channel": leg.name})
             return
         self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True, name=leg.name))
-        self._apply(machine.feed(SessionUp(), now))
         last = self.last_states.get(agent_id)
+        if (caller is None and last is not None and last.call_id is not None
+                and last.wrap_up_until is not None and last.wrap_up_until > now):
+            self._apply(machine.feed(WrapUpResumed(last.call_id, last.wrap_up_until), now))
+            return
+        self._apply(machine.feed(SessionUp(), now))
         if caller is not None:
             policy = self.router.policies.get(queue_of.get(caller.linkedid, ""))
             wrap_up = policy.wrap_up_seconds if policy is not None else None

@@ -1,6 +1,7 @@
 """Who works the call center, as the desk needs it: the queues, each active agent with its
 skills, and the state each agent was last in (what a restarted engine resumes)."""
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd.agent_state import AgentState, PauseReason
 from acd.queues import load_policies
 from acd.routing import LANG_PREFIX, QueuePolicy
-from models import Agent, AgentSkill, AgentTransition, Branch, BusinessType, Skill
+from models import Agent, AgentSkill, AgentTransition, Branch, BusinessType, Call, Skill
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class LastState:
 
     state: AgentState
     reason: PauseReason | None
+    call_id: str | None = None
+    wrap_up_until: float | None = None  # in wrap-up: when its queue's wrap-up time ends
 
 
 def _agents_query(*where):
@@ -65,7 +68,21 @@ async def load_roster(sessions: async_sessionmaker[AsyncSession],
         last = (select(AgentTransition.agent_id, func.max(AgentTransition.id).label("id"))
                 .group_by(AgentTransition.agent_id).subquery())
         states = (await s.execute(
-            select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason)
-            .join(last, last.c.id == AgentTransition.id))).all()
-    return policies, _agents(rows), {a: LastState(AgentState(st), PauseReason(r) if r else None)
-                              for a, st, r in states}
+            select(AgentTransition.agent_id, AgentTransition.to_state, AgentTransition.reason,
+                   AgentTransition.call_linkedid, AgentTransition.at, Call.queue)
+            .join(last, last.c.id == AgentTransition.id)
+            .outerjoin(Call, Call.linkedid == AgentTransition.call_linkedid))).all()
+    wrap_up = {p.name: p.wrap_up_seconds for p in policies}
+    last_states = {}
+    for agent_id, state, reason, call_id, at, queue in states:
+        until = None
+        if state == AgentState.WRAP_UP and queue in wrap_up:
+            until = _seconds(at) + wrap_up[queue]
+        last_states[agent_id] = LastState(AgentState(state), PauseReason(reason) if reason
+                                          else None, call_id, until)
+    return policies, _agents(rows), last_states
+
+
+def _seconds(at: datetime) -> float:
+    """A stored time as epoch seconds (SQLite hands it back without its zone)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()

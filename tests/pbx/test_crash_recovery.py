@@ -100,6 +100,27 @@ async def test_killed_with_callers_in_the_ivr_and_in_a_queue_and_calls_while_awa
     assert away.offered_at <= away.answered_at < away.ended_at
 
 
+async def test_killed_during_wrap_up_the_agent_wraps_up_on_until_its_queue_says(rig, sipp):
+    r = await rig(("8001",), queue_settings={"BJ-order": {"wrap_up_seconds": 300}},
+                  killable=True)
+    await r.login("8001")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller=CALLER,
+                                         hold_ms=60_000, timeout=90))
+    await r.wait_state("8001", "on_call", timeout=40)
+    await r.post("/agents/8001/call/hangup")
+    await r.wait_state("8001", "wrap_up")
+    await call
+
+    await r.kill_engine()
+    await r.start_engine_process()
+
+    agent = await r.wait_state("8001", ("wrap_up", "available"))
+    assert agent["state"] == "wrap_up" and agent["current_call"] is not None
+    assert agent["time_in_state_seconds"] < 300
+    await r.post("/agents/8001/wrap-up/end")
+    await r.wait_state("8001", "available")
+
+
 async def test_after_an_asterisk_restart_each_phone_is_called_back_and_its_agent_resumes(rig,
                                                                                          sipp):
     r = await rig(("8001", "8002"), phone_calls=2)

@@ -20,6 +20,7 @@ from acd.agent_state import (
     SessionUp,
     Unpause,
     WrapUpDone,
+    WrapUpResumed,
 )
 
 S = AgentState
@@ -43,11 +44,13 @@ EVENTS = {
     "Reserve": Reserve("c2"), "ConnectCall": ConnectCall("c1"),
     "ReleaseReservation": ReleaseReservation("c1"), "CallEnded": CallEnded("c1"),
     "WrapUpDone": WrapUpDone(), "Pause": Pause(PauseReason.MEAL), "Unpause": Unpause(),
+    "WrapUpResumed": WrapUpResumed("c1", 150.0),
 }
 
 # (setup, event) -> state after; every other pair is refused.
 LEGAL = {
     ("logged_out", "Login"): S.PAUSED,
+    ("paused_login", "WrapUpResumed"): S.WRAP_UP,  # a restarted engine takes a session up
     ("paused_login", "Logout"): S.LOGGED_OUT,
     ("paused_login", "SessionUp"): S.AVAILABLE,
     ("paused_login", "SessionLost"): S.SESSION_LOST,
@@ -268,3 +271,10 @@ def test_logout_clears_the_session():
 def test_not_an_event():
     with pytest.raises(TypeError):
         AgentMachine(7).feed("Login", 1.0)  # type: ignore[arg-type]
+
+
+def test_a_wrap_up_taken_up_after_a_restart_ends_at_its_deadline():
+    m = machine("paused_login")
+    m.feed(WrapUpResumed("c1", 150.0), 100.0)
+    assert m.current_call == "c1" and m.tick(149.0) is None
+    assert m.tick(150.0).after == S.AVAILABLE and m.current_call is None
