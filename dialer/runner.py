@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd.agent_state import AgentState
 from acd.kept_places import Turn
 from acd.outbound import OutboundDesk
+from acd.tracker import records_by_call
 from asterisk.actions import Pbx
 from asterisk.ami import AmiItem
+from asterisk.cdr import read_recent
 from dialer.callbacks import CallbackIntake, contact_of
 from dialer.calls import OutboundCalls
 from dialer.dials import Dial
@@ -62,11 +65,14 @@ class DialRefused(Exception):
 class Dialer:
     def __init__(self, pbx: Pbx, desk: OutboundDesk, sessions: async_sessionmaker[AsyncSession],
                  settings: DialerSettings, abandon_message: Callable[[str], str],
-                 caller_id: str, clock: Callable[[], float] = time.monotonic) -> None:
-        """`caller_id`: the number the standing campaigns (callbacks, agents' own calls) show."""
+                 caller_id: str, clock: Callable[[], float] = time.monotonic,
+                 pbx_records: Path | None = None) -> None:
+        """`caller_id`: the number the standing campaigns (callbacks, agents' own calls) show;
+        `pbx_records`: the PBX's call records (CDR), read for the calls in flight at a restart."""
         self.pbx, self.desk, self.sessions, self.settings = pbx, desk, sessions, settings
         self.caller_id = caller_id
         self.clock = clock
+        self.pbx_records = pbx_records
         policy = ContactPolicy(settings.calls_per_retailer_per_day,
                                settings.quiet_hours_after_abandon)
         self.plans: dict[int, Plan] = {}
@@ -96,7 +102,9 @@ class Dialer:
     # the loop --------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        await self.outcomes.recover()
+        records = [] if self.pbx_records is None else await asyncio.to_thread(
+            read_recent, self.pbx_records)
+        await self.outcomes.recover(records_by_call(records))
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self.outcomes.run())
             while True:

@@ -26,7 +26,7 @@ from asterisk import dialplan as dp
 from asterisk.actions import AmiPbx
 from asterisk.agi import AgiServer
 from asterisk.ami import AmiClient, AmiError, AmiItem, LinkUp
-from asterisk.cdr import read_records
+from asterisk.cdr import read_recent
 from asterisk.events import Channel
 from asterisk.linkedids import LinkedIds, linkedid_of
 from dialer.runner import Dialer
@@ -46,7 +46,6 @@ from telemetry import log_context
 log = logging.getLogger("hotline.engine")
 TIMER_INTERVAL = 1.0  # seconds between checks of wrap-up and overflow deadlines
 BOOT_WAIT = 10.0  # seconds a resync waits for the PBX's FullyBooted
-CDR_LOOKBACK = 86400.0  # seconds of the PBX's call records a resync reads for unseen calls
 
 
 class EngineStatus(TypedDict):
@@ -81,7 +80,8 @@ class Engine:
                                         settings.pbx.hotline_number)
         self.recording_control = RecordingControl(pbx, self.desk.sessions, self.recorder)
         self.dialer = Dialer(pbx, OutboundDesk(self.desk), sessions, settings.dialer,
-                             self._abandon_message, settings.pbx.hotline_number)
+                             self._abandon_message, settings.pbx.hotline_number,
+                             pbx_records=settings.cdr_file)
         self.wallboard = Wallboard(self)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir,
                            settings.auth.phone_login.throttle())
@@ -270,8 +270,7 @@ class Engine:
     async def _take_up_calls(self, server: str, live: list[tuple[Channel, float]]) -> None:
         """Calls as the call log holds them, ended at the PBX's recorded end if they ended
         meanwhile; and rows, from the PBX's records, for calls that came and went unseen."""
-        records = records_by_call(await asyncio.to_thread(
-            read_records, self.settings.cdr_file, time.time() - CDR_LOOKBACK))
+        records = records_by_call(await asyncio.to_thread(read_recent, self.settings.cdr_file))
         ended = {call_id: max(r.end for r in parts) for call_id, parts in records.items()}
         seen = {linkedid for _, linkedid in self.tracker.calls}
         on_record = await self.call_log.open_calls(server)

@@ -86,7 +86,7 @@ class Rig:
 
     async def post(self, path: str, **kw) -> dict:
         reply = await self.http.post(path, **kw)
-        assert reply.status_code in (200, 204), (reply.status_code, reply.text)
+        assert reply.status_code in (200, 201, 204), (reply.status_code, reply.text)
         return reply.json() if reply.content else {}
 
     async def wait_state(self, number: str, state: str | tuple[str, ...],

@@ -2,13 +2,17 @@
 are rebuilt from the PBX as they truly are, and nothing is left half-done."""
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from asterisk.actions import HangUp
+from asterisk.cdr import read_records
+from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause, Tone
-from models import Call, Recording
+from dialer.schedule import WEEKDAYS
+from models import Call, ContactAttempt, Recording
 
 pytestmark = pytest.mark.pbx
 
@@ -16,11 +20,14 @@ ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]  # to agent
 CALLER = "13300000001"
 
 
-async def row(rig, model, until, what: str, timeout: float = 30.0, caller: str = CALLER):
+async def row(rig, model, until, what: str, timeout: float = 30.0, caller: str = CALLER,
+              where=None):
     """The latest row of `model` (a call: the caller's) once `until(row)` holds."""
     query = select(model).order_by(model.id.desc())
     if model is Call:
         query = query.where(Call.caller_number == caller)
+    if where is not None:
+        query = query.where(where)
     deadline = time.monotonic() + timeout
     found = None
     while time.monotonic() < deadline:
@@ -119,6 +126,38 @@ async def test_killed_during_wrap_up_the_agent_wraps_up_on_until_its_queue_says(
     assert agent["time_in_state_seconds"] < 300
     await r.post("/agents/8001/wrap-up/end")
     await r.wait_state("8001", "available")
+
+
+async def test_killed_while_an_outbound_call_rings_its_answer_is_counted_abandoned(
+        rig, customers, settings):
+    everyone_answers = Population(busy=0, failed=0, unanswered=0, ring_ms=(3000, 3000),
+                                  talk_ms=(30_000, 30_000))
+    r = await rig(("8001",), trunks={"customers": await customers(everyone_answers)},
+                  killable=True)
+    await r.login("8001")
+    campaign = await r.post("/campaigns", json={
+        "name": "Survey", "purpose": "delivery_survey", "agents": ["8001"],
+        "script": "Ask.", "caller_id": "4008001234", "mode": "progressive",
+        "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=2)), "ring_seconds": 15})
+    upload = await r.http.post(f"/campaigns/{campaign['id']}/contacts", files={
+        "file": ("list.csv", b"phone,name\n13300009999,Shop\n", "text/csv")})
+    assert upload.status_code == 200, upload.text
+    await r.post(f"/campaigns/{campaign['id']}/start")
+    attempt = await row(r, ContactAttempt, lambda a: True, "never dialed")
+
+    await r.kill_engine()  # while the customer's phone rings
+    # Answered meanwhile, nobody to take it: the PBX plays the message and hangs up.
+    async with asyncio.timeout(60):
+        while not any(c.uniqueid == attempt.channel_id for c in read_records(
+                settings.cdr_file, 0.0)):
+            await asyncio.sleep(0.2)
+    await r.start_engine_process()
+
+    ended = await row(r, ContactAttempt, lambda a: a.ended_at is not None, "never closed",
+                      where=ContactAttempt.id == attempt.id)
+    assert ended.outcome == "answered" and ended.abandoned and ended.answered_at is not None
+    assert ended.pbx_reason == "ended while the engine was away"
 
 
 async def test_after_an_asterisk_restart_each_phone_is_called_back_and_its_agent_resumes(rig,

@@ -168,14 +168,14 @@ def test_calls_from_the_pbx_records_group_by_the_customers_channel_and_skip_garb
     from asterisk.cdr import read_records
     path = tmp_path / "Master.csv"
     path.write_text(
-        '"L1","U1","PJSIP/anonymous-1","","1330","4000","Queue","100.0","100.5","130.0",'
+        '"L1","U1","PJSIP/anonymous-1","","1330","4000","","Queue","100.0","100.5","130.0",'
         '"ANSWERED"\n'
         'not,a,record\n'
-        '"A1","U2","PJSIP/anonymous-2","PJSIP/agent-8001-1","1331","4000","Bridge","90.0",'
+        '"A1","U2","PJSIP/anonymous-2","PJSIP/agent-8001-1","1331","4000","","Bridge","90.0",'
         '"90.2","x","ANSWERED"\n'  # a time that does not parse
-        '"A1","U3","PJSIP/anonymous-3","PJSIP/agent-8001-1","1332","4000","Bridge","200.0",'
+        '"A1","U3","PJSIP/anonymous-3","PJSIP/agent-8001-1","1332","4000","","Bridge","200.0",'
         '"200.1","260.0","ANSWERED"\n'
-        '"OLD","U4","PJSIP/anonymous-4","","1333","4000","Queue","1.0","0","2.0","ANSWERED"\n')
+        '"OLD","U4","PJSIP/anonymous-4","","1333","4000","","Queue","1.0","0","2.0","ANSWERED"\n')
     by_call = records_by_call(read_records(path, since=50.0))
     assert set(by_call) == {"U1", "U3"}  # the customer's own call, not the agent leg's linkedid
     rows = {d.linkedid: d.fields for d in calls_from_records("local", by_call)}
