@@ -88,6 +88,7 @@ async def test_a_supervisor_listens_whispers_and_barges_and_others_may_not(rig, 
     assert (await http.delete(f"/monitor/{monitor}", headers=sup)).status_code == 204
     await spy_event(r, ChanSpyStop, None, listen_at)
     await call
+    await r.wait_state("8001", ("wrap_up", "available"))  # the engine saw the call end
     reply = await http.post("/monitor", json={"agent": "8001", "mode": "barge"}, headers=sup)
     assert reply.status_code == 409 and "no call" in reply.text, reply.text
     assert reply.json()["detail"][0]["type"] == "rule.no_call_to_barge"
