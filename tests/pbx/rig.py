@@ -25,6 +25,7 @@ class Rig:
         self.events: list = []
         self._new_event = asyncio.Event()
         self.engine = None
+        self.pbx = None  # the LocalPbx, once started
         self._stack: contextlib.AsyncExitStack | None = None
         self.base_url = ""
 
@@ -152,6 +153,7 @@ async def rig(settings, database, prompts, softphones):
         state["pbx"] = pbx = local_pbx(settings, endpoints, queues)
         await pbx.up()
         state["rig"] = r = Rig(settings, database)
+        r.pbx = pbx
         await r.start_engine(serve)
         return r
 
