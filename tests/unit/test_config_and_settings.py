@@ -15,7 +15,6 @@ from runtime.logs import JsonFormatter
 from runtime.settings import Settings
 from tests.unit.fake_ami import FakeAmi
 
-
 AGI_KEY = "agi-key-of-the-engine-0123"
 
 
