@@ -1,8 +1,9 @@
 """Who may speak to the PBX and to the engine as a phone, as the PBX or as the engine, shown on
 the real PBX: a phone account refuses a REGISTER or a call without its secret (401 or 403) and
-its real phone keeps its calls; the engine's AMI account may not run CLI commands nor rewrite
-the PBX's config; a FastAGI request without the engine's key, or naming a channel the PBX does
-not have, logs nobody in, and the real phone's login then works."""
+its real phone keeps its calls; a secret an administrator renews is live at once; the engine's
+AMI account may not run CLI commands nor rewrite the PBX's config; a FastAGI request without
+the engine's key, or naming a channel the PBX does not have, logs nobody in, and the real
+phone's login then works."""
 import asyncio
 import contextlib
 import logging
@@ -56,6 +57,19 @@ async def test_no_phone_account_takes_a_request_without_its_secret_and_the_phone
         # The session's call reaches the real phone, which answers it: the contact is its own.
         await r.login("8001")
     assert received == []
+
+
+async def test_a_new_secret_an_administrator_gives_is_live_and_the_old_one_refused(
+        rig, softphones, settings, tmp_path):
+    r = await rig()
+    old = await r.sip_secret("8001")
+    reply = await r.engine.http.post("/agent-accounts/8001/sip-secret")
+    assert reply.status_code == 200, reply.text
+    new = reply.json()["sip_secret"]
+    phone, sip = await softphones(), settings.pbx.sip_port
+    assert await phones.refused(sip, tmp_path, "REGISTER", "agent-8001", "agent-8001", old, phone)
+    assert await phones.register(sip, tmp_path, "agent-8001", new, phone) == 0
+    await r.login("8001")
 
 
 async def test_the_engines_ami_account_may_not_run_cli_commands_nor_rewrite_the_config(rig):
