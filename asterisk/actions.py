@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from asterisk.ami import AmiClient, originate_fields
+from asterisk.ami import AmiClient, AmiError, originate_fields
 from asterisk.events import Channel, channel_from
 
 
@@ -184,6 +184,16 @@ class AmiPbx:
                 await self.ami.action(*ami_fields(SendDigits(action.channel, digit)))
             return
         await self.ami.action(*ami_fields(action))
+
+    async def has_channel(self, name: str, uniqueid: str) -> bool:
+        """Whether the PBX has channel `name` now, and it is the one of `uniqueid` (Getvar)."""
+        if not name or not uniqueid:
+            return False
+        try:
+            reply = await self.ami.action("Getvar", {"Channel": name, "Variable": "UNIQUEID"})
+        except (AmiError, ValueError):  # no such channel, no link, a line break in the name
+            return False
+        return reply.fields.get("Value") == uniqueid
 
     async def live_channels(self) -> list[LiveChannel]:
         """Every channel on the PBX now (CoreShowChannels)."""

@@ -5,6 +5,7 @@ by the next command; from then on every command fails at once, and a reply Aster
 for the command in flight is never read as the reply of a later one.
 """
 import asyncio
+import hmac
 import logging
 import math
 import time
@@ -25,12 +26,13 @@ from asterisk.agi_protocol import (
     encode_command,
     is_hangup_line,
 )
+from asterisk.dialplan import AGI_KEY_PARAM
 from telemetry import log_context
 from telemetry.metrics import Histogram
 
 __all__ = [
     "AgiCommandError", "AgiError", "AgiHangup", "AgiProtocolError", "AgiReply", "AgiRequest",
-    "AgiServer", "AgiSession", "AgiTimeout", "Handler",
+    "AgiServer", "AgiSession", "AgiTimeout", "Handler", "on_live_channel",
 ]
 
 log = logging.getLogger("hotline.agi")
@@ -231,13 +233,30 @@ class AgiSession:
 Handler = Callable[[AgiSession], Awaitable[None]]
 
 
+def on_live_channel(handler: Handler, exists: Callable[[str, str], Awaitable[bool]]) -> Handler:
+    """The handler, only for a channel the PBX has now with the request's uniqueid (`exists`
+    asks the PBX): a request that names a channel of its own invention is dropped."""
+    async def checked(session: AgiSession) -> None:
+        request = session.request
+        if not await exists(request.channel, request.uniqueid):
+            log.warning("AGI %s for channel %r (uniqueid %r), which the PBX does not have: "
+                        "dropped", request.script, request.channel, request.uniqueid,
+                        extra={"agi_script": request.script, "agi_uniqueid": request.uniqueid})
+            return
+        await handler(session)
+    return checked
+
+
 class AgiServer:
-    """Routes each call to the handler of its script (``agi://host:port/<script>?k=v``)."""
+    """Routes each call to the handler of its script (``agi://host:port/<script>?k=v``). With a
+    `key`, only a request whose URL carries it (``?key=...``, compared in constant time) is
+    answered; any other is dropped, logged, before a handler sees it."""
 
     def __init__(self, routes: Mapping[str, Handler], *, host: str = "127.0.0.1",
                  port: int = 4573, header_timeout: float = 5.0, command_timeout: float = 60.0,
-                 max_header_bytes: int = MAX_HEADER_BYTES) -> None:
+                 max_header_bytes: int = MAX_HEADER_BYTES, key: str | None = None) -> None:
         self.routes = dict(routes)
+        self._key = None if key is None else key.encode()
         self.host = host
         self.port = port
         self.header_timeout = header_timeout
@@ -345,6 +364,11 @@ class AgiServer:
 
     async def _dispatch(self, request: AgiRequest, reader: Reader, writer: Writer) -> None:
         fields = {"agi_script": request.script, "agi_uniqueid": request.uniqueid}
+        if self._key is not None and not hmac.compare_digest(
+                request.params.get(AGI_KEY_PARAM, "").encode(), self._key):
+            log.warning("AGI request for %r without the engine's key (channel %r): dropped",
+                        request.script, request.channel, extra=fields)
+            return
         handler = self.routes.get(request.script)
         if handler is None:
             # Closing ends the AGI; Asterisk carries on in the dialplan (AGISTATUS=SUCCESS).

@@ -37,10 +37,11 @@ MODULES = (
 
 @dataclass(frozen=True)
 class SipEndpoint:
-    """An agent's or a supervisor's softphone."""
+    """An agent's or a supervisor's softphone, or a trunk the PBX calls out through. Every one
+    has a password: the PBX challenges each REGISTER and call that names it (digest auth)."""
 
     name: str
-    password: str | None = None
+    password: str
     contact: str | None = None  # a static contact (sip:user@host:port); else the phone registers
     context: str = dp.CTX_AGENTS
 
@@ -131,6 +132,15 @@ console => error
 UNREAD_VARIABLES = "^([^_HM]|H[^O]|M[^I])"
 
 
+# The action classes the engine's account may use, each as Asterisk 22 requires it (the PBX's
+# ListCommands): call (Redirect, Hangup, PlayDTMF, Setvar, and Getvar, which checks that a
+# phone's login channel exists), originate (Originate, of dialplan extensions only), system
+# (MixMonitor and MuteAudio need it, and it covers StopMixMonitor, MixMonitorMute, Reload and
+# CoreShowChannels). QueueStatus and Ping need none. Not `command` (the PBX's CLI) nor `config`
+# (UpdateConfig): the engine changes the PBX only by the files it renders.
+AMI_WRITE = "system,call,originate"
+
+
 def render_manager_conf(ami: AmiSettings) -> str:
     filters = "".join(f"eventfilter(action(exclude),name({name})) =\n"
                       for name in ami.exclude_events)
@@ -148,7 +158,7 @@ secret = {ami.secret.get_secret_value()}
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.0.0.0
 read = {ami.read}
-write = all
+write = {AMI_WRITE}
 writetimeout = 5000
 {filters}"""
 
@@ -163,24 +173,28 @@ def render_pjsip_conf(pbx: PbxSettings, endpoints: tuple[SipEndpoint, ...]) -> s
         f"dtmf_mode=auto_info\nrtp_timeout=60\n{media}",
     ]
     for ep in endpoints:
-        auth = f"auth={ep.name}\n" if ep.password else ""
+        if not ep.password:
+            raise ValueError(f"SIP endpoint {ep.name!r} without a password")
         parts.append(
             f"[{ep.name}]\ntype=endpoint\ncontext={ep.context}\n{codecs}dtmf_mode=auto_info\n"
-            f"aors={ep.name}\n{auth}{media}direct_media=no\n"
+            f"aors={ep.name}\nauth={ep.name}\n{media}direct_media=no\n"
         )
         contact = f"contact={ep.contact}\n" if ep.contact else "max_contacts=1\nremove_existing=yes\n"
         parts.append(f"[{ep.name}]\ntype=aor\n{contact}qualify_frequency=0\n")
-        if ep.password:
-            parts.append(
-                f"[{ep.name}]\ntype=auth\nauth_type=userpass\nusername={ep.name}\n"
-                f"password={ep.password}\n"
-            )
+        parts.append(
+            f"[{ep.name}]\ntype=auth\nauth_type=userpass\nusername={ep.name}\n"
+            f"password={ep.password}\n"
+        )
     return "\n".join(parts)
 
 
+def agi_url(agi: AgiSettings, script: str) -> str:
+    """A script of the engine's FastAGI server, with the key that makes the engine answer."""
+    return (f"agi://{agi.host}:{agi.port}/{script}"
+            f"?{dp.AGI_KEY_PARAM}={agi.secret.get_secret_value()}")
+
+
 def render_extensions_conf(pbx: PbxSettings, agi: AgiSettings) -> str:
-    agi_base = f"agi://{agi.host}:{agi.port}"
-    agi_url = f"{agi_base}/{dp.AGI_SCRIPT_IVR}"
     prompt = f"{PBX_MOUNT}/prompts/${{{MAX_WAIT_LANGUAGE}}}"
     return f"""[general]
 static = yes
@@ -191,7 +205,7 @@ exten => {pbx.hotline_number},1,NoOp(hotline call from ${{CALLERID(num)}})
  same => n,Set(__{dp.VAR_DIRECTION}=inbound)
  same => n,Set(CDR({cdr.DIALED})=${{EXTEN}})
  same => n,Answer()
- same => n,AGI({agi_url},${{CHANNEL(linkedid)}})
+ same => n,AGI({agi_url(agi, dp.AGI_SCRIPT_IVR)},${{CHANNEL(linkedid)}})
  same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?handled)
  ; The engine is unreachable or failed: the caller still reaches someone useful.
  same => n,Set({dp.VAR_FALLBACK}=${{AGISTATUS}}:${{{dp.VAR_STEP}}})
@@ -218,7 +232,7 @@ exten => s,1,Set({MAX_WAIT_LANGUAGE}=${{IF($["${{{dp.VAR_LANGUAGE}}}" = "en"]?en
  same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "1"]?message)
  same => n,GotoIf($["${{MAX_WAIT_CHOICE}}" = "2"]?callback)
  same => n,Goto({dp.CTX_ACD},s,1)
- same => n(message),AGI({agi_base}/{dp.AGI_SCRIPT_LEAVE_MESSAGE})
+ same => n(message),AGI({agi_url(agi, dp.AGI_SCRIPT_LEAVE_MESSAGE)})
  same => n,GotoIf($["${{{dp.VAR_HANDLED}}}" = "1"]?done)
  same => n,Goto({dp.CTX_FALLBACK},vm,1)
  same => n(callback),Set({dp.VAR_CALLBACK}=1)
@@ -297,7 +311,7 @@ exten => s,1,ExecIf($["${{ARG1}}" != ""]?Set({dp.VAR_STEP}=${{ARG1}}))
 exten => {pbx.hotline_number},1,Goto({dp.CTX_INBOUND},{pbx.hotline_number},1)
 ; Log in from the phone: agent number and PIN, then this call stays as the agent's session.
 exten => {pbx.agent_login_code},1,Answer()
- same => n,AGI({agi_base}/{dp.AGI_SCRIPT_AGENT_LOGIN})
+ same => n,AGI({agi_url(agi, dp.AGI_SCRIPT_AGENT_LOGIN)})
  same => n,GotoIf($["${{{dp.VAR_SESSION_AGENT}}}" = ""]?failed)
  same => n,Goto({dp.CTX_SESSION},${{{dp.VAR_SESSION_AGENT}}},1)
  same => n(failed),Hangup()

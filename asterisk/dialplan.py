@@ -34,6 +34,9 @@ FALLBACK_MAILBOX = "9000"
 AGI_SCRIPT_IVR = "ivr"
 AGI_SCRIPT_AGENT_LOGIN = "agent-login"
 AGI_SCRIPT_LEAVE_MESSAGE = "leave-message"
+# The query parameter of every AGI URL in the dialplan that carries the engine's AGI key: the
+# engine answers only requests that have it (the dialplan is readable by the PBX alone).
+AGI_KEY_PARAM = "key"
 
 # Variables the engine sets on the customer's channel; the call tracker reads them back from
 # the PBX's own VarSet events, so the call record never depends on what the engine intended.

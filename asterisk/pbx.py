@@ -162,6 +162,8 @@ class LocalPbx:
         for sub in ("etc", "run", "log", str(Path(CDR_FILE).parent), "spool", "lib", "cache", "moh",
                     "recordings", "prompts", "voicemail"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
+        for private in ("etc", "log"):  # accounts' secrets; a verbose log shows the AGI key
+            (self.run_dir / private).chmod(0o700)
         for sub, sources in self.media.items():
             link_tree(sources, self.run_dir / sub)
         for lang, source in self.sounds.items():
@@ -267,6 +269,21 @@ class LocalPbx:
             return (self.log_dir / "console.log").read_text(errors="replace")[-2000:]
         except OSError:
             return ""
+
+    async def cli(self, command: str) -> str:
+        """A command of the running PBX's CLI (a remote console inside its namespace), for an
+        operator or a test: the engine's AMI account may not run CLI commands."""
+        pid = self.pid()
+        if pid is None:
+            raise PbxError(f"no PBX runs from {self.run_dir}")
+        proc = await asyncio.create_subprocess_exec(
+            "nsenter", "-t", str(pid), "-m", "chroot", str(self.settings.root),
+            "/usr/sbin/asterisk", "-C", f"{PBX_MOUNT}/etc/asterisk.conf", "-rx", command,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise PbxError(f"CLI {command!r} failed ({proc.returncode}): {out.decode()[-500:]}")
+        return out.decode(errors="replace")
 
     async def down(self, timeout: float = 10.0, crash: bool = False) -> None:
         """Stop Asterisk; its mounts live in its private namespace and vanish with it.

@@ -1,7 +1,9 @@
 """Settings groups for everything that speaks to the PBX (composed by runtime.settings)."""
+import re
+import secrets
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 
 class AmiSettings(BaseModel):
@@ -32,6 +34,18 @@ class AgiSettings(BaseModel):
     port: int = 4573
     header_timeout: float = 5.0
     command_timeout: float = 60.0
+    # The key the dialplan's AGI URLs carry (agi://host:port/script?key=...): the engine acts
+    # only on requests that have it. Random per process unless set: a PBX rendered by another
+    # process (`hotline pbx render`, or `pbx up` beside `serve`) needs the same
+    # HOTLINE_AGI__SECRET in both.
+    secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(24)))
+
+    @field_validator("secret")
+    @classmethod
+    def _fits_a_url(cls, secret: SecretStr) -> SecretStr:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", secret.get_secret_value()):
+            raise ValueError("16 to 128 letters, digits, '-' or '_' (it goes into a URL)")
+        return secret
 
 
 class PbxSettings(BaseModel):
@@ -49,8 +63,9 @@ class PbxSettings(BaseModel):
     recording_retention_days: int = 365  # the purge removes recordings older than this
     boot_timeout: float = 60.0
     # Phones at a fixed address (endpoint -> sip URI), for development and tests: called there
-    # rather than where they registered, identified by name without a password; an endpoint
-    # named here and not in the database (a trunk of test customers) is added.
+    # rather than where they registered (their calls still need their secret); an endpoint
+    # named here and not in the database (a trunk of test customers) is added, with a random
+    # password nobody knows.
     static_contacts: dict[str, str] = Field(default_factory=dict)
     mirror: str | None = Field(
         default=None, description="Debian mirror; read from apt sources when unset")

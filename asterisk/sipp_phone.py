@@ -335,3 +335,73 @@ async def register(sip_port: int, folder: Path, account: str, secret: str,
         "-timeout", "10s", "-recv_timeout", "5000", cwd=folder,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     return await proc.wait()
+
+
+REFUSED = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="a request the PBX must refuse">
+{steps}</scenario>
+"""
+REQUEST = """  <send retrans="500">
+    <![CDATA[
+      {method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[account]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: {cseq} {method}
+      Contact: <sip:[account]@[local_ip]:[contact_port]>
+      {auth}Max-Forwards: 70
+      Expires: 300
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+"""
+ACK = """  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: <sip:[account]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} ACK
+      Content-Length: 0
+    ]]>
+  </send>
+"""
+
+
+def write_refused_scenario(folder: Path, method: str, answers_challenge: bool) -> Path:
+    """`method` (REGISTER or INVITE) as `-key account`, to `-s` (the AOR, or the number
+    called), naming `-key contact_port` as its contact; with `answers_challenge`, sent again
+    answering the PBX's challenge with sipp's `-ap`. The scenario passes only when the PBX's
+    last answer is 401 or 403 (an INVITE's acknowledged): a 200 or anything else fails it."""
+    ack = method == "INVITE"
+    steps, cseq = "", 1
+    if answers_challenge:
+        steps += REQUEST.format(method=method, cseq=cseq, auth="")
+        steps += '  <recv response="401" auth="true"/>\n' + (ACK.format(cseq=cseq) if ack else "")
+        cseq += 1
+    steps += REQUEST.format(method=method, cseq=cseq,
+                            auth="[authentication]\n      " if answers_challenge else "")
+    steps += ('  <recv response="401" optional="true" next="refused"/>\n'
+              '  <recv response="403"/>\n  <label id="refused"/>\n')
+    steps += ACK.format(cseq=cseq) if ack else ""
+    path = folder / f"refused-{method.lower()}-{int(answers_challenge)}.xml"
+    path.write_text(REFUSED.format(steps=steps))
+    return path
+
+
+async def refused(sip_port: int, folder: Path, method: str, account: str, to: str,
+                  secret: str | None, contact_port: int) -> bool:
+    """Whether the PBX on 127.0.0.1:`sip_port` refuses (401 or 403) a `method` from `account`
+    to `to`: sent without credentials, or with a `secret`, answering the challenge with it."""
+    credentials = ["-au", account, "-ap", secret] if secret is not None else []
+    proc = await asyncio.create_subprocess_exec(
+        "sipp", f"127.0.0.1:{sip_port}",
+        "-sf", str(write_refused_scenario(folder, method, secret is not None)),
+        "-s", to, "-key", "account", account, "-key", "contact_port", str(contact_port),
+        *credentials, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)), "-m", "1",
+        "-nostdin", "-timeout", "10s", "-recv_timeout", "5000", cwd=folder,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    return await proc.wait() == 0

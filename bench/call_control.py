@@ -37,7 +37,6 @@ from sqlalchemy import select
 
 from agent_api.app import create_app
 from asterisk import dialplan as dp
-from asterisk.config import SipEndpoint
 from asterisk.events import BridgeEnter
 from asterisk.ports import free_port
 from asterisk.sipp_customers import Population, write_customers_scenario
@@ -181,7 +180,6 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         stderr=asyncio.subprocess.DEVNULL))
     phones["customers"] = f"sip:customers@127.0.0.1:{customers_port}"
     endpoints, queues = await pbx_layout(sessions, phones)
-    endpoints = tuple(SipEndpoint(e.name, contact=phones.get(e.name)) for e in endpoints)
     pbx = local_pbx(settings, endpoints, queues)
     await pbx.up()
     latencies: list[float] = []

@@ -35,7 +35,6 @@ from sqlalchemy import select, update  # noqa: E402
 
 from acd.sessions import AgentSessions  # noqa: E402
 from agent_api.app import create_app  # noqa: E402
-from asterisk.config import SipEndpoint  # noqa: E402
 from asterisk.events import BridgeEnter, QueueCallerLeave  # noqa: E402
 from asterisk.ports import free_port  # noqa: E402
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings  # noqa: E402
@@ -188,8 +187,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     procs: list = []
     phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphone(work, procs)}"
               for n in numbers}
-    endpoints, queues = await pbx_layout(sessions)
-    endpoints = tuple(SipEndpoint(e.name, contact=phones.get(e.name)) for e in endpoints)
+    endpoints, queues = await pbx_layout(sessions, phones)
     pbx = local_pbx(settings, endpoints, queues)
     await pbx.up()
     try:

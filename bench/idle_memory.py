@@ -31,8 +31,9 @@ async def main(settle: float) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
     ports = {"sip": free_port(socket.SOCK_DGRAM), "ami": free_port(), "agi": free_port(),
              "http": free_port()}
+    agi = AgiSettings(port=ports["agi"])  # its key, for the engine's process too
     pbx = LocalPbx(PbxSettings(run_dir=work / "pbx", sip_port=ports["sip"]),
-                   AmiSettings(port=ports["ami"]), AgiSettings(port=ports["agi"]))
+                   AmiSettings(port=ports["ami"]), agi)
     db_url = f"sqlite+aiosqlite:///{work}/hotline.db"
     await runner.upgrade(db_url)
     await pbx.up()
@@ -40,6 +41,7 @@ async def main(settle: float) -> dict[str, object]:
         "HOTLINE_DB__URL": db_url, "HOTLINE_PBX__RUN_DIR": str(work / "pbx"),
         "HOTLINE_PBX__SIP_PORT": str(ports["sip"]), "HOTLINE_AMI__PORT": str(ports["ami"]),
         "HOTLINE_AGI__PORT": str(ports["agi"]), "HOTLINE_HTTP__PORT": str(ports["http"]),
+        "HOTLINE_AGI__SECRET": agi.secret.get_secret_value(),
         "HOTLINE_LOG_LEVEL": "WARNING",
     }
     engine = await asyncio.create_subprocess_exec(

@@ -45,6 +45,7 @@ from asterisk.events import BridgeEnter, QueueCallerJoin  # noqa: E402
 from asterisk.pbx import LocalPbx  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
 from models import Call, utcnow  # noqa: E402
+from models.security import new_sip_secret  # noqa: E402
 from runtime.provision import pbx_layout  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
 
@@ -325,8 +326,9 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     endpoints, queues = await pbx_layout(sessions)
     agents = {f"agent-{n}" for n in numbers}
     static = [f"static-{i}" for i in range(1, args.agents + 1)]
-    endpoints = tuple(SipEndpoint(e.name, contact=contact if e.name in agents else None)
-                      for e in endpoints) + tuple(SipEndpoint(m, contact=contact) for m in static)
+    endpoints = tuple(SipEndpoint(e.name, e.password, contact=contact if e.name in agents else None)
+                      for e in endpoints) + tuple(SipEndpoint(m, new_sip_secret(), contact=contact)
+                                                  for m in static)
     pbx = BenchPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
                    media={"prompts": settings.ivr.prompts_dir})
     pbx.static_members = static

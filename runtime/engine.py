@@ -24,7 +24,7 @@ from acd.roster import AgentInfo, load_agent
 from acd.tracker import CallTracker, calls_from_records, records_by_call
 from asterisk import dialplan as dp
 from asterisk.actions import AmiPbx
-from asterisk.agi import AgiServer
+from asterisk.agi import AgiServer, on_live_channel
 from asterisk.ami import AmiClient, AmiError, AmiItem, LinkUp
 from asterisk.cdr import read_recent
 from asterisk.events import Channel
@@ -85,9 +85,11 @@ class Engine:
         self.wallboard = Wallboard(self)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir,
                            settings.auth.phone_login.throttle())
-        routes = self.ivr.routes() | {dp.AGI_SCRIPT_AGENT_LOGIN: login.handle}
+        routes = self.ivr.routes() | {
+            dp.AGI_SCRIPT_AGENT_LOGIN: on_live_channel(login.handle, pbx.has_channel)}
         self.agi = AgiServer(routes, host=a.host, port=a.port,
-                             header_timeout=a.header_timeout, command_timeout=a.command_timeout)
+                             header_timeout=a.header_timeout, command_timeout=a.command_timeout,
+                             key=a.secret.get_secret_value())
         self.sessions = sessions
         self.started = asyncio.Event()
         self.resynced = asyncio.Event()  # set at each resync, for whoever waits for one

@@ -1,5 +1,6 @@
 """What the PBX needs to know from the database: the agents' phones and the queues."""
 import asyncio
+import secrets
 from collections.abc import Mapping
 from typing import cast
 
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.queues import NOT_QUEUED, queue_name
+from asterisk import dialplan as dp
 from asterisk.actions import Pbx, ReloadModule
 from asterisk.config import QueueSpec, SipEndpoint
 from asterisk.pbx import LocalPbx
@@ -19,9 +21,11 @@ from runtime.settings import Settings
 async def pbx_layout(
     sessions: async_sessionmaker[AsyncSession], static_contacts: Mapping[str, str] | None = None,
 ) -> tuple[tuple[SipEndpoint, ...], tuple[QueueSpec, ...]]:
-    """Agents' and supervisors' phones (an agent's with its SIP secret); one queue per (branch,
-    business type). Callers wait there; the engine delivers them to agents' sessions, so the
-    queues have no static members (they would ring session phones)."""
+    """Agents' and supervisors' phones, each with its SIP secret (one without a secret has no
+    account); one queue per (branch, business type). Callers wait there; the engine delivers
+    them to agents' sessions, so the queues have no static members (they would ring session
+    phones). A static contact not in the database is a trunk the PBX calls out through: its
+    password is random, known to nobody, so nothing can call in or register as it."""
     contacts = dict(static_contacts or {})
     async with sessions() as s:
         agents = list(await s.execute(select(Agent.sip_endpoint, Agent.sip_secret)
@@ -31,11 +35,11 @@ async def pbx_layout(
         phones = list(await s.execute(select(User.sip_endpoint, User.sip_secret).where(
             User.active, User.sip_endpoint.is_not(None)).order_by(User.sip_endpoint)))
     accounts = [(cast(str, name), secret) for name, secret in [*agents, *phones]]
-    endpoints = tuple(SipEndpoint(name, contact=contacts.get(name),
-                                  password=None if name in contacts else secret)
-                      for name, secret in accounts)
-    named = {e.name for e in endpoints}
-    endpoints += tuple(SipEndpoint(n, contact=c) for n, c in contacts.items() if n not in named)
+    endpoints = tuple(SipEndpoint(name, secret, contact=contacts.get(name))
+                      for name, secret in accounts if secret)
+    named = {name for name, _ in accounts}
+    endpoints += tuple(SipEndpoint(n, secrets.token_urlsafe(18), contact=c, context=dp.CTX_INBOUND)
+                       for n, c in contacts.items() if n not in named)
     queues = tuple(QueueSpec(queue_name(b.code, bt.code))
                    for b in branches for bt in types if bt.code not in NOT_QUEUED)
     return endpoints, queues

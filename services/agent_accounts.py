@@ -115,6 +115,19 @@ async def change(session: AsyncSession, actor: Principal, number: str, ch: Agent
     return agent
 
 
+async def new_secret(session: AsyncSession, actor: Principal, number: str) -> Agent:
+    """The agent's phone account gets a new generated SIP secret: the old one is refused once
+    the PBX has the accounts anew. The audit log says so, never showing either."""
+    agent = await get(session, actor, number)
+    if not actor.administers(agent.branch_id):
+        raise NotAllowed(f"agent {number} is not of a branch you administer")
+    agent.sip_secret = new_sip_secret()
+    audit.record(session, actor, "update", "agent", agent.number, branch_id=agent.branch_id,
+                 before={"sip_secret": "(old)"}, after={"sip_secret": "(new)"})
+    await session.commit()
+    return agent
+
+
 async def _branch(session: AsyncSession, actor: Principal, code: str) -> Branch:
     branch = await session.scalar(select(Branch).where(Branch.code == code))
     if branch is None:

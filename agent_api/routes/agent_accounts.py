@@ -94,6 +94,16 @@ async def change_account(number: str, body: AgentPatch, session: Session, admin:
     return account_out(agent)
 
 
+@router.post("/agent-accounts/{number}/sip-secret", response_model=AgentAccountOut)
+async def rotate_sip_secret(number: str, session: Session, admin: Administrator,
+                            request: Request) -> AgentAccountOut:
+    """A new SIP secret for the agent's phone, live on the PBX before the reply: the phone
+    must register again with it, the old one is refused."""
+    agent = await accounts.new_secret(session, admin, number)
+    await get_engine(request).agent_changed(agent.id)
+    return account_out(agent)
+
+
 @router.get("/skills", response_model=list[SkillOut])
 async def list_skills(session: Session, user: CurrentUser) -> list[SkillOut]:
     rows = await session.scalars(select(Skill).options(selectinload(Skill.business_type))

@@ -40,6 +40,7 @@ const template = `
       <el-descriptions-item :label="tr('field.username')"><span class="sip-user">{{ account?.sip_endpoint }}</span></el-descriptions-item>
       <el-descriptions-item :label="tr('field.sip_secret')"><code class="sip-secret">{{ account?.sip_secret }}</code></el-descriptions-item>
     </el-descriptions>
+    <el-button id="new-sip-secret" style="margin-top:12px" @click="renewSecret">{{ tr('btn.new_sip_secret') }}</el-button>
   </el-dialog>
 </div>`;
 
@@ -74,8 +75,11 @@ export const AgentsPane = {
         if (creating) account.value = saved;  // the new phone's account, to set it up
       });
     }
+    // The old password stops working at once: the phone must register again with the new one.
+    const renewSecret = () => act(async () => { account.value = await props.api("POST", `/agent-accounts/${account.value.number}/sip-secret`); },
+      { confirm: "msg.new_sip_secret", after: load });
     const toggle = (row) => act(() => props.api("PATCH", `/agent-accounts/${row.number}`, { active: !row.active }), { after: load });
     onMounted(load);
-    return { agents, skills, account, form, skillsOf, branchName, openNew, openEdit, save, toggle };
+    return { agents, skills, account, form, skillsOf, branchName, openNew, openEdit, save, toggle, renewSecret };
   },
 };

@@ -128,6 +128,13 @@ async def test_an_administrator_creates_an_agent_with_skills_and_reads_its_phone
     async with database() as s:
         secret = await s.scalar(select(Agent.sip_secret).where(Agent.number == "8101"))
     await expect(account.locator(".sip-secret")).to_have_text(secret)
+    await page.locator("#new-sip-secret").click()  # a new password, once confirmed
+    await page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    await expect(account.locator(".sip-secret")).not_to_have_text(secret)
+    async with database() as s:
+        renewed = await s.scalar(select(Agent.sip_secret).where(Agent.number == "8101"))
+    assert renewed != secret
+    await expect(account.locator(".sip-secret")).to_have_text(renewed)
     await page.keyboard.press("Escape")
     row = page.locator("#agents tr.agent-8101")
     await expect(row).to_contain_text("电话订货（普通话） 5")

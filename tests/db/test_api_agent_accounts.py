@@ -115,3 +115,30 @@ async def test_a_branch_admin_keeps_its_own_branch_agents_only(api):
     skills = (await api.get("/skills", headers=await login(api, "8001"))).json()
     assert {"code": "order-zh", "name": "电话订货（普通话）", "business_type": "order",
             "language": "zh"} in skills
+
+
+async def test_an_administrator_gives_an_agents_phone_a_new_secret_on_record(api, sessions):
+    admin = await login(api, "admin")
+    old = (await api.get("/agent-accounts", headers=admin)).json()
+    [before] = [a["sip_secret"] for a in old if a["number"] == "8001"]
+    reply = await api.post("/agent-accounts/8001/sip-secret", headers=admin)
+    assert reply.status_code == 200, reply.text
+    after = reply.json()["sip_secret"]
+    assert len(after) >= 20 and after != before
+    async with sessions() as s:
+        assert await s.scalar(select(Agent.sip_secret).where(Agent.number == "8001")) == after
+    [entry] = (await api.get("/audit", headers=admin, params={"entity": "agent"})).json()
+    assert (entry["action"], entry["entity_id"]) == ("update", "8001")
+    assert (entry["before"], entry["after"]) == ({"sip_secret": "(old)"}, {"sip_secret": "(new)"})
+
+    await api.post("/users", headers=admin, json={
+        "username": "sh-admin", "password": "long-enough", "role": "branch_admin",
+        "branch": "SH"})
+    sh = await login(api, "sh-admin", "long-enough")
+    assert (await api.post("/agent-accounts/8001/sip-secret", headers=sh)).status_code == 404
+    for role in ("supervisor", "8001"):
+        assert (await api.post("/agent-accounts/8001/sip-secret",
+                               headers=await login(api, role))).status_code == 403
+    assert (await api.post("/agent-accounts/9999/sip-secret", headers=admin)).status_code == 404
+    async with sessions() as s:
+        assert await s.scalar(select(Agent.sip_secret).where(Agent.number == "8001")) == after

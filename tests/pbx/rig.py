@@ -26,6 +26,7 @@ class Rig:
         self.events: list = []
         self._new_event = asyncio.Event()
         self.engine = None
+        self.pbx = None  # the LocalPbx, once started
         self._stack: contextlib.AsyncExitStack | None = None
         self.base_url = ""
         self.http = None  # the engine's API, logged in as the administrator

@@ -13,6 +13,7 @@ from asterisk.ami import AmiClient, AmiError
 from asterisk.config import SipEndpoint
 from asterisk.events import BridgeEnter, Hangup, QueueCallerJoin
 from asterisk.pbx import LocalPbx
+from models.security import new_sip_secret
 
 pytestmark = pytest.mark.pbx
 
@@ -44,7 +45,8 @@ class Watch:
 
 @pytest.fixture
 async def linked(settings, softphones):
-    endpoint = SipEndpoint("agent-8001", contact=f"sip:agent@127.0.0.1:{await softphones()}")
+    endpoint = SipEndpoint("agent-8001", new_sip_secret(),
+                           contact=f"sip:agent@127.0.0.1:{await softphones()}")
     pbx = LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=(endpoint,))
     await pbx.up()
     ami = AmiClient(settings.ami)

@@ -13,6 +13,7 @@ from asterisk.agi import (
     AgiServer,
     AgiSession,
     AgiTimeout,
+    on_live_channel,
 )
 
 REQUEST = AgiRequest("ivr", env={"agi_uniqueid": "1700000000.1", "agi_channel": "PJSIP/r-1"})
@@ -406,6 +407,44 @@ async def test_a_failing_handler_is_logged_and_the_server_goes_on(caplog):
     failure = next(r for r in caplog.records if r.levelno == logging.ERROR)
     assert (failure.agi_script, failure.agi_uniqueid) == ("boom", "9.9")
     assert failure.exc_info and isinstance(failure.exc_info[1], RuntimeError)
+
+
+KEY = "the-engines-agi-key-42"
+
+
+async def test_only_a_request_with_the_engines_key_reaches_a_handler(caplog):
+    seen: list = []
+    async with AgiServer(ivr_routes(seen), port=0, key=KEY) as server:
+        with caplog.at_level(logging.WARNING, logger="hotline.agi"):
+            for script in ("ivr", "ivr?key=", "ivr?key=not-the-key", f"ivr?key={KEY}x",
+                           f"ivr?lang=zh&key={KEY[:-1]}"):
+                assert await asyncio.wait_for(fake_asterisk(server.port, script), 1.0) == []
+        assert seen == []
+        assert await asyncio.wait_for(fake_asterisk(server.port, f"ivr?key={KEY}"), 1.0) == [
+            "ANSWER", "GET DATA custom/card 3000 4"]
+    assert len(seen) == 1
+    dropped = [r for r in caplog.records if "without the engine's key" in r.getMessage()]
+    assert len(dropped) == 5 and all(KEY not in r.getMessage() for r in dropped)
+
+
+async def test_a_handler_on_live_channels_drops_a_channel_the_pbx_does_not_have(caplog):
+    seen: list = []
+    asked: list = []
+
+    async def exists(channel: str, uniqueid: str) -> bool:
+        asked.append((channel, uniqueid))
+        return uniqueid == "1700000000.1"
+
+    routes = {"ivr": on_live_channel(ivr_routes(seen)["ivr"], exists)}
+    async with AgiServer(routes, port=0) as server:
+        with caplog.at_level(logging.WARNING, logger="hotline.agi"):
+            assert await asyncio.wait_for(fake_asterisk(server.port, "ivr", "9.9"), 1.0) == []
+        assert await asyncio.wait_for(fake_asterisk(server.port, "ivr"), 1.0) == [
+            "ANSWER", "GET DATA custom/card 3000 4"]
+    assert asked == [("PJSIP/retailer-00000001", "9.9"),
+                     ("PJSIP/retailer-00000001", "1700000000.1")]
+    assert len(seen) == 1
+    assert any("which the PBX does not have" in r.getMessage() for r in caplog.records)
 
 
 async def test_unknown_script_closes_the_connection(caplog):

@@ -16,12 +16,15 @@ from runtime.logs import JsonFormatter
 from runtime.settings import Settings
 from tests.unit.fake_ami import FakeAmi
 
+AGI_KEY = "agi-key-of-the-engine-0123"
+
 
 def render(**pbx):
     return render_all(PbxSettings(sip_port=5999, **pbx),
                       AmiSettings(port=5998, secret=SecretStr("x9")),
-                      AgiSettings(port=5997), (SipEndpoint("agent-8001"),
-                                               SipEndpoint("agent-8002", password="pw")))
+                      AgiSettings(port=5997, secret=SecretStr(AGI_KEY)),
+                      (SipEndpoint("agent-8001", "pw1", contact="sip:agent@127.0.0.1:5090"),
+                       SipEndpoint("agent-8002", "pw2")))
 
 
 def test_the_pbx_drops_the_varset_of_variables_the_engine_never_reads():
@@ -42,7 +45,7 @@ def test_everything_listens_on_loopback_on_the_configured_ports():
     assert "bind=127.0.0.1:5999" in conf["pjsip.conf"]
     assert "bindaddr = 127.0.0.1" in conf["manager.conf"] and "port = 5998" in conf["manager.conf"]
     assert "secret = x9" in conf["manager.conf"]
-    assert "agi://127.0.0.1:5997/ivr" in conf["extensions.conf"]
+    assert f"agi://127.0.0.1:5997/ivr?key={AGI_KEY}," in conf["extensions.conf"]
     assert "media_address=127.0.0.1" in conf["pjsip.conf"]
 
 
@@ -64,8 +67,36 @@ def test_agent_endpoints_and_the_queues():
     assert "[BJ-order]" in queues["queues.conf"] and "[HQ-operator]" in queues["queues.conf"]
     assert "member => PJSIP/agent-8001" in queues["queues.conf"].split("[BJ-order]")[1]
     assert "[agent-8001]\ntype=endpoint" in conf["pjsip.conf"]
-    assert "password=pw" in conf["pjsip.conf"] and "auth=agent-8001" not in conf["pjsip.conf"]
     assert "member => PJSIP/agent-8001" in conf["queues.conf"]
+
+
+def test_every_phone_authenticates_with_its_own_password_a_static_one_too():
+    pjsip = render()["pjsip.conf"]
+    for name, password in (("agent-8001", "pw1"), ("agent-8002", "pw2")):
+        endpoint = pjsip.split(f"[{name}]\ntype=endpoint\n")[1].split("\n\n")[0]
+        assert f"auth={name}\n" in endpoint
+        assert (f"[{name}]\ntype=auth\nauth_type=userpass\nusername={name}\n"
+                f"password={password}\n") in pjsip
+    with pytest.raises(ValueError, match="agent-8003"):
+        render_all(PbxSettings(), AmiSettings(), AgiSettings(), (SipEndpoint("agent-8003", ""),))
+
+
+def test_the_engines_ami_account_may_write_only_the_classes_of_its_actions():
+    manager = render()["manager.conf"]
+    assert "write = system,call,originate\n" in manager
+    assert not re.search(r"write = .*\b(all|command|config)\b", manager)
+
+
+def test_every_agi_url_of_the_dialplan_carries_the_engines_key():
+    ext = render()["extensions.conf"]
+    urls = re.findall(r"AGI\((agi://[^,)]*)", ext)
+    assert {u.split("?")[0].rsplit("/", 1)[1] for u in urls} == {
+        dp.AGI_SCRIPT_IVR, dp.AGI_SCRIPT_LEAVE_MESSAGE, dp.AGI_SCRIPT_AGENT_LOGIN}
+    assert all(u.endswith(f"?{dp.AGI_KEY_PARAM}={AGI_KEY}") for u in urls)
+    assert AgiSettings().secret.get_secret_value() != AgiSettings().secret.get_secret_value()
+    for bad in ("short", "has,comma-and-more-than-16", "x" * 129):
+        with pytest.raises(ValueError, match="secret"):
+            AgiSettings(secret=SecretStr(bad))
 
 
 def test_modules_are_loaded_explicitly_with_their_configs():
