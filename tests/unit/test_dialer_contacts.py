@@ -3,7 +3,13 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from dialer.contacts import ListError, Reason, Row, check, read_rows
+from dialer.contacts import Reason, Row, check
+from dialer.contacts import read_rows as read_file
+from dialer.sheets import Limits, SheetError
+
+
+def read_rows(name: str, data: bytes, limits: Limits = Limits()) -> list[Row]:
+    return list(read_file(name, io.BytesIO(data), limits))
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -17,7 +23,7 @@ def xlsx(rows: list[list[object]]) -> bytes:
 
 def test_csv_with_bom_chinese_headers_and_extra_columns():
     data = "\ufeff电话,姓名,卡号,订单号\n133 1111 2222,张三,110100001,A-17\n\n13322223333,,,\n"
-    rows = list(read_rows("list.csv", data.encode("utf-8")))
+    rows = (read_rows("list.csv", data.encode("utf-8")))
     assert rows == [
         Row(2, {"phone": "133 1111 2222", "name": "张三", "card": "110100001", "订单号": "A-17"}),
         Row(4, {"phone": "13322223333", "name": "", "card": "", "订单号": ""}),  # line 3 blank
@@ -26,28 +32,29 @@ def test_csv_with_bom_chinese_headers_and_extra_columns():
 
 def test_csv_in_gb18030():
     data = "手机,名称\n13311112222,北京便利店\n".encode("gb18030")
-    assert list(read_rows("list.csv", data)) == [
+    assert (read_rows("list.csv", data)) == [
         Row(2, {"phone": "13311112222", "name": "北京便利店"})]
 
 
 def test_xlsx_numbers_read_as_digits():
     data = xlsx([["Phone", "Name", "Time zone"], [13311112222, "Shop", None],
                  [None, None, None], ["13322223333", "Other", "Asia/Urumqi"]])
-    rows = list(read_rows("LIST.XLSX", data))
+    rows = (read_rows("LIST.XLSX", data))
     assert [r.line for r in rows] == [2, 4]
     assert rows[0].values["phone"] == "13311112222"
     assert rows[1].values["Time zone"] == "Asia/Urumqi"  # kept as written: not a known header
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("list.txt", b"phone\n1\n", "a .csv or .xlsx file"),
-    ("list.csv", b"", "empty"),
-    ("list.csv", b"name,card\nShop,1\n", "no phone column"),
-    ("list.xlsx", b"not a workbook", "not a readable XLSX workbook"),
+@pytest.mark.parametrize("name, data, rule, message", [
+    ("list.txt", b"phone\n1\n", "file_type", "a .csv or .xlsx file"),
+    ("list.csv", b"", "empty_file", "empty"),
+    ("list.csv", b"name,card\nShop,1\n", "no_phone_column", "no phone column"),
+    ("list.xlsx", b"not a workbook", "not_xlsx", "not a readable XLSX workbook"),
 ])
-def test_unreadable_lists_say_why(name, data, message):
-    with pytest.raises(ListError, match=message):
-        list(read_rows(name, data))
+def test_unreadable_lists_say_why(name, data, rule, message):
+    with pytest.raises(SheetError, match=message) as refused:
+        read_rows(name, data)
+    assert refused.value.rule == rule
 
 
 @pytest.mark.parametrize("values, expected", [
