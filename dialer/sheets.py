@@ -89,6 +89,8 @@ def _check_line(number: int, cells: list[str], limits: Limits) -> None:
                          "columns", limit=limits.max_columns, line=number)
     if cells and max(map(len, cells)) > limits.max_field_chars:
         raise _too_long(number, limits)
+    if any("\0" in c for c in cells):  # no database stores it in text
+        raise SheetError("unreadable_file", f"line {number}: a NUL character", line=number)
 
 
 def _too_long(number: int, limits: Limits) -> SheetError:

@@ -299,17 +299,21 @@ async def test_a_refused_file_writes_nothing_and_says_why(api, sessions):
 async def test_the_command_line_imports_and_writes_the_rejected_rows(api, migrated_url,
                                                                     tmp_path):
     path = tmp_path / "retailers.csv"
-    path.write_bytes(csv_file([FILE_HEADER, *FILE_ROWS]))
+    formulas = ["=1+2", "@SUM(A1)", "+BJ", "-A", "", "", "", "", "", ""]
+    path.write_bytes(csv_file([FILE_HEADER, *FILE_ROWS, formulas]))
     run = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "import-retailers", str(path),
         env={**os.environ, "HOTLINE_DB__URL": migrated_url}, stdout=PIPE, stderr=PIPE)
     out, err = await run.communicate()
     assert run.returncode == 0, err.decode()
-    assert "9 rows: 1 created, 1 updated, 1 unchanged, 6 rejected" in out.decode()
+    assert "10 rows: 1 created, 1 updated, 1 unchanged, 7 rejected" in out.decode()
     rejected = (tmp_path / "retailers.csv.rejected.csv").read_text(encoding="utf-8-sig")
     lines = rejected.splitlines()
     assert lines[0] == "row,field,reason," + ",".join(FILE_HEADER)
     assert lines[2].startswith("5,name; retailer_class,missing: a new card needs it; ")
-    assert len(lines) == 7
+    # cells a spreadsheet would run as formulas are written as text
+    assert lines[6].endswith(",,,'-3,,")
+    assert lines[7].endswith(",'=1+2,'@SUM(A1),'+BJ,'-A,,,,,,")
+    assert len(lines) == 8
     log = (await api.get("/audit", headers=await login(api, "admin"))).json()
     assert log[0]["username"] == "command line" and log[0]["action"] == "import"
