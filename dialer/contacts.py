@@ -173,7 +173,7 @@ async def _import_batch(s: AsyncSession, campaign_id: int, checked: Checked,
                       "time_zone": zone, "retailer_id": retailer.id if retailer else None,
                       "fields": extra})
     if added:
-        await s.execute(insert(Contact), added)
+        await s.execute(insert(Contact.__table__), added)
     report.added += len(added)
 
 
