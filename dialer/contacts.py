@@ -12,7 +12,7 @@ from itertools import islice
 from typing import IO, Any, cast
 from zoneinfo import available_timezones
 
-from sqlalchemy import CursorResult, exists, insert, select, update
+from sqlalchemy import CursorResult, exists, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
@@ -123,6 +123,10 @@ async def import_contacts(sessions: async_sessionmaker[AsyncSession], campaign_i
     report = ImportReport()
     seen: dict[str, int] = {}  # phone -> its first line
     async with sessions() as s, s.begin():
+        if s.get_bind().dialect.name == "postgresql":
+            # the campaign's contacts grow in this transaction: a plan kept from when they were
+            # few would scan them all for each batch
+            await s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         while batch := await asyncio.to_thread(_checked, rows):
             await _import_batch(s, campaign_id, batch, seen, report)
             log.debug("contacts: %d rows read for campaign %d", report.rows, campaign_id)

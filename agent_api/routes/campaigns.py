@@ -73,7 +73,8 @@ class RejectedOut(BaseModel):
     line: int
     reason: str
     values: dict[str, str]
-    field: str = Field(description="the column the reason is about: phone, time_zone or card")
+    field: str = Field(description="the column the reason is about: phone, time_zone, "
+                       "card or name")
     rule: str = Field(description="the rule broken, as a refusal's type says it (rule.<rule>)")
     ctx: dict[str, str | int] = Field(description="the values the rule's words need")
 

@@ -448,7 +448,7 @@ const PAGE_WORDS = {
   "import.line": ["第 {line} 行: {reason}", "line {line}: {reason}"],
   // a rejected row of a contact list: its column, then its rule (with the row's values)
   "field.import.phone": ["电话", "phone"], "field.import.time_zone": ["时区", "time zone"],
-  "field.import.card": ["卡号", "card"],
+  "field.import.card": ["卡号", "card"], "field.import.name": ["名称", "name"],
   "rule.phone_missing": ["缺少号码", "missing"],
   "rule.not_a_phone": ["“{value}” 不是电话号码", "'{value}' is not a phone number"],
   "rule.phone_repeats": ["{value} 与第 {line} 行重复", "{value} repeats line {line}"],

@@ -70,6 +70,8 @@ def test_unreadable_lists_say_why(name, data, rule, message):
     ({"phone": "13311112222", "time_zone": "Mars/Base"},
      ("time_zone", "unknown_timezone", {"value": "Mars/Base"},
       "time_zone: 'Mars/Base' is not a known")),
+    ({"phone": "13311112222", "name": "店" * 201},
+     ("name", "name_too_long", {"limit": 200}, "name: longer than 200 characters")),
 ])
 def test_check(values, expected):
     """A usable row's phone and zone; else the column, the rule with its values (the pages'
