@@ -2,18 +2,19 @@
 over HTTP (issue 24's figure, goal: lag under 100 ms all along).
 
     .venv/bin/python bench/import_lag.py [--rows 1000000] [--db sqlite|postgresql] [--junk]
-                                         [--tree DIR]
+                                         [--xlsx] [--tree DIR]
 
 The engine (`create_app(settings, telephony=False)`, served by uvicorn on uvloop as `hotline
 serve` does) runs in a child process on a fresh, migrated, seeded database (a SQLite file, or a
 throwaway PostgreSQL database on 127.0.0.1:5432). Beside the app, in the same loop, a probe
 sleeps 10 ms again and again and records by how much each sleep overshoots (the lag). This
-process writes a CSV of `--rows` distinct phones (16 bytes a row; `--junk`: blank rows, the
-2 MB file of the probe), signs in as ops, creates a campaign and uploads the list over
-loopback, while it asks `GET /health` every 50 ms and times each answer. Reported: the loop's
-lag (max, p99) during the upload, /health's worst and p99, the import's time and rows/s, and
-the child's peak RSS (and RSS before). `--tree` runs the engine from another checkout (e.g. the
-code before the change, exported with `git archive`). Appends to bench/out/import_lag.json.
+process writes a CSV of `--rows` distinct phones (16 bytes a row; `--junk`: rows of `x`, the
+2 MB file of the probe; `--xlsx`: an XLSX workbook of the same rows), signs in as ops, creates
+a campaign and uploads the list over loopback, while it asks `GET /health` every 50 ms and
+times each answer. Reported: the loop's lag (max, p99) during the upload, /health's worst and
+p99, the import's time and rows/s, and the child's peak RSS (and RSS before). `--tree` runs
+the engine from another checkout (e.g. the code before the change, exported with `git
+archive`). Appends to bench/out/import_lag.json.
 """
 import argparse
 import asyncio
@@ -84,10 +85,19 @@ async def serve(url: str, port: int, work: Path, out: Path) -> None:
 
 
 def write_list(path: Path, rows: int, junk: bool) -> None:
+    if path.suffix == ".xlsx":
+        from openpyxl import Workbook
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(["phone", "name"])
+        for i in range(rows):
+            sheet.append(["x"] if junk else [13800000000 + i, "店"])
+        book.save(path)
+        return
     with path.open("w", encoding="utf-8") as f:
         f.write("phone,name\n")
         for i in range(rows):
-            f.write(",\n" if junk else f"138{i:08d},店\n")
+            f.write("x\n" if junk else f"138{i:08d},店\n")
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -105,7 +115,7 @@ async def run(args) -> dict:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
                         f'CREATE DATABASE "{database}"'], check=True)
         url = f"{PG}/{database}"
-    listing = work / "list.csv"
+    listing = work / ("list.xlsx" if args.xlsx else "list.csv")
     write_list(listing, args.rows, args.junk)
     port = 20000 + os.getpid() % 20000
     out = work / "probe.json"
@@ -145,7 +155,7 @@ async def run(args) -> dict:
             started = time.perf_counter()
             with listing.open("rb") as f:
                 reply = await http.post(f"/campaigns/{made.json()['id']}/contacts",
-                                        files={"file": ("list.csv", f, "text/csv")})
+                                        files={"file": (listing.name, f)})
             ended = time.perf_counter()
             done.set()
             await asker
@@ -163,6 +173,7 @@ async def run(args) -> dict:
     seconds = ended - started
     return {
         "tree": str(tree), "db": args.db, "rows": args.rows, "junk": args.junk,
+        "xlsx": args.xlsx,
         "status": reply.status_code,
         "added": body.get("added"), "refused": body.get("detail"),
         "import_s": round(seconds, 2), "rows_per_s": round(args.rows / seconds),
@@ -179,7 +190,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--junk", action="store_true",
-                        help="blank rows (',') instead of phones: the 2 MB file of the probe")
+                        help="'x' rows (no phone) instead of phones: the 2 MB file of the probe")
+    parser.add_argument("--xlsx", action="store_true", help="the list as an XLSX workbook")
     parser.add_argument("--tree", help="the checkout the engine runs from (default: this one)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
