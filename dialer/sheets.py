@@ -49,19 +49,21 @@ def lines(name: str, file: IO[bytes], limits: Limits) -> Iterator[tuple[int, lis
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise SheetError("file_type", f"{name}: not a .csv or .xlsx file")
-    cells = _csv_lines(file) if suffix == ".csv" else _xlsx_lines(file, limits)
+    found = _csv_lines(file) if suffix == ".csv" else _xlsx_lines(file, limits)
     rows = number = 0
+    header = True
     try:
-        for number, line in enumerate(cells, start=1):
+        for number, line in found:
             used = _used(line)
-            if number > 1 and not any(c.strip() for c in used):
+            if not header and not any(c.strip() for c in used):
                 continue
             _check_line(number, used, limits)
-            if number > 1:
+            if not header:
                 rows += 1
                 if rows > limits.max_rows:
                     raise SheetError("too_many_rows", f"a file has at most {limits.max_rows} "
                                      "rows: split it", limit=limits.max_rows)
+            header = False
             yield number, line
     except SheetError:
         raise
@@ -114,19 +116,27 @@ def _encoding(file: IO[bytes]) -> str:
     raise SheetError("file_encoding", "not text in UTF-8 or GB18030 (GBK)")
 
 
-def _csv_lines(file: IO[bytes]) -> Iterator[list[str]]:
+def _csv_lines(file: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     encoding = _encoding(file)
     file.seek(0)
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
     try:
-        yield from csv.reader(text)
+        yield from enumerate(csv.reader(text), start=1)
     finally:
         with contextlib.suppress(ValueError):  # already closed
             text.detach()  # else closing the wrapper would close the caller's file
 
 
-def _xlsx_lines(file: IO[bytes], limits: Limits) -> Iterator[list[str]]:
-    from openpyxl import load_workbook  # only for XLSX files
+def _xlsx_lines(file: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows, by their row numbers. Parsed here rather than by openpyxl's
+    read-only sheet, which parses a sheet without a <dimension> twice and keeps every row's
+    emptied element until the end (a growing heap the garbage collector walks again and
+    again); openpyxl still reads the shared strings, the styles (which numbers are dates) and
+    each row's cells."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.xml.functions import iterparse
     try:
         with zipfile.ZipFile(file) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
@@ -136,14 +146,36 @@ def _xlsx_lines(file: IO[bytes], limits: Limits) -> Iterator[list[str]]:
         raise SheetError("unpacks_too_large", f"a workbook unpacks to at most "
                          f"{limits.max_unpacked_bytes} bytes", limit=limits.max_unpacked_bytes)
     file.seek(0)
-    book = load_workbook(file, read_only=True, data_only=True)
+    reader = ExcelReader(file, read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    target = next(rel.target for _, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
+    book = reader.wb
     try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # read each row as it is, not padded to what the file claims
-        for cells in sheet.iter_rows(values_only=True):
-            yield [_cell_text(c) for c in cells]
+        with reader.archive.open(target) as source:
+            dates, durations = book._date_formats, book._timedelta_formats  # type: ignore
+            parser = WorkSheetParser(source, reader.shared_strings, data_only=True,
+                                     epoch=book.epoch, date_formats=dates,
+                                     timedelta_formats=durations)
+            open_elements = []
+            for event, element in iterparse(source, events=("start", "end")):
+                if event == "start":
+                    open_elements.append(element)
+                    continue
+                open_elements.pop()
+                if element.tag == ROW_TAG:
+                    number, cells = parser.parse_row(element)
+                    parser.row_dimensions.clear()
+                    open_elements[-1].remove(element)  # read: let it go
+                    line = [""] * max((c["column"] for c in cells), default=0)
+                    for c in cells:
+                        line[c["column"] - 1] = _cell_text(c["value"])
+                    yield number, line
     finally:
-        book.close()
+        reader.archive.close()
 
 
 def _cell_text(value: object) -> str:
