@@ -1,6 +1,7 @@
 import io
 import re
 import zipfile
+from datetime import datetime
 
 import pytest
 from openpyxl import Workbook
@@ -111,3 +112,14 @@ def test_gb18030_is_chosen_only_when_the_whole_file_is_not_utf8():
     with pytest.raises(SheetError) as refused:
         list(lines("l.csv", io.BytesIO(b"phone\n\x81\xff\n"), Limits()))
     assert refused.value.rule == "file_encoding"
+
+
+def test_xlsx_dates_and_gaps_read_as_the_sheet_shows_them():
+    book = Workbook()
+    book.active.append(["phone", "due"])
+    book.active["A3"], book.active["C3"] = 13311112222, "far"
+    book.active["B3"] = datetime(2026, 12, 1, 9, 30)
+    out = io.BytesIO()
+    book.save(out)
+    assert list(lines("l.xlsx", out, Limits())) == [
+        (1, ["phone", "due"]), (3, ["13311112222", "2026-12-01 09:30:00", "far"])]
