@@ -12,12 +12,14 @@ process writes a CSV of `--rows` distinct phones (16 bytes a row; `--junk`: rows
 2 MB file of the probe; `--xlsx`: an XLSX workbook of the same rows), signs in as ops, creates
 a campaign and uploads the list over loopback, while it asks `GET /health` every 50 ms and
 times each answer. Reported: the loop's lag (max, p99) during the upload, /health's worst and
-p99, the import's time and rows/s, and the child's peak RSS (and RSS before). `--tree` runs
-the engine from another checkout (e.g. the code before the change, exported with `git
-archive`). Appends to bench/out/import_lag.json.
+p99, the import's time and rows/s, the child's peak RSS (and RSS before), and how many full
+passes of the garbage collector ran meanwhile and the longest. `--tree` runs the engine from
+another checkout (e.g. the code before the change, exported with `git archive`). Appends to
+bench/out/import_lag.json.
 """
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -64,7 +66,19 @@ async def serve(url: str, port: int, work: Path, out: Path) -> None:
                                            host="127.0.0.1", port=port, log_config=None,
                                            lifespan="on"))
     samples: list[tuple[float, float]] = []  # (when, lag in s)
+    collections: list[tuple[float, float]] = []  # the collector's full passes: (when, s)
     before = rss_kb()
+
+    def timed_collection(phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            timed_collection.started = time.perf_counter()  # type: ignore[attr-defined]
+        else:
+            collections.append((time.perf_counter(),
+                                time.perf_counter() - timed_collection.started))  # type: ignore
+
+    gc.callbacks.append(timed_collection)
 
     async def probe() -> None:
         while not server.should_exit:
@@ -80,7 +94,8 @@ async def serve(url: str, port: int, work: Path, out: Path) -> None:
         group.create_task(probe())
         group.create_task(until_stdin_closes())
         group.create_task(server.serve())
-    out.write_text(json.dumps({"samples": samples, "rss_before_kb": before,
+    out.write_text(json.dumps({"samples": samples, "collections": collections,
+                               "rss_before_kb": before,
                                "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
@@ -169,6 +184,7 @@ async def run(args) -> dict:
                             f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'], check=False)
     probe = json.loads(out.read_text())
     lags = [lag * 1000 for when, lag in probe["samples"] if started <= when <= ended + 0.1]
+    full = [took * 1000 for when, took in probe["collections"] if started <= when <= ended]
     body = reply.json()
     seconds = ended - started
     return {
@@ -179,6 +195,7 @@ async def run(args) -> dict:
         "import_s": round(seconds, 2), "rows_per_s": round(args.rows / seconds),
         "lag_max_ms": round(max(lags, default=0), 1), "lag_p99_ms": round(quantile(lags, .99), 1),
         "lag_samples": len(lags),
+        "full_gc": len(full), "full_gc_max_ms": round(max(full, default=0), 1),
         "health_max_ms": round(max(health, default=0) * 1000, 1),
         "health_p99_ms": round(quantile(health, .99) * 1000, 1),
         "rss_before_mb": round(probe["rss_before_kb"] / 1024),
