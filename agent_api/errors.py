@@ -16,12 +16,14 @@ from services.errors import (
     NotAllowed,
     NotFound,
     Refused,
+    TooLarge,
     Unavailable,
     Violation,
 )
 
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (Refused, 422), (Unavailable, 503))
+    (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (TooLarge, 413), (Refused, 422),
+    (Unavailable, 503))
 
 
 async def domain_error_reply(request: Request, exc: Exception) -> JSONResponse:

@@ -323,7 +323,8 @@ async def import_contacts_command(settings: Settings, args) -> int:
     from services.contact_import import import_file
     db = make_engine(settings.db.url)
     try:
-        return await import_file(make_sessionmaker(db), args.campaign, args.file, args.rejected)
+        return await import_file(make_sessionmaker(db), args.campaign, args.file, args.rejected,
+                                 settings.imports.contacts)
     finally:
         await db.dispose()
 
@@ -331,16 +332,15 @@ async def import_contacts_command(settings: Settings, args) -> int:
 async def import_retailers_command(settings: Settings, args) -> int:
     from services import retailer_import
     from services.errors import DomainError
+    from services.sheet_files import refusal_text
     db = make_engine(settings.db.url)
     try:
         async with make_sessionmaker(db)() as session:
-            report = await retailer_import.import_file(session, None, args.file.name,
-                                                       args.file.read_bytes())
+            with args.file.open("rb") as file:
+                report = await retailer_import.import_file(session, None, args.file.name, file,
+                                                           settings.imports.retailers)
     except (OSError, DomainError) as exc:
-        problems = exc.detail if isinstance(exc, DomainError) else exc
-        if isinstance(problems, list):
-            problems = "; ".join(d["msg"] for d in problems)
-        print(f"hotline: nothing imported: {problems}", file=sys.stderr)
+        print(f"hotline: nothing imported: {refusal_text(exc)}", file=sys.stderr)
         return 2
     finally:
         await db.dispose()

@@ -2,20 +2,21 @@
 report every rejected row with its reason (nothing is dropped silently)."""
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, cast
+from itertools import islice
+from typing import IO, Any, cast
 from zoneinfo import available_timezones
 
-from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy import CursorResult, exists, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
+from dialer.sheets import Limits, SheetError, lines
 from models import (
     Branch,
     Contact,
@@ -29,6 +30,8 @@ from models import (
 
 DEFAULT_ZONE = "Asia/Shanghai"
 BATCH = 500
+NAME_CHARS = 200  # Contact.name
+log = logging.getLogger("hotline.dialer")
 # Header names as ops write them, English or Chinese -> the column they mean.
 HEADERS = {
     "phone": "phone", "number": "phone", "mobile": "phone", "电话": "phone", "手机": "phone",
@@ -38,10 +41,6 @@ HEADERS = {
 }
 _PHONE = re.compile(r"^\+?\d{5,20}$")
 _ZONES = available_timezones()
-
-
-class ListError(ValueError):
-    """The file as a whole cannot be read (no phone column, not CSV or XLSX)."""
 
 
 @dataclass(frozen=True)
@@ -78,56 +77,17 @@ class ImportReport:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def read_rows(name: str, data: bytes) -> Iterator[Row]:
-    """Rows of a .csv (UTF-8, with or without BOM, or GB18030) or .xlsx file, blank rows skipped."""
-    lines = sheet_lines(name, data)
-    header = next(lines, None)
-    if header is None:
-        raise ListError(f"{name}: empty")
+def read_rows(name: str, file: IO[bytes], limits: Limits) -> Iterator[Row]:
+    """Rows of a .csv or .xlsx file (dialer.sheets: its encodings and limits), blank rows
+    skipped. Blocking: read it in a thread."""
+    found = lines(name, file, limits)
+    _, header = next(found)
     columns = [HEADERS.get(h.strip().lower(), h.strip()) for h in header]
     if "phone" not in columns:
-        raise ListError(f"{name}: no phone column (a header named phone, number, mobile, 电话 "
-                        f"or 手机)")
-    for line, cells in enumerate(lines, start=2):
-        if any(c.strip() for c in cells):
-            yield Row(line, {col: cell.strip() for col, cell in zip(columns, cells) if col})
-
-
-def sheet_lines(name: str, data: bytes) -> Iterator[list[str]]:
-    """The cells of each line, as text, of a .csv or .xlsx file (its first sheet); also read
-    by the retailers' import (services/retailer_import.py)."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        return _csv_lines(data)
-    if suffix == ".xlsx":
-        return _xlsx_lines(data)
-    raise ListError(f"{name}: not a .csv or .xlsx file")
-
-
-def _csv_lines(data: bytes) -> Iterator[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030", errors="replace")
-    return iter(csv.reader(io.StringIO(text, newline="")))
-
-
-def _xlsx_lines(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook  # only for XLSX lists
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ListError(f"not a readable XLSX workbook: {exc}") from exc
-    for cells in book.worksheets[0].iter_rows(values_only=True):
-        yield [_cell_text(c) for c in cells]
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone typed as a number
-    return str(value)
+        raise SheetError("no_phone_column", f"{name}: no phone column (a header named phone, "
+                         "number, mobile, 电话 or 手机)")
+    for line, cells in found:
+        yield Row(line, {col: cell.strip() for col, cell in zip(columns, cells) if col})
 
 
 def normalise_phone(text: str) -> str | None:
@@ -148,62 +108,77 @@ def check(row: Row) -> tuple[str, str | None] | Reason:
     if zone is not None and zone not in _ZONES:
         return Reason("time_zone", "unknown_timezone", f"time_zone: {zone!r} is not a known time "
                       "zone (e.g. Asia/Shanghai)", {"value": zone})
+    if len(row.values.get("name", "")) > NAME_CHARS:
+        return Reason("name", "name_too_long", f"name: longer than {NAME_CHARS} characters",
+                      {"limit": NAME_CHARS})
     return phone, zone
 
 
 async def import_contacts(sessions: async_sessionmaker[AsyncSession], campaign_id: int,
-                          rows: Iterator[Row], total: int | None = None,
-                          progress: Callable[[int, int | None], None] | None = None
-                          ) -> ImportReport:
-    """Add the good rows to the campaign, a batch at a time (each batch one transaction)."""
+                          rows: Iterator[Row], progress: Callable[[int], None] | None = None,
+                          max_rejected: int | None = None) -> ImportReport:
+    """Add the good rows to the campaign and report the others, all in one transaction: the
+    rows are read and checked in a thread a batch at a time (the event loop stays free and only
+    a batch is held), and a file that breaks a limit of its own (SheetError) adds nothing."""
     report = ImportReport()
-    seen: dict[str, int] = {}
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            await _import_batch(sessions, campaign_id, batch, seen, report)
-            batch = []
+    seen: dict[str, int] = {}  # phone -> its first line
+    async with sessions() as s, s.begin():
+        if s.get_bind().dialect.name == "postgresql":
+            # the campaign's contacts grow in this transaction: a plan kept from when they were
+            # few would scan them all for each batch
+            await s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        while batch := await asyncio.to_thread(_checked, rows):
+            await _import_batch(s, campaign_id, batch, seen, report)
+            log.debug("contacts: %d rows read for campaign %d", report.rows, campaign_id)
+            if max_rejected is not None and len(report.rejected) > max_rejected:
+                raise SheetError("too_many_rejected", f"more than {max_rejected} rows rejected: "
+                                 "nothing added", limit=max_rejected)
             if progress:
-                progress(report.rows, total)
-    await _import_batch(sessions, campaign_id, batch, seen, report)
-    if progress:
-        progress(report.rows, total)
+                progress(report.rows)
     return report
 
 
-async def _import_batch(sessions, campaign_id: int, batch: list[Row], seen: dict[str, int],
-                        report: ImportReport) -> None:
-    report.rows += len(batch)
-    checked = [(row, check(row)) for row in batch]
+Checked = list[tuple[Row, tuple[str, str | None] | Reason]]
+
+
+def _checked(rows: Iterator[Row]) -> Checked:
+    return [(row, check(row)) for row in islice(rows, BATCH)]
+
+
+async def _import_batch(s: AsyncSession, campaign_id: int, checked: Checked,
+                        seen: dict[str, int], report: ImportReport) -> None:
+    report.rows += len(checked)
     phones = [c[0] for _, c in checked if isinstance(c, tuple)]
     cards = [row.values["card"] for row, _ in checked if row.values.get("card")]
-    async with sessions() as s, s.begin():
-        blocked = set(await s.scalars(select(DoNotCall.phone).where(DoNotCall.phone.in_(phones))))
-        present = set(await s.scalars(select(Contact.phone).where(
-            Contact.campaign_id == campaign_id, Contact.phone.in_(phones))))
-        retailers = {r.card_number: r for r in await s.scalars(
-            select(Retailer).options(joinedload(Retailer.branch))
-            .where(Retailer.card_number.in_(cards)))}
-        for row, result in checked:
-            reason = result if isinstance(result, Reason) else None
-            if not isinstance(result, Reason):
-                phone, zone = result
-                reason = _refusal(row, phone, seen, blocked, present, retailers)
-            if reason is not None:
-                report.rejected.append(Rejected(row.line, reason.text, row.values, reason.column,
-                                                reason.rule, reason.ctx))
-                continue
-            seen[phone] = row.line
-            retailer = retailers.get(row.values.get("card", ""))
-            zone = zone or (retailer.branch.timezone if retailer and retailer.branch
-                            else DEFAULT_ZONE)
-            name = row.values.get("name") or (retailer.name if retailer else "")
-            extra = {k: v for k, v in row.values.items()
-                     if k not in ("phone", "name", "time_zone") and v}
-            s.add(Contact(campaign_id=campaign_id, phone=phone, name=name, time_zone=zone,
-                          retailer_id=retailer.id if retailer else None, fields=extra))
-            report.added += 1
+    blocked = set(await s.scalars(select(DoNotCall.phone).where(DoNotCall.phone.in_(phones))))
+    present = set(await s.scalars(select(Contact.phone).where(
+        Contact.campaign_id == campaign_id, Contact.phone.in_(phones))))
+    retailers = {r.card_number: r for r in await s.scalars(
+        select(Retailer).options(joinedload(Retailer.branch))
+        .where(Retailer.card_number.in_(cards)))}
+    added: list[dict[str, Any]] = []
+    for row, result in checked:
+        reason = result if isinstance(result, Reason) else None
+        if not isinstance(result, Reason):
+            phone, zone = result
+            reason = _refusal(row, phone, seen, blocked, present, retailers)
+        if reason is not None:
+            report.rejected.append(Rejected(row.line, reason.text, row.values, reason.column,
+                                            reason.rule, reason.ctx))
+            continue
+        seen[phone] = row.line
+        retailer = retailers.get(row.values.get("card", ""))
+        zone = zone or (retailer.branch.timezone if retailer and retailer.branch
+                        else DEFAULT_ZONE)
+        name = row.values.get("name") or (retailer.name if retailer else "")
+        extra = {k: v for k, v in row.values.items()
+                 if k not in ("phone", "name", "time_zone") and v}
+        added.append({"campaign_id": campaign_id, "phone": phone, "name": name,
+                      "time_zone": zone, "retailer_id": retailer.id if retailer else None,
+                      "fields": extra})
+    if added:
+        await s.execute(insert(Contact.__table__), added)
+    report.added += len(added)
 
 
 def _refusal(row: Row, phone: str, seen: dict[str, int], blocked: set[str], present: set[str],
@@ -252,9 +227,9 @@ async def add_segment(sessions: async_sessionmaker[AsyncSession], campaign_id: i
                                             Order.created_at >= since))
     async with sessions() as s:
         retailers = list(await s.scalars(query))
-    rows = (Row(n, {"phone": r.phones[0].number if r.phones else "", "card": r.card_number})
-            for n, r in enumerate(retailers, start=1))
-    return await import_contacts(sessions, campaign_id, rows, total=len(retailers))
+    rows = [Row(n, {"phone": r.phones[0].number if r.phones else "", "card": r.card_number})
+            for n, r in enumerate(retailers, start=1)]
+    return await import_contacts(sessions, campaign_id, iter(rows))
 
 
 async def block_number(session: AsyncSession, phone: str, reason: str) -> tuple[DoNotCall, int]:

@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from asterisk.cdr import CDR_FILE
 from asterisk.settings import AgiSettings, AmiSettings, PbxSettings
 from dialer.settings import DialerSettings
+from dialer.sheets import Limits
 from ivr.settings import IvrSettings
 from models.settings import DbSettings
 from models.throttle import Limit, LoginThrottle
@@ -64,6 +65,14 @@ class MetricsSettings(BaseModel):
     token: SecretStr | None = None
 
 
+class ImportSettings(BaseModel):
+    """What an uploaded file may hold (HOTLINE_IMPORTS__CONTACTS__MAX_ROWS, ...); beyond any
+    limit it is refused as a whole, naming the limit."""
+    contacts: Limits = Limits()
+    # a retailers' file is held whole (every row's change is checked before any is written)
+    retailers: Limits = Limits(max_bytes=5 << 20, max_rows=10_000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -78,6 +87,7 @@ class Settings(BaseSettings):
     db: DbSettings = DbSettings()
     ivr: IvrSettings = IvrSettings()
     dialer: DialerSettings = DialerSettings()
+    imports: ImportSettings = ImportSettings()
 
     @model_validator(mode="after")
     def _in_the_data_dir(self) -> "Settings":

@@ -40,6 +40,10 @@ class Refused(DomainError):
     """One or more business rules are broken; each names its field and rule."""
 
 
+class TooLarge(Refused):
+    """Refused because the content sent is larger than a stated limit."""
+
+
 class Conflict(Refused):
     """Refused because of the state the data is in now (a name taken, a stale version)."""
 

@@ -1,14 +1,15 @@
-"""Retailers from a CSV or XLSX file, read as the dialer reads contact lists
-(dialer.contacts.sheet_lines): a row whose card is known updates that retailer (an empty cell
-leaves its field as it is), a new card creates one. Each row is checked by the API's own field
-rules; the good rows are written in one transaction, each retailer's change in its history and
-the audit log, and every rejected row is reported with its line, field, rule and reason."""
-import csv
+"""Retailers from a CSV or XLSX file, read as the dialer reads contact lists (dialer.sheets,
+within the limits of Settings.imports.retailers): a row whose card is known updates that
+retailer (an empty cell leaves its field as it is), a new card creates one. Each row is checked
+by the API's own field rules; the good rows are written in one transaction, each retailer's
+change in its history and the audit log, and every rejected row is reported with its line,
+field, rule and reason."""
+import asyncio
 import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import to_jsonable_python
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from dialer.contacts import ListError, sheet_lines
+from dialer.sheets import Limits, SheetError, lines
 from models import Branch, Retailer, RetailerStatus
 from services import audit
 from services import retailers as service
@@ -35,9 +36,8 @@ from services.retailers import (
     ShopArea,
     TradeArea,
 )
+from services.sheet_files import refused, write_rows
 
-MAX_BYTES = 5 << 20
-MAX_ROWS = 10_000
 _CHUNK = 500  # cards per IN (...)
 # Header names as offices write them, English or Chinese -> the field they mean.
 HEADERS = {
@@ -117,29 +117,17 @@ def _refused(rule: str, msg: str) -> Refused:
     return Refused([Violation(rule, ("body", "file"), msg)])
 
 
-def read(name: str, data: bytes) -> tuple[dict[str, str], list[Line]]:
-    """The file's columns (header -> field, unknown ones left out) and its non-blank lines."""
+def read(name: str, file: IO[bytes], limits: Limits) -> tuple[dict[str, str], list[Line]]:
+    """The file's columns (header -> field, unknown ones left out) and its non-blank lines
+    (at most `limits.max_rows`, so held whole). Blocking: read it in a thread."""
     try:
-        lines = sheet_lines(name, data)
-        header = next(lines, None)
-        if header is None:
-            raise _refused("retailer_file", f"{name}: empty")
+        found = lines(name, file, limits)
+        _, header = next(found)
         columns = _columns(header)
-        rows: list[Line] = []
-        for number, cells in enumerate(lines, start=2):
-            if any(c.strip() for c in cells):
-                if len(rows) == MAX_ROWS:
-                    raise _refused("too_many_rows", f"a file has at most {MAX_ROWS} rows: "
-                                                    "split it")
-                rows.append(Line(number, {h.strip(): c.strip() for h, c in zip(header, cells)
-                                          if h.strip()}))
-    except Refused:
-        raise
-    except ListError as exc:
-        raise _refused("retailer_file", str(exc)) from None
-    except Exception as exc:  # csv and openpyxl raise many kinds for a damaged file
-        raise _refused("retailer_file", f"{name}: not readable: {exc}") from None
-    return columns, rows
+        return columns, [Line(number, {h.strip(): c.strip() for h, c in zip(header, cells)
+                                       if h.strip()}) for number, cells in found]
+    except SheetError as exc:
+        raise refused(exc) from None
 
 
 def _columns(header: list[str]) -> dict[str, str]:
@@ -187,28 +175,12 @@ def _problem(error: Any, given: dict[str, Any]) -> Problem:
 
 
 async def import_file(session: AsyncSession, actor: Principal | None, name: str,
-                      data: bytes) -> ImportReport:
-    """`actor` None: the command line, which may touch every branch."""
+                      file: IO[bytes], limits: Limits) -> ImportReport:
+    """`actor` None: the command line, which may touch every branch. The file is read and its
+    rows checked in a thread; what they change is written in one transaction."""
     if actor is not None and actor.role not in service.ADMINISTRATORS:
         raise NotAllowed(f"role {actor.role} may not import retailers")
-    columns, lines = read(name, data)
-    header = dict.fromkeys(h for line in lines for h in line.cells)
-    report = ImportReport(rows=len(lines),
-                          ignored_columns=[h for h in header if h not in columns])
-    checked: list[tuple[Line, RetailerRow]] = []
-    first: dict[str, int] = {}
-    for line in lines:
-        result = check(line, columns)
-        if isinstance(result, list):
-            report.rejected += result
-        elif result.card_number in first:
-            report.rejected.append(RejectedRow.of(line, Problem(
-                "card_number", "card_repeats",
-                f"card {result.card_number} repeats row {first[result.card_number]}",
-                {"row": first[result.card_number]})))
-        else:
-            first[result.card_number] = line.row
-            checked.append((line, result))
+    report, checked = await asyncio.to_thread(_read_and_check, name, file, limits)
     branches = {b.code: b for b in await session.scalars(select(Branch))}
     known = await _retailers(session, [row.card_number for _, row in checked])
     session.info["actor"] = actor.username if actor else audit.COMMAND_LINE
@@ -216,6 +188,9 @@ async def import_file(session: AsyncSession, actor: Principal | None, name: str,
         problems = _apply(session, actor, row, known.get(row.card_number), branches, report)
         report.rejected += [RejectedRow.of(line, p) for p in problems]
     report.rejected.sort(key=lambda r: r.row)
+    if len({r.row for r in report.rejected}) > limits.max_rejected:
+        raise refused(SheetError("too_many_rejected", f"more than {limits.max_rejected} rows "
+                                 "rejected: nothing imported", limit=limits.max_rejected))
     audit.record(session, actor, "import", "retailer_file", Path(name).name[:64],
                  branch_id=service.default_branch(actor),
                  after={"rows": report.rows, "created": report.created,
@@ -229,6 +204,29 @@ async def import_file(session: AsyncSession, actor: Principal | None, name: str,
                                   "retailers of this file changed while it was imported: "
                                   "import it again")]) from None
     return report
+
+
+def _read_and_check(name: str, file: IO[bytes], limits: Limits
+                     ) -> tuple[ImportReport, list[tuple[Line, RetailerRow]]]:
+    columns, rows = read(name, file, limits)
+    header = dict.fromkeys(h for line in rows for h in line.cells)
+    report = ImportReport(rows=len(rows),
+                          ignored_columns=[h for h in header if h not in columns])
+    checked: list[tuple[Line, RetailerRow]] = []
+    first: dict[str, int] = {}
+    for line in rows:
+        result = check(line, columns)
+        if isinstance(result, list):
+            report.rejected += result
+        elif result.card_number in first:
+            report.rejected.append(RejectedRow.of(line, Problem(
+                "card_number", "card_repeats",
+                f"card {result.card_number} repeats row {first[result.card_number]}",
+                {"row": first[result.card_number]})))
+        else:
+            first[result.card_number] = line.row
+            checked.append((line, result))
+    return report, checked
 
 
 async def _retailers(session: AsyncSession, cards: list[str]) -> dict[str, Retailer]:
@@ -298,11 +296,8 @@ def write_rejected(report: ImportReport, path: Path) -> None:
     for r in report.rejected:
         by_row.setdefault(r.row, []).append(r)
     columns = list(dict.fromkeys(k for r in report.rejected for k in r.cells))
-    with path.open("w", newline="", encoding="utf-8-sig") as f:
-        out = csv.writer(f)
-        out.writerow(["row", "field", "reason", *columns])
-        for row, problems in by_row.items():
-            cells = problems[0].cells
-            out.writerow([row, "; ".join(p.field for p in problems),
-                          "; ".join(p.reason for p in problems),
-                          *(cells.get(c, "") for c in columns)])
+    write_rows(path, ["row", "field", "reason", *columns],
+               ([row, "; ".join(p.field for p in problems),
+                 "; ".join(p.reason for p in problems),
+                 *(problems[0].cells.get(c, "") for c in columns)]
+                for row, problems in by_row.items()))

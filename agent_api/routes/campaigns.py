@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from agent_api.auth import require
 from agent_api.deps import Session, get_engine, get_sessions
-from dialer.contacts import ListError, add_segment, import_contacts, read_rows
+from dialer.contacts import add_segment
 from dialer.figures import AttemptCounts, attempt_counts
 from models import (
     AttemptOutcome,
@@ -21,15 +21,13 @@ from models import (
     ContactStatus,
     Role,
 )
-from services import campaigns
+from services import campaigns, contact_import
 from services.campaigns import CampaignIn
-from services.errors import Refused, Violation
 from services.principal import Principal
 
 KEEPERS = require(Role.OPS, Role.ADMIN, Role.SUPERVISOR)
 Keeper = Annotated[Principal, Depends(KEEPERS)]
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], dependencies=[Depends(KEEPERS)])
-MAX_LIST_BYTES = 20 * 1024 * 1024
 
 
 # Every field of CampaignIn, optional: only the fields given change, and the result is checked
@@ -75,7 +73,8 @@ class RejectedOut(BaseModel):
     line: int
     reason: str
     values: dict[str, str]
-    field: str = Field(description="the column the reason is about: phone, time_zone or card")
+    field: str = Field(description="the column the reason is about: phone, time_zone, "
+                       "card or name")
     rule: str = Field(description="the rule broken, as a refusal's type says it (rule.<rule>)")
     ctx: dict[str, str | int] = Field(description="the values the rule's words need")
 
@@ -149,19 +148,15 @@ async def change(campaign_id: int, body: CampaignPatch, session: Session,
 
 
 @router.post("/{campaign_id}/contacts", response_model=ImportOut)
-async def upload_contacts(campaign_id: int, file: UploadFile, session: Session,
+async def upload_contacts(campaign_id: int, file: UploadFile, session: Session, request: Request,
                           sessions=Depends(get_sessions)) -> ImportOut:
-    """A CSV or XLSX list; every row not added is in `rejected` with its line and reason."""
+    """A CSV or XLSX list; every row not added is in `rejected` with its line and reason, the
+    others all added. A file beyond a limit (`HOTLINE_IMPORTS__CONTACTS__*`) or unreadable adds
+    nothing: 413 `rule.file_too_large` or 422 naming the rule, with the limit in `ctx`."""
     await campaigns.get(session, campaign_id)
-    data = await file.read(MAX_LIST_BYTES + 1)
-    if len(data) > MAX_LIST_BYTES:
-        raise Refused([Violation("list_size", ("body", "file"),
-                                 f"a list is at most {MAX_LIST_BYTES >> 20} MiB")])
-    try:
-        report = await import_contacts(sessions, campaign_id,
-                                       read_rows(file.filename or "", data))
-    except ListError as exc:
-        raise Refused([Violation("contact_list", ("body", "file"), str(exc))]) from None
+    report = await contact_import.import_list(sessions, campaign_id, file.filename or "",
+                                              file.file, request.app.state.settings.imports
+                                              .contacts)
     return ImportOut(rows=report.rows, added=report.added,
                      rejected=[RejectedOut(**vars(r)) for r in report.rejected])
 

@@ -7,7 +7,7 @@ still be set in a PATCH (with the version), as the agents' console does."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -139,16 +139,15 @@ async def create(body: RetailerIn, session: Session, admin: Administrator) -> Re
 
 
 @router.post("/import", response_model=ImportOut)
-async def import_file(file: UploadFile, session: Session, admin: Administrator) -> ImportOut:
+async def import_file(file: UploadFile, session: Session, admin: Administrator,
+                      request: Request) -> ImportOut:
     """A CSV or XLSX file, one retailer a row: a card already known updates that retailer (its
     empty cells leave fields as they are), a new card creates one. The good rows are written
-    together; every rejected row is listed with its line and field."""
-    data = await file.read(retailer_import.MAX_BYTES + 1)
-    if len(data) > retailer_import.MAX_BYTES:
-        raise HTTPException(413, [{"loc": ["body", "file"], "type": "rule.file_too_large",
-                                   "msg": f"a file is at most "
-                                          f"{retailer_import.MAX_BYTES >> 20} MiB"}])
-    report = await retailer_import.import_file(session, admin, file.filename or "", data)
+    together; every rejected row is listed with its line and field. A file beyond a limit
+    (`HOTLINE_IMPORTS__RETAILERS__*`) or unreadable changes nothing: 413 `rule.file_too_large`
+    or 422 naming the rule, with the limit in `ctx`."""
+    report = await retailer_import.import_file(session, admin, file.filename or "", file.file,
+                                               request.app.state.settings.imports.retailers)
     return ImportOut(rows=report.rows, created=report.created, updated=report.updated,
                      unchanged=report.unchanged, ignored_columns=report.ignored_columns,
                      rejected=[RejectedRowOut(row=r.row, field=r.field, rule=r.rule,

@@ -197,7 +197,8 @@ async def test_the_command_line_import_shows_progress_and_writes_the_rejected_ro
         api, migrated_url, tmp_path):
     ops = await login(api, "ops")
     c = await create(api, ops)
-    lines = ["phone,name"] + [f"1331111{i:04d},Shop {i}" for i in range(1200)] + ["12,bad"]
+    lines = ["phone,name"] + [f"1331111{i:04d},Shop {i}" for i in range(1200)] + [
+        "12,bad", "=1+2,@SUM(A1)"]
     listing = tmp_path / "december.csv"
     listing.write_text("\n".join(lines) + "\n")
     run = await asyncio.create_subprocess_exec(
@@ -205,13 +206,15 @@ async def test_the_command_line_import_shows_progress_and_writes_the_rejected_ro
         env={**os.environ, "HOTLINE_DB__URL": migrated_url}, stdout=PIPE, stderr=PIPE)
     out, err = await run.communicate()
     assert run.returncode == 0, err.decode()
-    assert "1201 rows: 1200 added to 'December delivery survey', 1 rejected" in out.decode()
-    assert "[" + "#" * 30 + "] 1201/1201 rows" in err.decode()
+    assert "1202 rows: 1200 added to 'December delivery survey', 2 rejected" in out.decode()
+    assert "[" + "#" * 30 + "] 1202 rows" in err.decode()
     assert err.decode().count("\r") >= 3  # a batch at a time
     rejected = (tmp_path / "december.csv.rejected.csv").read_text(encoding="utf-8-sig")
     assert rejected.splitlines() == ["line,reason,phone,name",
                                      "1202,\"phone: '12' is not a phone number (5 to 20 digits, "
-                                     "+ allowed first)\",12,bad"]
+                                     "+ allowed first)\",12,bad",
+                                     "1203,\"phone: '=1+2' is not a phone number (5 to 20 "
+                                     "digits, + allowed first)\",'=1+2,'@SUM(A1)"]
     progress = (await api.get(f"/campaigns/{c['id']}", headers=ops)).json()["progress"]
     assert progress["contacts"] == 1200
     missing = await asyncio.create_subprocess_exec(

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from dialer.sheets import Limits
 from models import AuditEntry, Retailer, RetailerHistory
-from services import retailer_import
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
@@ -267,46 +267,53 @@ async def test_a_branch_admin_imports_into_its_own_branch_only(api, sessions):
         assert (await upload(api, await login(api, role), "x.csv", data)).status_code == 403
 
 
-async def test_a_refused_file_writes_nothing_and_says_why(api, sessions, monkeypatch):
+async def test_a_refused_file_writes_nothing_and_says_why(api, sessions):
     admin = await login(api, "admin")
     before = await counts(sessions)
     good = csv_file([FILE_HEADER, *FILE_ROWS])
     for name, data, rule in (
-            ("retailers.txt", good, "retailer_file"),
-            ("retailers.xlsx", b"not a workbook", "retailer_file"),
+            ("retailers.txt", good, "file_type"),
+            ("retailers.xlsx", b"not a workbook", "not_xlsx"),
             ("retailers.csv", csv_file([["name", "电话"], ["店", "13800000000"]]),
              "no_card_number_column"),
             ("retailers.csv", csv_file([["卡号", "电话", "手机"], ["120100009", "1", "2"]]),
              "column_twice"),
-            ("retailers.csv", b"", "retailer_file")):
+            ("retailers.csv", b"", "empty_file")):
         reply = await upload(api, admin, name, data)
         assert reply.status_code == 422, (name, reply.text)
         [problem] = reply.json()["detail"]
         assert (problem["loc"], problem["type"]) == (["body", "file"], f"rule.{rule}"), name
-    monkeypatch.setattr(retailer_import, "MAX_ROWS", 5)
+    imports = api._transport.app.state.settings.imports
+    imports.retailers = Limits(max_rows=5)
     too_many = await upload(api, admin, "retailers.csv", good)
     assert too_many.status_code == 422 and "at most 5 rows" in too_many.text
-    monkeypatch.setattr(retailer_import, "MAX_BYTES", 100)
+    assert too_many.json()["detail"][0]["ctx"] == {"limit": 5}
+    imports.retailers = Limits(max_bytes=100)
     too_big = await upload(api, admin, "retailers.csv", good)
     assert too_big.status_code == 413
     assert too_big.json()["detail"][0]["loc"] == ["body", "file"]
+    assert too_big.json()["detail"][0]["type"] == "rule.file_too_large"
     assert await counts(sessions) == before
 
 
 async def test_the_command_line_imports_and_writes_the_rejected_rows(api, migrated_url,
                                                                     tmp_path):
     path = tmp_path / "retailers.csv"
-    path.write_bytes(csv_file([FILE_HEADER, *FILE_ROWS]))
+    formulas = ["=1+2", "@SUM(A1)", "+BJ", "-A", "", "", "", "", "", ""]
+    path.write_bytes(csv_file([FILE_HEADER, *FILE_ROWS, formulas]))
     run = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "import-retailers", str(path),
         env={**os.environ, "HOTLINE_DB__URL": migrated_url}, stdout=PIPE, stderr=PIPE)
     out, err = await run.communicate()
     assert run.returncode == 0, err.decode()
-    assert "9 rows: 1 created, 1 updated, 1 unchanged, 6 rejected" in out.decode()
+    assert "10 rows: 1 created, 1 updated, 1 unchanged, 7 rejected" in out.decode()
     rejected = (tmp_path / "retailers.csv.rejected.csv").read_text(encoding="utf-8-sig")
     lines = rejected.splitlines()
     assert lines[0] == "row,field,reason," + ",".join(FILE_HEADER)
     assert lines[2].startswith("5,name; retailer_class,missing: a new card needs it; ")
-    assert len(lines) == 7
+    # cells a spreadsheet would run as formulas are written as text
+    assert lines[6].endswith(",,,'-3,,")
+    assert lines[7].endswith(",'=1+2,'@SUM(A1),'+BJ,'-A,,,,,,")
+    assert len(lines) == 8
     log = (await api.get("/audit", headers=await login(api, "admin"))).json()
     assert log[0]["username"] == "command line" and log[0]["action"] == "import"
