@@ -322,9 +322,9 @@ class Desk:
             return
         self._record(self.sessions.adopt_leg(agent_id, leg.uniqueid, resumed=True, name=leg.name))
         last = self.last_states.get(agent_id)
-        if (caller is None and last is not None and last.call_id is not None
-                and last.wrap_up_until is not None and last.wrap_up_until > now):
-            self._apply(machine.feed(WrapUpResumed(last.call_id, last.wrap_up_until), now))
+        until = last.wrap_up_until(now) if last is not None and caller is None else None
+        if last is not None and last.call_id is not None and until is not None and until > now:
+            self._apply(machine.feed(WrapUpResumed(last.call_id, until), now))
             return
         self._apply(machine.feed(SessionUp(), now))
         if caller is not None:

@@ -28,7 +28,17 @@ class LastState:
     state: AgentState
     reason: PauseReason | None
     call_id: str | None = None
-    wrap_up_until: float | None = None  # in wrap-up: when its queue's wrap-up time ends
+    at: float = 0.0
+    wrap_up_seconds: float | None = None  # the call's queue's
+
+    def wrap_up_until(self, now: float) -> float | None:
+        """For an agent found without its call after a restart: when the call's wrap-up ends,
+        from the stored end of the call, else (the engine died before it stored it) from now."""
+        if self.call_id is None or self.wrap_up_seconds is None:
+            return None
+        if self.state == AgentState.WRAP_UP:
+            return self.at + self.wrap_up_seconds
+        return now + self.wrap_up_seconds if self.state == AgentState.ON_CALL else None
 
 
 def _agents_query(*where):
@@ -72,14 +82,11 @@ async def load_roster(sessions: async_sessionmaker[AsyncSession],
                    AgentTransition.call_linkedid, AgentTransition.at, Call.queue)
             .join(last, last.c.id == AgentTransition.id)
             .outerjoin(Call, Call.linkedid == AgentTransition.call_linkedid))).all()
-    wrap_up = {p.name: p.wrap_up_seconds for p in policies}
-    last_states = {}
-    for agent_id, state, reason, call_id, at, queue in states:
-        until = None
-        if state == AgentState.WRAP_UP and queue in wrap_up:
-            until = _seconds(at) + wrap_up[queue]
-        last_states[agent_id] = LastState(AgentState(state), PauseReason(reason) if reason
-                                          else None, call_id, until)
+    wrap_up = {p.name: float(p.wrap_up_seconds) for p in policies}
+    last_states = {
+        agent_id: LastState(AgentState(state), PauseReason(reason) if reason else None, call_id,
+                            _seconds(at), wrap_up.get(queue or ""))
+        for agent_id, state, reason, call_id, at, queue in states}
     return policies, _agents(rows), last_states
 
 

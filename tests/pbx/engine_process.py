@@ -16,7 +16,10 @@ from services.demo import DEMO_PASSWORD
 CHILD = """
 import pickle, sys
 from cli.main import run, serve
-run(serve(pickle.load(open(sys.argv[1], "rb"))))
+from runtime.logs import setup_logging
+settings = pickle.load(open(sys.argv[1], "rb"))
+setup_logging(settings.log_level)
+run(serve(settings))
 """
 
 

@@ -278,3 +278,14 @@ def test_a_wrap_up_taken_up_after_a_restart_ends_at_its_deadline():
     m.feed(WrapUpResumed("c1", 150.0), 100.0)
     assert m.current_call == "c1" and m.tick(149.0) is None
     assert m.tick(150.0).after == S.AVAILABLE and m.current_call is None
+
+
+def test_a_restarted_engine_wraps_up_from_the_stored_end_of_the_call_else_from_now():
+    from acd.roster import LastState
+    wrapping = LastState(S.WRAP_UP, None, "c1", at=100.0, wrap_up_seconds=30.0)
+    assert wrapping.wrap_up_until(now=110.0) == 130.0
+    # the engine died before it stored the call's end: the wrap-up starts now
+    on_call = LastState(S.ON_CALL, None, "c1", at=50.0, wrap_up_seconds=30.0)
+    assert on_call.wrap_up_until(now=110.0) == 140.0
+    assert LastState(S.PAUSED, PauseReason.MEAL).wrap_up_until(now=110.0) is None
+    assert LastState(S.RESERVED, None, "c1", 50.0, 30.0).wrap_up_until(now=110.0) is None
