@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from agent_api.errors import domain_error_reply
+from agent_api.request_guard import RequestGuard
 from agent_api.routes import (
     agent_accounts,
     agents,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                    callbacks, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static, name="static")
+    app.add_middleware(RequestGuard)
     return app
 
 

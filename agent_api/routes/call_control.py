@@ -14,8 +14,10 @@ from acd.sessions import CallControlRefused
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
 from agent_api.errors import pbx_failed
+from agent_api.fields import Id
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
+from models.phone import Phone
 from services import users
 from services.errors import Conflict, Refused, Violation
 from services.principal import Principal
@@ -42,8 +44,8 @@ class TransferIn(BaseModel):
                               description="e.g. SH-complaint, HQ-order (headquarters')")
     agent: str | None = Field(default=None, pattern=r"^[0-9]{1,16}$",
                               description="a named agent, available now, e.g. 8003")
-    number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
-                               description="an outside number, through the trunk")
+    number: Phone | None = Field(default=None,
+                                 description="an outside number, through the trunk")
 
     @model_validator(mode="after")
     def one_target(self) -> Self:
@@ -159,8 +161,8 @@ class ConsultIn(BaseModel):
                                    description="the user name of a supervisor with a phone")
     agent: str | None = Field(default=None, pattern=r"^[0-9]{1,16}$",
                               description="another agent, available now, e.g. 8002")
-    number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
-                               description="an outside number, through the trunk")
+    number: Phone | None = Field(default=None,
+                                 description="an outside number, through the trunk")
 
     @model_validator(mode="after")
     def one_target(self) -> Self:
@@ -170,7 +172,7 @@ class ConsultIn(BaseModel):
 class PhoneOut(BaseModel):
     username: str
     role: str
-    branch_id: int | None
+    branch_id: Id | None
 
 
 @router.get("/consult/phones", response_model=list[PhoneOut])

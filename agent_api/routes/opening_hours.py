@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session, get_engine
+from agent_api.fields import Id
 from models import Holiday, Role
 from services import opening_hours
 from services.principal import Principal
@@ -40,7 +41,7 @@ class HolidayOut(BaseModel):
     id: int
     day: date
     name: str
-    branch_id: int | None
+    branch_id: Id | None
 
 
 def _week_out(code: str, week: opening_hours.Week) -> WeekOut:
@@ -76,7 +77,7 @@ async def add_holiday(body: HolidayIn, session: Session, admin: Administrator,
 
 
 @router.delete("/holidays/{holiday_id}", status_code=204)
-async def remove_holiday(holiday_id: int, session: Session, admin: Administrator,
+async def remove_holiday(holiday_id: Id, session: Session, admin: Administrator,
                          request: Request) -> None:
     await opening_hours.remove_holiday(session, admin, holiday_id)
     get_engine(request).ivr.store.forget()
