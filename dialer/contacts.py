@@ -26,6 +26,7 @@ from models import (
     RetailerStatus,
     utcnow,
 )
+from models.phone import national_phone
 
 DEFAULT_ZONE = "Asia/Shanghai"
 BATCH = 500
@@ -131,8 +132,8 @@ def _cell_text(value: object) -> str:
 
 
 def normalise_phone(text: str) -> str | None:
-    digits = re.sub(r"[\s\-().]", "", text)
-    return digits if _PHONE.match(digits) else None
+    phone = national_phone(text)
+    return phone if phone is not None and _PHONE.match(phone) else None
 
 
 def check(row: Row) -> tuple[str, str | None] | Reason:
