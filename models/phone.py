@@ -5,8 +5,9 @@ mainland China. So a number is found, and kept off the do-not-call list, however
 - Any Unicode decimal digit counts as its ASCII digit (Arabic-Indic ٣, fullwidth ３,
   mathematical 𝟑); "²" and "①" are not decimal digits and make the text no phone number.
 - Spaces, dashes, dots and parentheses are dropped.
-- +86 and 0086 are dropped: a mobile (13x to 19x, eleven digits) stays as it is, a fixed line gets its
-  trunk 0 (+86 10 1234 5678 → 01012345678); a bare 86 before a mobile (8613800010001) too.
+- +86 and 0086 are dropped: a mobile (13x to 19x, eleven digits) stays as it is, a fixed line
+  gets its trunk 0 (+86 10 1234 5678 → 01012345678); a bare 86 before a mobile
+  (8613800010001) is dropped too.
 - Another country's + becomes its international prefix 00 (+44 20… → 004420…).
 """
 import re

@@ -72,6 +72,7 @@ async def test_a_consumers_phone_is_kept_in_its_one_form(api):
     agent = await login(api, "8001")
     made = await api.post("/opinions", headers=agent, json={
         "kind": "suggestion", "subject": "commerce", "source": "consumer",
-        "text": "希望多进一些新品", "consumer_name": "赵先生", "consumer_phone": "+86 139-0000-1111"})
+        "text": "希望多进一些新品", "consumer_name": "赵先生",
+        "consumer_phone": "+86 139-0000-1111"})
     assert made.status_code == 201, made.text
     assert made.json()["consumer_phone"] == "13900001111"
