@@ -5,8 +5,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 
-from agent_api.errors import domain_error_reply
+from agent_api.errors import declare_refusals, domain_error_reply, unreadable_body_reply
 from agent_api.request_guard import RequestGuard
 from agent_api.routes import (
     agent_accounts,
@@ -62,12 +63,14 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                   redoc_url=None)
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
+    app.add_exception_handler(HTTPException, unreadable_body_reply)
     for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,
                    orders, opinions, knowledge, quality, recordings, monitoring, live, wallboard,
                    campaigns, do_not_call, outbound, users, agent_accounts, opening_hours,
                    branches, business_types, queue_settings, departments, consultations,
                    callbacks, pages):
         app.include_router(module.router)
+    declare_refusals(app)
     app.mount("/static", pages.static, name="static")
     app.add_middleware(RequestGuard)
     return app

@@ -72,8 +72,8 @@ def problems(scope: Scope, body: bytes | None) -> list[dict[str, Any]]:
         else:
             try:
                 document = json.loads(body)
-            except ValueError:
-                return found  # not JSON: FastAPI says so itself
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+                return found  # FastAPI says so itself
             found += _walk(("body",), document)
     return found
 

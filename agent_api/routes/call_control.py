@@ -13,7 +13,7 @@ from acd.roster import AgentInfo
 from acd.sessions import CallControlRefused
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
-from agent_api.errors import pbx_failed
+from agent_api.errors import PBX_AWAY, pbx_failed
 from agent_api.fields import Id
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
@@ -57,20 +57,20 @@ def _no_call(number: str) -> Conflict:
                                {"agent": number})])
 
 
-@router.post("/hangup", status_code=204)
+@router.post("/hangup", status_code=204, responses=PBX_AWAY)
 async def hang_up(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The caller is hung up; the agent's session stays up (wrap-up, then the next call)."""
     agent = _acting_on(desk, number, user)
     await _control(number, get_engine(request).hang_up_caller(agent, user.username))
 
 
-@router.post("/hold", status_code=204)
+@router.post("/hold", status_code=204, responses=PBX_AWAY)
 async def hold(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The caller hears music and nothing of the agent; the agent stays on the call."""
     await _hold(request, desk, user, number, resume=False)
 
 
-@router.post("/resume", status_code=204)
+@router.post("/resume", status_code=204, responses=PBX_AWAY)
 async def resume(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The held caller back with the agent."""
     await _hold(request, desk, user, number, resume=True)
@@ -97,7 +97,7 @@ class DigitsIn(BaseModel):
     digits: str = Field(pattern=r"^[0-9*#]{1,32}$", description="e.g. 1 or 2#")
 
 
-@router.post("/mute", status_code=204)
+@router.post("/mute", status_code=204, responses=PBX_AWAY)
 async def mute(number: str, body: MuteIn, request: Request, desk: DeskDep,
                user: CurrentUser) -> None:
     """The agent's microphone off (the caller hears nothing of the agent) or on again."""
@@ -105,7 +105,7 @@ async def mute(number: str, body: MuteIn, request: Request, desk: DeskDep,
     await _control(number, get_engine(request).mute(agent, body.muted, user.username))
 
 
-@router.post("/digits", status_code=204)
+@router.post("/digits", status_code=204, responses=PBX_AWAY)
 async def send_digits(number: str, body: DigitsIn, request: Request, desk: DeskDep,
                       user: CurrentUser) -> None:
     """DTMF digits to the far end (an outside IVR the agent is navigating)."""
@@ -132,7 +132,7 @@ async def _control(number: str, action: Awaitable[None]) -> None:
         raise pbx_failed(exc) from None
 
 
-@router.post("/transfer", status_code=204)
+@router.post("/transfer", status_code=204, responses=PBX_AWAY)
 async def transfer(number: str, body: TransferIn, request: Request, desk: DeskDep,
                    user: CurrentUser) -> None:
     """Blind transfer, this agent wrapping up: to a queue (another branch's, headquarters'),
@@ -184,7 +184,7 @@ async def phones_to_consult(number: str, desk: DeskDep, session: Session,
             for u in await users.phones_to_consult(session, user)]
 
 
-@router.post("/consult", status_code=204)
+@router.post("/consult", status_code=204, responses=PBX_AWAY)
 async def consult(number: str, body: ConsultIn, request: Request, desk: DeskDep,
                   session: Session, user: CurrentUser) -> None:
     """The caller on hold with music, and a supervisor's phone, another agent (available now,
@@ -202,7 +202,7 @@ async def consult(number: str, body: ConsultIn, request: Request, desk: DeskDep,
     await _consult_step(request, number, agent, user, "start", phone=phone, to_agent=body.agent)
 
 
-@router.post("/consult/{step}", status_code=204)
+@router.post("/consult/{step}", status_code=204, responses=PBX_AWAY)
 async def consult_step(number: str, step: Literal["three-way", "complete", "return"],
                        request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """`three-way`: the caller, the agent and the person consulted together; `complete`: the

@@ -20,7 +20,8 @@ class Health(BaseModel):
     live_calls: int
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, responses={503: {
+    "model": Health, "description": "degraded: the PBX or the database is not reachable"}})
 async def health(
     response: Response,
     engine: Annotated[Engine, Depends(get_engine)],

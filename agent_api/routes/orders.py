@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from agent_api.errors import UNKNOWN
 from agent_api.fields import Id
 from dialer.schedule import WEEKDAYS
 from models import Call, Order, OrderStatus, Retailer, Role, utcnow
@@ -183,7 +184,7 @@ async def set_supply(product_id: Id, branch: Annotated[str, Path(
 
 # -- limits -------------------------------------------------------------------------------------
 
-@router.get("/orders/limits", response_model=list[LimitOut])
+@router.get("/orders/limits", response_model=list[LimitOut], responses=UNKNOWN)
 async def limits(retailer_id: Id, session: Session, user: CurrentUser) -> list[LimitOut]:
     await _retailer(session, user, retailer_id)
     rows = await session.execute(select(OrderLimit, Product.name)
@@ -202,7 +203,7 @@ async def set_limit(body: LimitIn, session: Session, user: CatalogueKeeper) -> L
     return body
 
 
-@router.get("/orders/allowance", response_model=AllowanceOut)
+@router.get("/orders/allowance", response_model=AllowanceOut, responses=UNKNOWN)
 async def allowance(retailer_id: Id, session: Session, user: CurrentUser) -> AllowanceOut:
     """The retailer's current ordering cycle and, per product, what it ordered in it, what it may
     still order and whether the product is on supply in its branch: what the order form shows."""

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from agent_api.errors import UNKNOWN
 from agent_api.fields import Id
 from models import Role
 from models.quality import CallScore, ScoreForm
@@ -157,7 +158,7 @@ async def retire_form(form_id: Id, session: Session, user: Scorer) -> ScoreForm:
     return form
 
 
-@router.post("/qa/scores", response_model=ScoreOut, status_code=201)
+@router.post("/qa/scores", response_model=ScoreOut, status_code=201, responses=UNKNOWN)
 async def score_call(body: ScoreIn, session: Session, user: Scorer) -> ScoreOut:
     """Score the call's agent on an active form: every criterion once, 0 to its max_points."""
     score = await service.record_score(session, user, body.call_id, body.form_id,
@@ -170,7 +171,7 @@ async def score_call(body: ScoreIn, session: Session, user: Scorer) -> ScoreOut:
     return _score(scored)
 
 
-@router.get("/qa/scores", response_model=list[ScoreOut])
+@router.get("/qa/scores", response_model=list[ScoreOut], responses=UNKNOWN)
 async def list_scores(session: Session, user: CurrentUser, agent: str | None = None,
                       since: AwareDatetime | None = None, until: AwareDatetime | None = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ScoreOut]:

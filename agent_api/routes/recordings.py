@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from agent_api import recording_links
 from agent_api.auth import CurrentUser, Principal, principal_for, require
 from agent_api.deps import Session, get_engine
+from agent_api.errors import PBX_AWAY, refusals
 from agent_api.fields import Id, Moment
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
@@ -104,7 +105,8 @@ async def recording_link(recording_id: Id, request: Request, session: Session,
 
 @router.get("/recordings/{recording_id}/audio", response_class=FileResponse,
             responses={206: {"description": "the requested byte range"},
-                       410: {"description": "purged by the retention policy"}})
+                       410: {"description": "purged by the retention policy"},
+                       **refusals(401, 403)})
 async def recording_audio(
     recording_id: Id, request: Request, session: Session,
     expires: int | None = None, signature: str | None = None,
@@ -134,7 +136,7 @@ async def _bearer_user(request: Request, session) -> Principal:
     return user
 
 
-@router.post("/agents/{number}/recording")
+@router.post("/agents/{number}/recording", responses=PBX_AWAY)
 async def control_recording(number: str, body: RecordingAction, desk: DeskDep,
                             user: CurrentUser, request: Request) -> dict[str, str]:
     """On the agent's current call; by the agent, or a supervisor or admin."""

@@ -115,3 +115,22 @@ async def test_a_recording_link_with_a_malformed_signature_is_forbidden(api):
         reply = await api.get("/recordings/1/audio",
                               params={"expires": 4102444800, "signature": signature})
         assert reply.status_code == 403, (signature, reply.text)
+
+
+async def test_a_body_that_cannot_be_read_is_a_refusal_naming_the_body(api):
+    admin = await login(api, "admin")
+    json_headers = {**admin, "Content-Type": "application/json"}
+    for raw in (b'{"name": "\xff\xfe"}',  # not UTF-8
+                b"[" * 100_000 + b"]" * 100_000):  # deeper than any parser goes
+        reply = await api.post("/campaigns", headers=json_headers, content=raw)
+        assert reply.json() == {"detail": [{"loc": ["body"], "type": "rule.body_unreadable",
+                                            "msg": "There was an error parsing the body"}]}
+        assert reply.status_code == 422
+    for raw, said in ((b"\xff\xfe--x", "Invalid multipart data."),
+                      (b'--x\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--x--\r\n',
+                       'The Content-Disposition header field "name" must be provided.')):
+        broken = await api.post("/retailers/import", content=raw, headers={
+            **admin, "Content-Type": "multipart/form-data; boundary=x"})
+        assert broken.status_code == 422, broken.text
+        assert broken.json() == {"detail": [{"loc": ["body"], "type": "rule.body_unreadable",
+                                             "msg": said}]}
