@@ -5,7 +5,8 @@ query strings and the path are read; multipart uploads are left to their own par
 
 - NUL and lone UTF-16 surrogates (`"\\ud800"` is valid JSON) in any string or key:
   `rule.text_characters`; PostgreSQL refuses NUL and no UTF-8 encoder takes a surrogate.
-- An integer outside the 64-bit range in a JSON body: `rule.integer_range`.
+- An integer beyond the database's integer columns (agent_api/fields.py) in a JSON body:
+  `rule.integer_range`.
 - NaN or an infinity in a JSON body (Python's parser reads `NaN`, `Infinity` and `1e999`):
   `rule.finite_number`."""
 import json
@@ -39,8 +40,8 @@ def _walk(loc: Loc, value: Any) -> Iterator[dict[str, Any]]:
     elif isinstance(value, int):
         if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
             yield {"loc": list(loc), "type": "rule.integer_range",
-                   "msg": f"an integer must lie within ±2^63 (at most {MAX_INTEGER})",
-                   "ctx": {"le": MAX_INTEGER}}
+                   "msg": f"an integer must lie within {-MAX_INTEGER - 1} to {MAX_INTEGER}",
+                   "ctx": {"ge": -MAX_INTEGER - 1, "le": MAX_INTEGER}}
     elif isinstance(value, float):
         if not math.isfinite(value):
             yield {"loc": list(loc), "type": "rule.finite_number",

@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import Session
-from agent_api.fields import Id, Offset
+from agent_api.fields import Id, Moment, Offset
 from agent_api.routes.departments import FromTemplateIn
 from agent_api.routes.opinions import (
     Actor,
@@ -84,8 +84,8 @@ async def record(body: ConsultationIn, session: Session, user: Actor) -> Consult
 @router.get("/consultations", response_model=list[ConsultationOut])
 async def list_consultations(
     session: Session, user: CurrentUser, response: Response,
-    since: Annotated[AwareDatetime | None, Query(description="recorded at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="recorded before")] = None,
+    since: Annotated[Moment | None, Query(description="recorded at or after")] = None,
+    until: Annotated[Moment | None, Query(description="recorded before")] = None,
     topic: ConsultationTopic | None = None,
     branch: Annotated[str | None, Query(max_length=16, description="a branch's code")] = None,
     status: OpinionStatus | None = None, retailer_id: Id | None = None,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
 from agent_api.errors import conflict
-from agent_api.fields import Id
+from agent_api.fields import Id, Time
 from dialer.contacts import block_number
 from dialer.runner import DialRefused
 from models import (
@@ -36,7 +36,7 @@ CALLBACK_HORIZON = timedelta(days=60)
 class ResultIn(BaseModel):
     disposition: Disposition
     note: str | None = Field(default=None, max_length=4000)
-    callback_at: datetime | None = Field(
+    callback_at: Time | None = Field(
         default=None, description="call the contact again then, to this agent (with a zone)")
     do_not_call: bool = Field(default=False, description="the customer asked not to be called")
 
@@ -162,8 +162,7 @@ async def dial_preview(body: PreviewDialIn, request: Request, user: CurrentUser)
 
 class DialIn(BaseModel):
     phone: Phone = Field(description="e.g. 13800010001 (+86 and separators allowed)")
-    retailer_id: Id | None = Field(default=None, ge=1, le=2**31 - 1,
-                                    description="the retailer called, if it is one")
+    retailer_id: Id | None = Field(default=None, description="the retailer called, if it is one")
 
 
 @router.post("/dial", response_model=PreviewDialOut)

@@ -1,7 +1,8 @@
 """Bad input is a 422 naming its field, never a 500, on every route at once: ids beyond the
-database's 64-bit integers, NUL and lone surrogates in any text, NaN and infinities, times
-without a zone, unbounded days, Unicode digits where digits are read, a link's bad signature
-(the probes of issue 24, on SQLite and PostgreSQL)."""
+database's integers (PostgreSQL's are 32-bit, SQLite's 64), NUL and lone surrogates in any
+text, NaN and infinities, times without a zone or beyond the calendar, unbounded days, Unicode
+digits where digits are read, a link's bad signature, a body that cannot be read (the probes of
+issue 24, on SQLite and PostgreSQL)."""
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
 
-TOO_BIG = 2**63  # one past the largest BIGINT
+TOO_BIG = 2**31  # one past PostgreSQL's largest INTEGER, the type of every id column
 
 
 def refusal(reply, loc: list, kind: str | None = None) -> dict:
@@ -22,7 +23,7 @@ def refusal(reply, loc: list, kind: str | None = None) -> dict:
     return said
 
 
-async def test_an_id_beyond_64_bits_is_refused_naming_it_on_every_route(api):
+async def test_an_id_beyond_the_databases_integers_is_refused_naming_it_on_every_route(api):
     admin = await login(api, "admin")
     paths = (await api.get("/openapi.json")).json()["paths"]
     probed = 0
@@ -32,24 +33,26 @@ async def test_an_id_beyond_64_bits_is_refused_naming_it_on_every_route(api):
                    if p["in"] == "path" and p["schema"].get("type") == "integer"]
             if not ids:
                 continue
-            url = re.sub(r"\{(\w+)\}", lambda m, ids=ids: str(TOO_BIG) if m[1] in ids else "BJ",
-                         path)
-            reply = await api.request(method, url, headers=admin, json={})
-            assert reply.status_code == 422, (method, url, reply.text)
-            locs = [s["loc"] for s in reply.json()["detail"]]
-            assert ["path", ids[0]] in locs, (method, url, locs)
+            for too_big in (TOO_BIG, 2**63, 2**64):
+                url = re.sub(r"\{(\w+)\}", lambda m, ids=ids, n=too_big: str(n) if m[1] in ids
+                             else "BJ", path)
+                reply = await api.request(method, url, headers=admin, json={})
+                assert reply.status_code == 422, (method, url, reply.text)
+                locs = [s["loc"] for s in reply.json()["detail"]]
+                assert ["path", ids[0]] in locs, (method, url, locs)
             probed += 1
     assert probed >= 40  # every route that takes an id
 
 
-async def test_an_id_beyond_64_bits_in_a_query_or_a_body_is_refused_naming_it(api):
+async def test_an_integer_beyond_the_databases_in_a_query_or_a_body_is_refused_naming_it(api):
     admin = await login(api, "admin")
     refusal(await api.get("/calls", headers=admin, params={"retailer_id": TOO_BIG}),
             ["query", "retailer_id"])
-    said = refusal(await api.post("/orders", headers=admin, json={
-        "retailer_id": TOO_BIG, "lines": [{"product_id": 1, "quantity": 1}]}),
-        ["body", "retailer_id"], "rule.integer_range")
-    assert said["ctx"] == {"le": TOO_BIG - 1}
+    for too_big in (TOO_BIG, 2**63, -(2**64)):
+        said = refusal(await api.post("/orders", headers=admin, json={
+            "retailer_id": 1, "lines": [{"product_id": 1, "quantity": too_big}]}),
+            ["body", "lines", 0, "quantity"], "rule.integer_range")
+        assert said["ctx"] == {"ge": -TOO_BIG, "le": TOO_BIG - 1}
 
 
 async def test_days_that_overflow_a_date_are_refused(api):
@@ -87,12 +90,16 @@ async def test_nan_and_infinities_are_refused(api):
             ["body", "abandon_target"], "rule.finite_number")
 
 
-async def test_a_time_without_its_zone_is_refused_naming_it(api):
+async def test_a_time_without_its_zone_or_beyond_the_calendar_is_refused_naming_it(api):
     ops, admin = await login(api, "ops"), await login(api, "admin")
-    for route, headers in (("/recordings", ops), ("/audit", admin)):
+    for route, headers in (("/recordings", ops), ("/audit", admin), ("/consultations", admin),
+                           ("/callbacks", admin)):
         for field in ("since", "until"):
             refusal(await api.get(route, headers=headers,
                                   params={field: "2026-01-01T00:00:00"}), ["query", field])
+            for edge in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"):
+                refusal(await api.get(route, headers=headers, params={field: edge}),
+                        ["query", field], "rule.time_range")
             zoned = await api.get(route, headers=headers,
                                   params={field: "2026-01-01T00:00:00+08:00"})
             assert zoned.status_code == 200, zoned.text
