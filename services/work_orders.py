@@ -251,8 +251,9 @@ async def _number_to_call(session: AsyncSession, opinion: Opinion) -> str | None
     if opinion.source == OpinionSource.CONSUMER:
         return opinion.consumer_phone
     call = await session.get(Call, opinion.call_id) if opinion.call_id else None
-    if call is not None and call.caller_number.isdigit():
-        return call.caller_number
+    caller = national_phone(call.caller_number) if call is not None else None
+    if caller is not None:
+        return caller
     phones = opinion.retailer.phones if opinion.retailer else []
     return phones[0].number if phones else None
 
