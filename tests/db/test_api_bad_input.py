@@ -110,6 +110,9 @@ async def test_unicode_digits_in_a_search_are_text_or_ascii_digits(api):
     for q in ("12²", "①②", "１１０１"):  # not decimal digits; fullwidth ones are
         reply = await api.get("/retailers", headers=agent, params={"q": q})
         assert reply.status_code == 200, (q, reply.text)
+        for route in ("/knowledge", "/products"):
+            reply = await api.get(route, headers=agent, params={"q": q})
+            assert reply.status_code == 200, (route, q, reply.text)
     by_arabic = await api.get("/retailers", headers=agent, params={"q": "١١٠١٠٠٠٠١"})
     assert [r["card_number"] for r in by_arabic.json()] == ["110100001"]
     admin = await login(api, "admin")
