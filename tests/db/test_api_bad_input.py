@@ -76,6 +76,10 @@ async def test_nul_and_lone_surrogates_are_refused_in_any_text(api):
         r'{"category": "faq", "title": "\ud83d\ude00 ok", "body": "b"}'))
     assert made.status_code == 201, made.text
     assert made.json()["title"] == "\U0001f600 ok"
+    # in the path, and in a query's name, too
+    refusal(await api.get("/agents/80%0001", headers=admin), ["path"], "rule.text_characters")
+    refusal(await api.get("/retailers?q%00=1", headers=admin), ["query", "q\x00"],
+            "rule.text_characters")
     # a form too: the login's user name
     refusal(await api.post("/auth/token", data={"username": "admin\x00", "password": "x"}),
             ["body", "username"], "rule.text_characters")
