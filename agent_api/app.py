@@ -7,8 +7,10 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 
-from agent_api.errors import domain_error_reply
+from agent_api.errors import declare_refusals, domain_error_reply, unreadable_body_reply
+from agent_api.request_guard import RequestGuard
 from agent_api.request_ids import RequestIds
 from agent_api.routes import (
     agent_accounts,
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
     app.state.login_throttle = settings.auth.login.throttle()
     app.add_exception_handler(OperationalError, busy_reply)
     app.add_exception_handler(DomainError, domain_error_reply)
+    app.add_exception_handler(HTTPException, unreadable_body_reply)
     app.add_middleware(RequestIds)
     app.include_router(metrics.router)
     for module in (health, auth, calls, call_control, voicemails, agents, queues, retailers,
@@ -78,7 +81,9 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                    branches, business_types, queue_settings, departments, consultations,
                    callbacks, pages):
         app.include_router(module.router)
+    declare_refusals(app)
     app.mount("/static", pages.static, name="static")
+    app.add_middleware(RequestGuard)
     return app
 
 

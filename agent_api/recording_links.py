@@ -21,4 +21,6 @@ def valid(settings: Settings, recording_id: int, expires: int | None, signature:
           now: float | None = None) -> bool:
     if expires is None or expires < (now or time.time()):
         return False
-    return hmac.compare_digest(signature, _signature(settings, recording_id, expires))
+    # compared as bytes: compare_digest refuses a str that is not ASCII
+    return hmac.compare_digest(signature.encode(), _signature(settings, recording_id, expires)
+                               .encode())

@@ -26,6 +26,7 @@ from models import (
     User,
     utcnow,
 )
+from models.phone import national_phone
 
 log = logging.getLogger("hotline.dialer")
 
@@ -53,13 +54,14 @@ class CallbackIntake:
                        CallbackRequest.contact_id.is_(None))
                 .order_by(CallbackRequest.id).limit(BATCH)))
             for request in pending:
-                if not request.caller_number.isdigit():
+                phone = national_phone(request.caller_number)
+                if phone is None:
                     _close(request, "wrong_number", "dialer", "no number to call back")
                     continue
                 branch = await _branch_of(s, request)
                 campaign = await standing_campaign(s, branch, CampaignPurpose.CALLBACK,
                                                    self.caller_id)
-                request.contact_id = (await _contact(s, campaign, branch, request)).id
+                request.contact_id = (await _contact(s, campaign, branch, request, phone)).id
         if pending:
             log.info("callbacks scheduled", extra={"count": len(pending)})
         return len(pending)
@@ -116,16 +118,16 @@ async def _branch_of(s: AsyncSession, request: CallbackRequest) -> Branch:
 
 
 async def _contact(s: AsyncSession, campaign: Campaign, branch: Branch,
-                   request: CallbackRequest) -> Contact:
+                   request: CallbackRequest, phone: str) -> Contact:
     """The number's contact in the callback campaign, due at the request's time: a new one, or
     the one of an earlier request, called afresh once that one was over."""
     retailer = await s.get(Retailer, request.retailer_id) if request.retailer_id else None
     fields = {"callback": request.id, "queue": request.queue,
               "requested_at": request.requested_at.isoformat(timespec="seconds")}
     due = request.requested_at + (KEPT_PLACE_LIMIT if request.keeps_place else timedelta())
-    contact = await contact_of(s, campaign, request.caller_number)
+    contact = await contact_of(s, campaign, phone)
     if contact is None:
-        contact = Contact(campaign_id=campaign.id, phone=request.caller_number,
+        contact = Contact(campaign_id=campaign.id, phone=phone,
                           name=retailer.name if retailer else "",
                           retailer_id=request.retailer_id, time_zone=branch.timezone,
                           fields=fields, status=ContactStatus.PENDING, attempts=0,

@@ -27,6 +27,7 @@ from models import (
     RetailerStatus,
     utcnow,
 )
+from models.phone import national_phone
 
 DEFAULT_ZONE = "Asia/Shanghai"
 BATCH = 500
@@ -91,8 +92,8 @@ def read_rows(name: str, file: IO[bytes], limits: Limits) -> Iterator[Row]:
 
 
 def normalise_phone(text: str) -> str | None:
-    digits = re.sub(r"[\s\-().]", "", text)
-    return digits if _PHONE.match(digits) else None
+    phone = national_phone(text)
+    return phone if phone is not None and _PHONE.match(phone) else None
 
 
 def check(row: Row) -> tuple[str, str | None] | Reason:

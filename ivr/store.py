@@ -33,6 +33,7 @@ from models.catalogue import OrderLimit
 from models.ivr import steps_of
 from models.journal import Journal
 from models.ordering_cycle import ordered_in, retailer_cycle
+from models.phone import national_phone
 from models.retailers import RetailerStatus
 from models.security import verify_pin
 
@@ -170,7 +171,7 @@ class IvrStore:
                 for lang in folder.iterdir() if lang.name in LANGUAGES}
 
     async def _recognize(self, c: AsyncConnection, caller_number: str) -> flow.Retailer | None:
-        number = "".join(ch for ch in caller_number if ch.isdigit())
+        number = national_phone(caller_number)
         if not number:
             return None
         ids = list(await c.scalars(_RETAILERS_OF_PHONE, {"number": number}))

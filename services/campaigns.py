@@ -20,6 +20,7 @@ from models import (
     DialingMode,
     RecordingPolicy,
 )
+from models.phone import Phone
 from services import audit
 from services.errors import Conflict, NotFound, Refused, Violation
 from services.principal import Principal
@@ -42,7 +43,7 @@ class CampaignIn(BaseModel):
     max_lines_per_agent: float = Field(default=3.0, ge=1, le=10)
     ring_seconds: int = Field(default=25, ge=15, le=120)
     wrap_up_seconds: int = Field(default=15, ge=0, le=600)
-    caller_id: str = Field(pattern=r"^\+?\d{3,20}$")
+    caller_id: Phone
     retries: dict[str, dict[str, int]] = Field(default=DEFAULT_RETRIES)
     detect_machines: bool = False
     recording: RecordingPolicy = RecordingPolicy.ALWAYS

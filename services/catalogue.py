@@ -1,6 +1,7 @@
 """The catalogue as operations keep it: products, whether each is on supply in a branch, and each
 retailer's lower and upper limit per product. Each change writes its audit entry in its own
 transaction; a branch's staff keep their own branch's supply and retailers only."""
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +56,7 @@ async def find_branch(session: AsyncSession, viewer: Principal, branch: str) -> 
     """A branch by its code, or by its id (all digits: an id first, as the route took before
     codes). Another branch than a branch user's own is not found."""
     found = None
-    if branch.isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", branch):  # an id that fits the column; not "²"
         found = await session.get(Branch, int(branch))
     if found is None:
         found = await session.scalar(select(Branch).where(Branch.code == branch))

@@ -22,6 +22,7 @@ from models.opinions import (
     StepTemplate,
     WorkOrder,
 )
+from models.phone import national_phone
 from services import work_orders
 from services.errors import NotFound, Refused, Violation
 from services.principal import Principal
@@ -57,7 +58,7 @@ async def record(session: AsyncSession, user: Principal, *, topic: ConsultationT
         answer=answer or None, status=status_on_record(answer, follow_up),
         source=OpinionSource.RETAILER if retailer else OpinionSource.CONSUMER,
         retailer_id=retailer_id, call_id=call_id, captured_by=user.user_id,
-        consumer_phone=number if number.isascii() and number.isdigit() else None,
+        consumer_phone=national_phone(number),
         branch_id=retailer.branch_id if retailer else user.branch_id)
     session.add(consultation)
     await session.flush()

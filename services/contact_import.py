@@ -3,6 +3,7 @@ progress bar and every rejected row written to a CSV beside the list): read as a
 the stated limits (`Settings.imports.contacts`), all its good rows added in one transaction, or
 nothing when the file as a whole is refused."""
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +48,7 @@ async def import_file(sessions, campaign: str, path: Path, rejected_path: Path |
                       limits: Limits) -> int:
     async with sessions() as s:
         match = Campaign.name == campaign
-        if campaign.isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", campaign):  # not str.isdigit: "12²" is a name
             match = or_(match, Campaign.id == int(campaign))
         found = await s.scalar(select(Campaign).where(match))
     if found is None:

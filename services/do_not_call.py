@@ -5,8 +5,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.contacts import block_number, normalise_phone
+from dialer.contacts import block_number
 from models import DoNotCall
+from models.phone import national_phone
 from services import audit
 from services.errors import NotFound, Refused, Violation
 from services.principal import Principal
@@ -14,7 +15,7 @@ from services.principal import Principal
 
 def phone_of(text: str, loc: tuple[str, ...]) -> str:
     """The number as the list keeps it, or a refusal naming where it was given."""
-    phone = normalise_phone(text)
+    phone = national_phone(text)
     if phone is None:
         raise Refused([Violation("not_a_phone", (*loc, "phone"),
                                  f"{text!r} is not a phone number", {"value": text})])

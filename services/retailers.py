@@ -6,6 +6,7 @@ Who changes what: an administrator (admin everywhere, branch_admin in its own br
 never moving a retailer out of it) every field; an agent or a supervisor, on the phone, the
 fields of DESK_FIELDS of the retailers it sees; ops only reads."""
 import asyncio
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dialer.schedule import WEEKDAYS
 from models import Branch, Retailer, RetailerPhone, RetailerStatus, Role
+from models.phone import Phone, phone_digits
 from models.security import hash_pin
 from services import audit
 from services.branches import order_day_problems
@@ -28,12 +30,11 @@ from services.principal import Principal
 
 # The rules of each field, for the API's bodies and the file import alike.
 CLASSES = ("A", "B", "C", "D", "E")
-Card = Annotated[str, Field(pattern=r"^\d{4,20}$", description="the digits on the card")]
+Card = Annotated[str, Field(pattern=r"^[0-9]{4,20}$", description="the digits on the card")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 RetailerClass = Annotated[str, Field(pattern=f"^[{''.join(CLASSES)}]$")]
-Phone = Annotated[str, Field(pattern=r"^\d{3,20}$")]
 Phones = Annotated[list[Phone], Field(max_length=10)]
-Pin = Annotated[str, Field(pattern=r"^\d{4,8}$", description="4 to 8 digits: self-service")]
+Pin = Annotated[str, Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits: self-service")]
 Address = Annotated[str, Field(max_length=300)]
 BusinessFormat = Annotated[str, Field(max_length=32, description="业态: 便利店, 超市, 烟酒店...")]
 ShopArea = Annotated[float, Field(gt=0, le=100_000, description="m²")]
@@ -146,10 +147,11 @@ async def listed(session: AsyncSession, viewer: Principal, query: RetailerQuery
     match in all."""
     where: list[Any] = []
     if query.q:
-        if query.q.isdigit():
+        digits = phone_digits(query.q)
+        if re.fullmatch(r"[0-9]+", digits):  # not str.isdigit: "²" is no digit to compare
             by_phone = select(RetailerPhone.retailer_id).where(
-                digit_prefix(RetailerPhone.number, query.q))
-            where.append(or_(digit_prefix(Retailer.card_number, query.q),
+                digit_prefix(RetailerPhone.number, digits))
+            where.append(or_(digit_prefix(Retailer.card_number, digits),
                              Retailer.id.in_(by_phone)))
         else:
             where.append(Retailer.name.contains(query.q, autoescape=True))

@@ -22,6 +22,7 @@ from models.opinions import (
     WorkOrderStatus,
     WorkOrderStep,
 )
+from models.phone import national_phone
 from services.errors import NotFound, Refused, Violation
 from services.principal import Principal
 
@@ -119,8 +120,7 @@ async def capture(session: AsyncSession, user: Principal, *, source: OpinionSour
         if not (consumer_name or "").strip():
             wrong.append(Violation("consumer_contact", ("body", "consumer_name"),
                                    "a consumer's opinion needs the consumer's name"))
-        phone = consumer_phone or ""
-        if not (phone.isascii() and phone.isdigit()):  # isdigit alone admits "²" and "٣"
+        if consumer_phone is None or national_phone(consumer_phone) != consumer_phone:
             wrong.append(Violation("consumer_phone", ("body", "consumer_phone"),
                                    "a consumer's opinion needs a phone number of digits 0-9"))
     if call_id is not None:
@@ -251,8 +251,9 @@ async def _number_to_call(session: AsyncSession, opinion: Opinion) -> str | None
     if opinion.source == OpinionSource.CONSUMER:
         return opinion.consumer_phone
     call = await session.get(Call, opinion.call_id) if opinion.call_id else None
-    if call is not None and call.caller_number.isdigit():
-        return call.caller_number
+    caller = national_phone(call.caller_number) if call is not None else None
+    if caller is not None:
+        return caller
     phones = opinion.retailer.phones if opinion.retailer else []
     return phones[0].number if phones else None
 

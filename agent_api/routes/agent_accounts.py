@@ -27,7 +27,7 @@ class SkillLevelIn(BaseModel):
 class AgentIn(BaseModel):
     number: str = Field(pattern=NUMBER)
     name: str = Field(min_length=1, max_length=100)
-    branch: str = Field(max_length=16)
+    branch: str = Field(min_length=1, max_length=16)
     pin: str = Field(pattern=PIN, description="4 to 8 digits: the phone login's PIN")
     skills: list[SkillLevelIn] = Field(default_factory=list, max_length=50)
     sip_endpoint: str | None = Field(None, pattern=ENDPOINT, description="default agent-NUMBER")
@@ -35,7 +35,7 @@ class AgentIn(BaseModel):
 
 class AgentPatch(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100)
-    branch: str | None = Field(None, max_length=16)
+    branch: str | None = Field(None, min_length=1, max_length=16)
     pin: str | None = Field(None, pattern=PIN)
     skills: list[SkillLevelIn] | None = Field(None, max_length=50)
     active: bool | None = None

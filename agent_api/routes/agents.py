@@ -11,7 +11,7 @@ from acd.figures import load_since, session_status, start_of_today
 from acd.roster import AgentInfo
 from agent_api.auth import CurrentUser, Principal, current_user
 from agent_api.deps import Session, get_engine, get_sessions
-from agent_api.errors import conflict, pbx_failed
+from agent_api.errors import PBX_AWAY, conflict, pbx_failed
 from asterisk.ami import AmiError
 from models import AgentTransition, Role
 from services import branch_scope
@@ -90,7 +90,7 @@ async def get_agent(number: str, request: Request, desk: DeskDep,
     return await _one(request, desk, branch_scope.agent(desk, user, number))
 
 
-@router.post("/{number}/login", response_model=AgentOut)
+@router.post("/{number}/login", response_model=AgentOut, responses=PBX_AWAY)
 async def login(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> AgentOut:
     """Start the shift: the engine calls the agent's phone into the agent's own bridge."""
     agent = _acting_on(desk, number, user)

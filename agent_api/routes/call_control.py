@@ -13,9 +13,11 @@ from acd.roster import AgentInfo
 from acd.sessions import CallControlRefused
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
-from agent_api.errors import pbx_failed
+from agent_api.errors import PBX_AWAY, pbx_failed
+from agent_api.fields import Id
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
+from models.phone import Phone
 from services import users
 from services.errors import Conflict, Refused, Violation
 from services.principal import Principal
@@ -42,8 +44,8 @@ class TransferIn(BaseModel):
                               description="e.g. SH-complaint, HQ-order (headquarters')")
     agent: str | None = Field(default=None, pattern=r"^[0-9]{1,16}$",
                               description="a named agent, available now, e.g. 8003")
-    number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
-                               description="an outside number, through the trunk")
+    number: Phone | None = Field(default=None,
+                                 description="an outside number, through the trunk")
 
     @model_validator(mode="after")
     def one_target(self) -> Self:
@@ -55,20 +57,20 @@ def _no_call(number: str) -> Conflict:
                                {"agent": number})])
 
 
-@router.post("/hangup", status_code=204)
+@router.post("/hangup", status_code=204, responses=PBX_AWAY)
 async def hang_up(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The caller is hung up; the agent's session stays up (wrap-up, then the next call)."""
     agent = _acting_on(desk, number, user)
     await _control(number, get_engine(request).hang_up_caller(agent, user.username))
 
 
-@router.post("/hold", status_code=204)
+@router.post("/hold", status_code=204, responses=PBX_AWAY)
 async def hold(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The caller hears music and nothing of the agent; the agent stays on the call."""
     await _hold(request, desk, user, number, resume=False)
 
 
-@router.post("/resume", status_code=204)
+@router.post("/resume", status_code=204, responses=PBX_AWAY)
 async def resume(number: str, request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """The held caller back with the agent."""
     await _hold(request, desk, user, number, resume=True)
@@ -95,7 +97,7 @@ class DigitsIn(BaseModel):
     digits: str = Field(pattern=r"^[0-9*#]{1,32}$", description="e.g. 1 or 2#")
 
 
-@router.post("/mute", status_code=204)
+@router.post("/mute", status_code=204, responses=PBX_AWAY)
 async def mute(number: str, body: MuteIn, request: Request, desk: DeskDep,
                user: CurrentUser) -> None:
     """The agent's microphone off (the caller hears nothing of the agent) or on again."""
@@ -103,7 +105,7 @@ async def mute(number: str, body: MuteIn, request: Request, desk: DeskDep,
     await _control(number, get_engine(request).mute(agent, body.muted, user.username))
 
 
-@router.post("/digits", status_code=204)
+@router.post("/digits", status_code=204, responses=PBX_AWAY)
 async def send_digits(number: str, body: DigitsIn, request: Request, desk: DeskDep,
                       user: CurrentUser) -> None:
     """DTMF digits to the far end (an outside IVR the agent is navigating)."""
@@ -130,7 +132,7 @@ async def _control(number: str, action: Awaitable[None]) -> None:
         raise pbx_failed(exc) from None
 
 
-@router.post("/transfer", status_code=204)
+@router.post("/transfer", status_code=204, responses=PBX_AWAY)
 async def transfer(number: str, body: TransferIn, request: Request, desk: DeskDep,
                    user: CurrentUser) -> None:
     """Blind transfer, this agent wrapping up: to a queue (another branch's, headquarters'),
@@ -159,8 +161,8 @@ class ConsultIn(BaseModel):
                                    description="the user name of a supervisor with a phone")
     agent: str | None = Field(default=None, pattern=r"^[0-9]{1,16}$",
                               description="another agent, available now, e.g. 8002")
-    number: str | None = Field(default=None, pattern=r"^[0-9]{3,20}$",
-                               description="an outside number, through the trunk")
+    number: Phone | None = Field(default=None,
+                                 description="an outside number, through the trunk")
 
     @model_validator(mode="after")
     def one_target(self) -> Self:
@@ -170,7 +172,7 @@ class ConsultIn(BaseModel):
 class PhoneOut(BaseModel):
     username: str
     role: str
-    branch_id: int | None
+    branch_id: Id | None
 
 
 @router.get("/consult/phones", response_model=list[PhoneOut])
@@ -182,7 +184,7 @@ async def phones_to_consult(number: str, desk: DeskDep, session: Session,
             for u in await users.phones_to_consult(session, user)]
 
 
-@router.post("/consult", status_code=204)
+@router.post("/consult", status_code=204, responses=PBX_AWAY)
 async def consult(number: str, body: ConsultIn, request: Request, desk: DeskDep,
                   session: Session, user: CurrentUser) -> None:
     """The caller on hold with music, and a supervisor's phone, another agent (available now,
@@ -200,7 +202,7 @@ async def consult(number: str, body: ConsultIn, request: Request, desk: DeskDep,
     await _consult_step(request, number, agent, user, "start", phone=phone, to_agent=body.agent)
 
 
-@router.post("/consult/{step}", status_code=204)
+@router.post("/consult/{step}", status_code=204, responses=PBX_AWAY)
 async def consult_step(number: str, step: Literal["three-way", "complete", "return"],
                        request: Request, desk: DeskDep, user: CurrentUser) -> None:
     """`three-way`: the caller, the agent and the person consulted together; `complete`: the

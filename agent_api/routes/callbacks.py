@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session, get_engine
 from agent_api.errors import conflict
+from agent_api.fields import Id, Moment
 from dialer.runner import DialRefused
 from models import Role
 from models.acd import CallbackStatus
@@ -25,7 +26,7 @@ class CallbackOut(BaseModel):
     id: int
     linkedid: str
     caller_number: str
-    retailer_id: int | None
+    retailer_id: Id | None
     retailer_name: str | None
     card_number: str | None
     queue: str
@@ -37,13 +38,13 @@ class CallbackOut(BaseModel):
     outcome: str | None
     note: str | None
     kind: Literal["queue", "feedback"]
-    agent_id: int | None  # a feedback call's: the agent who took the opinion
+    agent_id: Id | None  # a feedback call's: the agent who took the opinion
     attempts: int  # calls the dialer placed so far
     next_call_at: datetime | None  # when the dialer calls next, while pending
 
 
 class CallOut(BaseModel):
-    attempt_id: int
+    attempt_id: Id
 
 
 class MarkHandled(BaseModel):
@@ -69,7 +70,7 @@ def _out(listed: service.Listed) -> CallbackOut:
 @router.get("", response_model=list[CallbackOut])
 async def list_callbacks(
     session: Session, user: CurrentUser, status: CallbackStatus | None = None,
-    since: AwareDatetime | None = None, until: AwareDatetime | None = None,
+    since: Moment | None = None, until: Moment | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[CallbackOut]:
     """Pending requests first, the newest last; `status=pending` is the call-back list."""
@@ -79,7 +80,7 @@ async def list_callbacks(
 
 
 @router.post("/{callback_id}/handled", response_model=CallbackOut)
-async def mark_handled(callback_id: int, body: MarkHandled, session: Session,
+async def mark_handled(callback_id: Id, body: MarkHandled, session: Session,
                        user: CurrentUser) -> CallbackOut:
     """Closes the request with its outcome; who closed it is the signed-in user."""
     done = await service.mark_handled(session, user, callback_id, outcome=body.outcome,
@@ -89,7 +90,7 @@ async def mark_handled(callback_id: int, body: MarkHandled, session: Session,
 
 
 @router.post("/{callback_id}/call", response_model=CallOut)
-async def call_now(callback_id: int, session: Session, user: CurrentUser,
+async def call_now(callback_id: Id, session: Session, user: CurrentUser,
                    request: Request) -> CallOut:
     """The signed-in agent calls the customer back now: held for the call while it rings, and
     connected with the screen-pop when answered; the do-not-call list and the contact policy

@@ -6,6 +6,7 @@ from sqlalchemy import desc, or_, select
 
 from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import Session
+from agent_api.fields import Id
 from models import Call, CallDisposition, Disposition, IvrStep, Role, User, utcnow
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[Depends(current_user)])
@@ -19,11 +20,11 @@ class CallOut(BaseModel):
     caller_number: str
     dialed_number: str
     card_number: str | None
-    retailer_id: int | None
+    retailer_id: Id | None
     business_type: str | None
-    branch_id: int | None
+    branch_id: Id | None
     queue: str | None
-    agent_id: int | None
+    agent_id: Id | None
     offered_at: datetime
     answered_at: datetime | None
     connected_at: datetime | None
@@ -59,7 +60,7 @@ class DispositionOut(BaseModel):
 
 @router.get("", response_model=list[CallOut])
 async def list_calls(session: Session, user: CurrentUser,
-                     retailer_id: int | None = None, agent_id: int | None = None,
+                     retailer_id: Id | None = None, agent_id: Id | None = None,
                      linkedid: str | None = Query(None, max_length=64,
                                                   description="the PBX's id of the call, as "
                                                               "live events give it"),
@@ -78,7 +79,7 @@ async def list_calls(session: Session, user: CurrentUser,
     return list(await session.scalars(query))
 
 
-async def _call(session: Session, user: CurrentUser, call_id: int) -> Call:
+async def _call(session: Session, user: CurrentUser, call_id: Id) -> Call:
     call = await session.get(Call, call_id)
     if call is None or not user.may_see_branch(call.branch_id):
         raise HTTPException(404, f"call {call_id} not found")
@@ -86,12 +87,12 @@ async def _call(session: Session, user: CurrentUser, call_id: int) -> Call:
 
 
 @router.get("/{call_id}", response_model=CallOut)
-async def get_call(call_id: int, session: Session, user: CurrentUser) -> Call:
+async def get_call(call_id: Id, session: Session, user: CurrentUser) -> Call:
     return await _call(session, user, call_id)
 
 
 @router.get("/{call_id}/ivr-path", response_model=list[IvrStepOut])
-async def ivr_path(call_id: int, session: Session, user: CurrentUser) -> list[IvrStep]:
+async def ivr_path(call_id: Id, session: Session, user: CurrentUser) -> list[IvrStep]:
     """Each step of the caller's way through the IVR: the keys, the result, how long it took."""
     call = await _call(session, user, call_id)
     linkedid = call.linkedid.split("~")[0]  # a key retired after the PBX reused it
@@ -102,7 +103,7 @@ async def ivr_path(call_id: int, session: Session, user: CurrentUser) -> list[Iv
 
 
 @router.post("/{call_id}/dispositions", response_model=DispositionOut, status_code=201)
-async def add_disposition(call_id: int, body: DispositionIn, session: Session,
+async def add_disposition(call_id: Id, body: DispositionIn, session: Session,
                           user: CurrentUser) -> DispositionOut:
     """The agent who took the call says how it ended, with a note; a supervisor may correct it
     (a new row: what was said before stays)."""
@@ -120,7 +121,7 @@ async def add_disposition(call_id: int, body: DispositionIn, session: Session,
 
 
 @router.get("/{call_id}/dispositions", response_model=list[DispositionOut])
-async def dispositions(call_id: int, session: Session, user: CurrentUser
+async def dispositions(call_id: Id, session: Session, user: CurrentUser
                        ) -> list[DispositionOut]:
     """Oldest first: the last one is in force."""
     await _call(session, user, call_id)

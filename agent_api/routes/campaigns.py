@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from agent_api.auth import require
 from agent_api.deps import Session, get_engine, get_sessions
+from agent_api.fields import Id, Offset
 from dialer.contacts import add_segment
 from dialer.figures import AttemptCounts, attempt_counts
 from models import (
@@ -92,7 +93,7 @@ class SegmentIn(BaseModel):
     not_ordered_for_days: int | None = Field(default=None, ge=1, le=3650)
 
 
-async def _progress(session, campaign_id: int) -> Progress:
+async def _progress(session, campaign_id: Id) -> Progress:
     by_status = dict((await session.execute(
         select(Contact.status, func.count()).where(Contact.campaign_id == campaign_id)
         .group_by(Contact.status))).all())
@@ -127,13 +128,13 @@ async def create(body: CampaignIn, session: Session, user: Keeper) -> CampaignOu
 
 
 @router.get("/{campaign_id}", response_model=CampaignOut)
-async def get_one(campaign_id: int, session: Session, request: Request) -> CampaignOut:
+async def get_one(campaign_id: Id, session: Session, request: Request) -> CampaignOut:
     return await _out(session, await campaigns.get(session, campaign_id),
                       get_engine(request).dialer)
 
 
 @router.patch("/{campaign_id}", response_model=CampaignOut)
-async def change(campaign_id: int, body: CampaignPatch, session: Session,
+async def change(campaign_id: Id, body: CampaignPatch, session: Session,
                  user: Keeper) -> CampaignOut:
     """Any setting, at any time; a running campaign dials by the new settings from its next
     decision."""
@@ -148,7 +149,7 @@ async def change(campaign_id: int, body: CampaignPatch, session: Session,
 
 
 @router.post("/{campaign_id}/contacts", response_model=ImportOut)
-async def upload_contacts(campaign_id: int, file: UploadFile, session: Session, request: Request,
+async def upload_contacts(campaign_id: Id, file: UploadFile, session: Session, request: Request,
                           sessions=Depends(get_sessions)) -> ImportOut:
     """A CSV or XLSX list; every row not added is in `rejected` with its line and reason, the
     others all added. A file beyond a limit (`HOTLINE_IMPORTS__CONTACTS__*`) or unreadable adds
@@ -162,7 +163,7 @@ async def upload_contacts(campaign_id: int, file: UploadFile, session: Session, 
 
 
 @router.post("/{campaign_id}/contacts/segment", response_model=ImportOut)
-async def segment_contacts(campaign_id: int, body: SegmentIn, session: Session,
+async def segment_contacts(campaign_id: Id, body: SegmentIn, session: Session,
                            sessions=Depends(get_sessions)) -> ImportOut:
     """The retailers of some branches and classes, by ordering history, each at its first
     phone."""
@@ -176,7 +177,7 @@ class ContactOut(BaseModel):
     id: int
     phone: str
     name: str
-    retailer_id: int | None
+    retailer_id: Id | None
     time_zone: str
     fields: dict[str, Any]
     status: ContactStatus
@@ -186,10 +187,10 @@ class ContactOut(BaseModel):
 
 
 @router.get("/{campaign_id}/contacts", response_model=list[ContactOut])
-async def list_contacts(campaign_id: int, session: Session,
+async def list_contacts(campaign_id: Id, session: Session,
                         status: ContactStatus | None = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                        after_id: int = 0) -> list[ContactOut]:
+                        after_id: Offset = 0) -> list[ContactOut]:
     await campaigns.get(session, campaign_id)
     query = (select(Contact).where(Contact.campaign_id == campaign_id, Contact.id > after_id)
              .order_by(Contact.id).limit(limit))
@@ -200,7 +201,7 @@ async def list_contacts(campaign_id: int, session: Session,
 
 
 @router.post("/{campaign_id}/{command}", response_model=CampaignOut)
-async def command(campaign_id: int, command: str, session: Session, user: Keeper) -> CampaignOut:
+async def command(campaign_id: Id, command: str, session: Session, user: Keeper) -> CampaignOut:
     """start, pause, resume or stop: 409 when the campaign's state does not allow it. (Declared
     last: its path would take /contacts.)"""
     return await _out(session, await campaigns.command(session, user, campaign_id, command))

@@ -5,10 +5,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import Session
+from agent_api.fields import Id, Moment, Offset
 from agent_api.routes.departments import FromTemplateIn
 from agent_api.routes.opinions import (
     Actor,
@@ -38,8 +39,8 @@ class ConsultationIn(BaseModel):
     subject: OpinionSubject = Field(OpinionSubject.COMMERCE,
                                     description="commerce or logistics, as an opinion's: "
                                                 "chooses the step template")
-    retailer_id: int | None = Field(None, description="the retailer who asked, if known")
-    call_id: int | None = Field(None, description="the call it was asked on")
+    retailer_id: Id | None = Field(None, description="the retailer who asked, if known")
+    call_id: Id | None = Field(None, description="the call it was asked on")
 
 
 class ConsultationOut(BaseModel):
@@ -49,11 +50,11 @@ class ConsultationOut(BaseModel):
     question: str
     answer: str | None
     status: OpinionStatus
-    retailer_id: int | None
+    retailer_id: Id | None
     retailer_name: str | None
-    call_id: int | None
+    call_id: Id | None
     recorded_by: str
-    branch_id: int | None
+    branch_id: Id | None
     outcome: str | None  # the answer found by the work orders (POST /opinions/{id}/resolve)
     created_at: datetime
     work_orders: list[WorkOrderOut]
@@ -83,13 +84,13 @@ async def record(body: ConsultationIn, session: Session, user: Actor) -> Consult
 @router.get("/consultations", response_model=list[ConsultationOut])
 async def list_consultations(
     session: Session, user: CurrentUser, response: Response,
-    since: Annotated[AwareDatetime | None, Query(description="recorded at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="recorded before")] = None,
+    since: Annotated[Moment | None, Query(description="recorded at or after")] = None,
+    until: Annotated[Moment | None, Query(description="recorded before")] = None,
     topic: ConsultationTopic | None = None,
     branch: Annotated[str | None, Query(max_length=16, description="a branch's code")] = None,
-    status: OpinionStatus | None = None, retailer_id: int | None = None,
+    status: OpinionStatus | None = None, retailer_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ConsultationOut]:
     """A page of consultations, newest first; the `X-Total-Count` header says how many match
     in all. A user of a branch sees that branch's."""
@@ -100,14 +101,14 @@ async def list_consultations(
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationOut)
-async def get_consultation(consultation_id: int, session: Session, user: CurrentUser
+async def get_consultation(consultation_id: Id, session: Session, user: CurrentUser
                            ) -> ConsultationOut:
     return _out(await service.visible(session, user, consultation_id))
 
 
 @router.post("/consultations/{consultation_id}/work-orders", response_model=WorkOrderOut,
              status_code=201)
-async def raise_work_order(consultation_id: int, body: WorkOrderIn, session: Session,
+async def raise_work_order(consultation_id: Id, body: WorkOrderIn, session: Session,
                            user: Actor) -> WorkOrderOut:
     """Dispatch an open consultation to a department in ordered steps, as an opinion's; it is
     then in progress, and resolved by POST /opinions/{id}/resolve with the answer found."""
@@ -121,7 +122,7 @@ async def raise_work_order(consultation_id: int, body: WorkOrderIn, session: Ses
 
 @router.post("/consultations/{consultation_id}/work-orders/from-template",
              response_model=WorkOrderOut, status_code=201)
-async def raise_from_template(consultation_id: int, session: Session, user: Actor,
+async def raise_from_template(consultation_id: Id, session: Session, user: Actor,
                               body: Annotated[FromTemplateIn | None, Body()] = None
                               ) -> WorkOrderOut:
     """Dispatch in the steps of the consultations' template for its subject
@@ -134,7 +135,7 @@ async def raise_from_template(consultation_id: int, session: Session, user: Acto
     return await _reloaded_work_order(session, user, work_order.id, now)
 
 
-async def _reloaded(session: Session, user: Principal, consultation_id: int
+async def _reloaded(session: Session, user: Principal, consultation_id: Id
                     ) -> ConsultationOut:
     session.expire_all()  # relationships as committed, not as built in this request
     return _out(await service.visible(session, user, consultation_id))

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from agent_api.auth import current_user, require
 from agent_api.deps import Session
+from agent_api.fields import Id
 from agent_api.routes.opinions import Actor, DepartmentOut, WorkOrderOut, _reloaded_work_order
 from models import Role, utcnow
 from models.opinions import Department, OpinionKind, OpinionSubject, StepTemplate
@@ -117,7 +118,7 @@ async def delete_template(kind: OpinionKind, subject: OpinionSubject, session: S
 
 @router.post("/opinions/{opinion_id}/work-orders/from-template", response_model=WorkOrderOut,
              status_code=201)
-async def raise_from_template(opinion_id: int, session: Session, user: Actor,
+async def raise_from_template(opinion_id: Id, session: Session, user: Actor,
                               body: Annotated[FromTemplateIn | None, Body()] = None
                               ) -> WorkOrderOut:
     """Dispatch the opinion in the steps of its kind and subject's template, each due its

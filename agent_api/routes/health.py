@@ -33,7 +33,8 @@ class Ready(BaseModel):
     failing: dict[str, str]  # part (database, ami, agi, shutting_down) -> why
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, responses={503: {
+    "model": Health, "description": "degraded: the PBX or the database is not reachable"}})
 async def health(
     response: Response,
     engine: Annotated[Engine, Depends(get_engine)],

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from agent_api.fields import Id
 from models.knowledge import CATEGORY_NAMES, KnowledgeArticle, KnowledgeCategory
 from services import knowledge
 
@@ -88,7 +89,7 @@ async def find(session: Session, user: CurrentUser,
 
 
 @router.get("/{article_id}", response_model=ArticleOut)
-async def get_one(article_id: int, session: Session, user: CurrentUser) -> ArticleOut:
+async def get_one(article_id: Id, session: Session, user: CurrentUser) -> ArticleOut:
     return _out(await knowledge.get(session, user, article_id))
 
 
@@ -98,7 +99,7 @@ async def add(body: ArticleIn, session: Session, user: Editor) -> ArticleOut:
 
 
 @router.patch("/{article_id}", response_model=ArticleOut)
-async def change(article_id: int, body: ArticlePatch, session: Session,
+async def change(article_id: Id, body: ArticlePatch, session: Session,
                  user: Editor) -> ArticleOut:
     """`active: true` puts a withdrawn article back."""
     fields = knowledge.ArticleFields(**body.model_dump(exclude_none=True, exclude={"version"}))
@@ -106,6 +107,6 @@ async def change(article_id: int, body: ArticlePatch, session: Session,
 
 
 @router.delete("/{article_id}", status_code=204)
-async def withdraw(article_id: int, session: Session, user: Editor) -> None:
+async def withdraw(article_id: Id, session: Session, user: Editor) -> None:
     """Taken out of the search (kept, and can be put back with PATCH active)."""
     await knowledge.withdraw(session, user, article_id)

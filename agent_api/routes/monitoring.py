@@ -10,7 +10,7 @@ from acd.desk import Desk
 from acd.monitoring import Monitoring, MonitorRefused, Monitors
 from agent_api.auth import Principal, require
 from agent_api.deps import Session, get_engine
-from agent_api.errors import conflict, pbx_failed
+from agent_api.errors import PBX_AWAY, UNKNOWN, conflict, pbx_failed
 from agent_api.routes.agents import DeskDep
 from asterisk.ami import AmiError
 from models import Role, User
@@ -67,7 +67,7 @@ async def list_monitoring(monitors: MonitorsDep, desk: DeskDep, user: Supervisor
     return [_out(desk, m) for m in branch_scope.monitorings(monitors, desk, user)]
 
 
-@router.post("", response_model=MonitorOut)
+@router.post("", response_model=MonitorOut, responses=PBX_AWAY | UNKNOWN)
 async def start_monitoring(body: MonitorIn, session: Session, monitors: MonitorsDep,
                            desk: DeskDep, user: Supervisor) -> MonitorOut:
     """Rings the supervisor's phone; once answered, it is on the agent's call in `mode`. An
@@ -91,7 +91,7 @@ async def start_monitoring(body: MonitorIn, session: Session, monitors: Monitors
     return _out(desk, m)
 
 
-@router.put("/{monitor_id}", response_model=MonitorOut)
+@router.put("/{monitor_id}", response_model=MonitorOut, responses=PBX_AWAY)
 async def change_mode(monitor_id: str, body: ModeIn, monitors: MonitorsDep, desk: DeskDep,
                       user: Supervisor) -> MonitorOut:
     m = _own(monitors, desk, monitor_id, user)

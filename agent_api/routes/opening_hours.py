@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session, get_engine
+from agent_api.errors import UNKNOWN
+from agent_api.fields import Id
 from models import Holiday, Role
 from services import opening_hours
 from services.principal import Principal
@@ -40,7 +42,7 @@ class HolidayOut(BaseModel):
     id: int
     day: date
     name: str
-    branch_id: int | None
+    branch_id: Id | None
 
 
 def _week_out(code: str, week: opening_hours.Week) -> WeekOut:
@@ -61,13 +63,13 @@ async def set_hours(code: str, body: WeekIn, session: Session, admin: Administra
     return _week_out(code, week)
 
 
-@router.get("/holidays", response_model=list[HolidayOut])
+@router.get("/holidays", response_model=list[HolidayOut], responses=UNKNOWN)
 async def list_holidays(session: Session, user: CurrentUser,
                         branch: str | None = None) -> list[HolidayOut]:
     return [_holiday_out(h) for h in await opening_hours.holidays(session, user, branch)]
 
 
-@router.post("/holidays", response_model=HolidayOut, status_code=201)
+@router.post("/holidays", response_model=HolidayOut, status_code=201, responses=UNKNOWN)
 async def add_holiday(body: HolidayIn, session: Session, admin: Administrator,
                       request: Request) -> HolidayOut:
     holiday = await opening_hours.add_holiday(session, admin, body.day, body.name, body.branch)
@@ -76,7 +78,7 @@ async def add_holiday(body: HolidayIn, session: Session, admin: Administrator,
 
 
 @router.delete("/holidays/{holiday_id}", status_code=204)
-async def remove_holiday(holiday_id: int, session: Session, admin: Administrator,
+async def remove_holiday(holiday_id: Id, session: Session, admin: Administrator,
                          request: Request) -> None:
     await opening_hours.remove_holiday(session, admin, holiday_id)
     get_engine(request).ivr.store.forget()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from agent_api.fields import Id
 from models import Role, utcnow
 from models.opinions import (
     Department,
@@ -21,6 +22,7 @@ from models.opinions import (
     WorkOrder,
     WorkOrderStatus,
 )
+from models.phone import Phone
 from services import work_orders as service
 
 router = APIRouter(tags=["opinions"], dependencies=[Depends(current_user)])
@@ -32,12 +34,12 @@ class OpinionIn(BaseModel):
     kind: Literal[OpinionKind.COMPLAINT, OpinionKind.SUGGESTION, OpinionKind.PRAISE]
     subject: OpinionSubject
     source: OpinionSource
-    retailer_id: int | None = Field(None, description="required from a retailer; for a "
+    retailer_id: Id | None = Field(None, description="required from a retailer; for a "
                                                       "consumer, the retailer it is about")
     consumer_name: str | None = Field(None, max_length=100, description="required from a consumer")
-    consumer_phone: str | None = Field(None, max_length=32, description="required from a consumer")
+    consumer_phone: Phone | None = Field(None, description="required from a consumer")
     text: Text
-    call_id: int | None = Field(None, description="the call it was taken on")
+    call_id: Id | None = Field(None, description="the call it was taken on")
 
 
 class StepIn(BaseModel):
@@ -77,7 +79,7 @@ class StepOut(BaseModel):
 
 class WorkOrderOut(BaseModel):
     id: int
-    opinion_id: int
+    opinion_id: Id
     department: str
     department_name: str
     status: WorkOrderStatus
@@ -92,14 +94,14 @@ class OpinionOut(BaseModel):
     subject: OpinionSubject
     source: OpinionSource
     status: OpinionStatus
-    retailer_id: int | None
+    retailer_id: Id | None
     retailer_name: str | None
     consumer_name: str | None
     consumer_phone: str | None
     text: str
-    call_id: int | None
+    call_id: Id | None
     captured_by: str
-    branch_id: int | None
+    branch_id: Id | None
     outcome: str | None
     feedback_call_at: datetime | None
     created_at: datetime
@@ -108,18 +110,18 @@ class OpinionOut(BaseModel):
 
 
 class TaskOut(BaseModel):
-    work_order_id: int
+    work_order_id: Id
     step_no: int
     department: str
     department_name: str
     description: str
     due_at: datetime
     overdue: bool
-    opinion_id: int
+    opinion_id: Id
     opinion_kind: OpinionKind
     opinion_subject: OpinionSubject
     opinion_excerpt: str
-    retailer_id: int | None
+    retailer_id: Id | None
     retailer_name: str | None
     consumer_name: str | None
 
@@ -153,12 +155,12 @@ def _opinion(o: Opinion) -> OpinionOut:
         updated_at=o.updated_at, work_orders=[_work_order(w, now) for w in o.work_orders])
 
 
-async def _reloaded(session: Session, user: Principal, opinion_id: int) -> OpinionOut:
+async def _reloaded(session: Session, user: Principal, opinion_id: Id) -> OpinionOut:
     session.expire_all()  # relationships as committed, not as built in this request
     return _opinion(await service.visible_opinion(session, user, opinion_id))
 
 
-async def _reloaded_work_order(session: Session, user: Principal, work_order_id: int,
+async def _reloaded_work_order(session: Session, user: Principal, work_order_id: Id,
                                now: datetime) -> WorkOrderOut:
     session.expire_all()
     return _work_order(await service.visible_work_order(session, user, work_order_id), now)
@@ -174,7 +176,7 @@ async def capture(body: OpinionIn, session: Session, user: Actor) -> OpinionOut:
 
 
 @router.get("/opinions", response_model=list[OpinionOut])
-async def list_opinions(session: Session, user: CurrentUser, retailer_id: int | None = None,
+async def list_opinions(session: Session, user: CurrentUser, retailer_id: Id | None = None,
                         status: OpinionStatus | None = None, kind: OpinionKind | None = None,
                         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[OpinionOut]:
     """Newest first; an agent of a branch sees that branch's opinions."""
@@ -187,12 +189,12 @@ async def list_opinions(session: Session, user: CurrentUser, retailer_id: int | 
 
 
 @router.get("/opinions/{opinion_id}", response_model=OpinionOut)
-async def get_opinion(opinion_id: int, session: Session, user: CurrentUser) -> OpinionOut:
+async def get_opinion(opinion_id: Id, session: Session, user: CurrentUser) -> OpinionOut:
     return _opinion(await service.visible_opinion(session, user, opinion_id))
 
 
 @router.post("/opinions/{opinion_id}/work-orders", response_model=WorkOrderOut, status_code=201)
-async def raise_work_order(opinion_id: int, body: WorkOrderIn, session: Session,
+async def raise_work_order(opinion_id: Id, body: WorkOrderIn, session: Session,
                            user: Actor) -> WorkOrderOut:
     """Dispatch the opinion to a department in ordered steps, each with its deadline (due_at,
     or due_in_hours from now); the opinion is then in progress."""
@@ -206,7 +208,7 @@ async def raise_work_order(opinion_id: int, body: WorkOrderIn, session: Session,
 
 @router.post("/work-orders/{work_order_id}/steps/{step_no}/complete",
              response_model=WorkOrderOut)
-async def complete_step(work_order_id: int, step_no: int, body: OutcomeIn, session: Session,
+async def complete_step(work_order_id: Id, step_no: Id, body: OutcomeIn, session: Session,
                         user: Actor) -> WorkOrderOut:
     """Steps are done in order, each once; when the last is done the work order is done and the
     opinion may be resolved."""
@@ -218,7 +220,7 @@ async def complete_step(work_order_id: int, step_no: int, body: OutcomeIn, sessi
 
 
 @router.post("/opinions/{opinion_id}/resolve", response_model=OpinionOut)
-async def resolve(opinion_id: int, body: ResolveIn, session: Session, user: Actor
+async def resolve(opinion_id: Id, body: ResolveIn, session: Session, user: Actor
                   ) -> OpinionOut:
     """Record the outcome once no step is open; `feedback_call_at` schedules the call that tells
     the customer (a pending callback request for the dialer)."""

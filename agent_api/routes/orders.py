@@ -13,6 +13,8 @@ from sqlalchemy import or_, select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from agent_api.errors import UNKNOWN
+from agent_api.fields import Id
 from dialer.schedule import WEEKDAYS
 from models import Call, Order, OrderStatus, Retailer, Role, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
@@ -57,20 +59,20 @@ class SupplyIn(BaseModel):
 
 
 class SupplyOut(SupplyIn):
-    product_id: int
+    product_id: Id
     branch: str  # its code
-    branch_id: int
+    branch_id: Id
 
 
 class LimitIn(BaseModel):
-    retailer_id: int
-    product_id: int
+    retailer_id: Id
+    product_id: Id
     min_quantity: int = Field(ge=0, le=100_000)
     max_quantity: int = Field(ge=1, le=100_000)
 
 
 class LimitOut(BaseModel):
-    product_id: int
+    product_id: Id
     product: str
     min_quantity: int
     max_quantity: int
@@ -86,7 +88,7 @@ class CycleOut(BaseModel):
 
 
 class ProductAllowanceOut(BaseModel):
-    product_id: int
+    product_id: Id
     product: str
     unit: str
     on_supply: bool = Field(description="in the retailer's branch")
@@ -99,19 +101,19 @@ class ProductAllowanceOut(BaseModel):
 
 
 class AllowanceOut(BaseModel):
-    retailer_id: int
+    retailer_id: Id
     cycle: CycleOut
     products: list[ProductAllowanceOut]
 
 
 class LineIn(BaseModel):
-    product_id: int
+    product_id: Id
     quantity: int = Field(gt=0, le=100_000)
 
 
 class OrderIn(BaseModel):
-    retailer_id: int
-    call_id: int | None = Field(default=None, description="the call it was taken on (calls.id)")
+    retailer_id: Id
+    call_id: Id | None = Field(default=None, description="the call it was taken on (calls.id)")
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     note: str | None = Field(default=None, max_length=500)
 
@@ -120,7 +122,7 @@ class StatusIn(BaseModel):
     status: OrderStatus
 
 
-async def _retailer(session: Session, user: Principal, retailer_id: int,
+async def _retailer(session: Session, user: Principal, retailer_id: Id,
                     loc: tuple[str, ...] | None = None) -> Retailer:
     """A retailer the user may act for: unknown or another branch's is a 404 (or, inside a
     body, a 422 naming the field), so nobody learns what other branches hold."""
@@ -137,7 +139,7 @@ async def _retailer(session: Session, user: Principal, retailer_id: int,
 
 @router.get("/products", response_model=list[ProductOut])
 async def products(session: Session, user: CurrentUser,
-                   branch_id: int | None = None,
+                   branch_id: Id | None = None,
                    q: Annotated[str | None, Query(max_length=100)] = None,
                    include_inactive: bool = False) -> list[ProductOut]:
     """With the supply status in a branch (an agent's own by default)."""
@@ -163,7 +165,7 @@ async def add_product(body: ProductIn, session: Session, user: CatalogueKeeper) 
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut)
-async def change_product(product_id: int, body: ProductPatch, session: Session,
+async def change_product(product_id: Id, body: ProductPatch, session: Session,
                          user: CatalogueKeeper) -> ProductOut:
     p = await catalogue.change_product(session, user, product_id,
                                        body.model_dump(exclude_none=True))
@@ -172,7 +174,7 @@ async def change_product(product_id: int, body: ProductPatch, session: Session,
 
 
 @router.put("/products/{product_id}/supply/{branch}", response_model=SupplyOut)
-async def set_supply(product_id: int, branch: Annotated[str, Path(
+async def set_supply(product_id: Id, branch: Annotated[str, Path(
                          max_length=16, description="the branch's code (or its id)")],
                      body: SupplyIn, session: Session, user: CatalogueKeeper) -> SupplyOut:
     p, b = await catalogue.set_supply(session, user, product_id, branch, body.on_supply)
@@ -182,8 +184,8 @@ async def set_supply(product_id: int, branch: Annotated[str, Path(
 
 # -- limits -------------------------------------------------------------------------------------
 
-@router.get("/orders/limits", response_model=list[LimitOut])
-async def limits(retailer_id: int, session: Session, user: CurrentUser) -> list[LimitOut]:
+@router.get("/orders/limits", response_model=list[LimitOut], responses=UNKNOWN)
+async def limits(retailer_id: Id, session: Session, user: CurrentUser) -> list[LimitOut]:
     await _retailer(session, user, retailer_id)
     rows = await session.execute(select(OrderLimit, Product.name)
                                  .join(Product, Product.id == OrderLimit.product_id)
@@ -201,8 +203,8 @@ async def set_limit(body: LimitIn, session: Session, user: CatalogueKeeper) -> L
     return body
 
 
-@router.get("/orders/allowance", response_model=AllowanceOut)
-async def allowance(retailer_id: int, session: Session, user: CurrentUser) -> AllowanceOut:
+@router.get("/orders/allowance", response_model=AllowanceOut, responses=UNKNOWN)
+async def allowance(retailer_id: Id, session: Session, user: CurrentUser) -> AllowanceOut:
     """The retailer's current ordering cycle and, per product, what it ordered in it, what it may
     still order and whether the product is on supply in its branch: what the order form shows."""
     r = await _retailer(session, user, retailer_id)
@@ -239,7 +241,7 @@ async def capture(body: OrderIn, session: Session,
     return order_out(await _order(session, user, order.id))
 
 
-async def _order(session: Session, user: Principal, order_id: int) -> Order:
+async def _order(session: Session, user: Principal, order_id: Id) -> Order:
     row = (await session.execute(select(Order, Retailer.branch_id)
                                  .join(Retailer, Retailer.id == Order.retailer_id)
                                  .where(Order.id == order_id)
@@ -250,7 +252,7 @@ async def _order(session: Session, user: Principal, order_id: int) -> Order:
 
 
 @router.get("/orders", response_model=list[OrderOut])
-async def list_orders(session: Session, user: CurrentUser, retailer_id: int | None = None,
+async def list_orders(session: Session, user: CurrentUser, retailer_id: Id | None = None,
                       status: OrderStatus | None = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[OrderOut]:
     """Newest first; an agent sees its branch's."""
@@ -266,12 +268,12 @@ async def list_orders(session: Session, user: CurrentUser, retailer_id: int | No
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-async def get_order(order_id: int, session: Session, user: CurrentUser) -> OrderOut:
+async def get_order(order_id: Id, session: Session, user: CurrentUser) -> OrderOut:
     return order_out(await _order(session, user, order_id))
 
 
 @router.post("/orders/{order_id}/status", response_model=OrderOut)
-async def change_status(order_id: int, body: StatusIn, session: Session,
+async def change_status(order_id: Id, body: StatusIn, session: Session,
                         user: Annotated[Principal, Depends(require(
                             Role.AGENT, Role.SUPERVISOR, Role.OPS, Role.ADMIN))]) -> OrderOut:
     order = await _order(session, user, order_id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from agent_api.auth import CurrentUser
 from agent_api.deps import Session, get_engine
 from agent_api.errors import conflict
+from agent_api.fields import Id, Time
 from dialer.contacts import block_number
 from dialer.runner import DialRefused
 from models import (
@@ -24,6 +25,7 @@ from models import (
     Role,
     utcnow,
 )
+from models.phone import Phone
 from services import retailers
 from services.errors import NotAllowed, NotFound, Refused, Violation
 
@@ -34,20 +36,20 @@ CALLBACK_HORIZON = timedelta(days=60)
 class ResultIn(BaseModel):
     disposition: Disposition
     note: str | None = Field(default=None, max_length=4000)
-    callback_at: datetime | None = Field(
+    callback_at: Time | None = Field(
         default=None, description="call the contact again then, to this agent (with a zone)")
     do_not_call: bool = Field(default=False, description="the customer asked not to be called")
 
 
 class ResultOut(BaseModel):
-    attempt_id: int
+    attempt_id: Id
     disposition: Disposition
     contact_status: ContactStatus
     callback_at: datetime | None
 
 
 @router.post("/attempts/{attempt_id}/result", response_model=ResultOut)
-async def set_result(attempt_id: int, body: ResultIn, session: Session, user: CurrentUser,
+async def set_result(attempt_id: Id, body: ResultIn, session: Session, user: CurrentUser,
                      request: Request) -> ResultOut:
     # The attempt's agent is written behind the call: an agent quicker than a busy database
     # is still known as the one who took it.
@@ -109,8 +111,8 @@ async def my_campaigns(request: Request, user: CurrentUser) -> list[MyCampaignOu
 
 
 class PreviewOut(BaseModel):
-    campaign_id: int
-    contact_id: int
+    campaign_id: Id
+    contact_id: Id
     name: str
     phone: str
     fields: dict[str, Any]
@@ -118,12 +120,12 @@ class PreviewOut(BaseModel):
 
 
 class PreviewDialIn(BaseModel):
-    campaign_id: int
-    contact_id: int
+    campaign_id: Id
+    contact_id: Id
 
 
 class PreviewDialOut(BaseModel):
-    attempt_id: int
+    attempt_id: Id
 
 
 def _agent_of(user) -> int:
@@ -135,7 +137,7 @@ def _agent_of(user) -> int:
 
 @router.get("/preview", response_model=PreviewOut,
             responses={204: {"description": "nobody to call now"}})
-async def preview(campaign_id: int, request: Request, user: CurrentUser):
+async def preview(campaign_id: Id, request: Request, user: CurrentUser):
     """The contact a preview campaign would have this agent call next (not held)."""
     try:
         contact = await get_engine(request).dialer.preview(_agent_of(user), campaign_id)
@@ -159,9 +161,8 @@ async def dial_preview(body: PreviewDialIn, request: Request, user: CurrentUser)
 
 
 class DialIn(BaseModel):
-    phone: str = Field(pattern=r"^[0-9]{3,20}$", description="digits only, e.g. 13800010001")
-    retailer_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
-                                    description="the retailer called, if it is one")
+    phone: Phone = Field(description="e.g. 13800010001 (+86 and separators allowed)")
+    retailer_id: Id | None = Field(default=None, description="the retailer called, if it is one")
 
 
 @router.post("/dial", response_model=PreviewDialOut)

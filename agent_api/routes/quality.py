@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
+from agent_api.errors import UNKNOWN
+from agent_api.fields import Id
 from models import Role
 from models.quality import CallScore, ScoreForm
 from services import quality as service
@@ -37,14 +39,14 @@ class FormIn(BaseModel):
 
 
 class ItemIn(BaseModel):
-    criterion_id: int
+    criterion_id: Id
     points: int = Field(description="0 to the criterion's max_points")
     note: Note = None
 
 
 class ScoreIn(BaseModel):
-    call_id: int
-    form_id: int
+    call_id: Id
+    form_id: Id
     items: list[ItemIn] = Field(max_length=30, description="every criterion of the form once")
     comment: Note = None
 
@@ -70,7 +72,7 @@ class FormOut(BaseModel):
 
 
 class ItemOut(BaseModel):
-    criterion_id: int
+    criterion_id: Id
     name: str
     weight: int
     max_points: int
@@ -80,10 +82,10 @@ class ItemOut(BaseModel):
 
 class ScoreOut(BaseModel):
     id: int
-    call_id: int
+    call_id: Id
     agent: str  # the agent's number
     agent_name: str
-    form_id: int
+    form_id: Id
     form_name: str
     scorer: str
     scored_at: datetime
@@ -93,14 +95,14 @@ class ScoreOut(BaseModel):
 
 
 class FormAverage(BaseModel):
-    form_id: int
+    form_id: Id
     name: str
     count: int
     average: float | None
 
 
 class CriterionAverage(BaseModel):
-    criterion_id: int
+    criterion_id: Id
     name: str
     average_percent: float | None
 
@@ -144,19 +146,19 @@ async def list_forms(session: Session) -> list[ScoreForm]:
 
 
 @router.get("/qa/forms/{form_id}", response_model=FormOut)
-async def get_form(form_id: int, session: Session) -> ScoreForm:
+async def get_form(form_id: Id, session: Session) -> ScoreForm:
     return await service.get_form(session, form_id)
 
 
 @router.post("/qa/forms/{form_id}/retire", response_model=FormOut)
-async def retire_form(form_id: int, session: Session, user: Scorer) -> ScoreForm:
+async def retire_form(form_id: Id, session: Session, user: Scorer) -> ScoreForm:
     """No new scores on it; the scores made on it stay, with the form they were made on."""
     form = await service.retire_form(session, user, form_id)
     await session.commit()
     return form
 
 
-@router.post("/qa/scores", response_model=ScoreOut, status_code=201)
+@router.post("/qa/scores", response_model=ScoreOut, status_code=201, responses=UNKNOWN)
 async def score_call(body: ScoreIn, session: Session, user: Scorer) -> ScoreOut:
     """Score the call's agent on an active form: every criterion once, 0 to its max_points."""
     score = await service.record_score(session, user, body.call_id, body.form_id,
@@ -169,7 +171,7 @@ async def score_call(body: ScoreIn, session: Session, user: Scorer) -> ScoreOut:
     return _score(scored)
 
 
-@router.get("/qa/scores", response_model=list[ScoreOut])
+@router.get("/qa/scores", response_model=list[ScoreOut], responses=UNKNOWN)
 async def list_scores(session: Session, user: CurrentUser, agent: str | None = None,
                       since: AwareDatetime | None = None, until: AwareDatetime | None = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ScoreOut]:

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from agent_api import recording_links
 from agent_api.auth import CurrentUser, Principal, principal_for, require
 from agent_api.deps import Session, get_engine
+from agent_api.errors import PBX_AWAY, refusals
+from agent_api.fields import Id, Moment
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
 from models import Call, Recording, RecordingStatus, Role
@@ -24,10 +26,10 @@ router = APIRouter(tags=["recordings"])
 class RecordingOut(BaseModel):
     id: int
     linkedid: str
-    call_id: int | None
+    call_id: Id | None
     agent: str | None
     queue: str | None
-    retailer_id: int | None
+    retailer_id: Id | None
     caller_number: str | None
     policy: str
     status: RecordingStatus
@@ -47,8 +49,8 @@ class RecordingAction(BaseModel):
 
 
 class PurgeIn(BaseModel):
-    older_than_days: int | None = Field(None, ge=1, description="the configured retention if "
-                                                                "not given")
+    older_than_days: int | None = Field(None, ge=1, le=36_500, description=(
+        "the configured retention if not given; at most 100 years"))
 
 
 def _out(row) -> RecordingOut:
@@ -65,9 +67,9 @@ def _out(row) -> RecordingOut:
 async def list_recordings(
     session: Session, user: CurrentUser,
     agent: Annotated[str | None, Query(description="agent number")] = None,
-    retailer_id: int | None = None, call_id: int | None = None, linkedid: str | None = None,
+    retailer_id: Id | None = None, call_id: Id | None = None, linkedid: str | None = None,
     status: RecordingStatus | None = Query(None, description="missing: the flagged calls"),
-    since: datetime | None = None, until: datetime | None = None,
+    since: Moment | None = None, until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RecordingOut]:
     """Newest first. An agent sees the recordings of the calls they took; a user of a branch
@@ -88,12 +90,12 @@ async def list_recordings(
 
 
 @router.get("/recordings/{recording_id}", response_model=RecordingOut)
-async def get_recording(recording_id: int, session: Session, user: CurrentUser) -> RecordingOut:
+async def get_recording(recording_id: Id, session: Session, user: CurrentUser) -> RecordingOut:
     return _out(await visible(session, user, recording_id))
 
 
 @router.get("/recordings/{recording_id}/link")
-async def recording_link(recording_id: int, request: Request, session: Session,
+async def recording_link(recording_id: Id, request: Request, session: Session,
                          user: CurrentUser) -> dict[str, str]:
     """A short-lived address of the audio for the browser's <audio> element, which cannot send
     the bearer token."""
@@ -103,9 +105,10 @@ async def recording_link(recording_id: int, request: Request, session: Session,
 
 @router.get("/recordings/{recording_id}/audio", response_class=FileResponse,
             responses={206: {"description": "the requested byte range"},
-                       410: {"description": "purged by the retention policy"}})
+                       410: {"description": "purged by the retention policy"},
+                       **refusals(401, 403)})
 async def recording_audio(
-    recording_id: int, request: Request, session: Session,
+    recording_id: Id, request: Request, session: Session,
     expires: int | None = None, signature: str | None = None,
 ) -> FileResponse:
     """The WAV file, with Range support. Bearer token, or a signed link from /link."""
@@ -133,7 +136,7 @@ async def _bearer_user(request: Request, session) -> Principal:
     return user
 
 
-@router.post("/agents/{number}/recording")
+@router.post("/agents/{number}/recording", responses=PBX_AWAY)
 async def control_recording(number: str, body: RecordingAction, desk: DeskDep,
                             user: CurrentUser, request: Request) -> dict[str, str]:
     """On the agent's current call; by the agent, or a supervisor or admin."""

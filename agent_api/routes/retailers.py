@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from agent_api.auth import CurrentUser, current_user, require
 from agent_api.deps import Session
+from agent_api.fields import Id, Offset
 from models import RetailerHistory, RetailerStatus, Role
 from services import retailer_import
 from services import retailers as service
@@ -116,7 +117,7 @@ async def find(session: Session, user: CurrentUser, response: Response,
                retailer_class: Annotated[str | None, Query(
                    pattern=f"^[{''.join(service.CLASSES)}]$")] = None,
                limit: Annotated[int, Query(ge=1, le=100)] = 20,
-               offset: Annotated[int, Query(ge=0)] = 0) -> list[RetailerOut]:
+               offset: Offset = 0) -> list[RetailerOut]:
     """A page of retailers in card order, found by `q` and narrowed by the filters given; the
     `X-Total-Count` header says how many match in all. An agent sees the retailers of the
     agent's own branch; headquarters sees all."""
@@ -127,7 +128,7 @@ async def find(session: Session, user: CurrentUser, response: Response,
 
 
 @router.get("/{retailer_id}", response_model=RetailerOut)
-async def get_one(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
+async def get_one(retailer_id: Id, session: Session, user: CurrentUser) -> RetailerOut:
     return retailer_out(await service.get(session, user, retailer_id))
 
 
@@ -156,7 +157,7 @@ async def import_file(file: UploadFile, session: Session, admin: Administrator,
 
 
 @router.patch("/{retailer_id}", response_model=RetailerOut)
-async def update(retailer_id: int, body: RetailerPatch, session: Session,
+async def update(retailer_id: Id, body: RetailerPatch, session: Session,
                  user: CurrentUser) -> RetailerOut:
     """Changes what is given; the version must be the current one, so nobody overwrites an
     edit they have not seen. Each change becomes a new version in the history."""
@@ -165,21 +166,21 @@ async def update(retailer_id: int, body: RetailerPatch, session: Session,
 
 
 @router.post("/{retailer_id}/suspend", response_model=RetailerOut)
-async def suspend(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
+async def suspend(retailer_id: Id, session: Session, user: CurrentUser) -> RetailerOut:
     """An active retailer suspended (409 if it is not active)."""
     await service.set_status(session, user, retailer_id, RetailerStatus.SUSPENDED)
     return retailer_out(await service.get(session, user, retailer_id))
 
 
 @router.post("/{retailer_id}/reactivate", response_model=RetailerOut)
-async def reactivate(retailer_id: int, session: Session, user: CurrentUser) -> RetailerOut:
+async def reactivate(retailer_id: Id, session: Session, user: CurrentUser) -> RetailerOut:
     """A suspended or closed retailer active again (409 if it is active)."""
     await service.set_status(session, user, retailer_id, RetailerStatus.ACTIVE)
     return retailer_out(await service.get(session, user, retailer_id))
 
 
 @router.get("/{retailer_id}/history", response_model=list[VersionOut])
-async def history(retailer_id: int, session: Session, user: CurrentUser) -> list[VersionOut]:
+async def history(retailer_id: Id, session: Session, user: CurrentUser) -> list[VersionOut]:
     """Every version, newest first, with what changed from the one before."""
     await service.get(session, user, retailer_id)
     rows = list(await session.scalars(select(RetailerHistory)

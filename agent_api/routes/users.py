@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from agent_api.auth import require
 from agent_api.deps import Leases, Session, get_engine
+from agent_api.fields import Id, Moment
 from models import Role, User
 from services import audit, users
 from services.principal import Principal
@@ -81,7 +82,7 @@ async def create_user(body: UserIn, session: Session, admin: Administrator,
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-async def change_user(user_id: int, body: UserPatch, session: Session,
+async def change_user(user_id: Id, body: UserPatch, session: Session,
                       admin: Administrator, request: Request, leases: Leases) -> UserOut:
     change = users.UserChange(fields=frozenset(body.model_fields_set), **body.model_dump())
     user = await users.change(session, admin, user_id, change)
@@ -93,7 +94,7 @@ async def change_user(user_id: int, body: UserPatch, session: Session,
 
 
 @router.post("/users/{user_id}/password", status_code=204)
-async def reset_password(user_id: int, body: PasswordIn, session: Session,
+async def reset_password(user_id: Id, body: PasswordIn, session: Session,
                          admin: Administrator, leases: Leases) -> None:
     """A new password set by an administrator: the user's sessions and live feeds end."""
     await users.reset_password(session, admin, user_id, body.password)
@@ -104,8 +105,8 @@ async def reset_password(user_id: int, body: PasswordIn, session: Session,
 async def audit_log(session: Session, admin: Administrator,
                     entity: str | None = None, entity_id: str | None = None,
                     user: Annotated[str | None, Query(description="who made the change")] = None,
-                    action: str | None = None, since: datetime | None = None,
-                    until: datetime | None = None,
+                    action: str | None = None, since: Moment | None = None,
+                    until: Moment | None = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
     """Every administrative change, newest first: who, when, what, before and after."""
     query = audit.AuditQuery(entity, entity_id, user, action, since, until, limit)

@@ -8,6 +8,7 @@ from sqlalchemy import desc, select
 
 from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session
+from agent_api.fields import Id
 from models import Role, Voicemail, utcnow
 from services.errors import Conflict, Violation
 
@@ -21,8 +22,8 @@ class VoicemailOut(BaseModel):
     linkedid: str
     caller_number: str
     card_number: str | None
-    retailer_id: int | None
-    branch_id: int | None
+    retailer_id: Id | None
+    branch_id: Id | None
     business_type: str | None
     recorded_at: datetime
     duration_ms: int
@@ -38,7 +39,7 @@ class MarkHandled(BaseModel):
 
 @router.get("", response_model=list[VoicemailOut])
 async def list_voicemails(
-    session: Session, user: CurrentUser, handled: bool | None = None, branch_id: int | None = None,
+    session: Session, user: CurrentUser, handled: bool | None = None, branch_id: Id | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[Voicemail]:
     """Messages callers left, newest first; `handled=false` is the call-back list."""
@@ -53,7 +54,7 @@ async def list_voicemails(
     return list(await session.scalars(query))
 
 
-async def _voicemail(session: Session, user: CurrentUser, voicemail_id: int) -> Voicemail:
+async def _voicemail(session: Session, user: CurrentUser, voicemail_id: Id) -> Voicemail:
     vm = await session.get(Voicemail, voicemail_id)
     if vm is None or not user.may_see_branch(vm.branch_id):
         raise HTTPException(404, f"voicemail {voicemail_id} not found")
@@ -61,7 +62,7 @@ async def _voicemail(session: Session, user: CurrentUser, voicemail_id: int) -> 
 
 
 @router.post("/{voicemail_id}/handled", response_model=VoicemailOut)
-async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session,
+async def mark_handled(voicemail_id: Id, body: MarkHandled, session: Session,
                        user: CurrentUser) -> Voicemail:
     vm = await _voicemail(session, user, voicemail_id)
     if vm.handled_at is not None:
@@ -75,7 +76,7 @@ async def mark_handled(voicemail_id: int, body: MarkHandled, session: Session,
 
 
 @router.get("/{voicemail_id}/audio", response_class=FileResponse)
-async def audio(voicemail_id: int, session: Session, user: CurrentUser) -> FileResponse:
+async def audio(voicemail_id: Id, session: Session, user: CurrentUser) -> FileResponse:
     vm = await _voicemail(session, user, voicemail_id)
     if not Path(vm.path).is_file():
         raise HTTPException(410, f"the recording of voicemail {voicemail_id} is gone")

@@ -55,7 +55,7 @@ async def test_ops_create_and_change_a_campaign_with_its_defaults(api):
      "give the agents, the skill (business_type) or the branch"),
     ({"agents": ["9999"]}, "agents", "no agent numbered 9999"),
     ({"branch": "XX"}, "branch", "no branch with code 'XX'"),
-    ({"caller_id": "hotline"}, "caller_id", "pattern"),
+    ({"caller_id": "hotline"}, "caller_id", "not a phone number"),
     ({"mode": "telepathic"}, "mode", "preview"),
 ])
 async def test_bad_settings_are_refused_naming_the_field(api, changes, field, words):

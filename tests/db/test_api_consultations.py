@@ -24,7 +24,7 @@ async def ids(api, sessions) -> dict:
         retailers = {r.card_number: r.id for r in await s.scalars(select(Retailer))}
         calls = {c.linkedid: c.id for c in await s.scalars(select(Call))}
         await s.execute(update(Call).where(Call.linkedid == "1.0")
-                        .values(caller_number="13900000001"))
+                        .values(caller_number="+8613900000001"))  # as a trunk may say it
         await s.commit()
     return {"bj": retailers["110100001"], "sh": retailers["310100001"],
             "bj_call": calls["1.0"], "sh_call": calls["1.1"]}

@@ -76,7 +76,7 @@ async def test_a_retailer_created_with_its_profile_and_changed_on_record(api):
     ({"shop_area": 0}, 422, ["body", "shop_area"], None),
     ({"card_number": "12ab"}, 422, ["body", "card_number"], None),
     ({"business_format": "便" * 33}, 422, ["body", "business_format"], None),
-    ({"phones": ["12-34"]}, 422, ["body", "phones", 0], None),
+    ({"phones": ["12-3x"]}, 422, ["body", "phones", 0], "not_a_phone"),
 ])
 async def test_a_refused_retailer_names_the_field_and_writes_nothing(api, sessions, change,
                                                                       status, loc, rule):
@@ -225,7 +225,7 @@ async def test_an_import_applies_the_good_rows_and_names_every_rejected_one(api,
         (4, "string_pattern_mismatch", {"pattern": "^[ABCDE]$", "value": "Z"}),
         (5, "new_card_needs", {}), (5, "new_card_needs", {}),
         (6, "unknown_branch", {"branch": "XX"}), (7, "card_repeats", {"row": 3}),
-        (8, "string_pattern_mismatch", {"pattern": r"^\d{4,20}$", "value": "12ab"}),
+        (8, "string_pattern_mismatch", {"pattern": "^[0-9]{4,20}$", "value": "12ab"}),
         (9, "greater_than", {"gt": 0.0, "value": "-3"})]
 
     updated = await by_card(api, admin, "110100001")

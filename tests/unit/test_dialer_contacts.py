@@ -62,7 +62,9 @@ def test_unreadable_lists_say_why(name, data, rule, message):
 
 @pytest.mark.parametrize("values, expected", [
     ({"phone": "133-1111-2222"}, ("13311112222", None)),
-    ({"phone": "+86 (10) 6512 3456"}, ("+861065123456", None)),
+    ({"phone": "+86 (10) 6512 3456"}, ("01065123456", None)),  # the national form
+    ({"phone": "+8613311112222"}, ("13311112222", None)),
+    ({"phone": "١٣٣١١١١٢٢٢٢"}, ("13311112222", None)),  # Arabic-Indic digits
     ({"phone": "13311112222", "time_zone": "Asia/Urumqi"}, ("13311112222", "Asia/Urumqi")),
     ({"phone": ""}, ("phone", "phone_missing", {}, "phone: missing")),
     ({"name": "no phone at all"}, ("phone", "phone_missing", {}, "phone: missing")),
