@@ -3,15 +3,11 @@ call counter, the queue-wait histogram, the agents-by-state gauge and the AMI an
 readiness turns 503 naming FastAGI once it stops listening and the AMI link once the PBX is
 gone."""
 import asyncio
-import dataclasses
 import time
 
 import pytest
 
-from agent_api.app import create_app
 from asterisk.sipp_phone import Keys, Pause
-from runtime.provision import local_pbx, pbx_layout
-from tests.pbx.helpers import api_client
 from tests.unit.test_metrics_exposition import parse
 
 pytestmark = pytest.mark.pbx
@@ -24,27 +20,6 @@ ON_CALL = ("hotline_agents", (("branch", "BJ"), ("state", "on_call")))
 
 def ami_count(action: str):
     return ("hotline_ami_action_seconds_count", (("action", action),))
-
-
-@pytest.fixture
-async def desk(settings, database, prompts, softphones):
-    """The PBX with a softphone for agent 8001 (Beijing, orders), and the engine."""
-    phones = {"agent-8001": f"sip:agent@127.0.0.1:{await softphones()}"}
-    endpoints, queues = await pbx_layout(database)
-    endpoints = tuple(dataclasses.replace(e, contact=phones.get(e.name)) for e in endpoints)
-    pbx = local_pbx(settings, endpoints, queues)
-    await pbx.up()
-    try:
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            engine = app.state.engine
-            await engine.ami.wait_connected(timeout=5)
-            async with asyncio.timeout(10):
-                await engine.resynced.wait()
-            engine.http = await api_client(app)
-            yield engine, pbx
-    finally:
-        await pbx.down()
 
 
 async def scrape(engine) -> dict:
@@ -66,8 +41,9 @@ async def until(engine, seen, what: str, timeout: float = 30.0) -> dict:
 
 
 async def test_a_call_answered_by_an_agent_moves_the_metrics_and_a_lost_pbx_unreadies(
-        desk, sipp):
-    engine, pbx = desk
+        rig, sipp):
+    r = await rig(("8001",))
+    engine, pbx = r.engine, r.pbx
     before = await scrape(engine)
     assert before.get(ANSWERED, 0) == 0 and before[AVAILABLE] == 0
     logins = before.get(ami_count("Originate"), 0)
