@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from agent_api.deps import get_engine
+from agent_api.errors import refusals
 from runtime.engine import Engine
 from services.errors import NotAllowed, Violation
 from telemetry.metrics import CONTENT_TYPE
@@ -20,7 +21,7 @@ PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {CONTENT_TYPE: {}}}})
+            responses={200: {"content": {CONTENT_TYPE: {}}}, **refusals(403)})
 async def metrics(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Response:
     may_scrape(request)
     return Response(engine.metrics.exposition(), media_type=CONTENT_TYPE)
