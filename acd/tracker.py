@@ -87,7 +87,8 @@ class LiveCall:
 
 
 class CallTracker:
-    def __init__(self, clock=time.time) -> None:
+    def __init__(self, clock=time.time, hotline_number: str = "") -> None:
+        self.hotline_number = hotline_number  # what callers in the PBX's fallback dialed
         self.calls: dict[tuple[str, str], LiveCall] = {}
         self._clock = clock
         self._bridged: dict[str, set[tuple[str, str]]] = {}  # bridge -> calls with a channel in it
@@ -276,15 +277,26 @@ class CallTracker:
                 channels.sort(key=lambda item: item[1])
                 first, started = next(((c, s) for c, s in channels if c.uniqueid == linkedid),
                                       channels[0])
-                deltas.append(self._open(server, first, started, "FoundOnResync"))
+                deltas.append(self._found(server, first, started))
                 call = self.calls[(server, linkedid)]
-                if first.state == STATE_UP:
-                    call.answered_at = started
             elif not call.channels:  # taken up from the call log
                 deltas.append(CallDelta(server, linkedid, {},
                                         CallEventRecord(now, "ResumedOnResync", None, {})))
             call.channels = {c.uniqueid for c, _ in channels}
         return deltas
+
+    def _found(self, server: str, first: Channel, started: float) -> CallDelta:
+        """A call that began while the link was down. One in the PBX's fallback (on extension
+        s) is a hotline caller the PBX queued itself while the engine was away."""
+        opened = self._open(server, first, started, "FoundOnResync")
+        call, fields = self.calls[(server, first.linkedid)], dict(opened.fields)
+        if first.context == dp.CTX_FALLBACK:
+            call.direction = fields["direction"] = "inbound"
+            call.queue = fields["queue"] = dp.FALLBACK_QUEUE
+            fields["dialed_number"] = self.hotline_number
+        if first.state == STATE_UP:
+            call.answered_at = fields["answered_at"] = started
+        return CallDelta(server, first.linkedid, fields, opened.event)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 from acd.tracker import CallTracker
@@ -120,6 +121,20 @@ def test_resync_closes_vanished_calls_and_adopts_unknown_ones():
     t.feed(Newchannel(server="other", timestamp=1.0, channel=ch("8")))
     t.resync("s", [])
     assert ("other", "8") in t.calls
+
+
+def test_a_caller_found_in_the_fallback_queue_is_an_inbound_call_to_the_hotline_answered():
+    """Came while the engine was away: the PBX answered and queued it in its own fallback
+    queue, where the channel is on extension s; a resync finds it there."""
+    t = CallTracker(clock=lambda: 100.0, hotline_number="4000")
+    waiting = replace(ch("5", state=6, context="hotline-fallback"), exten="s")
+    (found,) = t.resync("s", [(waiting, 90.0)])
+    assert found.fields["direction"] == "inbound" and found.fields["dialed_number"] == "4000"
+    assert found.fields["offered_at"] == found.fields["answered_at"] == 90.0
+    assert found.fields["queue"] == "hotline-fallback"
+    (ended,) = t.feed(Hangup(server="s", timestamp=120.0, channel=waiting, cause=16,
+                             cause_text=""))
+    assert ended.fields["outcome"] == "abandoned"
 
 
 def test_a_caller_who_hangs_up_in_the_ivr_abandoned_and_one_served_there_completed():
