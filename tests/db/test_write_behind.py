@@ -10,7 +10,6 @@ from sqlalchemy import Column, Integer, MetaData, Table, select
 from models import make_engine
 from models.write_behind import WriteBehind
 from tests.db.conftest import busy_once
-from tests.pg_cluster import ThrowawayCluster
 
 pytestmark = pytest.mark.db
 
@@ -142,18 +141,13 @@ async def test_a_refused_batch_goes_to_the_given_fallback(db):
 
 
 @pytest.fixture
-async def restartable():
-    """A PostgreSQL server of the test's own, which it may stop and start, with NUMBERS."""
-    cluster = ThrowawayCluster()
-    try:
-        await asyncio.to_thread(cluster.create)
-        db = make_engine(cluster.url)
-        async with db.begin() as conn:
-            await conn.run_sync(NUMBERS.metadata.create_all)
-        yield cluster, db
-        await db.dispose()
-    finally:
-        await asyncio.to_thread(cluster.remove)
+async def restartable(throwaway_cluster):
+    """A PostgreSQL server of the test's own with NUMBERS, which the test may stop and start."""
+    db = make_engine(throwaway_cluster.url)
+    async with db.begin() as conn:
+        await conn.run_sync(NUMBERS.metadata.create_all)
+    yield throwaway_cluster, db
+    await db.dispose()
 
 
 async def test_a_postgresql_restart_costs_no_batch_and_keeps_the_order(restartable):
