@@ -286,14 +286,16 @@ class CallTracker:
         return deltas
 
     def _found(self, server: str, first: Channel, started: float) -> CallDelta:
-        """A call that began while the link was down. One in the PBX's fallback (on extension
-        s) is a hotline caller the PBX queued itself while the engine was away."""
+        """A call that began while the link was down. Only hotline callers are in the PBX's
+        fallback (queued by the PBX itself while the engine was away) and in the IVR's keypad
+        reads (the engine's AGI answered before its AMI link was back), on extension s."""
         opened = self._open(server, first, started, "FoundOnResync")
         call, fields = self.calls[(server, first.linkedid)], dict(opened.fields)
-        if first.context == dp.CTX_FALLBACK:
+        if first.context in (dp.CTX_FALLBACK, dp.CTX_IVR_COLLECT):
             call.direction = fields["direction"] = "inbound"
-            call.queue = fields["queue"] = dp.FALLBACK_QUEUE
             fields["dialed_number"] = self.hotline_number
+        if first.context == dp.CTX_FALLBACK:
+            call.queue = fields["queue"] = dp.FALLBACK_QUEUE
         if first.state == STATE_UP:
             call.answered_at = fields["answered_at"] = started
         return CallDelta(server, first.linkedid, fields, opened.event)
@@ -331,10 +333,23 @@ def records_by_call(records: Iterable[CdrRecord]) -> dict[str, list[CdrRecord]]:
     """The PBX's records grouped by the call they belong to, as the engine keys calls: a
     customer's channel is its own call (the PBX gives it the agent's leg's linkedid once
     bridged with it; the engine pins it to the customer's own)."""
+    records = list(records)
     by_call: dict[str, list[CdrRecord]] = {}
+    own: dict[str, list[CdrRecord]] = {}  # a customer's channel name -> its own records
     for r in records:
         key = r.linkedid if r.channel.startswith(AGENT_PHONE) else r.uniqueid
         by_call.setdefault(key, []).append(r)
+        if key == r.uniqueid:
+            own.setdefault(r.channel, []).append(r)
+    # The agent's leg, up since the login, is the older party of the bridge: the customer's
+    # own record ends as it enters, and the leg's record (the customer its dstchannel) goes
+    # on to the customer's hangup. Names repeat after a PBX restart: the times tell.
+    for r in records:
+        if r.channel.startswith(AGENT_PHONE) and not r.dst_channel.startswith(AGENT_PHONE):
+            customer = next((c for c in own.get(r.dst_channel, ()) if r.start <= c.end <= r.end),
+                            None)
+            if customer is not None:
+                by_call[customer.uniqueid].append(r)
     return by_call
 
 
