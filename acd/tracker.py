@@ -266,7 +266,7 @@ class CallTracker:
             if srv != server or linkedid in by_linkedid:
                 continue
             # Ended while the link was down: at the PBX's recorded end, or the best we know.
-            call.ended_at = call.ended_at or (ended or {}).get(linkedid) or now
+            call.ended_at = call.ended_at or _recorded_end(call, ended or {}) or now
             fields = {"ended_at": call.ended_at, "outcome": outcome(call)}
             self._ended(call)
             event = CallEventRecord(now, "EndedWhileUnlinked", None, {})
@@ -327,6 +327,16 @@ class CallTracker:
                ch: Channel, data: Mapping[str, Any] | None = None) -> CallDelta:
         record = CallEventRecord(self._at(ev), kind, ch.name, data if data is not None else {})
         return CallDelta(call.server, call.linkedid, fields, record)
+
+
+def _recorded_end(call: LiveCall, ended: Mapping[str, float]) -> float | None:
+    """The call's end as the PBX recorded it, unless the record stops before what is known of
+    the call: a customer connected to an agent's leg is the leg's record from the bridge on,
+    and the PBX writes that record only when the leg itself ends (the agent logs out)."""
+    end = ended.get(call.linkedid)
+    known = max(t for t in (call.offered_at, call.answered_at, call.queued_at,
+                            call.connected_at) if t is not None)
+    return end if end is not None and end >= known else None
 
 
 def records_by_call(records: Iterable[CdrRecord]) -> dict[str, list[CdrRecord]]:

@@ -1,7 +1,7 @@
 from dataclasses import replace
 from pathlib import Path
 
-from acd.tracker import CallTracker
+from acd.tracker import CallTracker, LiveCall
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import (
     BridgeEnter,
@@ -203,6 +203,19 @@ def test_calls_from_the_pbx_records_group_by_the_customers_channel_and_skip_garb
     assert rows["U1"]["direction"] == "inbound" and rows["U1"]["dialed_number"] == "4000"
     assert rows["U3"]["outcome"] == "completed" and rows["U3"]["connected_at"] == 200.1
     assert read_records(tmp_path / "absent.csv", 0.0) == []
+
+
+def test_a_connected_call_whose_recorded_end_is_only_its_bridge_ends_at_the_resync():
+    """The customer's own record stops as it enters the agent's bridge; the rest is the agent
+    leg's record, not written while the leg lives. An end before connected_at is no end."""
+    t = CallTracker(clock=lambda: 100.0)
+    on_record = LiveCall("s", "9", "9", "inbound", 10.0, answered_at=10.0, connected_at=50.0)
+    (gone,) = t.resync("s", [], [on_record], ended={"9": 49.9})
+    assert gone.fields["ended_at"] == 100.0 and gone.fields["outcome"] == "completed"
+    t = CallTracker(clock=lambda: 100.0)
+    on_record = LiveCall("s", "9", "9", "inbound", 10.0, answered_at=10.0, queued_at=20.0)
+    (gone,) = t.resync("s", [], [on_record], ended={"9": 30.0})
+    assert gone.fields["ended_at"] == 30.0  # hung up in the queue: the record has the end
 
 
 def test_a_customer_bridged_with_an_agent_leg_ends_in_the_legs_record(tmp_path):
