@@ -354,6 +354,10 @@ async def bench(args: argparse.Namespace, work: Path, pg: ThrowawayCluster) -> d
         for n in numbers:
             (await engine.http.post(f"/agents/{n}/login")).raise_for_status()
         paused = numbers[-1]
+
+        async def logged_in() -> bool:  # a pause needs the session up
+            return (await agent_states(engine)).get(paused, ("",))[0] == "available"
+        await until(logged_in, 30)
         (await engine.http.post(f"/agents/{paused}/pause", json={"reason": "meal"})
          ).raise_for_status()
         chaos = Chaos(engine, pbx, pg, numbers, paused, args.down)
