@@ -7,9 +7,10 @@ import hashlib
 import logging
 import time
 import wave
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -20,7 +21,8 @@ from asterisk import dialplan as dp
 from asterisk.ami import AmiItem
 from asterisk.config import RECORDINGS_DIR
 from asterisk.events import BridgeEnter, Hangup, MixMonitorMute, VarSet
-from models import Recording, RecordingPolicy, RecordingStatus
+from models import Recording, RecordingPolicy, RecordingStatus, database_unreachable
+from models.write_behind import RETRY_SECONDS
 
 log = logging.getLogger("hotline.acd.recorder")
 SETTLE_SECONDS = 0.3  # the file is finished when its size holds this long after the call
@@ -152,7 +154,10 @@ class Recorder:
 
     async def sweep(self, live: Mapping[str, str]) -> None:
         """`live`: each live call's customer channel (its first) by linkedid. A recording whose
-        call ended meanwhile is finished now; one whose call goes on is followed to its end."""
+        call ended meanwhile (on record, or followed here until the PBX died with the call and
+        never told its end) is finished now; one whose call goes on is followed to its end."""
+        for linkedid in [call for call in self.takes if call not in live]:  # died with the PBX
+            self._jobs.put_nowait(("finish", self.takes.pop(linkedid)))
         async with self.sessions() as s:
             rows = (await s.execute(select(Recording.linkedid, Recording.file, Recording.agent_id,
                                            Recording.queue, Recording.policy)
@@ -177,15 +182,25 @@ class Recorder:
             while True:
                 job, take = await self._jobs.get()
                 if job == "finish":
-                    finishing.create_task(self._done(self._finish(take), take))
+                    finishing.create_task(self._done(partial(self._finish, take), take))
                 else:
-                    await self._done(self._save(take, RecordingStatus.RECORDING), take)
+                    await self._done(partial(self._save, take, RecordingStatus.RECORDING), take)
 
-    async def _done(self, work, take: Take) -> None:
+    async def _done(self, work: Callable[[], Awaitable[None]], take: Take) -> None:
+        """The job done, tried again while the database is unreachable (a restart): the rows
+        come in order once it is back."""
         try:
-            await work
-        except (SQLAlchemyError, OSError):
-            log.exception("recording row not written", extra={"linkedid": take.linkedid})
+            while True:
+                try:
+                    return await work()
+                except (SQLAlchemyError, OSError) as exc:
+                    if not database_unreachable(exc):
+                        log.exception("recording row not written",
+                                      extra={"linkedid": take.linkedid})
+                        return
+                    log.warning("database unreachable; recording row deferred",
+                                extra={"linkedid": take.linkedid})
+                    await asyncio.sleep(RETRY_SECONDS)
         finally:
             self._jobs.task_done()
 

@@ -87,7 +87,8 @@ class LiveCall:
 
 
 class CallTracker:
-    def __init__(self, clock=time.time) -> None:
+    def __init__(self, clock=time.time, hotline_number: str = "") -> None:
+        self.hotline_number = hotline_number  # what callers in the PBX's fallback dialed
         self.calls: dict[tuple[str, str], LiveCall] = {}
         self._clock = clock
         self._bridged: dict[str, set[tuple[str, str]]] = {}  # bridge -> calls with a channel in it
@@ -265,7 +266,7 @@ class CallTracker:
             if srv != server or linkedid in by_linkedid:
                 continue
             # Ended while the link was down: at the PBX's recorded end, or the best we know.
-            call.ended_at = call.ended_at or (ended or {}).get(linkedid) or now
+            call.ended_at = call.ended_at or _recorded_end(call, ended or {}) or now
             fields = {"ended_at": call.ended_at, "outcome": outcome(call)}
             self._ended(call)
             event = CallEventRecord(now, "EndedWhileUnlinked", None, {})
@@ -276,15 +277,28 @@ class CallTracker:
                 channels.sort(key=lambda item: item[1])
                 first, started = next(((c, s) for c, s in channels if c.uniqueid == linkedid),
                                       channels[0])
-                deltas.append(self._open(server, first, started, "FoundOnResync"))
+                deltas.append(self._found(server, first, started))
                 call = self.calls[(server, linkedid)]
-                if first.state == STATE_UP:
-                    call.answered_at = started
             elif not call.channels:  # taken up from the call log
                 deltas.append(CallDelta(server, linkedid, {},
                                         CallEventRecord(now, "ResumedOnResync", None, {})))
             call.channels = {c.uniqueid for c, _ in channels}
         return deltas
+
+    def _found(self, server: str, first: Channel, started: float) -> CallDelta:
+        """A call that began while the link was down. Only hotline callers are in the PBX's
+        fallback (queued by the PBX itself while the engine was away) and in the IVR's keypad
+        reads (the engine's AGI answered before its AMI link was back), on extension s."""
+        opened = self._open(server, first, started, "FoundOnResync")
+        call, fields = self.calls[(server, first.linkedid)], dict(opened.fields)
+        if first.context in (dp.CTX_FALLBACK, dp.CTX_IVR_COLLECT):
+            call.direction = fields["direction"] = "inbound"
+            fields["dialed_number"] = self.hotline_number
+        if first.context == dp.CTX_FALLBACK:
+            call.queue = fields["queue"] = dp.FALLBACK_QUEUE
+        if first.state == STATE_UP:
+            call.answered_at = fields["answered_at"] = started
+        return CallDelta(server, first.linkedid, fields, opened.event)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -315,14 +329,37 @@ class CallTracker:
         return CallDelta(call.server, call.linkedid, fields, record)
 
 
+def _recorded_end(call: LiveCall, ended: Mapping[str, float]) -> float | None:
+    """The call's end as the PBX recorded it, unless the record stops before what is known of
+    the call: a customer connected to an agent's leg is the leg's record from the bridge on,
+    and the PBX writes that record only when the leg itself ends (the agent logs out)."""
+    end = ended.get(call.linkedid)
+    known = max(t for t in (call.offered_at, call.answered_at, call.queued_at,
+                            call.connected_at) if t is not None)
+    return end if end is not None and end >= known else None
+
+
 def records_by_call(records: Iterable[CdrRecord]) -> dict[str, list[CdrRecord]]:
     """The PBX's records grouped by the call they belong to, as the engine keys calls: a
     customer's channel is its own call (the PBX gives it the agent's leg's linkedid once
     bridged with it; the engine pins it to the customer's own)."""
+    records = list(records)
     by_call: dict[str, list[CdrRecord]] = {}
+    own: dict[str, list[CdrRecord]] = {}  # a customer's channel name -> its own records
     for r in records:
         key = r.linkedid if r.channel.startswith(AGENT_PHONE) else r.uniqueid
         by_call.setdefault(key, []).append(r)
+        if key == r.uniqueid:
+            own.setdefault(r.channel, []).append(r)
+    # The agent's leg, up since the login, is the older party of the bridge: the customer's
+    # own record ends as it enters, and the leg's record (the customer its dstchannel) goes
+    # on to the customer's hangup. Names repeat after a PBX restart: the times tell.
+    for r in records:
+        if r.channel.startswith(AGENT_PHONE) and not r.dst_channel.startswith(AGENT_PHONE):
+            customer = next((c for c in own.get(r.dst_channel, ()) if r.start <= c.end <= r.end),
+                            None)
+            if customer is not None:
+                by_call[customer.uniqueid].append(r)
     return by_call
 
 

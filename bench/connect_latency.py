@@ -71,8 +71,10 @@ def summary_ms(values: list[float]) -> dict[str, float | int]:
             "max": round(v[-1], 2)}
 
 
-async def add_agents(sessions, count: int) -> list[str]:
-    """Beijing order agents 81001.., all at the same level, and BJ-order without wrap-up."""
+async def add_agents(sessions, count: int, wrap_up_seconds: int = 0,
+                     recording: RecordingPolicy = RecordingPolicy.NEVER) -> list[str]:
+    """Beijing order agents 81001.., all at the same level, and BJ-order without wrap-up (by
+    default)."""
     numbers = [str(81001 + i) for i in range(count)]
     async with sessions() as s, s.begin():
         bj = await s.scalar(select(Branch).where(Branch.code == "BJ"))
@@ -86,8 +88,8 @@ async def add_agents(sessions, count: int) -> list[str]:
             s.add(agent)
         # Not recorded: these benches measure routing and delivery, and the static dialplan
         # they are compared with records nothing either.
-        s.add(QueueSettings(branch=bj, business_type=order, wrap_up_seconds=0,
-                            recording=RecordingPolicy.NEVER))
+        s.add(QueueSettings(branch=bj, business_type=order, wrap_up_seconds=wrap_up_seconds,
+                            recording=recording))
         await s.execute(update(BusinessHours).values(opens=clock(0), closes=clock.max))
     return numbers
 

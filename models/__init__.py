@@ -35,7 +35,7 @@ from models.campaigns import (
     DialingMode,
     DoNotCall,
 )
-from models.db import database_busy, make_engine, make_sessionmaker
+from models.db import database_busy, database_unreachable, make_engine, make_sessionmaker
 from models.ivr import (
     BusinessHours,
     Holiday,
@@ -52,6 +52,7 @@ from models.users import AuthToken, Role, User
 
 __all__ = [
     "database_busy",
+    "database_unreachable",
     "Agent",
     "AgentSkill",
     "AgentTransition",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,3 +47,19 @@ def database_busy(exc: BaseException) -> bool:
     """SQLite's other writers held the database past the busy timeout: nothing was written,
     and the same work may simply be tried again."""
     return "database is locked" in str(getattr(exc, "orig", exc))
+
+
+# PostgreSQL's connection exceptions (class 08) and a server shutting down or starting up.
+_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database server could not be reached or dropped the connection (a restart, a crash,
+    a network cut): the transaction did not commit, and the same work may be tried again once
+    the server is back. (A connection lost during COMMIT leaves it unknown; rarely.)"""
+    if isinstance(exc, OSError):  # refused, reset, timed out: raised as is by the driver
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_UNREACHABLE_STATES)

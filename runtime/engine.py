@@ -66,7 +66,7 @@ class Engine:
                                    settings.ami.server_name, settings.menu_prompts_dir),
                           settings.ivr, settings.voicemail_dir)
         self.linkedids = LinkedIds()
-        self.tracker = CallTracker()
+        self.tracker = CallTracker(hotline_number=settings.pbx.hotline_number)
         self.call_log = CallLog(sessions)
         self.hub = LiveHub()
         self.feed = DesktopFeed(self.hub, sessions, settings.ami.server_name, self.journal)

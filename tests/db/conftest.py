@@ -30,6 +30,7 @@ from models import Branch, Call, Voicemail, make_engine, make_sessionmaker, utcn
 from models.calls import CallDirection
 from runtime.settings import Settings
 from services.demo import DEMO_PASSWORD, seed
+from tests.pg_cluster import ThrowawayCluster
 
 # bin/test points this at the server on 127.0.0.1:5432 or at a throwaway cluster it started.
 PG_URL = make_url(os.environ.get("HOTLINE_TEST_PG_URL",
@@ -177,3 +178,14 @@ def busy_once(write, refused: list[int]):
             raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
         await write(batch)
     return refusing
+
+
+@pytest.fixture
+async def throwaway_cluster() -> AsyncIterator[ThrowawayCluster]:
+    """A PostgreSQL server of the test's own, which it may stop and start."""
+    cluster = ThrowawayCluster()
+    try:
+        await asyncio.to_thread(cluster.create)
+        yield cluster
+    finally:
+        await asyncio.to_thread(cluster.remove)

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select
 
+from models import make_engine
 from models.write_behind import WriteBehind
 from tests.db.conftest import busy_once
 
@@ -137,3 +138,55 @@ async def test_a_refused_batch_goes_to_the_given_fallback(db):
     await numbers.writer.flush()
     assert given == [[5, 4, 4]] and numbers.writer.written == 2
     assert await numbers.stored() == [4, 5] and numbers.writer.unsaved() == []
+
+
+@pytest.fixture
+async def restartable(throwaway_cluster):
+    """A PostgreSQL server of the test's own with NUMBERS, which the test may stop and start."""
+    db = make_engine(throwaway_cluster.url)
+    async with db.begin() as conn:
+        await conn.run_sync(NUMBERS.metadata.create_all)
+    yield throwaway_cluster, db
+    await db.dispose()
+
+
+async def test_a_postgresql_restart_costs_no_batch_and_keeps_the_order(restartable):
+    cluster, db = restartable
+    numbers, refused = Numbers(db), asyncio.Event()
+    numbers.writer.submit_many([1, 2])
+    await numbers.writer.flush()  # the pool holds a connection the stop will break
+
+    async def noting_refusals(batch):
+        try:
+            await numbers.write(batch)
+        except Exception:
+            refused.set()
+            raise
+    numbers.writer.write = noting_refusals
+    await asyncio.to_thread(cluster.stop, "immediate")
+    numbers.writer.submit_many([3, 4])
+    flushing = asyncio.create_task(numbers.writer.flush())
+    await refused.wait()
+    numbers.writer.submit(5)
+    await asyncio.to_thread(cluster.start)
+    await flushing
+    assert await numbers.stored() == [1, 2, 3, 4, 5] and numbers.writer.written == 5
+
+
+async def test_a_fallback_that_fails_costs_its_batch_not_the_writer(db, caplog):
+    tried = asyncio.Event()
+
+    async def failing(batch: list[int]) -> int:
+        tried.set()
+        raise RuntimeError("a bug in the fallback")
+    numbers = Numbers(db, fallback=failing)
+    task = asyncio.create_task(numbers.writer.run())
+    numbers.writer.submit_many([7, 7])  # refused: the fallback's turn
+    await tried.wait()
+    numbers.writer.submit(8)
+    await numbers.written.wait()
+    assert await numbers.stored() == [8] and not task.done()
+    assert "numbers batch lost" in [r.getMessage() for r in caplog.records]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -189,3 +189,23 @@ async def test_an_agent_whose_session_was_lost_logs_in_again(rig):
     await r.engine.pbx.perform(HangUp(leg))  # the phone's call dropped
     await r.wait_state("8001", "session_lost")
     await r.login("8001")  # the phone is called anew
+
+
+async def test_a_recorded_call_that_dies_with_asterisk_ends_with_its_recording_finished(rig,
+                                                                                      sipp):
+    r = await rig(("8001",), tones={"8001": Tone(1000, 120_000)}, phone_calls=2)
+    await r.login("8001")
+    call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ + [Tone(400, 3000)],
+                                         caller=CALLER, hold_ms=120_000, timeout=150))
+    await r.wait_state("8001", "on_call", timeout=40)
+    await row(r, Recording, lambda rec: rec.status == "recording", "never recording")
+
+    await r.pbx.down(crash=True)  # no Hangup ever comes for the call
+    await r.pbx.up()
+
+    ended = await row(r, Call, lambda c: c.outcome != "in_progress", "call never ended")
+    rec = await row(r, Recording, lambda rec: rec.status != "recording", "recording stuck")
+    assert ended.connected_at is not None and ended.ended_at is not None
+    # MixMonitor died before it wrote the WAV's sizes: flagged, not left open.
+    assert rec.status == "missing" and rec.ended_at is not None, vars(rec)
+    call.cancel()  # the caller's phone never heard the PBX again

@@ -1,6 +1,7 @@
+from dataclasses import replace
 from pathlib import Path
 
-from acd.tracker import CallTracker
+from acd.tracker import CallTracker, LiveCall
 from asterisk.ami_protocol import AmiParser
 from asterisk.events import (
     BridgeEnter,
@@ -122,6 +123,25 @@ def test_resync_closes_vanished_calls_and_adopts_unknown_ones():
     assert ("other", "8") in t.calls
 
 
+def test_a_caller_found_in_the_fallback_queue_is_an_inbound_call_to_the_hotline_answered():
+    """Came while the engine was away: the PBX answered and queued it in its own fallback
+    queue, where the channel is on extension s; a resync finds it there."""
+    t = CallTracker(clock=lambda: 100.0, hotline_number="4000")
+    waiting = replace(ch("5", state=6, context="hotline-fallback"), exten="s")
+    (found,) = t.resync("s", [(waiting, 90.0)])
+    assert found.fields["direction"] == "inbound" and found.fields["dialed_number"] == "4000"
+    assert found.fields["offered_at"] == found.fields["answered_at"] == 90.0
+    assert found.fields["queue"] == "hotline-fallback"
+    (ended,) = t.feed(Hangup(server="s", timestamp=120.0, channel=waiting, cause=16,
+                             cause_text=""))
+    assert ended.fields["outcome"] == "abandoned"
+    # In the IVR's keypad read: the engine's AGI took the call before its AMI link was back.
+    reading = replace(ch("6", state=6, context="hotline-ivr-collect"), exten="s")
+    (found,) = t.resync("s", [(reading, 95.0)])
+    assert found.fields["direction"] == "inbound" and found.fields["dialed_number"] == "4000"
+    assert "queue" not in found.fields
+
+
 def test_a_caller_who_hangs_up_in_the_ivr_abandoned_and_one_served_there_completed():
     for last_step, expected in (("menu", "abandoned"), ("done", "completed")):
         t = CallTracker()
@@ -183,6 +203,38 @@ def test_calls_from_the_pbx_records_group_by_the_customers_channel_and_skip_garb
     assert rows["U1"]["direction"] == "inbound" and rows["U1"]["dialed_number"] == "4000"
     assert rows["U3"]["outcome"] == "completed" and rows["U3"]["connected_at"] == 200.1
     assert read_records(tmp_path / "absent.csv", 0.0) == []
+
+
+def test_a_connected_call_whose_recorded_end_is_only_its_bridge_ends_at_the_resync():
+    """The customer's own record stops as it enters the agent's bridge; the rest is the agent
+    leg's record, not written while the leg lives. An end before connected_at is no end."""
+    t = CallTracker(clock=lambda: 100.0)
+    on_record = LiveCall("s", "9", "9", "inbound", 10.0, answered_at=10.0, connected_at=50.0)
+    (gone,) = t.resync("s", [], [on_record], ended={"9": 49.9})
+    assert gone.fields["ended_at"] == 100.0 and gone.fields["outcome"] == "completed"
+    t = CallTracker(clock=lambda: 100.0)
+    on_record = LiveCall("s", "9", "9", "inbound", 10.0, answered_at=10.0, queued_at=20.0)
+    (gone,) = t.resync("s", [], [on_record], ended={"9": 30.0})
+    assert gone.fields["ended_at"] == 30.0  # hung up in the queue: the record has the end
+
+
+def test_a_customer_bridged_with_an_agent_leg_ends_in_the_legs_record(tmp_path):
+    """As Asterisk 22 writes them: the agent's leg, up since the login, is the older party, so
+    the customer's own record ends when it enters the leg's bridge and the rest of the call,
+    to the customer's hangup, is the leg's record with the customer as its dstchannel."""
+    from acd.tracker import records_by_call
+    from asterisk.cdr import read_records
+    path = tmp_path / "Master.csv"
+    path.write_text(
+        '"agent-8-x","9.11","PJSIP/anonymous-0b","","1390","4000","Bridge","326.5","326.5",'
+        '"334.7","ANSWERED"\n'
+        '"agent-8-x","agent-8-x","PJSIP/agent-81003-02","PJSIP/anonymous-0b","8","4000",'
+        '"BridgeWait","325.9","325.9","339.1","ANSWERED"\n'
+        '"agent-8-x","agent-8-x","PJSIP/agent-81003-02","","8","","BridgeWait","339.1",'
+        '"339.1","355.6","ANSWERED"\n')
+    by_call = records_by_call(read_records(path, since=0.0))
+    assert max(r.end for r in by_call["9.11"]) == 339.1  # the hangup, not the bridge
+    assert max(r.end for r in by_call["agent-8-x"]) == 355.6  # the leg's own call
 
 
 def test_ended_calls_count_by_how_they_ended_and_queue_waits_are_observed():
