@@ -226,11 +226,11 @@ def test_a_customer_bridged_with_an_agent_leg_ends_in_the_legs_record(tmp_path):
     from asterisk.cdr import read_records
     path = tmp_path / "Master.csv"
     path.write_text(
-        '"agent-8-x","9.11","PJSIP/anonymous-0b","","1390","4000","Bridge","326.5","326.5",'
+        '"agent-8-x","9.11","PJSIP/anonymous-0b","","1390","4000","","Bridge","326.5","326.5",'
         '"334.7","ANSWERED"\n'
         '"agent-8-x","agent-8-x","PJSIP/agent-81003-02","PJSIP/anonymous-0b","8","4000",'
-        '"BridgeWait","325.9","325.9","339.1","ANSWERED"\n'
-        '"agent-8-x","agent-8-x","PJSIP/agent-81003-02","","8","","BridgeWait","339.1",'
+        '"","BridgeWait","325.9","325.9","339.1","ANSWERED"\n'
+        '"agent-8-x","agent-8-x","PJSIP/agent-81003-02","","8","","","BridgeWait","339.1",'
         '"339.1","355.6","ANSWERED"\n')
     by_call = records_by_call(read_records(path, since=0.0))
     assert max(r.end for r in by_call["9.11"]) == 339.1  # the hangup, not the bridge
