@@ -174,7 +174,7 @@ class Dialer:
             waiting=sum(d.live and d.agent_id is None for d in mine))
         pacer = self.pacers[plan.id]
         if isinstance(pacer, Predictive) and self._counts.get(
-                plan.id, AttemptCounts()).reached(plan.abandon_target):
+                plan.id, AttemptCounts()).reached(plan.dialer_target):
             pacer = PROGRESSIVE  # until the campaign's abandon rate is back under its target
         wanted = min(pacer.dials(view), view.cap())
         if wanted > 0:
@@ -352,9 +352,8 @@ class Dialer:
         """The campaign's pacer, kept (with what it learned) while the mode stays."""
         if plan.mode == DialingMode.PREDICTIVE:
             if not isinstance(pacer, Predictive):
-                pacer = Predictive(target=plan.abandon_target,
-                                   grace=self.settings.grace_seconds)
-            pacer.target = plan.abandon_target
+                pacer = Predictive(grace=self.settings.grace_seconds)
+            pacer.target = plan.dialer_target
             return pacer
         kind = Progressive if plan.mode == DialingMode.PROGRESSIVE else Preview
         return pacer if type(pacer) is kind else kind()
