@@ -1,7 +1,8 @@
 """The dialer at work: for each running campaign, as many calls as its pacer says (never with
 no agent of the campaign logged in, never past the trunk's lines; a predictive campaign whose
-abandons over 24 hours or all along reach its target dials as progressive until they are back
-under: a hard limit behind the pacer's own aim, which sits below the target), each to a contact
+abandons over 24 hours or all along reach its target, less the people its machine detection is
+estimated to drop, dials as progressive until they are back under: a hard limit behind the
+pacer's own aim, which sits below the target), each to a contact
 chosen by the contact selection (dialer/selection.py), placed and followed to its end by the
 calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py)."""
 import asyncio

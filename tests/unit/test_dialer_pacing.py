@@ -6,6 +6,7 @@ both aim below the target by the people AMD drops, and refuse AMD when those alo
 predictive follows a list that changes within minutes, brakes on the last half hour as well as
 the day, and starts a day cautiously."""
 import dataclasses
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -24,6 +25,10 @@ from dialer.pacing import (
     amd_allowed,
     dialer_target,
 )
+from dialer.plan import Plan
+from dialer.runner import Dialer
+from dialer.settings import DialerSettings
+from models import Campaign
 
 FREE = AgentView(AgentPhase.FREE, 5.0)
 PACERS = [Preview, Progressive, Ratio, Predictive]
@@ -217,3 +222,14 @@ def test_predictive_brakes_on_the_last_half_hour_as_well_as_the_day():
 def test_a_day_with_nothing_learned_starts_below_the_models_aim():
     p = Predictive()
     assert p.aim() < p.target * p.safety * 0.7
+
+
+@pytest.mark.parametrize("detect, target", [(True, (0.03 - 0.01) / 0.99), (False, 0.03)])
+def test_a_campaigns_plan_counts_its_estimated_amd_false_positives_when_it_detects(detect, target):
+    c = Campaign(name="x", purpose="promotion", windows={}, retries={}, mode="predictive",
+                 starts_on=date(2026, 1, 1), caller_id="4008001234", abandon_target=0.03,
+                 detect_machines=detect, amd_false_positive=0.01, agents=[])
+    plan = Plan.of(c)
+    assert plan.dialer_target == pytest.approx(target)
+    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "", "4000")
+    assert dialer._pacer(plan, None).target == pytest.approx(target)
