@@ -5,14 +5,16 @@ it has in flight, returning a number. The same pacers run on the PBX and in the 
 - Progressive: one call per free agent, never more.
 - Predictive: adds calls while each adds, in expected abandons (live answers with no agent
   free within the grace time), at most an aimed share of its own live answer; from what it has
-  learned of how ringing calls end and how long agents talk, the aim steered by the abandons it
-  has really had.
+  learned of how ringing calls end and how long agents talk (the last minutes weigh most), the
+  aim steered by the abandons it has really had and braked by the rate over the last 30
+  minutes, the day and the last 24 hours.
 - Ratio: VICIdial's ADAPT_HARD_LIMIT as publicly described (a dial level times the agents
   waiting, raised while agents wait, back to 1 once the day's drop rate reaches the limit), to
   compare against.
 """
 import functools
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,6 +52,22 @@ class PacingView:
         """Calls that may be added now: the lines-per-agent and trunk limits."""
         lines = math.floor(self.max_lines_per_agent * len(self.agents)) - len(self.ringing)
         return max(0, min(lines, self.free_trunks))
+
+
+def amd_allowed(target: float, amd_false_positive: float) -> bool:
+    """Answering-machine detection drops the people it takes for machines, and the regulator
+    counts them as abandoned calls: a campaign whose estimated false positives alone reach its
+    abandon target may not use it."""
+    return amd_false_positive < target
+
+
+def dialer_target(target: float, amd_false_positive: float = 0.0) -> float:
+    """The abandon rate the dialer may have among the answers AMD passes as people, so that
+    with the people AMD drops (`amd_false_positive` of those answering) the rate stays within
+    `target`: (a + f) / 1 <= target over people, a counted on the 1 - f passed."""
+    if not amd_allowed(target, amd_false_positive):
+        return 0.0
+    return (target - amd_false_positive) / (1 - amd_false_positive)
 
 
 class Pacer:
@@ -96,10 +114,10 @@ class Ratio(Pacer):
 
     name = "ratio"
 
-    def __init__(self, drop_limit: float = 0.03, interval: float = 15.0, step: float = 0.1,
-                 max_level: float = 3.0) -> None:
-        self.drop_limit, self.interval, self.step, self.max_level = (
-            drop_limit, interval, step, max_level)
+    def __init__(self, target: float = 0.03, interval: float = 15.0, step: float = 0.1,
+                 max_level: float = 3.0, amd_false_positive: float = 0.0) -> None:
+        self.drop_limit = dialer_target(target, amd_false_positive)
+        self.interval, self.step, self.max_level = interval, step, max_level
         self.level = 1.0
         self.next_adjust = 0.0
         self.live = self.drops = 0
@@ -126,8 +144,9 @@ class Ratio(Pacer):
 class Learned:
     """What the predictive pacer has seen, kept as counts in bins so that a decision is table
     lookups: how ringing calls end (a live answer, or anything else: a machine, busy, no
-    answer) and when, and how long agents talk. Starts from a prior worth `prior_weight` calls
-    and halves its counts when they pass `window`, so that it follows a drifting day."""
+    answer) and when, and how long agents talk. Starts from a prior worth `prior_weight` calls;
+    `forget` weighs the counts down with time, so that it follows a list that changes within
+    minutes."""
 
     RING_BIN = 0.1  # seconds
     TALK_BIN = 1.0
@@ -135,9 +154,7 @@ class Learned:
     TALK_BINS = 3600  # an hour of talk; longer talks count in the last bin
 
     def __init__(self, prior_live: float = 0.25, prior_weight: float = 20.0,
-                 talk_mean_prior: float = 120.0, window: int = 4000) -> None:
-        self.window = window
-        self.ended_count = self.talk_count = 0
+                 talk_mean_prior: float = 120.0) -> None:
         self.live = [0.0] * self.RING_BINS  # live answers by ring time
         self.ended = [0.0] * self.RING_BINS  # every end of ringing, live or not
         self.talks = [0.0] * self.TALK_BINS  # finished talks by length
@@ -161,18 +178,15 @@ class Learned:
         b = self.ring_bin(after)
         self.ended[b] += 1
         self.live[b] += live
-        self.ended_count += 1
-        if self.ended_count > self.window:
-            self.ended_count //= 2
-            self.live = [x / 2 for x in self.live]
-            self.ended = [x / 2 for x in self.ended]
 
     def talked(self, seconds: float) -> None:
         self.talks[self.talk_bin(seconds)] += 1
-        self.talk_count += 1
-        if self.talk_count > self.window:
-            self.talk_count //= 2
-            self.talks = [x / 2 for x in self.talks]
+
+    def forget(self, factor: float) -> None:
+        """Weigh everything seen so far by `factor` (below 1) against what comes next."""
+        self.live = [x * factor for x in self.live]
+        self.ended = [x * factor for x in self.ended]
+        self.talks = [x * factor for x in self.talks]
 
     def answer_table(self, ends: Sequence[float], ring_seconds: float
                      ) -> list[tuple[float, ...]]:
@@ -227,22 +241,36 @@ class Predictive(Pacer):
 
     name = "predictive"
 
+    # (seconds, live answers before the rate is trusted, rate at which braking starts, as a
+    # share of the target): a short window reacts to a list that changes, allowed a little over
+    # since it is noisier; the day and the last 24 hours are what the regulator counts
+    BRAKES = ((1800.0, 40, 1.0), (86400.0, 200, 0.9))
+
     def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 2.5,
                  setpoint: float = 0.9, gain: float = 0.1, talk_mean_prior: float = 120.0,
-                 refresh: float = 60.0, step_seconds: float = 1.0) -> None:
-        self.target, self.grace, self.safety, self.refresh = target, grace, safety, refresh
+                 refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
+                 start_boost: float = -0.5, amd_false_positive: float = 0.0) -> None:
+        self.target = dialer_target(target, amd_false_positive)
+        self.grace, self.safety, self.refresh = grace, safety, refresh
         self.setpoint, self.gain = setpoint, gain
-        self.boost = 0.0  # the log of the aim's factor learned from the outcomes
+        self.memory = memory  # seconds for what was learned to weigh 1/e of what comes next
+        self.boost = start_boost  # the log of the aim's factor learned from the outcomes; a
+        # day that has learned nothing yet starts below the model's aim
         self.step_seconds = step_seconds  # of the look-ahead
         self.seen = Learned(talk_mean_prior=talk_mean_prior)
         self.live_today = self.abandoned_today = 0
+        self.now = 0.0
+        self.windows = [Rolling(seconds) for seconds, _, _ in self.BRAKES]
         self.last_dials = 0
-        self._tables_at = -math.inf
+        self._tables_at = self._forgot_at = -math.inf
         self._tables_for: tuple[float, float] | None = None  # ring and wrap seconds
 
     def answered(self, live: bool, after: float) -> None:
         self.seen.ring_ended(live, after)
-        self.live_today += live
+        if live:
+            self.live_today += 1
+            for w in self.windows:
+                w.add(self.now, False)
 
     def unanswered(self, after: float) -> None:
         self.seen.ring_ended(False, after)
@@ -252,6 +280,8 @@ class Predictive(Pacer):
 
     def abandoned(self) -> None:
         self.abandoned_today += 1
+        for w in self.windows:
+            w.add(self.now, True)
         self.boost -= self.gain * (1 - self.setpoint * self.target)
 
     def connected(self) -> None:
@@ -264,10 +294,19 @@ class Predictive(Pacer):
         """The share of its own live answer that the marginal call may lose. The model errs,
         by a factor that depends on the team and the day, so the aim follows the outcomes: up
         a little with each answer connected, down with each abandon, at rest when the abandon
-        rate is `setpoint` of the target; and cut hard while the day's rate is over 90 % of the
-        target (once 200 live answers make that rate worth trusting)."""
-        today = self.abandoned_today / self.live_today if self.live_today >= 200 else 0.0
-        brake = min(1.0, max(0.02, 1.0 - 4.0 * (today / self.target - 0.9)))
+        rate is `setpoint` of the target; and cut hard while the rate of the last 30 minutes,
+        of the day or of the last 24 hours runs over the target or 90 % of it (once enough live
+        answers make that rate worth trusting)."""
+        rates = [(self.abandoned_today, self.live_today, 200, 0.9)]
+        for window, (_, trusted, start) in zip(self.windows, self.BRAKES):
+            rates.append((*window.counts(self.now), trusted, start))
+        brake = 1.0
+        for lost, live, trusted, start in rates:
+            if live >= trusted:
+                over = lost / live / self.target - start if self.target > 0 else 1.0
+                brake = min(brake, max(0.02, 1.0 - 4.0 * over))
+        if self.target <= 0:
+            return 0.0
         return self.target * self.safety * math.exp(min(3.0, max(-3.0, self.boost))) * brake
 
     def _tables(self, view: PacingView) -> None:
@@ -321,6 +360,11 @@ class Predictive(Pacer):
             [0.0] * 2 * len(self.ends)
 
     def dials(self, view: PacingView) -> int:
+        if view.now - self._forgot_at >= self.refresh:
+            if self._forgot_at > -math.inf:
+                self.seen.forget(math.exp(-(view.now - self._forgot_at) / self.memory))
+            self._forgot_at = view.now
+        self.now = view.now
         cap = view.cap()
         if cap <= 0 or not view.agents:
             return 0
@@ -342,6 +386,29 @@ class Predictive(Pacer):
 
         self.last_dials = _largest(within, min(self.last_dials, cap), cap)
         return self.last_dials
+
+
+class Rolling:
+    """Live answers and abandons over the last `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.events: deque[tuple[float, bool]] = deque()  # (when, abandoned)
+        self.lost = self.live = 0
+
+    def add(self, now: float, lost: bool) -> None:
+        self.events.append((now, lost))
+        self.lost += lost
+        self.live += not lost
+
+    def counts(self, now: float) -> tuple[int, int]:
+        """(abandons, live answers) in the window ending now."""
+        events = self.events
+        while events and events[0][0] < now - self.seconds:
+            _, lost = events.popleft()
+            self.lost -= lost
+            self.live -= not lost
+        return self.lost, self.live
 
 
 def _lost(free_now: float, freeing: list[float], answers: list[float], steps: int) -> float:

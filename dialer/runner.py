@@ -1,7 +1,8 @@
 """The dialer at work: for each running campaign, as many calls as its pacer says (never with
 no agent of the campaign logged in, never past the trunk's lines; a predictive campaign whose
-abandons over 24 hours or all along reach its target dials as progressive until they are back
-under: a hard limit behind the pacer's own aim, which sits below the target), each to a contact
+abandons over 24 hours or all along reach its target, less the people its machine detection is
+estimated to drop, dials as progressive until they are back under: a hard limit behind the
+pacer's own aim, which sits below the target), each to a contact
 chosen by the contact selection (dialer/selection.py), placed and followed to its end by the
 calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py)."""
 import asyncio
@@ -174,7 +175,7 @@ class Dialer:
             waiting=sum(d.live and d.agent_id is None for d in mine))
         pacer = self.pacers[plan.id]
         if isinstance(pacer, Predictive) and self._counts.get(
-                plan.id, AttemptCounts()).reached(plan.abandon_target):
+                plan.id, AttemptCounts()).reached(plan.dialer_target):
             pacer = PROGRESSIVE  # until the campaign's abandon rate is back under its target
         wanted = min(pacer.dials(view), view.cap())
         if wanted > 0:
@@ -352,9 +353,8 @@ class Dialer:
         """The campaign's pacer, kept (with what it learned) while the mode stays."""
         if plan.mode == DialingMode.PREDICTIVE:
             if not isinstance(pacer, Predictive):
-                pacer = Predictive(target=plan.abandon_target,
-                                   grace=self.settings.grace_seconds)
-            pacer.target = plan.abandon_target
+                pacer = Predictive(grace=self.settings.grace_seconds)
+            pacer.target = plan.dialer_target
             return pacer
         kind = Progressive if plan.mode == DialingMode.PROGRESSIVE else Preview
         return pacer if type(pacer) is kind else kind()

@@ -1,14 +1,20 @@
 """A discrete-event simulator of an outbound campaign: the pacers of dialer.pacing run unchanged
 against simulated customers and agents.
 
-Customers answer live, by machine (detected and dropped), are busy, or ring out; a live answer
-comes after a random ring (lognormal) and talks a random time (lognormal); agents wrap up after
-each call and may join or leave during the shift. The k-th call dialed gets the k-th customer
+Customers answer live, by machine, are busy, or ring out, in shares that may change at given
+hours (a list that gets better or worse late in the day); an answer comes after a random ring
+(lognormal) and a live one talks a random time (lognormal); agents wrap up after each call and
+may join or leave during the shift. With answering-machine detection (AMD) an answer is judged
+`amd_seconds` after it: a machine is dropped, but AMD errs both ways: a person taken for a
+machine is dropped too (an abandoned call, as the regulator counts it), a machine taken for a
+person goes to an agent, who hangs up after `machine_talk_seconds`. Without AMD every answer goes
+to an agent at once. The k-th call dialed gets the k-th customer
 of the seed's stream whatever the pacer (common random numbers), so pacers are compared on the
 same customers. A live answer is abandoned when no agent is free within the grace time.
 The pacer decides every second, as a live dialer's tick, and when an agent comes free; it hears
 of each outcome when it happens (a talk's length when the talk ends). Scenarios are JSON files
 (see bench/scenarios/)."""
+import dataclasses
 import heapq
 import json
 import math
@@ -16,7 +22,16 @@ import random
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView
+from dialer.pacing import (
+    AgentPhase,
+    AgentView,
+    Pacer,
+    PacingView,
+    Predictive,
+    Progressive,
+    Ratio,
+    amd_allowed,
+)
 
 TICK = 1.0  # seconds between the pacer's decisions; it also decides when an agent is free
 
@@ -41,16 +56,31 @@ class Scenario:
     max_lines_per_agent: float = 3.0
     trunks: int = 10**6
     changes: tuple[tuple[float, int], ...] = ()  # (hour, agents from then on)
+    mix_changes: tuple["Mix", ...] = ()  # the live, machine and busy shares from an hour on
+    amd: bool = True
+    amd_false_positive: float = 0.0  # share of people that AMD takes for a machine
+    amd_false_negative: float = 0.0  # share of machines that AMD passes to an agent
+    machine_talk_seconds: float = 5.0  # an agent's time on a machine passed to them
 
     @classmethod
     def load(cls, path: Path) -> "Scenario":
         data = json.loads(path.read_text())
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"{path}: unknown scenario keys {sorted(unknown)}")
+        _refuse_unknown(path.name, data, {f.name for f in fields(cls)})
         data["changes"] = tuple((float(h), int(n)) for h, n in data.get("changes", ()))
+        mixes = []
+        for i, change in enumerate(data.get("mix_changes", ())):
+            _refuse_unknown(f"{path.name}: mix_changes[{i}]", change,
+                            {f.name for f in fields(Mix)})
+            mixes.append(Mix(**change))
+        data["mix_changes"] = tuple(sorted(mixes, key=lambda m: m.hour))
         return cls(**data)
+
+    def mix_at(self, hour: float) -> tuple[float, float, float]:
+        live, machine, busy = self.live, self.machine, self.busy
+        for m in self.mix_changes:
+            if hour >= m.hour:
+                live, machine, busy = m.live, m.machine, m.busy
+        return live, machine, busy
 
     def agents_at(self, hour: float) -> int:
         n = self.agents
@@ -60,11 +90,37 @@ class Scenario:
         return n
 
 
+@dataclass(frozen=True)
+class Mix:
+    hour: float
+    live: float
+    machine: float
+    busy: float
+
+
+def _refuse_unknown(where: str, data: dict, known: set[str]) -> None:
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{where}: unknown scenario keys {sorted(unknown)}")
+
+
 @dataclass(frozen=True, slots=True)
 class Customer:
-    outcome: str  # live, machine, busy, no_answer
+    """The seed's draws for the k-th call; what they make of it depends on the hour's mix."""
+    u: float  # picks the outcome from the mix
     answer_after: float
     talk: float
+    amd_error: float  # below the scenario's error share: AMD misjudges this answer
+
+    def outcome(self, s: Scenario, hour: float) -> str:
+        """live, machine, busy or no_answer."""
+        live, machine, busy = s.mix_at(hour)
+        u = self.u
+        outcome = ("live" if u < live else "machine" if u < live + machine
+                   else "busy" if u < live + machine + busy else "no_answer")
+        if outcome in ("live", "machine") and self.answer_after >= s.ring_seconds:
+            return "no_answer"
+        return outcome
 
 
 def _lognormal(rng: random.Random, mean: float, sd: float) -> float:
@@ -84,11 +140,7 @@ class Customers:
             s, rng = self.s, self.rng
             u, delay, talk = rng.random(), _lognormal(rng, s.answer_mean, s.answer_sd), \
                 _lognormal(rng, s.talk_mean, s.talk_sd)
-            outcome = ("live" if u < s.live else "machine" if u < s.live + s.machine
-                       else "busy" if u < s.live + s.machine + s.busy else "no_answer")
-            if outcome in ("live", "machine") and delay >= s.ring_seconds:
-                outcome = "no_answer"
-            self.drawn.append(Customer(outcome, delay, talk))
+            self.drawn.append(Customer(u, delay, talk, rng.random()))
         return self.drawn[k]
 
 
@@ -101,20 +153,50 @@ class Agent:
     leaving: bool = False  # logs out once this call is wrapped up
 
 
+WINDOW_MINUTES = 30
+
+
 @dataclass
 class DayResult:
     dialed: int = 0
-    live: int = 0
-    abandoned: int = 0
+    live: int = 0  # people who answered, those AMD dropped included
+    abandoned: int = 0  # people with no agent within the grace time
+    amd_dropped: int = 0  # people AMD took for a machine: abandoned calls for the regulator
+    machines_to_agents: int = 0
     connected: int = 0
     talk_seconds: float = 0.0
     work_seconds: float = 0.0  # talk and wrap
     staffed_seconds: float = 0.0
     waits: list[float] = field(default_factory=list)  # an agent's wait between calls
+    # per minute of the day: people answered, abandoned for want of an agent, dropped by AMD
+    live_by_minute: list[int] = field(default_factory=list)
+    abandoned_by_minute: list[int] = field(default_factory=list)
+    amd_dropped_by_minute: list[int] = field(default_factory=list)
 
     @property
     def abandon_rate(self) -> float:
-        return self.abandoned / self.live if self.live else 0.0
+        """As the regulator counts it: people dropped by AMD are abandoned calls."""
+        return (self.abandoned + self.amd_dropped) / self.live if self.live else 0.0
+
+    @property
+    def abandon_rate_without_amd(self) -> float:
+        """What the dialer sees: abandons among the answers AMD passed as people."""
+        seen = self.live - self.amd_dropped
+        return self.abandoned / seen if seen else 0.0
+
+    def worst_window(self, minutes: int = WINDOW_MINUTES, with_amd: bool = True) -> float:
+        """The highest abandon rate over any `minutes` in a row of the day."""
+        live = self.live_by_minute
+        lost = [a + (d if with_amd else 0) for a, d in
+                zip(self.abandoned_by_minute, self.amd_dropped_by_minute)]
+        if not with_amd:
+            live = [n - d for n, d in zip(live, self.amd_dropped_by_minute)]
+        worst = 0.0
+        for start in range(max(1, len(live) - minutes + 1)):
+            n = sum(live[start:start + minutes])
+            if n:
+                worst = max(worst, sum(lost[start:start + minutes]) / n)
+        return worst
 
     @property
     def occupancy(self) -> float:
@@ -141,14 +223,18 @@ class Simulation:
         self.logged_in = 0
         self.ringing: dict[int, float] = {}  # customer -> dialed at
         self.waiting: dict[int, float] = {}  # live answers waiting for an agent -> answered at
-        self.result = DayResult()
+        self.end = scenario.hours * 3600
+        minutes = math.ceil(scenario.hours * 60)
+        self.result = DayResult(live_by_minute=[0] * minutes, abandoned_by_minute=[0] * minutes,
+                                amd_dropped_by_minute=[0] * minutes)
+        self.outcomes: dict[int, str] = {}  # customer -> outcome, fixed when dialed
         self._events: list[tuple[float, int, str, int]] = []
         self._seq = 0
 
     # --- the run -------------------------------------------------------------------------------
 
     def run(self) -> DayResult:
-        end = self.s.hours * 3600
+        end = self.end
         self._staff(0.0)
         self._at(0.0, "tick", 0)
         for hour, _ in self.s.changes:
@@ -196,13 +282,27 @@ class Simulation:
         self._pace()
         self._at(self.now + TICK, "tick", 0)
 
+    def _minute(self) -> int:
+        return min(len(self.result.live_by_minute) - 1, int(self.now / 60))
+
     def _on_answer(self, k: int) -> None:
+        """The answer as the dialer learns it: after AMD's judgement, when AMD runs."""
         dialed_at = self.ringing.pop(k)
-        c = self.customers[k]
-        self.pacer.answered(c.outcome == "live", self.now - dialed_at)
-        if c.outcome == "machine":
-            return  # detected and dropped (the line is held amd_seconds; no agent needed)
-        self.result.live += 1
+        s, c, person = self.s, self.customers[k], self.outcomes[k] == "live"
+        if person:
+            self.result.live += 1
+            self.result.live_by_minute[self._minute()] += 1
+        if s.amd:
+            error = c.amd_error < (s.amd_false_positive if person else s.amd_false_negative)
+            passed = person != error
+        else:
+            passed = True
+        self.pacer.answered(passed, self.now - dialed_at)
+        if not passed:
+            if person:  # dropped as a machine
+                self.result.amd_dropped += 1
+                self.result.amd_dropped_by_minute[self._minute()] += 1
+            return
         agent = self._free_agent()
         if agent is not None:
             self._connect(agent, k)
@@ -216,8 +316,10 @@ class Simulation:
 
     def _on_grace(self, k: int) -> None:
         if self.waiting.pop(k, None) is not None:
-            self.result.abandoned += 1
-            self.pacer.abandoned()
+            if self.outcomes[k] == "live":  # a machine left waiting is no abandoned call
+                self.result.abandoned += 1
+                self.result.abandoned_by_minute[self._minute()] += 1
+            self.pacer.abandoned()  # the dialer cannot tell
 
     def _on_hangup(self, i: int) -> None:
         agent = self.agents[i]
@@ -245,25 +347,31 @@ class Simulation:
         return min(free, key=lambda a: a.since) if free else None  # the longest idle
 
     def _connect(self, agent: Agent, k: int) -> None:
-        c = self.customers[k]
-        r = self.result
+        r, left = self.result, self.end - self.now
+        if self.outcomes[k] == "live":
+            talk = self.customers[k].talk
+        else:
+            talk = self.s.machine_talk_seconds
+            r.machines_to_agents += 1
         r.connected += 1
         r.waits.append(self.now - agent.since)
-        r.talk_seconds += c.talk
-        r.work_seconds += c.talk + self.s.wrap_seconds
+        r.talk_seconds += min(talk, left)  # only the time inside the day
+        r.work_seconds += min(talk + self.s.wrap_seconds, left)
         self.pacer.connected()
         agent.phase, agent.since = AgentPhase.TALK, self.now
-        agent.free_at = self.now + c.talk + self.s.wrap_seconds
-        self._at(self.now + c.talk, "hangup", self.agents.index(agent))
+        agent.free_at = self.now + talk + self.s.wrap_seconds
+        self._at(self.now + talk, "hangup", self.agents.index(agent))
 
     def dial(self) -> None:
         k, self.next_customer = self.next_customer, self.next_customer + 1
         c = self.customers[k]
+        outcome = self.outcomes[k] = c.outcome(self.s, self.now / 3600)
         self.result.dialed += 1
         self.ringing[k] = self.now
-        if c.outcome in ("live", "machine"):
-            self._at(self.now + c.answer_after, "answer", k)
-        elif c.outcome == "busy":
+        if outcome in ("live", "machine"):
+            self._at(self.now + c.answer_after + (self.s.amd_seconds if self.s.amd else 0.0),
+                     "answer", k)
+        elif outcome == "busy":
             self._at(self.now + 1.0, "no_answer", k)
         else:
             self._at(self.now + self.s.ring_seconds, "no_answer", k)
@@ -293,14 +401,36 @@ class Clairvoyant(Pacer):
         free_times = sorted(
             (sim.now if a.phase == AgentPhase.FREE else a.free_at or math.inf)
             for a in sim.agents if a.logged_in and not a.leaving)
-        covered = sum(sim.customers[k].outcome == "live" for k in sim.ringing) + len(sim.waiting)
+        covered = sum(sim.outcomes[k] == "live" for k in sim.ringing) + len(sim.waiting)
+        delay = sim.s.amd_seconds if sim.s.amd else 0.0
         for free_at in free_times[covered:]:
             while True:  # the next customers in order: the others are dialed as they come
                 c = sim.customers[sim.next_customer]
-                if c.outcome != "live":
+                if c.outcome(sim.s, sim.now / 3600) != "live":
                     sim.dial()
                     continue
-                if free_at - c.answer_after <= sim.now + 1e-9:
+                if free_at - c.answer_after - delay <= sim.now + 1e-9:
                     sim.dial()
                     break
                 return
+
+
+def pacer_for(name: str, s: Scenario) -> Pacer:
+    """The named pacer set up for the scenario's target, grace time and AMD errors."""
+    fp = s.amd_false_positive if s.amd else 0.0
+    if name == "predictive":
+        return Predictive(target=s.abandon_target, grace=s.grace_seconds, amd_false_positive=fp)
+    if name == "ratio":
+        return Ratio(target=s.abandon_target, amd_false_positive=fp)
+    if name == "progressive":
+        return Progressive()
+    if name == "clairvoyant":
+        return Clairvoyant()
+    raise ValueError(f"unknown pacer {name!r}")
+
+
+def as_run(s: Scenario) -> Scenario:
+    """The scenario as a campaign may run it: without AMD if its false positives are refused."""
+    if s.amd and not amd_allowed(s.abandon_target, s.amd_false_positive):
+        return dataclasses.replace(s, amd=False)
+    return s

@@ -90,6 +90,9 @@ class Campaign(Base):
     # Outcome (busy, no_answer, failed, machine) -> {"delay_minutes": int, "max_attempts": int}.
     retries: Mapped[dict[str, Any]] = mapped_column(JSON)
     detect_machines: Mapped[bool] = mapped_column(default=False)
+    # the estimated share of people answering that machine detection takes for a machine and
+    # drops: abandoned calls as the regulator counts them
+    amd_false_positive: Mapped[float] = mapped_column(default=0.0)
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
     state: Mapped[CampaignState] = mapped_column(default=CampaignState.DRAFT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
+from dialer.pacing import amd_allowed
 from dialer.schedule import ScheduleError, parse_retries, parse_windows
 from models import (
     Agent,
@@ -46,6 +47,9 @@ class CampaignIn(BaseModel):
     caller_id: Phone
     retries: dict[str, dict[str, int]] = Field(default=DEFAULT_RETRIES)
     detect_machines: bool = False
+    amd_false_positive: float = Field(
+        default=0.0, ge=0, lt=1, description="estimated share of people answering that machine "
+        "detection drops as machines; counted as abandoned calls")
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
 
 
@@ -136,6 +140,11 @@ async def _resolve(session: AsyncSession, body: CampaignIn) -> dict[str, Any]:
     if body.ends_on is not None and body.ends_on < body.starts_on:
         raise _bad("dates", "ends_on", f"ends_on {body.ends_on} is before starts_on "
                                        f"{body.starts_on}")
+    if body.detect_machines and not amd_allowed(body.abandon_target, body.amd_false_positive):
+        raise _bad("amd_false_positives_over_target", "detect_machines",
+                   f"machine detection drops an estimated {body.amd_false_positive:.1%} of the "
+                   f"people answering, abandoned calls that alone reach the abandon target "
+                   f"{body.abandon_target:.1%}")
     if not body.agents and body.business_type is None and body.branch is None:
         raise _bad("who_works_it", "agents", "give the agents, the skill (business_type) or "
                                              "the branch whose agents work the campaign")

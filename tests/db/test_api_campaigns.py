@@ -57,6 +57,8 @@ async def test_ops_create_and_change_a_campaign_with_its_defaults(api):
     ({"branch": "XX"}, "branch", "no branch with code 'XX'"),
     ({"caller_id": "hotline"}, "caller_id", "not a phone number"),
     ({"mode": "telepathic"}, "mode", "preview"),
+    ({"detect_machines": True, "amd_false_positive": 0.03}, "detect_machines",
+     "alone reach the abandon target 3.0%"),
 ])
 async def test_bad_settings_are_refused_naming_the_field(api, changes, field, words):
     ops = await login(api, "ops")
@@ -65,6 +67,29 @@ async def test_bad_settings_are_refused_naming_the_field(api, changes, field, wo
     [error] = reply.json()["detail"]
     assert error["loc"][:2] == ["body", field] and words in error["msg"], error
     assert (await api.get("/campaigns", headers=ops)).json() == []  # nothing half-made
+
+
+async def test_machine_detection_is_refused_when_its_false_positives_alone_reach_the_target(
+        api):
+    ops = await login(api, "ops")
+    c = await create(api, ops)
+    assert (c["detect_machines"], c["amd_false_positive"]) == (False, 0.0)
+    url = f"/campaigns/{c['id']}"
+    estimated = await api.patch(url, headers=ops, json={"amd_false_positive": 0.05})
+    assert estimated.status_code == 200, estimated.text  # an estimate alone changes nothing
+    refused = await api.patch(url, headers=ops, json={"detect_machines": True})
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["detail"]
+    assert error["type"] == "rule.amd_false_positives_over_target"
+    assert error["loc"] == ["body", "detect_machines"] and "5.0%" in error["msg"]
+    allowed = await api.patch(url, headers=ops,
+                              json={"detect_machines": True, "amd_false_positive": 0.01})
+    assert allowed.status_code == 200, allowed.text
+    assert (allowed.json()["detect_machines"], allowed.json()["amd_false_positive"]) == (
+        True, 0.01)
+    lowered = await api.patch(url, headers=ops, json={"abandon_target": 0.01})
+    assert lowered.status_code == 422  # nor may the target drop to the estimate
+    assert (await api.get(url, headers=ops)).json()["abandon_target"] == 0.03
 
 
 async def test_a_name_is_unique_and_a_bad_change_leaves_the_campaign_as_it_was(api):

@@ -1,10 +1,16 @@
 """The pacers as pure code, one decision at a time: no agent, no dial; never over the lines or
 trunks; the predictive dials more when fewer calls answer, fewer after abandons, and ahead of
 agents about to be free; its estimates count machines and busy lines among the ends of ringing
-and talks still going on among the talk times; the ratio dialer goes back to 1.0 after drops."""
+and talks still going on among the talk times; the ratio dialer goes back to 1.0 after drops;
+both aim below the target by the people AMD drops, and refuse AMD when those alone reach it; the
+predictive follows a list that changes within minutes, brakes on the last half hour as well as
+the day, and starts a day cautiously."""
 import dataclasses
+from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialer.pacing import (
     AgentPhase,
@@ -16,7 +22,13 @@ from dialer.pacing import (
     Progressive,
     Ratio,
     _largest,
+    amd_allowed,
+    dialer_target,
 )
+from dialer.plan import Plan
+from dialer.runner import Dialer
+from dialer.settings import DialerSettings
+from models import Campaign
 
 FREE = AgentView(AgentPhase.FREE, 5.0)
 PACERS = [Preview, Progressive, Ratio, Predictive]
@@ -151,3 +163,73 @@ def test_largest_allowed_finds_the_edge_from_any_start():
     for edge in (-1, 0, 1, 7, 63, 64, 200):
         for start in (0, 1, 50, 200):
             assert _largest(lambda n, edge=edge: n <= edge, start, 200) == max(0, edge)
+
+
+@given(st.floats(0.005, 0.1), st.floats(0, 1, exclude_max=True))
+def test_amd_false_positives_count_in_the_abandon_rate_the_dialers_aim_at(target, share):
+    fp = share * 0.2
+    dialer = dialer_target(target, fp)
+    if fp < target:
+        assert amd_allowed(target, fp)
+        # the dialer's abandons among those AMD passes plus the people AMD drops: the target
+        assert fp + (1 - fp) * dialer == pytest.approx(target)
+        assert Ratio(target=target, amd_false_positive=fp).drop_limit == pytest.approx(dialer)
+        assert Predictive(target=target, amd_false_positive=fp).target == pytest.approx(dialer)
+    else:
+        assert not amd_allowed(target, fp) and dialer == 0
+        assert Predictive(target=target, amd_false_positive=fp).aim() == 0
+
+
+def live_share_of_a_new_call(p: Predictive) -> float:
+    return sum(p.answer_rows[0][:len(p.ends)])
+
+
+def test_predictive_follows_a_list_that_changes_within_minutes():
+    p = Predictive()
+    for minute in range(240):  # four hours of a list answering 12 %, 100 ends a minute
+        p.dials(view([], now=60.0 * minute))
+        outcomes(p, 100, 0.12)
+    p.dials(view([FREE], now=240 * 60.0))
+    assert live_share_of_a_new_call(p) == pytest.approx(0.12, abs=0.01)
+    for minute in range(241, 271):  # then 30 %: within a quarter of an hour, most of the way
+        p.dials(view([], now=60.0 * minute))
+        outcomes(p, 100, 0.30)
+        if minute == 255:
+            p.dials(view([FREE], now=60.0 * minute))
+            assert live_share_of_a_new_call(p) > 0.22
+    p.dials(view([FREE], now=271 * 60.0))
+    assert live_share_of_a_new_call(p) > 0.27
+
+
+def test_predictive_brakes_on_the_last_half_hour_as_well_as_the_day():
+    def day(abandons_late: bool) -> Predictive:
+        p = Predictive()
+        p.boost = 0.0
+        for minute in range(360):  # six hours, 10 live answers a minute, 0.8 % abandoned
+            p.dials(view([], now=60.0 * minute))
+            outcomes(p, 40, 0.25)
+            if (minute >= 330) == abandons_late and minute % (1 if abandons_late else 11) == 0:
+                p.abandoned()
+        p.boost = 0.0
+        return p
+
+    spread, late = day(False), day(True)
+    assert spread.abandoned_today == late.abandoned_today == 30
+    assert spread.aim() == pytest.approx(spread.target * spread.safety)  # the day is under
+    assert late.aim() < spread.aim() / 10  # 30 of 300 in the last half hour: 10 %
+
+
+def test_a_day_with_nothing_learned_starts_below_the_models_aim():
+    p = Predictive()
+    assert p.aim() < p.target * p.safety * 0.7
+
+
+@pytest.mark.parametrize("detect, target", [(True, (0.03 - 0.01) / 0.99), (False, 0.03)])
+def test_a_campaigns_plan_counts_its_estimated_amd_false_positives_when_it_detects(detect, target):
+    c = Campaign(name="x", purpose="promotion", windows={}, retries={}, mode="predictive",
+                 starts_on=date(2026, 1, 1), caller_id="4008001234", abandon_target=0.03,
+                 detect_machines=detect, amd_false_positive=0.01, agents=[])
+    plan = Plan.of(c)
+    assert plan.dialer_target == pytest.approx(target)
+    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "", "4000")
+    assert dialer._pacer(plan, None).target == pytest.approx(target)

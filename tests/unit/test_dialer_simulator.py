@@ -1,14 +1,28 @@
 """The dialer's pacers in the simulator (pure, no PBX): the simulator is deterministic for a
 seed and gives every pacer the same customers; progressive never abandons; no pacer goes over
 the lines-per-agent cap; the predictive keeps its abandons near the target while keeping agents
-busier than progressive; scenarios are files and a wrong key is named."""
+busier than progressive; scenarios are files and a wrong key is named; the list's mix changes
+at its hours; answering-machine detection takes its time and errs both ways, its false positives
+counted as abandons; occupancy counts only the time inside the day."""
 import dataclasses
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialer.pacing import AgentPhase, AgentView, PacingView, Predictive, Progressive, Ratio
-from dialer.simulator import Clairvoyant, Customers, Scenario, Simulation
+from dialer.simulator import (
+    Clairvoyant,
+    Customer,
+    Customers,
+    DayResult,
+    Mix,
+    Scenario,
+    Simulation,
+    as_run,
+    pacer_for,
+)
 
 SHORT = Scenario(agents=10, hours=1.0)
 
@@ -67,3 +81,78 @@ def test_scenarios_are_files_and_unknown_keys_are_named(tmp_path):
     path.write_text(json.dumps({"agent": 5}))
     with pytest.raises(ValueError, match="agent"):
         Scenario.load(path)
+
+
+def test_mix_changes_and_amd_fields_are_files_and_their_unknown_keys_are_named(tmp_path):
+    path = tmp_path / "s.json"
+    change = {"hour": 6, "live": 0.3, "machine": 0.1, "busy": 0.05}
+    path.write_text(json.dumps({"mix_changes": [change], "amd_false_positive": 0.01,
+                                "amd_false_negative": 0.1, "amd_seconds": 3}))
+    s = Scenario.load(path)
+    assert s.mix_at(5.9) == (s.live, s.machine, s.busy) and s.mix_at(6.0) == (0.3, 0.1, 0.05)
+    assert (s.amd_false_positive, s.amd_false_negative, s.amd_seconds) == (0.01, 0.1, 3)
+    path.write_text(json.dumps({"mix_changes": [{**change, "lve": 0.2}]}))
+    with pytest.raises(ValueError, match=r"mix_changes\[0\].*lve"):
+        Scenario.load(path)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0, 1, exclude_max=True), st.floats(0.5, 19.5), st.floats(0, 8),
+       st.floats(0, 0.5), st.floats(0, 0.5))
+def test_a_customer_answers_as_the_mix_of_the_hour_of_the_dial_says(u, delay, hour, live, late):
+    s = Scenario(live=live, machine=0.1, busy=0.05,
+                 mix_changes=(Mix(hour=4.0, live=late, machine=0.1, busy=0.05),))
+    c = Customer(u, delay, 60.0, 0.5)
+    share = late if hour >= 4.0 else live
+    assert (c.outcome(s, hour) == "live") == (u < share)
+    assert (c.outcome(s, hour) == "machine") == (share <= u < share + 0.1)
+
+
+class Heard(Progressive):
+    """Progressive, keeping what the dialer hears of the answers."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[bool, float]] = []
+
+    def answered(self, live: bool, after: float) -> None:
+        self.heard.append((live, after))
+
+
+def test_amd_drops_people_as_machines_and_the_regulator_counts_them_as_abandons():
+    wrong = dataclasses.replace(SHORT, amd_false_positive=0.2, amd_false_negative=0.3,
+                                amd_seconds=4.0, answer_mean=3.0, answer_sd=1.0)
+    pacer = Heard()
+    r = Simulation(wrong, pacer, 4).run()
+    assert r.abandoned == 0  # progressive: only AMD drops people
+    assert 0.1 < r.amd_dropped / r.live < 0.3
+    assert r.abandon_rate == r.amd_dropped / r.live and r.abandon_rate_without_amd == 0
+    assert r.machines_to_agents > 0
+    assert min(after for _, after in pacer.heard) >= 4.0  # AMD's judgement comes after 4 s
+    without = Simulation(dataclasses.replace(wrong, amd=False), Heard(), 4).run()
+    assert without.amd_dropped == 0
+    assert without.machines_to_agents > r.machines_to_agents  # every machine reaches an agent
+
+
+def test_a_campaign_whose_amd_false_positives_reach_its_target_runs_without_amd():
+    assert not as_run(Scenario(amd_false_positive=0.05, abandon_target=0.03)).amd
+    assert as_run(Scenario(amd_false_positive=0.01, abandon_target=0.03)).amd
+    pacer = pacer_for("predictive", Scenario(amd_false_positive=0.01, abandon_target=0.04))
+    assert pacer.target == pytest.approx((0.04 - 0.01) / 0.99)
+
+
+def test_occupancy_counts_only_the_time_inside_the_day():
+    long_calls = Scenario(agents=3, hours=0.2, talk_mean=900, talk_sd=100)
+    for pacer in (Clairvoyant(), Predictive()):
+        r = Simulation(long_calls, pacer, 5).run()
+        assert 0.5 < r.occupancy <= 1.0
+        assert r.talk_seconds <= r.staffed_seconds
+
+
+def test_the_worst_window_is_the_highest_abandon_rate_over_consecutive_minutes():
+    r = DayResult(live_by_minute=[10] * 60, abandoned_by_minute=[0] * 60,
+                  amd_dropped_by_minute=[0] * 60)
+    r.abandoned_by_minute[40] = 3
+    r.amd_dropped_by_minute[5] = 6
+    assert r.worst_window(30) == pytest.approx(6 / 300)
+    assert r.worst_window(30, with_amd=False) == pytest.approx(3 / 300)
+    assert r.worst_window(10, with_amd=False) == pytest.approx(3 / 100)
