@@ -1,7 +1,7 @@
 """A campaign's estimated share of people that machine detection drops as machines: abandoned
 calls as the regulator counts them, counted in the abandon rate the dialer aims at and stops at.
 
-Revision ID: 0025
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-04
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025"
+revision: str = "0024"
 down_revision: str | Sequence[str] | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
