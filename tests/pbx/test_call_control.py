@@ -208,8 +208,10 @@ async def test_muted_the_agent_is_not_heard_and_digits_reach_the_far_end(rig, si
     assert len(stretches) >= 2, stretches
     silence = max(nxt - (start + length)
                   for (start, length), (nxt, _) in zip(stretches, stretches[1:]))
-    # no shorter than the mute surely lasted, no longer than it may have (a window's margin)
-    assert unmuting - muted - 0.5 <= silence <= unmuted - muting + 0.5, stretches
+    # About as long as the mute: no shorter than it surely lasted, no longer than it may have,
+    # within a second (a window's 0.25 s, and the media a busy PBX drops behind the wall clock:
+    # 2.5 s recorded for a 3 s mute beside a CPU-burning process).
+    assert unmuting - muted - 1.0 <= silence <= unmuted - muting + 1.0, stretches
 
 
 async def test_a_blind_transfer_to_a_named_agent_brings_the_screen_pop_and_a_busy_one_is_refused(
