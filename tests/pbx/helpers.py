@@ -79,3 +79,15 @@ async def wait_in_queue(settings: AmiSettings, caller: str, queue: str,
                     await asyncio.sleep(0.1)
         finally:
             link.cancel()
+
+
+async def eventually(condition, what: str, timeout: float = 30.0, every: float = 0.1):
+    """What `await condition()` returns once it is truthy, asked again every `every` seconds
+    until `timeout` (state the test cannot be told of by an event: a row, a file, a reply)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := await condition():
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"never {what}")
+        await asyncio.sleep(every)

@@ -1,7 +1,6 @@
 """The engine killed with SIGKILL in each phase of a call, then started again: rows and agents
 are rebuilt from the PBX as they truly are, and nothing is left half-done."""
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause, Tone
 from dialer.schedule import WEEKDAYS
 from models import AgentTransition, Call, ContactAttempt, Recording
+from tests.pbx.helpers import eventually
 
 pytestmark = pytest.mark.pbx
 
@@ -28,15 +28,12 @@ async def row(rig, model, until, what: str, timeout: float = 30.0, caller: str =
         query = query.where(Call.caller_number == caller)
     if where is not None:
         query = query.where(where)
-    deadline = time.monotonic() + timeout
-    found = None
-    while time.monotonic() < deadline:
+
+    async def found():
         async with rig.database() as s:
-            found = await s.scalar(query)
-        if found is not None and until(found):
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what}: {found and vars(found)}")
+            latest = await s.scalar(query)
+        return latest if latest is not None and until(latest) else None
+    return await eventually(found, what, timeout)
 
 
 async def test_killed_during_a_recorded_connected_call(rig, sipp):
@@ -151,10 +148,10 @@ async def test_killed_while_an_outbound_call_rings_its_answer_is_counted_abandon
 
     await r.kill_engine()  # while the customer's phone rings
     # Answered meanwhile, nobody to take it: the PBX plays the message and hangs up.
-    async with asyncio.timeout(60):
-        while not any(c.uniqueid == attempt.channel_id for c in read_records(
-                settings.cdr_file, 0.0)):
-            await asyncio.sleep(0.2)
+    async def recorded():
+        return any(c.uniqueid == attempt.channel_id
+                   for c in read_records(settings.cdr_file, 0.0))
+    await eventually(recorded, "the PBX's record of the call", timeout=60)
     await r.start_engine_process()
 
     ended = await row(r, ContactAttempt, lambda a: a.ended_at is not None, "never closed",

@@ -3,11 +3,11 @@ call counter, the queue-wait histogram, the agents-by-state gauge and the AMI an
 readiness turns 503 naming FastAGI once it stops listening and the AMI link once the PBX is
 gone."""
 import asyncio
-import time
 
 import pytest
 
 from asterisk.sipp_phone import Keys, Pause
+from tests.pbx.helpers import eventually
 from tests.unit.test_metrics_exposition import parse
 
 pytestmark = pytest.mark.pbx
@@ -31,13 +31,10 @@ async def scrape(engine) -> dict:
 
 async def until(engine, seen, what: str, timeout: float = 30.0) -> dict:
     """The metrics once `seen(metrics)` holds, scraped again until it does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    async def scraped():
         metrics = await scrape(engine)
-        if seen(metrics):
-            return metrics
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: {metrics}")
+        return metrics if seen(metrics) else None
+    return await eventually(scraped, what, timeout, every=0.05)
 
 
 async def test_a_call_answered_by_an_agent_moves_the_metrics_and_a_lost_pbx_unreadies(
@@ -69,10 +66,10 @@ async def test_a_call_answered_by_an_agent_moves_the_metrics_and_a_lost_pbx_unre
     no_agi = await engine.http.get("/health/ready")
     assert no_agi.status_code == 503 and list(no_agi.json()["failing"]) == ["agi"]
     await pbx.down()
-    deadline = time.monotonic() + 30
-    while "ami" not in (reply := await engine.http.get("/health/ready")).json()["failing"]:
-        assert time.monotonic() < deadline, "readiness never noticed the PBX gone"
-        await asyncio.sleep(0.05)
+    async def unready():
+        reply = await engine.http.get("/health/ready")
+        return reply if "ami" in reply.json()["failing"] else None
+    reply = await eventually(unready, "readiness noticing the PBX gone", every=0.05)
     assert reply.status_code == 503 and sorted(reply.json()["failing"]) == ["agi", "ami"]
     assert (await engine.http.get("/health/live")).status_code == 200
     assert (await scrape(engine))[("hotline_ami_connected", ())] == 0
