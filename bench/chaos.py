@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from connect_latency import add_agents  # noqa: E402
+from connect_latency import add_agents, softphone  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 
 from asterisk.ports import free_port  # noqa: E402
@@ -139,15 +139,6 @@ async def stop_process(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         proc.kill()
         await proc.wait()
-
-
-async def softphone(work: Path, procs: list) -> int:
-    """A sipp phone that answers every call and stays on it until the PBX hangs up."""
-    port = free_port(socket.SOCK_DGRAM)
-    procs.append(await asyncio.create_subprocess_exec(
-        "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "100000", "-nostdin",
-        cwd=work, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
-    return port
 
 
 async def agent_states(engine: EngineProcess) -> dict[str, tuple[str, str | None]]:
@@ -344,7 +335,7 @@ async def bench(args: argparse.Namespace, work: Path, pg: ThrowawayCluster) -> d
                                    recording=RecordingPolicy.ALWAYS)
         async with sessions() as s, s.begin():
             await s.execute(delete(BusinessHours))  # open around the clock
-        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphone(work, procs)}"
+        phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphone(work, procs, calls=100_000)}"
                   for n in numbers}
         settings.pbx.static_contacts = phones
         pbx = local_pbx(settings, *await pbx_layout(sessions, phones))

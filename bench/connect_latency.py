@@ -53,7 +53,7 @@ from models import (  # noqa: E402
     make_engine,
     make_sessionmaker,
 )
-from models.security import hash_pin  # noqa: E402
+from models.security import hash_pin, new_sip_secret  # noqa: E402
 from runtime.provision import local_pbx, pbx_layout  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
 from services.demo import seed  # noqa: E402
@@ -83,7 +83,7 @@ async def add_agents(sessions, count: int, wrap_up_seconds: int = 0,
         pin = hash_pin("1234")
         for n in numbers:
             agent = Agent(number=n, name=f"bench {n}", branch=bj, sip_endpoint=f"agent-{n}",
-                          pin_hash=pin)
+                          pin_hash=pin, sip_secret=new_sip_secret())  # no secret, no account
             agent.skills = [AgentSkill(skill=skill, level=5)]
             s.add(agent)
         # Not recorded: these benches measure routing and delivery, and the static dialplan
@@ -130,10 +130,11 @@ class Timing:
         engine.desk.on_event = timed_feed
 
 
-async def softphone(work: Path, procs: list) -> int:
+async def softphone(work: Path, procs: list, calls: int = 1) -> int:
+    """A sipp phone that answers `calls` calls, each until the PBX hangs up."""
     port = free_port(socket.SOCK_DGRAM)
     procs.append(await asyncio.create_subprocess_exec(
-        "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+        "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", str(calls), "-nostdin",
         cwd=work, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
     return port
 
