@@ -55,7 +55,7 @@ class CallControl:
         """Blind transfer: the caller leaves the agent (who wraps up) and waits in `queue` with
         the call's facts, routed by the ACD like any caller there, its waiting counted from
         now. The call's id."""
-        channel, call_id = self._current_call(agent)
+        channel, call_id = self._settled_call(agent)
         if queue not in self.desk.router.policies:
             raise UnknownQueue(queue)
         self.desk.waits_afresh(call_id)
@@ -65,7 +65,7 @@ class CallControl:
     async def transfer_to_agent(self, agent: AgentInfo, number: str) -> str:
         """Blind transfer to a named agent, available now: the caller with its facts and the
         screen-pop, this agent wrapping up. The call's id."""
-        channel, call_id = self._current_call(agent)
+        channel, call_id = self._settled_call(agent)
         target = self._offered(agent, number, call_id)
         policy = self.desk.policy_of_call(call_id)
         context = self.desk.recording_context(
@@ -96,7 +96,7 @@ class CallControl:
     async def transfer_out(self, agent: AgentInfo, number: str) -> str:
         """Blind transfer to an outside number through the trunk: the caller leaves the ACD,
         this agent wraps up. The call's id."""
-        channel, call_id = self._current_call(agent)
+        channel, call_id = self._settled_call(agent)
         await self.pbx.perform(SetVariable(channel, dp.OUTSIDE_TRUNK_VAR, self.trunk))
         self.desk.apply(await self.sessions.send_away(
             channel, Redirect(channel, dp.CTX_TRANSFER_OUT, number)))
@@ -108,7 +108,7 @@ class CallControl:
         a phone's endpoint, or digits for an outside number; or `to_agent`, available now,
         brought over on its session leg with the call's screen-pop), then `three_way`,
         `complete` (this agent wraps up) or `return` (back to the caller). The call's id."""
-        channel, call_id = self._current_call(agent)
+        channel, call_id = self._settled_call(agent)
         consultations = self.consultations
         if step == "start" and to_agent is not None:
             other = self._offered(agent, to_agent, call_id)
@@ -132,7 +132,7 @@ class CallControl:
     async def hold(self, agent: AgentInfo, resume: bool = False) -> str:
         """The caller on hold with music (the agent stays on the call), or back with the agent.
         The call's id."""
-        channel, call_id = self._current_call(agent)
+        channel, call_id = self._settled_call(agent)
         await (self.sessions.resume if resume else self.sessions.hold)(agent.id, channel)
         return call_id
 
@@ -156,6 +156,13 @@ class CallControl:
         call_id = self.sessions.call_of(channel) if channel else None
         if channel is None or call_id is None:
             raise NoCallToControl(agent.number)
+        return channel, call_id
+
+    def _settled_call(self, agent: AgentInfo) -> tuple[str, str]:
+        """The current call, unless its caller is on the way back from hold (a redirect
+        then would break the call)."""
+        channel, call_id = self._current_call(agent)
+        self.sessions.refuse_if_returning(channel)
         return channel, call_id
 
     def _current_leg(self, agent: AgentInfo) -> tuple[str, str]:

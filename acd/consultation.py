@@ -39,6 +39,7 @@ class Consultations:
         self._consults: dict[int, Consult] = {}  # agent -> its consultation
         self._pairs = itertools.count(1)  # completed consultations' conferences
         self._returning: dict[int, str] = {}  # agent -> its caller, once the leg is free
+        self._legs_back: dict[str, tuple[int, str]] = {}  # leg's uniqueid -> (agent, call id)
 
     async def start(self, agent_id: int, dial: str, caller_id: str) -> None:
         """The caller on hold (if not yet) and `dial` called (e.g. PJSIP/supervisor-1); once
@@ -128,23 +129,28 @@ class Consultations:
 
     async def _let_go(self, consult: Consult, redirect: bool = True) -> None:
         """The person consulted leaves: a phone is hung up; an agent's leg goes back to its
-        holding bridge (unless the conference sends it there: `redirect` False) and that agent
-        wraps up."""
+        holding bridge (unless the conference sends it there: `redirect` False), and that agent
+        wraps up once it is there: a leg on its way cannot be sent anywhere else."""
         if consult.agent is None:
             if consult.name is not None:
                 await self.pbx.perform(HangUp(consult.name))
             return
-        machine = self.sessions.machine(consult.agent)
-        if machine.current_call == consult.call_id:
-            event = CallEnded(consult.call_id) if machine.state == AgentState.ON_CALL \
-                else ReleaseReservation(consult.call_id)
-            self.apply([machine.feed(event, self.sessions.clock())])
+        self._legs_back[consult.uniqueid] = (consult.agent, consult.call_id)
         if redirect and consult.name is not None:
             await self.pbx.perform(Redirect(consult.name, dp.CTX_SESSION, str(consult.agent),
                                             dp.IDLE_LABEL))
 
+    def _leg_back(self, uniqueid: str) -> None:
+        """A consulted agent's leg is in its holding bridge again: that agent's part is over."""
+        agent_id, call_id = self._legs_back.pop(uniqueid)
+        machine = self.sessions.machine(agent_id)
+        if machine.current_call == call_id:
+            event = CallEnded(call_id) if machine.state == AgentState.ON_CALL \
+                else ReleaseReservation(call_id)
+            self.apply([machine.feed(event, self.sessions.clock())])
+
     async def _reconnect(self, agent_id: int, channel: str) -> None:
-        await self.pbx.perform(Redirect(channel, dp.CTX_CONNECT, str(agent_id)))
+        await self.sessions.resume(agent_id, channel)
 
     def _holding_bridges(self) -> dict[str, int]:
         """The holding bridges of the agents whose caller waits for the leg to be free."""
@@ -162,9 +168,14 @@ class Consultations:
     async def on_event(self, item: AmiItem) -> None:
         """The person consulted answering, hanging up, or never reached; the caller hanging up
         while on hold hangs the person consulted up too (the agent's leg is free again)."""
-        if not self._consults and not self._returning:
+        if not self._consults and not self._returning and not self._legs_back:
             return  # every event passes here: nothing to look for most of the time
         match item:
+            case BridgeEnter(channel=ch, bridge_name=name) if ch.uniqueid in self._legs_back \
+                    and name == f"{dp.AGENT_BRIDGE_PREFIX}{self._legs_back[ch.uniqueid][0]}":
+                self._leg_back(ch.uniqueid)
+            case Hangup(channel=ch) if ch.uniqueid in self._legs_back:
+                self._legs_back.pop(ch.uniqueid)  # the session is lost: the desk says so
             case BridgeEnter(bridge_name=name) if self._returning and (
                     agent_id := self._holding_bridges().get(name)) is not None:
                 await self._reconnect(agent_id, self._returning.pop(agent_id))

@@ -49,6 +49,7 @@ class AgentSessions:
         self._conferences: set[str] = set()  # callers whose call was moved into a conference
         self._moving: set[str] = set()  # of those, the ones on their way there
         self._held: set[str] = set()  # callers the agent put on hold (out of its bridge)
+        self._returning: set[str] = set()  # of those, the ones on their way back to the agent
         self._handoff: dict[str, int] = {}  # callers on their way to another agent (transfer)
 
     def machine(self, agent_id: int) -> AgentMachine:
@@ -153,7 +154,19 @@ class AgentSessions:
         AmiError."""
         if channel not in self._held:
             raise CallControlRefused("call_not_on_hold", "the caller is not on hold")
-        await self.pbx.perform(Redirect(channel, dp.CTX_CONNECT, str(agent_id)))
+        # Held until its BridgeEnter: no hold or consultation may redirect it on the way.
+        self._returning.add(channel)
+        try:
+            await self.pbx.perform(Redirect(channel, dp.CTX_CONNECT, str(agent_id)))
+        except AmiError:
+            self._returning.discard(channel)
+            raise
+
+    def refuse_if_returning(self, channel: str) -> None:
+        """A caller redirected back to its agent cannot be redirected again until it is there
+        (the PBX would refuse, or the caller would be left in a bridge the agent's leg leaves)."""
+        if channel in self._returning:
+            raise CallControlRefused("call_returning", "the caller is on the way back to the agent")
 
     async def hand_over(self, channel: str, agent_id: int, context: str) -> list[Transition]:
         """Blind transfer to a named agent, reserved for the call already: the caller leaves
@@ -268,6 +281,7 @@ class AgentSessions:
                 return [machine.feed(SessionUp(), now)]
             case BridgeEnter(channel=ch) if ch.name in self._held:
                 self._held.discard(ch.name)  # back with the agent after a hold
+                self._returning.discard(ch.name)
             case BridgeEnter(channel=ch) if ch.name in self._calls:
                 agent_id, call_id = self._calls[ch.name]
                 machine = self.machine(agent_id)
@@ -329,6 +343,7 @@ class AgentSessions:
         self._conferences.discard(channel)
         self._moving.discard(channel)
         self._held.discard(channel)
+        self._returning.discard(channel)
         self._handoff.pop(channel, None)
         agent_id, call_id = self._calls.pop(channel)
         self._wrap_up.pop(call_id, None)

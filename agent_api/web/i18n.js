@@ -296,6 +296,7 @@ const PAGE_WORDS = {
   "rule.unknown_phone": ["没有这位有话机的班长", "No such supervisor with a phone"],
   "transfer.queues": ["队列", "Queues"], "transfer.agents": ["座席", "Agents"], "rule.call_on_hold": ["来电者已在保持中", "The caller is on hold already"],
   "rule.call_not_on_hold": ["来电者不在保持中", "The caller is not on hold"],
+  "rule.call_returning": ["来电者正在接回，请稍候再试", "The caller is on the way back to you; try again in a moment"],
   "rule.call_in_conference": ["班长正在此通话中", "A supervisor is in this call"],
   "rule.call_not_connected": ["通话尚未接通", "The call is not connected yet"],
   "rule.unknown_queue": ["没有这个队列", "No such queue"],

@@ -11,7 +11,7 @@ from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import Keys, Pause, Tone
 from runtime.live import agent_topic
 from tests.pbx.audio import Recorded, heard
-from tests.pbx.helpers import wait_for_calls
+from tests.pbx.helpers import eventually, wait_for_calls
 from tests.pbx.test_recording import AGENT_HZ, AUDIBLE_DB, CALLER_HZ, finished
 
 pytestmark = pytest.mark.pbx
@@ -72,7 +72,8 @@ async def test_a_caller_rates_the_service_after_the_agent_ends_the_call(rig, sip
 
 
 async def bridged_with(r, caller: str, agent_id: int, after: float, timeout: float = 30) -> None:
-    """Until the caller is bridged with that agent's leg (after `after`)."""
+    """Until the caller is bridged with that agent's leg (after `after`), and the engine knows
+    it is (a caller back from hold is not held any more: call control may move it again)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         entered = [(at, e) for at, e in r.events if isinstance(e, BridgeEnter)]
@@ -81,6 +82,9 @@ async def bridged_with(r, caller: str, agent_id: int, after: float, timeout: flo
                 legs = {leg.channel.exten for _, leg in entered
                         if leg.bridge_id == e.bridge_id and leg.channel.context == CTX_SESSION}
                 if str(agent_id) in legs:
+                    async def seen_back(name=e.channel.name) -> bool:
+                        return not r.engine.desk.sessions.is_held(name)
+                    await eventually(seen_back, "the engine saw the caller back", timeout)
                     return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{caller} never bridged with agent {agent_id}")
