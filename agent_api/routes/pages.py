@@ -20,6 +20,7 @@ VENDOR = {
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "favicon.png": "swagger-ui-dist/favicon-32x32.png",
     "redoc.js": "redoc/bundles/redoc.standalone.js",
+    "echarts.js": "echarts/dist/echarts.min.js",
 }
 PAGES = {"console": "console.html", "wallboard": "wallboard.html", "ops": "ops.html",
          "admin": "admin.html"}
