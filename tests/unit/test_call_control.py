@@ -9,7 +9,16 @@ from acd.call_control import CallControl
 from acd.sessions import CallControlRefused
 from asterisk import dialplan as dp
 from tests.unit.test_desk import (  # noqa: F401 (fixtures)
-    available, channel, clock, desk, enter, join, leave, redirected_to, start)
+    available,
+    channel,
+    clock,
+    desk,
+    enter,
+    join,
+    leave,
+    redirected_to,
+    start,
+)
 
 CALLER = channel(1)
 LEG_1 = channel(2, name="PJSIP/agent-8001-00000001", uniqueid="leg.1", context=dp.CTX_SESSION)
