@@ -6,7 +6,7 @@ const { ref, onMounted } = Vue;
 
 const template = `
 <div>
-  <el-button type="primary" id="new-agent" @click="openNew">{{ tr('btn.new_agent') }}</el-button>
+  <el-button type="primary" id="new-agent" :disabled="!loaded" @click="openNew">{{ tr('btn.new_agent') }}</el-button>
   <el-table :data="agents" id="agents" style="margin-top:12px" :row-class-name="({ row }) => 'agent-' + row.number">
     <el-table-column prop="number" :label="tr('field.number')" width="90" />
     <el-table-column prop="name" :label="tr('field.name')" width="120" />
@@ -50,6 +50,7 @@ export const AgentsPane = {
   template,
   setup(props) {
     const agents = ref([]), skills = ref([]), account = ref(null);
+    const loaded = ref(false);  // a new agent's form lists the skills: not before they are here
     const { form, open, submit } = useForm(props, { number: "", name: "", branch: "", pin: "", levels: {} });
     const act = useAction(props);
     const skillName = (code) => skills.value.find((s) => s.code === code)?.name ?? code;
@@ -58,6 +59,7 @@ export const AgentsPane = {
 
     async function load() {
       [agents.value, skills.value] = await Promise.all([props.api("GET", "/agent-accounts"), props.api("GET", "/skills")]);
+      loaded.value = true;
     }
     function levelsFrom(given) {
       return Object.fromEntries(skills.value.map((s) => [s.code, { on: s.code in given, level: given[s.code] ?? 5 }]));
@@ -80,6 +82,6 @@ export const AgentsPane = {
       { confirm: "msg.new_sip_secret", after: load });
     const toggle = (row) => act(() => props.api("PATCH", `/agent-accounts/${row.number}`, { active: !row.active }), { after: load });
     onMounted(load);
-    return { agents, skills, account, form, skillsOf, branchName, openNew, openEdit, save, toggle, renewSecret };
+    return { agents, skills, account, loaded, form, skillsOf, branchName, openNew, openEdit, save, toggle, renewSecret };
   },
 };

@@ -32,13 +32,12 @@ async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, s
     await sign_in(page, r.base_url)
     await page.click("#btn-login")
     # 30 s: as the first test of a fresh clone in CI, the phone's login once took over 15 s.
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available",
-                                                           timeout=30000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
     await expect(page.locator("#state")).to_have_text("就绪")
 
     call = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                          hold_ms=15000, timeout=60))
-    await expect(page.locator("#state")).to_have_attribute("data-state", "on_call", timeout=30000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "on_call")
     await expect(page.locator("#state")).to_have_text("通话中")
     await expect(page.locator("#pop-retailer")).to_have_text("朝阳便利店 (110100001)")
     await expect(page.locator("#pop-retailer-facts")).to_contain_text("A 类")
@@ -72,7 +71,7 @@ async def test_an_agent_takes_a_call_and_captures_an_order_and_an_opinion(rig, s
         order = await s.scalar(select(Order).order_by(Order.id.desc()))
         assert order.channel == "phone" and order.amount > 0
 
-    await expect(page.locator("#disposition-form")).to_be_visible(timeout=30000)  # call ended
+    await expect(page.locator("#disposition-form")).to_be_visible()  # call ended
     await expect(page.locator("#state")).to_have_text("话后整理")
     await page.click("#disposition-form button[type=submit]")
     await expect(page.locator("#disposition-ok")).to_have_text("已保存")
@@ -101,7 +100,7 @@ async def test_a_login_reply_slower_than_the_live_feed_does_not_undo_available(r
         made_before_the_answer = {**await reply.json(), "state": "paused",
                                   "pause_reason": "login"}
         await expect(page.locator("#state")).to_have_attribute(  # fed
-            "data-state", "available", timeout=30000)
+            "data-state", "available")
         await page.evaluate("document.querySelector('#desk-error').textContent = 'waiting'")
         await route.fulfill(response=reply, json=made_before_the_answer)
         sent.set()

@@ -162,12 +162,10 @@ async def test_a_caller_without_a_card_has_the_retailer_found_and_the_order_on_t
     r = await rig(("8005",), serve=True)
     await sign_in(page, r.base_url, "8005")
     await page.click("#btn-login")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available",
-                                                           timeout=30000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
     call = asyncio.create_task(sipp.call("4000", script=[Pause(1000), Keys("0")],
                                          caller="13300000077", hold_ms=60000, timeout=90))
-    await expect(page.locator("#state")).to_have_attribute("data-state", "on_call",
-                                                           timeout=30000)
+    await expect(page.locator("#state")).to_have_attribute("data-state", "on_call")
     await expect(page.locator("#pop-retailer")).to_have_text("未识别零售店")
     await expect(page.locator("#order-retailer")).to_have_text("—")
 

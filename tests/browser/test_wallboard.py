@@ -34,13 +34,12 @@ async def test_the_wallboard_shows_calls_live_and_listens_from_an_agents_row(rig
     await expect(agent_row.locator(".state")).to_have_attribute("data-state", "available")
     first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
                                           hold_ms=20000, timeout=60))
-    await expect(agent_row.locator(".state")).to_have_attribute("data-state", "on_call",
-                                                                timeout=30000)
+    await expect(agent_row.locator(".state")).to_have_attribute("data-state", "on_call")
     await expect(agent_row.locator(".state")).to_have_text("通话中")
     second = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000002",
                                            hold_ms=12000, timeout=60))
     queue_row = page.locator("#queues tr[data-queue='BJ-order']")
-    await expect(queue_row.locator("td").nth(1)).to_have_text("1", timeout=30000)
+    await expect(queue_row.locator("td").nth(1)).to_have_text("1")
 
     started = asyncio.get_running_loop().time()
     await agent_row.locator("button[data-action='listen-8001']").click()
