@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from services.errors import Refused, Violation
 
@@ -47,8 +48,8 @@ def checked(window: Window) -> Window:
     return window
 
 
-async def page(session: AsyncSession, query: Select, at: ColumnElement[datetime],
-               id_: ColumnElement[int], window: Window) -> Page:
+async def page(session: AsyncSession, query: Select, at: InstrumentedAttribute[datetime],
+               id_: InstrumentedAttribute[int], window: Window) -> Page:
     """`query` filtered and scoped as the list is, in `window`, newest first by (`at`, `id_`)."""
     checked(window)
     if window.since is not None:
