@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from agent_api.paging import cursor_of
 from models import (
@@ -24,7 +24,7 @@ from models import (
 )
 from models.calls import CallDirection
 from models.opinions import Opinion, OpinionKind, OpinionSource, OpinionSubject
-from services.paging import MAX_PAGE_SIZE, PAGE_SIZE, Key
+from services.paging import COUNT_CAP, MAX_PAGE_SIZE, PAGE_SIZE, Key
 from tests.db.conftest import login
 
 pytestmark = pytest.mark.db
@@ -224,3 +224,19 @@ async def test_bad_paging_input_is_a_422_naming_the_field(api, path):
         detail = reply.json()["detail"]
         assert [(d["loc"], d["type"]) for d in detail] == [(loc, kind)], (params, detail)
     assert (await api.get(path, params={"cursor": real}, headers=sup)).status_code == 200
+
+
+async def test_the_total_is_left_out_beyond_what_is_counted(api, sessions):
+    async with sessions() as s, s.begin():
+        branch = await s.scalar(select(Branch.id).where(Branch.code == "BJ"))
+        await s.execute(insert(Voicemail), [
+            {"pbx_server": "local", "linkedid": f"c.{n}", "caller_number": "139",
+             "branch_id": branch, "recorded_at": MARCH + timedelta(seconds=n),
+             "duration_ms": 1000, "path": "/nonexistent.wav", "size_bytes": 100}
+            for n in range(COUNT_CAP + 1)])
+    sup = await login(api, "supervisor")
+    many = await api.get("/voicemails", params=RANGE, headers=sup)
+    assert "x-total-count" not in many.headers and 'rel="next"' in many.headers["link"]
+    counted = await api.get("/voicemails", headers=sup, params={
+        **RANGE, "since": (MARCH + timedelta(seconds=1)).isoformat()})
+    assert counted.headers["x-total-count"] == str(COUNT_CAP)
