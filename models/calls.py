@@ -29,7 +29,13 @@ class CallOutcome(enum.StrEnum):
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (UniqueConstraint("pbx_server", "linkedid"),)
+    # the lists page newest first by (offered_at, id), each filter leading its own index
+    __table_args__ = (UniqueConstraint("pbx_server", "linkedid"),
+                      Index("ix_calls_offered_at_id", "offered_at", "id"),
+                      Index("ix_calls_branch_id_offered_at_id", "branch_id", "offered_at", "id"),
+                      Index("ix_calls_retailer_id_offered_at_id", "retailer_id", "offered_at",
+                            "id"),
+                      Index("ix_calls_agent_id_offered_at_id", "agent_id", "offered_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pbx_server: Mapped[str] = mapped_column(String(64), default="local")
@@ -40,13 +46,13 @@ class Call(Base):
     caller_name: Mapped[str | None] = mapped_column(String(100))
     dialed_number: Mapped[str] = mapped_column(String(64), default="")
     card_number: Mapped[str | None] = mapped_column(String(32))
-    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"), index=True)
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
     business_type: Mapped[str | None] = mapped_column(String(32))  # BusinessType.code
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     queue: Mapped[str | None] = mapped_column(String(64))
     queued_at: Mapped[datetime | None] = mapped_column(index=True)  # first joined a queue
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
-    offered_at: Mapped[datetime] = mapped_column(index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    offered_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     connected_at: Mapped[datetime | None]  # to an agent
     ended_at: Mapped[datetime | None]

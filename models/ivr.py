@@ -65,12 +65,16 @@ class Voicemail(Base):
     """A message left by a caller; agents see the unhandled ones and call back."""
 
     __tablename__ = "voicemails"
+    # the lists page newest first by (recorded_at, id)
+    __table_args__ = (Index("ix_voicemails_recorded_at_id", "recorded_at", "id"),
+                      Index("ix_voicemails_branch_id_recorded_at_id", "branch_id", "recorded_at",
+                            "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pbx_server: Mapped[str] = mapped_column(String(64), default="local")
     linkedid: Mapped[str] = mapped_column(String(64))  # the call: calls.(pbx_server, linkedid)
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
-    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     card_number: Mapped[str | None] = mapped_column(String(32))
     caller_number: Mapped[str] = mapped_column(String(64), default="")
     business_type: Mapped[str | None] = mapped_column(String(32))  # BusinessType.code

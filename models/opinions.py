@@ -88,6 +88,10 @@ class Opinion(Base):
     __table_args__ = (
         Index("ix_opinions_branch_id_status", "branch_id", "status"),
         Index("ix_opinions_kind_created_at", "kind", "created_at"),
+        # the lists page newest first by (created_at, id)
+        Index("ix_opinions_created_at_id", "created_at", "id"),
+        Index("ix_opinions_branch_id_created_at_id", "branch_id", "created_at", "id"),
+        Index("ix_opinions_retailer_id_created_at_id", "retailer_id", "created_at", "id"),
         CheckConstraint("(kind = 'consultation') = (topic IS NOT NULL)",
                         name="consultation_topic"),
     )
@@ -97,7 +101,7 @@ class Opinion(Base):
     subject: Mapped[OpinionSubject]
     source: Mapped[OpinionSource]
     # A retailer's own opinion, or the retailer a consumer's opinion is about.
-    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"), index=True)
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
     consumer_name: Mapped[str | None] = mapped_column(String(100))
     consumer_phone: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)  # a consultation's question

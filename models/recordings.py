@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -29,17 +29,21 @@ class RecordingStatus(enum.StrEnum):
 
 class Recording(Base):
     __tablename__ = "recordings"
-    __table_args__ = (UniqueConstraint("pbx_server", "linkedid"),)
+    # the lists page newest first by (started_at, id)
+    __table_args__ = (UniqueConstraint("pbx_server", "linkedid"),
+                      Index("ix_recordings_started_at_id", "started_at", "id"),
+                      Index("ix_recordings_agent_id_started_at_id", "agent_id", "started_at",
+                            "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pbx_server: Mapped[str] = mapped_column(String(64))
     linkedid: Mapped[str] = mapped_column(String(64))  # the call (calls.pbx_server, linkedid)
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     queue: Mapped[str | None] = mapped_column(String(64))
     policy: Mapped[RecordingPolicy]
     status: Mapped[RecordingStatus] = mapped_column(index=True)
     file: Mapped[str | None] = mapped_column(String(255))  # under the recordings folder
-    started_at: Mapped[datetime] = mapped_column(index=True)
+    started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_seconds: Mapped[float | None]
     size_bytes: Mapped[int | None]

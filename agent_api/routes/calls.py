@@ -1,13 +1,15 @@
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import desc, or_, select
+from sqlalchemy import or_, select
 
 from agent_api.auth import CurrentUser, current_user
 from agent_api.deps import Session
 from agent_api.fields import Id
+from agent_api.paging import PAGED, PageWindow, paged
 from models import Call, CallDisposition, Disposition, IvrStep, Role, User, utcnow
+from services import paging
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[Depends(current_user)])
 
@@ -58,16 +60,18 @@ class DispositionOut(BaseModel):
     note: str | None
 
 
-@router.get("", response_model=list[CallOut])
-async def list_calls(session: Session, user: CurrentUser,
+@router.get("", response_model=list[CallOut], responses=PAGED)
+async def list_calls(session: Session, user: CurrentUser, request: Request, response: Response,
+                     page: PageWindow,
                      retailer_id: Id | None = None, agent_id: Id | None = None,
                      linkedid: str | None = Query(None, max_length=64,
                                                   description="the PBX's id of the call, as "
-                                                              "live events give it"),
-                     limit: int = Query(50, ge=1, le=500)) -> list[Call]:
-    """Newest first, a retailer's or an agent's history with `retailer_id` or `agent_id`; an
-    agent of a branch sees that branch's calls."""
-    query = select(Call).order_by(desc(Call.offered_at)).limit(limit)
+                                                              "live events give it")
+                     ) -> list[Call]:
+    """A page of calls, newest offered first (`since` and `until` on the offered time); a
+    retailer's or an agent's history with `retailer_id` or `agent_id`; an agent of a branch
+    sees that branch's calls."""
+    query = select(Call)
     if linkedid is not None:  # a retired key carries a suffix after "~"
         query = query.where(or_(Call.linkedid == linkedid, Call.linkedid.like(f"{linkedid}~%")))
     if retailer_id is not None:
@@ -76,7 +80,8 @@ async def list_calls(session: Session, user: CurrentUser,
         query = query.where(Call.agent_id == agent_id)
     if not user.sees_all_branches:
         query = query.where(Call.branch_id == user.branch_id)
-    return list(await session.scalars(query))
+    found = await paging.page(session, query, Call.offered_at, Call.id, page)
+    return [row[0] for row in paged(request, response, found)]
 
 
 async def _call(session: Session, user: CurrentUser, call_id: Id) -> Call:

@@ -4,13 +4,14 @@ supervisors and admins everywhere; ops read."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
 from agent_api.fields import Id
+from agent_api.paging import PAGED, PageWindow, paged
 from models import Role, utcnow
 from models.opinions import (
     Department,
@@ -23,6 +24,7 @@ from models.opinions import (
     WorkOrderStatus,
 )
 from models.phone import Phone
+from services import paging
 from services import work_orders as service
 
 router = APIRouter(tags=["opinions"], dependencies=[Depends(current_user)])
@@ -175,17 +177,21 @@ async def capture(body: OpinionIn, session: Session, user: Actor) -> OpinionOut:
     return await _reloaded(session, user, opinion.id)
 
 
-@router.get("/opinions", response_model=list[OpinionOut])
-async def list_opinions(session: Session, user: CurrentUser, retailer_id: Id | None = None,
-                        status: OpinionStatus | None = None, kind: OpinionKind | None = None,
-                        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[OpinionOut]:
-    """Newest first; an agent of a branch sees that branch's opinions."""
-    query = select(Opinion).order_by(Opinion.created_at.desc(), Opinion.id.desc()).limit(limit)
+@router.get("/opinions", response_model=list[OpinionOut], responses=PAGED)
+async def list_opinions(session: Session, user: CurrentUser, request: Request,
+                        response: Response, page: PageWindow, retailer_id: Id | None = None,
+                        status: OpinionStatus | None = None, kind: OpinionKind | None = None
+                        ) -> list[OpinionOut]:
+    """A page of opinions, newest captured first (`since` and `until` on the time it was
+    captured); an agent of a branch sees that branch's opinions."""
+    query = select(Opinion)
     for column, value in ((Opinion.retailer_id, retailer_id), (Opinion.status, status),
                           (Opinion.kind, kind)):
         if value is not None:
             query = query.where(column == value)
-    return [_opinion(o) for o in await session.scalars(service.scoped(query, user))]
+    found = await paging.page(session, service.scoped(query, user), Opinion.created_at,
+                              Opinion.id, page)
+    return [_opinion(row[0]) for row in paged(request, response, found)]
 
 
 @router.get("/opinions/{opinion_id}", response_model=OpinionOut)

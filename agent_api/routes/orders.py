@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
@@ -15,11 +15,12 @@ from agent_api.auth import CurrentUser, Principal, current_user, require
 from agent_api.deps import Session
 from agent_api.errors import UNKNOWN
 from agent_api.fields import Id
+from agent_api.paging import PAGED, PageWindow, paged
 from dialer.schedule import WEEKDAYS
 from models import Call, Order, OrderStatus, Retailer, Role, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.orders import OrderChannel
-from services import catalogue, ordering
+from services import catalogue, ordering, paging
 from services.errors import Conflict, Refused, Violation
 from services.ordering import Line, OrderOut, order_out, transition_refused
 
@@ -251,20 +252,21 @@ async def _order(session: Session, user: Principal, order_id: Id) -> Order:
     return row[0]
 
 
-@router.get("/orders", response_model=list[OrderOut])
-async def list_orders(session: Session, user: CurrentUser, retailer_id: Id | None = None,
-                      status: OrderStatus | None = None,
-                      limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[OrderOut]:
-    """Newest first; an agent sees its branch's."""
-    query = (select(Order).join(Retailer, Retailer.id == Order.retailer_id)
-             .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
+@router.get("/orders", response_model=list[OrderOut], responses=PAGED)
+async def list_orders(session: Session, user: CurrentUser, request: Request, response: Response,
+                      page: PageWindow, retailer_id: Id | None = None,
+                      status: OrderStatus | None = None) -> list[OrderOut]:
+    """A page of orders, newest placed first (`since` and `until` on the time it was placed);
+    an agent sees its branch's."""
+    query = select(Order).join(Retailer, Retailer.id == Order.retailer_id)
     if retailer_id is not None:
         query = query.where(Order.retailer_id == retailer_id)
     if status is not None:
         query = query.where(Order.status == status)
     if not user.sees_all_branches:
         query = query.where(Retailer.branch_id == user.branch_id)
-    return [order_out(o) for o in await session.scalars(query)]
+    found = await paging.page(session, query, Order.created_at, Order.id, page)
+    return [order_out(row[0]) for row in paged(request, response, found)]
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)

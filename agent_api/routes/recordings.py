@@ -5,7 +5,7 @@ flagged for a missing recording."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -13,11 +13,13 @@ from agent_api import recording_links
 from agent_api.auth import CurrentUser, Principal, principal_for, require
 from agent_api.deps import Session, get_engine
 from agent_api.errors import PBX_AWAY, refusals
-from agent_api.fields import Id, Moment
+from agent_api.fields import Id
+from agent_api.paging import PAGED, PageWindow, paged
 from agent_api.routes.agents import DeskDep, _acting_on
 from asterisk.ami import AmiError
 from models import Call, Recording, RecordingStatus, Role
 from models.agents import Agent
+from services import paging
 from services.recording_store import found, listed, purge, visible
 
 router = APIRouter(tags=["recordings"])
@@ -63,30 +65,25 @@ def _out(row) -> RecordingOut:
                         paused_seconds=rec.paused_seconds, problem=rec.problem)
 
 
-@router.get("/recordings", response_model=list[RecordingOut])
+@router.get("/recordings", response_model=list[RecordingOut], responses=PAGED)
 async def list_recordings(
-    session: Session, user: CurrentUser,
-    agent: Annotated[str | None, Query(description="agent number")] = None,
-    retailer_id: Id | None = None, call_id: Id | None = None, linkedid: str | None = None,
+    session: Session, user: CurrentUser, request: Request, response: Response, page: PageWindow,
+    agent: Annotated[str | None, Query(max_length=16, description="agent number")] = None,
+    retailer_id: Id | None = None, call_id: Id | None = None,
+    linkedid: Annotated[str | None, Query(max_length=64)] = None,
     status: RecordingStatus | None = Query(None, description="missing: the flagged calls"),
-    since: Moment | None = None, until: Moment | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RecordingOut]:
-    """Newest first. An agent sees the recordings of the calls they took; a user of a branch
-    those of its branch's calls."""
+    """A page of recordings, newest started first (`since` and `until` on the time it
+    started). An agent sees the recordings of the calls they took; a user of a branch those
+    of its branch's calls."""
     q = listed(user)
     for wanted, column in ((agent, Agent.number), (retailer_id, Call.retailer_id),
                            (call_id, Call.id), (linkedid, Recording.linkedid),
                            (status, Recording.status)):
         if wanted is not None:
             q = q.where(column == wanted)
-    if since is not None:
-        q = q.where(Recording.started_at >= since)
-    if until is not None:
-        q = q.where(Recording.started_at < until)
-    rows = await session.execute(q.order_by(Recording.started_at.desc(), Recording.id.desc())
-                                 .limit(limit))
-    return [_out(r) for r in rows]
+    found = await paging.page(session, q, Recording.started_at, Recording.id, page)
+    return [_out(r) for r in paged(request, response, found)]
 
 
 @router.get("/recordings/{recording_id}", response_model=RecordingOut)

@@ -1,15 +1,17 @@
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import desc, select
+from sqlalchemy import select
 
 from agent_api.auth import CurrentUser, require
 from agent_api.deps import Session
 from agent_api.fields import Id
+from agent_api.paging import PAGED, PageWindow, paged
 from models import Role, Voicemail, utcnow
+from services import paging
 from services.errors import Conflict, Violation
 
 router = APIRouter(prefix="/voicemails", tags=["voicemails"],
@@ -37,13 +39,14 @@ class MarkHandled(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.get("", response_model=list[VoicemailOut])
+@router.get("", response_model=list[VoicemailOut], responses=PAGED)
 async def list_voicemails(
-    session: Session, user: CurrentUser, handled: bool | None = None, branch_id: Id | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    session: Session, user: CurrentUser, request: Request, response: Response, page: PageWindow,
+    handled: bool | None = None, branch_id: Id | None = None,
 ) -> list[Voicemail]:
-    """Messages callers left, newest first; `handled=false` is the call-back list."""
-    query = select(Voicemail).order_by(desc(Voicemail.recorded_at)).limit(limit)
+    """A page of the messages callers left, newest first (`since` and `until` on the time it
+    was left); `handled=false` is the call-back list."""
+    query = select(Voicemail)
     if handled is not None:
         query = query.where(Voicemail.handled_at.is_not(None) if handled
                             else Voicemail.handled_at.is_(None))
@@ -51,7 +54,8 @@ async def list_voicemails(
         query = query.where(Voicemail.branch_id == branch_id)
     if not user.sees_all_branches:
         query = query.where(Voicemail.branch_id == user.branch_id)
-    return list(await session.scalars(query))
+    found = await paging.page(session, query, Voicemail.recorded_at, Voicemail.id, page)
+    return [row[0] for row in paged(request, response, found)]
 
 
 async def _voicemail(session: Session, user: CurrentUser, voicemail_id: Id) -> Voicemail:

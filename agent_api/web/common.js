@@ -25,8 +25,9 @@ export function messagesOf(detail) {
 }
 
 // An API client sending the token `tokenOf()` gives; `unauthorized()` runs on a 401.
+// `api.page(path)` reads one page of a list that the API pages (see PagedList).
 export function apiClient(tokenOf, unauthorized) {
-  return async function api(method, path, body, form = false) {
+  async function send(method, path, body, form) {
     const headers = {};
     const token = tokenOf();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -35,12 +36,62 @@ export function apiClient(tokenOf, unauthorized) {
     else if (form) payload = new URLSearchParams(body);
     else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
     const reply = await fetch(path, { method, headers, body: payload });
-    if (reply.status === 204) return null;
+    if (reply.status === 204) return [reply, null];
     const data = await reply.json().catch(() => ({ detail: reply.statusText }));
     if (reply.status === 401 && path !== "/auth/token") unauthorized();
     if (!reply.ok) throw new ApiError(reply.status, messagesOf(data.detail), data.detail);
-    return data;
+    return [reply, data];
+  }
+  const api = async (method, path, body, form = false) => (await send(method, path, body, form))[1];
+  api.page = async (path) => {
+    const [reply, rows] = await send("GET", path);
+    const next = /<([^>]+)>;\s*rel="next"/.exec(reply.headers.get("Link") || "");
+    const total = reply.headers.get("X-Total-Count");
+    return { rows, next: next ? next[1] : null, total: total === null ? null : Number(total) };
   };
+  return api;
+}
+
+// A list the API gives a page at a time, newest first (calls, orders, opinions, recordings,
+// voicemails): `first(path)` reads its first page, `more()` adds the next one, from the address
+// the last reply's Link header gave (`next` is null on the last page). `total` counts every page
+// (null when the API does not count that far). A `more()` overtaken by a new `first()` is dropped.
+export class PagedList {
+  constructor(api) { this.api = api; this.rows = []; this.next = null; this.total = null; this.asked = 0; }
+  async first(path) {
+    const asked = ++this.asked;
+    const page = await this.api.page(path);
+    if (asked === this.asked) Object.assign(this, page);
+  }
+  async more() {
+    const asked = this.asked;
+    if (!this.next) return;
+    const page = await this.api.page(this.next);
+    if (asked !== this.asked) return;
+    this.rows = this.rows.concat(page.rows);
+    this.next = page.next;
+    this.total = page.total ?? this.total;
+  }
+}
+
+// The reader's local days `from` .. `to` ("2026-03-01", both included; either may be empty) as
+// a list's range: since the first day's midnight, until the midnight after the last.
+export function dayRange(from, to) {
+  const range = new URLSearchParams();
+  if (from) range.set("since", new Date(`${from}T00:00:00`).toISOString());
+  if (to) {
+    const end = new Date(`${to}T00:00:00`);
+    end.setDate(end.getDate() + 1);
+    range.set("until", end.toISOString());
+  }
+  return range;
+}
+
+// Today on the reader's clock, as a date input holds it: "2026-03-01".
+export function today() {
+  const now = new Date();
+  const two = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
 }
 
 // An error a page raises itself, said by a dictionary key.

@@ -1,6 +1,6 @@
 // The agent console: one page, kept current by the agent's live events (no polling). Every word
 // from the dictionary (i18n.js), Chinese first; times at the reader's clock, durations as mm:ss.
-import { $, ApiError, Said, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
+import { $, ApiError, PagedList, Said, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
 import { language, localTime, mmss, t, tf, word } from "./i18n.js";
 
 const desk = {
@@ -598,17 +598,25 @@ async function refreshTasks() {
     task.overdue ? "overdue" : "")));
 }
 
+// The agent's own calls, newest first, twenty at a time ("more" reads the next twenty).
+const history = new PagedList(api);
+function drawHistory() {
+  show($("#history-table tbody"), () => history.rows.map((c) => row([
+    minutes(c.offered_at), c.caller_number, c.queue || "", word("outcome", c.outcome)])));
+  $("#history-more").hidden = !history.next;
+}
+
 async function refreshHistory() {
   if (!desk.me) return;
-  const calls = await api("GET", `/calls?agent_id=${desk.me.agent_id}&limit=20`).catch(() => []);
-  show($("#history-table tbody"), () => calls.map((c) => row([
-    minutes(c.offered_at), c.caller_number, c.queue || "", word("outcome", c.outcome)])));
+  await history.first(`/calls?agent_id=${desk.me.agent_id}&limit=20`).catch(() => {});
+  drawHistory();
 }
+$("#history-more").addEventListener("click", () => history.more().catch(() => {}).then(drawHistory));
 
 // --- the inbox: voicemails and queue callbacks to handle ----------------------------------------
 // Listed by the API for the agent's branch; each is marked handled here (the API records who).
 // There is no click-to-dial yet: the agent dials the number shown on the phone.
-const inbox = { voicemails: [], callbacks: [] };
+const inbox = { voicemails: new PagedList(api), callbacks: [] };
 const OUTCOMES = ["reached", "no_answer", "wrong_number", "other"];
 
 function queueWords(branchCode, type) {  // "BJ", "order" -> 北京分公司 · 订货
@@ -625,18 +633,27 @@ function queueOf(name) {  // a queue is "<BRANCH>-<type>"
 
 async function refreshInbox() {
   try {
-    [inbox.voicemails, inbox.callbacks] = await Promise.all([
-      api("GET", "/voicemails?handled=false"), api("GET", "/callbacks?status=pending")]);
+    [, inbox.callbacks] = await Promise.all([
+      inbox.voicemails.first("/voicemails?handled=false"), api("GET", "/callbacks?status=pending")]);
     show($("#inbox-errors"), null);
   } catch (e) {
     showErrors($("#inbox-errors"), e);
   }
-  $("#inbox-count").textContent = String(inbox.voicemails.length + inbox.callbacks.length);
-  show($("#inbox-voicemails"), () => (inbox.voicemails.length
-    ? inbox.voicemails.map(voicemailItem) : [el("li", t("inbox.no_voicemails"), "muted")]));
+  drawVoicemails();
   show($("#inbox-callbacks"), () => (inbox.callbacks.length
     ? inbox.callbacks.map(callbackItem) : [el("li", t("inbox.no_callbacks"), "muted")]));
 }
+
+// Fifty at a time, newest first ("more" reads the next fifty); the count says how many wait in all.
+function drawVoicemails() {
+  const voicemails = inbox.voicemails;
+  $("#inbox-count").textContent = String((voicemails.total ?? voicemails.rows.length) + inbox.callbacks.length);
+  show($("#inbox-voicemails"), () => (voicemails.rows.length
+    ? voicemails.rows.map(voicemailItem) : [el("li", t("inbox.no_voicemails"), "muted")]));
+  $("#inbox-voicemails-more").hidden = !voicemails.next;
+}
+$("#inbox-voicemails-more").addEventListener("click", () => inbox.voicemails.more()
+  .catch((e) => showErrors($("#inbox-errors"), e)).then(drawVoicemails));
 
 function voicemailItem(vm) {
   const li = el("li");

@@ -429,6 +429,17 @@ const PAGE_WORDS = {
   "outcome.abandoned": ["放弃", "abandoned"], "outcome.no_answer": ["未接", "no answer"],
   "outcome.busy": ["忙", "busy"], "outcome.failed": ["失败", "failed"],
 
+  // lists read a page at a time, within a range of days (the call log, recordings, history)
+  "calllog.title": ["通话记录", "Call log"], "recordings.title": ["录音", "Recordings"],
+  "list.total": ["共 {n} 条", "{n} in all"], "list.many": ["已列出 {n} 条，还有很多", "{n} shown of many"],
+  "list.empty": ["这段时间没有记录", "Nothing in these days"], "msg.every_agent": ["全部座席", "Every agent"],
+  "field.direction": ["方向", "Direction"], "direction.inbound": ["呼入", "inbound"],
+  "direction.outbound": ["呼出", "outbound"], "direction.internal": ["内部", "internal"],
+  "field.talk": ["通话时长", "Talk time"], "field.length": ["时长", "Length"], "btn.play": ["播放", "Play"],
+  "recording_status.recording": ["录音中", "recording"], "recording_status.complete": ["完成", "complete"],
+  "recording_status.missing": ["缺失", "missing"], "recording_status.purged": ["已按保留期删除", "purged"],
+  "rule.cursor": ["翻页位置无效，请重新查询", "The page position is not valid: search again"],
+
   // campaigns
   "campaign.draft": ["草稿", "Draft"], "campaign.running": ["进行中", "Running"],
   "campaign.paused": ["已暂停", "Paused"], "campaign.stopped": ["已停止", "Stopped"],

@@ -1,10 +1,11 @@
-// Operations' campaign page: every campaign with its progress and what it is doing now (read
-// again every two seconds), the commands its state allows, contact-list import with the report
-// of rejected rows, and a form for a new campaign. Every word from the dictionary (i18n.js).
-import { $, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
-import { localTime, refusal, t, tf, word } from "./i18n.js";
+// Operations' page: every campaign with its progress and what it is doing now (read again
+// every two seconds), the commands its state allows, contact-list import with the report of
+// rejected rows, and a form for a new campaign; the call log and the recordings (played here)
+// over a range of days, newest first, a page at a time. Every word from the dictionary (i18n.js).
+import { $, apiClient, dayRange, el, languages, onSignIn, PagedList, reasons, show, today } from "./common.js";
+import { localTime, mmss, refusal, t, tf, word } from "./i18n.js";
 
-const ops = { token: sessionStorage.getItem("hotline.token"), timer: null, campaigns: [] };
+const ops = { token: sessionStorage.getItem("hotline.token"), timer: null, campaigns: [], agents: new Map() };
 const api = apiClient(() => ops.token, () => signOut());
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const COMMANDS = { draft: ["start"], running: ["pause", "stop"], paused: ["resume", "stop"],
@@ -113,6 +114,97 @@ $("#create-form").addEventListener("submit", (ev) => {
   act(() => api("POST", "/campaigns", body), (c) => () => tf("campaign.created", { name: c.name }));
 });
 
+// --- the call log and the recordings: a range of the reader's days, a page at a time -----------
+const seconds = (from, to) => (from && to ? mmss((new Date(to) - new Date(from)) / 1000) : "–");
+const agentNumber = (id) => (id === null ? "" : ops.agents.get(id) || `#${id}`);
+
+function callRow(c) {
+  const tr = el("tr");
+  tr.dataset.call = String(c.id);
+  tr.append(el("td", localTime(c.offered_at)), el("td", word("direction", c.direction)), el("td", c.caller_number),
+            el("td", c.card_number || ""), el("td", c.queue || ""), el("td", agentNumber(c.agent_id)),
+            el("td", word("outcome", c.outcome)), el("td", seconds(c.connected_at, c.ended_at)));
+  return tr;
+}
+
+function recordingRow(r) {
+  const tr = el("tr");
+  tr.dataset.recording = String(r.id);
+  const play = el("td");
+  if (r.status === "complete") {
+    const button = el("button", t("btn.play"));
+    button.type = "button";
+    button.addEventListener("click", () => playRecording(r, play, button));
+    play.append(button);
+  }
+  tr.append(el("td", localTime(r.started_at)), el("td", r.agent || ""), el("td", r.queue || ""),
+            el("td", r.caller_number || ""),
+            el("td", r.duration_seconds === null ? "–" : mmss(r.duration_seconds)),
+            el("td", word("recording_status", r.status)), play);
+  return tr;
+}
+
+// An <audio> cannot send the token: the API signs a short-lived address for it.
+async function playRecording(r, cell, button) {
+  try {
+    const { url } = await api("GET", `/recordings/${r.id}/link`);
+    const player = el("audio");
+    player.controls = true;
+    player.src = url;
+    button.replaceWith(player);
+    await player.play().catch(() => {});  // a browser may refuse to start on its own: the controls stay
+  } catch (e) { show($("#recordings-error"), () => reasons(e).join("; ")); }
+}
+
+const logs = { calls: { path: "/calls", draw: callRow, list: new PagedList(api) },
+               recordings: { path: "/recordings", draw: recordingRow, list: new PagedList(api) } };
+
+function drawLog(name) {
+  const { draw, list } = logs[name];
+  if (!list.asked) return;  // not read yet
+  const columns = document.querySelectorAll(`#${name}-table thead th`).length;
+  const empty = el("td", t("list.empty"), "muted");
+  empty.colSpan = columns;
+  const none = el("tr");
+  none.append(empty);
+  $(`#${name}-table tbody`).replaceChildren(...(list.rows.length ? list.rows.map(draw) : [none]));
+  $(`#${name}-total`).textContent = list.total === null
+    ? tf("list.many", { n: list.rows.length }) : tf("list.total", { n: list.total });
+  $(`#${name}-more`).hidden = !list.next;
+}
+
+async function readLog(name, work) {
+  show($(`#${name}-error`), null);
+  try {
+    await work(logs[name].list);
+    drawLog(name);
+  } catch (e) { show($(`#${name}-error`), () => reasons(e).join("; ")); }
+}
+
+function searchLog(name) {
+  const form = new FormData($(`#${name}-form`));
+  const query = dayRange(form.get("since"), form.get("until"));
+  for (const [key, value] of form) if (value && key !== "since" && key !== "until") query.set(key, value);
+  return readLog(name, (list) => list.first(`${logs[name].path}?${query}`));
+}
+
+async function loadAgents() {
+  const agents = await api("GET", "/agents").catch(() => []);
+  ops.agents = new Map(agents.map((a) => [a.id, a.number]));
+  for (const select of document.querySelectorAll("select.agents")) {
+    const byId = select.name === "agent_id";
+    select.replaceChildren(select.options[0],
+      ...agents.map((a) => { const o = el("option", a.number); o.value = byId ? a.id : a.number; return o; }));
+  }
+}
+
+for (const name of Object.keys(logs)) {
+  const form = $(`#${name}-form`);
+  form.elements.since.value = form.elements.until.value = today();
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); searchLog(name); });
+  $(`#${name}-more`).addEventListener("click", () => readLog(name, (list) => list.more()));
+}
+
 function signOut() {
   ops.token = null;
   sessionStorage.removeItem("hotline.token");
@@ -128,6 +220,7 @@ function showPage(username) {
   $("#ops").hidden = false;
   refresh();
   ops.timer = setInterval(refresh, 2000);
+  loadAgents().then(() => Promise.all(Object.keys(logs).map(searchLog)));
 }
 
 $("#days").append(...DAYS.map((d, i) => {
@@ -141,7 +234,7 @@ $("#days").append(...DAYS.map((d, i) => {
   return label;
 }));
 document.querySelector("input[name=starts_on]").value = localTime(new Date().toISOString()).slice(0, 10);
-languages(() => render(ops.campaigns));
+languages(() => { render(ops.campaigns); Object.keys(logs).forEach(drawLog); });
 onSignIn(api, (token, username) => {
   ops.token = token;
   showPage(username);
