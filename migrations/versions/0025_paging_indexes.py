@@ -2,7 +2,7 @@
 recordings and voicemails, each filter (branch, retailer, agent) leading an index of its own.
 The single-column indexes these begin with are dropped: the new ones serve their lookups.
 
-Revision ID: 0027
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-04
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0027"
+revision: str = "0025"
 down_revision: str | Sequence[str] | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
