@@ -4,6 +4,7 @@ voice, or many words), each kind at numbers of its own, so every call's truth is
 campaigns dial the same population at once, one with amd.conf's parameters and one with its
 own; the test counts, per kind, what AMD decided (the attempt's outcome and AMDSTATUS:AMDCAUSE
 as the engine stored them, checked against the PBX's own events) and holds the rates."""
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,9 @@ from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import voice_pcap
 from dialer.schedule import WEEKDAYS
 from models import Contact, ContactAttempt
+from runtime.live import agent_topic
 from tests.pbx.helpers import eventually
+from tests.pbx.test_dialer_on_pbx import headers
 
 pytestmark = pytest.mark.pbx
 
@@ -122,3 +125,55 @@ async def test_amd_false_positives_and_negatives_per_campaign_settings(rig, cust
     # passes them: its own parameters reached AMD.
     assert defaults["chatty_dropped"] >= 0.75 and tuned["chatty_dropped"] <= 0.25
     assert tuned["false_positive"] <= 0.05 < defaults["false_positive"] <= 0.25
+
+
+async def test_a_share_of_the_machine_calls_goes_to_an_agent_who_says_what_was_there(
+        rig, customers, settings, tmp_path):
+    """A fifth of the calls AMD takes for machines are kept on: the agent gets them with the
+    screen-pop saying so, and the disposition is the estimate's evidence."""
+    settings.dialer.tick_seconds = 0.2
+    contact = await customers(Population(
+        busy=0, failed=0, unanswered=0, ring_ms=(200, 400), talk_ms=(9000, 9000),
+        greeting=voice_pcap(tmp_path, GREETINGS["13321"][1])))
+    r = await rig(("8001",), trunks={"customers": contact})
+    await r.login("8001")
+    feed = r.engine.hub.subscribe(agent_topic(await r.agent_id("8001")))
+    http = r.engine.http
+    campaign = (await http.post("/campaigns", json={
+        "name": "Checked", "purpose": "promotion", "agents": ["8001"], "mode": "progressive",
+        "caller_id": "4008001234", "wrap_up_seconds": 0, "detect_machines": True,
+        "amd_check_share": 0.2, "retries": {"machine": {"delay_minutes": 30, "max_attempts": 2}},
+        "windows": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+        "starts_on": str(datetime.now(UTC).date() - timedelta(days=1))})).json()
+    rows = "\n".join(["phone"] + [f"133210{i:05d}" for i in range(5)])
+    await http.post(f"/campaigns/{campaign['id']}/contacts", files={
+        "file": ("l.csv", rows.encode(), "text/csv")})
+    await http.post(f"/campaigns/{campaign['id']}/start")
+
+    while (event := await asyncio.wait_for(feed.next(), 120)).kind != "screen_pop":
+        pass
+    pop = event.data
+    assert pop["amd_check"] is True and pop["campaign"]["name"] == "Checked"
+    agent = await headers(http, "8001")
+    said = await http.post(f"/outbound/attempts/{pop['attempt_id']}/result", headers=agent,
+                           json={"disposition": "answering_machine"})
+    assert said.status_code == 200 and said.json()["contact_status"] == "pending", said.text
+
+    async def all_called():
+        async with r.database() as s:
+            contacts = list(await s.scalars(select(Contact)))
+        return not r.engine.dialer.dials and all(c.attempts >= 1 and c.status != "dialing"
+                                                 for c in contacts)
+    await eventually(all_called, timeout=120, what="every contact called", every=0.5)
+    await r.engine.dialer.flush()
+    async with r.database() as s:
+        attempts = list(await s.scalars(select(ContactAttempt).order_by(ContactAttempt.id)))
+    assert all(a.amd_result.startswith("MACHINE") for a in attempts)
+    # one in five kept on, to the agent; the others dropped
+    [kept] = [a for a in attempts if a.amd_checked]
+    assert kept.id == pop["attempt_id"] and kept == attempts[4]
+    assert kept.outcome == "answered" and kept.agent_id is not None
+    assert kept.disposition == "answering_machine"
+    assert [a.outcome for a in attempts[:4]] == ["machine"] * 4
+    amd = (await http.get(f"/campaigns/{campaign['id']}")).json()["amd_estimate"]
+    assert (amd["source"], amd["calls"], amd["measured"]) == ("configured", 1, 0.0)
