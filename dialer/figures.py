@@ -52,6 +52,9 @@ async def attempt_counts(session: AsyncSession, campaign_ids: list[int]
 async def amd_evidence(session: AsyncSession, campaign_ids: list[int]) -> dict[int, AmdEvidence]:
     """Per campaign, its calls as `dialer.amd.estimate` reads them."""
     a = ContactAttempt
+    since = select(Campaign.id).where(  # the calls since AMD's parameters last changed
+        Campaign.id == a.campaign_id,
+        Campaign.amd_since.is_(None) | (a.started_at >= Campaign.amd_since)).exists()
     machine_said = a.disposition == Disposition.ANSWERING_MACHINE.value
     answered = a.outcome == AttemptOutcome.ANSWERED
     checked = a.amd_checked.is_(True) & a.disposition.is_not(None)
@@ -61,7 +64,7 @@ async def amd_evidence(session: AsyncSession, campaign_ids: list[int]) -> dict[i
                func.count().filter(a.outcome == AttemptOutcome.MACHINE),
                func.count().filter(checked),
                func.count().filter(checked & ~machine_said))
-        .where(a.campaign_id.in_(campaign_ids)).group_by(a.campaign_id))
+        .where(a.campaign_id.in_(campaign_ids), since).group_by(a.campaign_id))
     counts = {row[0]: row[1:] for row in rows}
     # A dropped call whose number a person answered later, in any campaign (a redial, a
     # callback): an agent took that later call and said it was no machine.
@@ -73,7 +76,7 @@ async def amd_evidence(session: AsyncSession, campaign_ids: list[int]) -> dict[i
     redialed = dict((await session.execute(
         select(a.campaign_id, func.count())
         .where(a.campaign_id.in_(campaign_ids), a.outcome == AttemptOutcome.MACHINE,
-               person_later)
+               since, person_later)
         .group_by(a.campaign_id))).all())
     return {cid: AmdEvidence(*counts[cid], redialed_people=redialed.get(cid, 0))
             for cid in counts}

@@ -99,6 +99,9 @@ class Campaign(Base):
     # the share of the calls AMD takes for machines kept on and passed to an agent, who says
     # (by the disposition) whether a person was there: the false positives measured
     amd_check_share: Mapped[float] = mapped_column(default=0.0)
+    # the calls since then are the evidence of AMD's false positives: its parameters (or
+    # detect_machines) last changed then; None: every call of the campaign
+    amd_since: Mapped[datetime | None]
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
     state: Mapped[CampaignState] = mapped_column(default=CampaignState.DRAFT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

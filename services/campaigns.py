@@ -21,6 +21,7 @@ from models import (
     CampaignPurpose,
     DialingMode,
     RecordingPolicy,
+    utcnow,
 )
 from models.phone import Phone
 from services import audit
@@ -128,6 +129,10 @@ async def change(session: AsyncSession, actor: Principal, campaign_id: int,
     await _unique_name(session, checked.name, campaign_id)
     for field, value in (await _resolve(session, checked)).items():
         setattr(campaign, field, value)
+    if checked.detect_machines and (not before["detect_machines"] or AmdSettings.of(
+            before["amd"]) != AmdSettings.of(campaign.amd)):
+        # AMD decides anew: what it did before says nothing of the people it drops now
+        campaign.amd_since = utcnow()
     await session.flush()
     after = view(campaign)
     if after != before:

@@ -18,9 +18,10 @@ from tests.db.test_api_campaigns import create
 pytestmark = pytest.mark.db
 
 
-async def calls(sessions, campaign_id: int, *attempts: dict) -> list[int]:
-    """Attempts of the campaign, each to a contact of its own number; their ids."""
-    start, ids = utcnow() - timedelta(hours=2), []
+async def calls(sessions, campaign_id: int, *attempts: dict, ago: float = 2.0) -> list[int]:
+    """Attempts of the campaign from `ago` hours ago, a second apart, each to a contact of its
+    own number; their ids."""
+    start, ids = utcnow() - timedelta(hours=ago), []
     async with sessions() as s, s.begin():
         for n, values in enumerate(attempts):
             phone = values.pop("phone")
@@ -119,3 +120,27 @@ async def test_the_dialer_runs_without_amd_once_its_measured_false_positives_rea
     assert not plan.amd_on and plan.dialer_target == 0.03  # dialed without AMD, as refused
     amd = (await api.get(f"/campaigns/{c['id']}", headers=ops)).json()["amd_estimate"]
     assert amd["standing"] == "over"
+
+
+async def test_new_amd_parameters_start_the_evidence_again(api, sessions):
+    """The people dropped under the old parameters say nothing of the new ones: the estimate
+    counts the calls since the last change, and the campaign may use AMD again."""
+    ops = await login(api, "ops")
+    c = await create(api, ops, detect_machines=True, amd_false_positive=0.01)
+    await calls(sessions, c["id"], *[answered(f"1331000{i:04d}", disposition="other")
+                                     for i in range(90)],
+                *[dropped(f"1332000{i:04d}") for i in range(20)],
+                *[answered(f"1332000{i:04d}", disposition="other") for i in range(5)])
+    url = f"/campaigns/{c['id']}"
+    before = (await api.get(url, headers=ops)).json()["amd_estimate"]
+    assert (before["standing"], before["source"]) == ("over", "measured")
+    unchanged = await api.patch(url, headers=ops, json={"abandon_target": 0.04,
+                                                        "amd": {"greeting": 1500}})
+    assert unchanged.json()["amd_estimate"]["calls"] == 5  # the same parameters: kept
+    changed = await api.patch(url, headers=ops, json={"amd": {"greeting": 2500}})
+    assert changed.status_code == 200, changed.text
+    after = changed.json()["amd_estimate"]
+    assert (after["source"], after["calls"], after["false_positive"]) == ("configured", 0, 0.01)
+    await calls(sessions, c["id"], dropped("13320000100"),
+                answered("13320000100", disposition="order_taken"), ago=-0.01)
+    assert (await api.get(url, headers=ops)).json()["amd_estimate"]["calls"] == 1
