@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -91,6 +91,7 @@ class Dialer:
         self._counts: dict[int, AttemptCounts] = {}  # running campaigns' attempts
         self._amd: dict[int, AmdEvidence] = {}  # of the people AMD dropped, per campaign
         self._estimated_at = -math.inf
+        self._since: dict[int, datetime | None] = {}  # what the evidence was read for
         self._today = utcnow().date()
         self.ticks = 0  # rounds done: what "the dialer looked and placed no call" waits for
 
@@ -347,11 +348,11 @@ class Dialer:
                 plans[campaign.id] = Plan.of(campaign)
             self._counts = await attempt_counts(s, list(plans))
             detecting = [c for c in running if c.id in plans and c.detect_machines]
-            if (self.clock() - self._estimated_at >= ESTIMATE_SECONDS
-                    or any(c.id not in self._amd for c in detecting)):
-                found = await amd_evidence(s, [c.id for c in detecting])
+            since = {c.id: c.amd_since for c in detecting}  # a change of AMD's parameters
+            if self.clock() - self._estimated_at >= ESTIMATE_SECONDS or since != self._since:
+                found = await amd_evidence(s, list(since))
                 self._amd = {c.id: found.get(c.id, AmdEvidence()) for c in detecting}
-                self._estimated_at = self.clock()
+                self._estimated_at, self._since = self.clock(), since
             for c in detecting:  # the people AMD drops, as the campaign's calls show them
                 plans[c.id] = dataclasses.replace(plans[c.id], amd_false_positive=estimate(
                     c.amd_false_positive, self._amd[c.id]).rate)

@@ -120,6 +120,11 @@ async def test_the_dialer_runs_without_amd_once_its_measured_false_positives_rea
     assert not plan.amd_on and plan.dialer_target == 0.03  # dialed without AMD, as refused
     amd = (await api.get(f"/campaigns/{c['id']}", headers=ops)).json()["amd_estimate"]
     assert amd["standing"] == "over"
+    # retuned, AMD is used again from the dialer's next reading of the campaign
+    await api.patch(f"/campaigns/{c['id']}", headers=ops, json={"amd": {"greeting": 2500}})
+    await dialer._reload()
+    plan = dialer.plans[c["id"]]
+    assert plan.amd_on and plan.amd.greeting == 2500 and plan.amd_false_positive == 0.0
 
 
 async def test_new_amd_parameters_start_the_evidence_again(api, sessions):
