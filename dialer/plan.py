@@ -42,9 +42,11 @@ class Plan:
     @property
     def dialer_target(self) -> float:
         """The abandon rate the dialer may have among the calls it passes to agents, the people
-        machine detection drops counted."""
+        machine detection drops counted. Still counted once AMD is off for dropping too many:
+        they are in the day's abandon rate, which then leaves the predictive nothing (it dials
+        as progressive) until the campaign is retuned or stops asking for AMD."""
         return dialer_target(self.abandon_target,
-                             self.amd_false_positive if self.amd_on else 0.0)
+                             self.amd_false_positive if self.detect_machines else 0.0)
 
     @classmethod
     def of(cls, c: Campaign) -> Plan:

@@ -117,7 +117,8 @@ async def test_the_dialer_runs_without_amd_once_its_measured_false_positives_rea
     await dialer._reload()
     plan = dialer.plans[c["id"]]
     assert plan.amd_false_positive == pytest.approx(5 / 100)  # 5 people of 95 + 5
-    assert not plan.amd_on and plan.dialer_target == 0.03  # dialed without AMD, as refused
+    assert not plan.amd_on  # dialed without AMD, as a change would be refused; and the
+    assert plan.dialer_target == 0.0  # people it dropped leave the predictive nothing
     amd = (await api.get(f"/campaigns/{c['id']}", headers=ops)).json()["amd_estimate"]
     assert amd["standing"] == "over"
     # retuned, AMD is used again from the dialer's next reading of the campaign
