@@ -1,10 +1,13 @@
 """Answering-machine detection's false positives estimated from a campaign's calls (pure), its
 parameters as AMD() takes them, and the calls kept on for an agent to check."""
+import struct
+
 import pytest
 
 from asterisk import dialplan as dp
 from asterisk.config import AMD_CONF, render_extensions_conf
 from asterisk.settings import AgiSettings, PbxSettings
+from asterisk.sipp_phone import voice_pcap
 from dialer.amd import (
     MIN_CHECKED,
     PARAMETERS,
@@ -94,3 +97,18 @@ def test_parameters_that_cannot_work_together_are_named():
     field, words = settings_problem(AmdSettings(greeting=6000))
     assert field == "total_analysis_time" and "greeting" in words
     assert settings_problem(AmdSettings(initial_silence=5000))[0] == "total_analysis_time"
+
+
+def test_a_greeting_is_a_stream_of_silence_and_voice_in_turn(tmp_path):
+    """What sipp customers play when they answer: 20 ms packets without a gap, voice where the
+    pattern says (A-law silence is 0xD5 or 0x55, a tone anything else)."""
+    data = voice_pcap(tmp_path, (200, 600, 400)).read_bytes()
+    packets, at = [], 24  # after pcap's global header
+    while at < len(data):
+        seconds, micros, length, _ = struct.unpack_from("<IIII", data, at)
+        payload = data[at + 16 + 14 + 20 + 8 + 12: at + 16 + length]
+        packets.append((seconds * 1000 + micros // 1000, payload))
+        at += 16 + length
+    assert [ms for ms, _ in packets] == list(range(0, 1200, 20))
+    voiced = [any(b not in (0xD5, 0x55) for b in p) for _, p in packets]
+    assert voiced == [False] * 10 + [True] * 30 + [False] * 20
