@@ -43,6 +43,7 @@ class OutboundOffered:
     attempt_id: int
     contact_id: int
     phone: str
+    amd_check: bool = False  # AMD took it for a machine; the agent says whether a person is there
 
 
 Notice = AgentChanged | CallOffered | OutboundOffered

@@ -352,12 +352,16 @@ exten => _X!,1,Set({dp.VAR_AGENT}=${{EXTEN}})
 exten => _X!,1,ExecIf($["${{{dp.VAR_RECORDING_FILE}}}" = ""]?MixMonitor({RECORDINGS_DIR}/{dp.RECORDING_NAME},b))
  same => n,Goto({dp.CTX_CONNECT},${{EXTEN}},1)
 
-; An answered outbound call: machines are told apart first (if the campaign asks), a live
-; answer waits the grace for the engine to redirect it to an agent, then hears the message.
+; An answered outbound call: machines are told apart first (if the campaign asks, by its own
+; parameters), a live answer waits the grace for the engine to redirect it to an agent, then
+; hears the message. A call the engine chose to check goes on to an agent even if AMD says
+; machine: the agent says whether a person was there.
 [{dp.CTX_OUTBOUND}]
 exten => answered,1,GotoIf($["${{{dp.VAR_DETECT_MACHINE}}}" != "1"]?live)
- same => n,AMD()
- same => n,GotoIf($["${{AMDSTATUS}}" = "MACHINE"]?machine)
+ same => n,AMD({AMD_ARGUMENTS})
+ same => n,Set({dp.VAR_AMD_RESULT}=${{AMDSTATUS}}:${{AMDCAUSE}})
+ same => n,GotoIf($["${{AMDSTATUS}}" != "MACHINE"]?live)
+ same => n,GotoIf($["${{{dp.VAR_AMD_CHECK}}}" != "1"]?machine)
  same => n(live),Set({dp.VAR_OUTBOUND}=live)
  same => n,Set(CDR({cdr.OUTBOUND})=live)
  same => n,Wait(${{{dp.VAR_GRACE}}})
@@ -439,6 +443,8 @@ quiet = yes
 end_marked_any = yes
 announce_join_leave = no
 """
+
+AMD_ARGUMENTS = ",".join(f"${{CUT({dp.VAR_AMD},{dp.AMD_SEPARATOR},{i})}}" for i in range(1, 10))
 
 # Answering-machine detection defaults (app_amd declines to load without this file).
 AMD_CONF = """[general]

@@ -90,6 +90,12 @@ MONITOR_MODES = ("listen", "whisper", "barge")
 VAR_CAMPAIGN = "HOTLINE_CAMPAIGN"
 VAR_ATTEMPT = "HOTLINE_ATTEMPT"
 VAR_DETECT_MACHINE = "HOTLINE_DETECT_MACHINE"  # 1: answering-machine detection first
+# AMD()'s nine arguments, in its order, joined by AMD_SEPARATOR (an Originate's variable may
+# not hold a comma); one left empty takes amd.conf's value
+VAR_AMD = "HOTLINE_AMD"
+AMD_SEPARATOR = "/"
+VAR_AMD_CHECK = "HOTLINE_AMD_CHECK"  # 1: a call AMD takes for a machine goes on to an agent
+VAR_AMD_RESULT = "HOTLINE_AMD_RESULT"  # set by the dialplan: AMDSTATUS:AMDCAUSE
 VAR_GRACE = "HOTLINE_GRACE"  # seconds a live answer waits for an agent before it is abandoned
 VAR_ABANDON_MESSAGE = "HOTLINE_ABANDON_MESSAGE"  # the files Playback says to an abandoned call
 # Set by the dialplan on an answered outbound call: live, machine, then abandoned if no agent

@@ -14,10 +14,15 @@ class Population:
     ring_ms: tuple[int, int] = (500, 2500)
     talk_ms: tuple[int, int] = (2000, 5000)  # a short talk for half the answers, a long one else
     greeting: Path | None = None  # an audio capture every answer plays (an answering machine's)
+    # (number prefix, audio capture): the answer to a number with that prefix plays that
+    # greeting instead (the first prefix that fits), so a test knows who answered which call
+    greetings: tuple[tuple[str, Path], ...] = ()
 
     def __post_init__(self) -> None:
         if self.busy + self.failed + self.unanswered > 100:
             raise ValueError("busy + failed + unanswered is more than 100 percent")
+        if not all(prefix.isdigit() for prefix, _ in self.greetings):
+            raise ValueError("a greeting's number prefix is digits")
 
 
 REPLY = """  <send{attrs}>
@@ -68,6 +73,9 @@ def scenario(p: Population) -> str:
            f'value="{p.busy + p.failed}"/>',
            f'      <test assign_to="unanswered" variable="fate" compare="less_than" '
            f'value="{p.busy + p.failed + p.unanswered}"/>',
+           *(f'      <ereg regexp="INVITE sip:{prefix}[0-9]*@" search_in="msg" '
+             f'check_it="false" assign_to="greeting_{i}"/>'
+             for i, (prefix, _) in enumerate(p.greetings)),
            '      <sample assign_to="talk" distribution="uniform" min="0" max="100"/>',
            '      <test assign_to="short" variable="talk" compare="less_than" value="50"/>',
            '    </action>',
@@ -81,8 +89,7 @@ def scenario(p: Population) -> str:
            REPLY.format(attrs=' retrans="500"', status="200 OK", tag=TAG, cseq=invite_cseq,
                         body=SDP),
            '  <recv request="ACK" crlf="true"/>',
-           *([f'  <nop><action><exec play_pcap_audio="{p.greeting}"/></action></nop>']
-             if p.greeting else []),
+           *greet(p),
            '  <nop next="short_talk" test="short"/>',
            OK_TO_BYE.format(ms=p.talk_ms[1]),
            '  <label id="short_talk"/>',
@@ -106,6 +113,21 @@ def scenario(p: Population) -> str:
            '  <label id="end"/>',
            '</scenario>', '']
     return "\n".join(out)
+
+
+def greet(p: Population) -> list[str]:
+    """The greeting of the number called, or everyone's, played from the answer on."""
+    def play(audio: Path) -> str:
+        return f'  <nop><action><exec play_pcap_audio="{audio}"/></action></nop>'
+    out = [f'  <nop next="play_greeting_{i}" test="greeting_{i}"/>'
+           for i in range(len(p.greetings))]
+    out += [play(p.greeting)] if p.greeting else []
+    if p.greetings:
+        out.append('  <nop next="greeted"/>')
+        for i, (_, audio) in enumerate(p.greetings):
+            out += [f'  <label id="play_greeting_{i}"/>', play(audio), '  <nop next="greeted"/>']
+        out.append('  <label id="greeted"/>')
+    return out
 
 
 # The customer hangs up: a request inside the dialog the PBX opened, so From and To swap.

@@ -270,12 +270,32 @@ def tone_pcap(folder: Path, hz: int, ms: int) -> Path:
     """A capture of an RTP stream (A-law, 20 ms packets) carrying a sine tone, for sipp's
     play_pcap_audio; sox makes the audio."""
     path = folder / f"tone-{hz}-{ms}.pcap"
-    if path.exists():
-        return path
+    if not path.exists():
+        _write_rtp_pcap(path, _alaw_tone(hz, ms, 0.5))
+    return path
+
+
+def voice_pcap(folder: Path, pattern: tuple[int, ...], hz: int = 440) -> Path:
+    """A greeting as answering-machine detection hears it: `pattern` is milliseconds of silence
+    and voice in turn, silence first (a tone stands in for voice: AMD hears energy, not
+    words), e.g. (200, 800, 6000) for a person's "喂?" and then silence while they listen. The
+    stream runs to its end without a gap: a stream that stops is a hang-up to AMD."""
+    path = folder / f"voice-{hz}-{'-'.join(map(str, pattern))}.pcap"
+    if not path.exists():
+        _write_rtp_pcap(path, b"".join(_alaw_tone(hz, ms, 0.5 if i % 2 else 0.0)
+                                       for i, ms in enumerate(pattern) if ms > 0))
+    return path
+
+
+def _alaw_tone(hz: int, ms: int, volume: float) -> bytes:
     audio = subprocess.run(
         ["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", "-t", "al", "-",
-         "synth", f"{ms / 1000}", "sine", str(hz), "vol", "0.5"],
+         "synth", f"{ms / 1000}", "sine", str(hz), "vol", str(volume)],
         check=True, capture_output=True).stdout
+    return audio[:len(audio) - len(audio) % 160]  # whole 20 ms packets
+
+
+def _write_rtp_pcap(path: Path, audio: bytes) -> None:
     frames = [audio[i:i + 160] for i in range(0, len(audio) - 159, 160)]
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]  # Ethernet captures
     for seq, payload in enumerate(frames):
@@ -288,7 +308,6 @@ def tone_pcap(folder: Path, hz: int, ms: int) -> Path:
         out.append(struct.pack("<IIII", usec // 1_000_000, usec % 1_000_000, len(frame),
                                len(frame)) + frame)
     path.write_bytes(b"".join(out))
-    return path
 
 
 REGISTER = """<?xml version="1.0" encoding="UTF-8" ?>

@@ -15,6 +15,7 @@ from asterisk import dialplan as dp
 from asterisk.actions import Originate, Pbx
 from asterisk.ami import AmiError, AmiItem
 from asterisk.events import BridgeEnter, Hangup, OriginateResponse, VarSet
+from dialer.amd import CheckSampler
 from dialer.dials import Dial
 from dialer.outcome_log import OutcomeLog
 from dialer.outcomes import from_hangup_cause, from_originate_reason
@@ -39,6 +40,7 @@ class OutboundCalls:
         self.settings, self.policy, self.clock = settings, policy, clock
         self.abandon_message = abandon_message  # the number to call back -> Playback's files
         self.dials: dict[str, Dial] = {}  # channel id -> the call
+        self.samplers: dict[int, CheckSampler] = {}  # campaign id -> its calls kept to check
 
     def phones(self) -> set[str]:
         """The numbers being called now: none is called twice at once."""
@@ -50,15 +52,22 @@ class OutboundCalls:
     async def place(self, dial: Dial) -> None:
         self.dials[dial.channel_id] = dial
         plan = dial.plan
+        variables = {dp.VAR_DIRECTION: "outbound", dp.VAR_CAMPAIGN: str(plan.id),
+                     dp.VAR_ATTEMPT: str(dial.attempt_id),
+                     dp.VAR_DETECT_MACHINE: "1" if plan.amd_on else "0",
+                     dp.VAR_GRACE: str(self.settings.grace_seconds),
+                     dp.VAR_ABANDON_MESSAGE: self.abandon_message(plan.caller_id)}
+        if plan.amd_on:
+            variables[dp.VAR_AMD] = dp.AMD_SEPARATOR.join(map(str, plan.amd.arguments()))
+            dial.amd_check = self.samplers.setdefault(plan.id, CheckSampler()).take(
+                plan.amd_check_share)
+            if dial.amd_check:
+                variables[dp.VAR_AMD_CHECK] = "1"
         try:
             await self.pbx.perform(Originate(
                 dial.dial_string, dp.CTX_OUTBOUND, "answered", dial.channel_id,
-                caller_id=plan.caller_id, ring_ms=plan.ring_seconds * 1000, variables={
-                    dp.VAR_DIRECTION: "outbound", dp.VAR_CAMPAIGN: str(plan.id),
-                    dp.VAR_ATTEMPT: str(dial.attempt_id),
-                    dp.VAR_DETECT_MACHINE: "1" if plan.detect_machines else "0",
-                    dp.VAR_GRACE: str(self.settings.grace_seconds),
-                    dp.VAR_ABANDON_MESSAGE: self.abandon_message(plan.caller_id)}))
+                caller_id=plan.caller_id, ring_ms=plan.ring_seconds * 1000,
+                variables=variables))
         except AmiError as exc:
             if dial.channel_id in self.dials:
                 await self.finish(dial, AttemptOutcome.FAILED, f"not placed: {exc}")
@@ -95,6 +104,9 @@ class OutboundCalls:
     async def on_event(self, item: AmiItem) -> None:
         dial: Dial | None
         match item:
+            case VarSet(channel=ch, variable=dp.VAR_AMD_RESULT, value=value) if (
+                    ch.uniqueid in self.dials):
+                self.dials[ch.uniqueid].amd_result = value[:64]
             case VarSet(channel=ch, variable=dp.VAR_OUTBOUND, value=value) if (
                     ch.uniqueid in self.dials):
                 await self._answered(self.dials[ch.uniqueid], value, ch.name)
@@ -153,7 +165,7 @@ class OutboundCalls:
         assert dial.agent_id is not None and dial.channel is not None  # claimed, and answered
         plan = dial.plan
         offer = OutboundOffered(dial.agent_id, dial.channel_id, plan.id, plan.name,
-                                dial.attempt_id, dial.contact_id, dial.phone)
+                                dial.attempt_id, dial.contact_id, dial.phone, dial.checked)
         try:
             await self.desk.hand_over(offer, dial.channel, plan.recording)
         except (AmiError, InvalidTransition) as exc:
@@ -189,7 +201,8 @@ class OutboundCalls:
             next_at = retry_at(dial.plan.retries, outcome, dial.attempts, ended)
             status = ContactStatus.EXHAUSTED if next_at is None else ContactStatus.PENDING
         self.outcomes.attempt(dial.attempt_id, outcome=outcome, pbx_reason=reason[:64],
-                              abandoned=abandoned,
+                              abandoned=abandoned, amd_result=dial.amd_result,
+                              amd_checked=dial.checked,
                               agent_id=dial.agent_id if dial.connected else None,
                               ended_at=ended, **dial.times)
         self.outcomes.contact(dial.contact_id, status, next_at, outcome)

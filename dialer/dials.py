@@ -22,4 +22,11 @@ class Dial:
     connected: float | None = None
     refused: float | None = None  # when the PBX said it failed, waiting for the Hangup's cause
     pinned_agent_id: int | None = None  # claimed before dialing: a callback's, or previewing
+    amd_check: bool = False  # kept on to an agent if AMD takes it for a machine
+    amd_result: str | None = None  # AMDSTATUS:AMDCAUSE, as the dialplan said
     times: dict[str, datetime] = field(default_factory=dict)  # answered_at, connected_at
+
+    @property
+    def checked(self) -> bool:
+        """AMD took it for a machine, and it went on to an agent to check."""
+        return self.amd_check and self.live and (self.amd_result or "").startswith("MACHINE")

@@ -6,11 +6,12 @@ pacer's own aim, which sits below the target), each to a contact
 chosen by the contact selection (dialer/selection.py), placed and followed to its end by the
 calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py)."""
 import asyncio
+import dataclasses
 import logging
 import math
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -23,10 +24,11 @@ from acd.tracker import records_by_call
 from asterisk.actions import Pbx
 from asterisk.ami import AmiItem
 from asterisk.cdr import read_recent
+from dialer.amd import AmdEvidence, estimate
 from dialer.callbacks import CallbackIntake, contact_of
 from dialer.calls import OutboundCalls
 from dialer.dials import Dial
-from dialer.figures import AttemptCounts, attempt_counts
+from dialer.figures import AttemptCounts, amd_evidence, attempt_counts
 from dialer.outcome_log import OutcomeLog
 from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView, Predictive, Preview, Progressive
 from dialer.plan import Plan
@@ -49,6 +51,7 @@ from models import (
 log = logging.getLogger("hotline.dialer")
 
 RELOAD_SECONDS = 1.0  # a campaign's changed settings apply within this
+ESTIMATE_SECONDS = 60.0  # how often AMD's false positives are estimated again from the calls
 PROGRESSIVE = Progressive()
 PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase.CLAIMED,
           AgentState.ON_CALL: AgentPhase.TALK, AgentState.WRAP_UP: AgentPhase.WRAP}
@@ -86,6 +89,9 @@ class Dialer:
         self._standing = asyncio.Lock()  # one maker of a branch's standing campaigns at a time
         self._loaded_at = -math.inf
         self._counts: dict[int, AttemptCounts] = {}  # running campaigns' attempts
+        self._amd: dict[int, AmdEvidence] = {}  # of the people AMD dropped, per campaign
+        self._estimated_at = -math.inf
+        self._since: dict[int, datetime | None] = {}  # what the evidence was read for
         self._today = utcnow().date()
         self.ticks = 0  # rounds done: what "the dialer looked and placed no call" waits for
 
@@ -341,6 +347,15 @@ class Dialer:
                     continue
                 plans[campaign.id] = Plan.of(campaign)
             self._counts = await attempt_counts(s, list(plans))
+            detecting = [c for c in running if c.id in plans and c.detect_machines]
+            since = {c.id: c.amd_since for c in detecting}  # a change of AMD's parameters
+            if self.clock() - self._estimated_at >= ESTIMATE_SECONDS or since != self._since:
+                found = await amd_evidence(s, list(since))
+                self._amd = {c.id: found.get(c.id, AmdEvidence()) for c in detecting}
+                self._estimated_at, self._since = self.clock(), since
+            for c in detecting:  # the people AMD drops, as the campaign's calls show them
+                plans[c.id] = dataclasses.replace(plans[c.id], amd_false_positive=estimate(
+                    c.amd_false_positive, self._amd[c.id]).rate)
         today = utcnow().date()
         for plan in plans.values():
             pacer = self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))

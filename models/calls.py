@@ -91,6 +91,7 @@ class Disposition(enum.StrEnum):
     CALLBACK_NEEDED = "callback_needed"
     TRANSFERRED = "transferred"
     WRONG_NUMBER = "wrong_number"
+    ANSWERING_MACHINE = "answering_machine"  # nobody there: a machine, voicemail or recording
     OTHER = "other"
 
 

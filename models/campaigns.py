@@ -93,6 +93,15 @@ class Campaign(Base):
     # the estimated share of people answering that machine detection takes for a machine and
     # drops: abandoned calls as the regulator counts them
     amd_false_positive: Mapped[float] = mapped_column(default=0.0)
+    # AMD()'s parameters by amd.conf's names (milliseconds, but the word count and the silence
+    # threshold); a name left out takes amd.conf's default
+    amd: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the share of the calls AMD takes for machines kept on and passed to an agent, who says
+    # (by the disposition) whether a person was there: the false positives measured
+    amd_check_share: Mapped[float] = mapped_column(default=0.0)
+    # the calls since then are the evidence of AMD's false positives: its parameters (or
+    # detect_machines) last changed then; None: every call of the campaign
+    amd_since: Mapped[datetime | None]
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)
     state: Mapped[CampaignState] = mapped_column(default=CampaignState.DRAFT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -146,6 +155,8 @@ class ContactAttempt(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     ended_at: Mapped[datetime | None]
     disposition: Mapped[str | None] = mapped_column(String(32))
+    amd_result: Mapped[str | None] = mapped_column(String(64))  # AMDSTATUS:AMDCAUSE
+    amd_checked: Mapped[bool] = mapped_column(default=False)  # AMD said machine; kept on to check
 
 
 class DoNotCall(Base):

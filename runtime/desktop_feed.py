@@ -118,6 +118,7 @@ def _offer_data(o: CallOffered | OutboundOffered) -> dict[str, Any]:
     if isinstance(o, OutboundOffered):
         return {"call_id": o.call_id, "direction": "outbound", "queue": o.campaign,
                 "campaign_id": o.campaign_id, "attempt_id": o.attempt_id,
+                "amd_check": o.amd_check,
                 "caller_number": o.phone, "waited_seconds": 0}
     return {"call_id": o.call_id, "direction": "inbound", "queue": o.queue, "branch": o.branch,
             "business_type": o.business_type, "language": o.language,

@@ -4,11 +4,12 @@ its audit entry in its own transaction."""
 from datetime import date
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.amd import PARAMETERS, AmdSettings, settings_problem
 from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
 from dialer.pacing import amd_allowed
 from dialer.schedule import ScheduleError, parse_retries, parse_windows
@@ -20,11 +21,37 @@ from models import (
     CampaignPurpose,
     DialingMode,
     RecordingPolicy,
+    utcnow,
 )
 from models.phone import Phone
 from services import audit
 from services.errors import Conflict, NotFound, Refused, Violation
 from services.principal import Principal
+
+
+def _amd(name: str, description: str) -> Any:
+    default, lowest, highest = PARAMETERS[name]
+    return Field(default=default, ge=lowest, le=highest, description=description)
+
+
+class AmdIn(BaseModel):
+    """AMD()'s parameters for the campaign's calls; amd.conf's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    initial_silence: int = _amd("initial_silence", "ms of silence before any voice after which "
+                                "the answer is a machine's")
+    greeting: int = _amd("greeting", "ms: a greeting longer than this is a machine's")
+    after_greeting_silence: int = _amd("after_greeting_silence", "ms of silence after the "
+                                       "greeting that make it a person")
+    total_analysis_time: int = _amd("total_analysis_time", "ms: undecided by then, a person "
+                                    "(NOTSURE)")
+    min_word_length: int = _amd("min_word_length", "ms: shorter voice is not a word")
+    between_words_silence: int = _amd("between_words_silence", "ms of silence that end a word")
+    maximum_number_of_words: int = _amd("maximum_number_of_words", "this many words make a "
+                                        "machine")
+    silence_threshold: int = _amd("silence_threshold", "average energy below which a frame is "
+                                  "silence")
+    maximum_word_length: int = _amd("maximum_word_length", "ms: a longer word is a machine's")
 
 
 class CampaignIn(BaseModel):
@@ -49,7 +76,13 @@ class CampaignIn(BaseModel):
     detect_machines: bool = False
     amd_false_positive: float = Field(
         default=0.0, ge=0, lt=1, description="estimated share of people answering that machine "
-        "detection drops as machines; counted as abandoned calls")
+        "detection drops as machines; counted as abandoned calls, the floor of the estimate "
+        "until the campaign's own calls measure it")
+    amd: AmdIn = Field(default_factory=AmdIn)
+    amd_check_share: float = Field(
+        default=0.0, ge=0, le=0.2, description="share of the calls AMD takes for machines kept "
+        "on and passed to an agent, who says whether a person was there: the false positives "
+        "measured")
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
 
 
@@ -96,6 +129,10 @@ async def change(session: AsyncSession, actor: Principal, campaign_id: int,
     await _unique_name(session, checked.name, campaign_id)
     for field, value in (await _resolve(session, checked)).items():
         setattr(campaign, field, value)
+    if checked.detect_machines and (not before["detect_machines"] or AmdSettings.of(
+            before["amd"]) != AmdSettings.of(campaign.amd)):
+        # AMD decides anew: what it did before says nothing of the people it drops now
+        campaign.amd_since = utcnow()
     await session.flush()
     after = view(campaign)
     if after != before:
@@ -145,6 +182,9 @@ async def _resolve(session: AsyncSession, body: CampaignIn) -> dict[str, Any]:
                    f"machine detection drops an estimated {body.amd_false_positive:.1%} of the "
                    f"people answering, abandoned calls that alone reach the abandon target "
                    f"{body.abandon_target:.1%}")
+    problem = settings_problem(AmdSettings(**body.amd.model_dump()))
+    if problem is not None:
+        raise Refused([Violation("amd_settings", ("body", "amd", problem[0]), problem[1])])
     if not body.agents and body.business_type is None and body.branch is None:
         raise _bad("who_works_it", "agents", "give the agents, the skill (business_type) or "
                                              "the branch whose agents work the campaign")

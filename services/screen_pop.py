@@ -49,6 +49,7 @@ async def build_outbound(session: AsyncSession, offer: OutboundOffered) -> dict[
         "call_id": offer.call_id, "direction": "outbound", "caller_number": offer.phone,
         "queue": offer.campaign, "waited_seconds": 0, "ivr_path": [],
         "attempt_id": offer.attempt_id,
+        "amd_check": offer.amd_check,
         "business_type": {"code": bt.code if bt else None,
                           "name_zh": bt.name_zh if bt else None,
                           "name_en": bt.name_en if bt else None},

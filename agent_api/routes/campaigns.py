@@ -2,7 +2,7 @@
 reads its settings at every decision), start, pause, resume, stop; contact lists imported from a
 file or a retailer segment, with every rejected row reported."""
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from agent_api.auth import require
 from agent_api.deps import Session, get_engine, get_sessions
 from agent_api.fields import Id, Offset
+from dialer.amd import abandon_rate_with_amd, standing
 from dialer.contacts import add_segment
-from dialer.figures import AttemptCounts, attempt_counts
+from dialer.figures import AttemptCounts, amd_estimates, attempt_counts
 from models import (
     AttemptOutcome,
     Campaign,
@@ -53,6 +54,24 @@ class Progress(BaseModel):
     abandon_rate_24h: float | None  # the same over the last 24 hours
 
 
+class AmdOut(BaseModel):
+    """A campaign detecting machines: the people AMD is estimated to drop, and the abandon
+    rate counted with them as the regulator counts it."""
+
+    false_positive: float = Field(description="estimated share of people answering that AMD "
+                                  "drops as machines")
+    source: Literal["configured", "measured"] = Field(
+        description="the campaign's configured estimate, or what its calls measure")
+    calls: int = Field(description="the calls the measure rests on: machine calls an agent "
+                       "checked, and dropped calls a person answered later")
+    measured: float | None = Field(description="what the calls alone say (None: no evidence)")
+    standing: Literal["ok", "near", "over"] = Field(
+        description="against the abandon target: near from half of it; over: the campaign "
+        "runs without AMD")
+    abandon_rate: float | None = Field(description="with the people AMD drops, all along")
+    abandon_rate_24h: float | None = Field(description="the same over the last 24 hours")
+
+
 class LiveOut(BaseModel):
     ringing: int
     waiting_for_agent: int
@@ -67,6 +86,7 @@ class CampaignOut(CampaignIn):
     created_at: datetime
     updated_at: datetime
     progress: Progress
+    amd_estimate: AmdOut | None  # when it detects machines
     live: LiveOut | None  # while the dialer runs it
 
 
@@ -106,10 +126,21 @@ async def _progress(session, campaign_id: Id) -> Progress:
                     abandon_rate_24h=counts.abandon_rate_24h)
 
 
+async def _amd(session, c: Campaign, progress: Progress) -> AmdOut | None:
+    if not c.detect_machines:
+        return None
+    found = (await amd_estimates(session, [c]))[c.id]
+    return AmdOut(false_positive=found.rate, source=found.source, calls=found.calls,
+                  measured=found.measured, standing=standing(found.rate, c.abandon_target),
+                  abandon_rate=abandon_rate_with_amd(progress.abandon_rate, found.rate),
+                  abandon_rate_24h=abandon_rate_with_amd(progress.abandon_rate_24h, found.rate))
+
+
 async def _out(session, c: Campaign, dialer=None) -> CampaignOut:
+    progress = await _progress(session, c.id)
     return CampaignOut(**campaigns.settings(c), id=c.id, state=c.state,
-                       created_at=c.created_at, updated_at=c.updated_at,
-                       progress=await _progress(session, c.id),
+                       created_at=c.created_at, updated_at=c.updated_at, progress=progress,
+                       amd_estimate=await _amd(session, c, progress),
                        live=dialer.live(c.id) if dialer else None)
 
 
@@ -139,7 +170,10 @@ async def change(campaign_id: Id, body: CampaignPatch, session: Session,
     """Any setting, at any time; a running campaign dials by the new settings from its next
     decision."""
     merged = campaigns.settings(await campaigns.get(session, campaign_id))
-    merged.update(body.model_dump(exclude_unset=True))
+    patch = body.model_dump(exclude_unset=True)
+    if isinstance(patch.get("amd"), dict):  # AMD's parameters not given keep their values
+        patch["amd"] = {**merged["amd"], **patch["amd"]}
+    merged.update(patch)
     try:
         checked = CampaignIn.model_validate(merged)
     except ValidationError as exc:

@@ -14,10 +14,13 @@ from agent_api.errors import conflict
 from agent_api.fields import Id, Time
 from dialer.contacts import block_number
 from dialer.runner import DialRefused
+from dialer.schedule import parse_retries, retry_at
 from models import (
+    AttemptOutcome,
     Branch,
     Call,
     CallDisposition,
+    Campaign,
     Contact,
     ContactAttempt,
     ContactStatus,
@@ -69,6 +72,14 @@ async def set_result(attempt_id: Id, body: ResultIn, session: Session, user: Cur
         _check_callback(body)
         contact.status, contact.next_attempt_at = ContactStatus.PENDING, body.callback_at
         contact.callback_agent_id = attempt.agent_id
+    elif body.disposition == Disposition.ANSWERING_MACHINE and not body.do_not_call:
+        # Nobody was there after all: called again as the campaign's rule for machines says.
+        campaign = await session.get(Campaign, attempt.campaign_id)
+        assert campaign is not None  # a foreign key
+        contact.next_attempt_at = retry_at(parse_retries(campaign.retries),
+                                           AttemptOutcome.MACHINE, contact.attempts, utcnow())
+        contact.status = (ContactStatus.EXHAUSTED if contact.next_attempt_at is None
+                          else ContactStatus.PENDING)
     if body.do_not_call:
         await block_number(session, contact.phone, f"asked on attempt {attempt_id}")
         contact.status = ContactStatus.DO_NOT_CALL

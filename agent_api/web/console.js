@@ -364,6 +364,7 @@ function showCampaign(p) {
   show($("#pop-contact"), () => `${p.contact.name || ""} ${p.contact.phone} · ${tf("pop.attempt", { n: p.contact.attempts })}`);
   $("#pop-contact-fields").replaceChildren(...Object.entries(p.contact.fields).flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
   $("#pop-script").textContent = p.campaign.script;
+  $("#pop-amd-check").hidden = !p.amd_check;
 }
 
 function clearPop() {

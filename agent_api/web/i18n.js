@@ -502,6 +502,34 @@ const PAGE_WORDS = {
   "rule.no_phone_column": ["缺少电话列（列名为 电话、手机、phone、number 或 mobile）", "No phone column (phone, number, mobile, 电话 or 手机)"],
   "rule.campaign_state": ["活动当前状态不允许此操作", "Not possible in the campaign's state"],
 
+  // answering-machine detection (AMD): its settings, the estimate of the people it drops as
+  // machines (abandoned calls, as the regulator counts them), the calls kept on to check
+  "col.abandon_with_amd": ["含误挂放弃率（24 小时）", "Abandon rate with AMD (24 h)"],
+  "col.amd_estimate": ["AMD 误挂真人率估计", "AMD false positives (estimated)"],
+  "amd.off": ["未启用", "Off"], "amd.configured": ["设定值", "configured"],
+  "amd.measured": ["实测 {calls} 通", "measured over {calls} calls"],
+  "amd.near": ["接近放弃率目标", "Near the abandon target"],
+  "amd.over": ["已达放弃率目标：停用答录机识别", "At the abandon target: dialing without AMD"],
+  "amd.parameters": ["识别参数（毫秒）", "Detection parameters (ms)"],
+  "field.campaign.amd": ["答录机识别", "Machine detection"],
+  "field.detect_machines": ["识别答录机并挂断", "Detect answering machines and hang up"],
+  "field.amd_false_positive": ["误挂真人估计 %", "People taken for machines (estimate) %"],
+  "field.amd_check_share": ["转座席抽检比例 %", "Share kept on for agents to check %"],
+  "field.amd.initial_silence": ["起始静音", "Initial silence"], "field.amd.greeting": ["问候语最长", "Greeting"],
+  "field.amd.after_greeting_silence": ["问候后静音", "Silence after the greeting"],
+  "field.amd.total_analysis_time": ["最长分析时间", "Total analysis time"],
+  "field.amd.min_word_length": ["最短词长", "Shortest word"],
+  "field.amd.between_words_silence": ["词间静音", "Silence between words"],
+  "field.amd.maximum_number_of_words": ["最多词数（个）", "Most words (count)"],
+  "field.amd.silence_threshold": ["静音阈值（能量）", "Silence threshold (energy)"],
+  "field.amd.maximum_word_length": ["最长词长", "Longest word"],
+  "rule.amd_settings": ["最长分析时间须长于起始静音和问候语", "The total analysis time must be longer than the initial silence and the greeting"],
+  "rule.amd_false_positives_over_target": ["误挂真人估计已达放弃率目标，不能启用答录机识别",
+    "The people AMD is estimated to drop alone reach the abandon target: AMD cannot be used"],
+  "disposition.answering_machine": ["答录机（无人）", "Answering machine (nobody)"],
+  "pop.amd_check": ["抽检：自动识别判为答录机。请确认对方是真人还是答录机；若是答录机，结果选“答录机（无人）”",
+    "A check: AMD took this call for a machine. Is a person there? If it is a machine, set the result to Answering machine"],
+
   // ordering and opinions' rules
   "rule.retailer_active": ["该零售店不在正常状态", "The retailer is not active"],
   "rule.product_once": ["该商品已在前面的行中", "The product is on an earlier line"],
@@ -626,7 +654,9 @@ export function refusal(problem, scope) {
   // ["body", "steps", 0, "due_in_hours"]: and the field within it where the dictionary names it ("步骤 1 · 期限")
   const [name, index, inner] = (problem.loc || []).filter((p) => !["body", "path", "query"].includes(p));
   const within = typeof inner === "string" && hasField(inner, scope) ? ` · ${fieldName(inner, scope)}` : "";
-  const field = name === undefined ? "" : fieldName(name, scope) + (Number.isInteger(index) ? ` ${index + 1}${within}` : "");
+  // ["body", "amd", "greeting"]: a field of a group, named where the dictionary has it ("答录机识别 · 问候语最长")
+  const member = typeof index === "string" && hasField(`${name}.${index}`, scope) ? ` · ${fieldName(`${name}.${index}`, scope)}` : "";
+  const field = name === undefined ? "" : fieldName(name, scope) + (Number.isInteger(index) ? ` ${index + 1}${within}` : member);
   const type = problem.type || "";
   let said;
   if (type.startsWith("rule.") && known(type)) said = tf(type, problem.ctx || {});

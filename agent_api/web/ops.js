@@ -11,6 +11,10 @@ const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const COMMANDS = { draft: ["start"], running: ["pause", "stop"], paused: ["resume", "stop"],
                    stopped: ["start"], finished: ["start"] };
 const percent = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
+// AMD()'s parameters with amd.conf's defaults (the API checks the ranges and names the one out)
+const AMD_PARAMETERS = { initial_silence: 2500, greeting: 1500, after_greeting_silence: 800, total_analysis_time: 5000,
+                         min_word_length: 100, between_words_silence: 50, maximum_number_of_words: 3,
+                         silence_threshold: 256, maximum_word_length: 5000 };
 
 // `done(result)` gives the words that say it worked (a function of the language, said again).
 async function act(work, done) {
@@ -71,6 +75,25 @@ function nameCell(c) {
   return td;
 }
 
+// The abandon rate as the regulator counts it, with the people AMD is estimated to drop (all
+// along, then the last 24 hours); a campaign without AMD drops nobody that way.
+function abandonWithAmd(c) {
+  const a = c.amd_estimate || c.progress;
+  return el("td", `${percent(a.abandon_rate)} (${percent(a.abandon_rate_24h)})`);
+}
+
+// The estimate of the people AMD drops, where it comes from, and how it stands against the
+// target: amber near it, red over it (the campaign then dials without AMD).
+function amdEstimate(c) {
+  const a = c.amd_estimate;
+  if (!a) return el("td", t("amd.off"), "muted");
+  const source = a.source === "measured" ? tf("amd.measured", { calls: a.calls }) : t("amd.configured");
+  const td = el("td", `${percent(a.false_positive)} · ${source}`, { near: "warn", over: "overdue" }[a.standing] || "");
+  td.dataset.standing = a.standing;
+  if (a.standing !== "ok") td.append(el("br"), el("small", t(`amd.${a.standing}`)));
+  return td;
+}
+
 function render(campaigns) {
   ops.campaigns = campaigns;
   $("#campaigns tbody").replaceChildren(...campaigns.map((c) => {
@@ -84,10 +107,12 @@ function render(campaigns) {
     tr.append(nameCell(c), stateCell, el("td", word("mode", c.mode)), el("td", p.remaining),
               el("td", p.attempts), el("td", p.answered),
               el("td", `${p.abandoned} · ${percent(p.abandon_rate)} (${percent(p.abandon_rate_24h)})`),
+              abandonWithAmd(c), amdEstimate(c),
               el("td", live ? live.ringing : "–"),
               el("td", live ? `${live.agents_busy}/${live.agents_logged_in}` : "–"),
               commandButtons(c), importCell(c));
-    if (p.abandon_rate_24h !== null && p.abandon_rate_24h > c.abandon_target) tr.className = "overdue";
+    const counted = (c.amd_estimate || p).abandon_rate_24h;
+    if (counted !== null && counted > c.abandon_target) tr.className = "overdue";
     return tr;
   }));
   const time = localTime(new Date().toISOString()).slice(11);
@@ -109,7 +134,10 @@ $("#create-form").addEventListener("submit", (ev) => {
     windows: Object.fromEntries(f.getAll("day").map((d) => [d, span])),
     starts_on: f.get("starts_on"), ends_on: f.get("ends_on") || null,
     abandon_target: Number(f.get("abandon_target")) / 100, ring_seconds: Number(f.get("ring_seconds")),
-    script: f.get("script"),
+    script: f.get("script"), detect_machines: f.get("detect_machines") === "on",
+    amd_false_positive: Number(f.get("amd_false_positive")) / 100,
+    amd_check_share: Number(f.get("amd_check_share")) / 100,
+    amd: Object.fromEntries(Object.keys(AMD_PARAMETERS).map((k) => [k, Number(f.get(`amd.${k}`))])),
   };
   act(() => api("POST", "/campaigns", body), (c) => () => tf("campaign.created", { name: c.name }));
 });
@@ -231,6 +259,15 @@ $("#days").append(...DAYS.map((d, i) => {
   const box = el("input");
   Object.assign(box, { type: "checkbox", name: "day", value: d, checked: i < 5 });
   label.prepend(box);
+  return label;
+}));
+$("#amd-parameters").append(...Object.entries(AMD_PARAMETERS).map(([name, value]) => {
+  const label = el("label");
+  const words = el("span", t(`field.amd.${name}`));
+  words.dataset.t = `field.amd.${name}`;
+  const input = el("input");
+  Object.assign(input, { type: "number", name: `amd.${name}`, value, min: 1, step: 1 });
+  label.append(words, " ", input);
   return label;
 }));
 document.querySelector("input[name=starts_on]").value = localTime(new Date().toISOString()).slice(0, 10);

@@ -247,3 +247,52 @@ async def test_the_command_line_import_shows_progress_and_writes_the_rejected_ro
         env={**os.environ, "HOTLINE_DB__URL": migrated_url}, stdout=PIPE, stderr=PIPE)
     _, err = await missing.communicate()
     assert missing.returncode == 2 and "no campaign 'no such'" in err.decode()
+
+
+@pytest.mark.parametrize("amd, loc, words", [
+    ({"greeting": 100}, ["body", "amd", "greeting"], "greater than or equal to 500"),
+    ({"initial_silence": 20000}, ["body", "amd", "initial_silence"], "less than or equal to"),
+    ({"maximum_number_of_words": 0}, ["body", "amd", "maximum_number_of_words"], "greater"),
+    ({"silence_threshold": "loud"}, ["body", "amd", "silence_threshold"], "integer"),
+    ({"greeting": 6000}, ["body", "amd", "total_analysis_time"], "longer than greeting"),
+    ({"initial_silence": 3000, "total_analysis_time": 3000},
+     ["body", "amd", "total_analysis_time"], "longer than initial_silence"),
+    ({"beep": 1}, ["body", "amd", "beep"], "Extra inputs"),
+])
+async def test_amd_parameters_out_of_range_are_refused_naming_the_parameter(api, amd, loc,
+                                                                           words):
+    ops = await login(api, "ops")
+    reply = await api.post("/campaigns", headers=ops, json=SURVEY | {"amd": amd})
+    assert reply.status_code == 422, reply.text
+    [error] = reply.json()["detail"]
+    assert error["loc"] == loc and words in error["msg"], error
+    assert (await api.get("/campaigns", headers=ops)).json() == []
+
+
+async def test_amd_parameters_default_to_amd_conf_and_a_change_keeps_the_others(api):
+    ops = await login(api, "ops")
+    c = await create(api, ops, detect_machines=True, amd={"greeting": 2000})
+    assert c["amd"] == {"initial_silence": 2500, "greeting": 2000,
+                        "after_greeting_silence": 800, "total_analysis_time": 5000,
+                        "min_word_length": 100, "between_words_silence": 50,
+                        "maximum_number_of_words": 3, "silence_threshold": 256,
+                        "maximum_word_length": 5000}
+    assert c["amd_check_share"] == 0.0
+    url = f"/campaigns/{c['id']}"
+    changed = await api.patch(url, headers=ops, json={"amd": {"maximum_number_of_words": 5},
+                                                      "amd_check_share": 0.02})
+    assert changed.status_code == 200, changed.text
+    amd = changed.json()["amd"]
+    assert (amd["greeting"], amd["maximum_number_of_words"]) == (2000, 5)
+    assert changed.json()["amd_check_share"] == 0.02
+    refused = await api.patch(url, headers=ops, json={"amd": {"total_analysis_time": 2000}})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["type"] == "rule.amd_settings"
+    too_many = await api.patch(url, headers=ops, json={"amd_check_share": 0.5})
+    assert too_many.json()["detail"][0]["loc"] == ["body", "amd_check_share"]
+    kept = (await api.get(url, headers=ops)).json()
+    assert (kept["amd"]["total_analysis_time"], kept["amd_check_share"]) == (5000, 0.02)
+    # the change is in the audit log like any other
+    audit = (await api.get("/audit", headers=await login(api, "admin"),
+                           params={"entity": "campaign"})).json()
+    assert any(e["after"].get("amd", {}).get("maximum_number_of_words") == 5 for e in audit)
