@@ -615,7 +615,6 @@ const REPORT_WORDS = /* report-words */ {
   "field.reports.format": ["格式", "Format"], "field.reports.since": ["开始日期", "From"],
   "field.reports.until": ["结束日期", "To"], "field.reports.branch": ["分公司", "Branch"],
   "field.reports.queue": ["队列", "Queue"], "field.reports.agent": ["座席工号", "Agent number"],
-  "rule.range_order": ["结束日期不能早于开始日期", "The end comes before the start"],
   "rule.range_too_long": ["按{group:grouping}汇总最多 {max_days} 天", "At most {max_days} days grouped by {group:grouping}"],
   "rule.filter_not_applicable": ["此报表不能按此项筛选", "This report cannot be filtered by this"],
   "rule.unknown_branch": ["没有这个分公司", "No such branch"]
