@@ -7,7 +7,7 @@ An opinion's time to close is from its capture to its last change once resolved 
 (a resolved opinion is not changed again). Refused orders are not stored (the review writes
 nothing), so no report counts them by rule; a rejected or cancelled order is counted apart."""
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,7 @@ from services.reports.rollup import (
 )
 
 C = ColumnKind
+S = TypeVar("S", bound=Select)
 CAPTURED = ("branch", "queue", "agent")  # the filters a row captured on a call takes
 BRANCH = Column("branch", C.TEXT)
 ORDERS = Figure(Column("orders", C.COUNT, chart=True), total("orders"))
@@ -53,8 +54,8 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _scoped(stmt: Select[Any], branch_id: Any, query: ReportQuery, principal: Principal,
-            call_id: Any = None, user_id: Any = None) -> Select[Any]:
+def _scoped(stmt: S, branch_id: Any, query: ReportQuery, principal: Principal,
+            call_id: Any = None, user_id: Any = None) -> S:
     """The rows a principal may see (their branch's, or every one from headquarters) that the
     query's branch, queue and agent filters keep."""
     if not principal.sees_all_branches:

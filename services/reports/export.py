@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from services.reports.query import Column, ColumnKind, ReportTable
@@ -72,7 +73,7 @@ def to_xlsx(table: ReportTable, lang: Language) -> bytes:
     sheet = book.create_sheet(word(f"report.{table.name}", lang, table.name)[:31])
     bold = Font(bold=True)
 
-    def cell(value: Any, fmt: str | None = None, strong: bool = False) -> WriteOnlyCell:
+    def cell(value: Any, fmt: str | None = None, strong: bool = False) -> Cell:
         c = WriteOnlyCell(sheet, value=value)
         if fmt:
             c.number_format = fmt

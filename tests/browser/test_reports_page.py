@@ -99,8 +99,8 @@ async def test_an_ops_manager_reads_charts_and_downloads_the_orders_report(
     await download.save_as(saved)
     sheet = load_workbook(saved).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("时段", "分公司", "渠道", "订单数", "数量（条）", "金额（元）", "平均金额（元）",
-                       "已拒绝", "已取消")
+    assert rows[0] == ("时段", "分公司", "渠道", "订单数", "数量（条）", "金额（元）",
+                       "平均金额（元）", "已拒绝", "已取消")
     assert rows[1] == ("2025-03-03", "BJ", "电话", 1, 2, 900, 900, 0, 0)
     assert rows[-1] == ("合计", None, None, 3, 15, 2690, pytest.approx(896.67), 0, 1)
     assert sheet["F4"].number_format == "#,##0.00"
