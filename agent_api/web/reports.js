@@ -114,6 +114,7 @@ createApp({
 
     // A value as a person reads it: codes in words, durations h:mm:ss, ratios as percentages, money with cents.
     function shown(column, value) {
+      if ((value === null || value === "") && column.key === "branch") return tr("reports.no_branch");
       if (value === null || value === undefined) return "—";
       switch (column.kind) {
         case "seconds": return mmss(value);
@@ -121,7 +122,6 @@ createApp({
         case "money": return Number(value).toLocaleString(lang.value === "zh" ? "zh-CN" : "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
         case "count": return Number(value).toLocaleString(lang.value === "zh" ? "zh-CN" : "en");
         case "text":
-          if (value === "" && column.key === "branch") return tr("reports.no_branch");
           return column.words && known(`${column.words}.${value}`) ? tr(`${column.words}.${value}`) : String(value);
         default: return String(value);
       }
