@@ -3,7 +3,7 @@ and XLSX (written row by row). Headers and codes in the reader's language; durat
 and ratios as percentages; the range's totals last."""
 import csv
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -29,7 +29,8 @@ def said(column: Column, value: Any, lang: Language) -> str:
     if column.kind == ColumnKind.SECONDS:
         return hms(value)
     if column.kind == ColumnKind.RATIO:
-        return f"{float(value) * 100:.1f}%"
+        # half up, as Excel and the page round it (81.25 is 81.3%)
+        return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
     if column.kind == ColumnKind.MONEY:
         return f"{Decimal(value):.2f}"
     if column.kind == ColumnKind.TEXT:

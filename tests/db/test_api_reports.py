@@ -252,3 +252,46 @@ async def test_xlsx_keeps_numbers_with_their_formats(api, seeded):
     assert sheet["C2"].value == "Phone" and sheet["F2"].value == 1590
     assert sheet["F2"].number_format == "#,##0.00"
     assert Decimal(str(sheet["F6"].value)) == Decimal("4340")  # the totals row
+
+
+@pytest.fixture
+def another_report():
+    """A report registered as another module would register it: no columns or filters
+    declared, every kind of column."""
+    from services.reports.query import Column, ColumnKind, ReportTable
+    from services.reports.registry import ABOUT, REPORTS, report
+
+    kinds = [Column("period", ColumnKind.PERIOD), Column("queue", ColumnKind.TEXT),
+             Column("offered", ColumnKind.COUNT, chart=True),
+             Column("asa", ColumnKind.SECONDS), Column("service_level", ColumnKind.RATIO),
+             Column("score", ColumnKind.NUMBER)]
+
+    @report("test_queues")
+    async def build(session, query, principal):
+        return ReportTable("test_queues", kinds, [
+            {"period": str(query.since), "queue": "BJ-order", "offered": 12, "asa": 3725,
+             "service_level": 0.8125, "score": 4.5}],
+            totals={"offered": 12, "asa": 3725, "service_level": 0.8125, "score": 4.5})
+    yield
+    del REPORTS["test_queues"], ABOUT["test_queues"]
+
+
+async def test_any_registered_report_is_listed_read_and_exported(api, seeded, another_report):
+    listed = {r["name"]: r for r in (await api.get("/reports", headers=seeded["ops"])).json()}
+    assert [c["key"] for c in listed["test_queues"]["columns"]] == [
+        "period", "queue", "offered", "asa", "service_level", "score"]
+    assert listed["test_queues"]["filters"] == [
+        "agent", "branch", "business_type", "campaign", "queue"]
+    table = await report(api, seeded["ops"], "test_queues", campaign=3, business_type="order")
+    assert table["rows"][0]["asa"] == 3725
+    csv = await api.get("/reports/test_queues", headers=seeded["ops"],
+                        params={**WEEK, "format": "csv", "lang": "en"})
+    assert csv.content.decode("utf-8-sig").splitlines()[1] == (
+        "2025-03-03,BJ-order,12,1:02:05,81.3%,4.5")
+    book = await api.get("/reports/test_queues", headers=seeded["ops"],
+                         params={**WEEK, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    assert [c.value for c in sheet[1]] == ["时段", "queue", "offered", "asa", "service_level",
+                                           "score"]  # words it does not have yet: its keys
+    assert sheet["D2"].value == timedelta(seconds=3725)
+    assert (sheet["E2"].value, sheet["E2"].number_format) == (0.8125, "0.0%")
