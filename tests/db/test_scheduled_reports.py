@@ -5,6 +5,7 @@ for the mail. The engine runs the schedules from Settings and writes yesterday's
 import asyncio
 import email
 import io
+import logging
 from datetime import UTC, datetime
 from email.policy import default as default_policy
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from asterisk.ports import free_port
 from models import Order, OrderStatus, Retailer
 from models.catalogue import Product
 from models.orders import OrderLine
-from runtime.scheduled_reports import ReportScheduler
+from runtime.scheduled_reports import RETRY, ReportScheduler
 from runtime.settings import ReportSettings, ScheduledReport, Settings, SmtpSettings
 from services.demo import seed
 from tests.pbx.helpers import eventually
@@ -48,6 +49,18 @@ class MovedClock:
             self._moved.notify_all()
 
 
+class Told(logging.Handler):
+    """Sets `event` when a log line says `message`."""
+
+    def __init__(self, message: str, event: asyncio.Event) -> None:
+        super().__init__()
+        self.message, self.event = message, event
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == self.message:
+            self.event.set()
+
+
 class Inbox:
     """aiosmtpd's handler: every message received, in order."""
 
@@ -62,11 +75,15 @@ class Inbox:
         return await asyncio.wait_for(self.mails.get(), 30)  # a deadline, not a wait
 
 
+async def serve_mail(inbox: Inbox, port: int) -> asyncio.Server:
+    return await asyncio.get_running_loop().create_server(
+        lambda: SMTP(inbox, hostname="hotline-test"), "127.0.0.1", port)
+
+
 @pytest.fixture
 async def smtp():
     inbox, port = Inbox(), free_port()
-    server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(inbox, hostname="hotline-test"), "127.0.0.1", port)
+    server = await serve_mail(inbox, port)
     yield inbox, port
     server.close()
     await server.wait_closed()
@@ -131,6 +148,35 @@ async def test_due_reports_are_written_and_mailed_once(sessions, smtp, tmp_path)
     assert inbox.mails.empty()
     assert sorted(p.name for p in (folder / "weekly").iterdir() if p.suffix == ".xlsx") == [
         "orders_day_2025-02-24_2025-03-02_en.xlsx"]
+
+
+async def test_a_mail_server_away_is_tried_again_later(sessions, tmp_path):
+    await seed_orders(sessions)
+    inbox, port = Inbox(), free_port()  # nothing listens there yet
+    settings = ReportSettings(schedules=[
+        ScheduledReport(report="orders", every="daily", to=["ops@example.com"])])
+    clock = MovedClock(datetime(2025, 3, 4, 6, 0, tzinfo=BEIJING))
+    folder = tmp_path / "reports"
+    scheduler = ReportScheduler(settings, SmtpSettings(host="127.0.0.1", port=port), sessions,
+                                folder, clock)
+    failed = asyncio.Event()
+    said = logging.getLogger("hotline.reports")
+    told = Told("scheduled report failed", failed)
+    said.addHandler(told)  # the test waits for the scheduler to say it failed
+    try:
+        async with asyncio.TaskGroup() as tg:
+            running = tg.create_task(scheduler.run())
+            await asyncio.wait_for(failed.wait(), 30)
+            assert (folder / "daily" / "orders_day_2025-03-03_zh.xlsx").exists()  # written
+            server = await serve_mail(inbox, port)
+            await clock.move_to(clock.now() + RETRY)
+            mail = await inbox.next()
+            assert mail["Subject"] == "订单（按分公司、渠道） 2025-03-03"
+            running.cancel()
+        server.close()
+        await server.wait_closed()
+    finally:
+        said.removeHandler(told)
 
 
 async def test_the_engine_writes_yesterday_s_report_without_a_mail_server(
