@@ -1,6 +1,8 @@
-"""Scheduled reports: each day at `Settings.reports.at` (headquarters' clock) yesterday's daily
-reports, each Monday last week's weekly ones, written as XLSX into the reports folder
-(<folder>/<daily|weekly>/) and mailed over SMTP to their addresses when a server is set.
+"""Scheduled reports, the settings' (`Settings.reports.schedules`) and those headquarters'
+administrators keep (services.report_schedules, read again at each wake and when they change):
+each day at `Settings.reports.at` (headquarters' clock) yesterday's daily reports, each Monday
+last week's weekly ones, written as XLSX into the reports folder (<folder>/<daily|weekly>/) and
+mailed over SMTP to their addresses when a server is set.
 
 A report's file is its record of being done: a period whose file is there is not written again,
 and one mailed to its addresses leaves a marker beside it, so a restart neither repeats nor
@@ -20,10 +22,12 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Role, utcnow
 from runtime.settings import ReportSettings, ScheduledReport, SmtpSettings
+from services import report_schedules
 from services.principal import Principal
 from services.reports import export, reading
 from services.reports.query import ReportQuery, ReportTable
@@ -77,14 +81,13 @@ class ReportScheduler:
         self.settings, self.smtp, self.sessions, self.folder = settings, smtp, sessions, folder
         self.clock = clock or SystemClock()
         self.zone = ZoneInfo(settings.timezone)
+        self._changed = asyncio.Event()
 
     async def run(self) -> None:
-        if not self.settings.schedules:
-            return
         while True:
             now = self.clock.now()
             wake = self.next_due(now)
-            for job in self.jobs(now):
+            for job in self.jobs(now, await self.schedules()):
                 if job.done:
                     continue
                 try:
@@ -93,15 +96,44 @@ class ReportScheduler:
                     log.exception("scheduled report failed", extra={
                         "report": job.schedule.report, "since": str(job.since)})
                     wake = min(wake, now + RETRY)
-            await self.clock.sleep_until(wake)
+            await self._sleep_until(wake)
+
+    def changed(self) -> None:
+        """An administrator changed the schedules: they are read again now."""
+        self._changed.set()
+
+    async def _sleep_until(self, moment: datetime) -> None:
+        sleeping = asyncio.ensure_future(self.clock.sleep_until(moment))
+        changed = asyncio.ensure_future(self._changed.wait())
+        try:
+            await asyncio.wait({sleeping, changed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in (sleeping, changed):
+                waiting.cancel()
+            await asyncio.gather(sleeping, changed, return_exceptions=True)
+        self._changed.clear()
+
+    async def schedules(self) -> list[ScheduledReport]:
+        """The settings' schedules and the administrators' active ones."""
+        kept = []
+        async with self.sessions() as session:
+            rows = await report_schedules.listed(session, active_only=True)
+        for row in rows:
+            try:
+                kept.append(ScheduledReport(report=row.report, every=row.every,  # type: ignore[arg-type]
+                                            grouping=row.grouping, filters=row.filters,  # type: ignore[arg-type]
+                                            to=row.recipients, lang=row.lang))  # type: ignore[arg-type]
+            except ValidationError:  # a report no longer registered: said, and left out
+                log.exception("scheduled report left out", extra={"schedule": row.id})
+        return [*self.settings.schedules, *kept]
 
     def _due_at(self, day: date) -> datetime:
         return datetime.combine(day, self.settings.at, self.zone)
 
-    def jobs(self, now: datetime) -> Iterator[Job]:
+    def jobs(self, now: datetime, schedules: list[ScheduledReport]) -> Iterator[Job]:
         """Each schedule's latest period that is over and due by `now`."""
         today = now.astimezone(self.zone).date()
-        for schedule in self.settings.schedules:
+        for schedule in schedules:
             if schedule.every == "daily":
                 day = today - timedelta(days=1 if now >= self._due_at(today) else 2)
                 since = until = day

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, Field
 
 from agent_api.auth import Principal, current_user, require
-from agent_api.deps import Session
+from agent_api.deps import Session, get_engine
 from agent_api.errors import UNKNOWN
 from agent_api.fields import Id
 from agent_api.routes import pages
 from models import Role
+from services import report_schedules
 from services.reports import export, reading
 from services.reports.query import Grouping, ReportQuery
 from services.reports.registry import REPORTS, about
@@ -25,6 +27,7 @@ from services.reports.rollup import DEFAULT_TIMEZONE
 router = APIRouter(tags=["reports"])
 READERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN, Role.BRANCH_ADMIN)
 Reader = Annotated[Principal, Depends(require(*READERS))]
+Administrator = Annotated[Principal, Depends(require(Role.ADMIN))]
 maybe_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -97,3 +100,70 @@ async def read_report(
     book = await asyncio.to_thread(export.to_xlsx, table, lang)
     return Response(book, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+
+
+class FiltersIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    branch: str | None = Field(default=None, max_length=16, description="a branch's code")
+    queue: str | None = Field(default=None, max_length=64)
+    agent: str | None = Field(default=None, max_length=32, description="an agent's number")
+    campaign: Id | None = None
+    business_type: str | None = Field(default=None, max_length=32)
+
+
+class ScheduleIn(BaseModel):
+    report: str = Field(max_length=64, description="a report's name (GET /reports)")
+    every: Literal["daily", "weekly"] = Field(
+        description="daily: yesterday's, each morning; weekly: last week's, each Monday")
+    grouping: Grouping = Grouping.DAY
+    filters: FiltersIn = FiltersIn()
+    to: list[Annotated[str, Field(max_length=254)]] = Field(
+        default=[], max_length=50, description="mail addresses; none: the folder only")
+    lang: Literal["zh", "en"] = "zh"
+    active: bool = True
+
+    def wanted(self) -> report_schedules.Schedule:
+        return report_schedules.Schedule(self.report, self.every, self.grouping,
+                                         self.filters.model_dump(), self.to, self.lang,
+                                         self.active)
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    report: str
+    every: str
+    grouping: str
+    filters: dict[str, Any]
+    to: list[str]
+    lang: str
+    active: bool
+
+
+@router.get("/report-schedules", response_model=list[ScheduleOut])
+async def list_schedules(user: Administrator, session: Session) -> list[dict[str, Any]]:
+    """The scheduled reports headquarters' administrators keep (beside the settings' own)."""
+    return [report_schedules.view(s) for s in await report_schedules.listed(session)]
+
+
+@router.post("/report-schedules", response_model=ScheduleOut, status_code=201)
+async def create_schedule(body: ScheduleIn, user: Administrator, session: Session,
+                          request: Request) -> dict[str, Any]:
+    row = await report_schedules.create(session, user, body.wanted())
+    get_engine(request).reports.changed()
+    return report_schedules.view(row)
+
+
+@router.put("/report-schedules/{schedule_id}", response_model=ScheduleOut, responses=UNKNOWN)
+async def replace_schedule(schedule_id: Id,
+                           body: ScheduleIn, user: Administrator, session: Session,
+                           request: Request) -> dict[str, Any]:
+    row = await report_schedules.replace(session, user, schedule_id, body.wanted())
+    get_engine(request).reports.changed()
+    return report_schedules.view(row)
+
+
+@router.delete("/report-schedules/{schedule_id}", status_code=204, responses=UNKNOWN)
+async def delete_schedule(schedule_id: Id,
+                          user: Administrator, session: Session, request: Request) -> None:
+    await report_schedules.remove(session, user, schedule_id)
+    get_engine(request).reports.changed()

@@ -617,7 +617,10 @@ const REPORT_WORDS = /* report-words */ {
   "field.reports.queue": ["队列", "Queue"], "field.reports.agent": ["座席工号", "Agent number"],
   "rule.range_too_long": ["按{group:grouping}汇总最多 {max_days} 天", "At most {max_days} days grouped by {group:grouping}"],
   "rule.filter_not_applicable": ["此报表不能按此项筛选", "This report cannot be filtered by this"],
-  "rule.unknown_branch": ["没有这个分公司", "No such branch"]
+  "rule.unknown_branch": ["没有这个分公司", "No such branch"],
+  "rule.unknown_report": ["没有这个报表", "No such report"],
+  "rule.mail_address": ["不是邮件地址", "Not a mail address"],
+  "entity.report_schedule": ["定时报表", "Scheduled report"]
 } /* end report-words */;
 for (const [key, [zh, en]] of Object.entries(REPORT_WORDS)) {
   WORDS.zh[key] ??= zh;

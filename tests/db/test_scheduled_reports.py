@@ -6,12 +6,13 @@ import asyncio
 import email
 import io
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.smtp import SMTP
+from httpx import ASGITransport, AsyncClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from models.orders import OrderLine
 from runtime.scheduled_reports import RETRY, ReportScheduler
 from runtime.settings import ReportSettings, ScheduledReport, Settings, SmtpSettings
 from services.demo import seed
+from tests.db.conftest import login
 from tests.pbx.helpers import eventually
 
 pytestmark = pytest.mark.db
@@ -192,3 +194,59 @@ async def test_the_engine_writes_yesterday_s_report_without_a_mail_server(
             return list((tmp_path / "reports" / "daily").glob("opinions_day_*_zh.xlsx"))
         [path] = await eventually(written, "wrote the daily report")
     assert load_workbook(path).active["A1"].value == "时段"
+
+
+async def test_an_administrator_keeps_scheduled_reports_mailed_at_once(
+        migrated_url, sessions, smtp, tmp_path):
+    await seed(sessions)
+    inbox, port = smtp
+    settings = Settings(data_dir=tmp_path, db={"url": migrated_url},
+                        pbx={"run_dir": tmp_path / "pbx"},
+                        smtp={"host": "127.0.0.1", "port": port})
+    app = create_app(settings, telephony=False)
+    async with app.router.lifespan_context(app), AsyncClient(
+            transport=ASGITransport(app), base_url="http://test") as api:
+        admin, ops = await login(api, "admin"), await login(api, "ops")
+        for body, loc, rule in [
+            ({"report": "nope", "every": "daily"}, ["body", "report"], "rule.unknown_report"),
+            ({"report": "orders", "every": "daily", "filters": {"campaign": 3}},
+             ["body", "filters", "campaign"], "rule.filter_not_applicable"),
+            ({"report": "orders", "every": "daily", "to": ["ops.example.com"]},
+             ["body", "to", 0], "rule.mail_address"),
+        ]:
+            refused = await api.post("/report-schedules", headers=admin, json=body)
+            assert refused.status_code == 422, refused.text
+            assert [(d["loc"], d["type"]) for d in refused.json()["detail"]] == [(loc, rule)]
+        assert (await api.post("/report-schedules", headers=ops, json={
+            "report": "orders", "every": "daily"})).status_code == 403
+        assert (await api.get("/report-schedules", headers=admin)).json() == []
+
+        before = datetime.now(BEIJING)
+        created = await api.post("/report-schedules", headers=admin, json={
+            "report": "orders", "every": "daily", "filters": {"branch": "BJ"},
+            "to": ["ops@example.com"]})
+        assert created.status_code == 201, created.text
+        schedule = created.json()
+        assert schedule["filters"] == {"branch": "BJ"} and schedule["active"] is True
+        mail = await inbox.next()  # read at once, not at the next morning
+        days = {str(_latest_day(moment)) for moment in (before, datetime.now(BEIJING))}
+        assert mail["Subject"] in {f"订单（按分公司、渠道） {day}" for day in days}
+        assert list((tmp_path / "reports" / "daily").glob("orders_day_*_branch-BJ_zh.xlsx"))
+
+        audited = (await api.get("/audit", headers=admin,
+                                 params={"entity": "report_schedule"})).json()
+        assert [(e["username"], e["action"]) for e in audited] == [("admin", "create")]
+        changed = await api.put(f"/report-schedules/{schedule['id']}", headers=admin, json={
+            "report": "orders", "every": "weekly", "to": ["ops@example.com"], "active": False})
+        assert changed.status_code == 200 and changed.json()["active"] is False
+        assert (await api.delete(f"/report-schedules/{schedule['id']}",
+                                 headers=admin)).status_code == 204
+        assert (await api.delete(f"/report-schedules/{schedule['id']}",
+                                 headers=admin)).status_code == 404
+        assert (await api.get("/report-schedules", headers=admin)).json() == []
+
+
+def _latest_day(moment: datetime):
+    """The day a daily report due by `moment` covers (due at 06:00 in Beijing)."""
+    today = moment.date()
+    return today - timedelta(days=1 if moment.hour >= 6 else 2)
