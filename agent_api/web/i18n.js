@@ -620,7 +620,17 @@ const REPORT_WORDS = /* report-words */ {
   "rule.unknown_branch": ["没有这个分公司", "No such branch"],
   "rule.unknown_report": ["没有这个报表", "No such report"],
   "rule.mail_address": ["不是邮件地址", "Not a mail address"],
-  "entity.report_schedule": ["定时报表", "Scheduled report"]
+  "entity.report_schedule": ["定时报表", "Scheduled report"],
+  "reports.schedule": ["定时发送…", "Schedule…"], "reports.schedules": ["定时报表", "Scheduled reports"],
+  "reports.every.daily": ["每天（前一天）", "Daily (the day before)"],
+  "reports.every.weekly": ["每周一（上一周）", "Mondays (the week before)"],
+  "reports.addresses_hint": ["多个邮件地址用逗号分隔；不填则只保存到报表文件夹", "Mail addresses, separated by commas; none: the reports folder only"],
+  "reports.lang.zh": ["中文", "Chinese"], "reports.lang.en": ["英文", "English"],
+  "reports.save": ["保存", "Save"], "reports.cancel": ["取消", "Cancel"], "reports.delete": ["删除", "Delete"],
+  "reports.scheduled": ["已添加定时报表", "Scheduled"], "reports.no_schedules": ["还没有定时报表", "No scheduled reports yet"],
+  "reports.filters": ["筛选条件", "Filters"], "reports.active": ["启用", "Active"],
+  "field.reports.to": ["收件人", "Recipients"], "field.reports.every": ["发送周期", "Every"],
+  "field.reports.filters": ["筛选条件", "Filters"], "field.reports.report": ["报表", "Report"]
 } /* end report-words */;
 for (const [key, [zh, en]] of Object.entries(REPORT_WORDS)) {
   WORDS.zh[key] ??= zh;

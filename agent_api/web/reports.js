@@ -60,6 +60,7 @@ const template = `
           <span class="spacer"></span>
           <el-button id="download-xlsx" :disabled="!table" @click="download('xlsx')">{{ tr('reports.download_xlsx') }}</el-button>
           <el-button id="download-csv" :disabled="!table" @click="download('csv')">{{ tr('reports.download_csv') }}</el-button>
+          <el-button v-if="keepsSchedules" id="schedule" @click="openSchedule">{{ tr('reports.schedule') }}</el-button>
         </div>
         <el-alert v-if="problems.length" id="report-error" type="error" :closable="false" role="alert"
           :title="problems.join('; ')" />
@@ -73,6 +74,40 @@ const template = `
           </el-table-column>
         </el-table>
         <p v-if="table" class="hint" id="row-count">{{ tr('reports.rows').replace('{n}', table.rows.length) }}</p>
+        <template v-if="keepsSchedules">
+          <h3>{{ tr('reports.schedules') }}</h3>
+          <el-table :data="schedules" id="schedules" :empty-text="tr('reports.no_schedules')" :row-class-name="scheduleRow">
+            <el-table-column :label="tr('reports.report')"><template #default="{ row }">{{ reportName(row.report) }}</template></el-table-column>
+            <el-table-column :label="tr('field.reports.every')"><template #default="{ row }">{{ tr('reports.every.' + row.every) }}</template></el-table-column>
+            <el-table-column :label="tr('reports.grouping')" width="110"><template #default="{ row }">{{ tr('grouping.' + row.grouping) }}</template></el-table-column>
+            <el-table-column :label="tr('reports.filters')"><template #default="{ row }">{{ filtersSaid(row.filters) }}</template></el-table-column>
+            <el-table-column :label="tr('field.reports.to')"><template #default="{ row }">{{ row.to.join(', ') }}</template></el-table-column>
+            <el-table-column :label="tr('field.reports.lang')" width="90"><template #default="{ row }">{{ tr('reports.lang.' + row.lang) }}</template></el-table-column>
+            <el-table-column width="100"><template #default="{ row }">
+              <el-button size="small" class="delete" @click="removeSchedule(row)">{{ tr('reports.delete') }}</el-button></template></el-table-column>
+          </el-table>
+        </template>
+        <el-dialog v-model="scheduling.open" :title="tr('reports.schedule') + ' ' + reportName(ask.report)" width="480px">
+          <el-form id="schedule-form" label-position="top" @submit.prevent="saveSchedule">
+            <el-form-item :label="tr('field.reports.every')">
+              <el-radio-group v-model="scheduling.every" id="schedule-every">
+                <el-radio value="daily">{{ tr('reports.every.daily') }}</el-radio>
+                <el-radio value="weekly">{{ tr('reports.every.weekly') }}</el-radio>
+              </el-radio-group></el-form-item>
+            <el-form-item :label="tr('field.reports.to')">
+              <el-input v-model="scheduling.to" name="to" :placeholder="tr('reports.addresses_hint')" /></el-form-item>
+            <el-form-item :label="tr('field.reports.lang')">
+              <el-radio-group v-model="scheduling.lang"><el-radio value="zh">{{ tr('reports.lang.zh') }}</el-radio>
+                <el-radio value="en">{{ tr('reports.lang.en') }}</el-radio></el-radio-group></el-form-item>
+            <p class="hint">{{ tr('reports.grouping') }}: {{ tr('grouping.' + ask.group) }} · {{ tr('reports.filters') }}: {{ filtersSaid(currentFilters()) || '—' }}</p>
+            <el-alert v-if="scheduling.problems.length" id="schedule-error" type="error" :closable="false" role="alert"
+              :title="scheduling.problems.join('; ')" />
+            <div style="margin-top:12px">
+              <el-button type="primary" native-type="submit">{{ tr('reports.save') }}</el-button>
+              <el-button @click="scheduling.open = false">{{ tr('reports.cancel') }}</el-button>
+            </div>
+          </el-form>
+        </el-dialog>
       </template>
     </div>
   </div>
@@ -101,6 +136,8 @@ createApp({
     const [monday, today] = thisWeek();
     const ask = reactive({ report: "", since: monday, until: today, group: "day", branch: "", queue: "", agent: "",
       campaign: "", business_type: "" });
+    const schedules = ref([]);
+    const scheduling = reactive({ open: false, every: "daily", to: "", lang: language(), problems: [] });
     const api = apiClient(() => token.value, () => { token.value = null; me.value = null; });
     let chart = null;  // the ECharts instance, outside Vue's reactivity
 
@@ -109,6 +146,8 @@ createApp({
     const known = (key) => tr(key) !== key;
     const about = computed(() => reports.value.find((r) => r.name === ask.report));
     const applies = (filter) => about.value?.filters.includes(filter);
+    // headquarters' administrators keep the scheduled reports
+    const keepsSchedules = computed(() => me.value?.role === "admin" && me.value.sees_all_branches);
     const reportName = (name) => (known(`report.${name}`) ? tr(`report.${name}`) : name);
     const failure = (status) => (known(`error.${status}`) ? tr(`error.${status}`) : tr("error.other"));
 
@@ -131,6 +170,31 @@ createApp({
       const cols = table.value.columns;
       return columns.map((_, i) => (i === 0 ? tr("reports.total")
         : cols[i].kind === "text" || cols[i].kind === "period" ? "" : shown(cols[i], table.value.totals[cols[i].key])));
+    }
+
+    function currentFilters() {
+      return Object.fromEntries(["branch", ...TEXT_FILTERS].filter((f) => applies(f) && ask[f]).map((f) => [f, ask[f]]));
+    }
+    const filtersSaid = (filters) => Object.entries(filters || {}).map(([k, v]) => `${tr("field.reports." + k)} ${v}`).join(", ");
+    const scheduleRow = ({ row }) => `schedule-${row.id}`;
+    async function loadSchedules() { if (keepsSchedules.value) schedules.value = await api("GET", "/report-schedules"); }
+    function openSchedule() {
+      Object.assign(scheduling, { open: true, every: "daily", to: "", lang: lang.value, problems: [] });
+    }
+    async function saveSchedule() {
+      scheduling.problems = [];
+      const to = scheduling.to.split(/[,，;\s]+/).filter(Boolean);
+      try {
+        await api("POST", "/report-schedules", { report: ask.report, every: scheduling.every, grouping: ask.group,
+          filters: currentFilters(), to, lang: scheduling.lang });
+      } catch (e) { scheduling.problems = said(e); return; }
+      scheduling.open = false;
+      ElementPlus.ElMessage.success(tr("reports.scheduled"));
+      await loadSchedules();
+    }
+    async function removeSchedule(row) {
+      try { await api("DELETE", `/report-schedules/${row.id}`); } catch (e) { problems.value = said(e); }
+      await loadSchedules();
     }
 
     function query(format) {
@@ -203,6 +267,7 @@ createApp({
       reports.value = await api("GET", "/reports");
       branches.value = await api("GET", "/branches").catch(() => []);
       ask.report ||= reports.value.find((r) => r.name === "orders")?.name ?? reports.value[0]?.name ?? "";
+      await loadSchedules();
     }
     async function signIn() {
       try {
@@ -222,6 +287,7 @@ createApp({
     window.addEventListener("resize", () => chart?.resize());
     onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
     return { READERS, GROUPINGS, TEXT_FILTERS, lang, me, reports, branches, table, problems, signin, ask, tr, locale,
-      applies, reportName, shown, summary, run, download, switchLanguage, signIn, signOut };
+      applies, reportName, shown, summary, run, download, switchLanguage, signIn, signOut, keepsSchedules, schedules,
+      scheduling, currentFilters, filtersSaid, scheduleRow, openSchedule, saveSchedule, removeSchedule };
   },
 }).use(ElementPlus).mount("#app");

@@ -112,3 +112,31 @@ async def test_an_ops_manager_reads_charts_and_downloads_the_orders_report(
         .getOption().series.map((s) => s.name)""")
     assert legend == ["Orders", "Quantity (cartons)", "Amount (yuan)"]
     assert outside == []
+
+
+async def test_an_administrator_schedules_the_report_on_screen(office, page):
+    await page.goto(f"{office}/reports")
+    await page.locator("#signin-form input[name=username]").fill("admin")
+    await page.locator("#signin-form input[name=password]").fill(DEMO_PASSWORD)
+    await page.locator("#signin-form button[type=submit]").click()
+    await expect(page.locator("#schedules")).to_contain_text("还没有定时报表")
+    await choose(page, "report", "订单（按分公司、渠道）")
+    await choose(page, "group", "按周")
+    await choose(page, "branch", "北京分公司")
+
+    await page.locator("#schedule").click()
+    form = page.locator("#schedule-form")
+    await form.locator("input[name=to]").fill("ops.example.com")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("#schedule-error")).to_have_text("收件人 1: 不是邮件地址")
+    await form.locator("input[name=to]").fill("ops@example.com, boss@example.com")
+    await form.get_by_text("每周一（上一周）").click()
+    await form.locator("button[type=submit]").click()
+
+    row = page.locator("#schedules .el-table__body tr").first
+    await expect(row).to_contain_text("订单（按分公司、渠道）")
+    for said in ("每周一（上一周）", "按周", "分公司 BJ", "ops@example.com, boss@example.com",
+                 "中文"):
+        await expect(row).to_contain_text(said)
+    await row.locator("button.delete").click()
+    await expect(page.locator("#schedules")).to_contain_text("还没有定时报表")
