@@ -1,7 +1,9 @@
 """The reports page in Chromium as an operations manager uses it: signs in, picks the orders
 report for a week of known orders, reads the figures in the table and the chart, is told in
 Chinese why a range the wrong way round is refused, downloads the Excel file and finds the
-same figures in its cells, then reads the headers in English after the switch."""
+same figures in its cells, then reads the headers in English after the switch. An
+administrator schedules the report weekly for two addresses, told first why an address is
+refused, sees it listed and deletes it."""
 from datetime import UTC, datetime
 
 import pytest
