@@ -31,13 +31,14 @@ from services.reports.rollup import (
     DEFAULT_TIMEZONE,
     Fact,
     Figure,
+    bucket,
     distinct,
     epoch,
-    quarter,
     ratio,
     roll_up,
     total,
     utc_window,
+    zone_offsets,
 )
 
 C = ColumnKind
@@ -71,9 +72,9 @@ def _scoped(stmt: S, branch_id: Any, query: ReportQuery, principal: Principal,
 
 
 def _orders(session: AsyncSession, query: ReportQuery, principal: Principal,
-            *extra: Any) -> tuple[Select[Any], Any]:
-    """Orders of the range's window, with their branch: (the statement, its quarter column)."""
-    q = quarter(Order.created_at, _dialect(session))
+            offsets: dict[str, int] | None, *extra: Any) -> tuple[Select[Any], Any]:
+    """Orders of the range's window, with their branch: (the statement, its bucket column)."""
+    q = bucket(Order.created_at, _dialect(session), query.grouping, Branch.timezone, offsets)
     start, end = utc_window(query)
     stmt = (select(q, Branch.timezone, Branch.code, *extra)
             .select_from(Order).join(Retailer, Retailer.id == Order.retailer_id)
@@ -96,7 +97,8 @@ async def orders(session: AsyncSession, query: ReportQuery, principal: Principal
     """Orders by branch and channel: those that count (submitted, accepted, delivered), their
     quantity and amount, and the rejected and cancelled ones apart."""
     counted = _counted(Order.status)
-    stmt, q = _orders(session, query, principal, Order.channel,
+    offsets = await zone_offsets(session, query)
+    stmt, q = _orders(session, query, principal, offsets, Order.channel,
                       func.count().filter(counted), func.sum(case((counted, Order.amount))),
                       func.count().filter(Order.status == OrderStatus.REJECTED.value),
                       func.count().filter(Order.status == OrderStatus.CANCELLED.value))
@@ -105,7 +107,8 @@ async def orders(session: AsyncSession, query: ReportQuery, principal: Principal
             stmt.group_by(q, Branch.timezone, Branch.code, Order.channel)):
         facts[(quarter_, zone, branch, channel)] = {
             "orders": n, "amount": amount or 0, "rejected": rejected, "cancelled": cancelled}
-    lines, q = _orders(session, query, principal, Order.channel, func.sum(OrderLine.quantity))
+    lines, q = _orders(session, query, principal, offsets, Order.channel,
+                       func.sum(OrderLine.quantity))
     lines = lines.join(OrderLine, OrderLine.order_id == Order.id).where(counted)
     for quarter_, zone, branch, channel, quantity in await session.execute(
             lines.group_by(q, Branch.timezone, Branch.code, Order.channel)):
@@ -123,7 +126,8 @@ async def orders(session: AsyncSession, query: ReportQuery, principal: Principal
 async def orders_by_product(session: AsyncSession, query: ReportQuery, principal: Principal
                             ) -> ReportTable:
     """Each product's orders (that count), quantity and amount, by branch."""
-    stmt, q = _orders(session, query, principal, Product.name, func.count(),
+    stmt, q = _orders(session, query, principal, await zone_offsets(session, query),
+                      Product.name, func.count(),
                       func.sum(OrderLine.quantity), func.sum(OrderLine.amount))
     stmt = (stmt.join(OrderLine, OrderLine.order_id == Order.id)
             .join(Product, Product.id == OrderLine.product_id).where(_counted(Order.status))
@@ -145,7 +149,8 @@ async def order_cycles(session: AsyncSession, query: ReportQuery, principal: Pri
     ordered, their orders, quantity and amount. The period is the cycle's first day, whatever
     the grouping; a cycle shows the orders of the range's days."""
     order_day = func.coalesce(Retailer.order_day, Branch.order_day, DEFAULT_ORDER_DAY)
-    stmt, q = _orders(session, query, principal, order_day, Retailer.id, func.count(),
+    offsets = await zone_offsets(session, query)
+    stmt, q = _orders(session, query, principal, offsets, order_day, Retailer.id, func.count(),
                       func.sum(Order.amount))
     stmt = stmt.where(_counted(Order.status)).group_by(
         q, Branch.timezone, Branch.code, order_day, Retailer.id)
@@ -153,7 +158,7 @@ async def order_cycles(session: AsyncSession, query: ReportQuery, principal: Pri
     for quarter_, zone, branch, day, retailer, n, amount in await session.execute(stmt):
         facts[(quarter_, zone, branch, day, retailer)] = {
             "orders": n, "amount": amount or 0, "retailers": {retailer}, "quantity": 0}
-    lines, q = _orders(session, query, principal, order_day, Retailer.id,
+    lines, q = _orders(session, query, principal, offsets, order_day, Retailer.id,
                        func.sum(OrderLine.quantity))
     lines = (lines.join(OrderLine, OrderLine.order_id == Order.id).where(_counted(Order.status))
              .group_by(q, Branch.timezone, Branch.code, order_day, Retailer.id))
@@ -171,8 +176,8 @@ async def order_cycles(session: AsyncSession, query: ReportQuery, principal: Pri
 
 
 def _opinions(session: AsyncSession, query: ReportQuery, principal: Principal,
-              *extra: Any) -> tuple[Select[Any], Any]:
-    q = quarter(Opinion.created_at, _dialect(session))
+              offsets: dict[str, int] | None, *extra: Any) -> tuple[Select[Any], Any]:
+    q = bucket(Opinion.created_at, _dialect(session), query.grouping, Branch.timezone, offsets)
     start, end = utc_window(query)
     stmt = (select(q, Branch.timezone, Branch.code, *extra).select_from(Opinion)
             .outerjoin(Branch, Branch.id == Opinion.branch_id)
@@ -212,7 +217,8 @@ async def opinions(session: AsyncSession, query: ReportQuery, principal: Princip
                    ) -> ReportTable:
     """Complaints, suggestions and praise by kind and subject: received, closed (resolved or
     closed) and still open, the average time to close, how many needed a work order."""
-    stmt, q = _opinions(session, query, principal, Opinion.kind, Opinion.subject,
+    stmt, q = _opinions(session, query, principal, await zone_offsets(session, query),
+                        Opinion.kind, Opinion.subject,
                         *_case_figures(session))
     stmt = stmt.where(Opinion.kind != OpinionKind.CONSULTATION.value).group_by(
         q, Branch.timezone, Branch.code, Opinion.kind, Opinion.subject)
@@ -231,7 +237,8 @@ async def consultations(session: AsyncSession, query: ReportQuery, principal: Pr
                         ) -> ReportTable:
     """Consultations (业务咨询) by topic: received, answered on the call, and as cases."""
     answered = and_(Opinion.answer.is_not(None), Opinion.answer != "")
-    stmt, q = _opinions(session, query, principal, Opinion.topic,
+    stmt, q = _opinions(session, query, principal, await zone_offsets(session, query),
+                        Opinion.topic,
                         func.count().filter(answered), *_case_figures(session))
     stmt = stmt.where(Opinion.kind == OpinionKind.CONSULTATION.value).group_by(
         q, Branch.timezone, Branch.code, Opinion.topic)
@@ -261,7 +268,8 @@ async def overdue_steps(session: AsyncSession, query: ReportQuery, principal: Pr
     """Work-order steps by department, by the day they were due: done on time, done late, still
     open past their deadline, and how late the late ones were (done, or until now)."""
     dialect, now = _dialect(session), utcnow()
-    q = quarter(WorkOrderStep.due_at, dialect)
+    q = bucket(WorkOrderStep.due_at, dialect, query.grouping, Branch.timezone,
+               await zone_offsets(session, query))
     start, end = utc_window(query)
     late = WorkOrderStep.done_at > WorkOrderStep.due_at
     overdue = and_(WorkOrderStep.done_at.is_(None), WorkOrderStep.due_at < now)

@@ -1,8 +1,11 @@
-"""From raw rows to a report's table: the database sums each row's figures by 15-minute quarter
-of UTC time (every time zone's offset is a whole number of quarters, so a UTC quarter lies in
-one local quarter of any zone), and here the quarters become periods in the branch's own zone,
-kept when their local day lies in the asked range. Derived figures (an average, a ratio) are
-computed from the sums at each level, never averaged from averages."""
+"""From raw rows to a report's table: the database sums each row's figures by bucket of time,
+and here the buckets become periods in the branch's own zone, kept when their local day lies in
+the asked range. A bucket is the local day (or hour) of the row in its branch's zone when no
+zone changes its clock over the range, so a year is a few hundred buckets a key; otherwise the
+15-minute quarter of UTC time (every zone's offset is a whole number of quarters, so a UTC
+quarter lies in one local quarter of any zone). Either is named by the UTC quarter it starts
+in. Derived figures (an average, a ratio) are computed from the sums at each level, never
+averaged from averages."""
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,9 +15,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, extract, func
+from sqlalchemy import Integer, case, cast, extract, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from models import Branch
 from services.reports.query import Column, ColumnKind, Grouping, ReportQuery, ReportTable
 
 QUARTER = 900  # seconds
@@ -34,6 +39,44 @@ def quarter(column: Any, dialect: str) -> ColumnElement[int]:
     if dialect == "sqlite":
         return cast(func.strftime("%s", column), Integer) // QUARTER
     return cast(func.floor(extract("epoch", column) / QUARTER), Integer)
+
+
+BUCKET = {Grouping.INTERVAL: QUARTER, Grouping.HOUR: 3600}  # seconds; other groupings: a day
+
+
+async def zone_offsets(session: AsyncSession, query: ReportQuery) -> dict[str, int] | None:
+    """Each branch zone's offset from UTC in seconds, when none changes over the range's
+    window; None when one does (summer time)."""
+    names = set(await session.scalars(select(Branch.timezone).distinct()))
+    start, end = utc_window(query)
+    offsets = {}
+    for name in {*(n for n in names if n), DEFAULT_TIMEZONE}:
+        zone = _zone(name)
+        first = start.astimezone(zone).utcoffset()
+        moment = start
+        while moment <= end:
+            if moment.astimezone(zone).utcoffset() != first:
+                return None
+            moment += timedelta(hours=6)
+        assert first is not None
+        offsets[name] = int(first.total_seconds())
+    return offsets
+
+
+def bucket(column: Any, dialect: str, grouping: Grouping, zone: Any,
+           offsets: dict[str, int] | None) -> ColumnElement[int]:
+    """The number of the UTC quarter-hour the row's bucket starts in: its local day or hour in
+    its branch's zone (`zone`, a column naming it) where `offsets` are known, else its own
+    quarter."""
+    size = BUCKET.get(grouping, 86400)
+    if offsets is None or size == QUARTER:
+        return quarter(column, dialect)
+    offset = case(offsets, value=zone, else_=offsets[DEFAULT_TIMEZONE])
+    if dialect == "sqlite":
+        started = (cast(func.strftime("%s", column), Integer) + offset) // size
+    else:
+        started = func.floor((extract("epoch", column) + offset) / size)
+    return cast((started * size - offset) // QUARTER, Integer)
 
 
 def utc_window(query: ReportQuery) -> tuple[datetime, datetime]:

@@ -295,3 +295,28 @@ async def test_any_registered_report_is_listed_read_and_exported(api, seeded, an
                                            "score"]  # words it does not have yet: its keys
     assert sheet["D2"].value == timedelta(seconds=3725)
     assert (sheet["E2"].value, sheet["E2"].number_format) == (0.8125, "0.0%")
+
+
+@pytest.mark.parametrize(("zone", "moments", "periods"), [
+    # +05:45: the database sums by the local day or hour, a day beginning at 18:15 UTC
+    ("Asia/Kathmandu", [utc(4, 18, 14), utc(4, 18, 15)], {
+        "day": ["2025-03-04", "2025-03-05"], "hour": ["2025-03-04 23:00", "2025-03-05 00:00"],
+        "interval": ["2025-03-04 23:45", "2025-03-05 00:00"]}),
+    # summer time begins on 2025-03-30 in the range: the database sums by UTC quarter-hour
+    ("Europe/London", [utc(29, 23, 59), utc(30, 23, 30)], {
+        "day": ["2025-03-29", "2025-03-31"], "hour": ["2025-03-29 23:00", "2025-03-31 00:00"],
+        "interval": ["2025-03-29 23:45", "2025-03-31 00:30"]}),
+])
+async def test_a_row_falls_in_its_branch_s_own_period_whatever_its_zone(
+        api, seeded, sessions, zone, moments, periods):
+    async with sessions() as s, s.begin():
+        sh = await s.scalar(select(Branch).where(Branch.code == "SH"))
+        sh.timezone = zone
+        retailer = await s.scalar(select(Retailer).where(Retailer.card_number == "310100002"))
+        for at in moments:
+            s.add(Order(retailer_id=retailer.id, created_at=at, channel="ivr",
+                        status=OrderStatus.ACCEPTED, amount=Decimal("1.00")))
+    for grouping, expected in periods.items():
+        table = await report(api, seeded["ops"], "orders", group=grouping, branch="SH",
+                             since="2025-03-04", until="2025-03-31")
+        assert [r["period"] for r in table["rows"] if r["channel"] == "ivr"] == expected
