@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, cast, extract, func, select
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,14 +31,14 @@ def epoch(column: Any, dialect: str) -> ColumnElement[Any]:
     """Seconds since 1970 of a stored UTC time, in SQL (whole seconds on SQLite)."""
     if dialect == "sqlite":
         return cast(func.strftime("%s", column), Integer)
-    return extract("epoch", column)
+    return func.date_part("epoch", column)  # a double: extract's numeric is slower
 
 
 def quarter(column: Any, dialect: str) -> ColumnElement[int]:
     """The number of the UTC quarter-hour a stored time falls in."""
     if dialect == "sqlite":
         return cast(func.strftime("%s", column), Integer) // QUARTER
-    return cast(func.floor(extract("epoch", column) / QUARTER), Integer)
+    return cast(func.floor(func.date_part("epoch", column) / QUARTER), Integer)
 
 
 BUCKET = {Grouping.INTERVAL: QUARTER, Grouping.HOUR: 3600}  # seconds; other groupings: a day
@@ -75,7 +75,7 @@ def bucket(column: Any, dialect: str, grouping: Grouping, zone: Any,
     if dialect == "sqlite":
         started = (cast(func.strftime("%s", column), Integer) + offset) // size
     else:
-        started = func.floor((extract("epoch", column) + offset) / size)
+        started = func.floor((func.date_part("epoch", column) + offset) / size)
     return cast((started * size - offset) // QUARTER, Integer)
 
 
