@@ -39,6 +39,7 @@ from agent_api.routes import (
     queue_settings,
     queues,
     recordings,
+    reports,
     retailers,
     users,
     voicemails,
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
                    orders, opinions, knowledge, quality, recordings, monitoring, live, wallboard,
                    campaigns, do_not_call, outbound, users, agent_accounts, opening_hours,
                    branches, business_types, queue_settings, departments, consultations,
-                   callbacks, pages):
+                   callbacks, reports, pages):
         app.include_router(module.router)
     declare_refusals(app)
     app.mount("/static", pages.static, name="static")

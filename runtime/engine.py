@@ -39,6 +39,7 @@ from runtime.desktop_feed import DesktopFeed
 from runtime.live import LiveHub
 from runtime.metrics import EngineMetrics
 from runtime.provision import refresh_pbx
+from runtime.scheduled_reports import ReportScheduler
 from runtime.settings import Settings
 from runtime.wallboard import Wallboard
 from telemetry import log_context
@@ -83,6 +84,8 @@ class Engine:
                              self._abandon_message, settings.pbx.hotline_number,
                              pbx_records=settings.cdr_file)
         self.wallboard = Wallboard(self)
+        self.reports = ReportScheduler(settings.reports, settings.smtp, sessions,
+                                       settings.reports_dir)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir,
                            settings.auth.phone_login.throttle())
         routes = self.ivr.routes() | {
@@ -115,6 +118,7 @@ class Engine:
                 tg.create_task(self.desk.run())
                 tg.create_task(self.ivr.store.run())
                 tg.create_task(self.metrics.probe())
+                tg.create_task(self.reports.run())  # with or without telephony
                 if telephony:
                     tg.create_task(self.ami.run())
                     tg.create_task(self.agi.serve_forever())

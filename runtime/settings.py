@@ -1,8 +1,10 @@
 """The one Settings object: environment variables prefixed HOTLINE_, groups joined by '__'."""
 import secrets
+from datetime import time
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from asterisk.cdr import CDR_FILE
@@ -12,6 +14,7 @@ from dialer.sheets import Limits
 from ivr.settings import IvrSettings
 from models.settings import DbSettings
 from models.throttle import Limit, LoginThrottle
+from services.reports.query import Grouping
 
 
 def sqlite_url(path: Path) -> str:
@@ -73,6 +76,57 @@ class ImportSettings(BaseModel):
     retailers: Limits = Limits(max_bytes=5 << 20, max_rows=10_000)
 
 
+class SmtpSettings(BaseModel):
+    """The mail server scheduled reports are sent through (HOTLINE_SMTP__HOST, ...); without a
+    host they are only written to their folder."""
+    host: str | None = None
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "hotline@localhost"  # the From address
+    user: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class ReportFilters(BaseModel):
+    model_config = {"extra": "forbid"}
+    branch: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    campaign: int | None = None
+    business_type: str | None = None
+
+
+class ScheduledReport(BaseModel):
+    """One report written (and mailed) every day for the day before, or every Monday for the
+    week before."""
+    model_config = {"extra": "forbid"}
+    report: str
+    every: Literal["daily", "weekly"]
+    grouping: Grouping = Grouping.DAY
+    filters: ReportFilters = ReportFilters()
+    to: list[str] = []  # mail addresses; none: the folder only
+    lang: Literal["zh", "en"] = "zh"
+
+    @field_validator("report")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        from services.reports.registry import REPORTS
+        if name not in REPORTS:
+            raise ValueError(f"no report {name!r} (reports: {', '.join(sorted(REPORTS))})")
+        return name
+
+
+class ReportSettings(BaseModel):
+    """Scheduled reports (HOTLINE_REPORTS__SCHEDULES as JSON: a list of {report, every, grouping,
+    filters, to, lang}), due at `at` on `timezone`'s clock, written as XLSX into `folder`
+    (default: the data folder's reports/)."""
+    schedules: list[ScheduledReport] = []
+    at: time = time(6, 0)
+    timezone: str = "Asia/Shanghai"
+    folder: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -88,6 +142,8 @@ class Settings(BaseSettings):
     ivr: IvrSettings = IvrSettings()
     dialer: DialerSettings = DialerSettings()
     imports: ImportSettings = ImportSettings()
+    reports: ReportSettings = ReportSettings()
+    smtp: SmtpSettings = SmtpSettings()
 
     @model_validator(mode="after")
     def _in_the_data_dir(self) -> "Settings":
@@ -99,6 +155,10 @@ class Settings(BaseSettings):
         if "run_dir" not in self.pbx.model_fields_set:
             self.pbx = self.pbx.model_copy(update={"run_dir": self.data_dir / "pbx"})
         return self
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.reports.folder or self.data_dir / "reports"
 
     @property
     def voicemail_dir(self):

@@ -23,7 +23,9 @@ VENDOR = {
     "echarts.js": "echarts/dist/echarts.min.js",
 }
 PAGES = {"console": "console.html", "wallboard": "wallboard.html", "ops": "ops.html",
-         "admin": "admin.html"}
+         "admin": "admin.html", "reports": "reports.html"}
+# /reports is the reports' API too: its route serves the page to a browser's navigation.
+SERVED_BY_THEIR_API = {"reports"}
 NO_CACHE = {"Cache-Control": "no-cache"}
 # The documents' bundles would fetch a logo from their makers' sites: the browser is told to
 # fetch nothing but from here.
@@ -80,5 +82,5 @@ def page(name: str):
     return serve
 
 
-for _name in PAGES:
+for _name in PAGES.keys() - SERVED_BY_THEIR_API:
     router.add_api_route(f"/{_name}", page(_name), methods=["GET"])

@@ -611,6 +611,71 @@ for (const [key, [zh, en]] of Object.entries(PAGE_WORDS)) {
   WORDS.en[key] ??= en;
 }
 
+// The reports' words: the reports, their columns and groupings, the codes their rows hold, and the
+// reports page's labels and rules. The exports (XLSX, CSV) read every block between these markers
+// as JSON (services/reports/words.py): double quotes, no comments and no trailing comma inside.
+const REPORT_WORDS = /* report-words */ {
+  "title.reports": ["hotline · 统计报表", "hotline · Reports"], "app.reports": ["统计报表", "Reports"],
+  "report.orders": ["订单（按分公司、渠道）", "Orders by branch and channel"],
+  "report.orders_by_product": ["订单（按商品）", "Orders by product"],
+  "report.order_cycles": ["订单（按订货周期）", "Orders by ordering cycle"],
+  "report.opinions": ["客户意见（按类型、类别）", "Opinions by kind and subject"],
+  "report.consultations": ["业务咨询（按主题）", "Consultations by topic"],
+  "report.overdue_steps": ["工单步骤（按部门）", "Work-order steps by department"],
+  "grouping.interval": ["每 15 分钟", "15 minutes"], "grouping.hour": ["按小时", "Hour"],
+  "grouping.day": ["按日", "Day"], "grouping.week": ["按周", "Week"], "grouping.month": ["按月", "Month"],
+  "column.period": ["时段", "Period"], "column.cycle": ["订货周期（起始日）", "Ordering cycle (first day)"],
+  "column.branch": ["分公司", "Branch"], "column.channel": ["渠道", "Channel"],
+  "column.orders": ["订单数", "Orders"], "column.quantity": ["数量（条）", "Quantity (cartons)"],
+  "column.amount": ["金额（元）", "Amount (yuan)"], "column.average_amount": ["平均金额（元）", "Average amount (yuan)"],
+  "column.rejected": ["已拒绝", "Rejected"], "column.cancelled": ["已取消", "Cancelled"],
+  "column.product": ["商品", "Product"], "column.retailers": ["订货零售户数", "Retailers ordering"],
+  "column.kind": ["类型", "Kind"], "column.subject": ["类别", "Subject"], "column.topic": ["咨询主题", "Topic"],
+  "column.received": ["受理数", "Received"], "column.closed": ["已办结", "Closed"], "column.open": ["未办结", "Open"],
+  "column.closed_share": ["办结率", "Closed share"], "column.time_to_close": ["平均办结时长", "Average time to close"],
+  "column.with_work_order": ["派发工单数", "With a work order"], "column.answered": ["当场答复", "Answered on the call"],
+  "column.answered_share": ["当场答复率", "Answered share"], "column.department": ["部门", "Department"],
+  "column.steps_due": ["到期步骤", "Steps due"], "column.done_on_time": ["按时完成", "Done on time"],
+  "column.done_late": ["超时完成", "Done late"], "column.overdue_open": ["超时未完成", "Overdue, open"],
+  "column.on_time_share": ["按时完成率", "On-time share"], "column.average_delay": ["平均超时", "Average delay"],
+  "channel.phone": ["电话", "Phone"], "channel.ivr": ["语音自助", "IVR"], "channel.web": ["网上", "Web"],
+  "opinion.complaint": ["投诉", "complaint"], "opinion.suggestion": ["建议", "suggestion"],
+  "opinion.praise": ["表扬", "praise"], "opinion.consultation": ["咨询", "consultation"],
+  "subject.commerce": ["商流", "commerce"], "subject.logistics": ["物流", "logistics"],
+  "topic.product": ["产品信息", "product"], "topic.order": ["订单处理", "order"],
+  "topic.promotion": ["促销活动", "promotion"], "topic.policy": ["政策", "policy"], "topic.other": ["其他", "other"],
+  "reports.total": ["合计", "Total"], "reports.no_branch": ["（无分公司）", "(no branch)"],
+  "reports.report": ["报表", "Report"], "reports.range": ["日期范围", "Dates"], "reports.grouping": ["汇总方式", "Group by"],
+  "reports.show": ["查询", "Show"], "reports.download_xlsx": ["下载 Excel", "Download Excel"],
+  "reports.download_csv": ["下载 CSV", "Download CSV"], "reports.empty": ["此范围内没有数据", "Nothing in this range"],
+  "reports.all": ["全部", "All"], "reports.rows": ["共 {n} 行", "{n} rows"],
+  "field.reports.group": ["汇总方式", "Group by"], "field.reports.business_type": ["业务类型", "Business type"],
+  "field.reports.campaign": ["外呼活动", "Campaign"], "field.reports.lang": ["语言", "Language"],
+  "field.reports.format": ["格式", "Format"], "field.reports.since": ["开始日期", "From"],
+  "field.reports.until": ["结束日期", "To"], "field.reports.branch": ["分公司", "Branch"],
+  "field.reports.queue": ["队列", "Queue"], "field.reports.agent": ["座席工号", "Agent number"],
+  "rule.range_too_long": ["按{group:grouping}汇总最多 {max_days} 天", "At most {max_days} days grouped by {group:grouping}"],
+  "rule.filter_not_applicable": ["此报表不能按此项筛选", "This report cannot be filtered by this"],
+  "rule.unknown_branch": ["没有这个分公司", "No such branch"],
+  "rule.unknown_report": ["没有这个报表", "No such report"],
+  "rule.mail_address": ["不是邮件地址", "Not a mail address"],
+  "entity.report_schedule": ["定时报表", "Scheduled report"],
+  "reports.schedule": ["定时发送…", "Schedule…"], "reports.schedules": ["定时报表", "Scheduled reports"],
+  "reports.every.daily": ["每天（前一天）", "Daily (the day before)"],
+  "reports.every.weekly": ["每周一（上一周）", "Mondays (the week before)"],
+  "reports.addresses_hint": ["多个邮件地址用逗号分隔；不填则只保存到报表文件夹", "Mail addresses, separated by commas; none: the reports folder only"],
+  "reports.lang.zh": ["中文", "Chinese"], "reports.lang.en": ["英文", "English"],
+  "reports.save": ["保存", "Save"], "reports.cancel": ["取消", "Cancel"], "reports.delete": ["删除", "Delete"],
+  "reports.scheduled": ["已添加定时报表", "Scheduled"], "reports.no_schedules": ["还没有定时报表", "No scheduled reports yet"],
+  "reports.filters": ["筛选条件", "Filters"], "reports.active": ["启用", "Active"],
+  "field.reports.to": ["收件人", "Recipients"], "field.reports.every": ["发送周期", "Every"],
+  "field.reports.filters": ["筛选条件", "Filters"], "field.reports.report": ["报表", "Report"]
+} /* end report-words */;
+for (const [key, [zh, en]] of Object.entries(REPORT_WORDS)) {
+  WORDS.zh[key] ??= zh;
+  WORDS.en[key] ??= en;
+}
+
 export const LANGUAGES = ["zh", "en"];
 let lang = localStorage.getItem("hotline.lang") || "zh";
 

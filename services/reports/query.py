@@ -41,6 +41,8 @@ class ReportQuery:
 class Column:
     key: str
     kind: ColumnKind
+    chart: bool = False  # one of the main figures a page draws over the periods
+    words: str | None = None  # the dictionary's kind for a TEXT column's codes ("channel")
 
 
 @dataclass(slots=True)
@@ -51,3 +53,6 @@ class ReportTable:
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)
+    # one row a period, the figures over every other key (what a chart draws); empty: the rows
+    # are a period's already
+    by_period: list[dict[str, Any]] = field(default_factory=list)
