@@ -23,7 +23,7 @@ VENDOR = {
     "echarts.js": "echarts/dist/echarts.min.js",
 }
 PAGES = {"console": "console.html", "wallboard": "wallboard.html", "ops": "ops.html",
-         "admin": "admin.html"}
+         "admin": "admin.html", "supervisor": "supervisor.html"}
 NO_CACHE = {"Cache-Control": "no-cache"}
 # The documents' bundles would fetch a logo from their makers' sites: the browser is told to
 # fetch nothing but from here.
