@@ -32,12 +32,13 @@ def trend(calls: Iterable[QueuedCall], starts: Sequence[datetime]
     "abandoned": [...]}, aligned with `starts`."""
     if not starts:
         return {}
-    first, end = starts[0], starts[-1] + INTERVAL
+    first = starts[0].timestamp()  # plain seconds: a call costs a division, not datetimes'
+    width = INTERVAL.total_seconds()
     out: dict[str, dict[str, list[int]]] = {}
     for c in calls:
-        if not first <= c.queued_at < end:
+        i = int((c.queued_at.timestamp() - first) // width)
+        if not 0 <= i < len(starts):
             continue
-        i = (c.queued_at - first) // INTERVAL
         series = out.setdefault(c.queue, {k: [0] * len(starts) for k in KINDS})
         series["offered"][i] += 1
         if c.connected_at is not None:

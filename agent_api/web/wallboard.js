@@ -16,7 +16,14 @@ const duration = (s) => (s === null || s === undefined ? "–" : mmss(s));
 const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
 const worst = (alerts) => ALERTS[Math.max(0, ...alerts.map((a) => ALERTS.indexOf(a)))];
 const tv = () => document.body.classList.contains("tv");
-const charts = { gauges: new Map(), trend: null };  // one chart per queue shown, kept and reused
+const charts = { gauges: new Map(), trend: null, trendShown: "" };  // one chart per queue shown, kept and reused
+
+// A chart is given its option only when what it shows changed: most snapshots repeat the last.
+function draw(chart, option, shown) {
+  const now = JSON.stringify(option);
+  if (now !== shown) chart.setOption(option);
+  return now;
+}
 
 const { board, queueName, start } = boardFeed(render);
 
@@ -112,12 +119,12 @@ function renderGauges(queues) {
       box.dataset.queue = q.queue;
       box.append(chart, name);
       $("#gauges").append(box);
-      g = { box, name, chart: window.echarts.init(chart) };
+      g = { box, name, chart: window.echarts.init(chart), shown: "" };
       charts.gauges.set(q.queue, g);
     }
     g.box.dataset.alert = q.service_alert;
     g.name.textContent = queueName(q.queue);
-    g.chart.setOption(gaugeOption(q));
+    g.shown = draw(g.chart, gaugeOption(q), g.shown);
     return g.box;
   });
   $("#gauges").replaceChildren(...boxes);  // the same nodes, in the queues' order
@@ -129,7 +136,7 @@ function renderTrend(trend) {
   const text = tv() ? "#e5e7eb" : "#374151";
   const series = (kind, type, colour) => ({ name: t(`trend.${kind}`), type, data: trend[kind], itemStyle: { color: colour },
                                              showSymbol: false, barGap: 0 });
-  charts.trend.setOption({
+  charts.trendShown = draw(charts.trend, {
     animation: false,
     textStyle: { color: text, fontSize: tv() ? 16 : 12 },
     legend: { top: 0, textStyle: { color: text, fontSize: tv() ? 18 : 12 } },
@@ -139,7 +146,7 @@ function renderTrend(trend) {
     yAxis: { type: "value", minInterval: 1, axisLabel: { color: text, fontSize: tv() ? 16 : 12 } },
     series: [series("offered", "line", COLOURS.offered), series("answered", "bar", COLOURS.answered),
              series("abandoned", "bar", COLOURS.red)],
-  });
+  }, charts.trendShown);
 }
 
 function render() {
