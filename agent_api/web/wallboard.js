@@ -84,10 +84,12 @@ function renderAgents(agents) {
   }));
 }
 
-function gaugeOption(q) {
+// Its words sized to the gauge's box (a wall of many queues has small gauges).
+function gaugeOption(q, height) {
   const target = q.service_level_target;
   const level = q.service_level === null ? null : Math.round(q.service_level * 100);
   const text = tv() ? "#f9fafb" : "#111827";
+  const big = Math.max(12, Math.round(height * 0.2)), small = Math.max(9, Math.round(height * 0.08));
   return {
     animation: false,
     series: [{
@@ -97,8 +99,8 @@ function gaugeOption(q) {
       pointer: { show: level !== null, width: 5 }, progress: { show: false },
       axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
       anchor: { show: false },
-      title: { show: true, offsetCenter: [0, "62%"], color: text, fontSize: tv() ? 16 : 11 },
-      detail: { valueAnimation: false, offsetCenter: [0, "32%"], color: text, fontSize: tv() ? 34 : 22,
+      title: { show: height >= 120, offsetCenter: [0, "62%"], color: text, fontSize: small },
+      detail: { valueAnimation: false, offsetCenter: [0, "32%"], color: text, fontSize: big,
                 formatter: () => (level === null ? "–" : `${level}%`) },
       data: [{ value: level ?? 0, name: `${t("board.target")} ${target}%` }],
     }],
@@ -124,7 +126,7 @@ function renderGauges(queues) {
     }
     g.box.dataset.alert = q.service_alert;
     g.name.textContent = queueName(q.queue);
-    g.shown = draw(g.chart, gaugeOption(q), g.shown);
+    g.shown = draw(g.chart, gaugeOption(q, g.chart.getHeight()), g.shown);
     return g.box;
   });
   $("#gauges").replaceChildren(...boxes);  // the same nodes, in the queues' order
@@ -155,6 +157,11 @@ function render() {
   const data = frame.data;
   renderTotals(data);
   renderStates(data.agents_by_state);
+  const count = String(Math.max(1, active(data.queues).length));
+  if (document.body.style.getPropertyValue("--queues") !== count) {
+    document.body.style.setProperty("--queues", count);
+    requestAnimationFrame(resize);  // the gauges' boxes are of another size now
+  }
   renderQueues(data.queues);
   renderGauges(data.queues);
   renderTrend(data.trend);

@@ -102,4 +102,6 @@ async def test_a_shift_of_snapshots_leaves_no_more_nodes_or_memory_behind(office
     nodes_after, heap_after = await footprint()
     print(f"after {MANY} snapshots: nodes {nodes} -> {nodes_after}, heap {heap} -> {heap_after}")
     assert nodes_after == nodes
-    assert heap_after - heap < 1_000_000, (heap, heap_after)
+    # the charts' own caches still fill a little (6,000 snapshots: +0.2 MB a 1,200, flattening);
+    # a chart or a row kept per snapshot would be megabytes, and nodes
+    assert heap_after - heap < 2_000_000, (heap, heap_after)
