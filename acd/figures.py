@@ -19,6 +19,7 @@ from acd.agent_state import AgentState
 from acd.desk import Desk
 from acd.roster import AgentInfo
 from acd.routing import QueuePolicy, WaitingCall
+from acd.thresholds import service_alert, wait_alert, worst
 from models import AgentTransition, Call, CallOutcome
 
 
@@ -45,6 +46,14 @@ class QueueFigures:
     service_level_seconds: float
     average_speed_of_answer_seconds: float | None
     average_handle_seconds: float | None
+    service_level_target: int = 80  # percent
+    answered_within: int = 0  # the service level's numerator
+    counted: int = 0  # and its denominator
+    wait_amber_seconds: float = 30.0
+    wait_red_seconds: float = 60.0
+    wait_alert: str = "ok"  # acd.thresholds.Alert
+    service_alert: str = "ok"
+    alert: str = "ok"  # the worse of the two
 
 
 def queue_figures(policies: Mapping[str, QueuePolicy], calls: Iterable[QueuedCall],
@@ -58,7 +67,8 @@ def queue_figures(policies: Mapping[str, QueuePolicy], calls: Iterable[QueuedCal
         waits[w.queue].append(now - w.enqueued_at)
     out = []
     for name in sorted(policies):
-        threshold = policies[name].service_level_seconds
+        policy = policies[name]
+        threshold = policy.service_level_seconds
         rows = by_queue.get(name, [])
         answered = [(c.connected_at - c.queued_at).total_seconds() for c in rows if c.connected_at]
         abandoned = [c for c in rows if c.abandoned and c.connected_at is None]
@@ -67,15 +77,22 @@ def queue_figures(policies: Mapping[str, QueuePolicy], calls: Iterable[QueuedCal
         counted = len(answered) + late_abandons
         handled = [(c.ended_at - c.connected_at).total_seconds() + c.wrap_up_seconds
                    for c in rows if c.connected_at and c.ended_at]
+        within = sum(1 for s in answered if s <= threshold)
+        level = within / counted if counted else None
+        longest = round(max(waits[name], default=0.0), 1)
+        by_wait = wait_alert(longest, policy.wait_amber_seconds, policy.wait_red_seconds)
+        by_service = service_alert(level, counted, policy.service_level_target)
         out.append(QueueFigures(
-            queue=name, branch=policies[name].branch, waiting=len(waits[name]),
-            longest_wait_seconds=round(max(waits[name], default=0.0), 1),
+            queue=name, branch=policy.branch, waiting=len(waits[name]),
+            longest_wait_seconds=longest,
             offered=len(rows), answered=len(answered), abandoned=len(abandoned),
-            service_level=(sum(1 for s in answered if s <= threshold) / counted
-                           if counted else None),
-            service_level_seconds=threshold,
+            service_level=level, service_level_seconds=threshold,
             average_speed_of_answer_seconds=_mean(answered),
-            average_handle_seconds=_mean(handled)))
+            average_handle_seconds=_mean(handled),
+            service_level_target=policy.service_level_target, answered_within=within,
+            counted=counted, wait_amber_seconds=policy.wait_amber_seconds,
+            wait_red_seconds=policy.wait_red_seconds, wait_alert=by_wait,
+            service_alert=by_service, alert=worst(by_wait, by_service)))
     return out
 
 

@@ -37,6 +37,8 @@ def policy_from_row(row: QueueSettings) -> QueuePolicy:
         row.business_type.code, overflow=steps, min_level=row.min_level,
         max_wait_seconds=row.max_wait_seconds, wrap_up_seconds=row.wrap_up_seconds,
         service_level_seconds=row.service_level_seconds,
+        service_level_target=row.service_level_target, wait_amber_seconds=row.wait_amber_seconds,
+        wait_red_seconds=row.wait_red_seconds,
         class_priority=tuple(sorted((str(k), int(v)) for k, v in row.class_priority.items())),
         recording=row.recording, max_wait_offer=MaxWaitOffer(row.max_wait_offer),
         survey=row.survey)

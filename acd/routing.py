@@ -95,6 +95,9 @@ class QueuePolicy:
     max_wait_seconds: float | None = None  # then offer voicemail or a callback
     wrap_up_seconds: float = 0.0
     service_level_seconds: float = 20.0
+    service_level_target: int = 80  # % of calls to answer within service_level_seconds
+    wait_amber_seconds: float = 30.0  # the wallboard's colours by the longest wait
+    wait_red_seconds: float = 60.0
     class_priority: tuple[tuple[str, int], ...] = ()  # retailer class -> call priority
     recording: RecordingPolicy = RecordingPolicy.ALWAYS
     max_wait_offer: MaxWaitOffer = MaxWaitOffer.MESSAGE_OR_CALLBACK

@@ -242,7 +242,8 @@ async def demo(settings: Settings, args) -> int:
 hotline is ready.
   API          {http}   (docs {http}/docs, health {http}/health)
   pages        {http}/console (agents: sign in as 8001 .. 8005), {http}/ops (campaigns),
-               {http}/wallboard, {http}/admin (the call center's settings, audit log)
+               {http}/wallboard (on a wall: {http}/wallboard?tv=1), {http}/supervisor,
+               {http}/admin (the call center's settings, audit log)
   branches     {branches}{closed}
   hotline      sip:{settings.pbx.hotline_number}@127.0.0.1:{settings.pbx.sip_port}
   agents       PJSIP accounts (user password), PIN {DEMO_PIN}; log in from the phone

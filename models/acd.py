@@ -43,6 +43,8 @@ class QueueSettings(Base):
         CheckConstraint("service_level_seconds > 0", name="service_level_positive"),
         CheckConstraint("service_level_target BETWEEN 1 AND 100",
                         name="service_level_target_range"),
+        CheckConstraint("wait_amber_seconds > 0 AND wait_red_seconds > wait_amber_seconds",
+                        name="wait_thresholds_rising"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,9 @@ class QueueSettings(Base):
     service_level_seconds: Mapped[int] = mapped_column(default=20)
     # the share (%) of calls to answer within service_level_seconds
     service_level_target: Mapped[int] = mapped_column(default=80, server_default="80")
+    # the wallboard shows the queue amber, then red, once its longest caller has waited this long
+    wait_amber_seconds: Mapped[int] = mapped_column(default=30, server_default="30")
+    wait_red_seconds: Mapped[int] = mapped_column(default=60, server_default="60")
     # retailer class -> priority
     class_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recording: Mapped[RecordingPolicy] = mapped_column(default=RecordingPolicy.ALWAYS)

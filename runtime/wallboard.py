@@ -1,10 +1,14 @@
-"""The wallboard's picture of the call center: every queue's figures, every agent's state and
-time in state, and who is being monitored. One snapshot a second at most, however many
-wallboards are open; a viewer of a branch is shown its branch's queues and agents."""
+"""The wallboard's picture of the call center: every queue's figures and colour, the totals,
+every agent's state and time in state (and the agents counted by state), who is being monitored,
+and the trend of the last hours per 15 minutes. One picture a second at most, however many
+wallboards are open; a viewer of a branch is shown its branch's queues and agents, and totals and
+a trend of those alone."""
 import dataclasses
 import time
+from datetime import datetime
 from typing import Any
 
+from acd.board import agents_counted, interval_starts, summed, totals, trend
 from acd.figures import load_since, queue_figures, session_status, start_of_today
 from services.principal import Principal
 
@@ -24,7 +28,8 @@ class Wallboard:
 
     async def _build(self) -> dict[str, Any]:
         desk = self.engine.desk
-        calls, handled = await load_since(self.engine.sessions, desk.server, start_of_today())
+        midnight = start_of_today()
+        calls, handled = await load_since(self.engine.sessions, desk.server, midnight)
         queues = queue_figures(desk.router.policies, calls, desk.router.waiting_calls(),
                                desk.clock())
         monitored = {m.agent_id: {"id": m.id, "supervisor": m.supervisor, "state": m.state}
@@ -32,11 +37,19 @@ class Wallboard:
         agents = [session_status(desk, a) | {"calls_handled_today": handled.get(a.id, 0),
                                              "monitored": monitored.get(a.id)}
                   for a in sorted(desk.agents.values(), key=lambda a: a.number)]
-        return {"queues": [dataclasses.asdict(q) for q in queues], "agents": agents}
+        starts = interval_starts(midnight, datetime.now().astimezone())
+        return {"queues": [dataclasses.asdict(q) for q in queues], "agents": agents,
+                "trend_starts": [s.isoformat() for s in starts],
+                "trend": trend(calls, starts)}
 
 
 def _seen_by(viewer: Principal, whole: dict[str, Any]) -> dict[str, Any]:
-    if viewer.sees_all_branches:
-        return whole
-    return {"queues": [q for q in whole["queues"] if viewer.may_see_branch_code(q["branch"])],
-            "agents": [a for a in whole["agents"] if viewer.may_see_branch_code(a["branch"])]}
+    queues, agents = whole["queues"], whole["agents"]
+    if not viewer.sees_all_branches:
+        queues = [q for q in queues if viewer.may_see_branch_code(q["branch"])]
+        agents = [a for a in agents if viewer.may_see_branch_code(a["branch"])]
+    starts = whole["trend_starts"]
+    return {"queues": queues, "agents": agents, "totals": totals(queues),
+            "agents_by_state": agents_counted(agents),
+            "trend": {"starts": starts, **summed(whole["trend"], (q["queue"] for q in queues),
+                                                 len(starts))}}

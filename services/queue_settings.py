@@ -15,8 +15,6 @@ from services import audit
 from services.errors import NotAllowed, NotFound, Refused, Violation
 from services.principal import Principal
 
-DEFAULT_TARGET = 80  # % answered within the threshold, for a queue without its own row
-
 
 @dataclass(frozen=True, slots=True)
 class Overflow:
@@ -31,6 +29,8 @@ class QueueFields:
     service_level_seconds: int
     service_level_target: int
     min_level: int = MIN_LEVEL
+    wait_amber_seconds: int = 30
+    wait_red_seconds: int = 60
     overflow: tuple[Overflow, ...] = ()
     max_wait_seconds: int | None = None
     class_priority: tuple[tuple[str, int], ...] = ()
@@ -39,11 +39,13 @@ class QueueFields:
     survey: bool = False
 
 
-def view(policy: QueuePolicy, target: int, own: bool) -> dict[str, Any]:
+def view(policy: QueuePolicy, own: bool) -> dict[str, Any]:
     return {"queue": policy.name, "branch": policy.branch, "business_type": policy.business_type,
             "wrap_up_seconds": int(policy.wrap_up_seconds),
             "service_level_seconds": int(policy.service_level_seconds),
-            "service_level_target": target, "min_level": policy.min_level,
+            "service_level_target": policy.service_level_target,
+            "wait_amber_seconds": int(policy.wait_amber_seconds),
+            "wait_red_seconds": int(policy.wait_red_seconds), "min_level": policy.min_level,
             "overflow": [{"after_seconds": int(s.after_seconds), "min_level": s.min_level,
                           "branches": list(s.branches)} for s in policy.overflow],
             "max_wait_seconds": None if policy.max_wait_seconds is None
@@ -65,21 +67,24 @@ async def listed(session: AsyncSession, viewer: Principal) -> list[dict[str, Any
             if bt.code in NOT_QUEUED:
                 continue
             row = rows.get(queue_name(b.code, bt.code))
-            out.append(view(policy_from_row(row), row.service_level_target, True) if row
-                       else view(default_policy(b, bt.code), DEFAULT_TARGET, False))
+            out.append(view(policy_from_row(row), True) if row
+                       else view(default_policy(b, bt.code), False))
     return out
 
 
 async def put(session: AsyncSession, actor: Principal, queue: str,
               fields: QueueFields) -> dict[str, Any]:
     branch, bt, row = await _queue(session, actor, queue)
-    before = (view(policy_from_row(row), row.service_level_target, True) if row
-              else view(default_policy(branch, bt.code), DEFAULT_TARGET, False))
+    before = (view(policy_from_row(row), True) if row
+              else view(default_policy(branch, bt.code), False))
     known = set(await session.scalars(select(Branch.code)))
     problems = [Violation("unknown_branch", ("body", "overflow", i, "branches"),
                           f"no branch {code!r}")
                 for i, step in enumerate(fields.overflow) for code in step.branches
                 if code not in known]
+    if fields.wait_red_seconds <= fields.wait_amber_seconds:
+        problems.append(Violation("wait_thresholds", ("body", "wait_red_seconds"),
+                                  "red comes after amber: more seconds"))
     if problems:
         raise Refused(problems)
     if row is None:
@@ -88,6 +93,8 @@ async def put(session: AsyncSession, actor: Principal, queue: str,
     row.wrap_up_seconds = fields.wrap_up_seconds
     row.service_level_seconds = fields.service_level_seconds
     row.service_level_target = fields.service_level_target
+    row.wait_amber_seconds = fields.wait_amber_seconds
+    row.wait_red_seconds = fields.wait_red_seconds
     row.min_level = fields.min_level
     row.overflow = [{"after_seconds": s.after_seconds, "min_level": s.min_level,
                      "branches": list(s.branches)} for s in fields.overflow]
@@ -97,7 +104,7 @@ async def put(session: AsyncSession, actor: Principal, queue: str,
     row.max_wait_offer = fields.max_wait_offer
     row.survey = fields.survey
     try:
-        after = view(policy_from_row(row), row.service_level_target, True)
+        after = view(policy_from_row(row), True)
     except ValueError as exc:  # the routing's own rules: steps that only widen, levels 1..10
         raise Refused([Violation("queue_policy", ("body", "overflow"),
                                  str(exc).removeprefix(f"{queue}: "))]) from None
@@ -114,7 +121,7 @@ async def reset(session: AsyncSession, actor: Principal, queue: str) -> None:
     if row is None:
         return
     audit.record(session, actor, "delete", "queue_settings", queue, branch_id=branch.id,
-                 before=view(policy_from_row(row), row.service_level_target, True))
+                 before=view(policy_from_row(row), True))
     await session.delete(row)
     await session.commit()
 

@@ -23,7 +23,7 @@ VENDOR = {
     "echarts.js": "echarts/dist/echarts.min.js",
 }
 PAGES = {"console": "console.html", "wallboard": "wallboard.html", "ops": "ops.html",
-         "admin": "admin.html", "reports": "reports.html"}
+         "admin": "admin.html", "reports": "reports.html", "supervisor": "supervisor.html"}
 # /reports is the reports' API too: its route serves the page to a browser's navigation.
 SERVED_BY_THEIR_API = {"reports"}
 NO_CACHE = {"Cache-Control": "no-cache"}

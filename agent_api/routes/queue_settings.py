@@ -32,6 +32,10 @@ class QueueSettingsIn(BaseModel):
     wrap_up_seconds: int = Field(ge=0, le=3600)
     service_level_seconds: int = Field(ge=1, le=3600, description="the threshold")
     service_level_target: int = Field(ge=1, le=100, description="% answered within it")
+    wait_amber_seconds: int = Field(30, ge=1, le=DAY, description=(
+        "the wallboard shows the queue amber once its longest caller has waited this long"))
+    wait_red_seconds: int = Field(60, ge=2, le=DAY, description="and red from this wait on; "
+                                  "more than wait_amber_seconds")
     min_level: int = Field(MIN_LEVEL, ge=MIN_LEVEL, le=MAX_LEVEL)
     overflow: list[OverflowIn] = Field(default_factory=list, max_length=10)
     max_wait_seconds: int | None = Field(None, ge=10, le=DAY, description=(
@@ -58,6 +62,8 @@ class QueueSettingsOut(BaseModel):
     wrap_up_seconds: int
     service_level_seconds: int
     service_level_target: int
+    wait_amber_seconds: int
+    wait_red_seconds: int
     min_level: int
     overflow: list[OverflowOut]
     max_wait_seconds: int | None

@@ -186,6 +186,7 @@ export const QueuesPane = {
     <el-table-column prop="queue" :label="tr('field.queue')" width="160" />
     <el-table-column :label="tr('field.wrap_up_seconds')" width="110"><template #default="{ row }">{{ row.wrap_up_seconds }} s</template></el-table-column>
     <el-table-column :label="tr('field.service_level')" width="150"><template #default="{ row }">{{ row.service_level_target }}% / {{ row.service_level_seconds }} s</template></el-table-column>
+    <el-table-column :label="tr('field.wait_thresholds')" width="150"><template #default="{ row }">{{ row.wait_amber_seconds }} s / {{ row.wait_red_seconds }} s</template></el-table-column>
     <el-table-column :label="tr('field.max_wait_seconds')" width="200"><template #default="{ row }">{{ row.max_wait_seconds === null ? '—' : row.max_wait_seconds + ' s · ' + tr('offer.' + row.max_wait_offer) }}</template></el-table-column>
     <el-table-column :label="tr('field.overflow')"><template #default="{ row }">{{ overflowText(row.overflow) }}</template></el-table-column>
     <el-table-column :label="tr('field.recording')" width="110"><template #default="{ row }">{{ tr('recording.' + row.recording) }}</template></el-table-column>
@@ -197,6 +198,8 @@ export const QueuesPane = {
       <el-form-item :label="tr('field.wrap_up_seconds')"><el-input-number v-model="form.wrap_up_seconds" :min="0" :max="3600" /></el-form-item>
       <el-form-item :label="tr('field.service_level_seconds')"><el-input-number v-model="form.service_level_seconds" :min="1" :max="3600" /></el-form-item>
       <el-form-item :label="tr('field.service_level_target')"><el-input-number v-model="form.service_level_target" :min="1" :max="100" /></el-form-item>
+      <el-form-item :label="tr('field.wait_amber_seconds')"><el-input-number v-model="form.wait_amber_seconds" id="wait-amber" :min="1" :max="86400" /></el-form-item>
+      <el-form-item :label="tr('field.wait_red_seconds')"><el-input-number v-model="form.wait_red_seconds" id="wait-red" :min="2" :max="86400" /></el-form-item>
       <el-form-item :label="tr('field.min_level')"><el-input-number v-model="form.min_level" :min="1" :max="10" /></el-form-item>
       <el-form-item :label="tr('field.max_wait_seconds')"><el-input v-model="form.max_wait" name="max_wait" :placeholder="tr('msg.never')" style="width:120px" /></el-form-item>
       <el-form-item :label="tr('field.overflow')"><el-input v-model="form.overflowText" name="overflow" :placeholder="tr('msg.overflow_hint')" /></el-form-item>
@@ -224,6 +227,7 @@ export const QueuesPane = {
     async function save() {
       const body = { wrap_up_seconds: form.wrap_up_seconds, service_level_seconds: form.service_level_seconds,
         service_level_target: form.service_level_target, min_level: form.min_level, recording: form.recording,
+        wait_amber_seconds: form.wait_amber_seconds, wait_red_seconds: form.wait_red_seconds,
         max_wait_offer: form.max_wait_offer, survey: form.survey,
         class_priority: form.class_priority, max_wait_seconds: form.max_wait === "" ? null : Number(form.max_wait),
         overflow: overflowOf(form.overflowText) };

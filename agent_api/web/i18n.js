@@ -592,6 +592,19 @@ const PAGE_WORDS = {
   "rule.own_monitoring": ["这是其他班长的监听", "Another supervisor's monitoring"],
   "rule.monitoring_active": ["该监听已结束", "That monitoring is over"],
 
+  // the wallboard on the wall (TV mode): its totals, colours, gauges and trend; the supervisor's desk
+  "title.supervisor": ["hotline · 班长监控台", "hotline · Supervisor desk"],
+  "app.supervisor": ["班长监控台", "Supervisor desk"], "board.monitoring": ["座席与监听", "Agents and monitoring"],
+  "board.tv": ["电视模式", "TV mode"], "board.service_levels": ["各队列服务水平", "Service level by queue"],
+  "board.trend": ["近 8 小时来电（每 15 分钟）", "Last 8 hours, per 15 minutes"],
+  "board.target": ["目标", "target"], "board.wait_alerts": ["等待告警", "wait alerts"],
+  "col.answered": ["接通", "Answered"], "trend.offered": ["呼入", "Offered"], "trend.answered": ["接通", "Answered"],
+  "trend.abandoned": ["放弃", "Abandoned"],
+  "field.wait_thresholds": ["等待告警（黄 / 红）", "Wait alerts (amber / red)"],
+  "field.wait_amber_seconds": ["等待黄色告警（秒）", "Amber after a wait of (s)"],
+  "field.wait_red_seconds": ["等待红色告警（秒）", "Red after a wait of (s)"],
+  "rule.wait_thresholds": ["红色告警的等待须长于黄色告警", "Red comes after amber: more seconds"],
+
   // refusals without a rule: the API's status, or the validation's type
   "error.400": ["请求有误", "Bad request"], "error.409": ["当前状态不允许此操作", "Not possible in the present state"],
   "error.422": ["输入不正确", "Not accepted"], "error.503": ["电话系统暂时无法执行", "The phone system could not do it"],

@@ -1,73 +1,70 @@
-// The wallboard: queues and agents, live over a WebSocket (a snapshot a second); from an agent's
-// row a supervisor listens, whispers or barges on their own phone. Every word from the dictionary
-// (i18n.js), durations as mm:ss, the time at the reader's clock.
-import { $, apiClient, el, languages, onSignIn, reasons, show } from "./common.js";
-import { language, localTime, mmss, t, tf, word } from "./i18n.js";
+// The wallboard: the totals, the agents counted by state, every queue coloured by its own
+// thresholds (amber, then red), a service-level gauge per queue and the trend of the last hours,
+// live over a WebSocket (a snapshot a second). With ?tv (or the TV button) it is the board on the
+// wall: full screen, large type, no controls. Every word from the dictionary (i18n.js), durations
+// as mm:ss, times at the reader's clock. The monitor buttons are on the supervisor's desk.
+import { $, el, languages } from "./common.js";
+import { localTime, mmss, t, word } from "./i18n.js";
+import { boardFeed } from "./board_feed.js";
 
-const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500,
-                frame: null, branches: {}, types: {} };
-const MODES = ["listen", "whisper", "barge"];
-
-const api = apiClient(() => board.token, () => signOut());
+const STATES = ["available", "reserved", "on_call", "wrap_up", "paused", "session_lost", "logged_out"];
+const ALERTS = ["ok", "amber", "red"];
+const COLOURS = { ok: "#10b981", amber: "#f59e0b", red: "#dc2626", offered: "#60a5fa", answered: "#10b981" };
+const RED_BELOW_TARGET_POINTS = 10;  // as acd/thresholds.py
 
 const duration = (s) => (s === null || s === undefined ? "–" : mmss(s));
 const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
+const worst = (alerts) => ALERTS[Math.max(0, ...alerts.map((a) => ALERTS.indexOf(a)))];
+const tv = () => document.body.classList.contains("tv");
+const charts = { gauges: new Map(), trend: null, trendShown: "" };  // one chart per queue shown, kept and reused
 
-// "BJ-order" as the reader says it: 北京分公司 · 订货 (the queue's code when either is unknown).
-function queueName(queue) {
-  const cut = queue.indexOf("-");
-  const branch = board.branches[queue.slice(0, cut)], type = board.types[queue.slice(cut + 1)];
-  if (!branch || !type) return queue;
-  return `${branch} · ${language() === "zh" ? type.name_zh : type.name_en}`;
+// A chart is given its option only when what it shows changed: most snapshots repeat the last.
+function draw(chart, option, shown) {
+  const now = JSON.stringify(option);
+  if (now !== shown) chart.setOption(option);
+  return now;
 }
 
+const { board, queueName, start } = boardFeed(render);
+
+function renderTotals(data) {
+  const s = data.totals, qs = data.queues;
+  const values = { waiting: s.waiting, longest_wait: duration(s.longest_wait_seconds), service_level: percent(s.service_level),
+                   offered: s.offered, answered: s.answered, abandoned: s.abandoned };
+  for (const tile of document.querySelectorAll("#totals .tile")) {
+    tile.querySelector(".value").textContent = values[tile.dataset.total];
+  }
+  document.querySelector("#totals [data-total=longest_wait]").dataset.alert = worst(qs.map((q) => q.wait_alert));
+  document.querySelector("#totals [data-total=service_level]").dataset.alert = worst(qs.map((q) => q.service_alert));
+}
+
+function tile(label, value, attrs) {
+  const d = el("div", null, "tile");
+  Object.assign(d.dataset, attrs);
+  d.append(el("span", label, "label"), el("span", value, "value"));
+  return d;
+}
+
+function renderStates({ states, paused }) {
+  const tiles = STATES.map((s) => tile(word("agent_state", s), states[s] ?? 0, { state: s }));
+  const reasons = Object.entries(paused).sort(([a], [b]) => a.localeCompare(b));
+  for (const [reason, n] of reasons) tiles.push(tile(`${word("agent_state", "paused")} · ${word("pause", reason)}`, n, { pause: reason }));
+  $("#states").replaceChildren(...tiles);
+}
+
+const active = (queues) => queues.filter((q) => q.waiting > 0 || q.offered > 0);
+
 function renderQueues(queues) {
-  const rows = queues.filter((q) => q.waiting > 0 || q.offered > 0).map((q) => {
+  const rows = active(queues).map((q) => {
     const tr = el("tr");
-    tr.dataset.queue = q.queue;
+    Object.assign(tr.dataset, { queue: q.queue, alert: q.alert, waitAlert: q.wait_alert, serviceAlert: q.service_alert });
     for (const v of [queueName(q.queue), q.waiting, duration(q.longest_wait_seconds), percent(q.service_level),
                      q.offered, q.abandoned, duration(q.average_speed_of_answer_seconds),
                      duration(q.average_handle_seconds)]) tr.append(el("td", v));
-    if (q.waiting > 0) tr.className = "overdue";
+    tr.title = `${t("board.target")} ${q.service_level_target}% / ${q.service_level_seconds} s · ${t("board.wait_alerts")} ${q.wait_amber_seconds} s / ${q.wait_red_seconds} s`;
     return tr;
   });
   $("#queues tbody").replaceChildren(...(rows.length ? rows : [el("tr", t("board.no_calls"), "muted")]));
-}
-
-function monitorCell(agent) {
-  const td = el("td");
-  const m = agent.monitored;
-  if (m) {
-    const badge = el("span", `${m.supervisor}: ${word("monitor", m.state)} `, "badge");
-    badge.dataset.state = m.state;
-    td.append(badge);
-  }
-  if (!["supervisor", "admin"].includes(board.role)) return td;
-  if (m) {
-    for (const mode of MODES.filter((mode) => mode !== m.state)) {
-      td.append(button(word("monitor", mode), () => api("PUT", `/monitor/${m.id}`, { mode }), `${mode}-${agent.number}`));
-    }
-    td.append(button(t("monitor.stop"), () => api("DELETE", `/monitor/${m.id}`), `stop-${agent.number}`));
-  } else if (!["logged_out", "session_lost"].includes(agent.state)) {
-    for (const mode of MODES) {
-      td.append(button(word("monitor", mode), () => api("POST", "/monitor", { agent: agent.number, mode }), `${mode}-${agent.number}`));
-    }
-  }
-  return td;
-}
-
-function button(label, act, id) {
-  const b = el("button", label);
-  b.dataset.action = id;
-  b.addEventListener("click", async () => {
-    show($("#board-error"), null);
-    try {
-      const r = await act();
-      show($("#board-ok"), () => (r ? tf("monitor.now", { agent: r.agent, mode: word("monitor", r.mode), state: word("monitor", r.state) })
-        : t("monitor.stopped")));
-    } catch (e) { show($("#board-error"), () => reasons(e).join("; ")); }
-  });
-  return b;
 }
 
 function renderAgents(agents) {
@@ -79,70 +76,123 @@ function renderAgents(agents) {
     const stateCell = el("td");
     stateCell.append(state);
     if (a.pause_reason) stateCell.append(el("span", ` ${word("pause", a.pause_reason)}`, "muted"));
+    const monitored = el("td");
+    if (a.monitored) monitored.append(el("span", `${a.monitored.supervisor}: ${word("monitor", a.monitored.state)} `, "badge"));
     tr.append(el("td", a.number), el("td", board.branches[a.branch] || a.branch), stateCell,
-              el("td", duration(a.time_in_state_seconds)), el("td", a.calls_handled_today), monitorCell(a));
+              el("td", duration(a.time_in_state_seconds)), el("td", a.calls_handled_today), monitored);
     return tr;
   }));
+}
+
+// Its words sized to the gauge's box (a wall of many queues has small gauges).
+function gaugeOption(q, height) {
+  const target = q.service_level_target;
+  const level = q.service_level === null ? null : Math.round(q.service_level * 100);
+  const text = tv() ? "#f9fafb" : "#111827";
+  const big = Math.max(12, Math.round(height * 0.2)), small = Math.max(9, Math.round(height * 0.08));
+  return {
+    animation: false,
+    series: [{
+      type: "gauge", min: 0, max: 100, radius: "92%", center: ["50%", "58%"], startAngle: 200, endAngle: -20,
+      axisLine: { lineStyle: { width: 14, color: [[Math.max(0, target - RED_BELOW_TARGET_POINTS) / 100, COLOURS.red],
+                                                  [target / 100, COLOURS.amber], [1, COLOURS.ok]] } },
+      pointer: { show: level !== null, width: 5 }, progress: { show: false },
+      axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
+      anchor: { show: false },
+      title: { show: height >= 120, offsetCenter: [0, "62%"], color: text, fontSize: small },
+      detail: { valueAnimation: false, offsetCenter: [0, "32%"], color: text, fontSize: big,
+                formatter: () => (level === null ? "–" : `${level}%`) },
+      data: [{ value: level ?? 0, name: `${t("board.target")} ${target}%` }],
+    }],
+  };
+}
+
+function renderGauges(queues) {
+  if (!window.echarts) return;
+  const shown = active(queues);
+  const keep = new Set(shown.map((q) => q.queue));
+  for (const [queue, g] of charts.gauges) {
+    if (!keep.has(queue)) { g.chart.dispose(); g.box.remove(); charts.gauges.delete(queue); }
+  }
+  const boxes = shown.map((q) => {
+    let g = charts.gauges.get(q.queue);
+    if (!g) {
+      const box = el("div", null, "gauge"), chart = el("div", null, "chart"), name = el("div", null, "name");
+      box.dataset.queue = q.queue;
+      box.append(chart, name);
+      $("#gauges").append(box);
+      g = { box, name, chart: window.echarts.init(chart), shown: "" };
+      charts.gauges.set(q.queue, g);
+    }
+    g.box.dataset.alert = q.service_alert;
+    g.name.textContent = queueName(q.queue);
+    g.shown = draw(g.chart, gaugeOption(q, g.chart.getHeight()), g.shown);
+    return g.box;
+  });
+  $("#gauges").replaceChildren(...boxes);  // the same nodes, in the queues' order
+}
+
+function renderTrend(trend) {
+  if (!window.echarts) return;
+  charts.trend ??= window.echarts.init($("#trend"));
+  const text = tv() ? "#e5e7eb" : "#374151";
+  const series = (kind, type, colour) => ({ name: t(`trend.${kind}`), type, data: trend[kind], itemStyle: { color: colour },
+                                             showSymbol: false, barGap: 0 });
+  charts.trendShown = draw(charts.trend, {
+    animation: false,
+    textStyle: { color: text, fontSize: tv() ? 16 : 12 },
+    legend: { top: 0, textStyle: { color: text, fontSize: tv() ? 18 : 12 } },
+    grid: { left: 40, right: 16, top: 36, bottom: 28 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: trend.starts.map((s) => localTime(s).slice(11, 16)), axisLabel: { color: text, fontSize: tv() ? 16 : 12 } },
+    yAxis: { type: "value", minInterval: 1, axisLabel: { color: text, fontSize: tv() ? 16 : 12 } },
+    series: [series("offered", "line", COLOURS.offered), series("answered", "bar", COLOURS.answered),
+             series("abandoned", "bar", COLOURS.red)],
+  }, charts.trendShown);
 }
 
 function render() {
   const frame = board.frame;
   if (!frame) return;
-  renderQueues(frame.data.queues);
-  renderAgents(frame.data.agents);
+  const data = frame.data;
+  renderTotals(data);
+  renderStates(data.agents_by_state);
+  const count = String(Math.max(1, active(data.queues).length));
+  if (document.body.style.getPropertyValue("--queues") !== count) {
+    document.body.style.setProperty("--queues", count);
+    requestAnimationFrame(resize);  // the gauges' boxes are of another size now
+  }
+  renderQueues(data.queues);
+  renderGauges(data.queues);
+  renderTrend(data.trend);
+  if (!tv()) renderAgents(data.agents);
 }
 
-function setLink(up) {
-  $("#link").dataset.up = String(up);
-  show($("#link"), () => t(up ? "link.live" : "link.offline"));
+function tick() {
+  $("#clock").textContent = localTime(new Date().toISOString()).slice(11, 16);
 }
 
-function connect() {
-  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/wallboard`);
-  board.socket = ws;
-  ws.onopen = () => ws.send(JSON.stringify({ token: board.token }));
-  ws.onmessage = (msg) => {
-    const frame = JSON.parse(msg.data);
-    board.role = frame.role;
-    board.retry = 500;
-    board.frame = frame;
-    setLink(true);
-    show($("#updated"), () => tf("msg.updated", { time: localTime(frame.at).slice(11) }));
-    render();
-  };
-  ws.onclose = (ev) => {
-    setLink(false);
-    if (ev.code === 4401 || ev.code === 4403) { signOut(`ws.${ev.code}`); return; }
-    if (board.token) setTimeout(connect, (board.retry = Math.min(board.retry * 2, 10000)));
-  };
+function resize() {
+  for (const g of charts.gauges.values()) g.chart.resize();
+  charts.trend?.resize();
 }
 
-function signOut(reason = null) {
-  board.token = null;
-  sessionStorage.removeItem("hotline.token");
-  if (board.socket) board.socket.close();
-  $("#board").hidden = true;
-  $("#signin").hidden = false;
-  show($("#signin-error"), reason && (() => t(reason)));
+// The board on the wall: full screen when the browser allows it (a button press does), large
+// type, no controls; ?tv in the address opens it so (a kiosk browser's start page).
+function tvMode() {
+  document.body.classList.add("tv");
+  const url = new URL(location.href);
+  url.searchParams.set("tv", "1");
+  history.replaceState(null, "", url);
+  document.documentElement.requestFullscreen?.().catch(() => {});
+  render();
+  requestAnimationFrame(resize);
 }
 
-async function showBoard(username) {
-  $("#who").textContent = username;
-  $("#signin").hidden = true;
-  $("#board").hidden = false;
-  const branches = await api("GET", "/branches").catch(() => []);
-  board.branches = Object.fromEntries(branches.map((b) => [b.code, b.name]));
-  const types = await api("GET", "/business-types").catch(() => []);
-  board.types = Object.fromEntries(types.map((bt) => [bt.code, bt]));
-  connect();
-}
-
+if (new URLSearchParams(location.search).has("tv")) document.body.classList.add("tv");
+$("#btn-tv").addEventListener("click", tvMode);
+window.addEventListener("resize", resize);
+setInterval(tick, 1000);
+tick();
 languages(render);
-setLink(false);
-onSignIn(api, (token, username) => {
-  board.token = token;
-  return showBoard(username);
-});
-$("#btn-signout").addEventListener("click", () => signOut());
-
-if (board.token) api("GET", "/auth/me").then((me) => showBoard(me.username)).catch(() => signOut());
+start();

@@ -166,8 +166,11 @@ async def test_an_administrator_adds_a_holiday_and_a_queues_offer_at_the_longest
     await row.get_by_role("button", name="修改").click()
     await choose(page, "max-wait-offer", "仅回电")
     await page.locator("#queue-form").get_by_text("座席结束通话后请来电者按键评分").click()
+    await page.locator("#queue-form #wait-amber").fill("45")
+    await page.locator("#queue-form #wait-red").fill("120")
     await page.locator("#save-queue").click()
     await expect(row).to_contain_text("仅回电")
+    await expect(row).to_contain_text("45 s / 120 s")  # the wallboard's amber and red waits
 
     await page.get_by_role("tab", name="审计日志").click()
     entries = page.locator("#audit .el-table__body tr")
@@ -177,8 +180,10 @@ async def test_an_administrator_adds_a_holiday_and_a_queues_offer_at_the_longest
     await expect(entries).to_have_count(1)
     await expect(entries.nth(0)).to_contain_text("节假日")
     async with database() as s:
-        offer, survey = (await s.execute(select(
-            QueueSettings.max_wait_offer, QueueSettings.survey).join(Branch).where(
+        offer, survey, amber, red = (await s.execute(select(
+            QueueSettings.max_wait_offer, QueueSettings.survey, QueueSettings.wait_amber_seconds,
+            QueueSettings.wait_red_seconds).join(Branch).where(
             Branch.code == "BJ"))).one()
         day = await s.scalar(select(Holiday.day).where(Holiday.name == "春节"))
     assert (offer, survey, str(day)) == ("callback", True, "2027-02-06")
+    assert (amber, red) == (45, 120)

@@ -35,6 +35,11 @@ async def at_beijing_time(page, base_url: str, path: str, username: str):
     return page, outside
 
 
+def quarter_in_beijing() -> str:
+    now = datetime.now(UTC) + timedelta(hours=8)
+    return f"{now.hour:02d}:{now.minute // 15 * 15:02d}"
+
+
 async def no_raw_codes(page) -> None:
     seen = await page.locator("body").inner_text()
     assert not RAW_CODES.search(seen), RAW_CODES.search(seen)
@@ -134,12 +139,21 @@ async def test_the_wallboard_speaks_chinese_then_english_in_minutes_and_seconds(
     await expect(queue.locator("td").nth(6)).to_have_text("00:20")  # the speed of answer
     await expect(queue.locator("td").nth(7)).to_have_text("02:05")  # the handling time
     await expect(page.locator("#updated")).to_have_text(re.compile(r"^更新于 \d\d:\d\d:\d\d$"))
+    await expect(page.locator("#states [data-state=logged_out] .label")).to_have_text("未上线")
+    # the trend's quarter hours on the reader's clock (Beijing's), the last one now's
+    quarters = {quarter_in_beijing()}
+    last = await page.evaluate("() => echarts.getInstanceByDom(document.querySelector('#trend'))"
+                               ".getOption().xAxis[0].data.at(-1)")
+    assert last in quarters | {quarter_in_beijing()}, (last, quarters)
     await no_raw_codes(page)
 
     await page.locator("#lang").click()
     await expect(agent.locator(".state")).to_have_text("Logged out")
     await expect(queue.locator("td").nth(0)).to_have_text("北京分公司 Beijing · Order")
     await expect(page.get_by_role("columnheader", name="Avg. handle")).to_be_visible()
+    await expect(page.locator("#states [data-state=available] .label")).to_have_text("Available")
+    await expect(page.locator("#totals [data-total=answered] .label")).to_have_text("Answered")
+    await expect(page.get_by_text("Service level by queue")).to_be_visible()
     await expect(page.locator("#updated")).to_have_text(re.compile(r"^updated \d\d:\d\d:\d\d$"))
     assert outside == []
 

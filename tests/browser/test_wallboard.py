@@ -1,7 +1,8 @@
-"""A supervisor's wallboard on Chromium against the real PBX: it shows, live, an agent on a call
-and a caller waiting in the queue behind; the Listen button on the agent's row reaches the API,
-rings the supervisor's phone into the call, and the row then shows the monitoring. Agents are
-refused the feed."""
+"""The wallboard on the wall, in Chromium against the real PBX: in TV mode (no controls, the
+figures in large type) it shows the totals and the agents counted by state; a queue stays
+uncoloured while its callers are answered at once, turns amber and then red as a caller waits past
+the queue's own thresholds; each queue's service-level gauge and the trend of today's calls per 15
+minutes are drawn from the same feed. Agents are refused the feed."""
 import asyncio
 import json
 
@@ -9,47 +10,77 @@ import pytest
 import websockets
 from playwright.async_api import expect
 
-from asterisk.events import ChanSpyStart
-from asterisk.sipp_phone import Keys, Pause, Tone
+from asterisk.sipp_phone import Keys, Pause
 from tests.pbx.test_live_events import token
-from tests.pbx.test_monitoring import spy_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx]
 
 ORDER_BJ = [Pause(1500), Keys("1"), Pause(1500), Keys("110100001#")]
+THRESHOLDS = {"wait_amber_seconds": 3, "wait_red_seconds": 7}
+
+TREND_TOTALS = """() => {
+  const chart = window.echarts.getInstanceByDom(document.querySelector('#trend'));
+  if (!chart) return null;
+  const sum = (i) => chart.getOption().series[i].data.reduce((a, b) => a + b, 0);
+  return [sum(0), sum(1), sum(2)].join('/');
+}"""
+GAUGE = """(queue) => {
+  const box = document.querySelector(`.gauge[data-queue='${queue}'] .chart`);
+  const chart = box && window.echarts.getInstanceByDom(box);
+  return chart ? chart.getOption().series[0].data[0].value : null;
+}"""
 
 
-async def test_the_wallboard_shows_calls_live_and_listens_from_an_agents_row(rig, sipp, page):
-    r = await rig(("8001",), serve=True,
-                  extra_phones={"supervisor-1": Tone(2500, 60_000)})
-    await page.goto(f"{r.base_url}/wallboard")
+async def test_the_wallboard_on_the_wall_colours_a_waiting_queue_and_draws_gauge_and_trend(
+        rig, sipp, page):
+    r = await rig(("8001",), serve=True, queue_settings={"BJ-order": THRESHOLDS})
+    await page.goto(f"{r.base_url}/wallboard?tv=1")
     await page.fill("input[name=username]", "supervisor")
     await page.fill("input[name=password]", "hotline-demo")
     await page.click("#signin-form button[type=submit]")
     await expect(page.locator("#link")).to_have_attribute("data-up", "true")
-    agent_row = page.locator("#agents tr[data-agent='8001']")
-    await expect(agent_row.locator(".state")).to_have_text("未上线")
+    await expect(page.locator("body")).to_have_class("tv")
+    for control in ("#btn-tv", "#btn-signout", "#lang", "#to-supervisor", "#agents"):
+        await expect(page.locator(control)).to_be_hidden()
+    states = page.locator("#states")
+    await expect(states.locator("[data-state=available] .value")).to_have_text("0")
+    await expect(states.locator("[data-state=available] .label")).to_have_text("就绪")
 
     await r.login("8001")
-    await expect(agent_row.locator(".state")).to_have_attribute("data-state", "available")
+    await expect(states.locator("[data-state=available] .value")).to_have_text("1")
     first = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000001",
-                                          hold_ms=20000, timeout=60))
-    await expect(agent_row.locator(".state")).to_have_attribute("data-state", "on_call")
-    await expect(agent_row.locator(".state")).to_have_text("通话中")
-    second = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000002",
-                                           hold_ms=12000, timeout=60))
-    queue_row = page.locator("#queues tr[data-queue='BJ-order']")
-    await expect(queue_row.locator("td").nth(1)).to_have_text("1")
+                                          hold_ms=35000, timeout=80))
+    await expect(states.locator("[data-state=on_call] .value")).to_have_text("1")
+    queue = page.locator("#queues tr[data-queue='BJ-order']")
+    await expect(queue).to_have_attribute("data-alert", "ok")  # a caller answered at once
+    await expect(page.locator("#totals [data-total=offered] .value")).to_have_text("1")
 
-    started = asyncio.get_running_loop().time()
-    await agent_row.locator("button[data-action='listen-8001']").click()
-    await expect(page.locator("#board-ok")).to_contain_text("8001: 监听")
-    await spy_event(r, ChanSpyStart, "listen", 0)
-    await expect(agent_row.locator(".badge")).to_have_text("supervisor: 监听 ")
-    assert asyncio.get_running_loop().time() - started < 10
-    await agent_row.locator("button[data-action='stop-8001']").click()
-    await expect(agent_row.locator(".badge")).to_have_count(0)
-    await asyncio.gather(first, second)
+    # the second caller waits behind (the agent talks on) and hangs up after 15 s
+    second = asyncio.create_task(sipp.call("4000", script=ORDER_BJ, caller="13300000002",
+                                           hold_ms=15000, timeout=60))
+    await expect(page.locator("#totals [data-total=waiting] .value")).to_have_text(
+        "1")
+    await expect(queue).to_have_attribute("data-alert", "amber")
+    await expect(queue).to_have_attribute("data-alert", "red")
+    await expect(page.locator("#totals [data-total=longest_wait]")).to_have_attribute(
+        "data-alert", "red")
+    await expect(queue.locator("td").nth(0)).to_have_text("北京分公司 Beijing · 电话订货")
+    await expect(page.locator("#totals [data-total=offered] .value")).to_have_text("2")
+
+    await second
+    await expect(page.locator("#totals [data-total=abandoned] .value")).to_have_text("1")
+    # nobody waits, and one caller who gave up within the service level's 20 s counts neither way
+    await expect(queue).to_have_attribute("data-alert", "ok")
+    await expect(page.locator("#totals [data-total=answered] .value")).to_have_text("1")
+    # the trend: both calls offered today, one answered, one abandoned; the gauge: the level
+    await page.wait_for_function(f"() => ({TREND_TOTALS})() === '2/1/1'")
+    await expect(page.locator("#trend canvas")).to_have_count(1)
+    gauge = page.locator(".gauge[data-queue='BJ-order']")
+    await expect(gauge.locator("canvas")).to_have_count(1)
+    level = await page.evaluate(GAUGE, "BJ-order")
+    service = await page.locator("#totals [data-total=service_level] .value").inner_text()
+    assert (level, service) == (100, "100%")  # one queue: its gauge is the total
+    await first
 
     # an agent may not watch the wallboard
     async with websockets.connect(f"{r.ws_url}/ws/wallboard") as ws:

@@ -13,7 +13,8 @@ SETTINGS = {"wrap_up_seconds": 30, "service_level_seconds": 15, "service_level_t
             "min_level": 3, "overflow": [{"after_seconds": 20, "min_level": 1},
                                          {"after_seconds": 45, "branches": ["HQ"]}],
             "max_wait_seconds": 120, "max_wait_offer": "callback", "class_priority": {"A": 3},
-            "recording": "on_demand", "survey": True}
+            "recording": "on_demand", "survey": True, "wait_amber_seconds": 45,
+            "wait_red_seconds": 90}
 
 
 def policy(api, queue: str):
@@ -25,6 +26,8 @@ async def test_a_queue_is_routed_by_its_new_settings_at_once(api):
     listed = {q["queue"]: q for q in (await api.get("/queue-settings", headers=admin)).json()}
     assert listed["BJ-order"]["own_settings"] is False
     assert listed["BJ-order"]["service_level_target"] == 80
+    assert (listed["BJ-order"]["wait_amber_seconds"], listed["BJ-order"]["wait_red_seconds"]) == (
+        30, 60)
     assert "BJ-self_service" not in listed
 
     reply = await api.put("/queue-settings/BJ-order", headers=admin, json=SETTINGS)
@@ -35,6 +38,11 @@ async def test_a_queue_is_routed_by_its_new_settings_at_once(api):
     assert [s.branches for s in routed.overflow] == [(), ("HQ",)]
     assert routed.recording == "on_demand" and routed.priority_of("A") == 3
     assert routed.max_wait_offer == "callback" and routed.survey
+    assert (routed.service_level_target, routed.wait_amber_seconds, routed.wait_red_seconds) == (
+        90, 45, 90)
+    listed = {q["queue"]: q for q in (await api.get("/queue-settings", headers=admin)).json()}
+    assert (listed["BJ-order"]["wait_amber_seconds"], listed["BJ-order"]["wait_red_seconds"]) == (
+        45, 90)
 
     assert (await api.delete("/queue-settings/BJ-order", headers=admin)).status_code == 204
     assert policy(api, "BJ-order").wrap_up_seconds == 10  # the default again
@@ -73,11 +81,16 @@ async def test_refused_settings_name_the_field_or_rule_and_change_nothing(api, s
             ({"min_level": 1, "overflow": [{"after_seconds": 10, "min_level": 5}]},
              ["body", "overflow"]),
             ({"recording": "sometimes"}, ["body", "recording"]),
-            ({"max_wait_offer": "sms"}, ["body", "max_wait_offer"])):
+            ({"max_wait_offer": "sms"}, ["body", "max_wait_offer"]),
+            ({"wait_amber_seconds": 0}, ["body", "wait_amber_seconds"]),
+            ({"wait_amber_seconds": 60, "wait_red_seconds": 60}, ["body", "wait_red_seconds"])):
         reply = await api.put("/queue-settings/BJ-order", headers=admin,
                               json={**SETTINGS, **change})
         assert reply.status_code == 422, (change, reply.text)
         assert reply.json()["detail"][0]["loc"][:len(where)] == where, reply.text
+    thresholds = await api.put("/queue-settings/BJ-order", headers=admin, json={
+        **SETTINGS, "wait_amber_seconds": 90, "wait_red_seconds": 30})
+    assert thresholds.json()["detail"][0]["type"] == "rule.wait_thresholds", thresholds.text
     assert (await api.put("/queue-settings/BJ-nothing", headers=admin, json=SETTINGS)
             ).status_code == 404
     async with sessions() as s:

@@ -207,10 +207,14 @@ async def test_the_wallboard_feed_carries_the_branch_only(api, users, monitoring
         assert {q["branch"] for q in data["queues"]} == {"BJ"} and data["queues"]
         assert {a["number"]: bool(a["monitored"]) for a in data["agents"]} == {
             "8001": True, "8002": False}
+        assert sum(data["agents_by_state"]["states"].values()) == len(BJ_AGENTS)
+        assert data["totals"]["waiting"] == sum(q["waiting"] for q in data["queues"])
     for who in ("hq", "demo"):
         data = await first_snapshot(who)
         assert {a["number"] for a in data["agents"]} == EVERY_AGENT
         assert {q["branch"] for q in data["queues"]} == {"HQ", "BJ", "SH"}
+        assert sum(data["agents_by_state"]["states"].values()) == len(EVERY_AGENT)
+        assert len(data["trend"]["offered"]) == len(data["trend"]["starts"]) > 0
 
 
 async def test_the_agent_feed_follows_the_branch_agents_only(api, users):

@@ -1,0 +1,93 @@
+// The wallboard's live feed as the wallboard and the supervisor's desk share it: the sign-in, the
+// names of branches and queues, and a WebSocket that reconnects (backing off to 10 s) and is
+// opened anew when it falls silent, so a board left on a wall for a shift stays live. Only the
+// latest snapshot is kept.
+import { $, apiClient, onSignIn, show } from "./common.js";
+import { language, localTime, t, tf } from "./i18n.js";
+
+const SILENT_MS = 5000;  // a snapshot comes every second: this long without one, the link is dead
+
+export function boardFeed(render) {
+  const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500,
+                  frame: null, branches: {}, types: {}, again: null, silent: null };
+  const api = apiClient(() => board.token, () => signOut());
+
+  // "BJ-order" as the reader says it: 北京分公司 · 订货 (the queue's code when either is unknown).
+  function queueName(queue) {
+    const cut = queue.indexOf("-");
+    const branch = board.branches[queue.slice(0, cut)], type = board.types[queue.slice(cut + 1)];
+    if (!branch || !type) return queue;
+    return `${branch} · ${language() === "zh" ? type.name_zh : type.name_en}`;
+  }
+
+  function setLink(up) {
+    $("#link").dataset.up = String(up);
+    show($("#link"), () => t(up ? "link.live" : "link.offline"));
+  }
+
+  function watch(ws) {
+    clearTimeout(board.silent);
+    board.silent = setTimeout(() => ws.close(), SILENT_MS);
+  }
+
+  function connect() {
+    clearTimeout(board.again);
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/wallboard`);
+    board.socket = ws;
+    watch(ws);
+    ws.onopen = () => ws.send(JSON.stringify({ token: board.token }));
+    ws.onmessage = (msg) => {
+      const frame = JSON.parse(msg.data);
+      watch(ws);
+      board.role = frame.role;
+      board.retry = 500;
+      board.frame = frame;
+      setLink(true);
+      show($("#updated"), () => tf("msg.updated", { time: localTime(frame.at).slice(11) }));
+      render();
+    };
+    ws.onclose = (ev) => {
+      clearTimeout(board.silent);
+      if (board.socket !== ws) return;  // an old socket, already replaced
+      setLink(false);
+      if (ev.code === 4401 || ev.code === 4403) { signOut(`ws.${ev.code}`); return; }
+      if (board.token) board.again = setTimeout(connect, (board.retry = Math.min(board.retry * 2, 10000)));
+    };
+  }
+
+  function signOut(reason = null) {
+    board.token = null;
+    sessionStorage.removeItem("hotline.token");
+    clearTimeout(board.again);
+    clearTimeout(board.silent);
+    const ws = board.socket;
+    board.socket = null;
+    if (ws) ws.close();
+    $("#board").hidden = true;
+    $("#signin").hidden = false;
+    show($("#signin-error"), reason && (() => t(reason)));
+  }
+
+  async function showBoard(username) {
+    $("#who").textContent = username;
+    $("#signin").hidden = true;
+    $("#board").hidden = false;
+    const branches = await api("GET", "/branches").catch(() => []);
+    board.branches = Object.fromEntries(branches.map((b) => [b.code, b.name]));
+    const types = await api("GET", "/business-types").catch(() => []);
+    board.types = Object.fromEntries(types.map((bt) => [bt.code, bt]));
+    connect();
+  }
+
+  function start() {
+    setLink(false);
+    onSignIn(api, (token, username) => {
+      board.token = token;
+      return showBoard(username);
+    });
+    $("#btn-signout")?.addEventListener("click", () => signOut());
+    if (board.token) api("GET", "/auth/me").then((me) => showBoard(me.username)).catch(() => signOut());
+  }
+
+  return { board, api, queueName, start };
+}
