@@ -75,6 +75,8 @@ async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp,
     await expect(hold).to_have_text("保持")
     await expect(page.locator("#desk-error")).to_be_empty()
     await bridged_with(r, "13300000001", await r.agent_id("8001"), returning)
+    assert (await r.agent("8001"))["state"] == "on_call"
+    await expect(state).to_have_attribute("data-state", "on_call")
 
     # The list names the queues and the branch's agents with their states.
     await expect(page.locator("#transfer-queue optgroup[label='座席'] option")).to_contain_text(
