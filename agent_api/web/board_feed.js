@@ -2,10 +2,28 @@
 // names of branches and queues, and a WebSocket that reconnects (backing off to 10 s) and is
 // opened anew when it falls silent, so a board left on a wall for a shift stays live. Only the
 // latest snapshot is kept.
-import { $, apiClient, onSignIn, show } from "./common.js";
-import { language, localTime, t, tf } from "./i18n.js";
+import { $, apiClient, el, onSignIn, show } from "./common.js";
+import { language, localTime, mmss, t, tf, word } from "./i18n.js";
 
 const SILENT_MS = 5000;  // a snapshot comes every second: this long without one, the link is dead
+
+export const duration = (s) => (s === null || s === undefined ? "–" : mmss(s));
+export const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
+
+// An agent's row as both boards begin it: number, branch, state (with the pause's reason), time
+// in it and calls handled; `last` is the board's own last cell.
+export function agentRow(a, branches, last) {
+  const tr = el("tr");
+  tr.dataset.agent = a.number;
+  const state = el("span", word("agent_state", a.state), "state");
+  state.dataset.state = a.state;
+  const stateCell = el("td");
+  stateCell.append(state);
+  if (a.pause_reason) stateCell.append(el("span", ` ${word("pause", a.pause_reason)}`, "muted"));
+  tr.append(el("td", a.number), el("td", branches[a.branch] || a.branch), stateCell,
+            el("td", duration(a.time_in_state_seconds)), el("td", a.calls_handled_today), last);
+  return tr;
+}
 
 export function boardFeed(render) {
   const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500,

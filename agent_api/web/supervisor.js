@@ -2,12 +2,10 @@
 // supervisor listens, whispers or barges on their own phone; the queues beside, coloured as on the
 // wallboard. Every word from the dictionary (i18n.js), durations as mm:ss.
 import { $, el, languages, reasons, show } from "./common.js";
-import { mmss, t, tf, word } from "./i18n.js";
-import { boardFeed } from "./board_feed.js";
+import { t, tf, word } from "./i18n.js";
+import { agentRow, boardFeed, duration, percent } from "./board_feed.js";
 
 const MODES = ["listen", "whisper", "barge"];
-const duration = (s) => (s === null || s === undefined ? "–" : mmss(s));
-const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
 
 const { board, api, queueName, start } = boardFeed(render);
 
@@ -61,18 +59,7 @@ function button(label, act, id) {
 }
 
 function renderAgents(agents) {
-  $("#agents tbody").replaceChildren(...agents.map((a) => {
-    const tr = el("tr");
-    tr.dataset.agent = a.number;
-    const state = el("span", word("agent_state", a.state), "state");
-    state.dataset.state = a.state;
-    const stateCell = el("td");
-    stateCell.append(state);
-    if (a.pause_reason) stateCell.append(el("span", ` ${word("pause", a.pause_reason)}`, "muted"));
-    tr.append(el("td", a.number), el("td", board.branches[a.branch] || a.branch), stateCell,
-              el("td", duration(a.time_in_state_seconds)), el("td", a.calls_handled_today), monitorCell(a));
-    return tr;
-  }));
+  $("#agents tbody").replaceChildren(...agents.map((a) => agentRow(a, board.branches, monitorCell(a))));
 }
 
 function render() {

@@ -4,16 +4,14 @@
 // wall: full screen, large type, no controls. Every word from the dictionary (i18n.js), durations
 // as mm:ss, times at the reader's clock. The monitor buttons are on the supervisor's desk.
 import { $, el, languages } from "./common.js";
-import { localTime, mmss, t, word } from "./i18n.js";
-import { boardFeed } from "./board_feed.js";
+import { localTime, t, word } from "./i18n.js";
+import { agentRow, boardFeed, duration, percent } from "./board_feed.js";
 
 const STATES = ["available", "reserved", "on_call", "wrap_up", "paused", "session_lost", "logged_out"];
 const ALERTS = ["ok", "amber", "red"];
 const COLOURS = { ok: "#10b981", amber: "#f59e0b", red: "#dc2626", offered: "#60a5fa", answered: "#10b981" };
 const RED_BELOW_TARGET_POINTS = 10;  // as acd/thresholds.py
 
-const duration = (s) => (s === null || s === undefined ? "–" : mmss(s));
-const percent = (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`);
 const worst = (alerts) => ALERTS[Math.max(0, ...alerts.map((a) => ALERTS.indexOf(a)))];
 const tv = () => document.body.classList.contains("tv");
 const charts = { gauges: new Map(), trend: null, trendShown: "" };  // one chart per queue shown, kept and reused
@@ -69,18 +67,9 @@ function renderQueues(queues) {
 
 function renderAgents(agents) {
   $("#agents tbody").replaceChildren(...agents.map((a) => {
-    const tr = el("tr");
-    tr.dataset.agent = a.number;
-    const state = el("span", word("agent_state", a.state), "state");
-    state.dataset.state = a.state;
-    const stateCell = el("td");
-    stateCell.append(state);
-    if (a.pause_reason) stateCell.append(el("span", ` ${word("pause", a.pause_reason)}`, "muted"));
     const monitored = el("td");
     if (a.monitored) monitored.append(el("span", `${a.monitored.supervisor}: ${word("monitor", a.monitored.state)} `, "badge"));
-    tr.append(el("td", a.number), el("td", board.branches[a.branch] || a.branch), stateCell,
-              el("td", duration(a.time_in_state_seconds)), el("td", a.calls_handled_today), monitored);
-    return tr;
+    return agentRow(a, board.branches, monitored);
   }));
 }
 
