@@ -332,15 +332,22 @@ exten => _X!,1,Set(GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})=${{CHANNEL}})
  same => n,Goto(idle)
 ; A caller delivered to the agent. The agent's leg may be gone, or (never by the engine's
 ; choice) on another call: the caller never waits alone, it goes back to its queue and the
-; engine keeps its place. When the agent's leg hangs up, the caller is hung up.
+; engine keeps its place. When the agent's leg hangs up, the caller is hung up. A leg that has
+; just come back to its holding bridge may still name its last peer for a moment (the PBX
+; announces the entry before it updates the peer): asked again a few times before giving up.
 [{dp.CTX_CONNECT}]
 exten => _X!,1,Set({dp.VAR_AGENT}=${{EXTEN}})
- same => n,Set(LEG=${{GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})}})
+ same => n,Set(CONNECT_TRIES=0)
+ same => n(try),Set(LEG=${{GLOBAL({dp.AGENT_LEG_GLOBAL}${{EXTEN}})}})
  same => n,GotoIf($["${{LEG}}" = ""]?back)
- same => n,GotoIf($["${{IMPORT(${{LEG}},BRIDGEPEER)}}" != ""]?back)
+ same => n,GotoIf($["${{IMPORT(${{LEG}},BRIDGEPEER)}}" != ""]?busy)
  same => n,Bridge(${{LEG}})
- same => n,GotoIf($["${{BRIDGERESULT}}" != "SUCCESS"]?back)
+ same => n,GotoIf($["${{BRIDGERESULT}}" != "SUCCESS"]?busy)
  same => n,Hangup()
+ same => n(busy),Set(CONNECT_TRIES=$[${{CONNECT_TRIES}} + 1])
+ same => n,GotoIf($[${{CONNECT_TRIES}} > {CONNECT_RETRIES}]?back)
+ same => n,Wait(0.1)
+ same => n,Goto(try)
  same => n(back),GotoIf($["${{{dp.VAR_QUEUE}}}" = ""]?{dp.CTX_FALLBACK},s,1)
  same => n,Goto({dp.CTX_ACD},s,1)
 ; A supervisor barges into the call: the engine moves caller and agent's leg here together.
@@ -445,6 +452,9 @@ announce_join_leave = no
 """
 
 AMD_ARGUMENTS = ",".join(f"${{CUT({dp.VAR_AMD},{dp.AMD_SEPARATOR},{i})}}" for i in range(1, 10))
+
+# How often a delivery asks again for an agent's leg that still names a peer (0.1 s apart).
+CONNECT_RETRIES = 5
 
 # Answering-machine detection defaults (app_amd declines to load without this file).
 AMD_CONF = """[general]

@@ -163,7 +163,7 @@ async def in_hold_music(r, caller: str, timeout: float = 15) -> None:
     raise AssertionError(f"{caller} is not in the hold music")
 
 
-async def until(r, matches, after: float, what: str, timeout: float = 15) -> None:
+async def until(r, matches, after: float, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(at > after and matches(e) for at, e in r.events):
