@@ -39,6 +39,7 @@ from runtime.desktop_feed import DesktopFeed
 from runtime.live import LiveHub
 from runtime.metrics import EngineMetrics
 from runtime.provision import refresh_pbx
+from runtime.report_rollup import ReportRollup
 from runtime.settings import Settings
 from runtime.wallboard import Wallboard
 from telemetry import log_context
@@ -83,6 +84,7 @@ class Engine:
                              self._abandon_message, settings.pbx.hotline_number,
                              pbx_records=settings.cdr_file)
         self.wallboard = Wallboard(self)
+        self.report_rollup = ReportRollup(settings.db.url)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir,
                            settings.auth.phone_login.throttle())
         routes = self.ivr.routes() | {
@@ -121,6 +123,7 @@ class Engine:
                     tg.create_task(self._dispatch())
                     tg.create_task(self._timers())
                     tg.create_task(self.dialer.run())
+                    tg.create_task(self.report_rollup.run())
                 self.started.set()
         finally:
             if telephony:

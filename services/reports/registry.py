@@ -17,3 +17,7 @@ def report(name: str) -> Callable[[Build], Build]:
         REPORTS[name] = build
         return build
     return register
+
+
+# The reports register themselves on import.
+from services.reports import agents, queues  # noqa: E402, F401
