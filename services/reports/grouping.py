@@ -39,9 +39,10 @@ async def resolve(session: AsyncSession, query: ReportQuery, principal: Principa
         raise Refused([Violation("date_range_too_long", ("query", "until"),
                                  f"a report covers at most {MAX_DAYS} days",
                                  {"limit": MAX_DAYS})])
-    codes = dict((await session.execute(select(Branch.id, Branch.code))).tuples().all())
-    visible = None if principal.sees_all_branches else frozenset(
-        {principal.branch_id} - {None})
+    codes = dict((await session.execute(select(Branch.id, Branch.code))).all())
+    visible: frozenset[int] | None = None
+    if not principal.sees_all_branches:
+        visible = frozenset({principal.branch_id} if principal.branch_id is not None else ())
     if query.branch is not None:
         wanted = next((bid for bid, code in codes.items() if code == query.branch), None)
         if wanted is None or not principal.may_see_branch(wanted):
@@ -55,11 +56,11 @@ async def resolve(session: AsyncSession, query: ReportQuery, principal: Principa
             raise NotFound(f"agent {query.agent} not found")
         agent_id = found.id
     if query.campaign is not None:
-        found = (await session.execute(select(Campaign.id, Campaign.branch_id)
-                                       .where(Campaign.id == query.campaign))).first()
-        if found is None or not principal.may_see_branch(found.branch_id):
+        campaign = (await session.execute(select(Campaign.id, Campaign.branch_id)
+                                          .where(Campaign.id == query.campaign))).first()
+        if campaign is None or not principal.may_see_branch(campaign.branch_id):
             raise NotFound(f"campaign {query.campaign} not found")
-        campaign_id = found.id
+        campaign_id = campaign.id
     return Scope(visible, codes, agent_id, campaign_id)
 
 

@@ -80,7 +80,8 @@ def interval_of(at: datetime) -> datetime:
 
 
 def _t(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
+    table: Table = model.__table__
+    return table
 
 
 @dataclass
@@ -109,9 +110,8 @@ class Organisation:
             select(Branch.code, BusinessType.code, QueueSettings.service_level_seconds)
             .join(Branch, QueueSettings.branch_id == Branch.id)
             .join(BusinessType, QueueSettings.business_type_id == BusinessType.id))}
-        agents = dict((await session.execute(select(Agent.id, Agent.branch_id))).tuples().all())
-        campaigns = dict((await session.execute(select(Campaign.id, Campaign.branch_id)))
-                         .tuples().all())
+        agents = dict((await session.execute(select(Agent.id, Agent.branch_id))).all())
+        campaigns = dict((await session.execute(select(Campaign.id, Campaign.branch_id))).all())
         return Organisation(zones, {code: bid for bid, code, _, _ in branches}, sl, agents,
                             campaigns)
 
@@ -396,16 +396,18 @@ SOURCES = {"calls": Call, "call_events": CallEvent, "agent_transitions": AgentTr
            "call_scores": CallScore}
 
 
-async def touched(session: AsyncSession, now: datetime) -> tuple[set[datetime], dict[str, int]]:
-    """The intervals whose raw rows changed since the marks, and the marks to move to."""
+async def touched(session: AsyncSession, now: datetime, lookback: int = ID_LOOKBACK
+                  ) -> tuple[set[datetime], dict[str, int]]:
+    """The intervals whose raw rows changed since the marks, and the marks to move to; rows
+    are read again from `lookback` ids below a mark."""
     marks = {m.source: m for m in await session.scalars(select(RollupMark))}
     last = {name: (marks[name].last_id if name in marks else 0) for name in SOURCES}
     last_run = min((m.at for m in marks.values() if m.at is not None), default=None)
-    tops = {name: await session.scalar(select(func.coalesce(func.max(_t(model).c.id), 0)))
-            for name, model in SOURCES.items()}
+    tops = {name: int(await session.scalar(select(func.coalesce(func.max(_t(model).c.id), 0)))
+                      or 0) for name, model in SOURCES.items()}
 
     def new(name: str) -> Any:
-        return _t(SOURCES[name]).c.id > last[name] - (ID_LOOKBACK if last[name] else 0)
+        return _t(SOURCES[name]).c.id > last[name] - (lookback if last[name] else 0)
 
     out: set[datetime] = set()
 
@@ -429,7 +431,9 @@ async def touched(session: AsyncSession, now: datetime) -> tuple[set[datetime], 
                          ("call_scores", "scored_at")):
         table = _t(SOURCES[name])
         add(await session.scalars(select(table.c[column]).where(new(name))))
-    recent = (last_run or datetime.min.replace(tzinfo=UTC)) - UPDATE_MARGIN
+    # rows updated since (an attempt's end, a callback's handling); on a first roll every row
+    # is new
+    recent = (last_run or now) - UPDATE_MARGIN
     a = _t(ContactAttempt)
     add(await session.scalars(select(a.c.started_at).where(
         or_(new("contact_attempts"), a.c.ended_at >= recent))))
@@ -450,11 +454,11 @@ def ranges(intervals: Iterable[datetime], longest: int = 96) -> list[tuple[datet
     return out
 
 
-async def roll(session: AsyncSession, now: datetime) -> int:
+async def roll(session: AsyncSession, now: datetime, lookback: int = ID_LOOKBACK) -> int:
     """Recomputes the intervals touched since the last roll and moves the marks; returns how
     many intervals were recomputed. Each range commits on its own; the marks move last, so a
     roll cut short is done again in full next time."""
-    intervals, tops = await touched(session, now)
+    intervals, tops = await touched(session, now, lookback)
     await session.rollback()
     for start, end in ranges(intervals):
         async with session.begin():
