@@ -20,4 +20,4 @@ def report(name: str) -> Callable[[Build], Build]:
 
 
 # The reports register themselves on import.
-from services.reports import agents, queues  # noqa: E402, F401
+from services.reports import agents, ivr, outbound, queues  # noqa: E402, F401

@@ -36,6 +36,7 @@ class Row:
 class World:
     days: list[date]
     ids: dict[str, dict[str, int]]  # branches, agents, users by code / number
+    campaigns: dict[int, str]  # id -> branch code
     rows: list[Row] = field(default_factory=list)
     queue: dict[tuple[str, str, str], dict[str, float]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(float)))
@@ -75,7 +76,7 @@ class World:
 def generate(seed: int, days: list[date], ids: dict[str, dict[str, int]],
              campaign_ids: dict[int, str]) -> World:
     rnd = random.Random(seed)
-    world = World(days, ids)
+    world = World(days, ids, campaigns=campaign_ids)
     for number, branch in AGENTS.items():
         for day in days:
             _shift(world, rnd, number, branch, day)

@@ -6,12 +6,15 @@ behind the others) and by month; a late call and a late hold change their interv
 roll; rebuilding the days gives the same figures; a branch sees its own branch only."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert
 
+from dialer.figures import attempt_counts
 from models import (
     Agent,
     AgentTransition,
@@ -29,8 +32,10 @@ from models import (
     Role,
     SelfServiceAttempt,
     User,
+    utcnow,
 )
 from models.quality import CallScore, ScoreForm
+from runtime.report_rollup import ReportRollup
 from services.errors import NotFound, Refused
 from services.principal import Principal
 from services.reports.query import Grouping, ReportQuery
@@ -281,6 +286,54 @@ async def test_every_figure_equals_the_raw_rows_count(world, sessions):
     assert all(len(r["period"]) == 16 and r["period"].endswith(":00") for r in hourly.rows)
 
 
+async def test_the_ivr_funnel_self_service_and_pin_lockouts(world, sessions):
+    world, _ = world
+    table = await report(sessions, "ivr")
+    by_day: dict[str, dict[str, float]] = {}
+    for r in table.rows:
+        day = by_day.setdefault(r["period"], {})
+        for key, value in r.items():
+            if isinstance(value, int):
+                day[key] = day.get(key, 0) + value
+    for (day, state), figures in within(world.ivr).items():
+        if state != "done":
+            assert by_day[day][f"{state}_entered"] == figures["entered"], (day, state)
+            assert by_day[day][f"{state}_hangups"] == figures.get("hangup", 0), (day, state)
+    calls = folded(within(world.queue), lambda k: (k[0],))
+    for (day,), figures in calls.items():
+        f = _zeroed(figures)
+        for key in ("offered", "self_served", "voicemails", "abandoned_ivr"):
+            assert by_day[day][key] == f[key], (day, key)
+    pins = {"ok": "pin_ok", "wrong_pin": "pin_wrong", "locked": "pin_lockouts"}
+    for (day, reason), count in within(world.pins).items():
+        assert by_day[day][pins[reason]] == count
+    assert table.totals["pin_lockouts"] == sum(
+        n for (d, reason), n in within(world.pins).items() if reason == "locked") > 0
+    assert close(table.totals["containment"],
+                 table.totals["self_served"] / table.totals["offered"])
+
+
+async def test_outbound_by_campaign_and_day(world, sessions):
+    world, _ = world
+    table = await report(sessions, "outbound")
+    got = {(r["period"], r["campaign_id"]): r for r in table.rows}
+    assert set(got) == set(within(world.outbound))
+    for key, figures in within(world.outbound).items():
+        row = got[key]
+        for name in ("dialed", "reached", "live", "machines", "abandoned", "connected"):
+            assert row[name] == figures.get(name, 0), (key, name)
+        assert close(row["abandon_rate"], ratio(figures["abandoned"], figures["live"]))
+        results = {k.split(":")[1]: v for k, v in figures.items() if k.startswith("result:")}
+        assert {k: row[f"result.{k}"] for k in results} == results
+        assert row["branch"] == world.campaigns[key[1]]
+    [bj] = [cid for cid, code in world.campaigns.items() if code == "BJ"]
+    mine = await report(sessions, "outbound", branch_user(world.ids["branches"]["BJ"]))
+    assert {r["campaign_id"] for r in mine.rows} == {bj}
+    with pytest.raises(NotFound):
+        await report(sessions, "outbound", branch_user(world.ids["branches"]["BJ"]),
+                     campaign=next(c for c in world.campaigns if c != bj))
+
+
 async def test_a_late_call_and_a_late_hold_change_their_interval(world, sessions):
     world, reveal = world
     answered = next(r for r in world.rows if r.table == "calls"
@@ -358,3 +411,64 @@ async def test_the_roll_up_is_idempotent(world, sessions):
         await roll(s, world.end)
     after = await report(sessions, "agents")
     assert before.rows == after.rows
+
+
+async def test_the_24_hour_abandon_rate_is_the_dialers_own_count(sessions):
+    """The report's abandons over the last 24 hours are those the dialer stops at, and the
+    day's abandons those of the raw attempts."""
+    ids, campaigns = await organisation(sessions)
+    now = utcnow().replace(microsecond=0)
+    ages = [timedelta(minutes=m) for m in (5, 50, 300, 900, 1430, 1450, 1500, 2000)]
+    rows = []
+    for n, (campaign_id, age) in enumerate((c, a) for c in campaigns for a in ages):
+        started = now - age
+        live = n % 5 != 4
+        rows.append({"campaign_id": campaign_id, "contact_id": ids["contacts"][campaign_id],
+                     "phone": f"1390000{n:04d}", "channel_id": f"dial-{n}",
+                     "started_at": started, "outcome": "answered" if live else "machine",
+                     "answered_at": started + timedelta(seconds=5),
+                     "connected_at": None if n % 3 == 0 else started + timedelta(seconds=6),
+                     "abandoned": live and n % 3 == 0, "ended_at": started + timedelta(seconds=60)})
+    async with sessions() as s, s.begin():
+        await s.execute(insert(ContactAttempt.__table__), rows)
+    async with sessions() as s:
+        await roll(s, now)
+    table = await report(sessions, "outbound", since=(now - timedelta(days=3)).date(),
+                         until=now.date() + timedelta(days=1))
+    async with sessions() as s:
+        dialer = await attempt_counts(s, list(campaigns))
+    by_campaign = {r["campaign_id"]: r for r in table.rows}
+    assert set(by_campaign) == set(campaigns)
+    for campaign_id, counts in dialer.items():
+        row = by_campaign[campaign_id]
+        assert (row["live_24h"], row["abandoned_24h"]) == (counts.answered_24h,
+                                                           counts.abandoned_24h)
+        assert close(row["abandon_rate_24h"], counts.abandon_rate_24h)
+        assert 0 < counts.abandoned_24h < counts.abandoned  # some are older than 24 hours
+    days = {}
+    for r in table.rows:
+        days[r["campaign_id"]] = days.get(r["campaign_id"], 0) + r["abandoned"]
+    assert days == {cid: sum(1 for r in rows if r["campaign_id"] == cid and r["abandoned"])
+                    for cid in campaigns}
+
+
+async def test_the_engines_roll_up_runs_beside_its_loop(migrated_url, sessions):
+    """The engine's roll-up (runtime/report_rollup.py) rolls in its own thread and connection;
+    a call that ends is in the report after the next roll."""
+    ids, _ = await organisation(sessions)
+    rollup = ReportRollup(migrated_url, period=0.01)
+    now = utcnow().replace(microsecond=0)
+    async with sessions() as s, s.begin():
+        await s.execute(insert(Call.__table__), [{
+            "linkedid": "engine.1", "uniqueid": "engine.1", "direction": "inbound",
+            "branch_id": ids["branches"]["BJ"], "queue": "BJ-order", "business_type": "order",
+            "offered_at": now - timedelta(minutes=2), "queued_at": now - timedelta(minutes=2),
+            "ended_at": now - timedelta(minutes=1), "outcome": "abandoned"}])
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(rollup.run())
+        while rollup.rolls < 2:
+            await rollup.rolled.wait()
+        task.cancel()
+    local = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    table = await report(sessions, "queues", since=local - timedelta(days=1), until=local)
+    assert table.totals["offered"] == 1 and table.totals["abandoned_queue"] == 1
