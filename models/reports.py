@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Column, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -187,3 +187,21 @@ class RollupMark(Base):
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_id: Mapped[int] = mapped_column(default=0)
     at: Mapped[datetime | None]
+
+
+def _day_table(interval: type[Base], name: str) -> Table:
+    """The facts of `interval` summed by local day (its columns but the interval's start and
+    minute): what a report by day, week or month reads, a year being a few thousand rows."""
+    columns = [c._copy() for c in interval.__table__.c
+               if c.name not in ("id", "interval_start", "local_minute")]
+    return Table(name, Base.metadata, Column("id", Integer, primary_key=True), *columns,
+                 Index(f"ix_{name}_day_branch", "local_day", "branch_id"))
+
+
+# interval facts -> their days, kept by the roll-up with them
+DAY_SUMS: dict[type[Base], Table] = {
+    model: _day_table(model, model.__tablename__.replace("_intervals", "_days")
+                      .replace("_results", "_result_days"))
+    for model in (QueueInterval, AgentInterval, IvrInterval, PinInterval, CampaignInterval,
+                  CampaignResult)
+}

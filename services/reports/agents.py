@@ -55,9 +55,9 @@ def figures(m: dict[str, Any]) -> dict[str, Any]:
 @report("agents")
 async def build(session: AsyncSession, query: ReportQuery, principal: Principal) -> ReportTable:
     scope = await resolve(session, query, principal)
-    table = AgentInterval.__table__
-    where = [table.c.agent_id == scope.agent_id] if scope.agent_id is not None else []
-    groups = await sums(session, table, query, scope, ["agent_id"], MEASURES, where)
+    equal = {"agent_id": scope.agent_id} if scope.agent_id is not None else {}
+    groups = await sums(session, AgentInterval.__table__, query, scope, ["agent_id"], MEASURES,
+                        equal)
     agents = {aid: (number, name) for aid, number, name in await session.execute(
         select(Agent.id, Agent.number, Agent.name).where(
             Agent.id.in_({aid for _, _, aid in groups})))}

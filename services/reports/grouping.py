@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Agent, Branch, Campaign
+from models.reports import DAY_SUMS
 from services.errors import NotFound, Refused, Violation
 from services.principal import Principal
 from services.reports.query import Grouping, ReportQuery
 
+DAY_TABLES = {model.__table__: day for model, day in DAY_SUMS.items()}
 MAX_DAYS = 1100  # about three years: a longer range is refused, not left to run
 
 
@@ -80,14 +82,17 @@ def period_of(day: date, minute: int, grouping: Grouping) -> str:
 
 async def sums(session: AsyncSession, table: Table, query: ReportQuery, scope: Scope,
                dims: Sequence[str], measures: Sequence[str],
-               where: Iterable[ColumnElement[bool]] = ()) -> dict[tuple[Any, ...], dict[str, Any]]:
+               equal: dict[str, Any] | None = None) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The measures summed by (period, branch_id, *dims) over the query's local days, within
-    the scope; keys in order."""
-    c = table.c
+    the scope and where each column of `equal` has its value; keys in order."""
     fine = query.grouping in (Grouping.INTERVAL, Grouping.HOUR)
+    if not fine:  # by day, week or month: the day sums
+        table = DAY_TABLES.get(table, table)
+    c = table.c
     keys = [c.local_day, *([c.local_minute] if fine else []), c.branch_id, *(c[d] for d in dims)]
     stmt = (select(*keys, *(func.sum(c[m]) for m in measures))
-            .where(c.local_day >= query.since, c.local_day <= query.until, *where)
+            .where(c.local_day >= query.since, c.local_day <= query.until,
+                   *(c[name] == value for name, value in (equal or {}).items()))
             .group_by(*keys))
     if scope.branch_ids is not None:
         stmt = stmt.where(c.branch_id.in_(scope.branch_ids))

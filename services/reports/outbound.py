@@ -61,15 +61,11 @@ async def last_24_hours(session: AsyncSession, campaign_ids: set[int]
 @report("outbound")
 async def build(session: AsyncSession, query: ReportQuery, principal: Principal) -> ReportTable:
     scope = await resolve(session, query, principal)
-    where = []
-    if scope.campaign_id is not None:
-        where = [CampaignInterval.__table__.c.campaign_id == scope.campaign_id]
+    equal = {"campaign_id": scope.campaign_id} if scope.campaign_id is not None else {}
     groups = await sums(session, CampaignInterval.__table__, query, scope, ["campaign_id"],
-                        MEASURES, where)
+                        MEASURES, equal)
     results = await sums(session, CampaignResult.__table__, query, scope,
-                         ["campaign_id", "result"], ("attempts",),
-                         [CampaignResult.__table__.c.campaign_id == scope.campaign_id]
-                         if scope.campaign_id is not None else [])
+                         ["campaign_id", "result"], ("attempts",), equal)
     found = sorted({result for *_, result in results})
     by_key: dict[tuple[Any, ...], dict[str, int]] = {}
     for (period, branch_id, campaign_id, result), m in results.items():

@@ -82,13 +82,11 @@ async def thresholds(session: AsyncSession) -> dict[str, tuple[int, int]]:
 @report("queues")
 async def build(session: AsyncSession, query: ReportQuery, principal: Principal) -> ReportTable:
     scope = await resolve(session, query, principal)
-    table = QueueInterval.__table__
-    where = []
-    if query.queue is not None:
-        where.append(table.c.queue == query.queue)
-    if query.business_type is not None:
-        where.append(table.c.business_type == query.business_type)
-    groups = await sums(session, table, query, scope, ["queue"], MEASURES, where)
+    equal = {name: value for name, value in (("queue", query.queue),
+                                             ("business_type", query.business_type))
+             if value is not None}
+    groups = await sums(session, QueueInterval.__table__, query, scope, ["queue"], MEASURES,
+                        equal)
     sl = await thresholds(session)
     rows = []
     for (period, branch_id, queue), m in groups.items():

@@ -46,6 +46,7 @@ from models import (
 )
 from models.quality import CallScore
 from models.reports import (
+    DAY_SUMS,
     AgentInterval,
     CampaignInterval,
     CampaignResult,
@@ -68,6 +69,7 @@ PAUSE_REASONS = ("break", "meal", "training", "meeting", "after_call_work", "log
 STATE_COLUMNS = {"available": "available_s", "reserved": "reserved_s", "on_call": "on_call_s",
                  "wrap_up": "wrap_up_s", "paused": "paused_s", "session_lost": "session_lost_s"}
 IVR_DONE, IVR_VOICEMAIL = "done", "voicemail"  # acd.tracker's last steps
+RECENT_CALLS = 20000  # the calls whose servers are the PBXs in use
 ID_LOOKBACK = 500  # ids a slow transaction may still commit below the mark
 UPDATE_MARGIN = timedelta(minutes=5)  # rows updated with a time this much before the last run
 FACTS = (QueueInterval, AgentInterval, IvrInterval, PinInterval, CampaignInterval,
@@ -92,6 +94,7 @@ class Organisation:
     sl_seconds: dict[str, int]  # queue name -> threshold
     agent_branch: dict[int, int]
     campaign_branch: dict[int, int | None]
+    servers: set[str]  # the PBXs whose calls are on record (a call's key is server, linkedid)
 
     def zone(self, branch_id: int | None) -> ZoneInfo:
         return self.zones.get(branch_id) or self.zones[None]
@@ -112,8 +115,11 @@ class Organisation:
             .join(BusinessType, QueueSettings.business_type_id == BusinessType.id))}
         agents = dict((await session.execute(select(Agent.id, Agent.branch_id))).all())
         campaigns = dict((await session.execute(select(Campaign.id, Campaign.branch_id))).all())
+        last = await session.scalar(select(func.max(Call.id))) or 0
+        servers = set(await session.scalars(select(Call.pbx_server).distinct().where(
+            Call.id > last - RECENT_CALLS))) | {"local"}
         return Organisation(zones, {code: bid for bid, code, _, _ in branches}, sl, agents,
-                            campaigns)
+                            campaigns, servers)
 
 
 @dataclass
@@ -176,6 +182,33 @@ async def recompute(session: AsyncSession, start: datetime, end: datetime,
         if rows:
             for same in _by_columns(rows):
                 await session.execute(insert(table), same)
+    await _days(session, facts.org, start, end)
+
+
+DIMENSIONS = {"local_day", "branch_id", "queue", "business_type", "agent_id", "state",
+              "reason", "campaign_id", "result"}
+
+
+async def _days(session: AsyncSession, org: Organisation, start: datetime,
+                end: datetime) -> None:
+    """The day sums of every local day the range touches, in any branch's zone, afresh from
+    the interval facts."""
+    days: set[date] = set()
+    for zone in set(org.zones.values()):
+        day, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(
+            zone).date()
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    for model, day_table in DAY_SUMS.items():
+        source = _t(model)
+        keys = [c.name for c in day_table.c if c.name in DIMENSIONS]
+        measures = [c.name for c in day_table.c if c.name not in DIMENSIONS and c.name != "id"]
+        await session.execute(delete(day_table).where(day_table.c.local_day.in_(days)))
+        await session.execute(insert(day_table).from_select(
+            keys + measures,
+            select(*(source.c[k] for k in keys), *(func.sum(source.c[m]) for m in measures))
+            .where(source.c.local_day.in_(days)).group_by(*(source.c[k] for k in keys))))
 
 
 def _by_columns(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
@@ -303,13 +336,15 @@ async def _queue_wraps(session: AsyncSession, facts: Facts,
     """The wrap-up after an inbound call, for the call's queue, in the intervals it fell in."""
     if not wraps:
         return
+    servers = facts.org.servers
     c = _t(Call)
     linkedids = sorted({linkedid for _, linkedid, _, _ in wraps})
     queues = {}
     for chunk in (linkedids[i:i + 500] for i in range(0, len(linkedids), 500)):
         for linkedid, branch, queue, bt in await session.execute(
                 select(c.c.linkedid, c.c.branch_id, c.c.queue, c.c.business_type)
-                .where(c.c.linkedid.in_(chunk), c.c.direction == CallDirection.INBOUND,
+                .where(c.c.pbx_server.in_(servers), c.c.linkedid.in_(chunk),
+                       c.c.direction == CallDirection.INBOUND,
                        c.c.offered_at >= start - MAX_CALL, c.c.offered_at < end)):
             queues[linkedid] = (branch if branch is not None else facts.org.queue_branch(queue),
                                 _queue_dims(queue, bt))

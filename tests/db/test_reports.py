@@ -38,7 +38,7 @@ from models import (
     utcnow,
 )
 from models.quality import CallScore, ScoreForm
-from models.reports import QueueInterval
+from models.reports import DAY_SUMS, QueueInterval
 from runtime.report_rollup import ReportRollup
 from services.errors import NotFound, Refused
 from services.principal import Principal
@@ -333,6 +333,10 @@ async def test_outbound_by_campaign_and_day(world, sessions):
     [bj] = [cid for cid, code in world.campaigns.items() if code == "BJ"]
     mine = await report(sessions, "outbound", branch_user(world.ids["branches"]["BJ"]))
     assert {r["campaign_id"] for r in mine.rows} == {bj}
+    one = await report(sessions, "outbound", campaign=bj, grouping=Grouping.HOUR)
+    assert {r["campaign_id"] for r in one.rows} == {bj}
+    assert one.totals["dialed"] == sum(f["dialed"] for (_, cid), f in
+                                       within(world.outbound).items() if cid == bj)
     with pytest.raises(NotFound):
         await report(sessions, "outbound", branch_user(world.ids["branches"]["BJ"]),
                      campaign=next(c for c in world.campaigns if c != bj))
@@ -398,8 +402,10 @@ async def test_a_branch_sees_its_own_branch_only(world, sessions):
         await report(sessions, "queues", branch_user(bj), branch="UR")
     with pytest.raises(NotFound):
         await report(sessions, "agents", branch_user(bj), agent="9003")
-    mine = await report(sessions, "agents", branch_user(bj), agent="9001")
-    assert {r["agent"] for r in mine.rows} == {"9001"}
+    for grouping in (Grouping.DAY, Grouping.INTERVAL):
+        mine = await report(sessions, "agents", branch_user(bj), agent="9001",
+                            grouping=grouping)
+        assert {r["agent"] for r in mine.rows} == {"9001"}
     only = await report(sessions, "queues", queue="UR-order")
     assert {r["queue"] for r in only.rows} == {"UR-order"}
     with pytest.raises(Refused):
@@ -484,6 +490,7 @@ async def test_hotline_reports_rebuild_restores_lost_facts(world, sessions, migr
     world, _ = world
     async with sessions() as s, s.begin():
         await s.execute(delete(QueueInterval.__table__))
+        await s.execute(delete(DAY_SUMS[QueueInterval]))
     assert not (await report(sessions, "queues")).rows
 
     async def hotline(*args: str) -> tuple[int, str, str]:
