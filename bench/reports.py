@@ -59,7 +59,7 @@ from runtime.report_rollup import ReportRollup  # noqa: E402
 from services.principal import Principal  # noqa: E402
 from services.reports.query import Grouping, ReportQuery  # noqa: E402
 from services.reports.registry import REPORTS  # noqa: E402
-from services.reports.rollup import interval_of, rebuild_day  # noqa: E402
+from services.reports.rollup import interval_of, rebuild_day, sum_days  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -269,7 +269,7 @@ async def loop_lag(seconds: float, stop: asyncio.Event) -> list[float]:
 async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: float,
                with_rollup: bool) -> dict[str, Any]:
     """`rate` calls a second end for `seconds`, each written as it ends, the current interval
-    filled first at that rate; the roll-up (when on) every 15 s as the engine runs it."""
+    filled first at that rate; the roll-up (when on) every minute as the engine runs it."""
     raw = RawCalls(org, seed=11 if with_rollup else 13)
     now = utcnow()
     since = interval_of(now)
@@ -277,7 +277,7 @@ async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: floa
     rnd = random.Random(5)
     await raw.write(sessions, sorted(since + timedelta(seconds=rnd.uniform(
         0, (now - since).total_seconds())) for _ in range(filled)))
-    rollup = ReportRollup(url, period=15.0)
+    rollup = ReportRollup(url)  # the engine's period
     stop = asyncio.Event()
     rolls: list[float] = []
     written = 0
@@ -337,45 +337,12 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"backend": url.split(":", 1)[0]}
     try:
         org = await organisation(sessions)
-        per_queue = args.calls / len(DAYS) / (len(BRANCHES) * len(TYPES))
-        rnd = random.Random(1)
-        t0 = time.perf_counter()
-        for day in DAYS:
-            await bulk(sessions, QueueInterval.__table__, queue_facts(day, org, per_queue, rnd))
-            await bulk(sessions, AgentInterval.__table__, agent_facts(day, org))
-        async with sessions() as s:
-            calls = await s.scalar(select(func.sum(QueueInterval.offered)))
-            facts = {"queue_rows": await s.scalar(select(func.count()).select_from(
-                QueueInterval)), "agent_rows": await s.scalar(select(func.count())
-                                                             .select_from(AgentInterval))}
-        result["year"] = {"calls": calls, **facts,
-                          "generated_s": round(time.perf_counter() - t0, 1)}
-        print(json.dumps(result), flush=True)
-        month = ReportQuery(since=date(2026, 11, 1), until=date(2026, 11, 30),
-                            grouping=Grouping.DAY)
-        year = ReportQuery(since=DAYS[0], until=LAST_DAY, grouping=Grouping.MONTH)
-        bj = Principal(user_id=2, username="sup", role=Role.SUPERVISOR,
-                       branch_id=org["branches"]["BJ"], sees_all_branches=False, agent_id=None)
-        result["queues_report"] = {
-            "month_by_day_all_branches": await timed_report(sessions, month, HQ, args.runs),
-            "month_by_day_one_branch": await timed_report(sessions, month, bj, args.runs),
-            "year_by_month_all_branches": await timed_report(sessions, year, HQ, args.runs)}
-        print(json.dumps(result["queues_report"]), flush=True)
-        day_calls = round(args.calls / len(DAYS))
-        t0 = time.perf_counter()
-        await RawCalls(org).write(sessions, spread(RAW_DAY, day_calls, random.Random(3)))
-        written_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        async with sessions() as s:
-            await rebuild_day(s, RAW_DAY, utcnow())
-        async with sessions() as s:
-            rebuilt = await s.scalar(select(func.sum(QueueInterval.offered)).where(
-                QueueInterval.local_day == RAW_DAY))
-        result["rebuild_day"] = {"raw_calls": day_calls, "raw_written_s": round(written_s, 1),
-                                 "rebuild_s": round(time.perf_counter() - t0, 2),
-                                 "calls_in_facts_after": rebuilt}
-        print(json.dumps(result["rebuild_day"]), flush=True)
-        if args.live_seconds:
+        if "year" in args.parts:
+            result |= await year(sessions, org, args)
+        if "rebuild" in args.parts:
+            result["rebuild_day"] = await rebuild(sessions, org, args)
+            print(json.dumps(result["rebuild_day"]), flush=True)
+        if "live" in args.parts:
             result["live_without_rollup"] = await live(url, sessions, org, args.rate,
                                                        args.live_seconds, False)
             result["live_with_rollup"] = await live(url, sessions, org, args.rate,
@@ -385,6 +352,53 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         await db.dispose()
     return result
+
+
+async def year(sessions, org: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    per_queue = args.calls / len(DAYS) / (len(BRANCHES) * len(TYPES))
+    rnd = random.Random(1)
+    t0 = time.perf_counter()
+    for day in DAYS:
+        await bulk(sessions, QueueInterval.__table__, queue_facts(day, org, per_queue, rnd))
+        await bulk(sessions, AgentInterval.__table__, agent_facts(day, org))
+    async with sessions() as s, s.begin():  # as the roll-up keeps them
+        await sum_days(s, DAYS)
+    async with sessions() as s:
+        calls = await s.scalar(select(func.sum(QueueInterval.offered)))
+        facts = {"queue_rows": await s.scalar(select(func.count()).select_from(
+            QueueInterval)), "agent_rows": await s.scalar(select(func.count())
+                                                         .select_from(AgentInterval))}
+    result["year"] = {"calls": calls, **facts,
+                      "generated_s": round(time.perf_counter() - t0, 1)}
+    print(json.dumps(result), flush=True)
+    month = ReportQuery(since=date(2026, 11, 1), until=date(2026, 11, 30),
+                        grouping=Grouping.DAY)
+    whole = ReportQuery(since=DAYS[0], until=LAST_DAY, grouping=Grouping.MONTH)
+    bj = Principal(user_id=2, username="sup", role=Role.SUPERVISOR,
+                   branch_id=org["branches"]["BJ"], sees_all_branches=False, agent_id=None)
+    result["queues_report"] = {
+        "month_by_day_all_branches": await timed_report(sessions, month, HQ, args.runs),
+        "month_by_day_one_branch": await timed_report(sessions, month, bj, args.runs),
+        "year_by_month_all_branches": await timed_report(sessions, whole, HQ, args.runs)}
+    print(json.dumps(result["queues_report"]), flush=True)
+    return result
+
+
+async def rebuild(sessions, org: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    day_calls = round(args.calls / len(DAYS))
+    t0 = time.perf_counter()
+    await RawCalls(org).write(sessions, spread(RAW_DAY, day_calls, random.Random(3)))
+    written_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    async with sessions() as s:
+        await rebuild_day(s, RAW_DAY, utcnow())
+    async with sessions() as s:
+        rebuilt = await s.scalar(select(func.sum(QueueInterval.offered)).where(
+            QueueInterval.local_day == RAW_DAY))
+    return {"raw_calls": day_calls, "raw_written_s": round(written_s, 1),
+            "rebuild_s": round(time.perf_counter() - t0, 2),
+            "calls_in_facts_after": rebuilt}
 
 
 async def on_postgres(args: argparse.Namespace) -> dict[str, Any]:
@@ -411,6 +425,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--live-seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=int, default=50, help="calls a second in the live part")
+    parser.add_argument("--parts", default="year,rebuild,live",
+                        help="which of year, rebuild, live to measure (comma-separated)")
     args = parser.parse_args()
     results = []
     if args.backend in ("sqlite", "both"):

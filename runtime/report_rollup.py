@@ -12,7 +12,7 @@ from models import make_engine, make_sessionmaker, utcnow
 from services.reports.rollup import roll
 
 log = logging.getLogger("hotline.reports")
-ROLLUP_SECONDS = 15.0
+ROLLUP_SECONDS = 60.0  # reports lag the calls by up to this; each roll rereads the current interval
 
 
 class ReportRollup:

@@ -69,6 +69,7 @@ PAUSE_REASONS = ("break", "meal", "training", "meeting", "after_call_work", "log
 STATE_COLUMNS = {"available": "available_s", "reserved": "reserved_s", "on_call": "on_call_s",
                  "wrap_up": "wrap_up_s", "paused": "paused_s", "session_lost": "session_lost_s"}
 IVR_DONE, IVR_VOICEMAIL = "done", "voicemail"  # acd.tracker's last steps
+IVR_RESULTS = ("ok", "invalid", "timeout", "hangup")
 RECENT_CALLS = 20000  # the calls whose servers are the PBXs in use
 ID_LOOKBACK = 500  # ids a slow transaction may still commit below the mark
 UPDATE_MARGIN = timedelta(minutes=5)  # rows updated with a time this much before the last run
@@ -122,39 +123,48 @@ class Organisation:
                             campaigns, servers)
 
 
+SECONDS = 900  # INTERVAL in seconds
+
+
 @dataclass
 class Facts:
-    """The fact rows of a range being computed, keyed by their dimensions."""
+    """The fact rows of a range being computed, keyed by their dimensions. Times are handled
+    as epoch seconds here: a day of calls is hundreds of thousands of additions."""
     org: Organisation
     rows: dict[type, dict[tuple[Any, ...], dict[str, Any]]] = field(
         default_factory=lambda: defaultdict(dict))
 
-    def row(self, model: type, at: datetime, branch_id: int | None, **dims: Any
+    def row(self, model: type, at: datetime | float, branch_id: int | None, **dims: Any
             ) -> dict[str, Any]:
-        start = interval_of(at)
-        key = (start, branch_id, *dims.values())
-        found = self.rows[model].get(key)
+        ts = at if isinstance(at, (int, float)) else at.timestamp()
+        slot = int(ts // SECONDS) * SECONDS
+        key = (slot, branch_id, *dims.values())
+        table = self.rows[model]
+        found = table.get(key)
         if found is None:
+            start = datetime.fromtimestamp(slot, UTC)
             local = start.astimezone(self.org.zone(branch_id))
-            found = self.rows[model][key] = {
+            found = table[key] = {
                 "interval_start": start, "local_day": local.date(),
                 "local_minute": local.hour * 60 + local.minute, "branch_id": branch_id, **dims}
         return found
 
-    def add(self, model: type, at: datetime, branch_id: int | None, dims: dict[str, Any],
-            **measures: float) -> None:
+    def add(self, model: type, at: datetime | float, branch_id: int | None,
+            dims: dict[str, Any], **measures: float) -> None:
         row = self.row(model, at, branch_id, **dims)
         for name, value in measures.items():
             row[name] = row.get(name, 0) + value
 
-    def spread(self, model: type, start: datetime, end: datetime, branch_id: int | None,
-               dims: dict[str, Any], *columns: str) -> None:
+    def spread(self, model: type, start: datetime | float, end: datetime | float,
+               branch_id: int | None, dims: dict[str, Any], *columns: str) -> None:
         """Seconds from `start` to `end`, each interval's share in its own row."""
-        at = start
-        while at < end:
-            upto = min(end, interval_of(at) + INTERVAL)
-            self.add(model, at, branch_id, dims, **{c: (upto - at).total_seconds()
-                                                    for c in columns})
+        at = start if isinstance(start, (int, float)) else start.timestamp()
+        stop = end if isinstance(end, (int, float)) else end.timestamp()
+        while at < stop:
+            upto = min(stop, (at // SECONDS + 1) * SECONDS)
+            row = self.row(model, at, branch_id, **dims)
+            for column in columns:
+                row[column] = row.get(column, 0) + (upto - at)
             at = upto
 
 
@@ -191,8 +201,7 @@ DIMENSIONS = {"local_day", "branch_id", "queue", "business_type", "agent_id", "s
 
 async def _days(session: AsyncSession, org: Organisation, start: datetime,
                 end: datetime) -> None:
-    """The day sums of every local day the range touches, in any branch's zone, afresh from
-    the interval facts."""
+    """The day sums of every local day the range touches, in any branch's zone."""
     days: set[date] = set()
     for zone in set(org.zones.values()):
         day, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(
@@ -200,15 +209,23 @@ async def _days(session: AsyncSession, org: Organisation, start: datetime,
         while day <= last:
             days.add(day)
             day += timedelta(days=1)
+    await sum_days(session, days)
+
+
+async def sum_days(session: AsyncSession, days: Iterable[date]) -> None:
+    """The day sums of these local days afresh from the interval facts."""
+    ordered = sorted(days)
     for model, day_table in DAY_SUMS.items():
         source = _t(model)
         keys = [c.name for c in day_table.c if c.name in DIMENSIONS]
         measures = [c.name for c in day_table.c if c.name not in DIMENSIONS and c.name != "id"]
-        await session.execute(delete(day_table).where(day_table.c.local_day.in_(days)))
-        await session.execute(insert(day_table).from_select(
-            keys + measures,
-            select(*(source.c[k] for k in keys), *(func.sum(source.c[m]) for m in measures))
-            .where(source.c.local_day.in_(days)).group_by(*(source.c[k] for k in keys))))
+        for chunk in (ordered[i:i + 400] for i in range(0, len(ordered), 400)):
+            await session.execute(delete(day_table).where(day_table.c.local_day.in_(chunk)))
+            await session.execute(insert(day_table).from_select(
+                keys + measures,
+                select(*(source.c[k] for k in keys),
+                       *(func.sum(source.c[m]) for m in measures))
+                .where(source.c.local_day.in_(chunk)).group_by(*(source.c[k] for k in keys))))
 
 
 def _by_columns(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
@@ -300,16 +317,16 @@ async def _agent_states(session: AsyncSession, facts: Facts, start: datetime, en
              await session.execute(select(t.c.agent_id, t.c.to_state, t.c.reason,
                                           t.c.call_linkedid).where(t.c.id.in_(
                                               select(latest).select_from(a))))}
-    changes: dict[int, list[tuple[datetime, str, str | None, str | None]]] = defaultdict(list)
+    changes: dict[int, list[tuple[float, str, str | None, str | None]]] = defaultdict(list)
     for agent_id, at, state, reason, linkedid in await session.execute(
             select(t.c.agent_id, t.c.at, t.c.to_state, t.c.reason, t.c.call_linkedid)
             .where(t.c.at >= start, t.c.at < upto).order_by(t.c.agent_id, t.c.at, t.c.id)):
-        changes[agent_id].append((at, state, reason, linkedid))
-    wraps: list[tuple[int, str, datetime, datetime]] = []
+        changes[agent_id].append((at.timestamp(), state, reason, linkedid))
+    wraps: list[tuple[int, str, float, float]] = []
     for agent_id in first.keys() | changes.keys():
         state, reason, linkedid = first.get(agent_id, ("logged_out", None, None))
-        since = start
-        for at, *after in [*changes.get(agent_id, []), (upto, "", None, None)]:
+        since = start.timestamp()
+        for at, *after in [*changes.get(agent_id, []), (upto.timestamp(), "", None, None)]:
             _agent_time(facts, agent_id, state, reason, since, at)
             if state == "wrap_up" and linkedid and at > since:
                 wraps.append((agent_id, linkedid, since, at))
@@ -318,7 +335,7 @@ async def _agent_states(session: AsyncSession, facts: Facts, start: datetime, en
 
 
 def _agent_time(facts: Facts, agent_id: int, state: str, reason: str | None,
-                since: datetime, until: datetime) -> None:
+                since: float, until: float) -> None:
     if state == "logged_out" or until <= since:
         return
     columns = ["logged_in_s"]
@@ -331,7 +348,7 @@ def _agent_time(facts: Facts, agent_id: int, state: str, reason: str | None,
 
 
 async def _queue_wraps(session: AsyncSession, facts: Facts,
-                       wraps: list[tuple[int, str, datetime, datetime]], start: datetime,
+                       wraps: list[tuple[int, str, float, float]], start: datetime,
                        end: datetime) -> None:
     """The wrap-up after an inbound call, for the call's queue, in the intervals it fell in."""
     if not wraps:
@@ -371,12 +388,15 @@ async def _ivr(session: AsyncSession, facts: Facts, start: datetime, end: dateti
                    c.c.branch_id)
             .outerjoin(c, and_(c.c.pbx_server == st.c.pbx_server, c.c.linkedid == st.c.linkedid))
             .where(st.c.entered_at >= start, st.c.entered_at < end)):
-        key = (interval_of(at), branch, state, linkedid)
-        first = key not in seen
-        seen.add(key)
-        results = {r: int(result == r) for r in ("ok", "invalid", "timeout", "hangup")}
-        facts.add(IvrInterval, at, branch, {"state": state}, entered=1, calls=int(first),
-                  duration_s=ms / 1000, **results)
+        row = facts.row(IvrInterval, at, branch, state=state)
+        key = (row["interval_start"], branch, state, linkedid)
+        if key not in seen:
+            seen.add(key)
+            row["calls"] = row.get("calls", 0) + 1
+        row["entered"] = row.get("entered", 0) + 1
+        row["duration_s"] = row.get("duration_s", 0) + ms / 1000
+        if result in IVR_RESULTS:
+            row[result] = row.get(result, 0) + 1
 
 
 async def _pins(session: AsyncSession, facts: Facts, start: datetime, end: datetime) -> None:
