@@ -117,13 +117,13 @@ class Engine:
                 tg.create_task(self.desk.run())
                 tg.create_task(self.ivr.store.run())
                 tg.create_task(self.metrics.probe())
+                tg.create_task(self.report_rollup.run())
                 if telephony:
                     tg.create_task(self.ami.run())
                     tg.create_task(self.agi.serve_forever())
                     tg.create_task(self._dispatch())
                     tg.create_task(self._timers())
                     tg.create_task(self.dialer.run())
-                    tg.create_task(self.report_rollup.run())
                 self.started.set()
         finally:
             if telephony:

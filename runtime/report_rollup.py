@@ -22,6 +22,7 @@ class ReportRollup:
         self.rolls = 0  # completed, for whoever waits on one (tests, the bench)
         self.cpu_seconds = 0.0  # the roll-up thread's CPU, all rolls together
         self.rolled = asyncio.Event()  # set after each roll
+        self._asked = asyncio.Event()
         self._runner: asyncio.Runner | None = None  # the thread's own loop
         self._db: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
@@ -31,11 +32,19 @@ class ReportRollup:
         loop = asyncio.get_running_loop()
         try:
             while True:
-                await asyncio.sleep(self.period)
+                try:
+                    await asyncio.wait_for(self._asked.wait(), self.period)
+                except TimeoutError:
+                    pass
+                self._asked.clear()
                 await self.roll_now(loop, pool)
         finally:
             pool.submit(self._close)
             pool.shutdown(wait=False)
+
+    def request(self) -> None:
+        """A roll now rather than at the next period (whoever needs the latest figures)."""
+        self._asked.set()
 
     async def roll_now(self, loop: asyncio.AbstractEventLoop, pool: ThreadPoolExecutor) -> None:
         try:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, insert
 
+from agent_api.app import create_app
 from dialer.figures import attempt_counts
 from models import (
     Agent,
@@ -40,6 +41,7 @@ from models import (
 from models.quality import CallScore, ScoreForm
 from models.reports import DAY_SUMS, QueueInterval
 from runtime.report_rollup import ReportRollup
+from runtime.settings import Settings
 from services.errors import NotFound, Refused
 from services.principal import Principal
 from services.reports.query import Grouping, ReportQuery
@@ -507,3 +509,27 @@ async def test_hotline_reports_rebuild_restores_lost_facts(world, sessions, migr
     await check_queues(sessions, world)
     code, _, err = await hotline("rebuild", "--day", "2026-13-01")
     assert code == 2 and "not a day (YYYY-MM-DD)" in err
+
+
+async def test_the_engine_rolls_the_reports_up(migrated_url, sessions, tmp_path):
+    """The engine (here without telephony, as the API is tested) runs the roll-up: a call that
+    ended is in the queues report once a roll is done."""
+    ids, _ = await organisation(sessions)
+    now = utcnow().replace(microsecond=0)
+    async with sessions() as s, s.begin():
+        await s.execute(insert(Call.__table__), [{
+            "linkedid": "engine.2", "uniqueid": "engine.2", "direction": "inbound",
+            "branch_id": ids["branches"]["UR"], "queue": "UR-order", "business_type": "order",
+            "offered_at": now - timedelta(minutes=3), "answered_at": now - timedelta(minutes=3),
+            "ended_at": now - timedelta(minutes=2), "outcome": "completed",
+            "last_step": "done"}])
+    app = create_app(Settings(data_dir=tmp_path, db={"url": migrated_url},
+                              pbx={"run_dir": tmp_path / "pbx"}), telephony=False)
+    async with app.router.lifespan_context(app):
+        rollup = app.state.engine.report_rollup
+        rollup.request()
+        while rollup.rolls < 1:
+            await rollup.rolled.wait()
+    local = now.astimezone(ZoneInfo("Asia/Urumqi")).date()
+    table = await report(sessions, "queues", since=local - timedelta(days=1), until=local)
+    assert table.totals["self_served"] == 1 and table.totals["offered"] == 1
