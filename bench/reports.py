@@ -309,6 +309,7 @@ async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: floa
         if with_rollup:  # the past rolled once: the marks, as a running engine has them
             await loop.run_in_executor(pool, rollup._roll)
             rollup.cpu_seconds = 0.0
+        loop_cpu, process_cpu = time.thread_time(), time.process_time()
         async with asyncio.TaskGroup() as tg:
             lag = tg.create_task(loop_lag(seconds, stop))
             tg.create_task(writing())
@@ -317,8 +318,11 @@ async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: floa
     finally:
         pool.submit(rollup._close)
         pool.shutdown(wait=True)
+    loop_cpu, process_cpu = time.thread_time() - loop_cpu, time.process_time() - process_cpu
     lags = lag.result()
     out = {"calls_prefilled": filled, "calls_during": written,
+           "loop_thread_cpu_ms_per_call": round(loop_cpu * 1000 / max(1, written), 3),
+           "process_cpu_ms_per_call": round(process_cpu * 1000 / max(1, written), 3),
            "loop_lag_p50_ms": round(statistics.median(lags) * 1000, 2),
            "loop_lag_p99_ms": round(pct(lags, 99) * 1000, 2),
            "loop_lag_max_ms": round(max(lags) * 1000, 2)}
