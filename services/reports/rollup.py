@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from acd.agent_state import AgentState, PauseReason
+from acd.tracker import IVR_DONE, IVR_VOICEMAIL
 from models import (
     Agent,
     AgentTransition,
@@ -65,10 +67,10 @@ DEFAULT_SL_TARGET = 80
 MAX_CALL = timedelta(days=1)  # how long a call's holds and wrap-up may run after it was offered
 ABANDON_BUCKETS = ((10, "abandoned_10s"), (30, "abandoned_30s"), (60, "abandoned_60s"),
                    (120, "abandoned_120s"))
-PAUSE_REASONS = ("break", "meal", "training", "meeting", "after_call_work", "login")
-STATE_COLUMNS = {"available": "available_s", "reserved": "reserved_s", "on_call": "on_call_s",
-                 "wrap_up": "wrap_up_s", "paused": "paused_s", "session_lost": "session_lost_s"}
-IVR_DONE, IVR_VOICEMAIL = "done", "voicemail"  # acd.tracker's last steps
+# a pause by another reason counts as other
+PAUSE_REASONS = tuple(r.value for r in PauseReason if r != PauseReason.OTHER)
+STATE_COLUMNS = {s.value: f"{s.value}_s" for s in AgentState
+                 if s not in (AgentState.LOGGED_OUT,)}
 IVR_RESULTS = ("ok", "invalid", "timeout", "hangup")
 RECENT_CALLS = 20000  # the calls whose servers are the PBXs in use
 ID_LOOKBACK = 500  # ids a slow transaction may still commit below the mark
@@ -358,13 +360,14 @@ async def _queue_wraps(session: AsyncSession, facts: Facts,
     linkedids = sorted({linkedid for _, linkedid, _, _ in wraps})
     queues = {}
     for chunk in (linkedids[i:i + 500] for i in range(0, len(linkedids), 500)):
-        for linkedid, branch, queue, bt in await session.execute(
-                select(c.c.linkedid, c.c.branch_id, c.c.queue, c.c.business_type)
-                .where(c.c.pbx_server.in_(servers), c.c.linkedid.in_(chunk),
-                       c.c.direction == CallDirection.INBOUND,
-                       c.c.offered_at >= start - MAX_CALL, c.c.offered_at < end)):
-            queues[linkedid] = (branch if branch is not None else facts.org.queue_branch(queue),
-                                _queue_dims(queue, bt))
+        # by the calls' key alone: a planner offered the time too may scan a day of calls
+        for linkedid, branch, queue, bt, direction, offered in await session.execute(
+                select(c.c.linkedid, c.c.branch_id, c.c.queue, c.c.business_type,
+                       c.c.direction, c.c.offered_at)
+                .where(c.c.pbx_server.in_(servers), c.c.linkedid.in_(chunk))):
+            if direction == CallDirection.INBOUND and start - MAX_CALL <= offered < end:
+                queues[linkedid] = (branch if branch is not None
+                                    else facts.org.queue_branch(queue), _queue_dims(queue, bt))
     for _, linkedid, since, until in wraps:
         if linkedid in queues:
             branch, dims = queues[linkedid]
