@@ -20,6 +20,7 @@ end. Writes bench/out/reports.json.
 """
 import argparse
 import asyncio
+import gc
 import json
 import random
 import statistics
@@ -303,12 +304,25 @@ async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: floa
             await asyncio.sleep(tick)
         stop.set()
 
+    pauses: dict[int, float] = {}  # the longest collection of each generation
+    started: list[float] = []
+
+    def collecting(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            took = time.perf_counter() - started.pop()
+            pauses[info["generation"]] = max(pauses.get(info["generation"], 0.0), took)
+
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(1)
     try:
         if with_rollup:  # the past rolled once: the marks, as a running engine has them
             await loop.run_in_executor(pool, rollup._roll)
             rollup.cpu_seconds = 0.0
+        gc.collect()
+        gc.freeze()  # as the engine does once started (runtime/engine.py)
+        gc.callbacks.append(collecting)
         loop_cpu, process_cpu = time.thread_time(), time.process_time()
         async with asyncio.TaskGroup() as tg:
             lag = tg.create_task(loop_lag(seconds, stop))
@@ -318,6 +332,9 @@ async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: floa
     finally:
         pool.submit(rollup._close)
         pool.shutdown(wait=True)
+        if collecting in gc.callbacks:
+            gc.callbacks.remove(collecting)
+        gc.unfreeze()
     loop_cpu, process_cpu = time.thread_time() - loop_cpu, time.process_time() - process_cpu
     lags = lag.result()
     out = {"calls_prefilled": filled, "calls_during": written,
@@ -325,7 +342,9 @@ async def live(url: str, sessions, org: dict[str, Any], rate: int, seconds: floa
            "process_cpu_ms_per_call": round(process_cpu * 1000 / max(1, written), 3),
            "loop_lag_p50_ms": round(statistics.median(lags) * 1000, 2),
            "loop_lag_p99_ms": round(pct(lags, 99) * 1000, 2),
-           "loop_lag_max_ms": round(max(lags) * 1000, 2)}
+           "loop_lag_max_ms": round(max(lags) * 1000, 2),
+           "longest_gc_ms_by_generation": {g: round(t * 1000, 1) for g, t in sorted(
+               pauses.items())}}
     if with_rollup:
         out |= {"rolls": len(rolls),
                 "roll_wall_ms": [round(r * 1000) for r in rolls],
