@@ -5,6 +5,7 @@ import logging
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from asterisk.config import render_all
 from asterisk.pbx import PbxError, install_root
-from models import Call, make_engine, make_sessionmaker
+from models import Call, make_engine, make_sessionmaker, utcnow
 from runtime.provision import local_pbx, pbx_layout
 from runtime.settings import Settings
 
@@ -71,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     purge = sub.add_parser("purge-recordings", help="remove recordings older than the retention")
     purge.add_argument("--older-than-days", type=int, default=None,
                        help="default: HOTLINE_PBX__RECORDING_RETENTION_DAYS (365)")
+    reports = sub.add_parser("reports", help="the reports' interval facts")
+    reports.add_argument("action", choices=["rebuild"])
+    reports.add_argument("--day", required=True, type=_day,
+                         help="the local day (YYYY-MM-DD) to recompute from the raw rows")
     contacts = sub.add_parser("import-contacts",
                               help="add a CSV or XLSX contact list to a campaign",
                               description="Columns: phone (required), name, card, time_zone; any "
@@ -103,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     except PbxError as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
 def run(main: Coroutine[Any, Any, Any]) -> Any:
@@ -320,6 +332,18 @@ async def purge_recordings(settings: Settings, args) -> int:
     return 0
 
 
+async def reports_command(settings: Settings, args) -> int:
+    from services.reports.rollup import rebuild_day
+    db = make_engine(settings.db.url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            start, end = await rebuild_day(session, args.day, utcnow())
+    finally:
+        await db.dispose()
+    print(f"reports rebuilt for {args.day}: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
 async def import_contacts_command(settings: Settings, args) -> int:
     from services.contact_import import import_file
     db = make_engine(settings.db.url)
@@ -366,7 +390,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "seed-demo": seed_demo, "create-admin": create_admin, "calls": list_calls,
     "prompts": build_prompts_command, "admin": admin_call,
     "call": place_call, "purge-recordings": purge_recordings,
-    "import-contacts": import_contacts_command, "import-retailers": import_retailers_command}
+    "reports": reports_command, "import-contacts": import_contacts_command,
+    "import-retailers": import_retailers_command}
 
 if __name__ == "__main__":
     sys.exit(main())

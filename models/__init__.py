@@ -7,6 +7,7 @@ from models import knowledge as _knowledge  # noqa: F401
 from models import opinions as _opinions  # noqa: F401
 from models import quality as _quality  # noqa: F401
 from models import report_schedules as _report_schedules  # noqa: F401
+from models import reports as _reports  # noqa: F401
 from models.acd import (
     AgentTransition,
     CallbackRequest,

@@ -83,7 +83,7 @@ class AgentTransition(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)  # the reports' roll-up reads by time
     from_state: Mapped[str] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
     event: Mapped[str] = mapped_column(String(32))
@@ -109,10 +109,10 @@ class CallbackRequest(Base):
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
     queue: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="zh")
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status: Mapped[CallbackStatus] = mapped_column(default=CallbackStatus.PENDING, index=True)
     # Closed from the console's inbox: by whom (the signed-in user), when, and how it went.
-    handled_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
     handled_by: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(16))  # services.callbacks.OUTCOMES
     note: Mapped[str | None] = mapped_column(Text)

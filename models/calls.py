@@ -70,7 +70,11 @@ class Call(Base):
 
 class CallEvent(Base):
     __tablename__ = "call_events"
-    __table_args__ = (Index("ix_call_events_call_id_at", "call_id", "at"),)
+    __table_args__ = (
+        Index("ix_call_events_call_id_at", "call_id", "at"),
+        # the reports' roll-up reads the holds and transfers of a stretch of time
+        Index("ix_call_events_kind_at", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))

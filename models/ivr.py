@@ -104,7 +104,7 @@ class IvrStep(Base):
     prompt: Mapped[str | None] = mapped_column(String(200))
     keys: Mapped[str] = mapped_column(String(100), default="")  # PINs are masked by the flow
     result: Mapped[str] = mapped_column(String(32))  # "ok", "invalid", "timeout", "hangup"
-    entered_at: Mapped[datetime]
+    entered_at: Mapped[datetime] = mapped_column(index=True)
     duration_ms: Mapped[int]
 
 
@@ -124,7 +124,7 @@ class SelfServiceAttempt(Base):
     linkedid: Mapped[str] = mapped_column(String(64))
     card_number: Mapped[str] = mapped_column(String(32))  # as keyed
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)
     success: Mapped[bool]
     # "ok", "wrong_pin", "locked", "unknown_card", "no_pin" (free text: the flow may add reasons)
     reason: Mapped[str] = mapped_column(String(32))

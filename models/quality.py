@@ -56,7 +56,7 @@ class CallScore(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)  # the call's
     form_id: Mapped[int] = mapped_column(ForeignKey("score_forms.id"))
     scorer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    scored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scored_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # The weighted percentage: sum(weight * points / max_points) / sum(weight) * 100.
     total: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     comment: Mapped[str | None] = mapped_column(Text)

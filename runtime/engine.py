@@ -39,6 +39,7 @@ from runtime.desktop_feed import DesktopFeed
 from runtime.live import LiveHub
 from runtime.metrics import EngineMetrics
 from runtime.provision import refresh_pbx
+from runtime.report_rollup import ReportRollup
 from runtime.scheduled_reports import ReportScheduler
 from runtime.settings import Settings
 from runtime.wallboard import Wallboard
@@ -86,6 +87,7 @@ class Engine:
         self.wallboard = Wallboard(self)
         self.reports = ReportScheduler(settings.reports, settings.smtp, sessions,
                                        settings.reports_dir)
+        self.report_rollup = ReportRollup(settings.db.url)
         login = PhoneLogin(self.desk, sessions, settings.ivr.pbx_prompts_dir,
                            settings.auth.phone_login.throttle())
         routes = self.ivr.routes() | {
@@ -119,6 +121,7 @@ class Engine:
                 tg.create_task(self.ivr.store.run())
                 tg.create_task(self.metrics.probe())
                 tg.create_task(self.reports.run())  # with or without telephony
+                tg.create_task(self.report_rollup.run())
                 if telephony:
                     tg.create_task(self.ami.run())
                     tg.create_task(self.agi.serve_forever())

@@ -20,9 +20,9 @@ from agent_api.routes import pages
 from models import Role
 from services import report_schedules
 from services.reports import export, reading
+from services.reports.periods import DEFAULT_TIMEZONE
 from services.reports.query import Grouping, ReportQuery
 from services.reports.registry import REPORTS, about
-from services.reports.rollup import DEFAULT_TIMEZONE
 
 router = APIRouter(tags=["reports"])
 READERS = (Role.SUPERVISOR, Role.OPS, Role.ADMIN, Role.BRANCH_ADMIN)

@@ -646,8 +646,8 @@ const REPORT_WORDS = /* report-words */ {
   "column.kind": ["类型", "Kind"], "column.subject": ["类别", "Subject"], "column.topic": ["咨询主题", "Topic"],
   "column.received": ["受理数", "Received"], "column.closed": ["已办结", "Closed"], "column.open": ["未办结", "Open"],
   "column.closed_share": ["办结率", "Closed share"], "column.time_to_close": ["平均办结时长", "Average time to close"],
-  "column.with_work_order": ["派发工单数", "With a work order"], "column.answered": ["当场答复", "Answered on the call"],
-  "column.answered_share": ["当场答复率", "Answered share"], "column.department": ["部门", "Department"],
+  "column.with_work_order": ["派发工单数", "With a work order"], "column.answered_on_call": ["当场答复", "Answered on the call"],
+  "column.answered_on_call_share": ["当场答复率", "Answered on the call, share"], "column.department": ["部门", "Department"],
   "column.steps_due": ["到期步骤", "Steps due"], "column.done_on_time": ["按时完成", "Done on time"],
   "column.done_late": ["超时完成", "Done late"], "column.overdue_open": ["超时未完成", "Overdue, open"],
   "column.on_time_share": ["按时完成率", "On-time share"], "column.average_delay": ["平均超时", "Average delay"],
@@ -685,6 +685,54 @@ const REPORT_WORDS = /* report-words */ {
   "field.reports.filters": ["筛选条件", "Filters"], "field.reports.report": ["报表", "Report"]
 } /* end report-words */;
 for (const [key, [zh, en]] of Object.entries(REPORT_WORDS)) {
+  WORDS.zh[key] ??= zh;
+  WORDS.en[key] ??= en;
+}
+const CALL_REPORT_WORDS = /* report-words */ {
+  "report.queues": ["队列话务（呼入）", "Queues (inbound calls)"], "report.agents": ["座席工作量", "Agents' work"],
+  "report.ivr": ["语音导航漏斗", "IVR funnel"], "report.outbound": ["外呼活动", "Outbound campaigns"],
+  "column.queue": ["队列", "Queue"], "column.offered": ["呼入数", "Offered"], "column.answered": ["接通数", "Answered"],
+  "column.abandoned": ["放弃数", "Abandoned"], "column.abandoned_ivr": ["语音导航中放弃", "Abandoned in the IVR"],
+  "column.abandoned_queue": ["排队中放弃", "Abandoned in a queue"],
+  "column.abandoned_10s": ["10 秒内放弃", "Abandoned within 10 s"], "column.abandoned_30s": ["10–30 秒放弃", "Abandoned 10–30 s"],
+  "column.abandoned_60s": ["30–60 秒放弃", "Abandoned 30–60 s"], "column.abandoned_120s": ["60–120 秒放弃", "Abandoned 60–120 s"],
+  "column.abandoned_longer": ["超过 120 秒放弃", "Abandoned after 120 s"], "column.abandon_rate": ["放弃率", "Abandon rate"],
+  "column.self_served": ["自助完成", "Self-served"], "column.voicemails": ["留言数", "Voicemails"],
+  "column.service_level": ["服务水平", "Service level"], "column.service_level_seconds": ["服务水平时限", "Service level threshold"],
+  "column.service_level_target": ["服务水平目标", "Service level target"], "column.service_level_met": ["是否达标", "Target met"],
+  "column.asa": ["平均应答时长", "Average speed of answer"], "column.aht": ["平均处理时长", "Average handle time"],
+  "column.talk": ["平均通话时长", "Average talk time"], "column.hold": ["平均保持时长", "Average hold time"],
+  "column.wrap_up": ["话后处理时长", "Wrap-up time"], "column.transfers": ["转接数", "Transfers"],
+  "column.callbacks": ["预约回电", "Callbacks asked"], "column.callbacks_done": ["已回电", "Callbacks made"],
+  "column.survey_rating": ["满意度评分", "Survey rating"], "column.survey_count": ["评分次数", "Ratings"],
+  "column.agent": ["座席工号", "Agent"], "column.agent_name": ["座席姓名", "Agent's name"],
+  "column.logged_in": ["签入时长", "Logged in"], "column.available": ["就绪时长", "Available"],
+  "column.on_call": ["通话时长", "On calls"], "column.paused": ["暂停时长", "Paused"],
+  "column.paused_break": ["小休", "Paused: break"], "column.paused_meal": ["用餐", "Paused: meal"],
+  "column.paused_training": ["培训", "Paused: training"], "column.paused_meeting": ["会议", "Paused: meeting"],
+  "column.paused_after_call_work": ["事后处理", "Paused: after-call work"], "column.paused_login": ["等待话机接通", "Paused: phone connecting"],
+  "column.paused_other": ["其他暂停", "Paused: other"], "column.calls_handled": ["处理话务数", "Calls handled"],
+  "column.occupancy": ["占用率", "Occupancy"], "column.qa_average": ["质检平均分", "QA average"], "column.qa_count": ["质检次数", "QA scores"],
+  "column.menu_entered": ["进入主菜单", "Menu: entered"], "column.menu_hangups": ["主菜单挂机", "Menu: hung up"],
+  "column.confirm_store_entered": ["进入店铺确认", "Store check: entered"], "column.confirm_store_hangups": ["店铺确认挂机", "Store check: hung up"],
+  "column.card_entered": ["进入卡号输入", "Card number: entered"], "column.card_hangups": ["卡号输入挂机", "Card number: hung up"],
+  "column.pin_entered": ["进入密码输入", "PIN: entered"], "column.pin_hangups": ["密码输入挂机", "PIN: hung up"],
+  "column.orders_entered": ["进入自助订货", "Self-service orders: entered"], "column.orders_hangups": ["自助订货挂机", "Self-service orders: hung up"],
+  "column.voicemail_entered": ["进入留言", "Voicemail: entered"], "column.voicemail_hangups": ["留言时挂机", "Voicemail: hung up"],
+  "column.containment": ["自助解决率", "Containment"], "column.pin_logins": ["密码验证次数", "PIN checks"],
+  "column.pin_ok": ["密码正确", "PIN right"], "column.pin_wrong": ["密码错误", "PIN wrong"], "column.pin_lockouts": ["因锁定被拒", "Refused: locked"],
+  "column.campaign": ["外呼活动", "Campaign"], "column.campaign_id": ["活动编号", "Campaign no."],
+  "column.dialed": ["拨打数", "Dialed"], "column.reached": ["接通数", "Reached"], "column.live": ["真人接听", "Live answers"],
+  "column.machines": ["答录机", "Machines"], "column.connected": ["转座席数", "Connected to agents"],
+  "column.callbacks_kept": ["按约回电", "Callbacks kept"], "column.live_24h": ["24 小时真人接听", "Live answers, 24 h"],
+  "column.abandoned_24h": ["24 小时放弃", "Abandoned, 24 h"], "column.abandon_rate_24h": ["24 小时放弃率", "Abandon rate, 24 h"],
+  "column.result.order_taken": ["结果：已下单", "Result: order taken"], "column.result.complaint_recorded": ["结果：已记录投诉", "Result: complaint recorded"],
+  "column.result.information_given": ["结果：已答复咨询", "Result: information given"], "column.result.callback_needed": ["结果：需回拨", "Result: callback needed"],
+  "column.result.transferred": ["结果：已转接", "Result: transferred"], "column.result.wrong_number": ["结果：打错电话", "Result: wrong number"],
+  "column.result.answering_machine": ["结果：答录机", "Result: answering machine"], "column.result.other": ["结果：其他", "Result: other"],
+  "service_level.met": ["达标", "Met"], "service_level.missed": ["未达标", "Missed"]
+} /* end report-words */;
+for (const [key, [zh, en]] of Object.entries(CALL_REPORT_WORDS)) {
   WORDS.zh[key] ??= zh;
   WORDS.en[key] ??= en;
 }

@@ -25,9 +25,7 @@ from models.opinions import (
 from models.ordering_cycle import DEFAULT_ORDER_DAY, cycle_at
 from models.orders import COUNTED, OrderLine, OrderStatus
 from services.principal import Principal
-from services.reports.query import Column, ColumnKind, ReportQuery, ReportTable
-from services.reports.registry import report
-from services.reports.rollup import (
+from services.reports.periods import (
     DEFAULT_TIMEZONE,
     Fact,
     Figure,
@@ -40,6 +38,8 @@ from services.reports.rollup import (
     utc_window,
     zone_offsets,
 )
+from services.reports.query import Column, ColumnKind, ReportQuery, ReportTable
+from services.reports.registry import report
 
 C = ColumnKind
 S = TypeVar("S", bound=Select)
@@ -231,7 +231,7 @@ async def opinions(session: AsyncSession, query: ReportQuery, principal: Princip
 
 @report("consultations", filters=CAPTURED, columns=(
     BRANCH, Column("topic", C.TEXT, words="topic"), Column("received", C.COUNT, chart=True),
-    Column("answered", C.COUNT, chart=True), Column("answered_share", C.RATIO),
+    Column("answered_on_call", C.COUNT, chart=True), Column("answered_on_call_share", C.RATIO),
     *(f.column for f in CASE_FIGURES[1:])))
 async def consultations(session: AsyncSession, query: ReportQuery, principal: Principal
                         ) -> ReportTable:
@@ -244,10 +244,11 @@ async def consultations(session: AsyncSession, query: ReportQuery, principal: Pr
         q, Branch.timezone, Branch.code, Opinion.topic)
     topic = Column("topic", C.TEXT, words="topic")
     return roll_up("consultations", query, [BRANCH, topic], [
-        CASE_FIGURES[0], Figure(Column("answered", C.COUNT, chart=True), total("answered")),
-        Figure(Column("answered_share", C.RATIO), ratio("answered", "received")),
+        CASE_FIGURES[0],
+        Figure(Column("answered_on_call", C.COUNT, chart=True), total("answered_on_call")),
+        Figure(Column("answered_on_call_share", C.RATIO), ratio("answered_on_call", "received")),
         *CASE_FIGURES[1:]],
-        (Fact(quarter_, zone, (branch, str(topic_)), {"answered": answered_,
+        (Fact(quarter_, zone, (branch, str(topic_)), {"answered_on_call": answered_,
                                                        **_case_sums(*figures)})
          for quarter_, zone, branch, topic_, answered_, *figures in await session.execute(stmt)))
 

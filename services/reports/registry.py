@@ -39,4 +39,5 @@ def about(name: str) -> About:
     return ABOUT.get(name) or About(frozenset(FILTERS))
 
 
-from services.reports import business  # noqa: E402,F401  (registers its reports)
+# The reports register themselves on import.
+from services.reports import agents, business, ivr, outbound, queues  # noqa: E402, F401

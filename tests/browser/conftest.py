@@ -38,6 +38,10 @@ async def page():
         try:
             page = await browser.new_page()
             page.set_default_timeout(WAIT_MS)
+            # shown with a failing test: what the page itself said went wrong
+            page.on("pageerror", lambda error: print(f"page error: {error}"))
+            page.on("console", lambda m: print(f"console {m.type}: {m.text}")
+                    if m.type in ("error", "warning") else None)
             yield page
         finally:
             await browser.close()

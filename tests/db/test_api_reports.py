@@ -153,7 +153,7 @@ async def test_opinions_consultations_and_steps_by_department(api, seeded):
     assert opinions["totals"] == {"received": 3, "closed": 2, "open": 1, "closed_share": 0.6667,
                                   "time_to_close": 4 * 3600, "with_work_order": 1}
     consultations = await report(api, seeded["ops"], "consultations", group="week")
-    assert [(r["topic"], r["received"], r["answered"], r["answered_share"])
+    assert [(r["topic"], r["received"], r["answered_on_call"], r["answered_on_call_share"])
             for r in consultations["rows"]] == [("product", 2, 1, 0.5)]
     steps = await report(api, seeded["ops"], "overdue_steps", group="week")
     [row] = steps["rows"]

@@ -30,7 +30,12 @@ RECORDING_TABLES = {"recordings"}  # 0010
 CAMPAIGN_TABLES = {"campaigns", "campaign_agents", "contacts", "contact_attempts",
                    "do_not_call"}  # 0011
 ADMINISTRATION_TABLES = {"audit_log", "step_templates"}  # 0012, 0015
-REPORT_TABLES = {"report_schedules"}  # 0026
+REPORT_TABLES = {"report_queue_intervals", "report_agent_intervals", "report_ivr_intervals",
+                 "report_pin_intervals", "report_campaign_intervals", "report_campaign_results",
+                 "report_rollup_marks", "report_queue_days", "report_agent_days",
+                 "report_ivr_days", "report_pin_days", "report_campaign_days",
+                 "report_campaign_result_days",  # 0029
+                 "report_schedules"}  # 0027
 AFTER_0002 = (ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
               | QUALITY_TABLES | RECORDING_TABLES | CAMPAIGN_TABLES | ADMINISTRATION_TABLES
               | REPORT_TABLES)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.reports.periods import QUARTER, Fact, Figure, period_of, ratio, roll_up, total
 from services.reports.query import Column, ColumnKind, Grouping, ReportQuery
 from services.reports.registry import ABOUT, REPORTS
-from services.reports.rollup import QUARTER, Fact, Figure, period_of, ratio, roll_up, total
 from services.reports.words import dictionary
 
 ZONES = ["Asia/Shanghai", "Asia/Kathmandu", "Asia/Kolkata", "America/St_Johns", "Europe/London",
