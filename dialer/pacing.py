@@ -6,8 +6,9 @@ it has in flight, returning a number. The same pacers run on the PBX and in the 
 - Predictive: adds calls while each adds, in expected abandons (live answers with no agent
   free within the grace time), at most an aimed share of its own live answer; from what it has
   learned of how ringing calls end and how long agents talk (the last minutes weigh most), the
-  aim steered by the abandons it has really had and braked by the rate over the last 30
-  minutes, the day and the last 24 hours.
+  aim steered by the abandons it has really had, braked by the rate of the day and the last
+  24 hours, and by the abandons that any 30 minutes around now can still afford (counts, not a
+  rate: a small team's half hour holds few live answers).
 - Ratio: VICIdial's ADAPT_HARD_LIMIT as publicly described (a dial level times the agents
   waiting, raised while agents wait, back to 1 once the day's drop rate reaches the limit), to
   compare against.
@@ -251,7 +252,7 @@ class Predictive(Pacer):
                  refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
                  start_boost: float = 0.0, amd_false_positive: float = 0.0,
                  window_limit: float = 0.05, window_reserve: float = 1.5,
-                 window_spread: float = 2.0, window_sd: float = 1.0) -> None:
+                 window_spread: float = 4.0, window_sd: float = 2.5) -> None:
         self.target = dialer_target(target, amd_false_positive)
         self.amd_false_positive = amd_false_positive
         self.grace, self.safety, self.refresh = grace, safety, refresh
@@ -328,7 +329,8 @@ class Predictive(Pacer):
         beyond those expected of the calls in flight, down to 0.02 as that comes to nothing.
         Counts, not a rate: in a small team 30 minutes hold about a hundred live answers, so
         that the 5 % are five abandons and two close together take most of them."""
-        expected_rate = agents / (self.talk_mean_prior + wrap_seconds) if agents else 0.0
+        # live answers a second while the agents are busy three quarters of the time
+        expected_rate = 0.75 * agents / (self.talk_mean_prior + wrap_seconds) if agents else 0.0
         left = self.window.affordable(self.now, expected_rate, self.amd_false_positive)
         in_flight = max(0.0, in_flight)
         kept = in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
@@ -443,6 +445,7 @@ class Budget:
     of their live answers: the regulator's short window, counted as it counts it."""
 
     PRIOR_SECONDS = 300.0  # the expected rate of live answers fills the first 5 minutes
+    AHEAD_SD = 1.0  # the live answers still to come, counted one standard deviation short
     DROPS_SD = 3.0  # the people AMD drops unseen, kept in hand: their mean and three sd
 
     def __init__(self, seconds: float, limit: float) -> None:
@@ -484,9 +487,13 @@ class Budget:
             people = live / (1 - f)
             return (self.limit - f) * people - self.DROPS_SD * math.sqrt(f * people)
 
-        left = allowed(len(self.live) + rate * (start + self.seconds - now)) - len(self.lost)
+        def ahead(seconds: float) -> float:  # live answers still to come, one sd fewer
+            expected = rate * max(0.0, seconds)
+            return max(0.0, expected - self.AHEAD_SD * math.sqrt(expected))
+
+        left = allowed(len(self.live) + ahead(start + self.seconds - now)) - len(self.lost)
         for i, (when, live_before) in enumerate(self.lost):
-            live = self.live_total - live_before + rate * (when + self.seconds - now)
+            live = self.live_total - live_before + ahead(when + self.seconds - now)
             left = min(left, allowed(live) - (len(self.lost) - i))
         return left
 
