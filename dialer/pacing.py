@@ -243,8 +243,11 @@ class Predictive(Pacer):
     name = "predictive"
 
     # (seconds, live answers before the rate is trusted, rate at which braking starts, as a
-    # share of the target): the day and the last 24 hours are what the regulator counts
-    BRAKES = ((86400.0, 200, 0.9),)
+    # share of the target): the day and the last 24 hours are what the regulator counts; the
+    # last 30 minutes' rate only where they hold so many live answers (a large team) that one
+    # abandon moves it little: a list or a team that changes brings abandons in proportion to
+    # the calls in flight, which the abandons a large half hour can afford do not hold back
+    BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
     WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
 
     def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 2.5,
