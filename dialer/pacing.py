@@ -6,8 +6,9 @@ it has in flight, returning a number. The same pacers run on the PBX and in the 
 - Predictive: adds calls while each adds, in expected abandons (live answers with no agent
   free within the grace time), at most an aimed share of its own live answer; from what it has
   learned of how ringing calls end and how long agents talk (the last minutes weigh most), the
-  aim steered by the abandons it has really had and braked by the rate over the last 30
-  minutes, the day and the last 24 hours.
+  aim steered by the abandons it has really had, braked by the rate of the day and the last
+  24 hours, and by the abandons that any 30 minutes around now can still afford (counts, not a
+  rate: a small team's half hour holds few live answers).
 - Ratio: VICIdial's ADAPT_HARD_LIMIT as publicly described (a dial level times the agents
   waiting, raised while agents wait, back to 1 once the day's drop rate reaches the limit), to
   compare against.
@@ -242,17 +243,24 @@ class Predictive(Pacer):
     name = "predictive"
 
     # (seconds, live answers before the rate is trusted, rate at which braking starts, as a
-    # share of the target): a short window reacts to a list that changes, allowed a little over
-    # since it is noisier; the day and the last 24 hours are what the regulator counts
-    BRAKES = ((1800.0, 40, 1.0), (86400.0, 200, 0.9))
+    # share of the target): the day and the last 24 hours are what the regulator counts; the
+    # last 30 minutes' rate only where they hold so many live answers (a large team) that one
+    # abandon moves it little: a list or a team that changes brings abandons in proportion to
+    # the calls in flight, which the abandons a large half hour can afford do not hold back
+    BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
+    WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
 
     def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 2.5,
                  setpoint: float = 0.9, gain: float = 0.1, talk_mean_prior: float = 120.0,
                  refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
-                 start_boost: float = -0.5, amd_false_positive: float = 0.0) -> None:
+                 start_boost: float = 0.0, amd_false_positive: float = 0.0,
+                 window_limit: float = 0.05, window_reserve: float = 1.5,
+                 window_spread: float = 4.0, window_sd: float = 2.5) -> None:
         self.target = dialer_target(target, amd_false_positive)
+        self.amd_false_positive = amd_false_positive
         self.grace, self.safety, self.refresh = grace, safety, refresh
         self.setpoint, self.gain = setpoint, gain
+        self.talk_mean_prior = talk_mean_prior
         self.memory = memory  # seconds for what was learned to weigh 1/e of what comes next
         self.boost = start_boost  # the log of the aim's factor learned from the outcomes; a
         # day that has learned nothing yet starts below the model's aim
@@ -261,6 +269,10 @@ class Predictive(Pacer):
         self.live_today = self.abandoned_today = 0
         self.now = 0.0
         self.windows = [Rolling(seconds) for seconds, _, _ in self.BRAKES]
+        self.window = Budget(self.WINDOW, window_limit)
+        # abandons kept in hand against chance, and over how many more the brake eases off
+        self.window_reserve, self.window_spread = window_reserve, window_spread
+        self.window_sd = window_sd
         self.last_dials = 0
         self._tables_at = self._forgot_at = -math.inf
         self._tables_for: tuple[float, float] | None = None  # ring and wrap seconds
@@ -271,6 +283,7 @@ class Predictive(Pacer):
             self.live_today += 1
             for w in self.windows:
                 w.add(self.now, False)
+            self.window.add(self.now, False)
 
     def unanswered(self, after: float) -> None:
         self.seen.ring_ended(False, after)
@@ -282,6 +295,7 @@ class Predictive(Pacer):
         self.abandoned_today += 1
         for w in self.windows:
             w.add(self.now, True)
+        self.window.add(self.now, True)
         self.boost -= self.gain * (1 - self.setpoint * self.target)
 
     def connected(self) -> None:
@@ -289,25 +303,41 @@ class Predictive(Pacer):
 
     def new_day(self) -> None:
         self.live_today = self.abandoned_today = 0
+        self.window.day_start = None
 
-    def aim(self) -> float:
+    def aim(self, in_flight: float = 0.0, agents: int = 0, wrap_seconds: float = 0.0) -> float:
         """The share of its own live answer that the marginal call may lose. The model errs,
         by a factor that depends on the team and the day, so the aim follows the outcomes: up
         a little with each answer connected, down with each abandon, at rest when the abandon
-        rate is `setpoint` of the target; and cut hard while the rate of the last 30 minutes,
-        of the day or of the last 24 hours runs over the target or 90 % of it (once enough live
-        answers make that rate worth trusting)."""
+        rate is `setpoint` of the target; cut hard while the rate of the day or of the last 24
+        hours runs over 90 % of the target (once enough live answers make that rate worth
+        trusting); and eased off as the abandons any 30 minutes around now can still afford,
+        less the `in_flight` losses expected of the calls already placed, come down to
+        `window_reserve` (see `window_brake`)."""
+        if self.target <= 0:
+            return 0.0
         rates = [(self.abandoned_today, self.live_today, 200, 0.9)]
         for window, (_, trusted, start) in zip(self.windows, self.BRAKES):
             rates.append((*window.counts(self.now), trusted, start))
         brake = 1.0
         for lost, live, trusted, start in rates:
             if live >= trusted:
-                over = lost / live / self.target - start if self.target > 0 else 1.0
+                over = lost / live / self.target - start
                 brake = min(brake, max(0.02, 1.0 - 4.0 * over))
-        if self.target <= 0:
-            return 0.0
+        brake = min(brake, self.window_brake(in_flight, agents, wrap_seconds))
         return self.target * self.safety * math.exp(min(3.0, max(-3.0, self.boost))) * brake
+
+    def window_brake(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
+        """1 while the 30 minutes around now can afford more than `window_reserve` abandons
+        beyond those expected of the calls in flight, down to 0.02 as that comes to nothing.
+        Counts, not a rate: in a small team 30 minutes hold about a hundred live answers, so
+        that the 5 % are five abandons and two close together take most of them."""
+        # live answers a second while the agents are busy three quarters of the time
+        expected_rate = 0.75 * agents / (self.talk_mean_prior + wrap_seconds) if agents else 0.0
+        left = self.window.affordable(self.now, expected_rate, self.amd_false_positive)
+        in_flight = max(0.0, in_flight)
+        kept = in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
+        return min(1.0, max(0.02, (left - kept) / self.window_spread))
 
     def _tables(self, view: PacingView) -> None:
         if (view.now - self._tables_at < self.refresh
@@ -374,12 +404,14 @@ class Predictive(Pacer):
         answers = [sum(column) for column in zip(*ringing)] if ringing else [0.0] * 2 * steps
         answers[0] += view.waiting  # they need an agent at once
         free_now, freeing = self._freeing(view.agents, view.wrap_seconds)
-        new, aim = rows[0], self.aim()
+        new = rows[0]
         new_total = sum(new[:steps])
 
         @functools.cache
         def lost(n: int) -> float:
             return _lost(free_now, freeing, [a + n * q for a, q in zip(answers, new)], steps)
+
+        aim = self.aim(lost(0), len(view.agents), view.wrap_seconds)
 
         def within(n: int) -> bool:  # the n-th call adds at most `aim` of its answer in losses
             return n == 0 or lost(n) - lost(n - 1) <= aim * new_total
@@ -409,6 +441,64 @@ class Rolling:
             self.lost -= lost
             self.live -= not lost
         return self.lost, self.live
+
+
+class Budget:
+    """The abandons that every `seconds` in a row around now can still afford within `limit`
+    of their live answers: the regulator's short window, counted as it counts it."""
+
+    PRIOR_SECONDS = 300.0  # the expected rate of live answers fills the first 5 minutes
+    AHEAD_SD = 1.0  # the live answers still to come, counted one standard deviation short
+    DROPS_SD = 3.0  # the people AMD drops unseen, kept in hand: their mean and three sd
+
+    def __init__(self, seconds: float, limit: float) -> None:
+        self.seconds, self.limit = seconds, limit
+        self.live: deque[float] = deque()  # when each live answer came
+        self.lost: deque[tuple[float, int]] = deque()  # (when, live answers before it)
+        self.live_total = 0
+        self.day_start: float | None = None
+
+    def add(self, now: float, lost: bool) -> None:
+        if self.day_start is None:
+            self.day_start = now
+        if lost:
+            self.lost.append((now, self.live_total))
+        else:
+            self.live.append(now)
+            self.live_total += 1
+
+    def affordable(self, now: float, expected_rate: float, amd_false_positive: float = 0.0
+                   ) -> float:
+        """The fewest abandons still affordable in any window that holds now: one starting
+        `seconds` ago (or when the day started) and one starting at each abandon since, each
+        with the live answers it has had and those expected by its end (the rate seen, from
+        `expected_rate` per second at first). The people AMD drops count against it, at the
+        estimated share and one standard deviation more, since the dialer never sees them."""
+        if self.day_start is None:
+            self.day_start = now
+        start = max(now - self.seconds, self.day_start)
+        while self.live and self.live[0] < start:
+            self.live.popleft()
+        while self.lost and self.lost[0][0] < start:
+            self.lost.popleft()
+        seen_for = min(self.seconds, now - self.day_start)
+        prior_for = max(0.0, self.PRIOR_SECONDS - seen_for)  # only until it has seen some
+        rate = (len(self.live) + expected_rate * prior_for) / max(1.0, seen_for + prior_for)
+        f = amd_false_positive
+
+        def allowed(live: float) -> float:
+            people = live / (1 - f)
+            return (self.limit - f) * people - self.DROPS_SD * math.sqrt(f * people)
+
+        def ahead(seconds: float) -> float:  # live answers still to come, one sd fewer
+            expected = rate * max(0.0, seconds)
+            return max(0.0, expected - self.AHEAD_SD * math.sqrt(expected))
+
+        left = allowed(len(self.live) + ahead(start + self.seconds - now)) - len(self.lost)
+        for i, (when, live_before) in enumerate(self.lost):
+            live = self.live_total - live_before + ahead(when + self.seconds - now)
+            left = min(left, allowed(live) - (len(self.lost) - i))
+        return left
 
 
 def _lost(free_now: float, freeing: list[float], answers: list[float], steps: int) -> float:

@@ -370,6 +370,7 @@ class Dialer:
             if not isinstance(pacer, Predictive):
                 pacer = Predictive(grace=self.settings.grace_seconds)
             pacer.target = plan.dialer_target
+            pacer.amd_false_positive = plan.amd_false_positive if plan.detect_machines else 0.0
             return pacer
         kind = Progressive if plan.mode == DialingMode.PROGRESSIVE else Preview
         return pacer if type(pacer) is kind else kind()
