@@ -22,10 +22,10 @@ from services.reports.registry import report
 K = ColumnKind
 STEPS = [s.value for s in State if s != State.DONE]  # done: the IVR handed the call on
 COLUMNS = [
-    Column("period", K.PERIOD), Column("branch", K.TEXT), Column("offered", K.COUNT),
+    Column("period", K.PERIOD), Column("branch", K.TEXT), Column("offered", K.COUNT, chart=True),
     *(c for step in STEPS for c in (Column(f"{step}_entered", K.COUNT),
                                     Column(f"{step}_hangups", K.COUNT))),
-    Column("self_served", K.COUNT), Column("containment", K.RATIO),
+    Column("self_served", K.COUNT, chart=True), Column("containment", K.RATIO),
     Column("voicemails", K.COUNT), Column("abandoned_ivr", K.COUNT),
     Column("pin_logins", K.COUNT), Column("pin_ok", K.COUNT), Column("pin_wrong", K.COUNT),
     Column("pin_lockouts", K.COUNT),

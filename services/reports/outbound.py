@@ -27,8 +27,9 @@ MEASURES = ("dialed", "reached", "live", "machines", "abandoned", "connected", "
             "callbacks_requested", "callbacks_kept")
 COLUMNS = [
     Column("period", K.PERIOD), Column("branch", K.TEXT), Column("campaign", K.TEXT),
-    Column("campaign_id", K.COUNT), Column("dialed", K.COUNT), Column("reached", K.COUNT),
-    Column("live", K.COUNT), Column("machines", K.COUNT), Column("abandoned", K.COUNT),
+    Column("campaign_id", K.COUNT), Column("dialed", K.COUNT, chart=True),
+    Column("reached", K.COUNT), Column("live", K.COUNT, chart=True), Column("machines", K.COUNT),
+    Column("abandoned", K.COUNT, chart=True),
     Column("abandon_rate", K.RATIO), Column("connected", K.COUNT), Column("talk", K.SECONDS),
     Column("callbacks", K.COUNT), Column("callbacks_kept", K.COUNT),
     Column("live_24h", K.COUNT), Column("abandoned_24h", K.COUNT),

@@ -22,7 +22,8 @@ from services.reports.rollup import DEFAULT_SL_SECONDS, DEFAULT_SL_TARGET
 K = ColumnKind
 COLUMNS = [
     Column("period", K.PERIOD), Column("branch", K.TEXT), Column("queue", K.TEXT),
-    Column("offered", K.COUNT), Column("answered", K.COUNT), Column("abandoned", K.COUNT),
+    Column("offered", K.COUNT, chart=True), Column("answered", K.COUNT, chart=True),
+    Column("abandoned", K.COUNT, chart=True),
     Column("abandoned_ivr", K.COUNT), Column("abandoned_queue", K.COUNT),
     Column("abandoned_10s", K.COUNT), Column("abandoned_30s", K.COUNT),
     Column("abandoned_60s", K.COUNT), Column("abandoned_120s", K.COUNT),

@@ -291,8 +291,9 @@ async def test_any_registered_report_is_listed_read_and_exported(api, seeded, an
     book = await api.get("/reports/test_queues", headers=seeded["ops"],
                          params={**WEEK, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(book.content)).active
-    assert [c.value for c in sheet[1]] == ["时段", "queue", "offered", "asa", "service_level",
-                                           "score"]  # words it does not have yet: its keys
+    # the dictionary's words, and its key for a column it has none for yet
+    assert [c.value for c in sheet[1]] == ["时段", "队列", "呼入数", "平均应答时长", "服务水平",
+                                           "score"]
     assert sheet["D2"].value == timedelta(seconds=3725)
     assert (sheet["E2"].value, sheet["E2"].number_format) == (0.8125, "0.0%")
 
