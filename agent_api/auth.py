@@ -55,6 +55,17 @@ async def issue_token(session, username: str, password: str, source: str,
         log.warning("login refused", extra={"username": username, "source": source})
         raise LoginRefused(401, "incorrect username or password")
     throttle.succeeded(username, source)
+    return await _new_token(session, user, settings)
+
+
+async def renew_token(session, token: str, settings: AuthSettings) -> tuple[str, datetime] | None:
+    """A new token for the holder of a valid one (a wallboard left on a wall for days keeps its
+    sign-in), or None when `token` no longer works. The old token runs on to its own expiry."""
+    row = await _valid(session, token)
+    return None if row is None else await _new_token(session, row.user, settings)
+
+
+async def _new_token(session, user: User, settings: AuthSettings) -> tuple[str, datetime]:
     now = utcnow()
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.token_hours)
@@ -78,9 +89,8 @@ async def principal_for(session, token: str) -> Principal | None:
 
 async def holder_of(session, token: str) -> tuple[Principal, datetime] | None:
     """Who holds this token and until when, or None (unknown, revoked, expired, inactive)."""
-    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == digest(token)))
-    if (row is None or row.revoked_at is not None or row.expires_at <= utcnow()
-            or not row.user.active):
+    row = await _valid(session, token)
+    if row is None:
         return None
     user = row.user
     hq = user.branch is None or user.branch.is_headquarters
@@ -89,11 +99,23 @@ async def holder_of(session, token: str) -> tuple[Principal, datetime] | None:
                      branch_code=user.branch.code if user.branch else None), row.expires_at
 
 
+async def _valid(session, token: str) -> AuthToken | None:
+    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == digest(token)))
+    if (row is None or row.revoked_at is not None or row.expires_at <= utcnow()
+            or not row.user.active):
+        return None
+    return row
+
+
+def not_signed_in() -> HTTPException:
+    return HTTPException(401, "not logged in, or the token expired",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
 async def current_user(token: Annotated[str, Depends(bearer)], session: Session) -> Principal:
     user = await principal_for(session, token)
     if user is None:
-        raise HTTPException(401, "not logged in, or the token expired",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise not_signed_in()
     return user
 
 

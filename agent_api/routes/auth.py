@@ -12,7 +12,10 @@ from agent_api.auth import (
     auth_settings,
     bearer,
     digest,
+    holder_of,
     issue_token,
+    not_signed_in,
+    renew_token,
     revoke,
 )
 from agent_api.deps import Leases, Session
@@ -36,6 +39,7 @@ class MeOut(BaseModel):
     sees_all_branches: bool
     agent_id: int | None
     agent_number: str | None
+    token_expires_at: datetime
 
 
 
@@ -58,12 +62,27 @@ async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: 
 
 
 @router.get("/me", response_model=MeOut)
-async def me(user: CurrentUser, session: Session) -> MeOut:
+async def me(value: Annotated[str, Depends(bearer)], session: Session) -> MeOut:
+    held = await holder_of(session, value)
+    if held is None:
+        raise not_signed_in()
+    user, expires = held
     number = (await session.scalar(select(Agent.number).where(Agent.id == user.agent_id))
               if user.agent_id is not None else None)
     return MeOut(username=user.username, role=user.role, branch_id=user.branch_id,
                  sees_all_branches=user.sees_all_branches, agent_id=user.agent_id,
-                 agent_number=number)
+                 agent_number=number, token_expires_at=expires)
+
+
+@router.post("/renew", response_model=TokenOut)
+async def renew(value: Annotated[str, Depends(bearer)], session: Session,
+                settings: Annotated[AuthSettings, Depends(auth_settings)]) -> TokenOut:
+    """A fresh token for the holder of a valid one, so a page left open for days (a wallboard)
+    stays signed in; a revoked or expired token, or a disabled user, is refused (401)."""
+    renewed = await renew_token(session, value, settings)
+    if renewed is None:
+        raise not_signed_in()
+    return TokenOut(access_token=renewed[0], expires_at=renewed[1])
 
 
 @router.post("/logout", status_code=204)

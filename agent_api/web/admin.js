@@ -8,39 +8,22 @@ import { AdminDialog, useAction, useForm } from "./admin_common.js";
 import { DepartmentsPane } from "./admin_departments.js";
 import { BranchesPane, HolidaysPane, MenuPane, QueuesPane } from "./admin_organisation.js";
 import { RetailersPane } from "./admin_retailers.js";
-import { apiClient } from "./common.js";
-import { language, localTime, refusal, setLanguage, t } from "./i18n.js";
+import { localTime, refusal } from "./i18n.js";
+import { PageBar, SignInCard, useSession } from "./vue_session.js";
 
-const { createApp, reactive, ref, computed, onMounted } = Vue;
+const { createApp, reactive, ref, computed, toRef } = Vue;
 const { ElMessageBox } = ElementPlus;
-const LOCALES = { zh: ElementPlusLocaleZhCn, en: ElementPlusLocaleEn };
 const ROLES = ["agent", "supervisor", "ops", "branch_admin", "admin"];
 const ADMINS = ["admin", "branch_admin"];
 const CATALOGUE_KEEPERS = ["ops", "admin"];  // products, limits, knowledge, do-not-call
 
 const template = `
 <el-config-provider :locale="locale">
-  <div v-if="!me" class="signin">
-    <el-card>
-      <template #header><strong>hotline · {{ tr('app.admin') }}</strong>
-        <el-button link id="lang" style="float:right" @click="switchLanguage">{{ tr('app.language') }}</el-button></template>
-      <el-form id="signin-form" label-position="top" @submit.prevent="signIn">
-        <el-form-item :label="tr('field.username')"><el-input v-model="signin.username" name="username" autocomplete="username" /></el-form-item>
-        <el-form-item :label="tr('field.password')"><el-input v-model="signin.password" name="password" type="password" autocomplete="current-password" /></el-form-item>
-        <el-alert v-if="signin.error" :title="signin.error" type="error" :closable="false" role="alert" />
-        <el-button type="primary" native-type="submit" style="margin-top:12px">{{ tr('app.signin') }}</el-button>
-      </el-form>
-    </el-card>
-  </div>
+  <sign-in-card v-if="!me" :session="session" :title="tr('app.admin')" />
   <div v-else>
-    <header class="bar">
-      <strong>hotline · {{ tr('app.admin') }}</strong>
-      <span id="who">{{ me.username }} · {{ tr('role.' + me.role) }}</span>
-      <span class="spacer"></span>
-      <el-button link id="lang" @click="switchLanguage">{{ tr('app.language') }}</el-button>
+    <page-bar :session="session" :title="tr('app.admin')">
       <el-button id="own-password" @click="openOwn({}, true)">{{ tr('btn.change_password') }}</el-button>
-      <el-button id="signout" @click="signOut">{{ tr('app.signout') }}</el-button>
-    </header>
+    </page-bar>
     <div class="page">
       <el-alert v-if="!mayUse" :title="tr('msg.no_rights')" type="warning" :closable="false" role="alert" />
       <el-tabs v-else v-model="tab" @tab-change="load">
@@ -140,19 +123,15 @@ const template = `
 createApp({
   template,
   components: { AdminDialog, AgentsPane, BranchesPane, HolidaysPane, MenuPane, QueuesPane, DepartmentsPane, RetailersPane, ProductsPane,
-    LimitsPane, KnowledgePane, DoNotCallPane },
+    LimitsPane, KnowledgePane, DoNotCallPane, PageBar, SignInCard },
   setup() {
-    const lang = ref(language());
-    const token = ref(sessionStorage.getItem("hotline.token"));
-    const me = ref(null);
+    const session = useSession({ start });
+    const { api, tr, failure } = session;
+    const me = toRef(session, "me"), lang = toRef(session, "lang"), locale = toRef(session, "locale");
     const tab = ref("users");
     const users = ref([]), audit = ref([]), branches = ref([]);
-    const signin = reactive({ username: "", password: "", error: "" });
     const filters = reactive({ action: "", entity: "", user: "", days: null });
-    const api = apiClient(() => token.value, () => { token.value = null; me.value = null; });
 
-    const tr = (key) => t(key, lang.value);  // reactive on the language
-    const locale = computed(() => LOCALES[lang.value]);
     const mayAdminister = computed(() => me.value && ADMINS.includes(me.value.role));
     const keepsCatalogue = computed(() => me.value && CATALOGUE_KEEPERS.includes(me.value.role));
     const keepsDepartments = computed(() => me.value?.role === "admin" && me.value.sees_all_branches);  // headquarters'
@@ -164,7 +143,6 @@ createApp({
       "retailer", "retailer_file", "department", "step_template", "product", "product_supply", "order_limit",
       "knowledge_article", "do_not_call", "campaign", "score_form"];
     const skillList = (v) => Object.entries(v).map(([code, level]) => `${code} ${level}`).join(", ");
-    const failure = (status) => (tr(`error.${status}`) === `error.${status}` ? tr("error.other") : tr(`error.${status}`));
     const known = (key) => tr(key) !== key;
     const fieldWord = (name, scope) => [`field.${scope}.${name}`, `field.${name}`].filter(known).map(tr)[0];
     // Why the API refused, in the reader's words: each rule with its field (a pane's `scope` picks
@@ -197,7 +175,6 @@ createApp({
     const branchName = (code) => (code ? branches.value.find((b) => b.code === code)?.name ?? code : tr("hq"));
     const rowName = ({ row }) => `user-${row.username}`;
 
-    function switchLanguage() { setLanguage(lang.value === "zh" ? "en" : "zh"); lang.value = language(); }
     async function loadUsers() { users.value = await api("GET", "/users"); }
     async function loadAudit() {
       const q = new URLSearchParams();
@@ -219,24 +196,9 @@ createApp({
     }
     async function loadBranches() { branches.value = await api("GET", "/branches"); }
     async function start() {
-      me.value = await api("GET", "/auth/me");
       tab.value = ADMINS.includes(me.value.role) ? "users" : "products";  // operations: the catalogue
       await loadBranches();
       await load();
-    }
-    async function signIn() {
-      try {
-        const reply = await api("POST", "/auth/token", { username: signin.username, password: signin.password }, true);
-        token.value = reply.access_token;
-        sessionStorage.setItem("hotline.token", token.value);
-        signin.error = "";
-        await start();
-      } catch (e) { signin.error = failure(e.status); }
-    }
-    async function signOut() {
-      await api("POST", "/auth/logout").catch(() => {});
-      sessionStorage.removeItem("hotline.token");
-      token.value = null; me.value = null;
     }
     function openNew() { openForm(); }
     function openEdit(row) {
@@ -254,9 +216,8 @@ createApp({
       const { value } = await ElMessageBox.prompt(tr("field.new"), `${tr("btn.reset_password")} · ${row.username}`, { inputType: "password" });
       await api("POST", `/users/${row.id}/password`, { password: value });
     }, { done: "msg.password_reset" });
-    onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
-    return { own, openOwn, saveOwn, api, said, lang, me, tab, users, audit, branches, signin, filters, entities, form, tr, locale, mayAdminister, keepsCatalogue,
+    return { session, own, openOwn, saveOwn, api, said, lang, me, tab, users, audit, branches, filters, entities, form, tr, locale, mayAdminister, keepsCatalogue,
       keepsDepartments, mayUse, roles, actions,
-      when, shown, entityId, branchName, rowName, switchLanguage, load, loadAudit, loadBranches, signIn, signOut, openNew, openEdit, save, toggle, resetPassword };
+      when, shown, entityId, branchName, rowName, load, loadAudit, loadBranches, openNew, openEdit, save, toggle, resetPassword };
   },
 }).use(ElementPlus).mount("#app");

@@ -1,7 +1,8 @@
 // The wallboard's live feed as the wallboard and the supervisor's desk share it: the sign-in, the
 // names of branches and queues, and a WebSocket that reconnects (backing off to 10 s) and is
-// opened anew when it falls silent, so a board left on a wall for a shift stays live. Only the
-// latest snapshot is kept.
+// opened anew when it falls silent, so a board left on a wall for a shift stays live; its token
+// is renewed at half its life, so the board stays signed in for days. Only the latest snapshot
+// is kept.
 import { $, apiClient, el, onSignIn, show } from "./common.js";
 import { language, localTime, mmss, t, tf, word } from "./i18n.js";
 
@@ -27,7 +28,7 @@ export function agentRow(a, branches, last) {
 
 export function boardFeed(render) {
   const board = { token: sessionStorage.getItem("hotline.token"), role: null, socket: null, retry: 500,
-                  frame: null, branches: {}, types: {}, again: null, silent: null };
+                  frame: null, branches: {}, types: {}, again: null, silent: null, renewal: null };
   const api = apiClient(() => board.token, () => signOut());
 
   // "BJ-order" as the reader says it: 北京分公司 · 订货 (the queue's code when either is unknown).
@@ -73,11 +74,33 @@ export function boardFeed(render) {
     };
   }
 
+  // At half the token's remaining life (every 5 s at most), a new token, and a feed opened with
+  // it (the old feed closes when the old token expires). Refused, the sign-in shows (the api's
+  // 401); unreachable, it asks again while the old token runs on.
+  function renewAt(expiresAt) {
+    clearTimeout(board.renewal);
+    const wait = Math.max(5000, (Date.parse(expiresAt) - Date.now()) / 2);
+    board.renewal = setTimeout(async () => {
+      let reply;
+      try { reply = await api("POST", "/auth/renew"); } catch (e) {
+        if (e.status !== 401) renewAt(expiresAt);
+        return;
+      }
+      board.token = reply.access_token;
+      sessionStorage.setItem("hotline.token", board.token);
+      const old = board.socket;
+      connect();
+      old?.close();
+      renewAt(reply.expires_at);
+    }, wait);
+  }
+
   function signOut(reason = null) {
     board.token = null;
     sessionStorage.removeItem("hotline.token");
     clearTimeout(board.again);
     clearTimeout(board.silent);
+    clearTimeout(board.renewal);
     const ws = board.socket;
     board.socket = null;
     if (ws) ws.close();
@@ -86,8 +109,9 @@ export function boardFeed(render) {
     show($("#signin-error"), reason && (() => t(reason)));
   }
 
-  async function showBoard(username) {
-    $("#who").textContent = username;
+  async function showBoard(me) {
+    $("#who").textContent = me.username;
+    renewAt(me.token_expires_at);
     $("#signin").hidden = true;
     $("#board").hidden = false;
     const branches = await api("GET", "/branches").catch(() => []);
@@ -99,12 +123,13 @@ export function boardFeed(render) {
 
   function start() {
     setLink(false);
-    onSignIn(api, (token, username) => {
+    const signedIn = () => api("GET", "/auth/me").then(showBoard);
+    onSignIn(api, (token) => {
       board.token = token;
-      return showBoard(username);
+      return signedIn();
     });
     $("#btn-signout")?.addEventListener("click", () => signOut());
-    if (board.token) api("GET", "/auth/me").then((me) => showBoard(me.username)).catch(() => signOut());
+    if (board.token) signedIn().catch(() => signOut());
   }
 
   return { board, api, queueName, start };

@@ -3,11 +3,10 @@
 // its main figures drawn over the periods (ECharts) and its rows in a table with the totals; the
 // same report downloaded as Excel or CSV in the reader's language. Vue 3 and Element Plus, Chinese
 // first with an English switch; periods are the branch's local days and times, as the API gives them.
-import { apiClient } from "./common.js";
-import { language, mmss, refusal, setLanguage, t } from "./i18n.js";
+import { mmss, refusal } from "./i18n.js";
+import { PageBar, SignInCard, useSession } from "./vue_session.js";
 
-const { createApp, reactive, ref, computed, onMounted, nextTick, watch } = Vue;
-const LOCALES = { zh: ElementPlusLocaleZhCn, en: ElementPlusLocaleEn };
+const { createApp, reactive, ref, computed, nextTick, toRef, watch } = Vue;
 const READERS = ["supervisor", "ops", "admin", "branch_admin"];
 const GROUPINGS = ["interval", "hour", "day", "week", "month"];
 const TEXT_FILTERS = ["queue", "agent", "campaign", "business_type"];
@@ -15,26 +14,9 @@ const BARS = ["count", "number"];  // drawn as bars on the left axis; the rest a
 
 const template = `
 <el-config-provider :locale="locale">
-  <div v-if="!me" class="signin">
-    <el-card>
-      <template #header><strong>hotline · {{ tr('app.reports') }}</strong>
-        <el-button link id="lang" style="float:right" @click="switchLanguage">{{ tr('app.language') }}</el-button></template>
-      <el-form id="signin-form" label-position="top" @submit.prevent="signIn">
-        <el-form-item :label="tr('field.username')"><el-input v-model="signin.username" name="username" autocomplete="username" /></el-form-item>
-        <el-form-item :label="tr('field.password')"><el-input v-model="signin.password" name="password" type="password" autocomplete="current-password" /></el-form-item>
-        <el-alert v-if="signin.error" :title="signin.error" type="error" :closable="false" role="alert" />
-        <el-button type="primary" native-type="submit" style="margin-top:12px">{{ tr('app.signin') }}</el-button>
-      </el-form>
-    </el-card>
-  </div>
+  <sign-in-card v-if="!me" :session="session" :title="tr('app.reports')" />
   <div v-else>
-    <header class="bar">
-      <strong>hotline · {{ tr('app.reports') }}</strong>
-      <span id="who">{{ me.username }} · {{ tr('role.' + me.role) }}</span>
-      <span class="spacer"></span>
-      <el-button link id="lang" @click="switchLanguage">{{ tr('app.language') }}</el-button>
-      <el-button id="signout" @click="signOut">{{ tr('app.signout') }}</el-button>
-    </header>
+    <page-bar :session="session" :title="tr('app.reports')" />
     <div class="page">
       <el-alert v-if="!READERS.includes(me.role)" :title="tr('msg.no_rights')" type="warning" :closable="false" role="alert" />
       <template v-else>
@@ -125,31 +107,27 @@ function thisWeek() {
 
 createApp({
   template,
+  components: { PageBar, SignInCard },
   setup() {
-    const lang = ref(language());
-    const token = ref(sessionStorage.getItem("hotline.token"));
-    const me = ref(null);
+    const session = useSession({ start, forget: () => { table.value = null; }, relabel: () => nextTick(draw) });
+    const { api, tr, failure } = session;
+    const me = toRef(session, "me"), lang = toRef(session, "lang"), locale = toRef(session, "locale");
     const reports = ref([]), branches = ref([]);
     const table = ref(null);
     const problems = ref([]);
-    const signin = reactive({ username: "", password: "", error: "" });
     const [monday, today] = thisWeek();
     const ask = reactive({ report: "", since: monday, until: today, group: "day", branch: "", queue: "", agent: "",
       campaign: "", business_type: "" });
     const schedules = ref([]);
-    const scheduling = reactive({ open: false, every: "daily", to: "", lang: language(), problems: [] });
-    const api = apiClient(() => token.value, () => { token.value = null; me.value = null; });
+    const scheduling = reactive({ open: false, every: "daily", to: "", lang: lang.value, problems: [] });
     let chart = null;  // the ECharts instance, outside Vue's reactivity
 
-    const tr = (key) => t(key, lang.value);  // reactive on the language
-    const locale = computed(() => LOCALES[lang.value]);
     const known = (key) => tr(key) !== key;
     const about = computed(() => reports.value.find((r) => r.name === ask.report));
     const applies = (filter) => about.value?.filters.includes(filter);
     // headquarters' administrators keep the scheduled reports
     const keepsSchedules = computed(() => me.value?.role === "admin" && me.value.sees_all_branches);
     const reportName = (name) => (known(`report.${name}`) ? tr(`report.${name}`) : name);
-    const failure = (status) => (known(`error.${status}`) ? tr(`error.${status}`) : tr("error.other"));
 
     // A value as a person reads it: codes in words, durations h:mm:ss, ratios as percentages, money with cents.
     function shown(column, value) {
@@ -240,7 +218,7 @@ createApp({
 
     async function download(format) {
       problems.value = [];
-      const reply = await fetch(query(format), { headers: { Authorization: `Bearer ${token.value}` } });
+      const reply = await fetch(query(format), { headers: { Authorization: `Bearer ${session.token}` } });
       if (!reply.ok) {
         const data = await reply.json().catch(() => ({}));
         problems.value = said({ status: reply.status, detail: data.detail });
@@ -256,38 +234,17 @@ createApp({
       setTimeout(() => URL.revokeObjectURL(link.href), 60000);
     }
 
-    function switchLanguage() {
-      setLanguage(lang.value === "zh" ? "en" : "zh");
-      lang.value = language();
-      nextTick(draw);  // the legend's words
-    }
     async function start() {
-      me.value = await api("GET", "/auth/me");
       if (!READERS.includes(me.value.role)) return;
       reports.value = await api("GET", "/reports");
       branches.value = await api("GET", "/branches").catch(() => []);
       ask.report ||= reports.value.find((r) => r.name === "orders")?.name ?? reports.value[0]?.name ?? "";
       await loadSchedules();
     }
-    async function signIn() {
-      try {
-        const reply = await api("POST", "/auth/token", { username: signin.username, password: signin.password }, true);
-        token.value = reply.access_token;
-        sessionStorage.setItem("hotline.token", token.value);
-        signin.error = "";
-        await start();
-      } catch (e) { signin.error = failure(e.status); }
-    }
-    async function signOut() {
-      await api("POST", "/auth/logout").catch(() => {});
-      sessionStorage.removeItem("hotline.token");
-      token.value = null; me.value = null; table.value = null;
-    }
     watch(() => ask.report, () => { table.value = null; problems.value = []; });
     window.addEventListener("resize", () => chart?.resize());
-    onMounted(() => { setLanguage(lang.value); if (token.value) start().catch(() => { token.value = null; }); });
-    return { READERS, GROUPINGS, TEXT_FILTERS, lang, me, reports, branches, table, problems, signin, ask, tr, locale,
-      applies, reportName, shown, summary, run, download, switchLanguage, signIn, signOut, keepsSchedules, schedules,
+    return { session, READERS, GROUPINGS, TEXT_FILTERS, lang, me, reports, branches, table, problems, ask, tr, locale,
+      applies, reportName, shown, summary, run, download, keepsSchedules, schedules,
       scheduling, currentFilters, filtersSaid, scheduleRow, openSchedule, saveSchedule, removeSchedule };
   },
 }).use(ElementPlus).mount("#app");

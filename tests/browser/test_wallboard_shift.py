@@ -1,15 +1,18 @@
 """The wallboard left on a wall for a shift, in Chromium on the engine (no telephony): when its
-feed drops it reconnects, when the feed falls silent it opens a new one, and thousands of
-snapshots later it holds no more page nodes nor memory than after the first ones (the charts are
-kept and fed, never made anew)."""
+feed drops it reconnects, when the feed falls silent it opens a new one, thousands of snapshots
+later it holds no more page nodes nor memory than after the first ones (the charts are kept and
+fed, never made anew), and it stays signed in past its token's expiry."""
 import asyncio
 import copy
 import json
 
+import httpx
 import pytest
 from playwright.async_api import expect
 
+from agent_api.app import create_app
 from services.demo import DEMO_PASSWORD
+from tests.pbx.helpers import served
 
 pytestmark = pytest.mark.browser
 
@@ -105,3 +108,30 @@ async def test_a_shift_of_snapshots_leaves_no_more_nodes_or_memory_behind(office
     # the charts' own caches still fill a little (6,000 snapshots: +0.2 MB a 1,200, flattening);
     # a chart or a row kept per snapshot would be megabytes, and nodes
     assert heap_after - heap < 2_000_000, (heap, heap_after)
+
+
+@pytest.fixture
+async def short_tokens(settings, database):
+    """The office whose tokens live 22 seconds: the base URL."""
+    settings.auth.token_hours = 0.006
+    async with served(create_app(settings, telephony=False)) as base_url:
+        yield base_url
+
+
+async def test_the_wallboard_stays_signed_in_past_its_tokens_expiry(short_tokens, page):
+    await signed_in_tv(page, short_tokens)
+    link = page.locator("#link")
+    await expect(link).to_have_attribute("data-up", "true")
+    first = await page.evaluate("sessionStorage.getItem('hotline.token')")
+    await page.wait_for_function(
+        "(first) => sessionStorage.getItem('hotline.token') !== first", arg=first)
+
+    old = {"Authorization": f"Bearer {first}"}
+    async with httpx.AsyncClient(base_url=short_tokens) as client, asyncio.timeout(120):
+        while (await client.get("/auth/me", headers=old)).status_code != 401:
+            await asyncio.sleep(0.5)  # until the first token has expired
+    updated = page.locator("#updated")
+    before = await updated.text_content()
+    await expect(updated).not_to_have_text(before or "")  # snapshots still come
+    await expect(link).to_have_attribute("data-up", "true")
+    await expect(page.locator("#signin")).to_be_hidden()

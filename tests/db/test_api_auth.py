@@ -129,3 +129,29 @@ async def test_an_expired_token_is_refused(api, sessions):
         for token in await s.scalars(select(AuthToken)):
             token.expires_at = utcnow() - timedelta(seconds=1)
     assert (await api.get("/agents", headers=headers)).status_code == 401
+
+
+async def test_a_valid_token_is_renewed_and_a_dead_one_is_not(api, sessions):
+    """A wallboard left on a wall renews its token before it expires: the new token works and
+    runs a whole token's lifetime from now; a revoked token, or a disabled user's, renews
+    nothing."""
+    headers = await login(api, "supervisor")
+    first = (await api.get("/auth/me", headers=headers)).json()["token_expires_at"]
+    async with sessions() as s, s.begin():  # the first token is about to expire
+        for token in await s.scalars(select(AuthToken)):
+            token.expires_at = utcnow() + timedelta(minutes=1)
+    reply = await api.post("/auth/renew", headers=headers)
+    assert reply.status_code == 200, reply.text
+    renewed = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+    assert renewed != headers
+    me = (await api.get("/auth/me", headers=renewed)).json()
+    assert me["username"] == "supervisor"
+    assert me["token_expires_at"] >= first  # a full lifetime from now, not the old token's end
+    assert (await api.get("/queues", headers=headers)).status_code == 200  # the old one runs on
+
+    assert (await api.post("/auth/logout", headers=headers)).status_code == 204
+    assert (await api.post("/auth/renew", headers=headers)).status_code == 401
+    async with sessions() as s, s.begin():
+        await s.execute(update(User).where(User.username == "supervisor").values(active=False))
+    assert (await api.post("/auth/renew", headers=renewed)).status_code == 401
+    assert (await api.post("/auth/renew")).status_code == 401
