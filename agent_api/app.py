@@ -84,7 +84,9 @@ def create_app(settings: Settings | None = None, *, telephony: bool = True) -> F
         app.include_router(module.router)
     declare_refusals(app)
     app.mount("/static", pages.static, name="static")
-    app.add_middleware(RequestGuard)
+    largest_file = max(settings.imports.contacts.max_bytes, settings.imports.retailers.max_bytes)
+    app.add_middleware(RequestGuard, max_json_bytes=settings.http.max_json_bytes,
+                       max_body_bytes=settings.http.max_body_bytes or largest_file + (1 << 20))
     return app
 
 

@@ -74,6 +74,7 @@ WHY = {401: "Not logged in, or the token expired",
        403: "The caller's role or branch may not do this (rule named)",
        404: "Unknown, or not the caller's to see",
        409: "Refused because of the state things are in now (rule named)",
+       413: "The request's body is longer than the server takes (rule.body_size, its limit)",
        422: "A rule broken, naming its field",
        429: "Too many failed logins: locked for a while",
        503: "The PBX is not connected, or refused the action (rule named)"}
@@ -93,7 +94,7 @@ UNKNOWN = refusals(404)  # a route whose query or body names a thing that may be
 def declare_refusals(app: FastAPI) -> None:
     """Every operation's schema says the refusals it may answer, by one rule rather than route
     by route: behind a login, 401 and 403 (a role, a branch); naming a thing in its path, 404;
-    a write, 409 and 422; the password flow's token URL, 401 and 429. What a route adds (a 503
+    a write, 409 and 422; with a body, 413; the password flow's token URL, 401 and 429. What a route adds (a 503
     from the PBX, a 410) it declares itself."""
     generate = app.openapi
 
@@ -110,6 +111,8 @@ def declare_refusals(app: FastAPI) -> None:
                     codes.add(404)
                 if method.upper() in WRITES:
                     codes |= {409, 422}
+                if "requestBody" in operation:
+                    codes.add(413)
                 if path in token_urls:
                     codes |= {401, 429}
                 responses = operation.setdefault("responses", {})

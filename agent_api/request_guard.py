@@ -8,7 +8,11 @@ query strings and the path are read; multipart uploads are left to their own par
 - An integer beyond the database's integer columns (agent_api/fields.py) in a JSON body:
   `rule.integer_range`.
 - NaN or an infinity in a JSON body (Python's parser reads `NaN`, `Infinity` and `1e999`):
-  `rule.finite_number`."""
+  `rule.finite_number`.
+
+A body longer than the settings allow (`http.max_json_bytes` for JSON and forms, which are read
+whole; `http.max_body_bytes` for uploads) is refused with 413 `rule.body_size` as its length is
+declared, or, sent without one, as it passes the limit: nothing reads it whole first."""
 import json
 import math
 import re
@@ -91,19 +95,41 @@ def _read_whole(scope: Scope) -> bool:
     return kind == "application/x-www-form-urlencoded" or kind.endswith("json")
 
 
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _too_large(limit: int) -> list[dict[str, Any]]:
+    return [{"loc": ["body"], "type": "rule.body_size", "ctx": {"le": limit},
+             "msg": f"the request body may hold at most {limit} bytes"}]
+
+
 class RequestGuard:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_json_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes, self.max_json_bytes = max_body_bytes, max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        whole = _read_whole(scope)
+        limit = self.max_json_bytes if whole else self.max_body_bytes
+        if (_declared_length(scope) or 0) > limit:
+            await _refuse(send, 413, _too_large(limit))
+            return
+        cap = _Cap(receive, send, limit)
+        receive, send = cap.receive, cap.send
         body: bytes | None = None
-        if _read_whole(scope):
+        if whole:
             chunks, more = [], True
             while more:
                 message = await receive()
+                if cap.refused:
+                    return
                 if message["type"] != "http.request":
                     await self.app(scope, _replay([message], receive), send)
                     return
@@ -112,14 +138,47 @@ class RequestGuard:
             body = b"".join(chunks)
             receive = _replay([{"type": "http.request", "body": body}], receive)
         found = problems(scope, body)
-        if not found:
-            await self.app(scope, receive, send)
+        if found:
+            await _refuse(send, 422, found)
             return
-        reply = json.dumps({"detail": found}).encode()
-        await send({"type": "http.response.start", "status": 422,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(reply)).encode())]})
-        await send({"type": "http.response.body", "body": reply})
+        try:
+            await self.app(scope, receive, send)
+        except Exception:
+            if not cap.refused:  # else: an upload's parser told the client went away
+                raise
+
+
+class _Cap:
+    """A body counted as it arrives: past `limit`, 413 is answered (unless a reply has begun),
+    the route reads that the client went away, and what it then sends is dropped."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
+        self._receive, self._send, self.limit = receive, send, limit
+        self.seen, self.started, self.refused = 0, False, False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        self.seen += len(message.get("body", b""))
+        if self.seen <= self.limit:
+            return message
+        if not self.started and not self.refused:
+            await _refuse(self._send, 413, _too_large(self.limit))
+        self.refused = True
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        if self.refused:
+            return
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
+
+
+async def _refuse(send: Send, status: int, found: list[dict[str, Any]]) -> None:
+    reply = json.dumps({"detail": found}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(reply)).encode())]})
+    await send({"type": "http.response.body", "body": reply})
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -28,6 +28,10 @@ class HttpSettings(BaseModel):
     # (or after its last response) is closed: slow clients cannot hold connections open.
     header_timeout: float = 10.0
     ws_max_bytes: int = 64 * 1024  # a WebSocket message from a client, at most
+    # A request's body, at most: JSON and forms (read whole), and uploads (unset: the largest
+    # file `imports` lets through, with 1 MiB for its multipart envelope).
+    max_json_bytes: int = Field(default=1 << 20, ge=1024)
+    max_body_bytes: int | None = Field(default=None, ge=1024)
 
 
 class ThrottleSettings(BaseModel):

@@ -148,3 +148,35 @@ async def test_a_body_that_cannot_be_read_is_a_refusal_naming_the_body(api):
         assert broken.status_code == 422, broken.text
         assert broken.json() == {"detail": [{"loc": ["body"], "type": "rule.body_unreadable",
                                              "msg": said}]}
+
+
+async def test_a_body_beyond_its_limit_is_refused_before_it_is_read_whole(api):
+    """JSON beyond 1 MiB, an upload beyond the largest file an import takes: 413 naming the
+    rule and the limit, whether the length is declared or the body streams without one, and
+    nothing is written."""
+    admin = await login(api, "admin")
+    retailers = len((await api.get("/retailers?limit=500", headers=admin)).json())
+    name = {"name": "x" * (1 << 20)}
+    declared = await api.post("/campaigns", headers=admin, json=name)
+
+    async def streamed(head: bytes, filler: bytes, total: int):
+        yield head
+        for _ in range(total // len(filler) + 1):
+            yield filler
+
+    json_stream = await api.post(
+        "/campaigns", content=streamed(b'{"name": "', b"x" * 65536, 1 << 20),
+        headers={**admin, "Content-Type": "application/json"})
+    envelope = (b'--x\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n'
+                b"Content-Type: text/csv\r\n\r\ncard,name\r\n")
+    upload = await api.post(
+        "/retailers/import", content=streamed(envelope, b"1" * (1 << 20), 66 << 20),
+        headers={**admin, "Content-Type": "multipart/form-data; boundary=x"})
+    largest_file = (64 << 20) + (1 << 20)
+    for reply, limit in ((declared, 1 << 20), (json_stream, 1 << 20), (upload, largest_file)):
+        assert reply.status_code == 413, reply.text
+        assert reply.json() == {"detail": [{
+            "loc": ["body"], "type": "rule.body_size", "ctx": {"le": limit},
+            "msg": f"the request body may hold at most {limit} bytes"}]}
+    assert (await api.get("/campaigns", headers=admin)).json() == []
+    assert len((await api.get("/retailers?limit=500", headers=admin)).json()) == retailers
