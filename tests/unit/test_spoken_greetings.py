@@ -3,7 +3,11 @@ people and machines in the shares asterisk/spoken_greetings.py declares, and eac
 audio as an RTP capture (espeak-ng and sox, as bin/setup installs them)."""
 import struct
 from collections import Counter
+from pathlib import Path
 
+import pytest
+
+from asterisk.sipp_customers import SIPP_MAX_SCENARIO, Population, write_customers_scenario
 from asterisk.spoken_greetings import (
     MACHINES,
     PEOPLE,
@@ -54,3 +58,12 @@ def test_a_greeting_is_silence_then_speech_then_silence_in_packets_without_gap(t
     assert 0.4 < (voiced[-1] - voiced[0]) * 0.02 < 2.0  # "喂，你好" at 160 words a minute
     assert abs(len(packets) - 1 - voiced[-1] - 2000 // 20) <= 1  # then 2 s of listening
     assert greeting_pcap(tmp_path, g).read_bytes() == data  # made once
+
+
+def test_two_hundred_greetings_fit_in_the_scenario_sipp_reads_and_more_are_refused(tmp_path):
+    def customers(n: int) -> Population:
+        return Population(greetings=tuple((f"13{i:04d}", Path(f"greeting-{i:016x}.pcap"))
+                                          for i in range(n)))
+    assert write_customers_scenario(tmp_path, customers(200)).stat().st_size <= SIPP_MAX_SCENARIO
+    with pytest.raises(ValueError, match="sipp reads"):
+        write_customers_scenario(tmp_path, customers(400))
