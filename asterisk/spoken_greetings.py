@@ -64,9 +64,9 @@ class Greeting:
 
 @dataclass(frozen=True)
 class Style:
-    """A way of answering: its share of its kind, its language and what is said. Each text is
-    spoken after a pause drawn from its range (ms); the first pause is the wait after the
-    answer, a later one the wait before speaking again."""
+    """A way of answering: its share of its kind and what is said (in the language of its
+    first phrase). Each text is spoken after a pause drawn from its range (ms); the first pause
+    is the wait after the answer, a later one the wait before speaking again."""
 
     name: str
     share: int  # parts of its kind's population
