@@ -73,8 +73,7 @@ def scenario(p: Population) -> str:
            f'value="{p.busy + p.failed}"/>',
            f'      <test assign_to="unanswered" variable="fate" compare="less_than" '
            f'value="{p.busy + p.failed + p.unanswered}"/>',
-           *(f'      <ereg regexp="INVITE sip:{prefix}[0-9]*@" search_in="msg" '
-             f'check_it="false" assign_to="greeting_{i}"/>'
+           *(f'      <ereg regexp="INVITE sip:{prefix}" assign_to="g{i}"/>'
              for i, (prefix, _) in enumerate(p.greetings)),
            '      <sample assign_to="talk" distribution="uniform" min="0" max="100"/>',
            '      <test assign_to="short" variable="talk" compare="less_than" value="50"/>',
@@ -119,13 +118,12 @@ def greet(p: Population) -> list[str]:
     """The greeting of the number called, or everyone's, played from the answer on."""
     def play(audio: Path) -> str:
         return f'  <nop><action><exec play_pcap_audio="{audio}"/></action></nop>'
-    out = [f'  <nop next="play_greeting_{i}" test="greeting_{i}"/>'
-           for i in range(len(p.greetings))]
+    out = [f'  <nop next="p{i}" test="g{i}"/>' for i in range(len(p.greetings))]
     out += [play(p.greeting)] if p.greeting else []
     if p.greetings:
         out.append('  <nop next="greeted"/>')
         for i, (_, audio) in enumerate(p.greetings):
-            out += [f'  <label id="play_greeting_{i}"/>', play(audio), '  <nop next="greeted"/>']
+            out += [f'  <label id="p{i}"/>', play(audio), '  <nop next="greeted"/>']
         out.append('  <label id="greeted"/>')
     return out
 
@@ -147,7 +145,14 @@ HANG_UP = """  <send retrans="500">
 """
 
 
+SIPP_MAX_SCENARIO = 65536  # bytes: sipp reads no more of a scenario file
+
+
 def write_customers_scenario(folder: Path, population: Population = Population()) -> Path:
+    text = scenario(population)
+    if len(text.encode()) > SIPP_MAX_SCENARIO:
+        raise ValueError(f"the customers' scenario is {len(text.encode())} bytes: sipp reads "
+                         f"{SIPP_MAX_SCENARIO} (fewer greetings, or shorter paths to them)")
     path = folder / "customers.xml"
-    path.write_text(scenario(population))
+    path.write_text(text)
     return path

@@ -271,7 +271,7 @@ def tone_pcap(folder: Path, hz: int, ms: int) -> Path:
     play_pcap_audio; sox makes the audio."""
     path = folder / f"tone-{hz}-{ms}.pcap"
     if not path.exists():
-        _write_rtp_pcap(path, _alaw_tone(hz, ms, 0.5))
+        write_rtp_pcap(path, _alaw_tone(hz, ms, 0.5))
     return path
 
 
@@ -282,7 +282,7 @@ def voice_pcap(folder: Path, pattern: tuple[int, ...], hz: int = 440) -> Path:
     stream runs to its end without a gap: a stream that stops is a hang-up to AMD."""
     path = folder / f"voice-{hz}-{'-'.join(map(str, pattern))}.pcap"
     if not path.exists():
-        _write_rtp_pcap(path, b"".join(_alaw_tone(hz, ms, 0.5 if i % 2 else 0.0)
+        write_rtp_pcap(path, b"".join(_alaw_tone(hz, ms, 0.5 if i % 2 else 0.0)
                                        for i, ms in enumerate(pattern) if ms > 0))
     return path
 
@@ -295,7 +295,7 @@ def _alaw_tone(hz: int, ms: int, volume: float) -> bytes:
     return audio[:len(audio) - len(audio) % 160]  # whole 20 ms packets
 
 
-def _write_rtp_pcap(path: Path, audio: bytes) -> None:
+def write_rtp_pcap(path: Path, audio: bytes) -> None:
     frames = [audio[i:i + 160] for i in range(0, len(audio) - 159, 160)]
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]  # Ethernet captures
     for seq, payload in enumerate(frames):

@@ -47,8 +47,8 @@ class AmdIn(BaseModel):
                                     "(NOTSURE)")
     min_word_length: int = _amd("min_word_length", "ms: shorter voice is not a word")
     between_words_silence: int = _amd("between_words_silence", "ms of silence that end a word")
-    maximum_number_of_words: int = _amd("maximum_number_of_words", "this many words make a "
-                                        "machine")
+    maximum_number_of_words: int = _amd("maximum_number_of_words", "more words than this "
+                                        "make a machine")
     silence_threshold: int = _amd("silence_threshold", "average energy below which a frame is "
                                   "silence")
     maximum_word_length: int = _amd("maximum_word_length", "ms: a longer word is a machine's")

@@ -11,6 +11,7 @@ from asterisk.sipp_phone import voice_pcap
 from dialer.amd import (
     MIN_CHECKED,
     PARAMETERS,
+    TUNED,
     AmdEvidence,
     AmdSettings,
     CheckSampler,
@@ -97,6 +98,18 @@ def test_parameters_that_cannot_work_together_are_named():
     field, words = settings_problem(AmdSettings(greeting=6000))
     assert field == "total_analysis_time" and "greeting" in words
     assert settings_problem(AmdSettings(initial_silence=5000))[0] == "total_analysis_time"
+
+
+def test_the_tuned_parameters_are_in_range_and_work_together():
+    """What bench/amd_voices.py measured best on spoken greetings, as a campaign would set it."""
+    for name, value in TUNED.items():
+        _, lowest, highest = PARAMETERS[name]
+        assert lowest <= value <= highest, name
+    tuned = AmdSettings.of(TUNED)
+    assert settings_problem(tuned) is None
+    # more words and a longer wait before a first word than amd.conf's, the rest as amd.conf
+    assert (tuned.maximum_number_of_words, tuned.initial_silence) == (8, 4000)
+    assert tuned.after_greeting_silence == AmdSettings().after_greeting_silence
 
 
 def test_a_greeting_is_a_stream_of_silence_and_voice_in_turn(tmp_path):
