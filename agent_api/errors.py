@@ -94,8 +94,8 @@ UNKNOWN = refusals(404)  # a route whose query or body names a thing that may be
 def declare_refusals(app: FastAPI) -> None:
     """Every operation's schema says the refusals it may answer, by one rule rather than route
     by route: behind a login, 401 and 403 (a role, a branch); naming a thing in its path, 404;
-    a write, 409 and 422; with a body, 413; the password flow's token URL, 401 and 429. What a route adds (a 503
-    from the PBX, a 410) it declares itself."""
+    a write, 409 and 422; with a body, 413; the password flow's token URL, 401 and 429. What a
+    route adds (a 503 from the PBX, a 410) it declares itself."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.amd import PARAMETERS, AmdSettings, settings_problem
+from dialer.amd import PARAMETERS, TUNED, AmdSettings, settings_problem
 from dialer.campaigns import COMMANDS, DEFAULT_RETRIES, CommandRefused, apply_command
 from dialer.pacing import amd_allowed
 from dialer.schedule import ScheduleError, parse_retries, parse_windows
@@ -31,11 +31,12 @@ from services.principal import Principal
 
 def _amd(name: str, description: str) -> Any:
     default, lowest, highest = PARAMETERS[name]
-    return Field(default=default, ge=lowest, le=highest, description=description)
+    return Field(default=TUNED.get(name, default), ge=lowest, le=highest, description=description)
 
 
 class AmdIn(BaseModel):
-    """AMD()'s parameters for the campaign's calls; amd.conf's defaults."""
+    """AMD()'s parameters for the campaign's calls; by default the settings measured on spoken
+    greetings (`dialer.amd.TUNED`), amd.conf's defaults for the rest."""
 
     model_config = ConfigDict(extra="forbid")
     initial_silence: int = _amd("initial_silence", "ms of silence before any voice after which "

@@ -254,7 +254,7 @@ async def test_the_command_line_import_shows_progress_and_writes_the_rejected_ro
     ({"initial_silence": 20000}, ["body", "amd", "initial_silence"], "less than or equal to"),
     ({"maximum_number_of_words": 0}, ["body", "amd", "maximum_number_of_words"], "greater"),
     ({"silence_threshold": "loud"}, ["body", "amd", "silence_threshold"], "integer"),
-    ({"greeting": 6000}, ["body", "amd", "total_analysis_time"], "longer than greeting"),
+    ({"greeting": 8000}, ["body", "amd", "total_analysis_time"], "longer than greeting"),
     ({"initial_silence": 3000, "total_analysis_time": 3000},
      ["body", "amd", "total_analysis_time"], "longer than initial_silence"),
     ({"beep": 1}, ["body", "amd", "beep"], "Extra inputs"),
@@ -269,13 +269,13 @@ async def test_amd_parameters_out_of_range_are_refused_naming_the_parameter(api,
     assert (await api.get("/campaigns", headers=ops)).json() == []
 
 
-async def test_amd_parameters_default_to_amd_conf_and_a_change_keeps_the_others(api):
+async def test_amd_parameters_default_to_the_tuned_and_a_change_keeps_the_others(api):
     ops = await login(api, "ops")
     c = await create(api, ops, detect_machines=True, amd={"greeting": 2000})
-    assert c["amd"] == {"initial_silence": 2500, "greeting": 2000,
-                        "after_greeting_silence": 800, "total_analysis_time": 5000,
+    assert c["amd"] == {"initial_silence": 4000, "greeting": 2000,  # measured on spoken greetings
+                        "after_greeting_silence": 800, "total_analysis_time": 7000,
                         "min_word_length": 100, "between_words_silence": 50,
-                        "maximum_number_of_words": 3, "silence_threshold": 256,
+                        "maximum_number_of_words": 8, "silence_threshold": 256,
                         "maximum_word_length": 5000}
     assert c["amd_check_share"] == 0.0
     url = f"/campaigns/{c['id']}"
@@ -291,7 +291,7 @@ async def test_amd_parameters_default_to_amd_conf_and_a_change_keeps_the_others(
     too_many = await api.patch(url, headers=ops, json={"amd_check_share": 0.5})
     assert too_many.json()["detail"][0]["loc"] == ["body", "amd_check_share"]
     kept = (await api.get(url, headers=ops)).json()
-    assert (kept["amd"]["total_analysis_time"], kept["amd_check_share"]) == (5000, 0.02)
+    assert (kept["amd"]["total_analysis_time"], kept["amd_check_share"]) == (7000, 0.02)
     # the change is in the audit log like any other
     audit = (await api.get("/audit", headers=await login(api, "admin"),
                            params={"entity": "campaign"})).json()

@@ -1,6 +1,9 @@
 """Answering-machine detection's false positives estimated from a campaign's calls (pure), its
 parameters as AMD() takes them, and the calls kept on for an agent to check."""
+import json
+import re
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,7 @@ from dialer.amd import (
     settings_problem,
     standing,
 )
+from services.campaigns import AmdIn
 
 
 def test_without_evidence_the_configured_estimate_is_used():
@@ -110,6 +114,15 @@ def test_the_tuned_parameters_are_in_range_and_work_together():
     # more words and a longer wait before a first word than amd.conf's, the rest as amd.conf
     assert (tuned.maximum_number_of_words, tuned.initial_silence) == (8, 4000)
     assert tuned.after_greeting_silence == AmdSettings().after_greeting_silence
+
+
+def test_a_new_campaign_detects_machines_with_the_tuned_parameters_in_the_api_and_the_page():
+    """The API's defaults and the ops page's form are the tuned settings, amd.conf's the rest."""
+    expected = {name: TUNED.get(name, default) for name, (default, _, _) in PARAMETERS.items()}
+    assert AmdIn().model_dump() == expected
+    page = (Path(__file__).parents[2] / "agent_api/web/ops.js").read_text()
+    shown = re.search(r"const AMD_PARAMETERS = (\{.*?\});", page, re.S).group(1)
+    assert json.loads(re.sub(r"(\w+):", r'"\1":', shown)) == expected
 
 
 def test_a_greeting_is_a_stream_of_silence_and_voice_in_turn(tmp_path):
