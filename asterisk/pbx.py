@@ -230,7 +230,7 @@ class LocalPbx:
         self.pid_file.write_text(str(proc.pid))
         try:
             await self._wait_booted(proc)
-            self._check_modules()
+            await self._check_modules()
         except BaseException:
             await self.down()
             raise
@@ -256,13 +256,14 @@ class LocalPbx:
             finally:
                 runner.cancel()
 
-    def _check_modules(self) -> None:
-        """A module that declines to load (usually a missing config) fails the boot loudly."""
-        messages = (self.log_dir / "messages.log").read_text(errors="replace")
-        bad = [line for line in messages.splitlines()[-400:]
-               if "declined to load" in line or "Error loading module" in line]
-        if bad:
-            raise PbxError("modules failed to load: " + "; ".join(bad[-5:]))
+    async def _check_modules(self) -> None:
+        """A module that declines to load (usually a missing config) fails the boot loudly. The
+        PBX's own list says which are not running: its log may not have them yet (the logger
+        writes from a thread of its own, which a busy machine leaves behind)."""
+        listed = (await self.cli("module show")).splitlines()
+        down = [line.split()[0] for line in listed if "Not Running" in line]
+        if down:
+            raise PbxError(f"modules failed to load: {', '.join(down)}")
 
     def _log_tail(self) -> str:
         try:

@@ -122,10 +122,10 @@ async def test_the_dialer_runs_without_amd_once_its_measured_false_positives_rea
     amd = (await api.get(f"/campaigns/{c['id']}", headers=ops)).json()["amd_estimate"]
     assert amd["standing"] == "over"
     # retuned, AMD is used again from the dialer's next reading of the campaign
-    await api.patch(f"/campaigns/{c['id']}", headers=ops, json={"amd": {"greeting": 2500}})
+    await api.patch(f"/campaigns/{c['id']}", headers=ops, json={"amd": {"greeting": 3000}})
     await dialer._reload()
     plan = dialer.plans[c["id"]]
-    assert plan.amd_on and plan.amd.greeting == 2500 and plan.amd_false_positive == 0.0
+    assert plan.amd_on and plan.amd.greeting == 3000 and plan.amd_false_positive == 0.0
 
 
 async def test_new_amd_parameters_start_the_evidence_again(api, sessions):
@@ -141,9 +141,9 @@ async def test_new_amd_parameters_start_the_evidence_again(api, sessions):
     before = (await api.get(url, headers=ops)).json()["amd_estimate"]
     assert (before["standing"], before["source"]) == ("over", "measured")
     unchanged = await api.patch(url, headers=ops, json={"abandon_target": 0.04,
-                                                        "amd": {"greeting": 1500}})
+                                                        "amd": {"greeting": 2500}})
     assert unchanged.json()["amd_estimate"]["calls"] == 5  # the same parameters: kept
-    changed = await api.patch(url, headers=ops, json={"amd": {"greeting": 2500}})
+    changed = await api.patch(url, headers=ops, json={"amd": {"greeting": 3000}})
     assert changed.status_code == 200, changed.text
     after = changed.json()["amd_estimate"]
     assert (after["source"], after["calls"], after["false_positive"]) == ("configured", 0, 0.01)

@@ -17,7 +17,7 @@ from asterisk.events import VarSet
 from asterisk.sipp_customers import Population
 from asterisk.sipp_phone import voice_pcap
 from asterisk.spoken_greetings import greeting_pcaps, population
-from dialer.amd import TUNED
+from dialer.amd import PARAMETERS, TUNED
 from dialer.schedule import WEEKDAYS
 from models import Contact, ContactAttempt
 from runtime.live import agent_topic
@@ -48,7 +48,8 @@ async def test_amd_on_spoken_greetings_per_campaign_settings(rig, customers, set
     await r.login(*AGENTS)
     http = r.engine.http
     campaigns = {}
-    for digit, (name, amd) in enumerate((("amd.conf", {}), ("tuned", TUNED)), start=1):
+    amd_conf = {name: default for name, (default, _, _) in PARAMETERS.items()}
+    for digit, (name, amd) in enumerate((("amd.conf", amd_conf), ("tuned", TUNED)), start=1):
         reply = await http.post("/campaigns", json={
             "name": name, "purpose": "promotion", "agents": list(AGENTS),
             "mode": "progressive", "caller_id": "4008001234", "wrap_up_seconds": 0,
@@ -57,7 +58,7 @@ async def test_amd_on_spoken_greetings_per_campaign_settings(rig, customers, set
             "starts_on": str(datetime.now(UTC).date() - timedelta(days=1))})
         assert reply.status_code == 201, reply.text
         campaigns[name] = reply.json()
-        assert reply.json()["amd"]["greeting"] == amd.get("greeting", 1500)
+        assert reply.json()["amd"]["greeting"] == amd["greeting"]
         rows = "\n".join(["phone"] + [phone(i, digit) for i in range(len(GREETINGS))])
         upload = await http.post(f"/campaigns/{reply.json()['id']}/contacts", files={
             "file": ("l.csv", rows.encode(), "text/csv")})

@@ -175,10 +175,10 @@ async def test_the_agent_consults_another_agent_who_then_takes_the_caller_on_its
     asked = time.monotonic()
     assert (await http.post("/agents/8001/call/consult",
                             json={"agent": "8002"})).status_code == 204
-    await r.wait_state("8002", "on_call")
-    completing = time.monotonic()
     await until(r, lambda e: isinstance(e, BridgeEnter) and e.channel.name == leg
                 and e.channel.context == dp.CTX_CONSULT, asked, "8002 never joined 8001 again")
+    await r.wait_state("8002", "on_call")
+    completing = time.monotonic()
     assert (await http.post("/agents/8001/call/consult/complete")).status_code == 204
     await until(r, lambda e: isinstance(e, BridgeEnter) and e.channel.name == caller
                 and e.channel.context == dp.CTX_CONSULT_PAIR, completing,
