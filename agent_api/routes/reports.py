@@ -20,7 +20,7 @@ from agent_api.routes import pages
 from models import Role
 from services import report_schedules
 from services.reports import export, reading
-from services.reports.periods import DEFAULT_TIMEZONE
+from services.reports.grouping import DEFAULT_TIMEZONE
 from services.reports.query import Grouping, ReportQuery
 from services.reports.registry import REPORTS, about
 

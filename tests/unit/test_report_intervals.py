@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.reports import AgentInterval
+from services.reports.facts import Facts, Organisation, interval_of
 from services.reports.grouping import period_of
 from services.reports.query import Grouping
-from services.reports.rollup import Facts, Organisation, interval_of, ranges
+from services.reports.rollup import ranges
 
 ZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Kathmandu", "Europe/London")
 moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1),
@@ -46,9 +47,9 @@ def test_a_period_is_the_start_of_its_group(day, quarter):
     week = date.fromisoformat(period_of(day, minute, Grouping.WEEK))
     assert week.weekday() == 0 and 0 <= (day - week).days < 7
     assert period_of(day, minute, Grouping.MONTH) == day.replace(day=1).isoformat()
-    assert period_of(day, minute, Grouping.HOUR) == f"{day}T{minute // 60:02d}:00"
+    assert period_of(day, minute, Grouping.HOUR) == f"{day} {minute // 60:02d}:00"
     assert period_of(day, minute, Grouping.INTERVAL) == (
-        f"{day}T{minute // 60:02d}:{minute % 60:02d}")
+        f"{day} {minute // 60:02d}:{minute % 60:02d}")
 
 
 @settings(deadline=None)  # a shared machine's pauses are not the code's
