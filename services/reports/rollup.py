@@ -45,15 +45,19 @@ log = logging.getLogger("hotline.reports")
 
 ID_LOOKBACK = 500  # ids a slow transaction may still commit below the mark
 UPDATE_MARGIN = timedelta(minutes=5)  # rows updated with a time this much before the last run
+# a roll's ranges go on over gaps this many intervals long: a first roll of sparse business rows
+# (an order every half hour) is a range a day, not a range an order
+BRIDGE = 8
 __all__ = ["Facts", "Organisation", "interval_of", "rebuild_day", "recompute", "roll",
            "sum_days"]
 
 
 async def recompute(session: AsyncSession, start: datetime, end: datetime,
-                    now: datetime) -> None:
+                    now: datetime, org: Organisation | None = None) -> None:
     """The facts of the intervals from `start` to `end` (UTC, on interval bounds), afresh from
-    the raw rows, in the session's transaction; what is still open counts up to `now`."""
-    facts = Facts(await Organisation.load(session))
+    the raw rows, in the session's transaction; what is still open counts up to `now`. `org`:
+    the organisation as loaded for a roll of many ranges."""
+    facts = Facts(org or await Organisation.load(session))
     await rollup_calls.compute(session, facts, start, end, now)
     await rollup_business.compute(session, facts, start, end, now)
     for model in FACTS:
@@ -177,11 +181,14 @@ async def _business_touched(session: AsyncSession, new: Any, recent: datetime,
     return times
 
 
-def ranges(intervals: Iterable[datetime], longest: int = 96) -> list[tuple[datetime, datetime]]:
-    """Contiguous runs of intervals as (start, end), none longer than `longest` intervals."""
+def ranges(intervals: Iterable[datetime], longest: int = 96,
+           bridge: int = 0) -> list[tuple[datetime, datetime]]:
+    """Runs of intervals as (start, end), none longer than `longest` intervals; a run goes on
+    over a gap of up to `bridge` intervals (recomputing them costs less than another range)."""
     out: list[tuple[datetime, datetime]] = []
     for at in sorted(intervals):
-        if out and out[-1][1] == at and (at - out[-1][0]) < INTERVAL * longest:
+        if (out and at - out[-1][1] <= INTERVAL * bridge
+                and (at - out[-1][0]) < INTERVAL * longest):
             out[-1] = (out[-1][0], at + INTERVAL)
         else:
             out.append((at, at + INTERVAL))
@@ -194,9 +201,11 @@ async def roll(session: AsyncSession, now: datetime, lookback: int = ID_LOOKBACK
     roll cut short is done again in full next time."""
     intervals, tops = await touched(session, now, lookback)
     await session.rollback()
-    for start, end in ranges(intervals):
+    async with session.begin():
+        org = await Organisation.load(session)
+    for start, end in ranges(intervals, bridge=BRIDGE):
         async with session.begin():
-            await recompute(session, start, end, now)
+            await recompute(session, start, end, now, org)
     async with session.begin():
         marks = {m.source: m for m in await session.scalars(select(RollupMark))}
         for name, top in tops.items():

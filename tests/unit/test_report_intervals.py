@@ -66,3 +66,27 @@ def test_touched_intervals_run_together_a_day_at_most(slots):
             covered.add(at)
             at += timedelta(minutes=15)
     assert covered == intervals
+
+
+@settings(deadline=None)  # a shared machine's pauses are not the code's
+@given(st.sets(st.integers(min_value=0, max_value=500), max_size=60),
+       st.integers(min_value=0, max_value=8))
+def test_a_range_goes_on_over_short_gaps_only(slots, bridge):
+    base = datetime(2026, 12, 1, tzinfo=UTC)
+    intervals = {base + timedelta(minutes=15 * n) for n in slots}
+    runs = ranges(intervals, bridge=bridge)
+    covered = set()
+    for start, end in runs:
+        assert timedelta(0) < end - start <= timedelta(days=1)
+        assert start in intervals and end - timedelta(minutes=15) in intervals
+        at = start
+        while at < end:
+            covered.add(at)
+            at += timedelta(minutes=15)
+    assert covered >= intervals
+    quarter = timedelta(minutes=15)
+    for start, end in runs:  # no gap within a run longer than the bridge
+        inside = sorted(at for at in intervals if start <= at < end)
+        assert all(b - a <= quarter * (bridge + 1) for a, b in zip(inside, inside[1:]))
+    for (first, end), (start, _) in zip(runs, runs[1:]):  # a longer gap, or a day's run full
+        assert start - end > quarter * bridge or start - first >= timedelta(days=1)
