@@ -1,6 +1,7 @@
 """Order capture: the review rules as pure code, the one way an order is written (`place`: the
-review, then the order in one transaction, whatever its channel), what a retailer may still order
-in its ordering cycle, and the recent orders the screen-pop shows.
+review, then the order in one transaction, whatever its channel; a refused one recorded by rule,
+apart), what a retailer may still order in its ordering cycle, and the recent orders the
+screen-pop shows.
 
 A retailer's limits hold over its ordering cycle (models.ordering_cycle): the upper limit caps
 what all its orders of the cycle hold of a product; the lower limit is the least the cycle's total
