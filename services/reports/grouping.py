@@ -26,7 +26,6 @@ from services.principal import Principal
 from services.reports.query import Column, ColumnKind, Grouping, ReportQuery, ReportTable
 
 DAY_TABLES = {model.__table__: day for model, day in DAY_SUMS.items()}
-DEFAULT_TIMEZONE = "Asia/Shanghai"  # headquarters' clock, where a page needs one
 CENTS = Decimal("0.01")
 MAX_DAYS = 1100  # about three years: a longer range is refused, not left to run
 
