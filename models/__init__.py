@@ -46,7 +46,7 @@ from models.ivr import (
     SelfServiceLock,
     Voicemail,
 )
-from models.orders import Order, OrderStatus
+from models.orders import Order, OrderRefusal, OrderStatus
 from models.org import Branch, BusinessType
 from models.recordings import Recording, RecordingPolicy, RecordingStatus
 from models.retailers import Retailer, RetailerHistory, RetailerPhone, RetailerStatus
@@ -85,6 +85,7 @@ __all__ = [
     "MaxWaitOffer",
     "IvrStep",
     "Order",
+    "OrderRefusal",
     "Recording",
     "RecordingPolicy",
     "RecordingStatus",

@@ -90,6 +90,7 @@ class Opinion(Base):
         Index("ix_opinions_kind_created_at", "kind", "created_at"),
         # the lists page newest first by (created_at, id)
         Index("ix_opinions_created_at_id", "created_at", "id"),
+        Index("ix_opinions_updated_at", "updated_at"),  # the roll-up finds the changed ones
         Index("ix_opinions_branch_id_created_at_id", "branch_id", "created_at", "id"),
         Index("ix_opinions_retailer_id_created_at_id", "retailer_id", "created_at", "id"),
         CheckConstraint("(kind = 'consultation') = (topic IS NOT NULL)",

@@ -38,7 +38,9 @@ class Order(Base):
     # the lists page newest first by (created_at, id)
     __table_args__ = (Index("ix_orders_created_at_id", "created_at", "id"),
                       Index("ix_orders_retailer_id_created_at_id", "retailer_id", "created_at",
-                            "id"))
+                            "id"),
+                      # the roll-up finds the orders whose status changed since it last ran
+                      Index("ix_orders_status_changed_at", "status_changed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     retailer_id: Mapped[int] = mapped_column(ForeignKey("retailers.id"))
@@ -74,3 +76,22 @@ class OrderLine(Base):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="joined")
+
+
+class OrderRefusal(Base):
+    """An order the review refused, a row per rule it broke (the refused order itself is not
+    stored): written by services.ordering.place in a transaction of its own, so the refusal
+    stays whatever becomes of the caller's. The rows of one attempt share `attempt`."""
+
+    __tablename__ = "order_refusals"
+    __table_args__ = (Index("ix_order_refusals_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailers.id"))
+    branch_id: Mapped[int | None]  # the retailer's when refused
+    channel: Mapped[str] = mapped_column(String(16))  # OrderChannel
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rule: Mapped[str] = mapped_column(String(48))  # the Violation's code
+    product_id: Mapped[int | None]  # a line's rule: the line's product, as asked (may be unknown)

@@ -1,12 +1,15 @@
 """Order capture: the review rules as pure code, the one way an order is written (`place`: the
-review, then the order in one transaction, whatever its channel), what a retailer may still order
-in its ordering cycle, and the recent orders the screen-pop shows.
+review, then the order in one transaction, whatever its channel; a refused one recorded by rule,
+apart), what a retailer may still order in its ordering cycle, and the recent orders the
+screen-pop shows.
 
 A retailer's limits hold over its ordering cycle (models.ordering_cycle): the upper limit caps
 what all its orders of the cycle hold of a product; the lower limit is the least the cycle's total
 of a product is brought to by the order that orders it, a later order of the cycle topping it up
 by any amount. Nothing looks at a cycle once it is over, so the lower limit is held when an order
 is placed: a first order below it is refused rather than left short in case more comes."""
+import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -15,13 +18,16 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Order, OrderStatus, Retailer, RetailerStatus, utcnow
+from models import Order, OrderRefusal, OrderStatus, Retailer, RetailerStatus, utcnow
 from models.catalogue import OrderLimit, Product, ProductSupply
 from models.ordering_cycle import Cycle, ordered_in, retailer_cycle
 from models.orders import OrderChannel, OrderLine
 from services.errors import Refused, Violation
+
+log = logging.getLogger("hotline.ordering")
 
 # status -> the statuses it may move to
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -140,8 +146,9 @@ async def place(session: AsyncSession, retailer: Retailer, lines: list[Line], *,
                 refused: Sequence[Violation] = (), now: datetime | None = None) -> Order:
     """The one way an order is written, whatever its channel: accepted and committed when it
     passes every review rule in the retailer's ordering cycle at `now`; otherwise Refused naming
-    each broken rule (and the caller's own `refused`, listed after them), and nothing is
-    written."""
+    each broken rule (and the caller's own `refused`, listed after them): nothing of the order is
+    written, the session's transaction is rolled back, and the refusal is recorded by rule in a
+    transaction of its own (`record_refusal`)."""
     now = now or utcnow()
     product_ids = [x.product_id for x in lines]
     facts = await read_facts(session, retailer.status, retailer.branch_id, retailer.id,
@@ -153,6 +160,7 @@ async def place(session: AsyncSession, retailer: Retailer, lines: list[Line], *,
                         ordered=await ordered_in(session, retailer.id, cycle, facts.limits))
     broken = [*review(lines, facts), *refused]
     if broken:
+        await record_refusal(session, retailer, lines, broken, channel, created_by, now)
         raise Refused(broken)
     rows = priced(lines, facts.prices)
     order = Order(retailer_id=retailer.id, created_at=now, status=OrderStatus.ACCEPTED,
@@ -169,10 +177,39 @@ async def place(session: AsyncSession, retailer: Retailer, lines: list[Line], *,
                                    leaving_out=order.id)
         if ordered != facts.ordered and (broken := review(lines, replace(facts,
                                                                          ordered=ordered))):
-            await session.rollback()
+            await record_refusal(session, retailer, lines, broken, channel, created_by, now)
             raise Refused(broken)
     await session.commit()
     return order
+
+
+async def record_refusal(session: AsyncSession, retailer: Retailer, lines: list[Line],
+                         broken: Sequence[Violation], channel: OrderChannel,
+                         user_id: int | None, now: datetime) -> None:
+    """A row per broken rule of a refused order, committed on their own: the session's
+    transaction is rolled back first (it holds the retailer's row on PostgreSQL, which the rows'
+    foreign key would wait on, and nothing of the order may stay in it). A refusal that cannot be
+    recorded is logged, and the order is refused all the same."""
+    retailer_id, branch_id = retailer.id, retailer.branch_id
+    await session.rollback()
+    attempt = uuid.uuid4().hex
+    session.add_all(OrderRefusal(
+        attempt=attempt, at=now, retailer_id=retailer_id, branch_id=branch_id, channel=channel,
+        user_id=user_id, rule=v.rule, product_id=_line_product(v, lines)) for v in broken)
+    try:
+        await session.commit()
+    except SQLAlchemyError:
+        log.warning("a refused order of retailer %s was not recorded", retailer_id,
+                    exc_info=True)
+        await session.rollback()
+
+
+def _line_product(violation: Violation, lines: list[Line]) -> int | None:
+    """The product of the line a rule names (loc body, lines, i, ...), if any."""
+    loc = violation.loc
+    if len(loc) > 2 and loc[1] == "lines" and isinstance(loc[2], int) and loc[2] < len(lines):
+        return lines[loc[2]].product_id
+    return None
 
 
 @dataclass(frozen=True, slots=True)

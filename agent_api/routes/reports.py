@@ -20,7 +20,7 @@ from agent_api.routes import pages
 from models import Role
 from services import report_schedules
 from services.reports import export, reading
-from services.reports.periods import DEFAULT_TIMEZONE
+from services.reports.facts import DEFAULT_ZONE
 from services.reports.query import Grouping, ReportQuery
 from services.reports.registry import REPORTS, about
 
@@ -34,7 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def this_week() -> tuple[date, date]:
     """Monday to today on headquarters' clock."""
-    today = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    today = datetime.now(ZoneInfo(DEFAULT_ZONE)).date()
     return today - timedelta(days=today.weekday()), today
 
 

@@ -17,7 +17,7 @@ from services.principal import Principal
 from services.reports.grouping import ratio, resolve, sums, total
 from services.reports.query import Column, ColumnKind, ReportQuery, ReportTable
 from services.reports.registry import report
-from services.reports.rollup import PAUSE_REASONS
+from services.reports.rollup_calls import PAUSE_REASONS
 
 K = ColumnKind
 PAUSES = (*PAUSE_REASONS, "other")

@@ -1,13 +1,19 @@
-"""What every report over the interval facts shares: who sees which branch, the filters named by
-code resolved to ids, and the facts summed by period and dimensions.
+"""What every report over the interval facts shares, the one way a report groups into its
+branch's local periods: who sees which branch, the filters named by code resolved to ids, the
+facts summed by period and dimensions, and a table of figures from those sums.
 
 The SQL sums the facts by local day (and by the minute of the day for hours and intervals), so
-the database does the heavy part; the days are folded into weeks and months here."""
+the database does the heavy part; the days are folded into weeks and months here. A period is
+named by its local start: a date (day, week from Monday, month from the 1st) or a local date
+and time ("2025-03-03 10:00", for hours and intervals). Derived figures (an average, a ratio)
+are computed from the sums at each level, never averaged from averages."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -17,9 +23,10 @@ from models import Agent, Branch, Campaign
 from models.reports import DAY_SUMS
 from services.errors import NotFound, Refused, Violation
 from services.principal import Principal
-from services.reports.query import Grouping, ReportQuery
+from services.reports.query import Column, ColumnKind, Grouping, ReportQuery, ReportTable
 
 DAY_TABLES = {model.__table__: day for model, day in DAY_SUMS.items()}
+CENTS = Decimal("0.01")
 MAX_DAYS = 1100  # about three years: a longer range is refused, not left to run
 
 
@@ -76,8 +83,7 @@ def period_of(day: date, minute: int, grouping: Grouping) -> str:
         return day.replace(day=1).isoformat()
     if grouping == Grouping.HOUR:
         minute -= minute % 60
-    return datetime.combine(day, datetime.min.time()).replace(
-        hour=minute // 60, minute=minute % 60).isoformat(timespec="minutes")
+    return f"{day.isoformat()} {minute // 60:02d}:{minute % 60:02d}"
 
 
 async def sums(session: AsyncSession, table: Table, query: ReportQuery, scope: Scope,
@@ -119,3 +125,73 @@ def total(groups: Iterable[dict[str, Any]], measures: Sequence[str]) -> dict[str
 
 def ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A column of a table and how its value comes from a level's sums."""
+    column: Column
+    value: Callable[[dict[str, Any]], Any]
+
+
+def summed(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda sums: sums.get(key, 0)
+
+
+def counted(key: str) -> Callable[[dict[str, Any]], Any]:
+    """How many distinct things a set of the sums holds (the retailers that ordered)."""
+    return lambda sums: len(sums.get(key, ()))
+
+
+def share(part: str, whole: str) -> Callable[[dict[str, Any]], Any]:
+    """part / whole; None when there is no whole (nothing to average)."""
+    return lambda sums: ratio(sums.get(part, 0), sums.get(whole, 0))
+
+
+def _add(into: dict[str, Any], sums: dict[str, Any]) -> None:
+    for key, value in sums.items():
+        if isinstance(value, set | frozenset):
+            into.setdefault(key, set()).update(value)
+        elif value is not None:
+            into[key] = into.get(key, 0) + value
+
+
+def table(name: str, keys: Sequence[Column], figures: Sequence[Figure],
+          groups: Iterable[tuple[str, tuple[Any, ...], dict[str, Any]]],
+          period_key: str = "period") -> ReportTable:
+    """A table of (period, key values, sums) groups: a row a period and keys (groups that share
+    them are summed), one a period (by_period) and the range's totals, each figure computed
+    from the sums of its level."""
+    rows: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(dict)
+    periods: dict[str, dict[str, Any]] = defaultdict(dict)
+    whole: dict[str, Any] = {}
+    for period, values, sums in groups:
+        for level in (rows[(period, *values)], periods[period], whole):
+            _add(level, sums)
+
+    def said(sums: dict[str, Any]) -> dict[str, Any]:
+        return {f.column.key: _rounded(f.value(sums), f.column.kind) for f in figures}
+
+    ordered = sorted(rows.items(), key=lambda item: tuple(
+        "" if v is None else str(v) for v in item[0]))
+    return ReportTable(
+        name, [Column(period_key, ColumnKind.PERIOD), *keys, *(f.column for f in figures)],
+        [{period_key: key[0], **{c.key: v for c, v in zip(keys, key[1:], strict=True)},
+          **said(sums)} for key, sums in ordered],
+        totals=said(whole),
+        by_period=[{period_key: p, **said(sums)} for p, sums in sorted(periods.items())]
+        if keys else [])
+
+
+def _rounded(value: Any, kind: ColumnKind) -> Any:
+    if value is None:
+        return None
+    if kind == ColumnKind.MONEY:
+        return Decimal(str(value)).quantize(CENTS, ROUND_HALF_UP)
+    if kind == ColumnKind.COUNT:
+        return int(value)
+    if kind == ColumnKind.SECONDS:
+        return round(float(value))
+    if kind in (ColumnKind.RATIO, ColumnKind.NUMBER):
+        return round(float(value), 4)
+    return value

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Branch, BusinessType, QueueSettings
 from models.reports import QueueInterval
 from services.principal import Principal
+from services.reports.facts import DEFAULT_SL_SECONDS
 from services.reports.grouping import ratio, resolve, sums, total
 from services.reports.query import Column, ColumnKind, ReportQuery, ReportTable
 from services.reports.registry import report
-from services.reports.rollup import DEFAULT_SL_SECONDS, DEFAULT_SL_TARGET
+from services.reports.rollup_calls import DEFAULT_SL_TARGET
 
 K = ColumnKind
 COLUMNS = [

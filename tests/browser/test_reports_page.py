@@ -15,6 +15,7 @@ from models import Order, OrderStatus, Retailer
 from models.catalogue import Product
 from models.orders import OrderLine
 from services.demo import DEMO_PASSWORD
+from services.reports.rollup import roll
 from tests.browser.conftest import only_local_requests
 from tests.browser.test_admin_page import choose
 
@@ -41,6 +42,8 @@ async def seed_orders(sessions) -> None:
               "云烟（紫）", 10)  # 1100, Tuesday
         order("110100001", datetime(2025, 3, 5, 5, tzinfo=UTC), "phone", OrderStatus.CANCELLED,
               "中华（硬）", 1)
+    async with sessions() as s:  # into the facts the reports read, as the engine's roll-up would
+        await roll(s, datetime.now(UTC))
 
 
 async def pick_day(page, picker: str, day: str) -> None:

@@ -36,9 +36,12 @@ REPORT_TABLES = {"report_queue_intervals", "report_agent_intervals", "report_ivr
                  "report_ivr_days", "report_pin_days", "report_campaign_days",
                  "report_campaign_result_days",  # 0029
                  "report_schedules"}  # 0027
+BUSINESS_FACT_TABLES = {"order_refusals"} | {  # 0030
+    f"report_{name}_{kind}" for name in ("order", "order_product", "order_cycle", "refusal",
+                                         "opinion", "step") for kind in ("intervals", "days")}
 AFTER_0002 = (ACD_TABLES | USER_TABLES | CATALOGUE_TABLES | OPINION_TABLES | KNOWLEDGE_TABLES
               | QUALITY_TABLES | RECORDING_TABLES | CAMPAIGN_TABLES | ADMINISTRATION_TABLES
-              | REPORT_TABLES)
+              | REPORT_TABLES | BUSINESS_FACT_TABLES)
 
 
 def _index_table(name: str) -> bool:

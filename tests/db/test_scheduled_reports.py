@@ -24,6 +24,7 @@ from models.orders import OrderLine
 from runtime.scheduled_reports import RETRY, ReportScheduler
 from runtime.settings import ReportSettings, ScheduledReport, Settings, SmtpSettings
 from services.demo import seed
+from services.reports.rollup import roll
 from tests.db.conftest import login
 from tests.pbx.helpers import eventually
 
@@ -101,6 +102,8 @@ async def seed_orders(sessions) -> None:
                     lines=[OrderLine(product_id=product.id, quantity=2,
                                      unit_price=product.unit_price,
                                      amount=product.unit_price * 2)]))
+    async with sessions() as s:  # into the facts the reports read, as the engine's roll-up would
+        await roll(s, datetime.now(UTC))
 
 
 def attached_sheet(mail) -> list[tuple]:
