@@ -52,11 +52,15 @@ __all__ = ["Facts", "Organisation", "interval_of", "rebuild_day", "recompute", "
            "sum_days"]
 
 
+ROLLUP_LOCK = 0x686F746C  # "hotl": the advisory lock recomputing facts holds on PostgreSQL
+
+
 async def recompute(session: AsyncSession, start: datetime, end: datetime,
                     now: datetime, org: Organisation | None = None) -> None:
     """The facts of the intervals from `start` to `end` (UTC, on interval bounds), afresh from
     the raw rows, in the session's transaction; what is still open counts up to `now`. `org`:
     the organisation as loaded for a roll of many ranges."""
+    await _one_at_a_time(session)
     facts = Facts(org or await Organisation.load(session))
     await rollup_calls.compute(session, facts, start, end, now)
     await rollup_business.compute(session, facts, start, end, now)
@@ -69,6 +73,14 @@ async def recompute(session: AsyncSession, start: datetime, end: datetime,
             for same in _by_columns(rows):
                 await session.execute(insert(table), same)
     await _days(session, facts.org, start, end)
+
+
+async def _one_at_a_time(session: AsyncSession) -> None:
+    """Two rolls at once (the engine's and `hotline reports rebuild`) would both delete a range
+    and both insert its facts: on PostgreSQL the second waits here for the first's transaction
+    to end. SQLite lets one transaction write at a time; the other fails, and is rolled again."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(ROLLUP_LOCK)))
 
 
 async def _days(session: AsyncSession, org: Organisation, start: datetime,
