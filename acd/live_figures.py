@@ -12,6 +12,7 @@ transitions of the day's last hours are kept for the next day's replay. Nothing 
 nothing races the writers. What the engine did not write itself (a row added to the database
 by someone else while it runs) is counted only from the next start.
 """
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ class LiveFigures:
                     and_(Call.connected_at >= since, Call.agent_id.is_not(None)),
                     Call.outcome == CallOutcome.IN_PROGRESS)))).all()
             wraps = (await s.execute(wrap_up_transitions(since))).all()
-        self.start_day(since, (_Call(*row) for row in rows),
+        self.start_day(since, (_Call(row.linkedid, _interned(row.queue), *row[2:]) for row in rows),
                        ((w.call_linkedid, w.from_state, w.to_state, w.at) for w in wraps))
 
     def start_day(self, since: datetime, calls: Iterable[_Call],
@@ -130,6 +131,8 @@ class LiveFigures:
                     continue  # the call log writes no row for it either
                 call = self._calls[delta.linkedid] = _Call(delta.linkedid)
             changes = [(c, _column_value(c, fields[c])) for c in COLUMNS if c in fields]
+            if "queue" in fields:  # one string per queue, not one per call held all day
+                changes = [(c, _interned(v) if c == "queue" else v) for c, v in changes]
             if any(getattr(call, c) != v for c, v in changes):
                 self._count(call, -1)
                 for column, value in changes:
@@ -264,3 +267,7 @@ class LiveFigures:
                                        call.outcome == CallOutcome.ABANDONED,
                                        self._wrap_ups.seconds(call.linkedid)))
 
+
+
+def _interned(queue: str | None) -> str | None:
+    return sys.intern(queue) if queue is not None else None
