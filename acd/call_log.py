@@ -41,9 +41,12 @@ class CallLog:
 
     def submit(self, deltas: Iterable[CallDelta]) -> None:
         deltas = list(deltas)
-        for observer in self._observers:
-            observer(deltas)
         self.writer.submit_many(deltas)
+        for observer in self._observers:
+            try:
+                observer(deltas)
+            except Exception:  # an observer's fault never costs a row nor the dispatcher
+                log.exception("a call log observer failed")
 
     def observe(self, observer: Callable[[list[CallDelta]], None]) -> None:
         """`observer` sees every delta as it is submitted, in order (the live figures keep

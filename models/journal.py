@@ -25,9 +25,12 @@ class Journal:
             "journal", flush_interval=flush_interval, logger=log)
 
     def submit(self, row: Base) -> None:
-        for observer in self._observers:
-            observer(row)
         self.writer.submit(row)
+        for observer in self._observers:
+            try:
+                observer(row)
+            except Exception:  # an observer's fault never costs a row nor its writer
+                log.exception("a journal observer failed")
 
     def observe(self, observer: Callable[[Base], None]) -> None:
         """`observer` sees every row as it is submitted, in the order written."""
