@@ -1,6 +1,6 @@
 """Persists the tracker's deltas: one row per call, its events, batched per flush."""
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,13 +33,25 @@ class CallLog:
                  max_batch: int = 2000) -> None:
         self.sessions = sessions
         self.db = sessions.kw["bind"]
+        self._observers: list[Callable[[list[CallDelta]], None]] = []
         self.writer: WriteBehind[CallDelta] = WriteBehind(
             lambda batch: self._write(batch),  # looked up at each batch: a test may wrap it
             "call", flush_interval=flush_interval, max_batch=max_batch,
             fallback=self._write_one_by_one, logger=log)
 
     def submit(self, deltas: Iterable[CallDelta]) -> None:
+        deltas = list(deltas)
         self.writer.submit_many(deltas)
+        for observer in self._observers:
+            try:
+                observer(deltas)
+            except Exception:  # an observer's fault never costs a row nor the dispatcher
+                log.exception("a call log observer failed")
+
+    def observe(self, observer: Callable[[list[CallDelta]], None]) -> None:
+        """`observer` sees every delta as it is submitted, in order (the live figures keep
+        today's figures from them, as the rows will be)."""
+        self._observers.append(observer)
 
     @property
     def written(self) -> int:

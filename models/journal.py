@@ -2,6 +2,7 @@
 steps): neither the event dispatcher nor a caller leaving the IVR waits for the database, which
 under load (SQLite has one writer) can take seconds."""
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table, inspect
@@ -18,12 +19,22 @@ class Journal:
                  flush_interval: float = 0.05) -> None:
         self.sessions = sessions
         self.db = sessions.kw["bind"]
+        self._observers: list[Callable[[Base], None]] = []
         self.writer: WriteBehind[Base] = WriteBehind(
             lambda rows: self._write(rows),  # looked up at each batch: a test may wrap it
             "journal", flush_interval=flush_interval, logger=log)
 
     def submit(self, row: Base) -> None:
         self.writer.submit(row)
+        for observer in self._observers:
+            try:
+                observer(row)
+            except Exception:  # an observer's fault never costs a row nor its writer
+                log.exception("a journal observer failed")
+
+    def observe(self, observer: Callable[[Base], None]) -> None:
+        """`observer` sees every row as it is submitted, in the order written."""
+        self._observers.append(observer)
 
     def unsaved(self) -> list[Base]:
         """Rows submitted and not yet committed, for readers that cannot wait for them."""

@@ -14,6 +14,7 @@ from acd import pbx_state
 from acd.call_control import CallControl
 from acd.call_log import CallLog
 from acd.desk import Desk
+from acd.live_figures import LiveFigures
 from acd.monitoring import Monitors
 from acd.outbound import OutboundDesk
 from acd.phone_login import PhoneLogin
@@ -77,6 +78,9 @@ class Engine:
         self.desk = Desk(pbx, self.journal, settings.ami.server_name,
                          notify=self.feed.on_notice, recorder=self.recorder,
                          on_turn=lambda turn: self.dialer.call_kept(turn))
+        self.figures = LiveFigures(settings.ami.server_name, lambda: self.desk.router.policies)
+        self.call_log.observe(self.figures.calls_changed)
+        self.journal.observe(self.figures.journaled)
         self.monitors = Monitors(pbx, self.desk.sessions)
         self.call_control = CallControl(self.desk, settings.dialer.trunk,
                                         settings.pbx.hotline_number)
@@ -109,6 +113,7 @@ class Engine:
         desk's state as loaded, the writers and the live feeds."""
         self.telephony = telephony
         await self.desk.load(self.sessions)
+        await self.figures.load(self.sessions)  # before the writers are handed anything
         if telephony:
             await self.agi.start()
         try:

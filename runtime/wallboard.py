@@ -1,15 +1,16 @@
 """The wallboard's picture of the call center: every queue's figures and colour, the totals,
 every agent's state and time in state (and the agents counted by state), who is being monitored,
-and the trend of the last hours per 15 minutes. One picture a second at most, however many
-wallboards are open; a viewer of a branch is shown its branch's queues and agents, and totals and
-a trend of those alone."""
+and the trend of the last hours per 15 minutes, from the figures the engine keeps as calls
+change (acd.live_figures). One picture a second at most, however many wallboards are open; a
+viewer of a branch is shown its branch's queues and agents, and totals and a trend of those
+alone."""
 import dataclasses
 import time
 from datetime import datetime
 from typing import Any
 
-from acd.board import agents_counted, interval_starts, summed, totals, trend
-from acd.figures import load_since, queue_figures, session_status, start_of_today
+from acd.board import agents_counted, interval_starts, summed, totals
+from acd.figures import session_status
 from services.principal import Principal
 
 FRESH_SECONDS = 1.0
@@ -27,11 +28,10 @@ class Wallboard:
         return _seen_by(viewer, self._cached[1])
 
     async def _build(self) -> dict[str, Any]:
-        desk = self.engine.desk
-        midnight = start_of_today()
-        calls, handled = await load_since(self.engine.sessions, desk.server, midnight)
-        queues = queue_figures(desk.router.policies, calls, desk.router.waiting_calls(),
-                               desk.clock())
+        desk, figures = self.engine.desk, self.engine.figures
+        midnight = figures.day_start()
+        queues = figures.queues(desk.router.policies, desk.router.waiting_calls(), desk.clock())
+        handled = figures.handled_today()
         monitored = {m.agent_id: {"id": m.id, "supervisor": m.supervisor, "state": m.state}
                      for m in self.engine.monitors.active.values()}
         agents = [session_status(desk, a) | {"calls_handled_today": handled.get(a.id, 0),
@@ -40,7 +40,7 @@ class Wallboard:
         starts = interval_starts(midnight, datetime.now().astimezone())
         return {"queues": [dataclasses.asdict(q) for q in queues], "agents": agents,
                 "trend_starts": [s.isoformat() for s in starts],
-                "trend": trend(calls, starts)}
+                "trend": figures.trend(starts)}
 
 
 def _seen_by(viewer: Principal, whole: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from acd.figures import QueueFigures, load_since, queue_figures, start_of_today
+from acd.figures import QueueFigures
 from agent_api.auth import CurrentUser, current_user
-from agent_api.deps import get_engine, get_sessions
+from agent_api.deps import get_engine
 from services import branch_scope
 
 router = APIRouter(prefix="/queues", tags=["queues"], dependencies=[Depends(current_user)])
@@ -14,10 +14,10 @@ async def list_queues(request: Request, user: CurrentUser) -> list[QueueFigures]
     """Each queue of the user's branch (of every branch for headquarters) now (waiting,
     longest wait) and since midnight (offered, answered, abandoned, service level, average
     speed of answer, average handle time)."""
-    desk = get_engine(request).desk
-    calls, _ = await load_since(get_sessions(request), desk.server, start_of_today())
-    return queue_figures(branch_scope.queue_policies(desk.router.policies, user), calls,
-                         desk.router.waiting_calls(), desk.clock())
+    engine = get_engine(request)
+    desk = engine.desk
+    return engine.figures.queues(branch_scope.queue_policies(desk.router.policies, user),
+                                 desk.router.waiting_calls(), desk.clock())
 
 
 class OverflowOut(BaseModel):
