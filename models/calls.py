@@ -54,9 +54,9 @@ class Call(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     offered_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
-    connected_at: Mapped[datetime | None]  # to an agent
+    connected_at: Mapped[datetime | None] = mapped_column(index=True)  # to an agent
     ended_at: Mapped[datetime | None]
-    outcome: Mapped[CallOutcome] = mapped_column(default=CallOutcome.IN_PROGRESS)
+    outcome: Mapped[CallOutcome] = mapped_column(default=CallOutcome.IN_PROGRESS, index=True)
     hangup_cause: Mapped[int | None]  # Q.850 cause code
     hangup_cause_text: Mapped[str | None] = mapped_column(String(100))
     last_step: Mapped[str | None] = mapped_column(String(64))  # e.g. the IVR state at hangup
