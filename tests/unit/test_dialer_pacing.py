@@ -8,7 +8,8 @@ the day, and starts a day cautiously. The half hour's brake counts abandons, not
 any 30 minutes around now can still afford, with the live answers they will have, the calls in
 flight and the people AMD drops unseen."""
 import dataclasses
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -30,7 +31,7 @@ from dialer.pacing import (
 from dialer.plan import Plan
 from dialer.runner import Dialer
 from dialer.settings import DialerSettings
-from models import Campaign
+from models import Campaign, utcnow
 
 FREE = AgentView(AgentPhase.FREE, 5.0)
 PACERS = [Preview, Progressive, Ratio, Predictive]
@@ -327,3 +328,79 @@ def test_an_abandon_leaves_the_half_hours_count_thirty_minutes_later():
     assert braked == 0.02
     assert p.window.affordable(p.now, 0.0) > 4  # 5 % of the 90 or so live answers in it
     assert window_brake(p) > 0.6
+
+
+def test_a_machine_an_agent_took_is_no_live_answer_for_the_abandon_rates():
+    """An agent who gets a machine says so by the disposition; the pacer had counted a live
+    answer, which the regulator does not: it comes out of the day's, the rolling windows' and
+    the half hour's counts, so the half hour affords fewer abandons."""
+    p = Predictive()
+    half_hour(p, 3, abandons=2)
+    live_today, rolling = p.live_today, [w.counts(p.now)[1] for w in p.windows]
+    affordable = p.window.affordable(p.now, 0.0)
+    for _ in range(10):
+        p.machine(p.now - 30.0)
+    assert p.live_today == live_today - 10
+    assert [w.counts(p.now)[1] for w in p.windows] == [n - 10 for n in rolling]
+    assert p.window.affordable(p.now, 0.0) < affordable - 0.4  # 5 % of 10 and their spread
+    p.machine(p.now - 3 * 3600.0)  # answered before anything the half hour still holds
+    assert p.window.affordable(p.now, 0.0) == pytest.approx(affordable - 0.05 * 10, abs=0.1)
+
+
+def test_a_jump_in_the_live_share_is_followed_within_a_few_minutes():
+    """12 % for four hours, then 30 %: the calls dialed over three minutes answering that much
+    more than the share learned is no chance, and what was learned before weighs little; a
+    15-minute memory alone would be at 17 % after five minutes."""
+    p = Predictive()
+    for minute in range(240):
+        p.dials(view([], now=60.0 * minute))
+        outcomes(p, 100, 0.12)
+    for minute in range(240, 245):
+        p.dials(view([], now=60.0 * minute))
+        outcomes(p, 100, 0.30)
+    p.dials(view([FREE], now=245 * 60.0))
+    assert live_share_of_a_new_call(p) > 0.25
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_steady_list_dialed_in_bursts_is_no_change(seed):
+    """The same 12 % list, dialed 20 or 200 calls a minute at random: nothing to follow."""
+    rng = random.Random(seed)
+    p = Predictive()
+    for minute in range(480):
+        p.dials(view([], now=60.0 * minute))
+        for _ in range(rng.choice((20, 200))):
+            if rng.random() < 0.12:
+                p.answered(True, rng.uniform(2.0, 18.0))
+            else:
+                p.unanswered(rng.choice((1.0, 20.0)))
+        assert not p.follow_change(60.0 * minute + 30.0, 20.0)
+
+
+def test_the_runner_tells_its_predictive_pacer_of_each_machine_an_agent_took_once():
+    """On the PBX the dialer learns from the agent's disposition (`answering_machine`, read from
+    the campaign's attempts) that a call it passed as a person's was a machine: its pacer
+    hears it once, at the answer's time on its own clock; not for calls dialed before it was
+    there, nor for a campaign that is not predictive."""
+    now = [5000.0]
+    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "", "4000",
+                    clock=lambda: now[0])
+    c = Campaign(id=1, name="x", purpose="promotion", windows={}, retries={}, mode="predictive",
+                 starts_on=date(2026, 1, 1), caller_id="4008001234", abandon_target=0.03,
+                 detect_machines=False, amd_false_positive=0.0, agents=[])
+    pacer = dialer.pacers[1] = dialer._pacer(Plan.of(c), None)
+    dialer.pacers[2] = Progressive()
+    half_hour(pacer, 3, abandons=0)
+    live = pacer.live_today
+    started = dialer._pacing_since[1]
+    answered = started + timedelta(seconds=30)
+    found = [(11, 1, started + timedelta(seconds=20), answered),
+             (12, 1, started - timedelta(seconds=5), answered),  # before the pacer
+             (13, 2, started + timedelta(seconds=20), answered)]
+    told = []
+    pacer.machine = lambda at: told.append(at) or Predictive.machine(pacer, at)
+    dialer.machines_taken(found)
+    dialer.machines_taken(found)  # read again the next round: told once
+    assert pacer.live_today == live - 1
+    assert len(told) == 1
+    assert told[0] == pytest.approx(now[0] - (utcnow() - answered).total_seconds(), abs=1.0)
