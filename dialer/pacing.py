@@ -158,13 +158,16 @@ class Learned:
     TALK_BIN = 1.0
     RING_BINS = 1200  # two minutes of ringing
     TALK_BINS = 3600  # an hour of talk; longer talks count in the last bin
+    PRIOR_ANSWER_SECONDS = 20.0
 
     def __init__(self, prior_live: float = 0.25, prior_weight: float = 20.0,
                  talk_mean_prior: float = 120.0) -> None:
         self.live = [0.0] * self.RING_BINS  # live answers by ring time
         self.ended = [0.0] * self.RING_BINS  # every end of ringing, live or not
         self.talks = [0.0] * self.TALK_BINS  # finished talks by length
-        prior_answer_bins = int(10.0 / self.RING_BIN)  # a live answer within 10 s, evenly
+        # a live answer within 20 s, evenly: a shorter spread takes the first calls ringing
+        # past it for dead, and a day's first minute dials on for them
+        prior_answer_bins = int(self.PRIOR_ANSWER_SECONDS / self.RING_BIN)
         for b in range(prior_answer_bins):
             self.live[b] = self.ended[b] = prior_live * prior_weight / prior_answer_bins
         self.ended[-1] = (1 - prior_live) * prior_weight
@@ -259,6 +262,7 @@ class Predictive(Pacer):
     # the calls in flight, which the abandons a large half hour can afford do not hold back
     BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
     WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
+    ECHO_SECONDS = 120.0  # the abandons that say more are coming
     # A list whose live share jumps: when the calls dialed over CHANGE_SECONDS, all ended (dialed
     # a ring time and CHANGE_SETTLE ago), answered live more often than the share learned by more
     # than chance gives once in e^CHANGE_EVIDENCE (a binomial's Chernoff bound; on a steady list
@@ -274,7 +278,8 @@ class Predictive(Pacer):
                  refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
                  start_boost: float = 0.0, amd_false_positive: float = 0.0,
                  window_limit: float = 0.05, window_reserve: float = 1.5,
-                 window_spread: float = 4.0, window_sd: float = 2.5) -> None:
+                 window_spread: float = 4.0, window_sd: float = 2.5,
+                 window_echo: float = 1.0) -> None:
         self.target = dialer_target(target, amd_false_positive)
         self.amd_false_positive = amd_false_positive
         self.grace, self.safety, self.refresh = grace, safety, refresh
@@ -292,6 +297,7 @@ class Predictive(Pacer):
         # abandons kept in hand against chance, and over how many more the brake eases off
         self.window_reserve, self.window_spread = window_reserve, window_spread
         self.window_sd = window_sd
+        self.window_echo = window_echo  # abandons still to come per abandon of the last minutes
         self.last_dials = 0
         self.recent: deque[tuple[float, bool, float]] = deque()  # (dialed, live, ring time)
         self._watch_from = -math.inf  # a change is looked for from then on
@@ -390,12 +396,16 @@ class Predictive(Pacer):
         """1 while the 30 minutes around now can afford more than `window_reserve` abandons
         beyond those expected of the calls in flight, down to 0.02 as that comes to nothing.
         Counts, not a rate: in a small team 30 minutes hold about a hundred live answers, so
-        that the 5 % are five abandons and two close together take most of them."""
+        that the 5 % are five abandons and two close together take most of them. Abandons come
+        in bursts (a list or a team that changed, which the model has not followed yet): each
+        of the last ECHO_SECONDS keeps `window_echo` more in hand, for those the calls placed
+        meanwhile will bring."""
         # live answers a second while the agents are busy three quarters of the time
         expected_rate = 0.75 * agents / (self.talk_mean_prior + wrap_seconds) if agents else 0.0
         left = self.window.affordable(self.now, expected_rate, self.amd_false_positive)
         in_flight = max(0.0, in_flight)
-        kept = in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
+        kept = (in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
+                + self.window_echo * self.window.lost_since(self.now - self.ECHO_SECONDS))
         return min(1.0, max(0.02, (left - kept) / self.window_spread))
 
     def _tables(self, view: PacingView) -> None:
@@ -538,6 +548,15 @@ class Budget:
         i = bisect.bisect_right(self.live, when) - 1
         if i >= 0:
             del self.live[i]
+
+    def lost_since(self, when: float) -> int:
+        """Abandons counted from `when` on (within the window)."""
+        count = 0
+        for at in reversed(self.lost):
+            if at < when:
+                break
+            count += 1
+        return count
 
     def affordable(self, now: float, expected_rate: float, amd_false_positive: float = 0.0
                    ) -> float:
