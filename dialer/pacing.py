@@ -263,6 +263,9 @@ class Predictive(Pacer):
     BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
     WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
     ECHO_SECONDS = 120.0  # the abandons that say more are coming
+    # a call still in flight past the ring time may be an answer being judged by AMD (its
+    # analysis takes seconds): what was learned of such calls says how likely, up to this long
+    LATE_ANSWER = 10.0
     # A list whose live share jumps: when the calls dialed over CHANGE_SECONDS, all ended (dialed
     # a ring time and CHANGE_SETTLE ago), answered live more often than the share learned by more
     # than chance gives once in e^CHANGE_EVIDENCE (a binomial's Chernoff bound; on a steady list
@@ -417,7 +420,7 @@ class Predictive(Pacer):
         self.ends = [self.step_seconds * (i + 1) for i in range(steps)]  # each answer in one
         # an answer in a window meets the agents free by its middle plus the grace time
         self.ends_free = [t - self.step_seconds / 2 for t in self.ends]
-        self.answer_rows = self.seen.answer_table(self.ends, view.ring_seconds)
+        self.answer_rows = self.seen.answer_table(self.ends, view.ring_seconds + self.LATE_ANSWER)
         # seconds of talk left to be free by each window's time; the survival is padded with
         # zeros to look that far past its last bin
         self.talk_spans = [max(0, round((t + self.grace - view.wrap_seconds) / Learned.TALK_BIN))
@@ -472,7 +475,8 @@ class Predictive(Pacer):
             return 0
         self._tables(view)
         rows, per_bin, steps = self.answer_rows, 1.0 / Learned.RING_BIN, len(self.ends)
-        ringing = [rows[int(r * per_bin)] for r in view.ringing if r < view.ring_seconds]
+        late = view.ring_seconds + self.LATE_ANSWER
+        ringing = [rows[int(r * per_bin)] for r in view.ringing if r < late]
         answers = [sum(column) for column in zip(*ringing)] if ringing else [0.0] * 2 * steps
         answers[0] += view.waiting  # they need an agent at once
         free_now, freeing = self._freeing(view.agents, view.wrap_seconds)
