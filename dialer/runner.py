@@ -4,7 +4,9 @@ abandons over 24 hours or all along reach its target, less the people its machin
 estimated to drop, dials as progressive until they are back under: a hard limit behind the
 pacer's own aim, which sits below the target), each to a contact
 chosen by the contact selection (dialer/selection.py), placed and followed to its end by the
-calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py)."""
+calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py). The calls an agent
+took and said were a machine (the disposition `answering_machine`) are told to the campaign's
+predictive pacer, which had counted them as live answers."""
 import asyncio
 import dataclasses
 import logging
