@@ -81,7 +81,7 @@ def main() -> None:
         if not runs[s.name].amd and s.amd:
             print(f"{s.name}: AMD refused (rule.amd_false_positives_over_target: "
                   f"{s.amd_false_positive:.1%} >= {s.abandon_target:.1%}); runs without AMD")
-    jobs = [(dataclasses.replace(runs[s.name], agents=int(n)), pacer, seed) for s in scenarios
+    jobs = [(runs[s.name].with_agents(int(n)), pacer, seed) for s in scenarios
             for n in args.agents.split(",") for pacer in args.pacers.split(",")
             for seed in range(1, args.seeds + 1)]
     started = time.monotonic()

@@ -4,7 +4,7 @@ and the evidence of the people answering-machine detection dropped."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +47,21 @@ async def attempt_counts(session: AsyncSession, campaign_ids: list[int]
         .where(ContactAttempt.campaign_id.in_(campaign_ids))
         .group_by(ContactAttempt.campaign_id))
     return {campaign_id: AttemptCounts(*counts) for campaign_id, *counts in rows}
+
+
+async def machines_taken(session: AsyncSession, campaign_ids: list[int], since: datetime
+                         ) -> list[tuple[int, int, datetime, datetime]]:
+    """(attempt, campaign, started, answered) of the calls started since `since` that an agent
+    took as a person's and said were a machine (the disposition `answering_machine`): the
+    pacer counted them as live answers, which the regulator does not."""
+    a = ContactAttempt
+    rows = await session.execute(
+        select(a.id, a.campaign_id, a.started_at, a.answered_at)
+        .where(a.campaign_id.in_(campaign_ids), a.started_at >= since,
+               a.connected_at.is_not(None),
+               a.disposition == Disposition.ANSWERING_MACHINE.value))
+    return [(attempt, campaign, started, answered) for attempt, campaign, started, answered
+            in rows if answered is not None]
 
 
 async def amd_evidence(session: AsyncSession, campaign_ids: list[int]) -> dict[int, AmdEvidence]:

@@ -13,6 +13,7 @@ it has in flight, returning a number. The same pacers run on the PBX and in the 
   waiting, raised while agents wait, back to 1 once the day's drop rate reaches the limit), to
   compare against.
 """
+import bisect
 import functools
 import math
 from collections import deque
@@ -93,6 +94,10 @@ class Pacer:
     def connected(self) -> None:
         pass
 
+    def machine(self, answered_at: float) -> None:
+        """A call answered at `answered_at` and passed to an agent as a person was a machine,
+        as the agent's disposition says: no live answer for the regulator."""
+
 
 class Preview(Pacer):
     name = "preview"
@@ -153,13 +158,16 @@ class Learned:
     TALK_BIN = 1.0
     RING_BINS = 1200  # two minutes of ringing
     TALK_BINS = 3600  # an hour of talk; longer talks count in the last bin
+    PRIOR_ANSWER_SECONDS = 20.0
 
     def __init__(self, prior_live: float = 0.25, prior_weight: float = 20.0,
                  talk_mean_prior: float = 120.0) -> None:
         self.live = [0.0] * self.RING_BINS  # live answers by ring time
         self.ended = [0.0] * self.RING_BINS  # every end of ringing, live or not
         self.talks = [0.0] * self.TALK_BINS  # finished talks by length
-        prior_answer_bins = int(10.0 / self.RING_BIN)  # a live answer within 10 s, evenly
+        # a live answer within 20 s, evenly: a shorter spread takes the first calls ringing
+        # past it for dead, and a day's first minute dials on for them
+        prior_answer_bins = int(self.PRIOR_ANSWER_SECONDS / self.RING_BIN)
         for b in range(prior_answer_bins):
             self.live[b] = self.ended[b] = prior_live * prior_weight / prior_answer_bins
         self.ended[-1] = (1 - prior_live) * prior_weight
@@ -188,6 +196,11 @@ class Learned:
         self.live = [x * factor for x in self.live]
         self.ended = [x * factor for x in self.ended]
         self.talks = [x * factor for x in self.talks]
+
+    def live_share(self) -> float:
+        """The share of the ends of ringing that were live answers."""
+        ended = sum(self.ended)
+        return sum(self.live) / ended if ended > 0 else 0.0
 
     def answer_table(self, ends: Sequence[float], ring_seconds: float
                      ) -> list[tuple[float, ...]]:
@@ -249,13 +262,27 @@ class Predictive(Pacer):
     # the calls in flight, which the abandons a large half hour can afford do not hold back
     BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
     WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
+    ECHO_SECONDS = 120.0  # the abandons that say more are coming
+    # a call still in flight past the ring time may be an answer being judged by AMD (its
+    # analysis takes seconds): what was learned of such calls says how likely, up to this long
+    LATE_ANSWER = 10.0
+    # A list whose live share jumps: when the calls dialed over CHANGE_SECONDS, all ended (dialed
+    # a ring time and CHANGE_SETTLE ago), answered live more often than the share learned by more
+    # than chance gives once in e^CHANGE_EVIDENCE (a binomial's Chernoff bound; on a steady list
+    # about once a day, and then the share moves up, the safe way), what was learned of rings
+    # before weighs CHANGE_KEEP against them: a 15-minute memory alone takes half an hour to
+    # follow, dialing for the old share meanwhile. By the time dialed, not ended: the ends of
+    # the last minutes over-represent the early ones, answers, whenever the dialing speeds up.
+    CHANGE_SECONDS, CHANGE_SETTLE, CHANGE_EVIDENCE, CHANGE_KEEP = 120.0, 5.0, 4.5, 0.1
+    CHANGE_CHECK = 5.0  # seconds between looks
 
     def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 2.5,
                  setpoint: float = 0.9, gain: float = 0.1, talk_mean_prior: float = 120.0,
                  refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
                  start_boost: float = 0.0, amd_false_positive: float = 0.0,
                  window_limit: float = 0.05, window_reserve: float = 1.5,
-                 window_spread: float = 4.0, window_sd: float = 2.5) -> None:
+                 window_spread: float = 4.0, window_sd: float = 2.5,
+                 window_echo: float = 1.0) -> None:
         self.target = dialer_target(target, amd_false_positive)
         self.amd_false_positive = amd_false_positive
         self.grace, self.safety, self.refresh = grace, safety, refresh
@@ -273,12 +300,17 @@ class Predictive(Pacer):
         # abandons kept in hand against chance, and over how many more the brake eases off
         self.window_reserve, self.window_spread = window_reserve, window_spread
         self.window_sd = window_sd
+        self.window_echo = window_echo  # abandons still to come per abandon of the last minutes
         self.last_dials = 0
+        self.recent: deque[tuple[float, bool, float]] = deque()  # (dialed, live, ring time)
+        self._watch_from = -math.inf  # a change is looked for from then on
+        self._checked_at = -math.inf
         self._tables_at = self._forgot_at = -math.inf
         self._tables_for: tuple[float, float] | None = None  # ring and wrap seconds
 
     def answered(self, live: bool, after: float) -> None:
         self.seen.ring_ended(live, after)
+        self.recent.append((self.now - after, live, after))
         if live:
             self.live_today += 1
             for w in self.windows:
@@ -287,9 +319,37 @@ class Predictive(Pacer):
 
     def unanswered(self, after: float) -> None:
         self.seen.ring_ended(False, after)
+        self.recent.append((self.now - after, False, after))
 
     def talked(self, seconds: float) -> None:
         self.seen.talked(seconds)
+
+    def follow_change(self, now: float, ring_seconds: float) -> bool:
+        """Whether the calls dialed lately answered live so far above the share learned that
+        the list has changed; if so, what was learned of rings before them weighs little."""
+        recent, settled = self.recent, now - ring_seconds - self.CHANGE_SETTLE
+        start = settled - self.CHANGE_SECONDS
+        while recent and recent[0][0] < start:  # in the order of their ends: nearly dialed
+            recent.popleft()
+        if now < self._watch_from:
+            return False
+        p = self.seen.live_share()
+        if not 0 < p < 1:
+            return False
+        n = live = 0
+        for dialed, was_live, _ in recent:
+            if start <= dialed < settled:
+                n += 1
+                live += was_live
+        if not n or live / n <= p or n * _divergence(live / n, p) <= self.CHANGE_EVIDENCE:
+            return False
+        self.seen.forget(self.CHANGE_KEEP)
+        for dialed, was_live, after in recent:
+            if dialed >= start:
+                self.seen.ring_ended(was_live, after)
+        self._tables_at = -math.inf
+        self._watch_from = now + ring_seconds + self.CHANGE_SETTLE + self.CHANGE_SECONDS
+        return True
 
     def abandoned(self) -> None:
         self.abandoned_today += 1
@@ -300,6 +360,14 @@ class Predictive(Pacer):
 
     def connected(self) -> None:
         self.boost += self.gain * self.setpoint * self.target
+
+    def machine(self, answered_at: float) -> None:
+        """Taken back out of the live answers the abandon rates count (a machine passed to an
+        agent took the agent's time all the same: what was learned of rings and talks stays)."""
+        self.live_today = max(0, self.live_today - 1)
+        for w in self.windows:
+            w.retract(answered_at)
+        self.window.retract(answered_at)
 
     def new_day(self) -> None:
         self.live_today = self.abandoned_today = 0
@@ -331,12 +399,16 @@ class Predictive(Pacer):
         """1 while the 30 minutes around now can afford more than `window_reserve` abandons
         beyond those expected of the calls in flight, down to 0.02 as that comes to nothing.
         Counts, not a rate: in a small team 30 minutes hold about a hundred live answers, so
-        that the 5 % are five abandons and two close together take most of them."""
+        that the 5 % are five abandons and two close together take most of them. Abandons come
+        in bursts (a list or a team that changed, which the model has not followed yet): each
+        of the last ECHO_SECONDS keeps `window_echo` more in hand, for those the calls placed
+        meanwhile will bring."""
         # live answers a second while the agents are busy three quarters of the time
         expected_rate = 0.75 * agents / (self.talk_mean_prior + wrap_seconds) if agents else 0.0
         left = self.window.affordable(self.now, expected_rate, self.amd_false_positive)
         in_flight = max(0.0, in_flight)
-        kept = in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
+        kept = (in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
+                + self.window_echo * self.window.lost_since(self.now - self.ECHO_SECONDS))
         return min(1.0, max(0.02, (left - kept) / self.window_spread))
 
     def _tables(self, view: PacingView) -> None:
@@ -348,7 +420,7 @@ class Predictive(Pacer):
         self.ends = [self.step_seconds * (i + 1) for i in range(steps)]  # each answer in one
         # an answer in a window meets the agents free by its middle plus the grace time
         self.ends_free = [t - self.step_seconds / 2 for t in self.ends]
-        self.answer_rows = self.seen.answer_table(self.ends, view.ring_seconds)
+        self.answer_rows = self.seen.answer_table(self.ends, view.ring_seconds + self.LATE_ANSWER)
         # seconds of talk left to be free by each window's time; the survival is padded with
         # zeros to look that far past its last bin
         self.talk_spans = [max(0, round((t + self.grace - view.wrap_seconds) / Learned.TALK_BIN))
@@ -394,13 +466,17 @@ class Predictive(Pacer):
             if self._forgot_at > -math.inf:
                 self.seen.forget(math.exp(-(view.now - self._forgot_at) / self.memory))
             self._forgot_at = view.now
+        if view.now - self._checked_at >= self.CHANGE_CHECK:
+            self._checked_at = view.now
+            self.follow_change(view.now, view.ring_seconds)
         self.now = view.now
         cap = view.cap()
         if cap <= 0 or not view.agents:
             return 0
         self._tables(view)
         rows, per_bin, steps = self.answer_rows, 1.0 / Learned.RING_BIN, len(self.ends)
-        ringing = [rows[int(r * per_bin)] for r in view.ringing if r < view.ring_seconds]
+        late = view.ring_seconds + self.LATE_ANSWER
+        ringing = [rows[int(r * per_bin)] for r in view.ringing if r < late]
         answers = [sum(column) for column in zip(*ringing)] if ringing else [0.0] * 2 * steps
         answers[0] += view.waiting  # they need an agent at once
         free_now, freeing = self._freeing(view.agents, view.wrap_seconds)
@@ -433,6 +509,15 @@ class Rolling:
         self.lost += lost
         self.live += not lost
 
+    def retract(self, when: float) -> None:
+        """One live answer counted at or before `when` (the latest) was none."""
+        for i in range(len(self.events) - 1, -1, -1):
+            at, lost = self.events[i]
+            if at <= when and not lost:
+                del self.events[i]
+                self.live -= 1
+                return
+
     def counts(self, now: float) -> tuple[int, int]:
         """(abandons, live answers) in the window ending now."""
         events = self.events
@@ -453,19 +538,29 @@ class Budget:
 
     def __init__(self, seconds: float, limit: float) -> None:
         self.seconds, self.limit = seconds, limit
-        self.live: deque[float] = deque()  # when each live answer came
-        self.lost: deque[tuple[float, int]] = deque()  # (when, live answers before it)
-        self.live_total = 0
+        self.live: deque[float] = deque()  # when each live answer came, in order
+        self.lost: deque[float] = deque()  # when each abandon came
         self.day_start: float | None = None
 
     def add(self, now: float, lost: bool) -> None:
         if self.day_start is None:
             self.day_start = now
-        if lost:
-            self.lost.append((now, self.live_total))
-        else:
-            self.live.append(now)
-            self.live_total += 1
+        (self.lost if lost else self.live).append(now)
+
+    def retract(self, when: float) -> None:
+        """One live answer counted at or before `when` (the latest) was none."""
+        i = bisect.bisect_right(self.live, when) - 1
+        if i >= 0:
+            del self.live[i]
+
+    def lost_since(self, when: float) -> int:
+        """Abandons counted from `when` on (within the window)."""
+        count = 0
+        for at in reversed(self.lost):
+            if at < when:
+                break
+            count += 1
+        return count
 
     def affordable(self, now: float, expected_rate: float, amd_false_positive: float = 0.0
                    ) -> float:
@@ -479,7 +574,7 @@ class Budget:
         start = max(now - self.seconds, self.day_start)
         while self.live and self.live[0] < start:
             self.live.popleft()
-        while self.lost and self.lost[0][0] < start:
+        while self.lost and self.lost[0] < start:
             self.lost.popleft()
         seen_for = min(self.seconds, now - self.day_start)
         prior_for = max(0.0, self.PRIOR_SECONDS - seen_for)  # only until it has seen some
@@ -495,8 +590,10 @@ class Budget:
             return max(0.0, expected - self.AHEAD_SD * math.sqrt(expected))
 
         left = allowed(len(self.live) + ahead(start + self.seconds - now)) - len(self.lost)
-        for i, (when, live_before) in enumerate(self.lost):
-            live = self.live_total - live_before + ahead(when + self.seconds - now)
+        live_in = self.live
+        for i, when in enumerate(self.lost):  # the live answers from each abandon on
+            live = len(live_in) - bisect.bisect_right(live_in, when) + ahead(
+                when + self.seconds - now)
             left = min(left, allowed(live) - (len(self.lost) - i))
         return left
 
@@ -548,6 +645,13 @@ def _largest(allowed, start: int, cap: int) -> int:
         else:
             hi = n - 1
     return lo
+
+
+def _divergence(q: float, p: float) -> float:
+    """Kullback-Leibler divergence of a share q from p (0 < p < 1): a binomial of n trials at p
+    shows a share of q or more with a chance under exp(-n times this)."""
+    d = q * math.log(q / p) if q > 0 else 0.0
+    return d + ((1 - q) * math.log((1 - q) / (1 - p)) if q < 1 else 0.0)
 
 
 def _tail_sums(values: list[float]) -> list[float]:

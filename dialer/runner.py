@@ -4,7 +4,9 @@ abandons over 24 hours or all along reach its target, less the people its machin
 estimated to drop, dials as progressive until they are back under: a hard limit behind the
 pacer's own aim, which sits below the target), each to a contact
 chosen by the contact selection (dialer/selection.py), placed and followed to its end by the
-calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py)."""
+calls (dialer/calls.py), its outcome written behind (dialer/outcome_log.py). The calls an agent
+took and said were a machine (the disposition `answering_machine`) are told to the campaign's
+predictive pacer, which had counted them as live answers."""
 import asyncio
 import dataclasses
 import logging
@@ -28,7 +30,7 @@ from dialer.amd import AmdEvidence, estimate
 from dialer.callbacks import CallbackIntake, contact_of
 from dialer.calls import OutboundCalls
 from dialer.dials import Dial
-from dialer.figures import AttemptCounts, amd_evidence, attempt_counts
+from dialer.figures import AttemptCounts, amd_evidence, attempt_counts, machines_taken
 from dialer.outcome_log import OutcomeLog
 from dialer.pacing import AgentPhase, AgentView, Pacer, PacingView, Predictive, Preview, Progressive
 from dialer.plan import Plan
@@ -52,6 +54,9 @@ log = logging.getLogger("hotline.dialer")
 
 RELOAD_SECONDS = 1.0  # a campaign's changed settings apply within this
 ESTIMATE_SECONDS = 60.0  # how often AMD's false positives are estimated again from the calls
+# an agent's disposition of a call is looked for this long after its start (later ones are not
+# told to the pacer)
+DISPOSITION_HORIZON = timedelta(hours=1)
 PROGRESSIVE = Progressive()
 PHASES = {AgentState.AVAILABLE: AgentPhase.FREE, AgentState.RESERVED: AgentPhase.CLAIMED,
           AgentState.ON_CALL: AgentPhase.TALK, AgentState.WRAP_UP: AgentPhase.WRAP}
@@ -93,6 +98,10 @@ class Dialer:
         self._estimated_at = -math.inf
         self._since: dict[int, datetime | None] = {}  # what the evidence was read for
         self._today = utcnow().date()
+        # the machines agents said they took, told to the campaign's predictive pacer once: the
+        # pacer's start per campaign (it never counted what was answered before), and those told
+        self._pacing_since: dict[int, datetime] = {}
+        self._machines_told: dict[int, datetime] = {}  # attempt -> started
         self.ticks = 0  # rounds done: what "the dialer looked and placed no call" waits for
 
     def attempts(self) -> dict[str, AttemptCounts]:
@@ -347,6 +356,11 @@ class Dialer:
                     continue
                 plans[campaign.id] = Plan.of(campaign)
             self._counts = await attempt_counts(s, list(plans))
+            pacing = [c.id for c in running if c.id in plans
+                      and plans[c.id].mode == DialingMode.PREDICTIVE]
+            oldest = min((self._pacing_since.get(i, utcnow()) for i in pacing), default=None)
+            machines = [] if oldest is None else await machines_taken(
+                s, pacing, max(oldest, utcnow() - DISPOSITION_HORIZON))
             detecting = [c for c in running if c.id in plans and c.detect_machines]
             since = {c.id: c.amd_since for c in detecting}  # a change of AMD's parameters
             if self.clock() - self._estimated_at >= ESTIMATE_SECONDS or since != self._since:
@@ -363,12 +377,30 @@ class Dialer:
                 pacer.new_day()  # its day's abandon rate starts again
         self._today = today
         self.plans = plans
+        self.machines_taken(machines)
+
+    def machines_taken(self, found: list[tuple[int, int, datetime, datetime]]) -> None:
+        """Each call an agent took as a person's and said was a machine (attempt, campaign,
+        started, answered) is told once to its campaign's predictive pacer, which counted it as
+        a live answer, if the pacer was there when it was dialed."""
+        now, clock = utcnow(), self.clock()
+        for attempt, campaign, started, answered in found:
+            pacer = self.pacers.get(campaign)
+            since = self._pacing_since.get(campaign)
+            if (attempt in self._machines_told or not isinstance(pacer, Predictive)
+                    or since is None or started < since):
+                continue
+            self._machines_told[attempt] = started
+            pacer.machine(clock - (now - answered).total_seconds())
+        old = now - DISPOSITION_HORIZON
+        self._machines_told = {a: at for a, at in self._machines_told.items() if at >= old}
 
     def _pacer(self, plan: Plan, pacer: Pacer | None) -> Pacer:
         """The campaign's pacer, kept (with what it learned) while the mode stays."""
         if plan.mode == DialingMode.PREDICTIVE:
             if not isinstance(pacer, Predictive):
                 pacer = Predictive(grace=self.settings.grace_seconds)
+                self._pacing_since[plan.id] = utcnow()
             pacer.target = plan.dialer_target
             pacer.amd_false_positive = plan.amd_false_positive if plan.detect_machines else 0.0
             return pacer

@@ -12,8 +12,11 @@ to an agent at once. The k-th call dialed gets the k-th customer
 of the seed's stream whatever the pacer (common random numbers), so pacers are compared on the
 same customers. A live answer is abandoned when no agent is free within the grace time.
 The pacer decides every second, as a live dialer's tick, and when an agent comes free; it hears
-of each outcome when it happens (a talk's length when the talk ends). Scenarios are JSON files
-(see bench/scenarios/)."""
+of each outcome when it happens (a talk's length when the talk ends, as a live dialer would),
+and, when an agent hangs up on a machine passed as a person, that it was one: what the agent's
+disposition (`answering_machine`) tells the live dialer. Scenarios are JSON files (see
+bench/scenarios/); a scenario's team `changes` are head counts for its own `agents`, scaled in
+proportion for another team size (`Scenario.with_agents`)."""
 import dataclasses
 import heapq
 import json
@@ -55,7 +58,9 @@ class Scenario:
     abandon_target: float = 0.03
     max_lines_per_agent: float = 3.0
     trunks: int = 10**6
-    changes: tuple[tuple[float, int], ...] = ()  # (hour, agents from then on)
+    # (hour, agents from then on), head counts for the scenario's own `agents`: `with_agents`
+    # scales them to another team size
+    changes: tuple[tuple[float, int], ...] = ()
     mix_changes: tuple["Mix", ...] = ()  # the live, machine and busy shares from an hour on
     amd: bool = True
     amd_false_positive: float = 0.0  # share of people that AMD takes for a machine
@@ -74,6 +79,13 @@ class Scenario:
             mixes.append(Mix(**change))
         data["mix_changes"] = tuple(sorted(mixes, key=lambda m: m.hour))
         return cls(**data)
+
+    def with_agents(self, agents: int) -> "Scenario":
+        """The same day for a team of `agents`: its changes scaled in proportion (a team of 20
+        that drops to 12 is a team of 100 that drops to 60)."""
+        scale = agents / self.agents
+        return dataclasses.replace(self, agents=agents, changes=tuple(
+            (hour, max(1, round(count * scale))) for hour, count in self.changes))
 
     def mix_at(self, hour: float) -> tuple[float, float, float]:
         live, machine, busy = self.live, self.machine, self.busy
@@ -151,6 +163,7 @@ class Agent:
     free_at: float | None = None  # when talk and wrap end (known only to the clairvoyant)
     logged_in: bool = True
     leaving: bool = False  # logs out once this call is wrapped up
+    call: int | None = None  # the customer on the line
 
 
 WINDOW_MINUTES = 30
@@ -228,6 +241,7 @@ class Simulation:
         self.result = DayResult(live_by_minute=[0] * minutes, abandoned_by_minute=[0] * minutes,
                                 amd_dropped_by_minute=[0] * minutes)
         self.outcomes: dict[int, str] = {}  # customer -> outcome, fixed when dialed
+        self.answered_at: dict[int, float] = {}  # customers passed to agents -> when answered
         self._events: list[tuple[float, int, str, int]] = []
         self._seq = 0
 
@@ -298,7 +312,9 @@ class Simulation:
         else:
             passed = True
         self.pacer.answered(passed, self.now - dialed_at)
+        self.answered_at[k] = self.now
         if not passed:
+            del self.answered_at[k]
             if person:  # dropped as a machine
                 self.result.amd_dropped += 1
                 self.result.amd_dropped_by_minute[self._minute()] += 1
@@ -316,6 +332,7 @@ class Simulation:
 
     def _on_grace(self, k: int) -> None:
         if self.waiting.pop(k, None) is not None:
+            del self.answered_at[k]
             if self.outcomes[k] == "live":  # a machine left waiting is no abandoned call
                 self.result.abandoned += 1
                 self.result.abandoned_by_minute[self._minute()] += 1
@@ -324,6 +341,11 @@ class Simulation:
     def _on_hangup(self, i: int) -> None:
         agent = self.agents[i]
         self.pacer.talked(self.now - agent.since)  # learned when it ends, as a live dialer would
+        k, agent.call = agent.call, None
+        assert k is not None  # only an agent on a call hangs up
+        answered_at = self.answered_at.pop(k)
+        if self.outcomes[k] != "live":  # the agent's disposition: answering_machine
+            self.pacer.machine(answered_at)
         agent.phase, agent.since = AgentPhase.WRAP, self.now
         self._at(self.now + self.s.wrap_seconds, "wrapped", i)
 
@@ -358,7 +380,7 @@ class Simulation:
         r.talk_seconds += min(talk, left)  # only the time inside the day
         r.work_seconds += min(talk + self.s.wrap_seconds, left)
         self.pacer.connected()
-        agent.phase, agent.since = AgentPhase.TALK, self.now
+        agent.phase, agent.since, agent.call = AgentPhase.TALK, self.now, k
         agent.free_at = self.now + talk + self.s.wrap_seconds
         self._at(self.now + talk, "hangup", self.agents.index(agent))
 

@@ -156,3 +156,37 @@ def test_the_worst_window_is_the_highest_abandon_rate_over_consecutive_minutes()
     assert r.worst_window(30) == pytest.approx(6 / 300)
     assert r.worst_window(30, with_amd=False) == pytest.approx(3 / 300)
     assert r.worst_window(10, with_amd=False) == pytest.approx(3 / 100)
+
+
+class Told(Predictive):
+    """A predictive that keeps what it is told of the machines agents took."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.machines: list[float] = []
+
+    def machine(self, answered_at: float) -> None:
+        self.machines.append(answered_at)
+        super().machine(answered_at)
+
+
+def test_an_agent_who_gets_a_machine_tells_the_pacer_at_the_hang_up():
+    """Without AMD every machine reaches an agent; at the hang-up the pacer hears it was one,
+    with the time it was answered, as the live dialer hears it from the agent's disposition."""
+    s = dataclasses.replace(SHORT, amd=False, machine=0.2, machine_talk_seconds=5.0)
+    pacer = Told()
+    result = Simulation(s, pacer, 4).run()
+    assert 0 < len(pacer.machines) <= result.machines_to_agents
+    assert result.machines_to_agents - len(pacer.machines) <= 10  # those still on at the end
+    assert all(0 <= t <= s.hours * 3600 for t in pacer.machines)
+    assert Simulation(dataclasses.replace(s, machine=0.0), Told(), 4).run().machines_to_agents == 0
+
+
+def test_a_scenarios_team_changes_scale_with_its_team():
+    s = Scenario(agents=20, changes=((2.0, 12), (2.5, 20), (5.0, 30), (7.0, 15)))
+    large = s.with_agents(100)
+    assert large.agents == 100
+    assert large.changes == ((2.0, 60), (2.5, 100), (5.0, 150), (7.0, 75))
+    assert [large.agents_at(h) for h in (0, 2.2, 3, 6, 7.5)] == [100, 60, 100, 150, 75]
+    assert s.with_agents(20) == s
+    assert Scenario(agents=20, changes=((1.0, 1),)).with_agents(5).changes == ((1.0, 1),)
