@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,9 +36,16 @@ class AttemptCounts:
                    for rate in (self.abandon_rate, self.abandon_rate_24h))
 
 
+def person_answered(a: type[ContactAttempt] | Any = ContactAttempt) -> ColumnElement[bool]:
+    """A live answer as the regulator counts the abandon rate's calls: answered as a person and
+    not said by its agent to be a machine (one AMD passed, or a campaign without AMD)."""
+    return (a.outcome == AttemptOutcome.ANSWERED) & (
+        a.disposition.is_(None) | (a.disposition != Disposition.ANSWERING_MACHINE.value))
+
+
 async def attempt_counts(session: AsyncSession, campaign_ids: list[int]
                          ) -> dict[int, AttemptCounts]:
-    answered = ContactAttempt.outcome == AttemptOutcome.ANSWERED
+    answered = person_answered()
     abandoned = ContactAttempt.abandoned.is_(True)
     recent = ContactAttempt.started_at >= utcnow() - timedelta(hours=24)
     rows = await session.execute(

@@ -155,6 +155,7 @@ class ContactAttempt(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     ended_at: Mapped[datetime | None] = mapped_column(index=True)
     disposition: Mapped[str | None] = mapped_column(String(32))
+    result_at: Mapped[datetime | None] = mapped_column(index=True)  # the agent gave it
     amd_result: Mapped[str | None] = mapped_column(String(64))  # AMDSTATUS:AMDCAUSE
     amd_checked: Mapped[bool] = mapped_column(default=False)  # AMD said machine; kept on to check
 

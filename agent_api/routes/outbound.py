@@ -83,7 +83,7 @@ async def set_result(attempt_id: Id, body: ResultIn, session: Session, user: Cur
     if body.do_not_call:
         await block_number(session, contact.phone, f"asked on attempt {attempt_id}")
         contact.status = ContactStatus.DO_NOT_CALL
-    attempt.disposition = body.disposition
+    attempt.disposition, attempt.result_at = body.disposition, utcnow()
     call = await session.scalar(select(Call).where(Call.linkedid == attempt.channel_id))
     if call is not None:  # the call's record says the same as the campaign's
         session.add(CallDisposition(call_id=call.id, user_id=user.user_id, at=utcnow(),

@@ -1,5 +1,6 @@
 """The outbound report (外呼活动): per period and campaign, the calls dialed, reached (by a person
-or a machine), live answers, machines, abandoned (a live answer no agent took) and their rate,
+or a machine), live answers (a machine AMD passed and its agent said is a machine's, not one),
+machines, abandoned (a live answer no agent took) and their rate,
 connected to an agent and the talk time, the agents' results (one column per result found, e.g.
 `result.agreed`), and the callback requests the campaign dials and those kept.
 
@@ -15,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import AttemptOutcome, Campaign, ContactAttempt, utcnow
+from dialer.figures import person_answered
+from models import Campaign, ContactAttempt, utcnow
 from models.reports import CampaignInterval, CampaignResult
 from services.principal import Principal
 from services.reports.grouping import ratio, resolve, sums, total
@@ -51,7 +53,7 @@ async def last_24_hours(session: AsyncSession, campaign_ids: set[int]
         return {}
     a = ContactAttempt
     rows = await session.execute(
-        select(a.campaign_id, func.count().filter(a.outcome == AttemptOutcome.ANSWERED),
+        select(a.campaign_id, func.count().filter(person_answered()),
                func.count().filter(a.abandoned.is_(True)))
         .where(a.campaign_id.in_(campaign_ids),
                a.started_at >= utcnow() - timedelta(hours=24))

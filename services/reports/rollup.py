@@ -168,7 +168,7 @@ async def touched(session: AsyncSession, now: datetime, lookback: int = ID_LOOKB
     recent = (last_run or now) - UPDATE_MARGIN
     a = _t(ContactAttempt)
     add(await session.scalars(select(a.c.started_at).where(
-        or_(new("contact_attempts"), a.c.ended_at >= recent))))
+        or_(new("contact_attempts"), a.c.ended_at >= recent, a.c.result_at >= recent))))
     cb = _t(CallbackRequest)
     add(await session.scalars(select(cb.c.requested_at).where(
         or_(new("callback_requests"), cb.c.handled_at >= recent))))

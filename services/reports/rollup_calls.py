@@ -30,6 +30,7 @@ from models import (
     CallOutcome,
     Contact,
     ContactAttempt,
+    Disposition,
     IvrStep,
     Retailer,
     SelfServiceAttempt,
@@ -254,12 +255,14 @@ async def _attempts(session: AsyncSession, facts: Facts, start: datetime, end: d
             .where(a.c.started_at >= start, a.c.started_at < end)):
         branch = facts.org.campaign_branch.get(row.campaign_id)
         dims = {"campaign_id": row.campaign_id}
+        # a machine AMD passed, said by its agent: no live answer (dialer.figures.person_answered)
+        marked_machine = row.disposition == Disposition.ANSWERING_MACHINE.value
         talk = ((row.ended_at - row.connected_at).total_seconds()
                 if row.connected_at is not None and row.ended_at is not None else 0.0)
         facts.add(CampaignInterval, row.started_at, branch, dims, dialed=1,
                   reached=int(row.outcome in (AttemptOutcome.ANSWERED, AttemptOutcome.MACHINE)),
-                  live=int(row.outcome == AttemptOutcome.ANSWERED),
-                  machines=int(row.outcome == AttemptOutcome.MACHINE),
+                  live=int(row.outcome == AttemptOutcome.ANSWERED and not marked_machine),
+                  machines=int(row.outcome == AttemptOutcome.MACHINE or marked_machine),
                   abandoned=int(bool(row.abandoned)), connected=int(row.connected_at is not None),
                   talk_s=talk)
         if row.disposition:

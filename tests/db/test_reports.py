@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from agent_api.app import create_app
 from dialer.figures import attempt_counts
@@ -450,12 +450,16 @@ async def test_the_24_hour_abandon_rate_is_the_dialers_own_count(sessions):
     for n, (campaign_id, age) in enumerate((c, a) for c in campaigns for a in ages):
         started = now - age
         live = n % 5 != 4
+        connected = n % 3 != 0
+        # a machine AMD passed, its agent said so: no live answer for the regulator
+        said = "answering_machine" if live and connected and n % 7 == 1 else None
         rows.append({"campaign_id": campaign_id, "contact_id": ids["contacts"][campaign_id],
                      "phone": f"1390000{n:04d}", "channel_id": f"dial-{n}",
                      "started_at": started, "outcome": "answered" if live else "machine",
                      "answered_at": started + timedelta(seconds=5),
-                     "connected_at": None if n % 3 == 0 else started + timedelta(seconds=6),
-                     "abandoned": live and n % 3 == 0, "ended_at": started + timedelta(seconds=60)})
+                     "connected_at": started + timedelta(seconds=6) if connected else None,
+                     "abandoned": live and not connected, "disposition": said,
+                     "ended_at": started + timedelta(seconds=60)})
     async with sessions() as s, s.begin():
         await s.execute(insert(ContactAttempt.__table__), rows)
     async with sessions() as s:
@@ -472,11 +476,35 @@ async def test_the_24_hour_abandon_rate_is_the_dialers_own_count(sessions):
                                                            counts.abandoned_24h)
         assert close(row["abandon_rate_24h"], counts.abandon_rate_24h)
         assert 0 < counts.abandoned_24h < counts.abandoned  # some are older than 24 hours
-    days = {}
+        assert counts.answered_24h == sum(
+            1 for r in rows if r["campaign_id"] == campaign_id and r["outcome"] == "answered"
+            and r["disposition"] is None and r["started_at"] > now - timedelta(hours=24))
+    assert any(r["disposition"] for r in rows)
+    days: dict = {}
     for r in table.rows:
-        days[r["campaign_id"]] = days.get(r["campaign_id"], 0) + r["abandoned"]
-    assert days == {cid: sum(1 for r in rows if r["campaign_id"] == cid and r["abandoned"])
-                    for cid in campaigns}
+        was = days.get(r["campaign_id"], (0, 0, 0))
+        days[r["campaign_id"]] = (was[0] + r["abandoned"], was[1] + r["live"],
+                                  was[2] + r["machines"])
+    assert days == {cid: (
+        sum(1 for r in rows if r["campaign_id"] == cid and r["abandoned"]),
+        sum(1 for r in rows if r["campaign_id"] == cid and r["outcome"] == "answered"
+            and not r["disposition"]),
+        sum(1 for r in rows if r["campaign_id"] == cid and (
+            r["outcome"] == "machine" or r["disposition"]))) for cid in campaigns}
+
+    # an agent's result given long after the call ended reaches the report at the next roll
+    async with sessions() as s, s.begin():
+        first = await s.scalar(select(ContactAttempt).where(
+            ContactAttempt.outcome == "answered", ContactAttempt.disposition.is_(None),
+            ContactAttempt.connected_at.is_not(None)).order_by(ContactAttempt.started_at))
+        first.disposition, first.result_at = "answering_machine", now + timedelta(hours=1)
+        campaign_id = first.campaign_id
+    async with sessions() as s:
+        await roll(s, now + timedelta(hours=1), lookback=0)  # by the marks alone
+    again = await report(sessions, "outbound", since=(now - timedelta(days=3)).date(),
+                         until=now.date() + timedelta(days=1))
+    live = sum(r["live"] for r in again.rows if r["campaign_id"] == campaign_id)
+    assert live == days[campaign_id][1] - 1
 
 
 async def test_the_engines_roll_up_runs_beside_its_loop(migrated_url, sessions):
