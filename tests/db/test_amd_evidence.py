@@ -151,3 +151,29 @@ async def test_new_amd_parameters_start_the_evidence_again(api, sessions):
     await calls(sessions, c["id"], dropped("13320000100"),
                 answered("13320000100", disposition="order_taken"), ago=-0.01)
     assert (await api.get(url, headers=ops)).json()["amd_estimate"]["calls"] == 1
+
+
+async def test_a_machine_its_agent_heard_is_taken_out_of_the_pacers_live_answers_once(
+        api, sessions):
+    """The real path: the dialer reads the attempts an agent marked answering_machine and tells
+    the campaign's predictive pacer of each once; the pacer counts one live answer fewer. Calls
+    dialed before the pacer existed, and plain answers, are not told."""
+    ops = await login(api, "ops")
+    c = await create(api, ops, mode="predictive")
+    async with sessions() as s, s.begin():
+        s.add(Contact(campaign_id=c["id"], phone="13330000001", time_zone="Asia/Shanghai"))
+    assert (await api.post(f"/campaigns/{c['id']}/start", headers=ops)).status_code == 200
+    dialer = Dialer(None, None, sessions, DialerSettings(), lambda number: "", "4000")
+    await calls(sessions, c["id"], answered("13310000001", disposition="answering_machine",
+                                            answered_at=utcnow()), ago=0.5)  # before the pacer
+    await dialer._reload()
+    pacer = dialer.pacers[c["id"]]
+    pacer.live_today = 10  # ten live answers, as the pacer heard them
+    await calls(sessions, c["id"],
+                answered("13310000002", disposition="answering_machine", answered_at=utcnow()),
+                answered("13310000003", disposition="order_taken", answered_at=utcnow()),
+                ago=-0.01)
+    await dialer._reload()
+    assert pacer.live_today == 9
+    await dialer._reload()  # told once
+    assert dialer.pacers[c["id"]] is pacer and pacer.live_today == 9
