@@ -263,10 +263,6 @@ class Predictive(Pacer):
     BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
     WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
     ECHO_SECONDS = 120.0  # the abandons that say more are coming
-    # the half hour's brake once its count is spent; the boost, learned while the abandons
-    # stayed under the aim, does not raise it: with a small team a boosted floor let the calls
-    # placed for a 12 % list bring, when it jumped to 30 %, the abandons that tipped a half hour
-    WINDOW_FLOOR = 0.02
     # a call still in flight past the ring time may be an answer being judged by AMD (its
     # analysis takes seconds): what was learned of such calls says how likely, up to this long
     LATE_ANSWER = 10.0
@@ -385,8 +381,7 @@ class Predictive(Pacer):
         hours runs over 90 % of the target (once enough live answers make that rate worth
         trusting); and eased off as the abandons any 30 minutes around now can still afford,
         less the `in_flight` losses expected of the calls already placed, come down to
-        `window_reserve` (see `window_brake`), to its floor, which the boost may lower but
-        not raise."""
+        `window_reserve` (see `window_brake`)."""
         if self.target <= 0:
             return 0.0
         rates = [(self.abandoned_today, self.live_today, 200, 0.9)]
@@ -397,16 +392,12 @@ class Predictive(Pacer):
             if live >= trusted:
                 over = lost / live / self.target - start
                 brake = min(brake, max(0.02, 1.0 - 4.0 * over))
-        half_hour = self.window_brake(in_flight, agents, wrap_seconds)
-        boost = math.exp(min(3.0, max(-3.0, self.boost)))
-        if half_hour <= self.WINDOW_FLOOR:  # the count spent: the floor, not raised by the boost
-            boost = min(1.0, boost)
-        return self.target * self.safety * boost * min(brake, half_hour)
+        brake = min(brake, self.window_brake(in_flight, agents, wrap_seconds))
+        return self.target * self.safety * math.exp(min(3.0, max(-3.0, self.boost))) * brake
 
     def window_brake(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
         """1 while the 30 minutes around now can afford more than `window_reserve` abandons
-        beyond those expected of the calls in flight, down to WINDOW_FLOOR as that comes to
-        nothing.
+        beyond those expected of the calls in flight, down to 0.02 as that comes to nothing.
         Counts, not a rate: in a small team 30 minutes hold about a hundred live answers, so
         that the 5 % are five abandons and two close together take most of them. Abandons come
         in bursts (a list or a team that changed, which the model has not followed yet): each
@@ -418,7 +409,7 @@ class Predictive(Pacer):
         in_flight = max(0.0, in_flight)
         kept = (in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
                 + self.window_echo * self.window.lost_since(self.now - self.ECHO_SECONDS))
-        return min(1.0, max(self.WINDOW_FLOOR, (left - kept) / self.window_spread))
+        return min(1.0, max(0.02, (left - kept) / self.window_spread))
 
     def _tables(self, view: PacingView) -> None:
         if (view.now - self._tables_at < self.refresh

@@ -11,7 +11,6 @@ agent took comes out of the live answers (the runner tells it from the dispositi
 jump in the live share is followed within minutes, a steady list dialed in bursts is no change;
 a call in flight past the ring time may be an answer AMD is judging."""
 import dataclasses
-import math
 import random
 from datetime import date, timedelta
 
@@ -304,22 +303,6 @@ def test_abandons_close_together_keep_more_in_hand_for_a_while():
         p.dials(view([], now=p.now + 121.0))
         p.boost = 0.0
     assert window_brake(burst) == pytest.approx(window_brake(count))
-
-
-def test_a_spent_half_hour_holds_its_floor_whatever_the_boost():
-    """Four abandons among a small team's 90 live answers leave the half hour nothing to spend:
-    the aim is the brake's floor, which a boost learned from the calls connected before does not
-    raise (a lower one still lowers it); with the count untouched the boost raises the aim."""
-    spent, room = Predictive(), Predictive()
-    half_hour(spent, 3, abandons=4)
-    half_hour(room, 3, abandons=0)
-    floor = spent.target * spent.safety * Predictive.WINDOW_FLOOR
-    unboosted = room.aim()
-    spent.boost = room.boost = 2.0
-    assert spent.aim() == pytest.approx(floor)
-    assert room.aim() == pytest.approx(unboosted * math.exp(2.0))
-    spent.boost = -1.0
-    assert spent.aim() == pytest.approx(floor * math.exp(-1.0))
 
 
 def test_the_start_of_a_day_brakes_on_counts_before_a_rate_is_worth_trusting():
