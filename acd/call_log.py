@@ -20,7 +20,8 @@ FOREIGN_KEYS = ("retailer_id", "branch_id", "agent_id")
 ENUMS = {"direction": CallDirection, "outcome": CallOutcome}
 
 
-def _column_value(column: str, value: Any) -> Any:
+def column_value(column: str, value: Any) -> Any:
+    """A delta's value as the row's column holds it (the live figures read deltas the same way)."""
     if column in TIME_COLUMNS and value is not None:
         return datetime.fromtimestamp(value, UTC)
     if column in ENUMS:
@@ -132,7 +133,7 @@ async def _write_until_reopened(conn: AsyncConnection, batch: list[CallDelta], s
             row = new.setdefault(key, {"pbx_server": delta.server, "linkedid": delta.linkedid})
         else:
             continue  # an update for a call that was never opened here
-        row.update((c, _column_value(c, v)) for c, v in delta.fields.items())
+        row.update((c, column_value(c, v)) for c, v in delta.fields.items())
         if row.get("outcome", CallOutcome.IN_PROGRESS) != CallOutcome.IN_PROGRESS:
             finished.add(key)
         if delta.event is not None:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.agent_state import AgentState
 from acd.board import INTERVAL, KINDS
-from acd.call_log import _column_value
+from acd.call_log import column_value
 from acd.figures import (
     QueuedCall,
     QueueFigures,
@@ -130,7 +130,7 @@ class LiveFigures:
                 if "offered_at" not in fields:
                     continue  # the call log writes no row for it either
                 call = self._calls[delta.linkedid] = _Call(delta.linkedid)
-            changes = [(c, _column_value(c, fields[c])) for c in COLUMNS if c in fields]
+            changes = [(c, column_value(c, fields[c])) for c in COLUMNS if c in fields]
             if "queue" in fields:  # one string per queue, not one per call held all day
                 changes = [(c, _interned(v) if c == "queue" else v) for c, v in changes]
             if any(getattr(call, c) != v for c, v in changes):
