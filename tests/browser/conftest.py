@@ -6,6 +6,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from agent_api.app import create_app
+from services.demo import DEMO_PASSWORD
 from tests.pbx.conftest import (  # noqa: F401  (the PBX tier's fixtures, reused here)
     customers,
     database,
@@ -25,6 +26,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 # other work (two cores, a CPU-burning process beside the suite) may take to show it.
 WAIT_MS = 45_000
 expect.set_options(timeout=WAIT_MS)
+
+
+async def sign_in_at(page, url: str, username: str) -> None:
+    """The page at `url`, signed in by its form as `username` (the demo's password)."""
+    await page.goto(url)
+    await page.fill("#signin-form input[name=username]", username)
+    await page.fill("#signin-form input[name=password]", DEMO_PASSWORD)
+    await page.click("#signin-form button[type=submit]")
 
 
 @pytest.fixture

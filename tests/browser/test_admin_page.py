@@ -9,16 +9,13 @@ from sqlalchemy import select
 
 from models import Agent, AuditEntry, Branch, Holiday, QueueSettings
 from services.demo import DEMO_PASSWORD
-from tests.browser.conftest import only_local_requests
+from tests.browser.conftest import only_local_requests, sign_in_at
 
 pytestmark = pytest.mark.browser
 
 
 async def sign_in(page, base_url: str, username: str = "admin") -> None:
-    await page.goto(f"{base_url}/admin")
-    await page.locator("#signin-form input[name=username]").fill(username)
-    await page.locator("#signin-form input[name=password]").fill(DEMO_PASSWORD)
-    await page.locator("#signin-form button[type=submit]").click()
+    await sign_in_at(page, f"{base_url}/admin", username)
 
 
 async def choose(page, select_id: str, option: str) -> None:

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from models import Agent, Branch, Call, CallbackRequest, Recording, Voicemail, utcnow
 from models.acd import CallbackStatus
 from models.calls import CallDirection, CallOutcome
-from services.demo import DEMO_PASSWORD
-from tests.browser.conftest import only_local_requests
+from tests.browser.conftest import only_local_requests, sign_in_at
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +35,7 @@ async def on_beijing_clock(page) -> None:
     await session.send("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Shanghai"})
 
 
-async def sign_in(page, url: str, username: str) -> None:
-    await page.goto(url)
-    await page.fill("#signin-form input[name=username]", username)
-    await page.fill("#signin-form input[name=password]", DEMO_PASSWORD)
-    await page.click("#signin-form button[type=submit]")
+sign_in = sign_in_at
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from sqlalchemy import select
 from models import Order, OrderStatus, Retailer
 from models.catalogue import Product
 from models.orders import OrderLine
-from services.demo import DEMO_PASSWORD
 from services.reports.rollup import roll
-from tests.browser.conftest import only_local_requests
+from tests.browser.conftest import only_local_requests, sign_in_at
 from tests.browser.test_admin_page import choose
 
 pytestmark = pytest.mark.browser
@@ -57,10 +56,7 @@ async def test_an_ops_manager_reads_charts_and_downloads_the_orders_report(
         office, database, page, tmp_path):
     await seed_orders(database)
     outside = await only_local_requests(page)
-    await page.goto(f"{office}/reports")
-    await page.locator("#signin-form input[name=username]").fill("ops")
-    await page.locator("#signin-form input[name=password]").fill(DEMO_PASSWORD)
-    await page.locator("#signin-form button[type=submit]").click()
+    await sign_in_at(page, f"{office}/reports", "ops")
     await expect(page.locator("#who")).to_have_text("ops · 运营")
 
     await choose(page, "report", "订单（按分公司、渠道）")
@@ -120,10 +116,7 @@ async def test_an_ops_manager_reads_charts_and_downloads_the_orders_report(
 
 
 async def test_an_administrator_schedules_the_report_on_screen(office, page):
-    await page.goto(f"{office}/reports")
-    await page.locator("#signin-form input[name=username]").fill("admin")
-    await page.locator("#signin-form input[name=password]").fill(DEMO_PASSWORD)
-    await page.locator("#signin-form button[type=submit]").click()
+    await sign_in_at(page, f"{office}/reports", "admin")
     await expect(page.locator("#schedules")).to_contain_text("还没有定时报表")
     await choose(page, "report", "订单（按分公司、渠道）")
     await choose(page, "group", "按周")
