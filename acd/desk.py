@@ -178,7 +178,7 @@ class Desk:
                            ) -> AgentState:
         with log_context.bound(agent=agent.id):
             self._apply(self.sessions.machine(agent.id).feed(event, self.clock()))
-        await self._route(self.clock())
+        await self._route()
         return self.sessions.machine(agent.id).state
 
     # the dialer's interface -----------------------------------------------------------------------
@@ -221,7 +221,7 @@ class Desk:
 
     async def release(self, agent_id: int, call_id: str) -> None:
         self._apply(self.sessions.release(agent_id, call_id))
-        await self._route(self.clock())
+        await self._route()
 
     # the PBX's events -----------------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ class Desk:
                         known.pop(ch.linkedid, None)
                     self._offered.discard(ch.linkedid)
         if changed:  # most events change nothing the router knows
-            await self._route(now)
+            await self._route()
 
     async def tick(self) -> None:
         """What time alone changes: wrap-ups that end, overflow steps and maximum waits."""
@@ -261,7 +261,7 @@ class Desk:
             transition = machine.tick(now)
             if transition is not None:
                 self._apply(transition)
-        await self._route(now)
+        await self._route()
 
     # after an engine restart or a lost link -------------------------------------------------------
 
@@ -301,7 +301,7 @@ class Desk:
             if e.channel.linkedid not in self._waiting and self._policy(e.queue):
                 joined = self._joined.setdefault(e.channel.linkedid, now - e.wait_seconds)
                 self._enqueue(e.channel, e.queue, joined)
-        await self._route(now)
+        await self._route()
 
     async def _reconnect(self, agent_id: int) -> None:
         info = self.agents.get(agent_id)
@@ -387,8 +387,10 @@ class Desk:
         else:
             self.router.remove_agent(agent_id)
 
-    async def _route(self, now: float) -> None:
-        for decision in self.router.route(now):
+    async def _route(self) -> None:
+        # The clock is read here, not by the caller: a caller that awaited the PBX in between
+        # (the resync calling phones back) would hand the router a time a tick has passed.
+        for decision in self.router.route(self.clock()):
             if isinstance(decision, MaxWaitReached):
                 await self._offer_after_max_wait(decision.call_id)
             elif isinstance(decision, Assignment) and (channel := self._reserve(decision)):

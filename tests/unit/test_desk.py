@@ -79,8 +79,8 @@ def clock():
 class SettledDesk(Desk):
     """Whatever routes calls returns once the deliveries it started have the PBX's reply."""
 
-    async def _route(self, now: float) -> None:
-        await super()._route(now)
+    async def _route(self) -> None:
+        await super()._route()
         await self.settled()
 
 
@@ -258,7 +258,7 @@ async def test_a_caller_called_back_keeps_its_place_and_its_turn_reserves_the_ag
     assert turns == []  # nobody free: no call back yet
 
     available(d, 1, clock[0])
-    await d._route(clock[0])
+    await d._route()
     await asyncio.sleep(0)  # the call back runs as the desk's task
     [turn] = turns
     assert (turn.agent_id, turn.place.call_id, turn.place.caller_number) == (
@@ -342,6 +342,22 @@ async def test_resync_marks_agents_whose_leg_is_gone_as_session_lost_and_calls_b
     assert desk.sessions.leg_of(1) not in (None, "7.7")  # the phone's new call
     [call_back] = [f for name, f in desk.pbx.ami.actions if name == "Originate"]
     assert call_back["Channel"] == f"PJSIP/{desk.agents[1].endpoint}"
+
+
+async def test_a_tick_while_the_resync_calls_a_phone_back_does_not_turn_the_routers_time_back(
+        desk, clock):
+    available(desk, 1, clock[0])
+    desk.sessions._legs["7.7"] = 1
+    call_back = desk.sessions.reconnect
+
+    async def slow_call_back(agent_id, endpoint):
+        clock[0] += 1.0
+        await desk.tick()  # the engine's timer fires while the PBX has not yet answered
+        await call_back(agent_id, endpoint)
+
+    desk.sessions.reconnect = slow_call_back
+    await desk.resync([], [])
+    assert desk.sessions.machine(1).state == AgentState.SESSION_LOST
 
 
 async def test_resync_drops_callers_no_longer_waiting(desk, clock):
