@@ -235,6 +235,7 @@ for (const button of $("#consult-steps").querySelectorAll("button")) {
 }
 // Whom to consult: the supervisors with a phone, then the branch's agents (as the transfer list).
 let consultPhones = [];
+let consultChosen = "";
 async function loadConsultPhones() {
   consultPhones = await api("GET", `/agents/${desk.me.agent_number}/call/consult/phones`).catch(() => []);
   fillConsultTargets();
@@ -242,13 +243,17 @@ async function loadConsultPhones() {
 function fillConsultTargets() {
   const option = (label, value) => { const o = el("option", label); o.value = value; return o; };
   const group = (label, options) => { const g = el("optgroup"); g.label = label; g.append(...options); return g; };
-  const chosen = $("#consult-to").value;
-  $("#consult-to").replaceChildren(
+  const select = $("#consult-to");
+  select.replaceChildren(
     group(t("consult.supervisors"), consultPhones.map((p) => option(p.username, `supervisor:${p.username}`))),
     group(t("transfer.agents"), queues.agents.filter((a) => a.number !== desk.me.agent_number)
       .map((a) => option(`${a.number} · ${word("agent_state", a.state)}`, `agent:${a.number}`))));
-  if (chosen) $("#consult-to").value = chosen;
+  // What the agent chose stays chosen; otherwise the first, a supervisor once their list is in
+  // (the branch's agents may arrive first, and their first was kept as if chosen).
+  if (consultChosen) select.value = consultChosen;
+  if (select.selectedIndex < 0) select.selectedIndex = 0;
 }
+$("#consult-to").addEventListener("change", (e) => { consultChosen = e.target.value; });
 $("#consult-to").addEventListener("focus", loadAgents);
 
 // Hanging up the caller keeps the session: the feed tells the wrap-up that follows.

@@ -39,6 +39,13 @@ async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp,
     # 8002 takes complaints, not orders; the supervisor's phone answers one call
     r = await rig(("8001", "8002"), serve=True, extra_phones={"supervisor-1": None})
     await r.login("8002")
+    phones_held = asyncio.Event()  # the supervisors' phones come after the branch's agents
+
+    async def hold_phones(route):
+        await phones_held.wait()
+        await route.continue_()
+
+    await page.route("**/call/consult/phones", hold_phones)
     await sign_in(page, r.base_url)
     state = page.locator("#state")
     await page.click("#btn-login")
@@ -64,7 +71,10 @@ async def test_the_agent_holds_resumes_and_transfers_from_the_console(rig, sipp,
     await expect(page.locator("#dtmf")).to_have_value("")  # sent
     await expect(page.locator("#desk-error")).to_be_empty()
 
-    # A consultation with the supervisor, then back to the caller.
+    # A consultation with the supervisor (first, though the agents were listed before), then
+    # back to the caller.
+    await expect(page.locator("#consult-to")).to_have_value("agent:8002")
+    phones_held.set()
     await expect(page.locator("#consult-to")).to_have_value("supervisor:supervisor")
     await page.click("#btn-consult")
     await expect(page.locator("#btn-consult-return")).to_be_visible()
