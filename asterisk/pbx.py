@@ -293,7 +293,7 @@ class LocalPbx:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return
-        steps = ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0))
+        steps = ((signal.SIGTERM, timeout), (signal.SIGKILL, 15.0))  # its namespace goes with it
         for sig, wait in steps[1:] if crash else steps:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, sig)
@@ -309,7 +309,7 @@ class LocalPbx:
         while time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)  # reap it when it is our child
-            if not Path(f"/proc/{pid}").exists():
+            if not _running(pid):
                 return True
             await asyncio.sleep(0.05)
         return False
@@ -319,3 +319,13 @@ class LocalPbx:
         return {"running": pid is not None, "pid": pid, "run_dir": str(self.run_dir),
                 "sip": f"127.0.0.1:{self.settings.sip_port}",
                 "ami": f"{self.ami.host}:{self.ami.port}", "hotline": self.settings.hotline_number}
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and has not died: a zombie (dead, its parent not yet told,
+    as when the parent is not this process) holds nothing of the PBX's any more."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split(" ", 1)[0] != "Z"
