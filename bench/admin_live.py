@@ -24,14 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from connect_latency import prepare, run, softphone, stop  # noqa: E402
-from httpx import ASGITransport, AsyncClient  # noqa: E402
+from connect_latency import admin_client, engine_on_pbx, prepare, run, softphone  # noqa: E402
 
-from agent_api.app import create_app  # noqa: E402
 from asterisk.sipp_phone import register  # noqa: E402
 from ivr import flow  # noqa: E402
 from runtime.provision import local_pbx, pbx_layout  # noqa: E402
-from services.demo import DEMO_PASSWORD  # noqa: E402
 
 GOAL_S = 2.0
 
@@ -87,28 +84,15 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     settings, db, sessions, _ = await prepare(work, 0, 200)
     procs: list = []
     endpoints, queues = await pbx_layout(sessions)
-    pbx = local_pbx(settings, endpoints, queues)
-    await pbx.up()
     registered, available, menu = [], [], []
-    try:
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            engine = app.state.engine
-            await engine.ami.wait_connected(timeout=10)
-            # in process (ASGI): the address is only a name, nothing is fetched
-            client = AsyncClient(transport=ASGITransport(app), base_url="http://127.0.0.1")
-            async with client as http:
-                token = (await http.post("/auth/token", data={
-                    "username": "admin", "password": DEMO_PASSWORD})).json()["access_token"]
-                http.headers["Authorization"] = f"Bearer {token}"
-                for i in range(args.rounds):
-                    reg, ready = await agent_round(http, engine, settings, work, procs,
-                                                   str(8600 + i))
-                    registered.append(reg)
-                    available.append(ready)
-                    menu.append(await menu_round(http, engine, settings))
-    finally:
-        await stop(pbx, db, procs)
+    async with (engine_on_pbx(settings, local_pbx(settings, endpoints, queues), db, procs) as app,
+                admin_client(app) as http):
+        engine = app.state.engine
+        for i in range(args.rounds):
+            reg, ready = await agent_round(http, engine, settings, work, procs, str(8600 + i))
+            registered.append(reg)
+            available.append(ready)
+            menu.append(await menu_round(http, engine, settings))
     return {"rounds": args.rounds, "goal_s": GOAL_S,
             "agent_created_to_registered": summary(registered),
             "agent_created_to_available": summary(available),

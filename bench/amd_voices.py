@@ -29,11 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from connect_latency import prepare, run, softphone, stop
-from httpx import ASGITransport, AsyncClient
+from connect_latency import admin_client, engine_on_pbx, in_session, prepare, run, softphone
 from sqlalchemy import select
 
-from agent_api.app import create_app
 from asterisk.ports import free_port
 from asterisk.sipp_customers import Population, write_customers_scenario
 from asterisk.spoken_greetings import Greeting, greeting_pcaps, population
@@ -41,7 +39,6 @@ from dialer.amd import PARAMETERS, TUNED
 from dialer.schedule import WEEKDAYS
 from models import Contact, ContactAttempt
 from runtime.provision import local_pbx, pbx_layout
-from services.demo import DEMO_PASSWORD
 
 PARAMETER_SETS: dict[str, dict[str, int]] = {
     "amd.conf": {},
@@ -125,33 +122,18 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     phones["customers"] = f"sip:customers@127.0.0.1:{port}"
     settings.pbx.static_contacts = phones
     endpoints, queues = await pbx_layout(sessions, phones)
-    pbx = local_pbx(settings, endpoints, queues)
-    await pbx.up()
-    try:
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            engine = app.state.engine
-            await engine.ami.wait_connected(timeout=10)
-            for n in numbers:
-                await engine.desk.login(engine.desk.agent_by_number(n))
-            async with asyncio.timeout(60):
-                while engine.desk.router.available_count < len(numbers):
-                    await asyncio.sleep(0.05)
-            async with AsyncClient(transport=ASGITransport(app),
-                                   base_url="http://127.0.0.1") as http:
-                token = (await http.post("/auth/token", data={
-                    "username": "admin", "password": DEMO_PASSWORD})).json()["access_token"]
-                http.headers["Authorization"] = f"Bearer {token}"
-                campaigns = await start_campaigns(http, sets, numbers, len(greetings))
-            print(f"{len(sets)} campaigns of {len(greetings)} calls ...", flush=True)
-            started = time.monotonic()
-            async with asyncio.timeout(120 + 10 * len(greetings) * len(sets) / args.agents):
-                while not await all_called(sessions, engine):
-                    await asyncio.sleep(0.5)
-            await engine.dialer.flush()
-            elapsed = time.monotonic() - started
-    finally:
-        await stop(pbx, db, procs)
+    async with engine_on_pbx(settings, local_pbx(settings, endpoints, queues), db, procs) as app:
+        engine = app.state.engine
+        await in_session(engine, numbers, timeout=60)
+        async with admin_client(app) as http:
+            campaigns = await start_campaigns(http, sets, numbers, len(greetings))
+        print(f"{len(sets)} campaigns of {len(greetings)} calls ...", flush=True)
+        started = time.monotonic()
+        async with asyncio.timeout(120 + 10 * len(greetings) * len(sets) / args.agents):
+            while not await all_called(sessions, engine):
+                await asyncio.sleep(0.5)
+        await engine.dialer.flush()
+        elapsed = time.monotonic() - started
     async with sessions() as s:
         attempts = list(await s.scalars(select(ContactAttempt).order_by(ContactAttempt.id)))
     first: dict[tuple[int, str], ContactAttempt] = {}

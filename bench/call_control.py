@@ -26,16 +26,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from connect_latency import (
+    admin_client,
+    engine_on_pbx,
+    in_session,
     prepare,
     run,
     softphone,
-    stop,
     summary_ms,
 )
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
-from agent_api.app import create_app
 from asterisk import dialplan as dp
 from asterisk.events import BridgeEnter
 from asterisk.ports import free_port
@@ -57,7 +57,6 @@ from models import (
 )
 from models.security import hash_pin
 from runtime.provision import local_pbx, pbx_layout
-from services.demo import DEMO_PASSWORD
 
 CONNECTS = (dp.CTX_CONNECT, dp.CTX_CONNECT_RECORDED)
 
@@ -180,38 +179,23 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
         stderr=asyncio.subprocess.DEVNULL))
     phones["customers"] = f"sip:customers@127.0.0.1:{customers_port}"
     endpoints, queues = await pbx_layout(sessions, phones)
-    pbx = local_pbx(settings, endpoints, queues)
-    await pbx.up()
     latencies: list[float] = []
-    try:
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            engine = app.state.engine
-            await engine.ami.wait_connected(timeout=10)
-            bridges = Bridges()
-            engine.watch(bridges)
-            for n in [*bj, *hq_numbers]:
-                await engine.desk.login(engine.desk.agent_by_number(n))
-            async with asyncio.timeout(30):
-                while engine.desk.router.available_count < len(bj) + len(hq_numbers):
-                    await asyncio.sleep(0.05)
-            hq = {engine.desk.agent_by_number(n).id for n in hq_numbers}
-            client = AsyncClient(transport=ASGITransport(app), base_url="http://127.0.0.1")
-            async with client as http:
-                token = (await http.post("/auth/token", data={
-                    "username": "admin", "password": DEMO_PASSWORD})).json()["access_token"]
-                http.headers["Authorization"] = f"Bearer {token}"
-                per_worker = max(1, args.transfers // args.workers)
-                print(f"{per_worker * args.workers} transfers by {args.workers} callers ...",
-                      flush=True)
-                async with asyncio.TaskGroup() as tg:
-                    for w in range(args.workers):
-                        tg.create_task(transfers(http, engine, settings, work, bridges, w,
-                                                 per_worker, hq, latencies))
-            print(f"{args.callbacks} callbacks due 1.5 s apart ...", flush=True)
-            late = await callbacks(sessions, engine, args.callbacks)
-    finally:
-        await stop(pbx, db, procs)
+    async with engine_on_pbx(settings, local_pbx(settings, endpoints, queues), db, procs) as app:
+        engine = app.state.engine
+        bridges = Bridges()
+        engine.watch(bridges)
+        await in_session(engine, [*bj, *hq_numbers], timeout=30)
+        hq = {engine.desk.agent_by_number(n).id for n in hq_numbers}
+        async with admin_client(app) as http:
+            per_worker = max(1, args.transfers // args.workers)
+            print(f"{per_worker * args.workers} transfers by {args.workers} callers ...",
+                  flush=True)
+            async with asyncio.TaskGroup() as tg:
+                for w in range(args.workers):
+                    tg.create_task(transfers(http, engine, settings, work, bridges, w,
+                                             per_worker, hq, latencies))
+        print(f"{args.callbacks} callbacks due 1.5 s apart ...", flush=True)
+        late = await callbacks(sessions, engine, args.callbacks)
     return {"transfers": len(latencies), "workers": args.workers,
             "transfer_requested_to_bridged_with_next_agent_ms": summary_ms(latencies),
             "callbacks": len(late), "callback_due_to_dialed_ms": summary_ms(late)}

@@ -18,6 +18,7 @@ Writes bench/out/connect_latency.json.
 """
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import shutil
@@ -31,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from httpx import ASGITransport, AsyncClient  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 
 from acd.sessions import AgentSessions  # noqa: E402
@@ -56,7 +58,7 @@ from models import (  # noqa: E402
 from models.security import hash_pin, new_sip_secret  # noqa: E402
 from runtime.provision import local_pbx, pbx_layout  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
-from services.demo import seed  # noqa: E402
+from services.demo import DEMO_PASSWORD, seed  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 GOAL_MS = 50.0
@@ -168,6 +170,45 @@ async def stop(pbx, db, procs: list) -> None:
         await proc.wait()
 
 
+@contextlib.asynccontextmanager
+async def engine_on_pbx(settings, pbx, db, procs: list):
+    """The PBX up and the engine in process, connected to it (the app is yielded); on leaving,
+    the PBX, the database and the phones stopped."""
+    await pbx.up()
+    try:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            await app.state.engine.ami.wait_connected(timeout=10)
+            yield app
+    finally:
+        await stop(pbx, db, procs)
+
+
+async def in_session(engine, numbers: list[str], timeout: float) -> None:
+    """The agents logged in, once the router has them all available."""
+    for n in numbers:
+        await engine.desk.login(engine.desk.agent_by_number(n))
+    try:
+        async with asyncio.timeout(timeout):
+            while engine.desk.router.available_count < len(numbers):
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        states = {n: engine.desk.sessions.machine(engine.desk.agent_by_number(n).id).state
+                  for n in numbers}
+        raise RuntimeError(f"agents never all available: {states}") from None
+
+
+@contextlib.asynccontextmanager
+async def admin_client(app):
+    """The API in process (the address is only a name, nothing is fetched), signed in as the
+    demo's administrator."""
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://127.0.0.1") as http:
+        token = (await http.post("/auth/token", data={
+            "username": "admin", "password": DEMO_PASSWORD})).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        yield http
+
+
 async def prepare(work: Path, agents: int, rtp_ports: int):
     """Settings on free ports, and a migrated demo database with `agents` bench agents:
     (settings, database engine, sessions, the agents' numbers)."""
@@ -191,28 +232,15 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     phones = {f"agent-{n}": f"sip:agent@127.0.0.1:{await softphone(work, procs)}"
               for n in numbers}
     endpoints, queues = await pbx_layout(sessions, phones)
-    pbx = local_pbx(settings, endpoints, queues)
-    await pbx.up()
-    try:
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            engine = app.state.engine
-            await engine.ami.wait_connected(timeout=10)
-            timing = Timing(engine)
-            for n in numbers:
-                await engine.desk.login(engine.desk.agent_by_number(n))
-            deadline = time.monotonic() + 20
-            while engine.desk.router.available_count < len(numbers):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("agents never all available")
-                await asyncio.sleep(0.05)
-            print(f"{len(numbers)} agents in session; {args.calls} callers at {args.rate}/s ...",
-                  flush=True)
-            exit_code = await callers(settings, work, args.calls, args.rate, args.agents * 3)
-            await asyncio.sleep(2)
-            undelivered = len(timing.decided)
-    finally:
-        await stop(pbx, db, procs)
+    async with engine_on_pbx(settings, local_pbx(settings, endpoints, queues), db, procs) as app:
+        engine = app.state.engine
+        timing = Timing(engine)
+        await in_session(engine, numbers, timeout=20)
+        print(f"{len(numbers)} agents in session; {args.calls} callers at {args.rate}/s ...",
+              flush=True)
+        exit_code = await callers(settings, work, args.calls, args.rate, args.agents * 3)
+        await asyncio.sleep(2)
+        undelivered = len(timing.decided)
     decision, redirect, pbx_side = zip(*timing.samples) if timing.samples else ((), (), ())
     return {"agents": args.agents, "calls": args.calls, "rate": args.rate,
             "sipp_exit_code": exit_code, "delivered": len(timing.samples),
