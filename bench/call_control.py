@@ -55,7 +55,7 @@ from models import (
     Skill,
     utcnow,
 )
-from models.security import hash_pin
+from models.security import hash_pin, new_sip_secret
 from runtime.provision import local_pbx, pbx_layout
 
 CONNECTS = (dp.CTX_CONNECT, dp.CTX_CONNECT_RECORDED)
@@ -70,7 +70,7 @@ async def add_hq_agents(sessions, count: int) -> list[str]:
         skill = await s.scalar(select(Skill).where(Skill.business_type_id == order.id))
         for n in numbers:
             agent = Agent(number=n, name=f"bench {n}", branch=hq, sip_endpoint=f"agent-{n}",
-                          pin_hash=hash_pin("1234"))
+                          pin_hash=hash_pin("1234"), sip_secret=new_sip_secret())
             agent.skills = [AgentSkill(skill=skill, level=5)]
             s.add(agent)
         s.add(QueueSettings(branch=hq, business_type=order, wrap_up_seconds=0,
