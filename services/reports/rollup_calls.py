@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.agent_state import AgentState, PauseReason
 from acd.tracker import IVR_DONE, IVR_VOICEMAIL
+from dialer.figures import person_answered
 from models import (
     Agent,
     AgentTransition,
@@ -30,7 +31,6 @@ from models import (
     CallOutcome,
     Contact,
     ContactAttempt,
-    Disposition,
     IvrStep,
     Retailer,
     SelfServiceAttempt,
@@ -251,18 +251,17 @@ async def _attempts(session: AsyncSession, facts: Facts, start: datetime, end: d
     a = _t(ContactAttempt)
     for row in await session.execute(
             select(a.c.campaign_id, a.c.started_at, a.c.outcome, a.c.abandoned,
-                   a.c.connected_at, a.c.ended_at, a.c.disposition)
+                   a.c.connected_at, a.c.ended_at, a.c.disposition,
+                   person_answered(a.c).label("live"))
             .where(a.c.started_at >= start, a.c.started_at < end)):
         branch = facts.org.campaign_branch.get(row.campaign_id)
         dims = {"campaign_id": row.campaign_id}
-        # a machine AMD passed, said by its agent: no live answer (dialer.figures.person_answered)
-        marked_machine = row.disposition == Disposition.ANSWERING_MACHINE.value
         talk = ((row.ended_at - row.connected_at).total_seconds()
                 if row.connected_at is not None and row.ended_at is not None else 0.0)
+        reached = row.outcome in (AttemptOutcome.ANSWERED, AttemptOutcome.MACHINE)
+        live = bool(row.live)  # a machine its agent marked is reached, and not live
         facts.add(CampaignInterval, row.started_at, branch, dims, dialed=1,
-                  reached=int(row.outcome in (AttemptOutcome.ANSWERED, AttemptOutcome.MACHINE)),
-                  live=int(row.outcome == AttemptOutcome.ANSWERED and not marked_machine),
-                  machines=int(row.outcome == AttemptOutcome.MACHINE or marked_machine),
+                  reached=int(reached), live=int(live), machines=int(reached and not live),
                   abandoned=int(bool(row.abandoned)), connected=int(row.connected_at is not None),
                   talk_s=talk)
         if row.disposition:
