@@ -65,8 +65,12 @@ async def retailer_cycle(session: AsyncSession, retailer_id: int, now: datetime,
     if lock:
         query = query.with_for_update(of=Retailer)
     own, branch_day, timezone = (await session.execute(query)).one()
-    day = own if own is not None else branch_day if branch_day is not None else DEFAULT_ORDER_DAY
-    return cycle_at(now, day, timezone or DEFAULT_TIMEZONE)
+    return cycle_at(now, order_day_of(own, branch_day), timezone or DEFAULT_TIMEZONE)
+
+
+def order_day_of(own: int | None, branch_day: int | None) -> int:
+    """A retailer's order day: its own, else its branch's, else the default."""
+    return own if own is not None else branch_day if branch_day is not None else DEFAULT_ORDER_DAY
 
 
 async def ordered_in(session: AsyncSession, retailer_id: int, cycle: Cycle,

@@ -14,17 +14,17 @@ when rolled:
   how late, counted to the time a report is read)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Branch, Call, Order, OrderRefusal, Retailer, User
 from models.opinions import Opinion, OpinionStatus, WorkOrder, WorkOrderStep
-from models.ordering_cycle import DEFAULT_ORDER_DAY, cycle_at
+from models.ordering_cycle import DEFAULT_TIMEZONE, cycle_at, order_day_of
 from models.orders import COUNTED, OrderLine, OrderStatus
 from models.reports import (
     OpinionInterval,
@@ -34,7 +34,7 @@ from models.reports import (
     RefusalInterval,
     StepInterval,
 )
-from services.reports.facts import DEFAULT_ZONE, Facts
+from services.reports.facts import Facts
 from services.reports.facts import table_of as _t
 
 COUNTED_STATUSES = frozenset(s.value for s in COUNTED)
@@ -78,30 +78,25 @@ async def _orders(session: AsyncSession, facts: Facts, start: datetime, end: dat
             continue
         amount = Decimal(row.amount or 0)
         facts.add(OrderInterval, at, branch, dims, orders=1, amount=amount)
-        zone = row.timezone or DEFAULT_ZONE
-        order_day = next(d for d in (row.order_day, row.branch_order_day, DEFAULT_ORDER_DAY)
-                         if d is not None)
-        day = (row.retailer_id, at.astimezone(facts.org.zone(branch)).date())
+        zone = row.timezone or DEFAULT_TIMEZONE  # as the ordering rules read the cycle
+        day = (row.retailer_id, at.astimezone(ZoneInfo(zone)).date())
         if day not in cycles:
-            cycles[day] = cycle_at(at, order_day, zone).first_day
+            cycles[day] = cycle_at(at, order_day_of(row.order_day, row.branch_order_day),
+                                   zone).first_day
         cycle = {"retailer_id": row.retailer_id, "cycle_day": cycles[day], **who}
         facts.add(OrderCycleInterval, at, branch, cycle, orders=1, amount=amount)
         counted[row.id] = (at, branch, dims, cycle)
-    quantities: dict[int, int] = defaultdict(int)
     for order_id, product_id, quantity, amount in await session.execute(
             select(line.c.order_id, line.c.product_id, line.c.quantity, line.c.amount)
             .join(o, o.c.id == line.c.order_id).where(*in_range)):
         if order_id not in counted:
             continue
-        at, branch, dims, _ = counted[order_id]
-        quantities[order_id] += quantity
-        facts.add(OrderProductInterval, at, branch,
-                  {"product_id": product_id, "queue": dims["queue"], "agent_id": dims["agent_id"]},
-                  orders=1, quantity=quantity, amount=Decimal(amount or 0))
-    for order_id, quantity in quantities.items():
         at, branch, dims, cycle = counted[order_id]
         facts.add(OrderInterval, at, branch, dims, quantity=quantity)
         facts.add(OrderCycleInterval, at, branch, cycle, quantity=quantity)
+        facts.add(OrderProductInterval, at, branch,
+                  {"product_id": product_id, "queue": dims["queue"], "agent_id": dims["agent_id"]},
+                  orders=1, quantity=quantity, amount=Decimal(amount or 0))
 
 
 async def _refusals(session: AsyncSession, facts: Facts, start: datetime, end: datetime) -> None:
