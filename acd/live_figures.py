@@ -227,19 +227,16 @@ class LiveFigures:
     def _count(self, call: _Call, sign: int) -> None:
         """The call counted in (1) or out (-1) of the queue it joined today and of the agent
         it reached today."""
-        if self._queued_today(call):
-            assert call.queue is not None and call.queued_at is not None
-            abandoned = call.outcome == CallOutcome.ABANDONED
-            self._tally(call.queue).count(QueuedCall(
-                call.queue, call.queued_at, call.connected_at, call.ended_at, abandoned,
-                self._wrap_ups.seconds(call.linkedid)), sign)
-            interval = int((call.queued_at.timestamp() - self.since.timestamp())
+        queued = self._queued(call)
+        if queued is not None:
+            self._tally(queued.queue).count(queued, sign)
+            interval = int((queued.queued_at.timestamp() - self.since.timestamp())
                            // INTERVAL.total_seconds())
-            counts = self._trend.setdefault(call.queue, {}).setdefault(interval, [0, 0, 0])
+            counts = self._trend.setdefault(queued.queue, {}).setdefault(interval, [0, 0, 0])
             counts[0] += sign
-            if call.connected_at is not None:
+            if queued.connected_at is not None:
                 counts[1] += sign
-            elif abandoned:
+            elif queued.abandoned:
                 counts[2] += sign
         agent = call.agent_id
         if agent is not None and call.connected_at is not None \
@@ -261,11 +258,17 @@ class LiveFigures:
     def _recount(self, queue: str, threshold: float) -> None:
         tally = self._tallies[queue] = QueueTally(threshold)
         for call in self._calls.values():
-            if call.queue == queue and self._queued_today(call):
-                assert call.queued_at is not None
-                tally.count(QueuedCall(queue, call.queued_at, call.connected_at, call.ended_at,
-                                       call.outcome == CallOutcome.ABANDONED,
-                                       self._wrap_ups.seconds(call.linkedid)))
+            if call.queue == queue and (queued := self._queued(call)) is not None:
+                tally.count(queued)
+
+    def _queued(self, call: _Call) -> QueuedCall | None:
+        """The call as its queue's tally counts it, if it joined the queue today."""
+        if not self._queued_today(call):
+            return None
+        assert call.queue is not None and call.queued_at is not None
+        return QueuedCall(call.queue, call.queued_at, call.connected_at, call.ended_at,
+                          call.outcome == CallOutcome.ABANDONED,
+                          self._wrap_ups.seconds(call.linkedid))
 
 
 
