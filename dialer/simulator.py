@@ -164,6 +164,7 @@ class Agent:
     logged_in: bool = True
     leaving: bool = False  # logs out once this call is wrapped up
     call: int | None = None  # the customer on the line
+    answered_at: float = 0.0  # when that customer answered
 
 
 WINDOW_MINUTES = 30
@@ -241,7 +242,6 @@ class Simulation:
         self.result = DayResult(live_by_minute=[0] * minutes, abandoned_by_minute=[0] * minutes,
                                 amd_dropped_by_minute=[0] * minutes)
         self.outcomes: dict[int, str] = {}  # customer -> outcome, fixed when dialed
-        self.answered_at: dict[int, float] = {}  # customers passed to agents -> when answered
         self._events: list[tuple[float, int, str, int]] = []
         self._seq = 0
 
@@ -312,16 +312,14 @@ class Simulation:
         else:
             passed = True
         self.pacer.answered(passed, self.now - dialed_at)
-        self.answered_at[k] = self.now
         if not passed:
-            del self.answered_at[k]
             if person:  # dropped as a machine
                 self.result.amd_dropped += 1
                 self.result.amd_dropped_by_minute[self._minute()] += 1
             return
         agent = self._free_agent()
         if agent is not None:
-            self._connect(agent, k)
+            self._connect(agent, k, self.now)
         else:
             self.waiting[k] = self.now
             self._at(self.now + self.s.grace_seconds, "grace", k)
@@ -332,7 +330,6 @@ class Simulation:
 
     def _on_grace(self, k: int) -> None:
         if self.waiting.pop(k, None) is not None:
-            del self.answered_at[k]
             if self.outcomes[k] == "live":  # a machine left waiting is no abandoned call
                 self.result.abandoned += 1
                 self.result.abandoned_by_minute[self._minute()] += 1
@@ -343,9 +340,8 @@ class Simulation:
         self.pacer.talked(self.now - agent.since)  # learned when it ends, as a live dialer would
         k, agent.call = agent.call, None
         assert k is not None  # only an agent on a call hangs up
-        answered_at = self.answered_at.pop(k)
         if self.outcomes[k] != "live":  # the agent's disposition: answering_machine
-            self.pacer.machine(answered_at)
+            self.pacer.machine(agent.answered_at)
         agent.phase, agent.since = AgentPhase.WRAP, self.now
         self._at(self.now + self.s.wrap_seconds, "wrapped", i)
 
@@ -358,8 +354,7 @@ class Simulation:
         agent.phase, agent.since, agent.free_at = AgentPhase.FREE, self.now, None
         if self.waiting:  # the longest-waiting live answer takes this agent
             k = min(self.waiting, key=self.waiting.__getitem__)
-            del self.waiting[k]
-            self._connect(agent, k)
+            self._connect(agent, k, self.waiting.pop(k))
         self._pace()
 
     # --- what agents and calls do --------------------------------------------------------------
@@ -368,7 +363,7 @@ class Simulation:
         free = [a for a in self.agents if a.phase == AgentPhase.FREE and a.logged_in]
         return min(free, key=lambda a: a.since) if free else None  # the longest idle
 
-    def _connect(self, agent: Agent, k: int) -> None:
+    def _connect(self, agent: Agent, k: int, answered_at: float) -> None:
         r, left = self.result, self.end - self.now
         if self.outcomes[k] == "live":
             talk = self.customers[k].talk
@@ -381,6 +376,7 @@ class Simulation:
         r.work_seconds += min(talk + self.s.wrap_seconds, left)
         self.pacer.connected()
         agent.phase, agent.since, agent.call = AgentPhase.TALK, self.now, k
+        agent.answered_at = answered_at
         agent.free_at = self.now + talk + self.s.wrap_seconds
         self._at(self.now + talk, "hangup", self.agents.index(agent))
 
