@@ -14,7 +14,9 @@ class AmiSettings(BaseModel):
     server_name: str = "local"
     action_timeout: float = 5.0
     ping_interval: float = 2.0
-    ping_timeout: float = 2.0
+    # A loaded machine's PBX answered a ping after 2 s: the link dropped, and the resync took an
+    # agent's leg on its way between bridges for gone. A dead link is still seen within 7 s.
+    ping_timeout: float = 5.0
     reconnect_min: float = 0.1
     reconnect_max: float = 5.0
     # What the PBX sends the engine. Left out by default: agi (AGIExec*), dtmf, cdr, cel,
