@@ -22,6 +22,9 @@ HEAD = """\
       Contact: sip:[caller]@[local_ip]:[local_port]
       Max-Forwards: 70"""
 
+# The PBX may hang up at any step of the script (on a caller who presses a key again and again
+# until a prompt takes it): its BYE is answered wherever it comes. sipp looks for a "global"
+# optional message only behind the current step, so it stands among the answers to the INVITE.
 INVITE = """  <send retrans="500">
     <![CDATA[
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -43,6 +46,7 @@ INVITE = """  <send retrans="500">
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
+  <recv request="BYE" optional="global" next="pbx_hangs_up"/>
   <recv response="200" rtd="true"/>
   <send>
     <![CDATA[
@@ -92,6 +96,7 @@ INFO = """  <send retrans="500">
 """
 
 END = """  <recv request="BYE" timeout="{hold}" ontimeout="caller_hangs_up"/>
+  <label id="pbx_hangs_up"/>
   <send next="end">
     <![CDATA[
       SIP/2.0 200 OK
@@ -144,6 +149,12 @@ class Tone:
 
 
 Action = Pause | Keys | Speak | Tone
+
+
+def pressing(digits: str, every_ms: int, times: int) -> list[Action]:
+    """A caller who presses the keys again and again until a prompt takes them: it need not
+    know when the prompt comes (the PBX hangs up on it, or the call goes on, meanwhile)."""
+    return [step for _ in range(times) for step in (Keys(digits), Pause(every_ms))]
 
 
 def scenario(script: list[Action], hold_ms: int, folder: Path = Path("."),

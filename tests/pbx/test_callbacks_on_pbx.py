@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from asterisk.sipp_customers import Population
-from asterisk.sipp_phone import Keys, Pause
 from dialer.standing import ALL_DAY
 from models import CallbackRequest, Campaign, ContactAttempt
 from runtime.live import agent_topic
-from tests.pbx.test_acd_scenarios import ORDER_BJ
+from tests.pbx.test_acd_scenarios import ORDER_BJ, ORDER_BJ_ASKING_A_CALLBACK
 from tests.pbx.test_dialer_on_pbx import first_pop, headers, rounds, wait_until
 
 pytestmark = pytest.mark.pbx
@@ -27,8 +26,8 @@ async def test_a_callback_asked_for_at_the_maximum_wait_is_dialed_and_reaches_an
     r = await rig(("8001",), {"BJ-order": {"max_wait_seconds": 2}},
                   trunks={"customers": await customers(ANSWERING)})
     # Nobody logged in: the caller waits to the maximum wait and keys 2.
-    await sipp.call("4000", script=[*ORDER_BJ, Pause(8000), Keys("2")], caller="13300000001",
-                    hold_ms=15000, timeout=40)
+    await sipp.call("4000", script=ORDER_BJ_ASKING_A_CALLBACK, caller="13300000001",
+                    hold_ms=15000, timeout=60)
 
     async def scheduled():
         async with r.database() as s:
@@ -109,8 +108,8 @@ async def test_a_caller_who_kept_its_place_is_called_back_at_its_turn_and_no_ear
                                           hold_ms=45_000, timeout=90))
     await r.wait_state("8001", "on_call", timeout=30)
     # The second caller waits behind, keys 2 at the maximum wait and hangs up.
-    await sipp.call("4000", script=[*ORDER_BJ, Pause(8000), Keys("2")], caller="13300000001",
-                    hold_ms=15000, timeout=40)
+    await sipp.call("4000", script=ORDER_BJ_ASKING_A_CALLBACK, caller="13300000001",
+                    hold_ms=15000, timeout=60)
 
     async def kept():
         async with r.database() as s:
