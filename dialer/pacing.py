@@ -496,39 +496,42 @@ class Predictive(Pacer):
         return self.last_dials
 
 
-class Rolling:
-    """Live answers and abandons over the last `seconds`."""
+class _Answers:
+    """Live answers and abandons by when they came, each in order."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.events: deque[tuple[float, bool]] = deque()  # (when, abandoned)
-        self.lost = self.live = 0
+    def __init__(self) -> None:
+        self.live: deque[float] = deque()
+        self.lost: deque[float] = deque()
 
     def add(self, now: float, lost: bool) -> None:
-        self.events.append((now, lost))
-        self.lost += lost
-        self.live += not lost
+        (self.lost if lost else self.live).append(now)
 
     def retract(self, when: float) -> None:
         """One live answer counted at or before `when` (the latest) was none."""
-        for i in range(len(self.events) - 1, -1, -1):
-            at, lost = self.events[i]
-            if at <= when and not lost:
-                del self.events[i]
-                self.live -= 1
-                return
+        i = bisect.bisect_right(self.live, when) - 1
+        if i >= 0:
+            del self.live[i]
+
+    def _drop_before(self, start: float) -> None:
+        for came in (self.live, self.lost):
+            while came and came[0] < start:
+                came.popleft()
+
+
+class Rolling(_Answers):
+    """Live answers and abandons over the last `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
 
     def counts(self, now: float) -> tuple[int, int]:
         """(abandons, live answers) in the window ending now."""
-        events = self.events
-        while events and events[0][0] < now - self.seconds:
-            _, lost = events.popleft()
-            self.lost -= lost
-            self.live -= not lost
-        return self.lost, self.live
+        self._drop_before(now - self.seconds)
+        return len(self.lost), len(self.live)
 
 
-class Budget:
+class Budget(_Answers):
     """The abandons that every `seconds` in a row around now can still afford within `limit`
     of their live answers: the regulator's short window, counted as it counts it."""
 
@@ -537,21 +540,14 @@ class Budget:
     DROPS_SD = 3.0  # the people AMD drops unseen, kept in hand: their mean and three sd
 
     def __init__(self, seconds: float, limit: float) -> None:
+        super().__init__()
         self.seconds, self.limit = seconds, limit
-        self.live: deque[float] = deque()  # when each live answer came, in order
-        self.lost: deque[float] = deque()  # when each abandon came
         self.day_start: float | None = None
 
     def add(self, now: float, lost: bool) -> None:
         if self.day_start is None:
             self.day_start = now
-        (self.lost if lost else self.live).append(now)
-
-    def retract(self, when: float) -> None:
-        """One live answer counted at or before `when` (the latest) was none."""
-        i = bisect.bisect_right(self.live, when) - 1
-        if i >= 0:
-            del self.live[i]
+        super().add(now, lost)
 
     def lost_since(self, when: float) -> int:
         """Abandons counted from `when` on (within the window)."""
@@ -572,10 +568,7 @@ class Budget:
         if self.day_start is None:
             self.day_start = now
         start = max(now - self.seconds, self.day_start)
-        while self.live and self.live[0] < start:
-            self.live.popleft()
-        while self.lost and self.lost[0] < start:
-            self.lost.popleft()
+        self._drop_before(start)
         seen_for = min(self.seconds, now - self.day_start)
         prior_for = max(0.0, self.PRIOR_SECONDS - seen_for)  # only until it has seen some
         rate = (len(self.live) + expected_rate * prior_for) / max(1.0, seen_for + prior_for)
