@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connect_latency import free_port, prepare, run  # noqa: E402
+from connect_latency import free_port, in_session, prepare, run  # noqa: E402
 from ivr_load import cpu_seconds, machine_busy  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
@@ -46,7 +46,7 @@ from asterisk.pbx import LocalPbx  # noqa: E402
 from asterisk.sipp_phone import Keys, Pause, write_scenario  # noqa: E402
 from models import Call, utcnow  # noqa: E402
 from models.security import new_sip_secret  # noqa: E402
-from runtime.provision import pbx_layout  # noqa: E402
+from runtime.provision import local_pbx, pbx_layout  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
 
 ENGINE_NUMBER, STATIC_NUMBER = "4000", "4001"
@@ -266,7 +266,10 @@ async def climb(engine, pbx, settings, work, numbers: list[str], paths: list[str
             if path not in steps or (steps[path] and not steps[path][-1]["complete"]):
                 continue
             if logged_in != (path == "engine"):
-                await (log_in if path == "engine" else log_out)(engine, numbers)
+                if path == "engine":
+                    await in_session(engine, numbers, timeout=30)
+                else:
+                    await log_out(engine, numbers)
                 logged_in = not logged_in
                 await settle(pbx, idle[path])
             steps[path].append(await step(engine, pbx, settings, work, number, rate, seconds,
@@ -280,16 +283,6 @@ async def log_out(engine, numbers: list[str]) -> None:
     for n in numbers:
         await engine.desk.logout(engine.desk.agent_by_number(n))
     await asyncio.sleep(3)  # the legs' hangups
-
-
-async def log_in(engine, numbers: list[str]) -> None:
-    for n in numbers:
-        await engine.desk.login(engine.desk.agent_by_number(n))
-    deadline = time.monotonic() + 30
-    while engine.desk.router.available_count < len(numbers):
-        if time.monotonic() > deadline:
-            raise RuntimeError("agents never all available")
-        await asyncio.sleep(0.1)
 
 
 async def pbx_cores(pbx: LocalPbx, seconds: float) -> float:
@@ -329,8 +322,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
     endpoints = tuple(SipEndpoint(e.name, e.password, contact=contact if e.name in agents else None)
                       for e in endpoints) + tuple(SipEndpoint(m, new_sip_secret(), contact=contact)
                                                   for m in static)
-    pbx = BenchPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
-                   media={"prompts": settings.ivr.prompts_dir})
+    pbx = local_pbx(settings, endpoints, queues, kind=BenchPbx)
     pbx.static_members = static
     await pbx.up()
     rates = [float(r) for r in args.rates.split(",")]
@@ -348,7 +340,7 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
             paths = args.paths.split(",")
             for n in range(1, args.runs + 1):
                 idle = {"static": await idle_cores(pbx)}
-                await log_in(engine, numbers)
+                await in_session(engine, numbers, timeout=30)
                 idle["engine"] = await idle_cores(pbx)
                 await log_out(engine, numbers)
                 print(f"run {n}: the PBX idles at {idle['static']:.2f} cores, and at "

@@ -60,9 +60,11 @@ async def refresh_pbx(settings: Settings, sessions: async_sessionmaker[AsyncSess
 
 
 def local_pbx(settings: Settings, endpoints: tuple[SipEndpoint, ...] = (),
-              queues: tuple[QueueSpec, ...] = (), die_with_parent: bool = True) -> LocalPbx:
+              queues: tuple[QueueSpec, ...] = (), die_with_parent: bool = True,
+              kind: type[LocalPbx] = LocalPbx) -> LocalPbx:
+    """`kind`: a LocalPbx that adds to the configuration (a benchmark's)."""
     prompts = settings.ivr.prompts_dir
-    return LocalPbx(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
+    return kind(settings.pbx, settings.ami, settings.agi, endpoints=endpoints, queues=queues,
                     media={"prompts": (prompts, settings.menu_prompts_dir)},
                     sounds={lang: pbx_sounds_dir(prompts, lang) for lang in PBX_SOUNDS},
                     die_with_parent=die_with_parent)
