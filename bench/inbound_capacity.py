@@ -324,11 +324,11 @@ async def bench(args: argparse.Namespace, work: Path) -> dict:
                                                   for m in static)
     pbx = local_pbx(settings, endpoints, queues, kind=BenchPbx)
     pbx.static_members = static
-    await pbx.up()
     rates = [float(r) for r in args.rates.split(",")]
     runs: list[dict] = []
     hogs = []
-    try:
+    try:  # the answering phone is stopped whatever fails, the PBX's start too
+        await pbx.up()
         for _ in range(args.hogs):
             hogs.append(await asyncio.create_subprocess_exec(
                 sys.executable, "-c", "while True: pass"))
