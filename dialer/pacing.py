@@ -8,7 +8,8 @@ it has in flight, returning a number. The same pacers run on the PBX and in the 
   learned of how ringing calls end and how long agents talk (the last minutes weigh most), the
   aim steered by the abandons it has really had, braked by the rate of the day and the last
   24 hours, and by the abandons that any 30 minutes around now can still afford (counts, not a
-  rate: a small team's half hour holds few live answers).
+  rate: a small team's half hour holds few live answers), the calls judged likelier to answer
+  as that count runs out; never fewer calls than the progressive's.
 - Ratio: VICIdial's ADAPT_HARD_LIMIT as publicly described (a dial level times the agents
   waiting, raised while agents wait, back to 1 once the day's drop rate reaches the limit), to
   compare against.
@@ -56,11 +57,32 @@ class PacingView:
         return max(0, min(lines, self.free_trunks))
 
 
-def amd_allowed(target: float, amd_false_positive: float) -> bool:
+WINDOW_SECONDS = 1800.0  # the regulator's short window: no 30 minutes in a row ...
+WINDOW_LIMIT = 0.05  # ... over this share of their live answers abandoned
+TALK_PRIOR = 120.0  # seconds of talk expected before any is seen
+
+
+def live_pace(agents: int, wrap_seconds: float, talk_seconds: float = TALK_PRIOR) -> float:
+    """The live answers a second that `agents` take while busy three quarters of the time."""
+    return 0.75 * agents / (talk_seconds + wrap_seconds)
+
+
+def amd_allowed(target: float, amd_false_positive: float, agents: int | None = None,
+                wrap_seconds: float = 0.0) -> bool:
     """Answering-machine detection drops the people it takes for machines, and the regulator
     counts them as abandoned calls: a campaign whose estimated false positives alone reach its
-    abandon target may not use it."""
-    return amd_false_positive < target
+    abandon target may not use it. Nor may a team of `agents` whose half hour holds so few live
+    answers that the people AMD drops in it, at their mean and three standard deviations, would
+    leave the dialer less than half of the half hour's limit: by chance alone they fill it on
+    some days (1 % of people dropped needs about 40 agents, 0.5 % about 12)."""
+    f = amd_false_positive
+    if f >= target:
+        return False
+    if agents is None:
+        return True
+    people = live_pace(agents, wrap_seconds) * WINDOW_SECONDS / (1 - f)
+    dropped = f * people
+    return dropped + 3 * math.sqrt(dropped) <= WINDOW_LIMIT * people / 2
 
 
 def dialer_target(target: float, amd_false_positive: float = 0.0) -> float:
@@ -161,7 +183,7 @@ class Learned:
     PRIOR_ANSWER_SECONDS = 20.0
 
     def __init__(self, prior_live: float = 0.25, prior_weight: float = 20.0,
-                 talk_mean_prior: float = 120.0) -> None:
+                 talk_mean_prior: float = TALK_PRIOR) -> None:
         self.live = [0.0] * self.RING_BINS  # live answers by ring time
         self.ended = [0.0] * self.RING_BINS  # every end of ringing, live or not
         self.talks = [0.0] * self.TALK_BINS  # finished talks by length
@@ -261,7 +283,6 @@ class Predictive(Pacer):
     # abandon moves it little: a list or a team that changes brings abandons in proportion to
     # the calls in flight, which the abandons a large half hour can afford do not hold back
     BRAKES = ((1800.0, 400, 1.0), (86400.0, 200, 0.9))
-    WINDOW = 1800.0  # the regulator's short window: no 30 minutes in a row over `window_limit`
     ECHO_SECONDS = 120.0  # the abandons that say more are coming
     # a call still in flight past the ring time may be an answer being judged by AMD (its
     # analysis takes seconds): what was learned of such calls says how likely, up to this long
@@ -275,14 +296,22 @@ class Predictive(Pacer):
     # the last minutes over-represent the early ones, answers, whenever the dialing speeds up.
     CHANGE_SECONDS, CHANGE_SETTLE, CHANGE_EVIDENCE, CHANGE_KEEP = 120.0, 5.0, 4.5, 0.1
     CHANGE_CHECK = 5.0  # seconds between looks
+    # the aim's factor learned from the outcomes stays within e^±3: while a brake holds the
+    # aim down, the answers connected keep raising it, and a factor wound up for hours dials
+    # hard the moment the brake lets go
+    BOOST_LIMIT = 3.0
+    # no call is placed whose live answer is likelier lost than not: at an aim of 1 or more
+    # every call passes, and the pacer dialed to the lines' limit (26 calls at once for 10 busy
+    # agents)
+    AIM_CEILING = 0.5
 
     def __init__(self, target: float = 0.03, grace: float = 2.0, safety: float = 2.5,
-                 setpoint: float = 0.9, gain: float = 0.1, talk_mean_prior: float = 120.0,
+                 setpoint: float = 0.9, gain: float = 0.1, talk_mean_prior: float = TALK_PRIOR,
                  refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
                  start_boost: float = 0.0, amd_false_positive: float = 0.0,
-                 window_limit: float = 0.05, window_reserve: float = 1.5,
+                 window_limit: float = WINDOW_LIMIT, window_reserve: float = 1.5,
                  window_spread: float = 4.0, window_sd: float = 2.5,
-                 window_echo: float = 1.0) -> None:
+                 window_echo: float = 1.0, window_caution: float = 1.5) -> None:
         self.target = dialer_target(target, amd_false_positive)
         self.amd_false_positive = amd_false_positive
         self.grace, self.safety, self.refresh = grace, safety, refresh
@@ -296,11 +325,12 @@ class Predictive(Pacer):
         self.live_today = self.abandoned_today = 0
         self.now = 0.0
         self.windows = [Rolling(seconds) for seconds, _, _ in self.BRAKES]
-        self.window = Budget(self.WINDOW, window_limit)
+        self.window = Budget(WINDOW_SECONDS, window_limit)
         # abandons kept in hand against chance, and over how many more the brake eases off
         self.window_reserve, self.window_spread = window_reserve, window_spread
         self.window_sd = window_sd
         self.window_echo = window_echo  # abandons still to come per abandon of the last minutes
+        self.window_caution = window_caution  # see `_cautious`
         self.last_dials = 0
         self.recent: deque[tuple[float, bool, float]] = deque()  # (dialed, live, ring time)
         self._watch_from = -math.inf  # a change is looked for from then on
@@ -356,10 +386,11 @@ class Predictive(Pacer):
         for w in self.windows:
             w.add(self.now, True)
         self.window.add(self.now, True)
-        self.boost -= self.gain * (1 - self.setpoint * self.target)
+        self.boost = max(-self.BOOST_LIMIT,
+                         self.boost - self.gain * (1 - self.setpoint * self.target))
 
     def connected(self) -> None:
-        self.boost += self.gain * self.setpoint * self.target
+        self.boost = min(self.BOOST_LIMIT, self.boost + self.gain * self.setpoint * self.target)
 
     def machine(self, answered_at: float) -> None:
         """Taken back out of the live answers the abandon rates count (a machine passed to an
@@ -393,7 +424,7 @@ class Predictive(Pacer):
                 over = lost / live / self.target - start
                 brake = min(brake, max(0.02, 1.0 - 4.0 * over))
         brake = min(brake, self.window_brake(in_flight, agents, wrap_seconds))
-        return self.target * self.safety * math.exp(min(3.0, max(-3.0, self.boost))) * brake
+        return min(self.AIM_CEILING, self.target * self.safety * math.exp(self.boost) * brake)
 
     def window_brake(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
         """1 while the 30 minutes around now can afford more than `window_reserve` abandons
@@ -404,12 +435,25 @@ class Predictive(Pacer):
         of the last ECHO_SECONDS keeps `window_echo` more in hand, for those the calls placed
         meanwhile will bring."""
         # live answers a second while the agents are busy three quarters of the time
-        expected_rate = 0.75 * agents / (self.talk_mean_prior + wrap_seconds) if agents else 0.0
+        expected_rate = live_pace(agents, wrap_seconds, self.talk_mean_prior)
         left = self.window.affordable(self.now, expected_rate, self.amd_false_positive)
         in_flight = max(0.0, in_flight)
         kept = (in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
                 + self.window_echo * self.window.lost_since(self.now - self.ECHO_SECONDS))
         return min(1.0, max(0.02, (left - kept) / self.window_spread))
+
+    def _cautious(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
+        """How much likelier than learned the calls are judged to answer live: 1 while the half
+        hour can afford its abandons, up to 1 + `window_caution` as its count runs out. Once it
+        has, the abandons still to come are those of the calls in flight, and a small team's
+        are a handful together: a burst of answers a little above the learned chances (a list
+        that changed, or chance) takes the rest of the half hour's five. Judging the calls
+        likelier as the count runs low keeps fewer in flight, and the marginal call's loss
+        grows faster than its answer."""
+        if not self.window_caution:
+            return 1.0
+        return 1.0 + self.window_caution * (1.0 - self.window_brake(in_flight, agents,
+                                                                     wrap_seconds))
 
     def _tables(self, view: PacingView) -> None:
         if (view.now - self._tables_at < self.refresh
@@ -487,10 +531,20 @@ class Predictive(Pacer):
         def lost(n: int) -> float:
             return _lost(free_now, freeing, [a + n * q for a, q in zip(answers, new)], steps)
 
-        aim = self.aim(lost(0), len(view.agents), view.wrap_seconds)
+        in_flight = lost(0)
+        aim = self.aim(in_flight, len(view.agents), view.wrap_seconds)
+        likelier = self._cautious(in_flight, len(view.agents), view.wrap_seconds)
+        if likelier > 1:
+            answers = [a * likelier for a in answers]
+            new = tuple(q * likelier for q in new)
+            new_total = sum(new[:steps])
+            lost.cache_clear()
+
+        # a call for each free agent that no call in flight is for: none of them can be lost
+        safe = max(0, min(cap, free_now - len(view.ringing) - view.waiting))
 
         def within(n: int) -> bool:  # the n-th call adds at most `aim` of its answer in losses
-            return n == 0 or lost(n) - lost(n - 1) <= aim * new_total
+            return n <= safe or lost(n) - lost(n - 1) <= aim * new_total
 
         self.last_dials = _largest(within, min(self.last_dials, cap), cap)
         return self.last_dials

@@ -32,12 +32,15 @@ class Plan:
     branch: str | None  # branch's without a skill) ...
     agent_ids: frozenset[int]  # ... and these agents
     standing: bool  # a branch's callbacks or own calls: never finished for want of contacts
+    team: int | None = None  # its agents at work now, as the dialer last counted them
 
     @property
     def amd_on(self) -> bool:
         """Machines are detected: the campaign asks, and the people AMD is estimated to drop
-        alone stay under the abandon target (else it runs without, as its change was refused)."""
-        return self.detect_machines and amd_allowed(self.abandon_target, self.amd_false_positive)
+        alone stay under the abandon target (else it runs without, as its change was refused)
+        and leave the team's half hour room enough (else it runs without while so few work)."""
+        return self.detect_machines and amd_allowed(self.abandon_target, self.amd_false_positive,
+                                                    self.team, self.wrap_up_seconds)
 
     @property
     def dialer_target(self) -> float:

@@ -168,15 +168,27 @@ class Dialer:
                 "waiting_for_agent": sum(d.live and d.agent_id is None for d in mine),
                 "talking": sum(d.connected is not None for d in mine),
                 "agents_logged_in": len(agents),
-                "agents_busy": sum(a.phase != AgentPhase.FREE for a in agents)}
+                "agents_busy": sum(a.phase != AgentPhase.FREE for a in agents),
+                "amd_on": plan.amd_on}
 
     def _agents(self, plan: Plan, now: float) -> list[AgentView]:
         """The campaign's agents who are logged in and not paused."""
         return [AgentView(PHASES[a.state], a.time_in_state)
                 for a in self.desk.logged_in(plan.works, now) if a.state in PHASES]
 
+    def _at_work(self, plan: Plan, team: int) -> Plan:
+        """The plan with the team at work now, which may turn AMD on or off (`Plan.amd_on`); the
+        pacer keeps the people AMD drops in hand only while it is on."""
+        plan = self.plans[plan.id] = dataclasses.replace(plan, team=team)
+        pacer = self.pacers.get(plan.id)
+        if isinstance(pacer, Predictive):
+            pacer.amd_false_positive = plan.amd_false_positive if plan.amd_on else 0.0
+        return plan
+
     async def _pace(self, plan: Plan, now: float) -> None:
         agents = self._agents(plan, now)
+        if plan.detect_machines and plan.team != len(agents):
+            plan = self._at_work(plan, len(agents))
         if not agents:
             return  # nobody of the campaign logged in (or all paused): never dial
         for dial in await self._take_callbacks(plan):
@@ -368,8 +380,10 @@ class Dialer:
                 self._amd = {c.id: found.get(c.id, AmdEvidence()) for c in detecting}
                 self._estimated_at, self._since = self.clock(), since
             for c in detecting:  # the people AMD drops, as the campaign's calls show them
+                before = self.plans.get(c.id)
                 plans[c.id] = dataclasses.replace(plans[c.id], amd_false_positive=estimate(
-                    c.amd_false_positive, self._amd[c.id]).rate)
+                    c.amd_false_positive, self._amd[c.id]).rate,
+                    team=before.team if before else None)
         today = utcnow().date()
         for plan in plans.values():
             pacer = self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))
@@ -402,7 +416,7 @@ class Dialer:
                 pacer = Predictive(grace=self.settings.grace_seconds)
                 self._pacing_since[plan.id] = utcnow()
             pacer.target = plan.dialer_target
-            pacer.amd_false_positive = plan.amd_false_positive if plan.detect_machines else 0.0
+            pacer.amd_false_positive = plan.amd_false_positive if plan.amd_on else 0.0
             return pacer
         kind = Progressive if plan.mode == DialingMode.PROGRESSIVE else Preview
         return pacer if type(pacer) is kind else kind()

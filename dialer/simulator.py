@@ -448,7 +448,9 @@ def pacer_for(name: str, s: Scenario) -> Pacer:
 
 
 def as_run(s: Scenario) -> Scenario:
-    """The scenario as a campaign may run it: without AMD if its false positives are refused."""
-    if s.amd and not amd_allowed(s.abandon_target, s.amd_false_positive):
+    """The scenario as a campaign may run it: without AMD if its false positives are refused,
+    for the target or for the day's smallest team."""
+    team = min([s.agents, *(n for _, n in s.changes)])
+    if s.amd and not amd_allowed(s.abandon_target, s.amd_false_positive, team, s.wrap_seconds):
         return dataclasses.replace(s, amd=False)
     return s

@@ -78,6 +78,9 @@ class LiveOut(BaseModel):
     talking: int
     agents_logged_in: int
     agents_busy: int
+    amd_on: bool = Field(description="machines are detected on the calls placed now: the "
+                         "campaign asks, and enough of its agents are at work for the people "
+                         "AMD drops to leave room in a half hour")
 
 
 class CampaignOut(CampaignIn):

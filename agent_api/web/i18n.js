@@ -509,6 +509,7 @@ const PAGE_WORDS = {
   "amd.off": ["未启用", "Off"], "amd.configured": ["设定值", "configured"],
   "amd.measured": ["实测 {calls} 通", "measured over {calls} calls"],
   "amd.near": ["接近放弃率目标", "Near the abandon target"],
+  "amd.small_team": ["坐席太少：半小时内误挂真人可能超限，暂不启用", "Too few agents at work for its drops in a half hour: dialing without AMD"],
   "amd.over": ["已达放弃率目标：停用答录机识别", "At the abandon target: dialing without AMD"],
   "amd.parameters": ["识别参数（毫秒）", "Detection parameters (ms)"],
   "field.campaign.amd": ["答录机识别", "Machine detection"],

@@ -84,7 +84,8 @@ function abandonWithAmd(c) {
 }
 
 // The estimate of the people AMD drops, where it comes from, and how it stands against the
-// target: amber near it, red over it (the campaign then dials without AMD).
+// target: amber near it, red over it (the campaign then dials without AMD); and while too few of its
+// agents are at work for AMD's drops in a half hour, that it dials without.
 function amdEstimate(c) {
   const a = c.amd_estimate;
   if (!a) return el("td", t("amd.off"), "muted");
@@ -92,6 +93,7 @@ function amdEstimate(c) {
   const td = el("td", `${percent(a.false_positive)} · ${source}`, { near: "warn", over: "overdue" }[a.standing] || "");
   td.dataset.standing = a.standing;
   if (a.standing !== "ok") td.append(el("br"), el("small", t(`amd.${a.standing}`)));
+  if (a.standing !== "over" && c.live && !c.live.amd_on) td.append(el("br"), el("small", t("amd.small_team")));
   return td;
 }
 

@@ -113,7 +113,7 @@ async def test_a_campaign_runs_to_the_end_with_retries_windows_and_an_honest_aba
                 and c.next_attempt_at > later else c.status
                 for c in await s.scalars(select(Contact).where(Contact.time_zone == OPEN_ZONE)))
         return statuses if set(statuses) <= {"done", "exhausted", "abandoned"} else None
-    statuses = await wait_until(open_contacts_settled, 300, "finished the open contacts")
+    statuses = await wait_until(open_contacts_settled, 480, "finished the open contacts")
     await r.engine.dialer.flush()
 
     async with r.database() as s:

@@ -186,6 +186,24 @@ def test_amd_false_positives_count_in_the_abandon_rate_the_dialers_aim_at(target
         assert Predictive(target=target, amd_false_positive=fp).aim() == 0
 
 
+@given(st.integers(1, 500), st.floats(0.0005, 0.029))
+def test_amd_is_allowed_to_a_team_whose_half_hour_its_drops_leave_room_in(agents, fp):
+    """Allowed once a team is large enough, and then to every larger team; never to a team
+    whose half hour its drops, at their mean and three standard deviations, fill past half."""
+    allowed = amd_allowed(0.03, fp, agents, wrap_seconds=15)
+    assert amd_allowed(0.03, fp)  # the team unknown: the target alone decides
+    if allowed:
+        assert amd_allowed(0.03, fp, agents + 1, wrap_seconds=15)
+
+
+def test_the_team_amd_needs_grows_with_the_people_it_drops():
+    # the smallest team allowed, talks of 120 s and 15 s of wrap-up: 40 agents take about 400
+    # live answers in a half hour, where 1 % dropped are 4, 10 at three standard deviations
+    for fp, smallest in ((0.001, 2), (0.005, 12), (0.01, 40), (0.02, 706)):
+        assert not amd_allowed(0.03, fp, smallest - 1, wrap_seconds=15)
+        assert amd_allowed(0.03, fp, smallest, wrap_seconds=15)
+
+
 def live_share_of_a_new_call(p: Predictive) -> float:
     return sum(p.answer_rows[0][:len(p.ends)])
 
@@ -244,6 +262,23 @@ def test_a_campaigns_plan_counts_its_estimated_amd_false_positives_when_it_detec
     pacer = dialer._pacer(plan, None)
     assert pacer.target == pytest.approx(target)
     assert pacer.amd_false_positive == (0.01 if detect else 0.0)  # kept in hand in the half hour
+
+
+def test_the_dialer_turns_amd_off_while_too_few_agents_work_a_campaign():
+    """1 % of people dropped: 10 agents at work dial without AMD (and their pacer keeps no
+    drops in hand), 40 with it; the team is counted at every round."""
+    c = Campaign(id=1, name="x", purpose="promotion", windows={}, retries={}, mode="predictive",
+                 starts_on=date(2026, 1, 1), caller_id="4008001234", abandon_target=0.03,
+                 detect_machines=True, amd_false_positive=0.01, wrap_up_seconds=15, agents=[])
+    dialer = Dialer(None, None, None, DialerSettings(), lambda number: "", "4000")
+    plan = dialer.plans[1] = Plan.of(c)
+    pacer = dialer.pacers[1] = dialer._pacer(plan, None)
+    assert plan.amd_on and pacer.amd_false_positive == 0.01  # the team not counted yet
+    small = dialer._at_work(plan, 10)
+    assert dialer.plans[1] is small and not small.amd_on and pacer.amd_false_positive == 0.0
+    assert small.dialer_target == plan.dialer_target  # the day still counts the drops before
+    large = dialer._at_work(small, 40)
+    assert large.amd_on and pacer.amd_false_positive == 0.01
 
 
 def half_hour(p: Predictive, live_per_minute: int, abandons: int, minutes: int = 120) -> None:
@@ -444,3 +479,45 @@ def test_a_call_in_flight_past_the_ring_time_may_still_be_an_answer_amd_is_judgi
 
     judging = view([FREE] * 4, ringing=[21.0] * 6, now=3600.0)
     assert learned(0.2).dials(judging) < learned(0.0).dials(judging)
+
+
+def test_the_aims_factor_cannot_wind_up_and_no_call_is_placed_likelier_lost_than_not():
+    """A brake held the aim down for hours while every connected answer raised its factor:
+    the factor stays within e^3, and the aim under 0.5 however high it would go."""
+    p = Predictive()
+    for _ in range(100_000):
+        p.connected()
+    assert p.boost == Predictive.BOOST_LIMIT
+    p.target = 0.05
+    assert p.aim(0.0, agents=100, wrap_seconds=15) == Predictive.AIM_CEILING
+    for _ in range(10_000):
+        p.abandoned()
+    assert p.boost == -Predictive.BOOST_LIMIT
+
+
+def test_calls_are_judged_likelier_to_answer_as_the_half_hours_count_runs_out():
+    """Ten agents (90 live answers a half hour, five abandons): the calls are judged likelier
+    to answer the fewer abandons are left, so fewer are placed than the learned chances alone
+    would place; a hundred agents' half hour affords dozens, and is judged as learned."""
+    def ten_agents(caution: float, abandons: int) -> tuple[int, float]:
+        p = Predictive(window_caution=caution)
+        half_hour(p, 3, abandons=abandons)
+        agents = [AgentView(AgentPhase.TALK, 100.0)] * 4 + [FREE] * 6
+        return p.dials(view(agents, now=p.now + 1)), p._cautious(0.0, 10, 15)
+
+    likelier = [ten_agents(1.5, abandons)[1] for abandons in (0, 1, 2)]
+    assert 1.0 < likelier[0] < likelier[1] < likelier[2] <= 2.5
+    for abandons in (0, 1):
+        assert ten_agents(1.5, abandons)[0] < ten_agents(0.0, abandons)[0]
+    large = Predictive()
+    half_hour(large, 33, abandons=0)
+    assert large._cautious(0.0, 100, 15) == 1.0
+
+
+def test_the_predictive_never_places_fewer_calls_than_the_progressive():
+    """The half hour's count spent, five agents free and one call ringing: a call each for four
+    of them cannot be lost, whatever the brake."""
+    p = Predictive()
+    half_hour(p, 3, abandons=6)
+    assert p.aim() < p.target * p.safety * 0.05
+    assert p.dials(view([FREE] * 5, ringing=[3.0], now=p.now + 1)) >= 4

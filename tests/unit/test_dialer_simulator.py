@@ -134,8 +134,17 @@ def test_amd_drops_people_as_machines_and_the_regulator_counts_them_as_abandons(
 
 
 def test_a_campaign_whose_amd_false_positives_reach_its_target_runs_without_amd():
-    assert not as_run(Scenario(amd_false_positive=0.05, abandon_target=0.03)).amd
-    assert as_run(Scenario(amd_false_positive=0.01, abandon_target=0.03)).amd
+    assert not as_run(Scenario(agents=100, amd_false_positive=0.05, abandon_target=0.03)).amd
+    assert as_run(Scenario(agents=50, amd_false_positive=0.01, abandon_target=0.03)).amd
+
+
+def test_a_team_too_small_for_amds_drops_in_a_half_hour_runs_without_amd():
+    """At 1 % of people dropped, 20 agents' half hour (about 230 live answers) would see 2.3
+    drops, 6.8 at three standard deviations: more than half the 11.5 abandons 5 % allows."""
+    assert not as_run(Scenario(agents=20, amd_false_positive=0.01)).amd
+    assert as_run(Scenario(agents=20, amd_false_positive=0.005)).amd
+    assert not as_run(Scenario(agents=50, amd_false_positive=0.01, changes=((2.0, 20),))).amd
+    assert as_run(Scenario(agents=20, amd_false_positive=0.0)).amd
     pacer = pacer_for("predictive", Scenario(amd_false_positive=0.01, abandon_target=0.04))
     assert pacer.target == pytest.approx((0.04 - 0.01) / 0.99)
 
