@@ -310,7 +310,7 @@ class Predictive(Pacer):
                  refresh: float = 60.0, step_seconds: float = 1.0, memory: float = 900.0,
                  start_boost: float = 0.0, amd_false_positive: float = 0.0,
                  window_limit: float = WINDOW_LIMIT, window_reserve: float = 1.5,
-                 window_spread: float = 4.0, window_sd: float = 2.5,
+                 window_spread: tuple[float, float] = (4.0, 6.0), window_sd: float = 2.5,
                  window_echo: float = 1.0, window_caution: float = 1.5) -> None:
         self.target = dialer_target(target, amd_false_positive)
         self.amd_false_positive = amd_false_positive
@@ -326,7 +326,8 @@ class Predictive(Pacer):
         self.now = 0.0
         self.windows = [Rolling(seconds) for seconds, _, _ in self.BRAKES]
         self.window = Budget(WINDOW_SECONDS, window_limit)
-        # abandons kept in hand against chance, and over how many more the brake eases off
+        # abandons kept in hand against chance, and over how many more the brake eases off:
+        # half those the team's half hour allows, within these bounds
         self.window_reserve, self.window_spread = window_reserve, window_spread
         self.window_sd = window_sd
         self.window_echo = window_echo  # abandons still to come per abandon of the last minutes
@@ -440,7 +441,11 @@ class Predictive(Pacer):
         in_flight = max(0.0, in_flight)
         kept = (in_flight + self.window_sd * math.sqrt(in_flight) + self.window_reserve
                 + self.window_echo * self.window.lost_since(self.now - self.ECHO_SECONDS))
-        return min(1.0, max(0.02, (left - kept) / self.window_spread))
+        # a small team's brake acts within its five (over 6, 10 agents went over 5 % on some
+        # days of twenty), a larger team's sooner (over 4, 20 agents did)
+        low, high = self.window_spread
+        spread = min(high, max(low, expected_rate * WINDOW_SECONDS * self.window.limit / 2))
+        return min(1.0, max(0.02, (left - kept) / spread))
 
     def _cautious(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
         """How much likelier than learned the calls are judged to answer live: 1 while the half

@@ -316,7 +316,7 @@ def test_the_half_hours_brake_counts_abandons_not_a_rate():
 def test_two_abandons_in_a_small_teams_half_hour_leave_room_the_calls_in_flight_may_take():
     """Two abandons among 90 live answers (2.2 %, under the target): no brake by a rate, but
     with the losses the calls already ringing are expected to bring, the margin to 5 % is thin."""
-    p = Predictive(window_reserve=1.5, window_sd=1.0, window_spread=2.0, window_echo=0.0)
+    p = Predictive(window_reserve=1.5, window_sd=1.0, window_spread=(2.0, 2.0), window_echo=0.0)
     half_hour(p, 3, abandons=2)
     left = p.window.affordable(p.now, 0.0)
     assert left == pytest.approx(0.05 * (90 - 90 ** 0.5) - 2)  # 2.03
@@ -332,8 +332,8 @@ def test_abandons_close_together_keep_more_in_hand_for_a_while():
     burst, count = Predictive(), Predictive(window_echo=0.0)
     for p in (burst, count):
         half_hour(p, 6, abandons=3)
-    assert window_brake(count) > 0.9
-    assert window_brake(burst) < window_brake(count) - 0.5
+    assert window_brake(count) > 0.6
+    assert window_brake(burst) < window_brake(count) / 3
     for p in (burst, count):
         p.dials(view([], now=p.now + 121.0))
         p.boost = 0.0
@@ -380,7 +380,7 @@ def test_an_abandon_leaves_the_half_hours_count_thirty_minutes_later():
     p.boost = 0.0
     assert braked == 0.02
     assert p.window.affordable(p.now, 0.0) > 4  # 5 % of the 90 or so live answers in it
-    assert window_brake(p) > 0.6
+    assert window_brake(p) > 0.4
 
 
 def test_a_machine_an_agent_took_is_no_live_answer_for_the_abandon_rates():
