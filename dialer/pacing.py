@@ -331,7 +331,7 @@ class Predictive(Pacer):
         self.window_reserve, self.window_spread = window_reserve, window_spread
         self.window_sd = window_sd
         self.window_echo = window_echo  # abandons still to come per abandon of the last minutes
-        self.window_caution = window_caution  # see `_cautious`
+        self.window_caution = window_caution  # see `_likelier`
         self.last_dials = 0
         self.recent: deque[tuple[float, bool, float]] = deque()  # (dialed, live, ring time)
         self._watch_from = -math.inf  # a change is looked for from then on
@@ -405,7 +405,8 @@ class Predictive(Pacer):
         self.live_today = self.abandoned_today = 0
         self.window.day_start = None
 
-    def aim(self, in_flight: float = 0.0, agents: int = 0, wrap_seconds: float = 0.0) -> float:
+    def aim(self, in_flight: float = 0.0, agents: int = 0, wrap_seconds: float = 0.0,
+            window_brake: float | None = None) -> float:
         """The share of its own live answer that the marginal call may lose. The model errs,
         by a factor that depends on the team and the day, so the aim follows the outcomes: up
         a little with each answer connected, down with each abandon, at rest when the abandon
@@ -413,7 +414,7 @@ class Predictive(Pacer):
         hours runs over 90 % of the target (once enough live answers make that rate worth
         trusting); and eased off as the abandons any 30 minutes around now can still afford,
         less the `in_flight` losses expected of the calls already placed, come down to
-        `window_reserve` (see `window_brake`)."""
+        `window_reserve` (see `window_brake`; given, when the caller has it already)."""
         if self.target <= 0:
             return 0.0
         rates = [(self.abandoned_today, self.live_today, 200, 0.9)]
@@ -424,7 +425,9 @@ class Predictive(Pacer):
             if live >= trusted:
                 over = lost / live / self.target - start
                 brake = min(brake, max(0.02, 1.0 - 4.0 * over))
-        brake = min(brake, self.window_brake(in_flight, agents, wrap_seconds))
+        if window_brake is None:
+            window_brake = self.window_brake(in_flight, agents, wrap_seconds)
+        brake = min(brake, window_brake)
         return min(self.AIM_CEILING, self.target * self.safety * math.exp(self.boost) * brake)
 
     def window_brake(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
@@ -447,18 +450,15 @@ class Predictive(Pacer):
         spread = min(high, max(low, expected_rate * WINDOW_SECONDS * self.window.limit / 2))
         return min(1.0, max(0.02, (left - kept) / spread))
 
-    def _cautious(self, in_flight: float, agents: int, wrap_seconds: float) -> float:
+    def _likelier(self, window_brake: float) -> float:
         """How much likelier than learned the calls are judged to answer live: 1 while the half
-        hour can afford its abandons, up to 1 + `window_caution` as its count runs out. Once it
-        has, the abandons still to come are those of the calls in flight, and a small team's
-        are a handful together: a burst of answers a little above the learned chances (a list
-        that changed, or chance) takes the rest of the half hour's five. Judging the calls
-        likelier as the count runs low keeps fewer in flight, and the marginal call's loss
-        grows faster than its answer."""
-        if not self.window_caution:
-            return 1.0
-        return 1.0 + self.window_caution * (1.0 - self.window_brake(in_flight, agents,
-                                                                     wrap_seconds))
+        hour can afford its abandons (`window_brake` 1), up to 1 + `window_caution` as its count
+        runs out. Once it has, the abandons still to come are those of the calls in flight, and
+        a small team's are a handful together: a burst of answers a little above the learned
+        chances (a list that changed, or chance) takes the rest of the half hour's five. Judging
+        the calls likelier as the count runs low keeps fewer in flight, and the marginal call's
+        loss grows faster than its answer."""
+        return 1.0 + self.window_caution * (1.0 - window_brake)
 
     def _tables(self, view: PacingView) -> None:
         if (view.now - self._tables_at < self.refresh
@@ -537,8 +537,9 @@ class Predictive(Pacer):
             return _lost(free_now, freeing, [a + n * q for a, q in zip(answers, new)], steps)
 
         in_flight = lost(0)
-        aim = self.aim(in_flight, len(view.agents), view.wrap_seconds)
-        likelier = self._cautious(in_flight, len(view.agents), view.wrap_seconds)
+        window_brake = self.window_brake(in_flight, len(view.agents), view.wrap_seconds)
+        aim = self.aim(window_brake=window_brake)
+        likelier = self._likelier(window_brake)
         if likelier > 1:
             answers = [a * likelier for a in answers]
             new = tuple(q * likelier for q in new)

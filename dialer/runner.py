@@ -180,9 +180,7 @@ class Dialer:
         """The plan with the team at work now, which may turn AMD on or off (`Plan.amd_on`); the
         pacer keeps the people AMD drops in hand only while it is on."""
         plan = self.plans[plan.id] = dataclasses.replace(plan, team=team)
-        pacer = self.pacers.get(plan.id)
-        if isinstance(pacer, Predictive):
-            pacer.amd_false_positive = plan.amd_false_positive if plan.amd_on else 0.0
+        self.pacers[plan.id] = self._pacer(plan, self.pacers.get(plan.id))
         return plan
 
     async def _pace(self, plan: Plan, now: float) -> None:

@@ -503,7 +503,7 @@ def test_calls_are_judged_likelier_to_answer_as_the_half_hours_count_runs_out():
         p = Predictive(window_caution=caution)
         half_hour(p, 3, abandons=abandons)
         agents = [AgentView(AgentPhase.TALK, 100.0)] * 4 + [FREE] * 6
-        return p.dials(view(agents, now=p.now + 1)), p._cautious(0.0, 10, 15)
+        return p.dials(view(agents, now=p.now + 1)), p._likelier(p.window_brake(0.0, 10, 15))
 
     likelier = [ten_agents(1.5, abandons)[1] for abandons in (0, 1, 2)]
     assert 1.0 < likelier[0] < likelier[1] < likelier[2] <= 2.5
@@ -511,7 +511,7 @@ def test_calls_are_judged_likelier_to_answer_as_the_half_hours_count_runs_out():
         assert ten_agents(1.5, abandons)[0] < ten_agents(0.0, abandons)[0]
     large = Predictive()
     half_hour(large, 33, abandons=0)
-    assert large._cautious(0.0, 100, 15) == 1.0
+    assert large._likelier(large.window_brake(0.0, 100, 15)) == 1.0
 
 
 def test_the_predictive_never_places_fewer_calls_than_the_progressive():
